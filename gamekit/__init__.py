@@ -1,0 +1,38 @@
+"""gamekit: evolutionary game theory for economists.
+
+    import gamekit as gk
+    game = gk.models.platform_insurance()
+    trap = game.scenario("trap")
+    gk.equilibria(trap)          # every rest point, with eigenvalues and stability
+    gk.stability_table(game)     # symbolic conditions for every pure profile
+"""
+
+from . import models
+from .dynamics import Replicator, replicator
+from .equilibria import Continuum, Equilibria, Equilibrium, equilibria
+from .errors import ExpressionError, GamekitError, ModelError, ParameterError, StateError
+from .game import Game, Population, load
+from .stability import Stability, StabilityTable, stability_table
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Game",
+    "Population",
+    "load",
+    "models",
+    "replicator",
+    "Replicator",
+    "equilibria",
+    "Equilibria",
+    "Equilibrium",
+    "Continuum",
+    "stability_table",
+    "StabilityTable",
+    "Stability",
+    "GamekitError",
+    "ModelError",
+    "ExpressionError",
+    "ParameterError",
+    "StateError",
+]

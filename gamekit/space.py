@@ -1,0 +1,101 @@
+"""The state space: the product of the populations' simplices.
+
+Population ``p`` plays the mixed strategy ``sigma_p`` in the simplex
+``Delta_p = {sigma in R^{n_p} : sigma >= 0, sum sigma = 1}``; the state is
+``sigma = (sigma_0, ..., sigma_{k-1})`` in ``Delta = prod_p Delta_p``.
+
+Two layouts of a state as a flat row are accepted everywhere:
+
+* **full**: every population's mixed strategy, concatenated (width ``sum n_p``);
+* **shares**: when every population has two strategies, each population's share
+  of its *first* strategy (width ``k``) — the ``(x, y, z)`` of a paper.
+
+``coordinates`` is the layout gamekit returns: shares when every population has
+two strategies, full otherwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import StateError
+
+__all__ = ["StateSpace"]
+
+
+class StateSpace:
+    """Validation, sampling and layout conversion for a game's state space."""
+
+    def __init__(self, shape: tuple[int, ...], names: tuple[str, ...] = ()):
+        self.shape = tuple(shape)
+        self.names = names or tuple(f"population {p}" for p in range(len(shape)))
+        self.offsets = np.concatenate([[0], np.cumsum(self.shape)]).astype(int)
+        self.full_width = int(self.offsets[-1])
+        self.two_strategy = all(n == 2 for n in self.shape)
+        self.width = len(self.shape) if self.two_strategy else self.full_width
+
+    def full(self, states, *, atol: float = 1e-9) -> np.ndarray:
+        """States as an (N, sum n_p) array of mixed strategies, validated."""
+        arr = np.asarray(states, dtype=float)
+        if arr.ndim == 1:
+            arr = arr[None, :]
+        if arr.ndim != 2:
+            raise StateError(f"states must be an (N, d) array; got shape {arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise StateError("a state contains NaN or infinity")
+        if self.two_strategy and arr.shape[1] == len(self.shape):
+            if np.any(arr < -atol) or np.any(arr > 1 + atol):
+                row = int(np.argmax(np.any((arr < -atol) | (arr > 1 + atol), axis=1)))
+                raise StateError(f"state {arr[row].tolist()} is outside the unit cube: shares must lie in [0, 1]")
+            arr = np.clip(arr, 0.0, 1.0)
+            out = np.empty((arr.shape[0], self.full_width))
+            out[:, 0::2] = arr
+            out[:, 1::2] = 1.0 - arr
+            return out
+        if arr.shape[1] != self.full_width:
+            want = f"{len(self.shape)} (one share per population) or {self.full_width}" if self.two_strategy else str(self.full_width)
+            raise StateError(f"states have width {arr.shape[1]}; this game's states have width {want}")
+        for p, (a, b) in enumerate(zip(self.offsets[:-1], self.offsets[1:])):
+            block = arr[:, a:b]
+            bad = np.any(block < -atol, axis=1) | (np.abs(block.sum(axis=1) - 1.0) > 1e3 * atol + 1e-9)
+            if np.any(bad):
+                row = int(np.argmax(bad))
+                raise StateError(
+                    f"{self.names[p]}'s mixed strategy {block[row].tolist()} is not in the simplex "
+                    "(shares must be non-negative and sum to 1)"
+                )
+        arr = np.clip(arr, 0.0, None)
+        for a, b in zip(self.offsets[:-1], self.offsets[1:]):
+            arr[:, a:b] /= arr[:, a:b].sum(axis=1, keepdims=True)
+        return arr
+
+    def coordinates(self, full: np.ndarray) -> np.ndarray:
+        """Full mixed strategies in the layout gamekit returns (shares for two-strategy games)."""
+        full = np.asarray(full, dtype=float)
+        return full[..., 0::2].copy() if self.two_strategy else full.copy()
+
+    def split(self, full_row) -> list[np.ndarray]:
+        """One state as a list of each population's mixed strategy."""
+        return [np.asarray(full_row[a:b]) for a, b in zip(self.offsets[:-1], self.offsets[1:])]
+
+    def sample(self, n: int, rng=None) -> np.ndarray:
+        """``n`` states uniform on the product of simplices (full layout)."""
+        rng = np.random.default_rng(rng)
+        if not isinstance(n, (int, np.integer)) or n < 1:
+            raise StateError(f"the number of states must be a positive integer, got {n!r}")
+        blocks = [rng.dirichlet(np.ones(k), size=n) for k in self.shape]
+        return np.concatenate(blocks, axis=1)
+
+    def grid(self, per_axis: int) -> np.ndarray:
+        """A regular interior grid (full layout): cell centres of each simplex, all combinations."""
+        per_pop = []
+        for k in self.shape:
+            pts = []
+            m = per_axis
+            for c in np.ndindex(*([m] * (k - 1))):
+                if sum(c) < m:
+                    pts.append([(ci + 1 / 3) / m for ci in c])
+            pts = np.array(pts)
+            per_pop.append(np.column_stack([pts, 1 - pts.sum(axis=1)]) if k > 2 else np.column_stack([(np.arange(m) + 0.5) / m, 1 - (np.arange(m) + 0.5) / m]))
+        mesh = np.meshgrid(*[np.arange(len(b)) for b in per_pop], indexing="ij")
+        return np.concatenate([b[m.ravel()] for b, m in zip(per_pop, mesh)], axis=1)
