@@ -1,15 +1,15 @@
 """gamekit: evolutionary game theory for economists.
 
-    import gamekit as gk
-    game = gk.models.platform_insurance()
-    trap = game.scenario("trap")
-    gk.equilibria(trap)          # every rest point, with eigenvalues and stability
-    gk.stability_table(game)     # symbolic conditions for every pure profile
+import gamekit as gk
+game = gk.models.platform_insurance()
+trap = game.scenario("trap")
+gk.equilibria(trap)          # every rest point, with eigenvalues and stability
+gk.stability_table(game)     # symbolic conditions for every pure profile
 """
 
 from . import models
 from .dynamics import Replicator, replicator
-from .equilibria import Continuum, Equilibria, Equilibrium, equilibria
+from .equilibria import Continuum, Equilibria, Equilibrium, equilibria, linearize
 from .errors import ExpressionError, GamekitError, ModelError, ParameterError, StateError
 from .game import Game, Population, load
 from .stability import Stability, StabilityTable, stability_table
@@ -27,6 +27,7 @@ __all__ = [
     "Equilibria",
     "Equilibrium",
     "Continuum",
+    "linearize",
     "stability_table",
     "StabilityTable",
     "Stability",

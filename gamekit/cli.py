@@ -89,7 +89,11 @@ def _analyze(args) -> int:
             (f"{e.name} " if e.name else "") + (f"({', '.join(e.profile)})" if e.profile else e.describe_state())
             for e in stable
         )
-        head = "The unique asymptotically stable state" if len(stable) == 1 else f"{len(stable)} asymptotically stable states"
+        head = (
+            "The unique asymptotically stable state"
+            if len(stable) == 1
+            else f"{len(stable)} asymptotically stable states"
+        )
         print(f"{head}: {what}")
     if any(e.stability == "non-hyperbolic" for e in eqs):
         print("Non-hyperbolic rest points: linearisation cannot decide their stability (centres, zero eigenvalues).")

@@ -21,6 +21,18 @@ population with share ``x`` of its first strategy the equation is::
 
 and ``Delta`` -- the payoff gain of the first strategy -- is what the papers print.
 
+**Tensor form.**  Everything numeric is a contraction of the payoff tensors
+with the shares (:func:`contract`).  The tangent Jacobian has blocks::
+
+    d f_p[i] / d sigma_p[j] = delta_ij (u_p(i) - ubar_p) - sigma_p[i] u_p(j)
+    d f_p[i] / d sigma_q[m] = sigma_p[i] (U_pq[i, m] - sum_j sigma_p[j] U_pq[j, m]),  q != p
+
+with ``U_pq[i, m] = d u_p(i) / d sigma_q[m]`` (``A_p`` contracted with every
+population but ``p`` and ``q``), and the column of coordinate ``sigma_q[m]`` is
+``d/d sigma_q[m] - d/d sigma_q[n_q - 1]``.  :func:`tangent_jacobian` evaluates
+it on float arrays (numeric), on sympy numbers (exact) or on symbols (the
+symbolic ``Replicator.jacobian``) with one formula.
+
 **Compiled form.**  Payoffs depend on parameters only, never on the state, so
 the numeric field is a tensor contraction: :func:`compile_payoffs` lambdifies
 the payoff tables once and evaluates them for many parameter rows at a time.
@@ -28,8 +40,7 @@ the payoff tables once and evaluates them for many parameter rows at a time.
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass, field
+import functools
 
 import numpy as np
 import sympy
@@ -37,7 +48,67 @@ import sympy
 from .expr import make_symbol
 from .game import Game
 
-__all__ = ["Replicator", "replicator", "compile_payoffs", "expected_payoffs"]
+__all__ = [
+    "Replicator",
+    "replicator",
+    "compile_payoffs",
+    "contract",
+    "strategy_payoffs",
+    "tangent_jacobian",
+    "expected_payoffs",
+]
+
+
+def contract(tensor: np.ndarray, rows, keep=()) -> np.ndarray:
+    """Contract ``tensor`` with ``rows[q]`` along every axis ``q`` not in ``keep`` (kept axes stay in order).
+
+    Works for float arrays and for object arrays of sympy expressions.
+    """
+    t = tensor
+    for q in reversed(range(len(rows))):
+        if q not in keep:
+            t = np.tensordot(t, rows[q], axes=([q], [0]))
+    return t
+
+
+def strategy_payoffs(tensors, rows) -> list[np.ndarray]:
+    """``u_p(i)`` for every population ``p`` and pure strategy ``i`` at the state ``rows``."""
+    return [contract(t, rows, keep=(p,)) for p, t in enumerate(tensors)]
+
+
+def tangent_jacobian(tensors, rows) -> np.ndarray:
+    """The ``d x d`` Jacobian of the replicator field in tangent coordinates, at ``rows``."""
+    k = len(rows)
+    shape = [len(r) for r in rows]
+    obj = any(np.asarray(r).dtype == object for r in rows) or any(t.dtype == object for t in tensors)
+    dtype = object if obj else float
+    u = strategy_payoffs(tensors, rows)
+    full = [[None] * k for _ in range(k)]
+    for p in range(k):
+        sp = np.asarray(rows[p], dtype=dtype)
+        ubar = sp @ u[p]
+        full[p][p] = np.diag(u[p] - ubar) - np.outer(sp, u[p])
+        for q in range(k):
+            if q == p:
+                continue
+            U = contract(tensors[p], rows, keep=(p, q))
+            if q < p:
+                U = U.T
+            full[p][q] = sp[:, None] * (U - (sp @ U)[None, :])
+    blocks = []
+    for p in range(k):
+        row = []
+        for q in range(k):
+            B = np.asarray(full[p][q], dtype=dtype)
+            row.append(B[: shape[p] - 1, : shape[q] - 1] - B[: shape[p] - 1, shape[q] - 1 : shape[q]])
+        blocks.append(row)
+    return np.block(blocks) if k > 1 else blocks[0][0]
+
+
+def expected_payoffs(game: Game, shares) -> tuple[tuple[sympy.Expr, ...], ...]:
+    """``u_p(i)`` for every population and pure strategy, given share expressions."""
+    rows = [np.array(s, dtype=object) for s in shares]
+    return tuple(tuple(sympy.expand(v) for v in u) for u in strategy_payoffs(game.payoff_tensors, rows))
 
 
 def _coordinate_names(game: Game) -> list[list[str]]:
@@ -59,16 +130,15 @@ def _coordinate_names(game: Game) -> list[list[str]]:
 def _readable(expr: sympy.Expr, variables) -> sympy.Expr:
     """A polynomial in ``variables`` with each coefficient factored."""
     expr = sympy.expand(expr)
-    if not variables:
+    if not variables or expr == 0:
         return sympy.factor(expr)
     poly = sympy.Poly(expr, *variables)
     terms = [sympy.factor(c) * sympy.Mul(*[v**e for v, e in zip(variables, m)]) for m, c in poly.terms()]
     return sympy.Add(*terms)
 
 
-@dataclass(frozen=True, eq=False)
 class Replicator:
-    """The replicator dynamics of a game, symbolic.
+    """The replicator dynamics of a game, symbolic (each part derived when first asked for).
 
     Attributes
     ----------
@@ -88,13 +158,48 @@ class Replicator:
         ``d x d`` Jacobian of ``equations`` in ``coordinates``.
     """
 
-    game: Game = field(repr=False)
-    coordinates: tuple[sympy.Symbol, ...]
-    shares: tuple[tuple[sympy.Expr, ...], ...] = field(repr=False)
-    payoffs: tuple[tuple[sympy.Expr, ...], ...] = field(repr=False)
-    gains: tuple[sympy.Expr | None, ...] = field(repr=False)
-    equations: tuple[sympy.Expr, ...] = field(repr=False)
-    jacobian: sympy.Matrix = field(repr=False)
+    def __init__(self, game: Game):
+        self.game = game
+        groups = [[make_symbol(nm) for nm in group] for group in _coordinate_names(game)]
+        self._groups = groups
+        self.coordinates: tuple[sympy.Symbol, ...] = tuple(c for g in groups for c in g)
+        self.shares: tuple[tuple[sympy.Expr, ...], ...] = tuple(tuple(g) + (1 - sympy.Add(*g),) for g in groups)
+
+    @functools.cached_property
+    def payoffs(self) -> tuple[tuple[sympy.Expr, ...], ...]:
+        return expected_payoffs(self.game, self.shares)
+
+    def _others(self, p):
+        return [c for q, g in enumerate(self._groups) if q != p for c in g]
+
+    @functools.cached_property
+    def gains(self) -> tuple[sympy.Expr | None, ...]:
+        return tuple(
+            _readable(u[0] - u[1], self._others(p)) if len(u) == 2 else None for p, u in enumerate(self.payoffs)
+        )
+
+    @functools.cached_property
+    def equations(self) -> tuple[sympy.Expr, ...]:
+        out = []
+        for p, group in enumerate(self._groups):
+            u = self.payoffs[p]
+            if len(group) == 1:
+                x = group[0]
+                out.append(
+                    sympy.Mul(x, 1 - x, self.gains[p], evaluate=False) if self.gains[p] != 0 else sympy.Integer(0)
+                )
+            else:
+                ubar = sympy.Add(*[s * ui for s, ui in zip(self.shares[p], u)])
+                out += [
+                    sympy.Mul(x, _readable(u[i] - ubar, self.coordinates), evaluate=False) for i, x in enumerate(group)
+                ]
+        return tuple(out)
+
+    @functools.cached_property
+    def jacobian(self) -> sympy.Matrix:
+        rows = [np.array(s, dtype=object) for s in self.shares]
+        J = tangent_jacobian(self.game.payoff_tensors, rows)
+        return sympy.Matrix(J).applyfunc(sympy.expand)
 
     @property
     def parameters(self) -> tuple[sympy.Symbol, ...]:
@@ -121,66 +226,14 @@ class Replicator:
 
     def _repr_latex_(self) -> str:
         rows = [
-            rf"\frac{{d{sympy.latex(c)}}}{{dt}} &= {sympy.latex(eq)}"
-            for c, eq in zip(self.coordinates, self.equations)
+            rf"\frac{{d{sympy.latex(c)}}}{{dt}} &= {sympy.latex(eq)}" for c, eq in zip(self.coordinates, self.equations)
         ]
         return r"$\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}$"
 
 
-def expected_payoffs(game: Game, shares) -> tuple[tuple[sympy.Expr, ...], ...]:
-    """``u_p(i)`` for every population and pure strategy, given share expressions."""
-    k = len(game.populations)
-    out = []
-    for p in range(k):
-        tensor = game.payoff_tensors[p]
-        others = [q for q in range(k) if q != p]
-        row = []
-        for i in range(game.shape[p]):
-            total = sympy.Integer(0)
-            for rest in itertools.product(*(range(game.shape[q]) for q in others)):
-                idx = list(rest)
-                idx.insert(p, i)
-                weight = sympy.Mul(*[shares[q][s] for q, s in zip(others, rest)])
-                total += tensor[tuple(idx)] * weight
-            row.append(total)
-        out.append(tuple(row))
-    return tuple(out)
-
-
 def replicator(game: Game) -> Replicator:
-    """Derive the replicator dynamics of ``game`` (see the module docstring)."""
-    names = _coordinate_names(game)
-    coords_by_pop = [[make_symbol(nm) for nm in group] for group in names]
-    shares = tuple(tuple(c) + (1 - sympy.Add(*c),) for c in coords_by_pop)
-    payoffs = expected_payoffs(game, shares)
-    coordinates = tuple(c for group in coords_by_pop for c in group)
-    equations, raw, gains = [], [], []
-    for p, group in enumerate(coords_by_pop):
-        others = [c for q, g in enumerate(coords_by_pop) if q != p for c in g]
-        u = payoffs[p]
-        if len(group) == 1:
-            (x,) = group
-            gain = sympy.expand(u[0] - u[1])
-            gains.append(_readable(gain, others))
-            raw.append(x * (1 - x) * gain)
-            equations.append(sympy.Mul(x, 1 - x, gains[-1], evaluate=False) if gain != 0 else sympy.Integer(0))
-        else:
-            gains.append(None)
-            ubar = sympy.Add(*[s * ui for s, ui in zip(shares[p], u)])
-            for i, x in enumerate(group):
-                rhs = x * (u[i] - ubar)
-                raw.append(rhs)
-                equations.append(sympy.Mul(x, _readable(u[i] - ubar, coordinates), evaluate=False))
-    jacobian = sympy.Matrix(raw).jacobian(coordinates).applyfunc(sympy.expand)
-    return Replicator(
-        game=game,
-        coordinates=coordinates,
-        shares=shares,
-        payoffs=payoffs,
-        gains=tuple(gains),
-        equations=tuple(equations),
-        jacobian=jacobian,
-    )
+    """The replicator dynamics of ``game`` (see the module docstring)."""
+    return Replicator(game)
 
 
 class CompiledPayoffs:

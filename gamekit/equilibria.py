@@ -16,9 +16,10 @@ is found there, so each rest point is reported exactly once.
 
 * **Exact**: sympy solves the (polynomial, rational-coefficient) system within
   a time limit per face; solutions stay exact (rationals, radicals).
-* **Numeric**: otherwise, damped Newton from many starting points inside the
-  face, vectorised over the starts; such rest points are marked
-  ``exact=False`` and the search, unlike sympy's, is not guaranteed complete.
+* **Numeric**: otherwise (too many unknowns, or past the time limit), damped
+  Newton from many starting points inside the face, vectorised over the starts;
+  such rest points are marked ``exact=False`` and the search, unlike sympy's,
+  is not guaranteed complete (``Equilibria.complete`` says so).
 * **Continua**: a system whose solution set has positive dimension (e.g. an
   edge on which a population is indifferent) is reported as a
   :class:`Continuum` with its defining equations, never sampled as points.
@@ -38,12 +39,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy
 
-from .dynamics import expected_payoffs, replicator
+from .dynamics import contract, strategy_payoffs, tangent_jacobian
 from .game import Game
 from .space import StateSpace
 from .stability import Stability, classify, classify_exact
 
-__all__ = ["Equilibrium", "Continuum", "Equilibria", "equilibria"]
+__all__ = ["Equilibrium", "Continuum", "Equilibria", "equilibria", "linearize"]
 
 
 class _Timeout(BaseException):
@@ -54,9 +55,7 @@ class _Timeout(BaseException):
 def _time_limit(seconds: float | None):
     """Interrupt the block after ``seconds`` (main thread on Unix); yields whether a limit is set."""
     usable = (
-        seconds is not None
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
+        seconds is not None and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     )
     if not usable:
         yield False
@@ -232,47 +231,38 @@ class Equilibria(tuple):
 
 
 def _supports(shape):
-    per_pop = [
-        [tuple(c) for r in range(1, n + 1) for c in itertools.combinations(range(n), r)] for n in shape
-    ]
+    per_pop = [[tuple(c) for r in range(1, n + 1) for c in itertools.combinations(range(n), r)] for n in shape]
     return itertools.product(*per_pop)
 
 
-class _Face:
-    """The rest-point system on one face: unknowns, equations, share expressions."""
+def _face_names(game: Game, support) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(pop.strategies[i] for i in sup) for pop, sup in zip(game.populations, support))
 
-    def __init__(self, game: Game, support, values):
-        self.support = support
-        self.names = tuple(tuple(pop.strategies[i] for i in sup) for pop, sup in zip(game.populations, support))
-        self.unknowns = []
-        shares = []
-        for p, (n, sup) in enumerate(zip(game.shape, support)):
-            if len(sup) == 1:
-                shares.append(tuple(sympy.Integer(1 if i == sup[0] else 0) for i in range(n)))
-                continue
+
+def _exact_face(exact_tensors, shape, support):
+    """Unknowns, share rows and equations ``u_p(i) - u_p(last) = 0`` of one face, in sympy."""
+    unknowns, rows = [], []
+    for p, (n, sup) in enumerate(zip(shape, support)):
+        row = np.array([sympy.Integer(0)] * n, dtype=object)
+        if len(sup) == 1:
+            row[sup[0]] = sympy.Integer(1)
+        else:
             syms = [sympy.Symbol(f"s{p}_{i}", real=True) for i in sup[:-1]]
-            self.unknowns += syms
-            row = [sympy.Integer(0)] * n
-            for i, s in zip(sup[:-1], syms):
-                row[i] = s
+            unknowns += syms
+            for i, sym in zip(sup[:-1], syms):
+                row[i] = sym
             row[sup[-1]] = 1 - sympy.Add(*syms)
-            shares.append(tuple(row))
-        self.shares = shares
-        payoffs = expected_payoffs(game, shares)
-        self.equations = []
-        for p, sup in enumerate(support):
-            for i in sup[:-1]:
-                self.equations.append(sympy.expand((payoffs[p][i] - payoffs[p][sup[-1]]).xreplace(values)))
-
-    def state(self, solution) -> tuple[tuple[sympy.Expr, ...], ...]:
-        return tuple(tuple(s.xreplace(solution) for s in row) for row in self.shares)
-
-    def positive_on_support(self, state_values: np.ndarray, tol: float) -> bool:
-        return all(state_values[p][i] > tol for p, sup in enumerate(self.support) for i in sup)
+        rows.append(row)
+    equations = []
+    for p, sup in enumerate(support):
+        if len(sup) > 1:
+            u = contract(exact_tensors[p], rows, keep=(p,))
+            equations += [sympy.expand(u[i] - u[sup[-1]]) for i in sup[:-1]]
+    return unknowns, rows, equations
 
 
-def _is_real_positive_exact(value) -> bool | None:
-    value = sympy.nsimplify(value) if not value.is_number else value
+def _positive(value) -> bool | None:
+    """Whether an exact number is real and strictly positive (None: undecided)."""
     if value.is_real is False:
         return False
     if value.is_positive:
@@ -282,38 +272,124 @@ def _is_real_positive_exact(value) -> bool | None:
     return None
 
 
-def _numeric_roots(face: _Face, tol: float, starts: int, rng) -> list[np.ndarray]:
-    """Damped Newton from many starts inside the face, vectorised over starts."""
-    m = len(face.unknowns)
-    F = sympy.lambdify(face.unknowns, face.equations, "numpy")
-    J = sympy.lambdify(face.unknowns, sympy.Matrix(face.equations).jacobian(face.unknowns).tolist(), "numpy")
-    # starting shares: uniform on each mixing population's part of the face
-    cols = []
-    for sup in face.support:
-        if len(sup) > 1:
-            cols.append(rng.dirichlet(np.ones(len(sup)), size=starts)[:, :-1])
-    v = np.concatenate(cols, axis=1)
+def _solve_exactly(exact_tensors, shape, support, rng, tol):
+    """Rest points of one face with sympy: (states, continua), or None if sympy cannot."""
+    unknowns, rows, equations = _exact_face(exact_tensors, shape, support)
+    if all(eq == 0 for eq in equations):
+        solutions = [{}]
+    else:
+        solutions = sympy.solve(equations, unknowns, dict=True)
+    states, continua = [], []
+    for sol in solutions:
+        free = [u for u in unknowns if u not in sol]
+        state = [np.array([sympy.sympify(v).xreplace(sol) for v in row], dtype=object) for row in rows]
+        if free:
+            example = _continuum_example(state, free, support, rng, tol)
+            if example is not None:
+                eqs = tuple(sympy.factor(k - v) for k, v in sol.items())
+                continua.append((tuple(unknowns), eqs, len(free), example))
+            continue
+        signs = [_positive(state[p][i]) for p, sup in enumerate(support) for i in sup]
+        if False in signs:
+            continue
+        if None in signs:  # decide numerically at high precision
+            vals = [complex(sympy.N(state[p][i], 50)) for p, sup in enumerate(support) for i in sup]
+            if not all(abs(z.imag) < 1e-30 and z.real > 0 for z in vals):
+                continue
+        states.append(state)
+    return states, continua
+
+
+def _continuum_example(state, free, support, rng, tol):
+    """A point of a solution set with free unknowns that lies inside the face, if one is found."""
+    for _ in range(400):
+        pick = {u: sympy.Float(rng.uniform(0, 1)) for u in free}
+        try:
+            vals = [np.array([complex(v.xreplace(pick)) for v in row]) for row in state]
+        except (TypeError, ValueError, ZeroDivisionError):
+            continue
+        if all(np.all(np.abs(v.imag) < 1e-12) for v in vals):
+            real = [v.real for v in vals]
+            if all(real[p][i] > tol for p, sup in enumerate(support) for i in sup):
+                return tuple(tuple(float(x) for x in v) for v in real)
+    return None
+
+
+def _batched_contract(tensor, rows, keep):
+    """``contract`` for a batch: ``rows[q]`` has shape (M, n_q); result (M, *kept axes)."""
+    m = rows[0].shape[0]
+    t = np.broadcast_to(tensor, (m,) + tensor.shape)
+    for q in reversed(range(len(rows))):
+        if q not in keep:
+            t = np.einsum("m...i,mi->m...", np.moveaxis(t, q + 1, -1), rows[q])
+    return t
+
+
+def _solve_numerically(tensors, shape, support, starts, rng):
+    """Rest points of one face by damped Newton from ``starts`` points; (roots, singular roots)."""
+    k = len(shape)
+    mixing = [p for p in range(k) if len(support[p]) > 1]
+    sizes = [len(support[p]) - 1 for p in mixing]
+    m = sum(sizes)
+    v = np.concatenate([rng.dirichlet(np.ones(len(support[p])), size=starts)[:, :-1] for p in mixing], axis=1)
+
+    def state(v):
+        rows, pos = [], 0
+        for p in range(k):
+            row = np.zeros((v.shape[0], shape[p]))
+            sup = support[p]
+            if len(sup) == 1:
+                row[:, sup[0]] = 1.0
+            else:
+                w = v[:, pos : pos + len(sup) - 1]
+                row[:, list(sup[:-1])] = w
+                row[:, sup[-1]] = 1.0 - w.sum(axis=1)
+                pos += len(sup) - 1
+            rows.append(row)
+        return rows
+
+    def system(v):
+        rows = state(v)
+        f = np.empty((v.shape[0], m))
+        jac = np.zeros((v.shape[0], m, m))
+        r = 0
+        for p in mixing:
+            sp, lp = support[p][:-1], support[p][-1]
+            for i in sp:
+                c = 0
+                for q in mixing:
+                    if q != p:
+                        U = _batched_contract(tensors[p], rows, keep=(p, q))
+                        if q < p:
+                            U = np.swapaxes(U, 1, 2)
+                        D = U[:, i, :] - U[:, lp, :]  # d(u_p(i) - u_p(l)) / d sigma_q
+                        sq, lq = support[q][:-1], support[q][-1]
+                        jac[:, r, c : c + len(sq)] = D[:, list(sq)] - D[:, [lq]]
+                    c += len(support[q]) - 1
+                r += 1
+            u = _batched_contract(tensors[p], rows, keep=(p,))
+            f[:, r - len(sp) : r] = u[:, list(sp)] - u[:, [lp]]
+        return f, jac
+
     with np.errstate(all="ignore"):
-        for _ in range(60):
-            f = np.stack([np.broadcast_to(c, (starts,)) for c in F(*v.T)], axis=1)
-            jac = np.empty((starts, m, m))
-            jrows = J(*v.T)
-            for a in range(m):
-                for b in range(m):
-                    jac[:, a, b] = np.broadcast_to(jrows[a][b], (starts,))
+        for _ in range(50):
+            f, jac = system(v)
             try:
-                step = np.linalg.solve(jac, f[..., None])[..., 0]
+                delta = np.linalg.solve(jac, f[..., None])[..., 0]
             except np.linalg.LinAlgError:
-                step = np.stack([np.linalg.lstsq(jac[i], f[i], rcond=None)[0] for i in range(starts)])
-            step = np.where(np.isfinite(step), step, 0.0)
-            v = v - np.clip(step, -0.5, 0.5)
-        f = np.stack([np.broadcast_to(c, (starts,)) for c in F(*v.T)], axis=1)
-    good = np.all(np.isfinite(v), axis=1) & (np.max(np.abs(f), axis=1) < 1e-10)
-    roots = []
-    for r in v[good]:
-        if not any(np.max(np.abs(r - q)) < 1e-7 for q in roots):
-            roots.append(r)
-    return roots
+                delta = np.einsum("mij,mj->mi", np.linalg.pinv(jac), f)
+            delta = np.where(np.isfinite(delta), delta, 0.0)
+            v = v - np.clip(delta, -0.25, 0.25)
+        f, jac = system(v)
+    scale = max(1.0, max(float(np.max(np.abs(t))) for t in tensors))
+    good = np.all(np.isfinite(v), axis=1) & (np.max(np.abs(f), axis=1) < 1e-10 * scale)
+    roots, singular = [], []
+    for r, J in zip(v[good], jac[good]):
+        if any(np.max(np.abs(r - q)) < 1e-7 for q in roots + singular):
+            continue
+        sv = np.linalg.svd(J, compute_uv=False) if m else np.array([1.0])
+        (singular if sv[-1] < 1e-9 * scale else roots).append(r)
+    return [state(r[None, :]) for r in roots], [state(r[None, :]) for r in singular]
 
 
 def equilibria(
@@ -322,8 +398,9 @@ def equilibria(
     tol: float = 1e-9,
     time_budget: float = 10.0,
     face_time: float = 1.0,
+    max_exact_unknowns: int = 4,
     exact: bool = True,
-    starts: int = 64,
+    starts: int = 48,
     rng=0,
 ) -> Equilibria:
     """Every rest point of ``game``'s replicator dynamics, at its parameter values.
@@ -332,139 +409,175 @@ def equilibria(
     ----------
     tol
         Real parts of eigenvalues with ``|Re| <= tol`` count as zero (numeric
-        eigenvalues only; exact ones are decided exactly).
+        eigenvalues only; exact ones are decided exactly), and shares below
+        ``tol`` count as zero.
     time_budget
         Seconds of exact solving in all; past it, remaining faces are solved numerically.
     face_time
         Seconds sympy may spend on one face before that face is solved numerically.
+    max_exact_unknowns
+        Faces with more unknown shares than this are solved numerically.
     exact
         ``False`` solves every face numerically.
     starts, rng
         Newton starting points per face for the numeric solver, and their seed.
     """
-    values = game.values()
-    dyn = replicator(game)
-    space = StateSpace(game.shape, tuple(p.name for p in game.populations))
-    jac = dyn.jacobian.xreplace(values)
-    jac_f = sympy.lambdify(dyn.coordinates, jac, "numpy")
+    tensors = game.numeric_payoffs()
+    exact_tensors = game.exact_payoffs() if exact else None
     rng = np.random.default_rng(rng)
     deadline = time.monotonic() + time_budget
     found, continua = [], []
     complete = True
     for support in _supports(game.shape):
-        face = _Face(game, support, values)
-        if not face.unknowns:
-            found.append((face.shares, True))
+        unknowns = sum(len(s) - 1 for s in support)
+        if unknowns == 0:
+            rows = [
+                np.array([sympy.Integer(int(i == s[0])) for i in range(n)], dtype=object)
+                for n, s in zip(game.shape, support)
+            ]
+            found.append((rows, True))
             continue
-        solutions, solved_exactly = None, False
+        result = None
         remaining = deadline - time.monotonic()
-        if exact and remaining > 0:
+        if exact and remaining > 0 and unknowns <= max_exact_unknowns:
             try:
                 with _time_limit(min(face_time, remaining)) as limited:
-                    if limited or len(face.unknowns) <= 3:
-                        solutions = sympy.solve(face.equations, face.unknowns, dict=True)
-                        solved_exactly = True
+                    if limited or unknowns <= 2:
+                        result = _solve_exactly(exact_tensors, game.shape, support, rng, tol)
             except _Timeout:
-                solutions = None
-            except (NotImplementedError, ValueError, TypeError):
-                solutions = None
-        if solved_exactly:
-            if all(eq == 0 for eq in face.equations):
-                solutions = [{}]
-            for sol in solutions:
-                free = [u for u in face.unknowns if u not in sol]
-                if free:
-                    cont = _continuum(face, sol, free, rng, tol)
-                    if cont is not None:
-                        continua.append(cont)
-                    continue
-                state = face.state(sol)
-                ok = [_is_real_positive_exact(state[p][i]) for p, sup in enumerate(support) for i in sup]
-                if all(ok):
-                    found.append((state, True))
-                elif None in ok and False not in ok:
-                    num = [[complex(sympy.N(s, 30)) for s in row] for row in state]
-                    if all(abs(z.imag) < 1e-12 for row in num for z in row):
-                        vals = [np.array([z.real for z in row]) for row in num]
-                        if face.positive_on_support(vals, tol):
-                            found.append((state, True))
+                result = None
+            except (NotImplementedError, sympy.polys.polyerrors.PolynomialError):
+                result = None
+        if result is not None:
+            states, conts = result
+            found += [(s, True) for s in states]
+            for unknowns_, eqs, dim, example in conts:
+                continua.append(Continuum(_face_names(game, support), unknowns_, eqs, dim, example))
             continue
         complete = False
-        for root in _numeric_roots(face, tol, starts, rng):
-            sol = dict(zip(face.unknowns, root))
-            vals = [np.array([float(s.xreplace(sol)) for s in row]) for row in face.shares]
-            if face.positive_on_support(vals, tol):
-                found.append((tuple(tuple(float(v) for v in row) for row in vals), False))
-    results = [_linearise(game, dyn, jac, jac_f, state, is_exact, support_tol=tol, tol=tol) for state, is_exact in found]
+        roots, singular = _solve_numerically(tensors, game.shape, support, starts, rng)
+        for rows in roots:
+            rows = [r[0] for r in rows]
+            if all(rows[p][i] > tol for p, sup in enumerate(support) for i in sup):
+                found.append((rows, False))
+        for rows in singular:
+            rows = [r[0] for r in rows]
+            if all(rows[p][i] > tol for p, sup in enumerate(support) for i in sup):
+                example = tuple(tuple(float(x) for x in r) for r in rows)
+                continua.append(Continuum(_face_names(game, support), (), (), -1, example))
+    results = [_linearise(game, tensors, exact_tensors, rows, is_exact, tol=tol) for rows, is_exact in found]
     return Equilibria(results, game, continua, complete)
 
 
-def _continuum(face: _Face, sol, free, rng, tol) -> Continuum | None:
-    """A positive-dimensional solution set; kept if it meets the open face."""
-    for _ in range(400):
-        pick = {u: sympy.Float(rng.uniform(0, 1)) for u in free}
-        full = {**{k: v.xreplace(pick) for k, v in sol.items()}, **pick}
-        try:
-            vals = [np.array([complex(s.xreplace(full)) for s in row]) for row in face.shares]
-        except (TypeError, ValueError):
-            continue
-        if all(np.all(np.abs(v.imag) < 1e-12) for v in vals):
-            real = [v.real for v in vals]
-            if face.positive_on_support(real, tol):
-                eqs = tuple(sympy.factor(k - v) for k, v in sol.items()) if sol else ()
-                return Continuum(
-                    support=face.names,
-                    symbols=tuple(face.unknowns),
-                    equations=eqs,
-                    dimension=len(free),
-                    example=tuple(tuple(float(x) for x in v) for v in real),
-                )
-    return None
+def _exact_eigenvalues(J: sympy.Matrix):
+    """Exact eigenvalues of J, or None when they cannot be written down quickly."""
+    if J.shape[0] == 0:
+        return ()
+    if all(e.is_Rational for e in J):
+        poly = J.charpoly()
+        out = []
+        for f, mult in sympy.factor_list(poly)[1]:
+            if f.degree() > 2:
+                return None
+            out += list(sympy.roots(f, multiple=True)) * mult
+        return tuple(out) if len(out) == J.shape[0] else None
+    if J.shape[0] > 3:
+        return None
+    ev = J.eigenvals(multiple=True)
+    return tuple(ev) if len(ev) == J.shape[0] else None
 
 
-def _linearise(game, dyn, jac, jac_f, state, is_exact, *, support_tol, tol) -> Equilibrium:
-    coords = [state[p][i] for p, n in enumerate(game.shape) for i in range(n - 1)]
-    numeric_state = tuple(tuple(float(sympy.re(sympy.N(v, 30))) if is_exact else float(v) for v in row) for row in state)
-    numeric_coords = [numeric_state[p][i] for p, n in enumerate(game.shape) for i in range(n - 1)]
-    J = np.array(jac_f(*numeric_coords), dtype=float)
-    eig = np.linalg.eigvals(J) if J.size else np.array([])
-    exact_eig = None
-    label = None
+def _linearise(game, tensors, exact_tensors, rows, is_exact, *, tol) -> Equilibrium:
+    numeric_rows = [np.array([float(sympy.re(sympy.N(v, 30))) if is_exact else float(v) for v in row]) for row in rows]
+    J = np.asarray(tangent_jacobian(tensors, numeric_rows), dtype=float)
+    eig = np.linalg.eigvals(J) if J.size else np.array([], dtype=complex)
+    exact_eig, label = None, None
     if is_exact:
         try:
             with _time_limit(1.0) as limited:
-                if limited or J.shape[0] <= 2:
-                    Jx = jac.xreplace(dict(zip(dyn.coordinates, coords)))
-                    ev = Jx.eigenvals(multiple=True)
-                    if len(ev) == J.shape[0]:
-                        exact_eig = tuple(sympy.nsimplify(e) if e.is_Float else e for e in ev)
-                        label = classify_exact(exact_eig)
+                if limited or J.shape[0] <= 3:
+                    Jx = sympy.Matrix(tangent_jacobian(exact_tensors, rows)).applyfunc(sympy.simplify)
+                    exact_eig = _exact_eigenvalues(Jx)
         except (_Timeout, NotImplementedError, sympy.polys.polyerrors.PolynomialError):
             exact_eig = None
         if exact_eig is not None:
-            eig = np.array([complex(sympy.N(e, 30)) for e in exact_eig])
+            eig = np.array([complex(sympy.N(e, 30)) for e in exact_eig], dtype=complex)
+            label = classify_exact(exact_eig)
     if label is None:
         label = classify(eig, tol)
-    order = np.lexsort((np.imag(eig), np.real(eig))) if eig.size else []
     support = tuple(
-        tuple(pop.strategies[i] for i, v in enumerate(row) if v > support_tol)
-        for pop, row in zip(game.populations, numeric_state)
+        tuple(pop.strategies[i] for i, v in enumerate(row) if v > tol)
+        for pop, row in zip(game.populations, numeric_rows)
     )
     pure = all(len(s) == 1 for s in support)
     idx = tuple(pop.strategies.index(s[0]) for pop, s in zip(game.populations, support)) if pure else None
-    # at a pure profile of two-strategy populations J is diagonal: keep population order
     if pure and np.array_equal(J, np.diag(np.diag(J))):
+        # two-strategy populations at a pure profile: J is diagonal, keep population order
+        diag = (
+            [sympy.Matrix(tangent_jacobian(exact_tensors, rows))[i, i] for i in range(J.shape[0])] if is_exact else None
+        )
         eig_out = tuple(complex(d) for d in np.diag(J))
+        if diag is not None:
+            exact_eig = tuple(diag)
     else:
+        order = np.lexsort((np.imag(eig), np.real(eig))) if eig.size else []
         eig_out = tuple(complex(eig[i]) for i in order)
+        if exact_eig is not None:
+            by_value = sorted(exact_eig, key=lambda e: (float(sympy.re(sympy.N(e))), float(sympy.im(sympy.N(e)))))
+            exact_eig = tuple(by_value)
     return Equilibrium(
-        state=numeric_state,
+        state=tuple(tuple(float(v) for v in row) for row in numeric_rows),
         profile=game.profile_names(idx) if pure else None,
         support=support,
         eigenvalues=eig_out,
         stability=label,
         exact=is_exact,
         name=game.state_name(idx) if pure else None,
-        exact_state=tuple(tuple(row) for row in state) if is_exact else None,
+        exact_state=tuple(tuple(row) for row in rows) if is_exact else None,
         exact_eigenvalues=exact_eig,
     )
+
+
+def linearize(game: Game, state, *, tol: float = 1e-9, exact: bool = True) -> Equilibrium:
+    """Linearise the dynamics at one rest point ``state`` (any accepted layout).
+
+    With ``exact=True`` a state whose numbers are simple rationals (within
+    1e-12) and that is exactly a rest point is treated exactly, so a pure
+    profile or a rational rest point gets exact eigenvalues.  Raises
+    :class:`~gamekit.StateError` if ``state`` is not a rest point.
+    """
+    from .errors import StateError
+
+    space = StateSpace(game.shape, tuple(p.name for p in game.populations))
+    rows = space.split(space.full(state)[0])
+    tensors = game.numeric_payoffs()
+    scale = max(1.0, max(float(np.max(np.abs(t))) for t in tensors))
+    for p, u in enumerate(strategy_payoffs(tensors, rows)):
+        active = rows[p] > tol
+        if np.ptp(u[active]) > 1e-7 * scale:
+            raise StateError(
+                f"{[r.tolist() for r in rows]} is not a rest point: {game.populations[p].name}'s strategies "
+                "in use earn different payoffs"
+            )
+    exact_tensors = game.exact_payoffs() if exact else None
+    exact_rows = _exact_rest_point(exact_tensors, rows) if exact else None
+    if exact_rows is not None:
+        return _linearise(game, tensors, exact_tensors, exact_rows, True, tol=tol)
+    return _linearise(game, tensors, exact_tensors, rows, False, tol=tol)
+
+
+def _exact_rest_point(exact_tensors, rows):
+    """The state as simple rationals, if that is within 1e-12 and exactly a rest point; else None."""
+    from fractions import Fraction
+
+    state = []
+    for row in rows:
+        fr = [Fraction(float(v)).limit_denominator(10**6) for v in row]
+        if any(abs(float(f) - v) > 1e-12 for f, v in zip(fr, row)) or sum(fr) != 1:
+            return None
+        state.append(np.array([sympy.Rational(f.numerator, f.denominator) for f in fr], dtype=object))
+    for p, u in enumerate(strategy_payoffs(exact_tensors, state)):
+        active = [sympy.nsimplify(u[i]) for i, v in enumerate(state[p]) if v > 0]
+        if any(a != active[0] for a in active):
+            return None
+    return state

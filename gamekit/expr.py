@@ -154,9 +154,7 @@ class _Parser:
             if self.peek()[1] == "(" and self.peek()[0] == "op":
                 return self.call(value, pos)
             if value not in self.symbols:
-                raise ExpressionError(
-                    f"payoff {self.text!r} uses {value!r}, which is not a declared parameter"
-                )
+                raise ExpressionError(f"payoff {self.text!r} uses {value!r}, which is not a declared parameter")
             return self.symbols[value]
         if kind == "op" and value == "(":
             inner = self.expr()
@@ -198,9 +196,7 @@ def parse_expression(text, symbols: Mapping[str, sympy.Symbol]) -> sympy.Expr:
         replace = {}
         for sym in text.free_symbols:
             if sym.name not in symbols:
-                raise ExpressionError(
-                    f"payoff {text} uses {sym.name!r}, which is not a declared parameter"
-                )
+                raise ExpressionError(f"payoff {text} uses {sym.name!r}, which is not a declared parameter")
             replace[sym] = symbols[sym.name]
         return sympy.sympify(text).xreplace(replace)
     if not isinstance(text, str):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from types import MappingProxyType
 
 import numpy as np
 import sympy
+import tomllib
 
 from .errors import ExpressionError, ModelError, ParameterError
 from .expr import NAME_PATTERN, exact, make_symbol, parse_expression
@@ -154,9 +154,7 @@ class Game:
                 raise ModelError(f"population {pname!r}: strategies must be a list of names")
             strategies = tuple(str(s).strip() for s in strategies)
             if len(strategies) < 2:
-                raise ModelError(
-                    f"population {pname!r} has {len(strategies)} strategy; it needs at least two"
-                )
+                raise ModelError(f"population {pname!r} has {len(strategies)} strategy; it needs at least two")
             dup = sorted({s for s in strategies if strategies.count(s) > 1})
             if dup:
                 raise ModelError(f"population {pname!r} names strategy {dup[0]!r} twice")
@@ -208,10 +206,7 @@ class Game:
                     raise ExpressionError(f"profile ({label}), {pops[p].name}: {err}") from None
             sources[profile] = tuple(str(v) for v in values)
             filled[idx] = True
-        missing = [
-            ", ".join(p.strategies[i] for p, i in zip(pops, idx))
-            for idx in np.argwhere(~filled).tolist()
-        ]
+        missing = [", ".join(p.strategies[i] for p, i in zip(pops, idx)) for idx in np.argwhere(~filled).tolist()]
         if missing:
             more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
             raise ModelError(f"no payoffs for profile ({missing[0]}){more}: every profile needs one")
@@ -304,7 +299,7 @@ class Game:
 
     # -- parameter values ------------------------------------------------------------
 
-    def with_parameters(self, values: Mapping[str, float] | None = None, /, **kwargs) -> "Game":
+    def with_parameters(self, values: Mapping[str, float] | None = None, /, **kwargs) -> Game:
         """A copy of the game with other parameter values (a scenario, or ``F=12``)."""
         values = {**(values or {}), **kwargs}
         for pname in values:
@@ -319,7 +314,7 @@ class Game:
         object.__setattr__(clone, "parameters", MappingProxyType(new))
         return clone
 
-    def scenario(self, name: str) -> "Game":
+    def scenario(self, name: str) -> Game:
         """The game under a named scenario."""
         if name not in self.scenarios:
             known = ", ".join(self.scenarios) or "none"
@@ -334,6 +329,17 @@ class Game:
                 f"parameter {missing[0]!r} has no value; give one with with_parameters({missing[0]}=...)"
             )
         return {make_symbol(n): (exact(v) if exact_values else sympy.Float(v)) for n, v in self.parameters.items()}
+
+    def exact_payoffs(self) -> tuple[np.ndarray, ...]:
+        """The payoff tensors as object arrays of exact sympy numbers at the current parameter values."""
+        subs = self.values()
+        out = []
+        for t in self.payoff_tensors:
+            arr = np.empty(t.shape, dtype=object)
+            for idx in np.ndindex(t.shape):
+                arr[idx] = sympy.nsimplify(t[idx].xreplace(subs)) if t[idx].has(sympy.Float) else t[idx].xreplace(subs)
+            out.append(arr)
+        return tuple(out)
 
     def numeric_payoffs(self) -> tuple[np.ndarray, ...]:
         """The payoff tensors as float arrays at the current parameter values."""

@@ -53,7 +53,11 @@ class StateSpace:
             out[:, 1::2] = 1.0 - arr
             return out
         if arr.shape[1] != self.full_width:
-            want = f"{len(self.shape)} (one share per population) or {self.full_width}" if self.two_strategy else str(self.full_width)
+            want = (
+                f"{len(self.shape)} (one share per population) or {self.full_width}"
+                if self.two_strategy
+                else str(self.full_width)
+            )
             raise StateError(f"states have width {arr.shape[1]}; this game's states have width {want}")
         for p, (a, b) in enumerate(zip(self.offsets[:-1], self.offsets[1:])):
             block = arr[:, a:b]
@@ -96,6 +100,10 @@ class StateSpace:
                 if sum(c) < m:
                     pts.append([(ci + 1 / 3) / m for ci in c])
             pts = np.array(pts)
-            per_pop.append(np.column_stack([pts, 1 - pts.sum(axis=1)]) if k > 2 else np.column_stack([(np.arange(m) + 0.5) / m, 1 - (np.arange(m) + 0.5) / m]))
+            per_pop.append(
+                np.column_stack([pts, 1 - pts.sum(axis=1)])
+                if k > 2
+                else np.column_stack([(np.arange(m) + 0.5) / m, 1 - (np.arange(m) + 0.5) / m])
+            )
         mesh = np.meshgrid(*[np.arange(len(b)) for b in per_pop], indexing="ij")
         return np.concatenate([b[m.ravel()] for b, m in zip(per_pop, mesh)], axis=1)

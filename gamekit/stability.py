@@ -125,7 +125,11 @@ def switch_gains(game: Game, idx) -> list[SwitchGain]:
                 continue
             other = list(idx)
             other[p] = j
-            out.append(SwitchGain(pop.name, pop.strategies[idx[p]], pop.strategies[j], sympy.expand(tensor[tuple(other)] - here)))
+            out.append(
+                SwitchGain(
+                    pop.name, pop.strategies[idx[p]], pop.strategies[j], sympy.expand(tensor[tuple(other)] - here)
+                )
+            )
     return out
 
 
@@ -233,12 +237,18 @@ class StabilityTable:
             if r.stability is not None:
                 head += f"  -> {r.stability}"
             out.append(head)
-            out += [f"    {g.population}: {g.alternative} instead of {g.current}:  {sympy.sstr(g.gain)}" for g in r.eigenvalues]
+            out += [
+                f"    {g.population}: {g.alternative} instead of {g.current}:  {sympy.sstr(g.gain)}"
+                for g in r.eigenvalues
+            ]
             out.append(f"    asymptotically stable iff: {r.conditions_text()}")
         return "\n".join(out)
 
     def _repr_markdown_(self) -> str:
-        lines = ["| profile | name | eigenvalues | asymptotically stable iff | at current values |", "|---|---|---|---|---|"]
+        lines = [
+            "| profile | name | eigenvalues | asymptotically stable iff | at current values |",
+            "|---|---|---|---|---|",
+        ]
         for r in self.rows:
             eig = "<br>".join(f"`{sympy.sstr(g.gain)}`" for g in r.eigenvalues)
             lines.append(
