@@ -12,6 +12,7 @@ from .dynamics import Replicator, replicator
 from .equilibria import Continuum, Equilibria, Equilibrium, equilibria, linearize
 from .errors import ExpressionError, GamekitError, ModelError, ParameterError, StateError
 from .game import Game, Population, load
+from .simulate import Trajectory, basins, simulate
 from .stability import Stability, StabilityTable, stability_table
 
 __version__ = "0.1.0"
@@ -31,6 +32,9 @@ __all__ = [
     "stability_table",
     "StabilityTable",
     "Stability",
+    "simulate",
+    "Trajectory",
+    "basins",
     "GamekitError",
     "ModelError",
     "ExpressionError",

@@ -1,0 +1,1 @@
+"""Private integration kernels on bare arrays (see gamekit.simulate for the mathematics)."""

@@ -1,0 +1,242 @@
+"""Dormand-Prince 5(4) in log-ratio coordinates, one adaptive step sequence per orbit.
+
+Bare-array kernels behind :func:`gamekit.simulate`; no validation here.  Two
+implementations of one algorithm: ``integrate_numba`` (module ``dopri_numba``,
+compiled, a parallel loop over orbits) and ``integrate_numpy`` (all orbits
+advance in lock-step iterations, each with its own step size, vectorised over
+orbits).  Each orbit's step sequence depends on that orbit alone, so the two
+agree to rounding and neither depends on how orbits are batched.
+
+State: ``v[i] = ln(sigma[i] / sigma[ref_p])`` for every strategy ``i`` of
+population ``p``, where ``ref_p`` is a reference strategy alive in that orbit
+(so ``v[ref_p] = 0``); ``sigma_p = softmax(v_p)`` over the alive strategies and::
+
+    dv[i]/dt = u_p(i) - u_p(ref_p),    u_p(i) = sum_{j'} A_p[i, j'] * W_p[j'],
+
+where ``j'`` runs over the other populations' pure profiles and
+``W_p[j'] = prod_{q != p} sigma_q[j'_q]`` is computed once per ``j'``.
+
+Arrays (``N`` orbits, ``D`` strategies in all, ``k`` populations, ``P`` pure
+profiles, ``S`` parameter segments, ``T`` output times)::
+
+    v0      (N, D)       initial log-ratios (0 where dead)
+    alive   (N, D)       False where a share is exactly zero (it stays zero)
+    ref     (N, k)       reference strategy (global index) of each population
+    pay     (S, R, k, P) payoff of population p at flattened profile j; R is N or 1
+    owner   (D,)         population of each strategy
+    others  (k, Q, k-1)  for population p and opponents' profile j', the global
+                         indices of the opponents' strategies (Q = max count)
+    flat    (D, Q)       flattened profile index of (strategy i, opponents' profile j')
+    nq      (k,)         number of opponents' profiles of each population
+    bounds  (S + 1,)     segment start times, bounds[-1] = t_end
+    t_eval  (T,)         output times (may be empty)
+    tw                   start of the observation window; statistics are taken at the end of
+                         every accepted step that ends in it
+    hmax                 largest step
+
+Outputs: final log-ratios, the window box (min and max of every share over
+accepted steps with t >= tw), turning points of every share in the window,
+shares at ``t_eval``, steps taken, and a status (0 ok, 1 step limit reached).
+Steps are capped at ``hmax`` so that the window holds several samples.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+# Dormand-Prince 5(4) tableau: nodes C, stages A (row 6 = B: first same as last), weights B, error E = B - B*
+C = np.array([0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0, 1.0])
+A = np.array(
+    [
+        [0, 0, 0, 0, 0, 0],
+        [1 / 5, 0, 0, 0, 0, 0],
+        [3 / 40, 9 / 40, 0, 0, 0, 0],
+        [44 / 45, -56 / 15, 32 / 9, 0, 0, 0],
+        [19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729, 0, 0],
+        [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656, 0],
+        [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84],
+    ]
+)
+B = np.array([35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0])
+E = np.array([71 / 57600, 0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40])
+
+SAFETY, MIN_FACTOR, MAX_FACTOR = 0.9, 0.2, 10.0
+H0 = 1e-3  # first trial step; the controller adapts it within a few steps
+# A share below exp(UNDERFLOW / (k - 1)) counts as exactly zero in the payoffs: a product of k - 1 such
+# shares would be a subnormal number (slow arithmetic), and cannot change an O(1) payoff in double precision.
+UNDERFLOW = -700.0
+
+
+def tables(shape):
+    """Index tables ``owner, others, flat, nq`` for a game of this shape (see the module docstring)."""
+    k = len(shape)
+    off = np.concatenate([[0], np.cumsum(shape)]).astype(np.int64)
+    d = int(off[-1])
+    owner = np.repeat(np.arange(k), shape).astype(np.int64)
+    strides = [int(np.prod(shape[q + 1 :])) for q in range(k)]
+    nq = np.array([int(np.prod([shape[q] for q in range(k) if q != p])) for p in range(k)], dtype=np.int64)
+    qmax = int(nq.max())
+    others = np.zeros((k, qmax, max(k - 1, 1)), dtype=np.int64)
+    flat = np.zeros((d, qmax), dtype=np.int64)
+    for p in range(k):
+        opp = [q for q in range(k) if q != p]
+        for jj, prof in enumerate(itertools.product(*(range(shape[q]) for q in opp))):
+            for m, (q, s) in enumerate(zip(opp, prof)):
+                others[p, jj, m] = off[q] + s
+            base = sum(strides[q] * s for q, s in zip(opp, prof))
+            for i in range(shape[p]):
+                flat[off[p] + i, jj] = base + strides[p] * i
+    return off, owner, others, flat, nq
+
+
+# ----------------------------------------------------------------------------- numpy
+
+
+def shares_np(v, alive, off):
+    """Softmax of each population's block over its alive strategies; (M, D)."""
+    sig = np.zeros_like(v)
+    cutoff = UNDERFLOW / max(len(off) - 2, 1)
+    for p in range(len(off) - 1):
+        a, b = off[p], off[p + 1]
+        blk = np.where(alive[:, a:b], v[:, a:b], -np.inf)
+        x = blk - np.max(blk, axis=1, keepdims=True)
+        e = np.where(x > cutoff, np.exp(np.maximum(x, cutoff)), 0.0)
+        sig[:, a:b] = e / e.sum(axis=1, keepdims=True)
+    return sig
+
+
+def _rhs_np(v, alive, ref, pay, off, others, flat, nq):
+    """dv/dt for M orbits; pay is (M, k, P)."""
+    sig = shares_np(v, alive, off)
+    m, d = v.shape
+    k = len(off) - 1
+    u = np.empty((m, d))
+    rows = np.arange(m)[:, None]
+    for p in range(k):
+        q = nq[p]
+        w = np.ones((m, q))
+        for col in range(k - 1):
+            w = w * sig[:, others[p, :q, col]]
+        for i in range(off[p], off[p + 1]):
+            u[:, i] = np.sum(pay[:, p, flat[i, :q]] * w, axis=1)
+    out = np.empty_like(u)
+    for p in range(k):
+        a, b = off[p], off[p + 1]
+        out[:, a:b] = np.where(alive[:, a:b], u[:, a:b] - u[rows[:, 0], ref[:, p]][:, None], 0.0)
+    return out, sig
+
+
+def integrate_numpy(v0, alive, ref, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol, max_steps):
+    n, d = v0.shape
+    free = alive.copy()
+    free[np.arange(n)[:, None], ref] = False
+    cnt = np.maximum(free.sum(axis=1), 1)
+    per_orbit = pay.shape[1] != 1
+    v = v0.copy()
+    t = np.zeros(n)
+    seg = np.zeros(n, dtype=np.int64)
+    h = np.full(n, H0)
+    steps = np.zeros(n, dtype=np.int64)
+    status = np.zeros(n, dtype=np.int64)
+    nxt = np.zeros(n, dtype=np.int64)
+    n_out = len(t_eval)
+    out = np.full((n, n_out, d), np.nan)
+    lo = np.full((n, d), np.inf)
+    hi = np.full((n, d), -np.inf)
+    turns = np.zeros((n, d), dtype=np.int64)
+    last_sign = np.zeros((n, d))
+    t_end = bounds[-1]
+    nseg = len(bounds) - 1
+    if n_out:
+        sig0 = shares_np(v, alive, off)
+        while True:
+            hit = (nxt < n_out) & (t_eval[np.minimum(nxt, n_out - 1)] <= 0.0)
+            if not hit.any():
+                break
+            out[hit, nxt[hit]] = sig0[hit]
+            nxt[hit] += 1
+    active = np.ones(n, dtype=bool)
+    while active.any():
+        idx = np.nonzero(active)[0]
+        vi, ai, ri, ti, hprev, si = v[idx], alive[idx], ref[idx], t[idx], h[idx], seg[idx]
+        P = pay[si, idx] if per_orbit else pay[si, 0]
+        target = bounds[si + 1].copy()
+        if n_out:
+            has = nxt[idx] < n_out
+            target = np.where(has, np.minimum(target, t_eval[np.minimum(nxt[idx], n_out - 1)]), target)
+        hh = np.minimum(hprev, target - ti)
+        k1, sig = _rhs_np(vi, ai, ri, P, off, others, flat, nq)
+        ks = [k1]
+        for s in range(1, 7):
+            y = vi + hh[:, None] * sum(A[s, j] * ks[j] for j in range(s) if A[s, j] != 0)
+            ks.append(_rhs_np(y, ai, ri, P, off, others, flat, nq)[0])
+        y_new = vi + hh[:, None] * sum(B[j] * ks[j] for j in range(6) if B[j] != 0)
+        err_vec = hh[:, None] * sum(E[j] * ks[j] for j in range(7) if E[j] != 0)
+        scale = atol + rtol * np.maximum(np.abs(vi), np.abs(y_new))
+        ratio = np.where(free[idx], err_vec / scale, 0.0)
+        err = np.sqrt(np.sum(ratio**2, axis=1) / cnt[idx])
+        accept = err <= 1.0
+        with np.errstate(divide="ignore"):
+            factor = np.where(err == 0, MAX_FACTOR, np.clip(SAFETY * err ** (-0.2), MIN_FACTOR, MAX_FACTOR))
+        steps[idx] += 1
+        # rejected: shrink
+        rej = idx[~accept]
+        h[rej] = hh[~accept] * np.minimum(factor[~accept], 1.0)
+        # accepted: advance, then window statistics at the end of the step
+        a_ = accept
+        acc = idx[a_]
+        v[acc] = y_new[a_]
+        t_new = ti[a_] + hh[a_]
+        tgt = target[a_]
+        reached = t_new >= tgt - 1e-12 * np.maximum(1.0, np.abs(tgt))
+        t[acc] = np.where(reached, tgt, t_new)
+        win = t[acc] >= tw
+        if win.any():
+            w = acc[win]
+            sig_w = shares_np(v[w], alive[w], off)
+            g = _rhs_np(v[w], alive[w], ref[w], P[a_][win], off, others, flat, nq)[0]
+            lo[w] = np.minimum(lo[w], sig_w)
+            hi[w] = np.maximum(hi[w], sig_w)
+            sgn = np.sign(g)
+            turns[w] += (sgn * last_sign[w] < 0) & (sgn != 0)
+            last_sign[w] = np.where(sgn != 0, sgn, last_sign[w])
+        shortened = hh[a_] < hprev[a_]
+        h[acc] = np.minimum(hmax, np.where(shortened, np.maximum(hprev[a_], hh[a_] * factor[a_]), hh[a_] * factor[a_]))
+        if n_out:
+            o_hit = (nxt[acc] < n_out) & (
+                np.abs(t[acc] - t_eval[np.minimum(nxt[acc], n_out - 1)]) <= 1e-12 * max(1.0, t_end)
+            )
+            if o_hit.any():
+                o = acc[o_hit]
+                out[o, nxt[o]] = shares_np(v[o], alive[o], off)
+                nxt[o] += 1
+        seg_hit = np.abs(t[acc] - bounds[seg[acc] + 1]) <= 1e-12 * max(1.0, t_end)
+        seg[acc] += seg_hit
+        done = seg[idx] >= nseg
+        over = (steps[idx] >= max_steps) & ~done
+        status[idx[over]] = 1
+        active[idx[done | over]] = False
+        seg[idx[done]] = nseg - 1
+    return v, lo, hi, turns, out, steps, status
+
+
+# ----------------------------------------------------------------------------- numba
+
+
+def numba_available() -> bool:
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def integrate_numba(v0, alive, ref, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol, max_steps):
+    """The compiled kernel (module ``dopri_numba``, imported on first use; compiled once and cached on disk)."""
+    from .dopri_numba import integrate
+
+    return integrate(
+        v0, alive, ref, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol, max_steps, A, B, E
+    )
