@@ -347,7 +347,7 @@ def simulate(
     bounds, values = _segments(game, t_end, schedule, parameters, n)
     compiled = compile_payoffs(game)
     s_count, r_count, n_par = values.shape
-    pay = compiled(values.reshape(-1, n_par)).reshape(s_count, r_count, len(game.shape), -1)
+    pay = compiled(values.reshape(s_count * r_count, n_par)).reshape(s_count, r_count, len(game.shape), -1)
     prof = np.array(list(np.ndindex(*game.shape)), dtype=np.int64).reshape(-1, len(game.shape))
     off, _, others, flat, nq = dopri.tables(game.shape)
     integrate = _backend(backend)
