@@ -14,6 +14,7 @@ from .errors import ExpressionError, GamekitError, ModelError, ParameterError, S
 from .game import Game, Population, load
 from .simulate import Trajectory, basins, simulate
 from .stability import Stability, StabilityTable, stability_table
+from .sweep import sweep
 
 __version__ = "0.1.0"
 
@@ -35,6 +36,7 @@ __all__ = [
     "simulate",
     "Trajectory",
     "basins",
+    "sweep",
     "GamekitError",
     "ModelError",
     "ExpressionError",

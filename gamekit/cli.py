@@ -1,6 +1,7 @@
 """The ``gamekit`` command: analyse model files from a terminal.
 
     gamekit analyze MODEL [--scenario NAME] [--set P=V ...] [--json]
+    gamekit simulate MODEL [--scenario NAME] [--set P=V ...] [--orbits N] [--t-end T] [--seed S] [--json]
 
 MODEL is a TOML model file or a shipped model's name (``platform-insurance``).
 Bad input prints one line ``gamekit: error: ...`` and exits with status 2.
@@ -102,6 +103,49 @@ def _analyze(args) -> int:
     return 0
 
 
+def _simulate(args) -> int:
+    from .simulate import basins
+
+    game = _game(args)
+    if args.orbits < 1:
+        raise ParameterError(f"--orbits must be at least 1, got {args.orbits}")
+    frame = basins(game, args.orbits, rng=args.seed, t_end=args.t_end, progress=not args.json and args.orbits > 50_000)
+    params = {k: float(v) for k, v in game.parameters.items()}
+    if args.json:
+        out = {
+            "model": game.name,
+            "parameters": params,
+            "orbits": args.orbits,
+            "t_end": args.t_end,
+            "seed": args.seed,
+            "basins": [
+                {
+                    "outcome": r.outcome,
+                    "share": r.share,
+                    "ci_low": r.ci_low,
+                    "ci_high": r.ci_high,
+                    "orbits": int(r.orbits),
+                }
+                for r in frame.itertuples()
+            ],
+        }
+        print(json.dumps(out))
+        return 0
+    print(f"{game.name}" + (f" -- scenario {args.scenario}" if args.scenario else ""))
+    print(f"{args.orbits} orbits from uniform random starts (seed {args.seed}), integrated to t = {args.t_end:g}")
+    print()
+    rows = [
+        [r.outcome, f"{r.share:.1%}", f"[{r.ci_low:.1%}, {r.ci_high:.1%}]", str(int(r.orbits))]
+        for r in frame.itertuples()
+    ]
+    print(_table(rows, ["outcome", "share", "95% interval", "orbits"]))
+    if "unresolved" in set(frame.outcome):
+        print(
+            "\nunresolved: near a saddle or non-hyperbolic rest point, or still moving at t_end; try a larger --t-end."
+        )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gamekit", description="Evolutionary game theory for economists.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -116,6 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
     common(a)
     a.add_argument("--tol", type=float, default=1e-9, help="real parts within TOL of zero count as zero")
     a.set_defaults(func=_analyze)
+
+    s = sub.add_parser("simulate", help="basins of attraction: where orbits from random starts end up")
+    common(s)
+    s.add_argument("--orbits", type=int, default=10_000, help="number of orbits (default 10000)")
+    s.add_argument("--t-end", type=float, default=300.0, help="integration time (default 300)")
+    s.add_argument("--seed", type=int, default=0, help="seed of the random starting states")
+    s.set_defaults(func=_simulate)
     return parser
 
 

@@ -252,6 +252,25 @@ class Game:
             out[pname] = (low, high)
         return out
 
+    # -- pickling (dask workers, multiprocessing) -------------------------------------
+
+    _MAPPINGS = ("parameters", "scenarios", "states", "bounds", "sources")
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        for key in self._MAPPINGS:
+            state[key] = dict(state[key])
+        state["scenarios"] = {k: dict(v) for k, v in state["scenarios"].items()}
+        return state
+
+    def __setstate__(self, state):
+        for key, value in state.items():
+            if key in self._MAPPINGS:
+                if key == "scenarios":
+                    value = {k: MappingProxyType(dict(v)) for k, v in value.items()}
+                value = MappingProxyType(value)
+            object.__setattr__(self, key, value)
+
     # -- description -----------------------------------------------------------------
 
     @property

@@ -70,3 +70,41 @@ def test_bad_model_file(tmp_path):
     bad.write_text("[populations\n")
     code, _, err = run("analyze", str(bad))
     assert code == 2 and "line 1" in err
+
+
+def test_simulate_json(capsys):
+    assert (
+        main(
+            ["simulate", "platform-insurance", "--scenario", "meta_goal", "--orbits", "300", "--t-end", "60", "--json"]
+        )
+        == 0
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert out["orbits"] == 300
+    assert out["basins"] == [
+        {
+            "outcome": "regulate, insure, claim",
+            "share": 1.0,
+            "ci_low": out["basins"][0]["ci_low"],
+            "ci_high": 1.0,
+            "orbits": 300,
+        }
+    ]
+
+
+def test_simulate_table(capsys):
+    assert main(["simulate", "platform-insurance", "--scenario", "trap", "--orbits", "400", "--t-end", "120"]) == 0
+    out = capsys.readouterr().out
+    assert "cycling on workers=claim" in out and "regulate, evade, accept" in out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["simulate", "platform-insurance", "--t-end", "0"], "positive"),
+        (["simulate", "platform-insurance", "--orbits", "0"], "--orbits must be at least 1"),
+    ],
+)
+def test_simulate_bad_input(args, message):
+    code, _, err = run(*args)
+    assert code == 2 and message in err and "Traceback" not in err

@@ -195,3 +195,12 @@ def test_bad_input(kwargs, message):
     args.update(kwargs)
     with pytest.raises(gk.GamekitError, match=message):
         gk.simulate(PLATFORM.scenario("trap"), args.pop("initial"), args.pop("t_end"), **args)
+
+
+def test_wilson_interval_known_values():
+    from gamekit.simulate import wilson_interval
+
+    assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == 1.0
+    lo, hi = wilson_interval(39, 100)
+    # textbook Wilson 95% interval for 39/100
+    assert abs(lo - 0.3003) < 5e-4 and abs(hi - 0.4875) < 5e-4

@@ -1,0 +1,55 @@
+"""Sweeps: analytic stable sets match the equilibrium analysis; local and Dask runs give the same numbers."""
+
+import numpy as np
+import pytest
+
+import gamekit as gk
+
+TRAP = gk.models.platform_insurance().scenario("trap")
+
+
+def test_analytic_stable_set_matches_equilibria():
+    frame = gk.sweep(TRAP, {"R": [2.0, 3.5], "delta": [0.1, 0.3, 0.7]}, n=0)
+    assert len(frame) == 6
+    for row in frame.itertuples():
+        eqs = gk.equilibria(TRAP.with_parameters(R=row.R, delta=row.delta))
+        names = sorted(e.name or ", ".join(e.profile) for e in eqs.stable())
+        assert sorted(row.stable.split("; ")) == (names or ["none"])
+
+
+def test_one_dimensional_sweep_shares_sum_to_one_and_follow_the_threshold():
+    frame = gk.sweep(TRAP, {"R": [2.0, 4.0]}, n=200, t_end=150, rng=3)
+    for r, group in frame.groupby("R"):
+        assert abs(group.share.sum() - 1) < 1e-12
+        assert (group.ci_low <= group.share).all() and (group.share <= group.ci_high).all()
+    at4 = frame[frame.R == 4.0]
+    # R > Cg + S = 3 makes the meta-goal stable: the cycling orbits now reach it
+    assert "meta-goal" in at4.stable.iloc[0]
+    assert "cycling on workers=claim" not in set(at4.outcome)
+    assert "regulate, insure, claim" in set(at4.outcome)
+
+
+def test_scenario_list():
+    frame = gk.sweep(gk.models.platform_insurance(), ["trap", "meta_goal"], n=100, t_end=100)
+    assert list(frame.scenario.unique()) == ["trap", "meta_goal"]
+    meta = frame[frame.scenario == "meta_goal"]
+    assert list(meta.outcome) == ["regulate, insure, claim"] and meta.stable.iloc[0] == "meta-goal"
+
+
+def test_same_numbers_on_a_dask_local_cluster():
+    distributed = pytest.importorskip("dask.distributed")
+    grid = {"R": [2.0, 4.0], "K": [1.0, 2.5]}
+    local = gk.sweep(TRAP, grid, n=60, t_end=80, rng=5)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            remote = gk.sweep(TRAP, grid, n=60, t_end=80, rng=5, client=client, batch_orbits=60, progress=False)
+    assert remote.equals(local)
+
+
+def test_sweep_bad_input():
+    with pytest.raises(gk.ParameterError, match="cannot sweep 'Q'"):
+        gk.sweep(TRAP, {"Q": [1, 2]})
+    with pytest.raises(gk.ParameterError, match="finite"):
+        gk.sweep(TRAP, {"R": [1, np.nan]})
+    with pytest.raises(gk.ParameterError, match="no scenario named 'x'"):
+        gk.sweep(TRAP, ["x"])
