@@ -14,9 +14,13 @@ as many as unknowns.  A solution counts when every share on its support is
 strictly positive; one on the boundary of the face belongs to a smaller face and
 is found there, so each rest point is reported exactly once.
 
-* **Exact**: sympy solves the (polynomial, rational-coefficient) system within
-  a time limit per face; solutions stay exact (rationals, radicals).
-* **Numeric**: otherwise (too many unknowns, or past the time limit), damped
+* **Exact**: population ``p``'s own shares never enter its equations (``u_p``
+  does not depend on ``sigma_p``), so on a face where at most two populations
+  mix the system is *linear* and sympy's ``linsolve`` solves it exactly, with
+  free parameters when the solutions form a continuum.  Other faces are
+  polynomial; sympy solves the small ones (``max_exact_unknowns``) while the
+  time budget lasts.  Solutions stay exact (rationals, radicals).
+* **Numeric**: otherwise (too many unknowns, or past the time budget), damped
   Newton from many starting points inside the face, vectorised over the starts;
   such rest points are marked ``exact=False`` and the search, unlike sympy's,
   is not guaranteed complete (``Equilibria.complete`` says so).
@@ -29,10 +33,7 @@ Each isolated rest point is linearised (:mod:`gamekit.stability`).
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import signal
-import threading
 import time
 from dataclasses import dataclass, field
 
@@ -45,32 +46,6 @@ from .space import StateSpace
 from .stability import Stability, classify, classify_exact
 
 __all__ = ["Equilibrium", "Continuum", "Equilibria", "equilibria", "linearize"]
-
-
-class _Timeout(BaseException):
-    """Raised by the alarm inside sympy; a BaseException so sympy does not swallow it."""
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float | None):
-    """Interrupt the block after ``seconds`` (main thread on Unix); yields whether a limit is set."""
-    usable = (
-        seconds is not None and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    )
-    if not usable:
-        yield False
-        return
-
-    def _alarm(signum, frame):
-        raise _Timeout
-
-    previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
-    try:
-        yield True
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _fmt(v: float) -> str:
@@ -150,17 +125,22 @@ class Continuum:
 
     ``equations`` define it (in the shares ``symbols`` of the face's mixing
     populations); ``dimension`` is the number of free shares; ``example`` is one
-    point of it inside the face (each population's mixed strategy).
+    point of it inside the face (each population's mixed strategy).  Found by the
+    numeric solver (a root where the system is singular), it has no equations and
+    ``dimension`` is ``None``: rest points there are not isolated.
     """
 
     support: tuple[tuple[str, ...], ...]
     symbols: tuple[sympy.Symbol, ...]
     equations: tuple[sympy.Expr, ...]
-    dimension: int
+    dimension: int | None
     example: tuple[tuple[float, ...], ...]
 
     def __str__(self) -> str:
         face = "; ".join("{" + ", ".join(s) + "}" for s in self.support)
+        if self.dimension is None:
+            point = "; ".join("(" + ", ".join(_fmt(x) for x in s) + ")" for s in self.example)
+            return f"rest points that are not isolated (found numerically) on the face {face}, e.g. at {point}"
         eqs = ", ".join(f"{sympy.sstr(e)} = 0" for e in self.equations) or "every point of the face"
         return f"continuum of rest points (dimension {self.dimension}) on the face {face}: {eqs}"
 
@@ -240,8 +220,11 @@ def _face_names(game: Game, support) -> tuple[tuple[str, ...], ...]:
 
 
 def _exact_face(exact_tensors, shape, support):
-    """Unknowns, share rows and equations ``u_p(i) - u_p(last) = 0`` of one face, in sympy."""
-    unknowns, rows = [], []
+    """Unknowns, share rows and equations ``u_p(i) - u_p(last) = 0`` of one face, in sympy.
+
+    The equations only involve the payoffs on the face, so the tensors are restricted to it first.
+    """
+    unknowns, rows, sub_rows = [], [], []
     for p, (n, sup) in enumerate(zip(shape, support)):
         row = np.array([sympy.Integer(0)] * n, dtype=object)
         if len(sup) == 1:
@@ -253,12 +236,21 @@ def _exact_face(exact_tensors, shape, support):
                 row[i] = sym
             row[sup[-1]] = 1 - sympy.Add(*syms)
         rows.append(row)
+        sub_rows.append(row[list(sup)])
     equations = []
     for p, sup in enumerate(support):
         if len(sup) > 1:
-            u = contract(exact_tensors[p], rows, keep=(p,))
-            equations += [sympy.expand(u[i] - u[sup[-1]]) for i in sup[:-1]]
+            u = contract(exact_tensors[p][np.ix_(*support)], sub_rows, keep=(p,))
+            equations += [sympy.expand(u[i] - u[-1]) for i in range(len(sup) - 1)]
     return unknowns, rows, equations
+
+
+def _is_linear(equations, unknowns) -> bool:
+    return all(sympy.Poly(eq, *unknowns).total_degree() <= 1 for eq in equations if eq != 0)
+
+
+def _mixing(support) -> int:
+    return sum(len(s) > 1 for s in support)
 
 
 def _positive(value) -> bool | None:
@@ -277,6 +269,9 @@ def _solve_exactly(exact_tensors, shape, support, rng, tol):
     unknowns, rows, equations = _exact_face(exact_tensors, shape, support)
     if all(eq == 0 for eq in equations):
         solutions = [{}]
+    elif _is_linear(equations, unknowns):
+        # one or two mixing populations: each population's equations are linear in the others' shares
+        solutions = [{u: v for u, v in zip(unknowns, sol) if v != u} for sol in sympy.linsolve(equations, unknowns)]
     else:
         solutions = sympy.solve(equations, unknowns, dict=True)
     states, continua = [], []
@@ -302,94 +297,126 @@ def _solve_exactly(exact_tensors, shape, support, rng, tol):
 
 def _continuum_example(state, free, support, rng, tol):
     """A point of a solution set with free unknowns that lies inside the face, if one is found."""
-    for _ in range(400):
-        pick = {u: sympy.Float(rng.uniform(0, 1)) for u in free}
-        try:
-            vals = [np.array([complex(v.xreplace(pick)) for v in row]) for row in state]
-        except (TypeError, ValueError, ZeroDivisionError):
-            continue
-        if all(np.all(np.abs(v.imag) < 1e-12) for v in vals):
-            real = [v.real for v in vals]
-            if all(real[p][i] > tol for p, sup in enumerate(support) for i in sup):
-                return tuple(tuple(float(x) for x in v) for v in real)
-    return None
+    cells = [(p, i) for p, sup in enumerate(support) for i in sup]
+    f = sympy.lambdify(free, [state[p][i] for p, i in cells], "numpy")
+    picks = rng.uniform(0, 1, size=(400, len(free)))
+    with np.errstate(all="ignore"):
+        vals = np.array([np.broadcast_to(np.asarray(v, dtype=complex), (400,)) for v in f(*picks.T)])  # (cells, 400)
+    ok = np.all((np.abs(vals.imag) < 1e-12) & (vals.real > tol), axis=0)
+    if not ok.any():
+        return None
+    j = int(np.argmax(ok))
+    point = {u: float(x) for u, x in zip(free, picks[j])}
+    return tuple(tuple(float(sympy.re(v.xreplace(point))) for v in row) for row in state)
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxy"
 
 
 def _batched_contract(tensor, rows, keep):
-    """``contract`` for a batch: ``rows[q]`` has shape (M, n_q); result (M, *kept axes)."""
-    m = rows[0].shape[0]
-    t = np.broadcast_to(tensor, (m,) + tensor.shape)
-    for q in reversed(range(len(rows))):
+    """``contract`` for a batch: ``tensor`` (M, *axes) and ``rows[q]`` (M, n_q); result (M, *kept axes)."""
+    k = len(rows)
+    axes = _LETTERS[:k]
+    operands, subs = [tensor], ["z" + axes]
+    for q in range(k):
         if q not in keep:
-            t = np.einsum("m...i,mi->m...", np.moveaxis(t, q + 1, -1), rows[q])
-    return t
+            operands.append(rows[q])
+            subs.append("z" + axes[q])
+    out = "z" + "".join(axes[q] for q in keep)
+    return np.einsum(",".join(subs) + "->" + out, *operands, optimize=False)
 
 
-def _solve_numerically(tensors, shape, support, starts, rng):
-    """Rest points of one face by damped Newton from ``starts`` points; (roots, singular roots)."""
+def _solve_numerically(tensors, shape, supports, starts, rng):
+    """Rest points of faces that share their support sizes, by damped Newton, all faces and starts at once.
+
+    Each face's tensors are restricted to its support and stacked, so one vectorised iteration
+    serves every start of every face.  Returns, per face, (roots, singular roots) as full states.
+    """
     k = len(shape)
-    mixing = [p for p in range(k) if len(support[p]) > 1]
-    sizes = [len(support[p]) - 1 for p in mixing]
-    m = sum(sizes)
-    v = np.concatenate([rng.dirichlet(np.ones(len(support[p])), size=starts)[:, :-1] for p in mixing], axis=1)
+    sizes = [len(s) for s in supports[0]]
+    nf = len(supports)
+    sub = [np.repeat(np.stack([t[np.ix_(*sup)] for sup in supports]), starts, axis=0) for t in tensors]
+    mixing = [p for p in range(k) if sizes[p] > 1]
+    pos, m = {}, 0
+    for p in mixing:
+        pos[p] = m
+        m += sizes[p] - 1
+    v = np.concatenate([rng.dirichlet(np.ones(sizes[p]), size=nf * starts)[:, :-1] for p in mixing], axis=1)
 
-    def state(v):
-        rows, pos = [], 0
+    def rows_of(v):
+        rows = []
         for p in range(k):
-            row = np.zeros((v.shape[0], shape[p]))
-            sup = support[p]
-            if len(sup) == 1:
-                row[:, sup[0]] = 1.0
+            if p in pos:
+                w = v[:, pos[p] : pos[p] + sizes[p] - 1]
+                rows.append(np.concatenate([w, 1.0 - w.sum(axis=1, keepdims=True)], axis=1))
             else:
-                w = v[:, pos : pos + len(sup) - 1]
-                row[:, list(sup[:-1])] = w
-                row[:, sup[-1]] = 1.0 - w.sum(axis=1)
-                pos += len(sup) - 1
-            rows.append(row)
+                rows.append(np.ones((v.shape[0], 1)))
         return rows
 
-    def system(v):
-        rows = state(v)
+    def system(v, tens):
+        rows = rows_of(v)
         f = np.empty((v.shape[0], m))
         jac = np.zeros((v.shape[0], m, m))
-        r = 0
         for p in mixing:
-            sp, lp = support[p][:-1], support[p][-1]
-            for i in sp:
-                c = 0
-                for q in mixing:
-                    if q != p:
-                        U = _batched_contract(tensors[p], rows, keep=(p, q))
-                        if q < p:
-                            U = np.swapaxes(U, 1, 2)
-                        D = U[:, i, :] - U[:, lp, :]  # d(u_p(i) - u_p(l)) / d sigma_q
-                        sq, lq = support[q][:-1], support[q][-1]
-                        jac[:, r, c : c + len(sq)] = D[:, list(sq)] - D[:, [lq]]
-                    c += len(support[q]) - 1
-                r += 1
-            u = _batched_contract(tensors[p], rows, keep=(p,))
-            f[:, r - len(sp) : r] = u[:, list(sp)] - u[:, [lp]]
+            np_ = sizes[p] - 1
+            u = _batched_contract(tens[p], rows, keep=(p,))
+            f[:, pos[p] : pos[p] + np_] = u[:, :-1] - u[:, -1:]
+            for q in mixing:
+                if q == p:
+                    continue
+                U = _batched_contract(tens[p], rows, keep=tuple(sorted((p, q))))
+                if q < p:
+                    U = np.swapaxes(U, 1, 2)
+                D = U[:, :-1, :] - U[:, -1:, :]  # d(u_p(i) - u_p(last)) / d sigma_q
+                jac[:, pos[p] : pos[p] + np_, pos[q] : pos[q] + sizes[q] - 1] = D[:, :, :-1] - D[:, :, -1:]
         return f, jac
 
-    with np.errstate(all="ignore"):
-        for _ in range(50):
-            f, jac = system(v)
-            try:
-                delta = np.linalg.solve(jac, f[..., None])[..., 0]
-            except np.linalg.LinAlgError:
-                delta = np.einsum("mij,mj->mi", np.linalg.pinv(jac), f)
-            delta = np.where(np.isfinite(delta), delta, 0.0)
-            v = v - np.clip(delta, -0.25, 0.25)
-        f, jac = system(v)
     scale = max(1.0, max(float(np.max(np.abs(t))) for t in tensors))
+    active = np.ones(v.shape[0], dtype=bool)
+    with np.errstate(all="ignore"):
+        for _ in range(30):
+            idx = np.nonzero(active)[0]
+            if idx.size == 0:
+                break
+            f, jac = system(v[idx], [t[idx] for t in sub])
+            res = np.max(np.abs(f), axis=1)
+            # a start is done once it has converged, diverged, or wandered far outside the face
+            done = (res < 1e-13 * scale) | ~np.isfinite(res) | (np.max(np.abs(v[idx] - 0.5), axis=1) > 50)
+            active[idx[done]] = False
+            go = ~done
+            if not go.any():
+                break
+            try:
+                delta = np.linalg.solve(jac[go], f[go][..., None])[..., 0]
+            except np.linalg.LinAlgError:
+                delta = np.einsum("mij,mj->mi", np.linalg.pinv(jac[go]), f[go])
+            delta = np.where(np.isfinite(delta), delta, 0.0)
+            v[idx[go]] = v[idx[go]] - np.clip(delta, -0.25, 0.25)
+        f, jac = system(v, sub)
     good = np.all(np.isfinite(v), axis=1) & (np.max(np.abs(f), axis=1) < 1e-10 * scale)
-    roots, singular = [], []
-    for r, J in zip(v[good], jac[good]):
-        if any(np.max(np.abs(r - q)) < 1e-7 for q in roots + singular):
-            continue
-        sv = np.linalg.svd(J, compute_uv=False) if m else np.array([1.0])
-        (singular if sv[-1] < 1e-9 * scale else roots).append(r)
-    return [state(r[None, :]) for r in roots], [state(r[None, :]) for r in singular]
+
+    def full_state(r, sup):
+        rows = rows_of(r[None, :])
+        out = []
+        for p, n in enumerate(shape):
+            row = np.zeros(n)
+            row[list(sup[p])] = rows[p][0]
+            out.append(row)
+        return out
+
+    results = []
+    for face, sup in enumerate(supports):
+        roots, singular = [], []
+        for j in range(face * starts, (face + 1) * starts):
+            if not good[j]:
+                continue
+            r = v[j]
+            if any(np.max(np.abs(r - q)) < 1e-7 for q in roots + singular):
+                continue
+            sv = np.linalg.svd(jac[j], compute_uv=False) if m else np.array([1.0])
+            (singular if sv[-1] < 1e-9 * scale else roots).append(r)
+        results.append(([full_state(r, sup) for r in roots], [full_state(r, sup) for r in singular]))
+    return results
 
 
 def equilibria(
@@ -397,10 +424,9 @@ def equilibria(
     *,
     tol: float = 1e-9,
     time_budget: float = 10.0,
-    face_time: float = 1.0,
-    max_exact_unknowns: int = 4,
+    max_exact_unknowns: int = 3,
     exact: bool = True,
-    starts: int = 48,
+    starts: int = 24,
     rng=0,
 ) -> Equilibria:
     """Every rest point of ``game``'s replicator dynamics, at its parameter values.
@@ -412,11 +438,11 @@ def equilibria(
         eigenvalues only; exact ones are decided exactly), and shares below
         ``tol`` count as zero.
     time_budget
-        Seconds of exact solving in all; past it, remaining faces are solved numerically.
-    face_time
-        Seconds sympy may spend on one face before that face is solved numerically.
+        Seconds after which nonlinear faces are no longer given to sympy (checked between faces;
+        sympy is never interrupted, which could leave its caches inconsistent).
     max_exact_unknowns
-        Faces with more unknown shares than this are solved numerically.
+        Nonlinear faces with more unknown shares than this are solved numerically (linear faces,
+        where at most two populations mix, are always solved exactly).
     exact
         ``False`` solves every face numerically.
     starts, rng
@@ -427,25 +453,22 @@ def equilibria(
     rng = np.random.default_rng(rng)
     deadline = time.monotonic() + time_budget
     found, continua = [], []
+    numeric: dict[tuple[int, ...], list] = {}  # faces left to the numeric solver, by support sizes
     complete = True
     for support in _supports(game.shape):
         unknowns = sum(len(s) - 1 for s in support)
         if unknowns == 0:
-            rows = [
-                np.array([sympy.Integer(int(i == s[0])) for i in range(n)], dtype=object)
-                for n, s in zip(game.shape, support)
-            ]
-            found.append((rows, True))
+            rows = [np.eye(n, dtype=int)[s[0]] for n, s in zip(game.shape, support)]
+            if exact:
+                rows = [np.array([sympy.Integer(int(v)) for v in r], dtype=object) for r in rows]
+            found.append((rows, exact))
             continue
         result = None
-        remaining = deadline - time.monotonic()
-        if exact and remaining > 0 and unknowns <= max_exact_unknowns:
+        linear = _mixing(support) <= 2  # linear equations: exact and fast whatever their number
+        small = unknowns <= max_exact_unknowns and time.monotonic() < deadline
+        if exact and (linear or small):
             try:
-                with _time_limit(min(face_time, remaining)) as limited:
-                    if limited or unknowns <= 2:
-                        result = _solve_exactly(exact_tensors, game.shape, support, rng, tol)
-            except _Timeout:
-                result = None
+                result = _solve_exactly(exact_tensors, game.shape, support, rng, tol)
             except (NotImplementedError, sympy.polys.polyerrors.PolynomialError):
                 result = None
         if result is not None:
@@ -455,18 +478,39 @@ def equilibria(
                 continua.append(Continuum(_face_names(game, support), unknowns_, eqs, dim, example))
             continue
         complete = False
-        roots, singular = _solve_numerically(tensors, game.shape, support, starts, rng)
-        for rows in roots:
-            rows = [r[0] for r in rows]
-            if all(rows[p][i] > tol for p, sup in enumerate(support) for i in sup):
-                found.append((rows, False))
-        for rows in singular:
-            rows = [r[0] for r in rows]
-            if all(rows[p][i] > tol for p, sup in enumerate(support) for i in sup):
-                example = tuple(tuple(float(x) for x in r) for r in rows)
-                continua.append(Continuum(_face_names(game, support), (), (), -1, example))
+        numeric.setdefault(tuple(len(x) for x in support), []).append(support)
+    for supports in numeric.values():
+        for support, (roots, singular) in zip(supports, _solve_numerically(tensors, game.shape, supports, starts, rng)):
+            for rows in roots:
+                if all(rows[p][i] > tol for p, sup in enumerate(support) for i in sup):
+                    found.append((rows, False))
+            inside = [r for r in singular if all(r[p][i] > tol for p, sup in enumerate(support) for i in sup)]
+            if inside:  # singular roots: a set of rest points of unknown dimension on this face
+                example = tuple(tuple(float(x) for x in r) for r in inside[0])
+                continua.append(Continuum(_face_names(game, support), (), (), None, example))
     results = [_linearise(game, tensors, exact_tensors, rows, is_exact, tol=tol) for rows, is_exact in found]
     return Equilibria(results, game, continua, complete)
+
+
+def _fractions(array):
+    """An object array of exact rationals as Python Fractions (fast exact arithmetic), or None."""
+    from fractions import Fraction
+
+    flat = list(np.asarray(array, dtype=object).ravel())
+    if not all(isinstance(v, sympy.Rational) for v in flat):
+        return None
+    out = np.array([Fraction(int(v.p), int(v.q)) for v in flat], dtype=object)
+    return out.reshape(np.shape(array))
+
+
+def _exact_jacobian(exact_tensors, rows) -> sympy.Matrix:
+    """The tangent Jacobian exactly: with Fractions when everything is rational, else with sympy numbers."""
+    frac_rows = [_fractions(r) for r in rows]
+    frac_tensors = [_fractions(t) for t in exact_tensors]
+    if all(r is not None for r in frac_rows) and all(t is not None for t in frac_tensors):
+        J = tangent_jacobian(frac_tensors, frac_rows)
+        return sympy.Matrix(J.shape[0], J.shape[1], [sympy.Rational(x.numerator, x.denominator) for x in J.ravel()])
+    return sympy.Matrix(tangent_jacobian(exact_tensors, rows))
 
 
 def _exact_eigenvalues(J: sympy.Matrix):
@@ -481,8 +525,6 @@ def _exact_eigenvalues(J: sympy.Matrix):
                 return None
             out += list(sympy.roots(f, multiple=True)) * mult
         return tuple(out) if len(out) == J.shape[0] else None
-    if J.shape[0] > 3:
-        return None
     ev = J.eigenvals(multiple=True)
     return tuple(ev) if len(ev) == J.shape[0] else None
 
@@ -493,13 +535,14 @@ def _linearise(game, tensors, exact_tensors, rows, is_exact, *, tol) -> Equilibr
     eig = np.linalg.eigvals(J) if J.size else np.array([], dtype=complex)
     exact_eig, label = None, None
     if is_exact:
-        try:
-            with _time_limit(1.0) as limited:
-                if limited or J.shape[0] <= 3:
-                    Jx = sympy.Matrix(tangent_jacobian(exact_tensors, rows)).applyfunc(sympy.simplify)
-                    exact_eig = _exact_eigenvalues(Jx)
-        except (_Timeout, NotImplementedError, sympy.polys.polyerrors.PolynomialError):
-            exact_eig = None
+        Jx = _exact_jacobian(exact_tensors, rows)
+        if all(e.is_Rational for e in Jx) or J.shape[0] <= 2:
+            try:
+                exact_eig = _exact_eigenvalues(
+                    Jx.applyfunc(sympy.nsimplify) if not all(e.is_Rational for e in Jx) else Jx
+                )
+            except (NotImplementedError, sympy.polys.polyerrors.PolynomialError):
+                exact_eig = None
         if exact_eig is not None:
             eig = np.array([complex(sympy.N(e, 30)) for e in exact_eig], dtype=complex)
             label = classify_exact(exact_eig)

@@ -73,3 +73,12 @@ def test_symbolic_table_without_values():
     assert [sympy.expand(c.gts - c.lts) for c in t["u, l"].conditions] == [a]
     assert [sympy.expand(c.gts - c.lts) for c in t["d, r"].conditions] == [b]
     assert t["u, l"].stability is None
+
+
+def test_numeric_mode_agrees_with_exact_mode():
+    game = gk.models.platform_insurance().scenario("trap")
+    exact = gk.equilibria(game)
+    numeric = gk.equilibria(game, exact=False)
+    assert not any(e.exact for e in numeric) and not numeric.complete
+    key = lambda eqs: sorted((tuple(np.round(e.coordinates, 7)), e.stability.value) for e in eqs)  # noqa: E731
+    assert key(exact) == key(numeric)

@@ -19,7 +19,7 @@ def test_analytic_stable_set_matches_equilibria():
 
 def test_one_dimensional_sweep_shares_sum_to_one_and_follow_the_threshold():
     frame = gk.sweep(TRAP, {"R": [2.0, 4.0]}, n=200, t_end=150, rng=3)
-    for r, group in frame.groupby("R"):
+    for _, group in frame.groupby("R"):
         assert abs(group.share.sum() - 1) < 1e-12
         assert (group.ci_low <= group.share).all() and (group.share <= group.ci_high).all()
     at4 = frame[frame.R == 4.0]
