@@ -347,9 +347,14 @@ def simulate(
     if te.size and (np.any(~np.isfinite(te)) or np.any(np.diff(te) <= 0) or te[0] < 0 or te[-1] > t_end):
         raise StateError("t_eval must be increasing times within [0, t_end]")
     bounds, values = _segments(game, t_end, schedule, parameters, n)
-    compiled = compile_payoffs(game)
     s_count, r_count, n_par = values.shape
-    pay = compiled(values.reshape(s_count * r_count, n_par)).reshape(s_count, r_count, len(game.shape), -1)
+    if r_count == 1:  # the same parameters for every orbit: substitute them (no code generation needed)
+        names = list(game.parameters)
+        tables = [game.with_parameters(dict(zip(names, row[0]))).numeric_payoffs() for row in values]
+        pay = np.array([[[t.ravel() for t in phase]] for phase in tables])
+    else:
+        compiled = compile_payoffs(game)
+        pay = compiled(values.reshape(s_count * r_count, n_par)).reshape(s_count, r_count, len(game.shape), -1)
     prof = np.array(list(np.ndindex(*game.shape)), dtype=np.int64).reshape(-1, len(game.shape))
     off, _, others, flat, nq = dopri.tables(game.shape)
     integrate = _backend(backend)

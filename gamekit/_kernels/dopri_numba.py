@@ -1,11 +1,15 @@
 """The compiled Dormand-Prince kernel (numba); see ``dopri`` for the arrays and the algorithm.
 
-Orbits run in *lanes*: each thread owns a range of orbits and advances ``LANES``
+Orbits run in *lanes*: each call owns a range of orbits and advances ``LANES``
 of them in lock-step, every lane with its own time, step size and parameter
 segment; the right-hand side is evaluated for all lanes at once (arrays laid
 out ``(strategy, lane)``), so independent orbits fill the processor's pipeline.
 When a lane's orbit reaches ``t_end`` the lane takes the next orbit of the
 range, so a long cycling orbit does not hold the others back.
+
+Ranges of orbits run on a pool of Python threads, one per core: the compiled
+range integrator releases the GIL.  (A numba ``parallel=True`` loop would do the
+same but takes about a second to load from the on-disk cache in every process.)
 
 Imported only when first used, so that ``import gamekit`` does not import numba.
 Compiled functions are cached on disk (``cache=True``): a second process loads
@@ -69,7 +73,7 @@ def _rhs(v, alive, ref, payl, off, others, flat, nq, sig, u, w, m, tot, out):
                 out[i, ln] = (u[i, ln] - u[ref[p, ln], ln]) * alive[i, ln]
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _run_range(start, stop, v0, alive0, ref0, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol,
                max_steps, CA, CB, CE, v_out, lo, hi, turns, out, steps_out, status_out):  # fmt: skip
     """Integrate orbits start..stop-1 in lanes, writing results into the output arrays."""
@@ -249,8 +253,11 @@ def _run_range(start, stop, v0, alive0, ref0, pay, off, others, flat, nq, bounds
                         REF[p, ln] = off[p]
 
 
-@numba.njit(cache=True, parallel=True, error_model="numpy")
 def integrate(v0, alive, ref, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol, max_steps, CA, CB, CE):
+    """Integrate every orbit: ranges of orbits run on a thread pool (the kernel releases the GIL)."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
     n, d = v0.shape
     n_out = t_eval.shape[0]
     v = np.zeros((n, d))
@@ -260,10 +267,18 @@ def integrate(v0, alive, ref, pay, off, others, flat, nq, bounds, t_eval, tw, hm
     out = np.full((n, n_out, d), np.nan)
     steps = np.zeros(n, dtype=np.int64)
     status = np.zeros(n, dtype=np.int64)
-    parts = max(1, min(64, (n + LANES - 1) // LANES))
-    for part in numba.prange(parts):
-        start = (n * part) // parts
-        stop = (n * (part + 1)) // parts
-        _run_range(start, stop, v0, alive, ref, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol,
+    workers = max(1, min(os.cpu_count() or 1, (n + LANES - 1) // LANES))
+    parts = max(1, min(8 * workers, (n + LANES - 1) // LANES))
+    ranges = [((n * i) // parts, (n * (i + 1)) // parts) for i in range(parts)]
+
+    def run(r):
+        _run_range(r[0], r[1], v0, alive, ref, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol,
                    max_steps, CA, CB, CE, v, lo, hi, turns, out, steps, status)  # fmt: skip
+
+    if workers == 1:
+        for r in ranges:
+            run(r)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(run, ranges))
     return v, lo, hi, turns, out, steps, status
