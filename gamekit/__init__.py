@@ -12,6 +12,7 @@ from .dynamics import Replicator, replicator
 from .equilibria import Continuum, Equilibria, Equilibrium, equilibria, linearize
 from .errors import ExpressionError, GamekitError, ModelError, ParameterError, StateError
 from .game import Game, Population, load
+from .policy import RegimeMap, Thresholds, regime_map, thresholds
 from .simulate import Trajectory, basins, simulate
 from .stability import Stability, StabilityTable, stability_table
 from .sweep import sweep
@@ -37,6 +38,10 @@ __all__ = [
     "Trajectory",
     "basins",
     "sweep",
+    "thresholds",
+    "Thresholds",
+    "regime_map",
+    "RegimeMap",
     "GamekitError",
     "ModelError",
     "ExpressionError",

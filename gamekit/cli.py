@@ -2,6 +2,7 @@
 
     gamekit analyze MODEL [--scenario NAME] [--set P=V ...] [--json]
     gamekit simulate MODEL [--scenario NAME] [--set P=V ...] [--orbits N] [--t-end T] [--seed S] [--json]
+    gamekit thresholds MODEL [--scenario NAME] [--set P=V ...] --target "regulate, insure, claim" [--json]
 
 MODEL is a TOML model file or a shipped model's name (``platform-insurance``).
 Bad input prints one line ``gamekit: error: ...`` and exits with status 2.
@@ -146,6 +147,18 @@ def _simulate(args) -> int:
     return 0
 
 
+def _thresholds(args) -> int:
+    from .policy import thresholds
+
+    game = _game(args)
+    result = thresholds(game, dict(game.parameters), args.target)
+    if args.json:
+        print(json.dumps(result.to_json()))
+    else:
+        print(result)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gamekit", description="Evolutionary game theory for economists.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -167,6 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--t-end", type=float, default=300.0, help="integration time (default 300)")
     s.add_argument("--seed", type=int, default=0, help="seed of the random starting states")
     s.set_defaults(func=_simulate)
+
+    t = sub.add_parser("thresholds", help="exact parameter ranges that make a target state asymptotically stable")
+    common(t)
+    t.add_argument("--target", required=True, help='a pure profile ("regulate, insure, claim") or a state name')
+    t.set_defaults(func=_thresholds)
     return parser
 
 
