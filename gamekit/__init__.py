@@ -12,7 +12,8 @@ from .dynamics import Replicator, replicator
 from .equilibria import Continuum, Equilibria, Equilibrium, equilibria, linearize
 from .errors import ExpressionError, GamekitError, ModelError, ParameterError, StateError
 from .game import Game, Population, load
-from .policy import RegimeMap, Thresholds, regime_map, thresholds
+from .policy import Path, Policy, RegimeMap, Thresholds, cheapest_policy, follow, regime_map, thresholds
+from .report import Report, report
 from .simulate import Trajectory, basins, simulate
 from .stability import Stability, StabilityTable, stability_table
 from .sweep import sweep
@@ -42,6 +43,12 @@ __all__ = [
     "Thresholds",
     "regime_map",
     "RegimeMap",
+    "cheapest_policy",
+    "Policy",
+    "follow",
+    "Path",
+    "report",
+    "Report",
     "GamekitError",
     "ModelError",
     "ExpressionError",

@@ -107,6 +107,7 @@ class Game:
     scenarios: Mapping[str, Mapping[str, float]] = field(default_factory=dict, repr=False)
     states: Mapping[str, Profile] = field(default_factory=dict, repr=False)
     bounds: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict, repr=False)
+    schedules: Mapping[str, tuple] = field(default_factory=dict, repr=False)
     sources: Mapping[Profile, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def __init__(
@@ -119,6 +120,7 @@ class Game:
         scenarios=None,
         states=None,
         bounds=None,
+        schedules=None,
     ):
         pops = self._build_populations(populations)
         params = self._build_parameters(parameters or {})
@@ -133,6 +135,7 @@ class Game:
         set_(self, "scenarios", MappingProxyType(self._build_scenarios(scenarios or {}, params)))
         set_(self, "states", MappingProxyType(self._build_states(states or {}, pops)))
         set_(self, "bounds", MappingProxyType(self._build_bounds(bounds or {}, params)))
+        set_(self, "schedules", MappingProxyType(self._build_schedules(schedules or {}, params, self.scenarios)))
 
     # -- construction and validation -------------------------------------------------
 
@@ -236,6 +239,39 @@ class Game:
         return out
 
     @staticmethod
+    def _build_schedules(schedules, params, scenarios):
+        """``{name: {phase: {"start": t, "scenario": name?, param: value, ...}}}`` -> phases in order."""
+        out = {}
+        for sname, phases in schedules.items():
+            if not isinstance(phases, Mapping) or not phases:
+                raise ModelError(f"schedule {sname!r} must map phase names to {{start = t, ...}}")
+            rows, last = [], -math.inf
+            for phase, spec in phases.items():
+                if not isinstance(spec, Mapping) or "start" not in spec:
+                    raise ModelError(f"schedule {sname!r}, phase {phase!r}: needs a start time")
+                start = _check_value(f"{phase}.start", spec["start"])
+                if start <= last:
+                    raise ModelError(
+                        f"schedule {sname!r}: phase {phase!r} starts at {start}, not after the previous phase"
+                    )
+                last = start
+                scenario = spec.get("scenario")
+                if scenario is not None and scenario not in scenarios:
+                    raise ModelError(f"schedule {sname!r}, phase {phase!r}: no scenario named {scenario!r}")
+                overrides = {}
+                for k, v in spec.items():
+                    if k in ("start", "scenario"):
+                        continue
+                    if k not in params:
+                        raise ParameterError(
+                            f"schedule {sname!r}, phase {phase!r} sets {k!r}, which is not a parameter"
+                        )
+                    overrides[k] = _check_value(k, v)
+                rows.append((str(phase), start, scenario, MappingProxyType(overrides)))
+            out[str(sname)] = tuple(rows)
+        return out
+
+    @staticmethod
     def _build_bounds(bounds, params):
         out = {}
         for pname, pair in bounds.items():
@@ -254,13 +290,14 @@ class Game:
 
     # -- pickling (dask workers, multiprocessing) -------------------------------------
 
-    _MAPPINGS = ("parameters", "scenarios", "states", "bounds", "sources")
+    _MAPPINGS = ("parameters", "scenarios", "states", "bounds", "schedules", "sources")
 
     def __getstate__(self):
         state = dict(self.__dict__)
         for key in self._MAPPINGS:
             state[key] = dict(state[key])
         state["scenarios"] = {k: dict(v) for k, v in state["scenarios"].items()}
+        state["schedules"] = {k: tuple((n, t, sc, dict(o)) for n, t, sc, o in v) for k, v in state["schedules"].items()}
         return state
 
     def __setstate__(self, state):
@@ -268,6 +305,8 @@ class Game:
             if key in self._MAPPINGS:
                 if key == "scenarios":
                     value = {k: MappingProxyType(dict(v)) for k, v in value.items()}
+                if key == "schedules":
+                    value = {k: tuple((n, t, sc, MappingProxyType(o)) for n, t, sc, o in v) for k, v in value.items()}
                 value = MappingProxyType(value)
             object.__setattr__(self, key, value)
 
@@ -328,7 +367,7 @@ class Game:
         new = dict(self.parameters)
         new.update({k: _check_value(k, v) for k, v in values.items()})
         clone = object.__new__(Game)
-        for f in ("populations", "payoff_tensors", "name", "scenarios", "states", "bounds", "sources"):
+        for f in ("populations", "payoff_tensors", "name", "scenarios", "states", "bounds", "schedules", "sources"):
             object.__setattr__(clone, f, getattr(self, f))
         object.__setattr__(clone, "parameters", MappingProxyType(new))
         return clone
@@ -339,6 +378,18 @@ class Game:
             known = ", ".join(self.scenarios) or "none"
             raise ParameterError(f"no scenario named {name!r} (scenarios: {known})")
         return self.with_parameters(self.scenarios[name])
+
+    def schedule(self, name: str) -> list[tuple[float, dict[str, float]]]:
+        """A named schedule as ``[(start, {parameter: value}), ...]`` for :func:`gamekit.simulate`."""
+        if name not in self.schedules:
+            known = ", ".join(self.schedules) or "none"
+            raise ParameterError(f"no schedule named {name!r} (schedules: {known})")
+        out = []
+        for _, start, scenario, overrides in self.schedules[name]:
+            values = dict(self.scenarios[scenario]) if scenario else {}
+            values.update(overrides)
+            out.append((start, values))
+        return out
 
     def values(self, exact_values: bool = True) -> dict[sympy.Symbol, sympy.Expr]:
         """Substitution of every parameter's value; raises if one has none."""
@@ -420,6 +471,14 @@ class Game:
         for sname, values in self.scenarios.items():
             out.append(f"\n[scenarios.{_toml_key(sname)}]")
             out += [f"{_toml_key(n)} = {_toml_number(v)}" for n, v in values.items()]
+        for sname, phases in self.schedules.items():
+            out.append(f"\n[schedules.{_toml_key(sname)}]")
+            for phase, start, scenario, overrides in phases:
+                items = [f"start = {_toml_number(start)}"]
+                if scenario:
+                    items.append(f"scenario = {q(scenario)}")
+                items += [f"{_toml_key(k)} = {_toml_number(v)}" for k, v in overrides.items()]
+                out.append(f"{_toml_key(phase)} = {{ {', '.join(items)} }}")
         return "\n".join(out) + "\n"
 
     def save(self, path) -> None:
@@ -450,7 +509,17 @@ def from_toml(text: str, source: str = "<string>") -> Game:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ModelError(f"{source}: invalid TOML: {err}") from None
-    known = {"name", "populations", "parameters", "payoffs", "scenarios", "states", "bounds", "description"}
+    known = {
+        "name",
+        "populations",
+        "parameters",
+        "payoffs",
+        "scenarios",
+        "states",
+        "bounds",
+        "schedules",
+        "description",
+    }
     unknown = sorted(set(data) - known)
     if unknown:
         raise ModelError(f"{source}: unknown section {unknown[0]!r} (known: {', '.join(sorted(known))})")
@@ -471,6 +540,7 @@ def from_toml(text: str, source: str = "<string>") -> Game:
             scenarios=data.get("scenarios", {}),
             states=data.get("states", {}),
             bounds=bounds,
+            schedules=data.get("schedules", {}),
         )
     except ValueError as err:
         raise type(err)(f"{source}: {err}") from None

@@ -31,7 +31,17 @@ from .expr import exact, make_symbol
 from .game import Game
 from .stability import negative, switch_gains
 
-__all__ = ["Lever", "Thresholds", "thresholds", "RegimeMap", "regime_map"]
+__all__ = [
+    "Lever",
+    "Thresholds",
+    "thresholds",
+    "RegimeMap",
+    "regime_map",
+    "Policy",
+    "cheapest_policy",
+    "Path",
+    "follow",
+]
 
 
 def _base_values(game: Game, base) -> dict[str, float]:
@@ -269,3 +279,279 @@ def regime_map(game: Game, x: tuple, y: tuple, base=None, resolution: int = 201)
             boundaries.append(c)
     boundaries = tuple(boundaries)
     return RegimeMap(game, xn, yn, xs, ys, np.ravel(codes).reshape(X.shape), regimes, boundaries)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The cheapest change of the levers that makes ``target`` the unique asymptotically stable state.
+
+    ``values`` are the new lever values at the optimum, ``changes`` the moves from
+    base and ``cost`` their total cost.  The conditions are strict inequalities, so
+    the optimum is an infimum: ``values`` sit on the boundary (``exact`` gives it in
+    rationals) and any further move by ``margin`` in the same direction is a policy
+    that works; ``verified_values`` is that point, checked to make ``target`` the
+    unique asymptotically stable state.
+    """
+
+    target: tuple[str, ...]
+    cost: float
+    values: Mapping[str, float]
+    changes: Mapping[str, float]
+    exact: Mapping[str, sympy.Expr] = field(repr=False)
+    verified_values: Mapping[str, float] = field(repr=False)
+    stable_after: tuple[str, ...] = field(repr=False)
+    basins: object = field(default=None, repr=False)
+
+    def __str__(self) -> str:
+        moves = ", ".join(
+            f"{k}: {v - self.changes[k]:g} -> {sympy.sstr(self.exact[k])}"
+            for k, v in self.values.items()
+            if self.changes[k] != 0
+        )
+        return f"cheapest policy for ({', '.join(self.target)}): cost {self.cost:g}; {moves or 'no change needed'}"
+
+
+def _linear_rows(exprs, symbols):
+    """Each expression as (coefficients, constant) in ``symbols``; None if one is not linear."""
+    rows = []
+    for e in exprs:
+        e = sympy.expand(e)
+        if not e.is_polynomial(*symbols) or (symbols and sympy.Poly(e, *symbols).total_degree() > 1):
+            return None
+        coeffs = [e.coeff(s) for s in symbols]
+        const = e.xreplace({s: 0 for s in symbols})
+        rows.append((coeffs, const))
+    return rows
+
+
+def cheapest_policy(
+    game: Game,
+    base,
+    target,
+    levers: Mapping[str, float],
+    bounds: Mapping[str, tuple] | None = None,
+    margin: float = 1e-6,
+    check_orbits: int = 0,
+    rng: int = 0,
+    t_end: float = 200.0,
+) -> Policy:
+    """The least-cost lever change that makes ``target`` the unique asymptotically stable pure profile.
+
+    ``levers`` maps parameter names to costs per unit of change (in either direction);
+    ``bounds`` gives each lever's allowed range (default: the model's ``[bounds]``, else
+    unbounded).  Exact where the stability conditions are linear in the levers (a linear
+    programme, solved with HiGHS, then the active constraints solved exactly); raises
+    otherwise.  Other parameters stay at ``base``.  Every competing pure profile is made
+    strictly unstable (a gain of at least ``margin``), the target strictly stable.
+
+    With ``check_orbits=n``, ``n`` orbits from uniform starts are simulated at the verified
+    policy and ``Policy.basins`` says where they go: whether cycles remain besides the target.
+    """
+    from scipy.optimize import linprog
+
+    values = _base_values(game, base)
+    idx_t = game.profile_index(target)
+    names = list(levers)
+    for n in names:
+        if n not in game.parameters:
+            raise ParameterError(f"lever {n!r} is not a parameter of this game")
+        if not (np.isfinite(levers[n]) and levers[n] >= 0):
+            raise ParameterError(f"cost of lever {n!r} must be a non-negative number")
+    syms = [make_symbol(n) for n in names]
+    fixed = {make_symbol(k): exact(v) for k, v in values.items() if k not in names}
+    box = []
+    for n in names:
+        lo, hi = (bounds or {}).get(n, game.bounds.get(n, (None, None)))
+        box.append((lo, hi))
+
+    def gains(idx):
+        return [g.gain.xreplace(fixed) for g in switch_gains(game, idx)]
+
+    target_rows = _linear_rows(gains(idx_t), syms)
+    if target_rows is None:
+        raise GamekitError("the stability conditions are not linear in these levers; only linear levers are supported")
+    competitors = []
+    for idx in game.profiles():
+        if idx == tuple(idx_t):
+            continue
+        rows = _linear_rows(gains(idx), syms)
+        if rows is None:
+            raise GamekitError(
+                "the stability conditions are not linear in these levers; only linear levers are supported"
+            )
+        # a competitor already unstable whatever the levers do (a gain >= 0 free of levers) needs no constraint
+        if any(all(c == 0 for c in coeffs) and const >= 0 for coeffs, const in rows):
+            continue
+        competitors.append(rows)
+    base_vec = np.array([float(values[n]) for n in names])
+    cost = np.array([float(levers[n]) for n in names])
+    k = len(names)
+    # variables: new values theta (k), positive and negative moves up, down (k each); minimise cost . (up + down)
+    c_obj = np.concatenate([np.zeros(k), cost, cost])
+    A_eq = np.hstack([np.eye(k), -np.eye(k), np.eye(k)])
+    b_eq = base_vec
+    var_bounds = [(lo, hi) for lo, hi in box] + [(0, None)] * (2 * k)
+
+    def solve(extra):
+        A_ub, b_ub = [], []
+        for coeffs, const in target_rows:  # gain <= -margin
+            A_ub.append(np.concatenate([np.array(coeffs, dtype=float), np.zeros(2 * k)]))
+            b_ub.append(-margin - float(const))
+        for coeffs, const in extra:  # gain >= margin  ->  -gain <= -margin
+            A_ub.append(np.concatenate([-np.array(coeffs, dtype=float), np.zeros(2 * k)]))
+            b_ub.append(float(const) - margin)
+        res = linprog(
+            c_obj, A_ub=np.array(A_ub), b_ub=np.array(b_ub), A_eq=A_eq, b_eq=b_eq, bounds=var_bounds, method="highs"
+        )
+        return res if res.status == 0 else None
+
+    best = None
+    import itertools as _it
+
+    for choice in _it.product(*[range(len(rows)) for rows in competitors]):
+        extra = [competitors[i][j] for i, j in enumerate(choice)]
+        res = solve(extra)
+        if res is not None and (best is None or res.fun < best[0].fun - 1e-12):
+            best = (res, extra)
+    if best is None:
+        raise GamekitError(
+            f"no change of {', '.join(names)} within their bounds makes the target the unique stable state"
+        )
+    res, extra = best
+    theta = res.x[:k]
+    # exact optimum: the active constraints (margin 0) solved in rationals
+    exact_vals = _exact_vertex(target_rows, extra, syms, base_vec, theta, box, margin)
+    verified = {n: float(v) for n, v in zip(names, theta)}
+    check = game.with_parameters({**values, **verified})
+    from .dynamics import compile_payoffs
+    from .simulate import _strict_profiles
+
+    pay = compile_payoffs(check)([[check.parameters[p] for p in check.parameters]])
+    strict = _strict_profiles(pay, game.shape)[0]
+    stable_after = tuple(", ".join(check.profile_names(i)) for j, i in enumerate(np.ndindex(*game.shape)) if strict[j])
+    if stable_after != (", ".join(game.profile_names(idx_t)),):
+        raise GamekitError(f"internal check failed: at the computed policy the stable states are {stable_after}")
+    exact_cost = sum(float(levers[n]) * abs(float(exact_vals[n]) - values[n]) for n in names)
+    frame = None
+    if check_orbits:
+        from .simulate import basins as _basins
+
+        frame = _basins(check, int(check_orbits), rng=rng, t_end=t_end)
+    return Policy(
+        target=game.profile_names(idx_t),
+        cost=exact_cost,
+        values={n: float(exact_vals[n]) for n in names},
+        changes={n: float(exact_vals[n]) - float(values[n]) for n in names},
+        exact=exact_vals,
+        verified_values=verified,
+        stable_after=stable_after,
+        basins=frame,
+    )
+
+
+def _exact_vertex(target_rows, extra, syms, base_vec, theta, box, margin):
+    """The LP optimum with margin 0, in rationals: levers that did not move stay; active constraints hold with equality."""
+    eqs = []
+    for s, b, t in zip(syms, base_vec, theta):
+        if abs(t - b) < 1e-9:
+            eqs.append(s - exact(float(b)))
+    for (lo, hi), s, t in zip(box, syms, theta):
+        if lo is not None and abs(t - lo) < 1e-9:
+            eqs.append(s - exact(lo))
+        elif hi is not None and abs(t - hi) < 1e-9:
+            eqs.append(s - exact(hi))
+    for coeffs, const in target_rows:
+        if abs(float(np.dot(np.array(coeffs, dtype=float), theta) + float(const)) + margin) < 1e-7:
+            eqs.append(sum(c * s for c, s in zip(coeffs, syms)) + const)
+    for coeffs, const in extra:
+        if abs(float(np.dot(np.array(coeffs, dtype=float), theta) + float(const)) - margin) < 1e-7:
+            eqs.append(sum(c * s for c, s in zip(coeffs, syms)) + const)
+    sol = sympy.solve(eqs, syms, dict=True)
+    if len(sol) == 1 and all(s in sol[0] for s in syms):
+        return {str(s): sol[0][s] for s in syms}
+    return {str(s): sympy.nsimplify(float(t), rational=True) for s, t in zip(syms, theta)}
+
+
+@dataclass(frozen=True, eq=False)
+class Path:
+    """Where one population goes under a schedule: phases, states visited, whether and when it reaches the target.
+
+    ``visits`` are ``(t_from, t_to, state)`` runs: ``state`` is the pure profile (by
+    name where the game names it) within ``near`` of the orbit, else ``"in transit"``.
+    ``reached_at`` is the first time after which the orbit stays within ``tol`` of the
+    target (``None`` if it does not); ``phases`` are ``(start, phase name)``.
+    """
+
+    target: tuple[str, ...]
+    reached: bool
+    reached_at: float | None
+    visits: tuple[tuple[float, float, str], ...]
+    phases: tuple[tuple[float, str], ...]
+    trajectory: object = field(repr=False)
+
+    def __str__(self) -> str:
+        lines = [
+            f"target ({', '.join(self.target)}): "
+            + (f"reached at t = {self.reached_at:.3g}" if self.reached else "not reached")
+        ]
+        lines.append("phases: " + "; ".join(f"t={t:g} {n}" for t, n in self.phases))
+        lines += [f"  t {a:7.2f} - {b:7.2f}  {label}" for a, b, label in self.visits]
+        return "\n".join(lines)
+
+    def plot(self, ax=None):
+        from . import plot
+
+        fig = plot.trajectories(self.trajectory, ax=ax)
+        axis = fig.axes[0]
+        for t, name in self.phases:
+            axis.axvline(t, color="0.5", lw=0.8, ls=":")
+            axis.annotate(name, (t, 1.0), fontsize="small", rotation=90, va="top", ha="right")
+        return fig
+
+
+def follow(
+    game: Game, schedule, initial, t_end: float, target, *, tol: float = 1e-3, near: float = 0.05, points: int = 2001
+) -> Path:
+    """Simulate one population under a schedule (a name the model declares, or a list) and describe its path."""
+    from .simulate import simulate
+
+    idx_t = game.profile_index(target)
+    if isinstance(schedule, str):
+        phase_names = [(start, name) for name, start, _, _ in game.schedules.get(schedule, ())] or None
+        steps = game.schedule(schedule)
+    else:
+        steps, phase_names = list(schedule), None
+    phases = tuple(phase_names or [(float(t), f"phase {i + 1}") for i, (t, _) in enumerate(steps)])
+    times = np.linspace(0.0, float(t_end), int(points))
+    traj = simulate(game, initial, t_end, schedule=steps, t_eval=times)
+    if traj.n != 1:
+        raise GamekitError("follow takes one initial state")
+    from .space import StateSpace
+
+    space = StateSpace(game.shape)
+    full = np.stack([space.full(traj.states[:, i])[0] for i in range(len(times))])  # (T, D)
+    corners = {idx: np.concatenate([np.eye(n)[s] for n, s in zip(game.shape, idx)]) for idx in game.profiles()}
+    labels = []
+    for row in full:
+        dist = {idx: np.max(np.abs(row - c)) for idx, c in corners.items()}
+        best = min(dist, key=dist.get)
+        labels.append(
+            (game.state_name(best) or ", ".join(game.profile_names(best))) if dist[best] < near else "in transit"
+        )
+    visits, start = [], 0
+    for i in range(1, len(labels) + 1):
+        if i == len(labels) or labels[i] != labels[start]:
+            visits.append((float(times[start]), float(times[i - 1]), labels[start]))
+            start = i
+    d_target = np.max(np.abs(full - corners[tuple(idx_t)]), axis=1)
+    outside = np.nonzero(d_target >= tol)[0]
+    first = 0 if outside.size == 0 else outside[-1] + 1
+    reached = first < len(times) and traj.outcome[0] == ", ".join(game.profile_names(idx_t))
+    return Path(
+        target=game.profile_names(idx_t),
+        reached=bool(reached),
+        reached_at=float(times[first]) if reached else None,
+        visits=tuple(visits),
+        phases=phases,
+        trajectory=traj,
+    )

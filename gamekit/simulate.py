@@ -149,6 +149,8 @@ def _segments(game: Game, t_end: float, schedule, parameters, n: int):
             per_orbit[k] = arr
     missing = [k for k in missing if k not in per_orbit]
     phases = [(0.0, {})]
+    if isinstance(schedule, str):
+        schedule = game.schedule(schedule)
     if schedule is not None:
         if isinstance(schedule, Mapping) or not isinstance(schedule, Sequence):
             raise ParameterError("schedule must be a list of (time, {parameter: value}) pairs")
@@ -313,7 +315,8 @@ def simulate(
         without it only the final states are kept.
     schedule
         ``[(t0, {param: value}), (t1, "scenario name"), ...]``: parameter
-        changes taking effect at increasing times (the paper's phased policy).
+        changes taking effect at increasing times (the paper's phased policy),
+        or the name of a schedule the model file declares.
     parameters
         ``{param: array of N values}``: parameters that vary per orbit (sweeps).
     window, tol, cycle_amplitude, face_tol

@@ -102,3 +102,67 @@ def test_regime_map_agrees_with_simulation():
         converged = {o for o in reached if not o.startswith("cycling") and o != "unresolved"}
         regime = m.regime_at(r, k)
         assert converged == (set() if regime == "none" else set(regime.split(" + "))), (r, k, reached)
+
+
+def test_cheapest_policy_is_verified_and_no_cheaper_grid_point_works():
+    levers = {"R": 1.0, "K": 1.0, "delta": 10.0}
+    pol = gk.cheapest_policy(GAME, "trap", "meta-goal", levers, margin=1e-3)
+    assert pol.stable_after == ("regulate, insure, claim",)
+    assert pol.exact["R"] == 3 and pol.cost == 2.0  # R above Cg + S = 3, and the trap broken at cost 1
+    base = GAME.scenario("trap")
+    # brute force: no grid point cheaper than the optimum makes the meta-goal the unique stable state
+    for r, k, d in itertools.product(np.linspace(0, 6, 25), np.linspace(0, 6, 25), np.linspace(0, 1, 21)):
+        cost = abs(r - 2) + abs(k - 2) + 10 * abs(d - 0.3)
+        if cost >= pol.cost - 1e-9:
+            continue
+        gains_ok = []
+        g = base.with_parameters(R=r, K=k, delta=d)
+        A = g.numeric_payoffs()
+        for idx in g.profiles():
+            strict = True
+            for p in range(3):
+                alt = list(idx)
+                alt[p] = 1 - idx[p]
+                strict &= A[p][tuple(alt)] < A[p][idx]
+            if strict:
+                gains_ok.append(g.profile_names(idx))
+        assert gains_ok != [("regulate", "insure", "claim")], (r, k, d, cost)
+
+
+def test_cheapest_policy_with_a_margin_reaches_the_meta_goal_in_simulation():
+    pol = gk.cheapest_policy(GAME, "trap", "meta-goal", {"R": 1.0, "K": 1.0}, margin=0.5, check_orbits=300, t_end=150)
+    assert pol.verified_values["R"] == 3.5 and pol.verified_values["K"] == 3.5
+    shares = dict(zip(pol.basins.outcome, pol.basins.share))
+    assert shares == {"regulate, insure, claim": 1.0}
+
+
+def test_cheapest_policy_bad_input():
+    import pytest
+
+    with pytest.raises(gk.ParameterError, match="lever 'Q'"):
+        gk.cheapest_policy(GAME, "trap", "meta-goal", {"Q": 1.0})
+    with pytest.raises(gk.GamekitError, match="no change"):
+        gk.cheapest_policy(GAME, "trap", "meta-goal", {"V": 1.0})
+
+
+def test_phased_schedule_leads_from_the_trap_to_the_meta_goal():
+    path = gk.follow(GAME, "phased", [[0.95, 0.05, 0.05]], 100, "meta-goal")
+    assert path.reached and 20 < path.reached_at < 60
+    states = [label for _, _, label in path.visits if label != "in transit"]
+    assert states[0] == "trap" and states[-1] == "meta-goal"
+    assert [name for _, name in path.phases] == ["lag", "emergence", "exploration"]
+    stay = gk.follow(GAME.scenario("trap"), [(0, {})], [[0.95, 0.05, 0.05]], 100, "meta-goal")
+    assert not stay.reached and [label for _, _, label in stay.visits][-1] == "trap"
+
+
+def test_schedules_in_model_files_round_trip():
+    from gamekit.game import from_toml
+
+    again = from_toml(GAME.to_toml())
+    assert again.schedule("phased") == GAME.schedule("phased")
+    import pytest
+
+    with pytest.raises(gk.ModelError, match="not after the previous phase"):
+        from_toml(GAME.to_toml().replace("emergence = { start = 20", "emergence = { start = 0"))
+    with pytest.raises(gk.ParameterError, match="no schedule named 'x'"):
+        GAME.schedule("x")

@@ -1,0 +1,159 @@
+"""The tables a paper prints: payoff matrix, replicator equations, Jacobian, stability of every pure profile.
+
+``report(game)`` returns a :class:`Report` whose tables are pandas DataFrames of
+strings; ``to_markdown()`` and ``to_latex()`` render them with the populations'
+and strategies' own names and the parameters in the user's symbols.  The LaTeX
+is booktabs-style ``tabular`` environments (``\\usepackage{booktabs}``), with
+every expression typeset by sympy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy
+
+from .dynamics import replicator
+from .game import Game
+from .stability import stability_table
+
+__all__ = ["Report", "report"]
+
+
+def _tex_text(s: str) -> str:
+    for a, b in (
+        ("\\", r"\textbackslash{}"),
+        ("&", r"\&"),
+        ("%", r"\%"),
+        ("$", r"\$"),
+        ("#", r"\#"),
+        ("_", r"\_"),
+        ("{", r"\{"),
+        ("}", r"\}"),
+    ):
+        s = s.replace(a, b)
+    return s
+
+
+def _cell(c, fmt: str) -> str:
+    """Render one table cell: text, a sympy expression, or a tuple of them."""
+    if isinstance(c, str):
+        return _tex_text(c) if fmt == "latex" else c
+    if isinstance(c, tuple):
+        return ", ".join(_cell(x, fmt) for x in c) if c else ""
+    if fmt == "latex":
+        return f"${sympy.latex(c)}$"
+    if fmt == "markdown":
+        return f"`{sympy.sstr(c)}`"
+    return sympy.sstr(c)
+
+
+@dataclass(frozen=True, eq=False)
+class Report:
+    """Tables of a game for a paper; each is a DataFrame (``payoffs``, ``equations``, ``jacobian``, ``stability``)."""
+
+    game: Game = field(repr=False)
+    _rows: dict = field(repr=False)
+
+    def _frame(self, key):
+        import pandas as pd
+
+        header, rows = self._rows[key]
+        return pd.DataFrame([[_cell(c, "text") for c in r] for r in rows], columns=header)
+
+    @property
+    def payoffs(self):
+        return self._frame("payoffs")
+
+    @property
+    def equations(self):
+        return self._frame("equations")
+
+    @property
+    def jacobian(self):
+        return self._frame("jacobian")
+
+    @property
+    def stability(self):
+        return self._frame("stability")
+
+    def to_markdown(self) -> str:
+        out = [f"## {self.game.name or 'Game'}"]
+        titles = {
+            "payoffs": "Payoff matrix",
+            "equations": "Replicator dynamics",
+            "jacobian": "Jacobian",
+            "stability": "Stability of the pure profiles",
+        }
+        for key, title in titles.items():
+            header, rows = self._rows[key]
+            out.append(f"\n### {title}\n")
+            out.append("| " + " | ".join(header) + " |")
+            out.append("|" + "---|" * len(header))
+            for r in rows:
+                out.append("| " + " | ".join(_cell(c, "markdown") for c in r) + " |")
+        return "\n".join(out) + "\n"
+
+    def to_latex(self) -> str:
+        """Four booktabs tables (a document needs ``\\usepackage{booktabs}``)."""
+        titles = {
+            "payoffs": "Payoff matrix",
+            "equations": "Replicator dynamics",
+            "jacobian": "Jacobian",
+            "stability": "Stability of the pure profiles",
+        }
+        out = []
+        for key, title in titles.items():
+            header, rows = self._rows[key]
+            out.append(r"\begin{table}[htbp]\centering")
+            out.append(rf"\caption{{{_tex_text(title)}: {_tex_text(self.game.name or 'game')}}}")
+            out.append(r"\begin{tabular}{" + "l" * len(header) + "}")
+            out.append(r"\toprule")
+            out.append(" & ".join(_tex_text(h) for h in header) + r" \\")
+            out.append(r"\midrule")
+            for r in rows:
+                out.append(" & ".join(_cell(c, "latex") for c in r) + r" \\")
+            out.append(r"\bottomrule")
+            out.append(r"\end{tabular}")
+            out.append(r"\end{table}")
+            out.append("")
+        return "\n".join(out)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def __str__(self) -> str:
+        return self.to_markdown()
+
+
+def report(game: Game) -> Report:
+    """The payoff matrix, replicator equations, Jacobian and stability table of ``game``."""
+    pops = game.populations
+    names = [p.name for p in pops]
+    payoff_rows = [list(game.profile_names(idx)) + [t[idx] for t in game.payoff_tensors] for idx in game.profiles()]
+    payoffs = (names + [f"payoff to {n}" for n in names], payoff_rows)
+    dyn = replicator(game)
+    labels = dyn.labels()
+    equations = (
+        ["share", "of", "d/dt"],
+        [[sympy.Symbol(str(c)), lab, eq] for c, eq, lab in zip(dyn.coordinates, dyn.equations, labels)],
+    )
+    J = dyn.jacobian
+    jacobian = (
+        [""] + [f"d/d{c}" for c in dyn.coordinates],
+        [[f"d{c}/dt"] + [J[i, j] for j in range(J.shape[1])] for i, c in enumerate(dyn.coordinates)],
+    )
+    table = stability_table(game)
+    has_values = all(v is not None for v in game.parameters.values())
+    st_rows = []
+    for row in table:
+        cells = [", ".join(row.profile), row.name or ""]
+        cells.append(tuple(g.gain for g in row.eigenvalues))
+        cells.append(tuple(c for c in row.conditions if c is not sympy.true) if row.possible else "never")
+        if has_values:
+            cells.append(str(row.stability))
+        st_rows.append(cells)
+    header = ["profile", "name", "eigenvalues", "asymptotically stable iff"] + (["at the values"] if has_values else [])
+    return Report(
+        game, {"payoffs": payoffs, "equations": equations, "jacobian": jacobian, "stability": (header, st_rows)}
+    )
