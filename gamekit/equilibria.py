@@ -425,7 +425,8 @@ def equilibria(
     tol: float = 1e-9,
     time_budget: float = 10.0,
     max_exact_unknowns: int = 3,
-    exact: bool = True,
+    exact: bool | str = "auto",
+    max_exact_faces: int = 512,
     starts: int = 24,
     rng=0,
 ) -> Equilibria:
@@ -444,11 +445,20 @@ def equilibria(
         Nonlinear faces with more unknown shares than this are solved numerically (linear faces,
         where at most two populations mix, are always solved exactly).
     exact
-        ``False`` solves every face numerically.
+        ``True`` solves every face it can exactly; ``False`` every face numerically;
+        ``"auto"`` (default) is ``True`` for games with at most ``max_exact_faces``
+        faces (the platform model has 27) and ``False`` beyond, where exact solving
+        costs far more than it returns.  Each rest point says whether it is exact.
     starts, rng
         Newton starting points per face for the numeric solver, and their seed.
     """
     tensors = game.numeric_payoffs()
+    if exact == "auto":
+        exact = int(np.prod([2**n - 1 for n in game.shape])) <= max_exact_faces
+    elif not isinstance(exact, bool):
+        from .errors import GamekitError
+
+        raise GamekitError(f"exact must be True, False or 'auto', got {exact!r}")
     exact_tensors = game.exact_payoffs() if exact else None
     rng = np.random.default_rng(rng)
     deadline = time.monotonic() + time_budget

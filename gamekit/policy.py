@@ -423,11 +423,10 @@ def cheapest_policy(
     exact_vals = _exact_vertex(target_rows, extra, syms, base_vec, theta, box, margin)
     verified = {n: float(v) for n, v in zip(names, theta)}
     check = game.with_parameters({**values, **verified})
-    from .dynamics import compile_payoffs
-    from .simulate import _strict_profiles
+    from .stability import strict_profiles
 
-    pay = compile_payoffs(check)([[check.parameters[p] for p in check.parameters]])
-    strict = _strict_profiles(pay, game.shape)[0]
+    pay = np.array([[t.ravel() for t in check.numeric_payoffs()]])
+    strict = strict_profiles(pay, game.shape)[0]
     stable_after = tuple(", ".join(check.profile_names(i)) for j, i in enumerate(np.ndindex(*game.shape)) if strict[j])
     if stable_after != (", ".join(game.profile_names(idx_t)),):
         raise GamekitError(f"internal check failed: at the computed policy the stable states are {stable_after}")

@@ -20,6 +20,14 @@ from .stability import stability_table
 __all__ = ["Report", "report"]
 
 
+TITLES = {
+    "payoffs": "Payoff matrix",
+    "equations": "Replicator dynamics",
+    "jacobian": "Jacobian",
+    "stability": "Stability of the pure profiles",
+}
+
+
 def _tex_text(s: str) -> str:
     for a, b in (
         ("\\", r"\textbackslash{}"),
@@ -79,13 +87,7 @@ class Report:
 
     def to_markdown(self) -> str:
         out = [f"## {self.game.name or 'Game'}"]
-        titles = {
-            "payoffs": "Payoff matrix",
-            "equations": "Replicator dynamics",
-            "jacobian": "Jacobian",
-            "stability": "Stability of the pure profiles",
-        }
-        for key, title in titles.items():
+        for key, title in TITLES.items():
             header, rows = self._rows[key]
             out.append(f"\n### {title}\n")
             out.append("| " + " | ".join(header) + " |")
@@ -96,14 +98,8 @@ class Report:
 
     def to_latex(self) -> str:
         """Four booktabs tables (a document needs ``\\usepackage{booktabs}``)."""
-        titles = {
-            "payoffs": "Payoff matrix",
-            "equations": "Replicator dynamics",
-            "jacobian": "Jacobian",
-            "stability": "Stability of the pure profiles",
-        }
         out = []
-        for key, title in titles.items():
+        for key, title in TITLES.items():
             header, rows = self._rows[key]
             out.append(r"\begin{table}[htbp]\centering")
             out.append(rf"\caption{{{_tex_text(title)}: {_tex_text(self.game.name or 'game')}}}")

@@ -43,6 +43,7 @@ from .dynamics import compile_payoffs
 from .errors import GamekitError, ParameterError, StateError
 from .game import Game
 from .space import StateSpace
+from .stability import strict_profiles
 
 __all__ = ["simulate", "Trajectory", "basins", "wilson_interval"]
 
@@ -196,30 +197,6 @@ def _raise_scenario(game, name):
     raise ParameterError(f"schedule names scenario {name!r}, which the game does not have")
 
 
-def _strict_profiles(pay: np.ndarray, shape, alive: np.ndarray | None = None) -> np.ndarray:
-    """(R, P) bool: whether each pure profile is a strict Nash equilibrium under each payoff row.
-
-    With ``alive`` ((R, D), one row per orbit), only switches to strategies alive in that orbit count:
-    an orbit on a face never leaves it, so stability within the face is what decides where it goes.
-    """
-    profiles = list(np.ndindex(*shape))
-    flat = {idx: j for j, idx in enumerate(profiles)}
-    off = np.concatenate([[0], np.cumsum(shape)]).astype(int)
-    rows = pay.shape[0] if alive is None else alive.shape[0]
-    out = np.ones((rows, len(profiles)), dtype=bool)
-    for j, idx in enumerate(profiles):
-        for p, n in enumerate(shape):
-            for alt in range(n):
-                if alt != idx[p]:
-                    other = list(idx)
-                    other[p] = alt
-                    loses = pay[:, p, flat[tuple(other)]] < pay[:, p, j]
-                    if alive is not None:
-                        loses = loses | ~alive[:, off[p] + alt]
-                    out[:, j] &= loses
-    return out
-
-
 class _Classifier:
     """Turns window statistics into outcome codes; the label table grows as faces are met."""
 
@@ -367,7 +344,7 @@ def simulate(
     alive = full > 0
     # asymptotically stable profiles under the last phase's parameters, within each orbit's face
     on_face = not alive.all()
-    strict_all = _strict_profiles(pay[-1], game.shape, alive if on_face else None)
+    strict_all = strict_profiles(pay[-1], game.shape, alive if on_face else None)
     # reference strategy of each population in each orbit: its largest share (alive)
     ref = np.stack([off[p] + np.argmax(full[:, off[p] : off[p + 1]], axis=1) for p in range(len(game.shape))], axis=1)
     with np.errstate(divide="ignore"):

@@ -42,6 +42,7 @@ __all__ = [
     "classify_exact",
     "switch_gains",
     "is_strict_nash",
+    "strict_profiles",
     "is_nash",
     "negative",
     "ProfileStability",
@@ -133,6 +134,30 @@ def switch_gains(game: Game, idx) -> list[SwitchGain]:
     return out
 
 
+def strict_profiles(pay: np.ndarray, shape, alive: np.ndarray | None = None) -> np.ndarray:
+    """(R, P) bool: whether each pure profile is a strict Nash equilibrium under each payoff row.
+
+    With ``alive`` ((R, D), one row per orbit), only switches to strategies alive in that orbit count:
+    an orbit on a face never leaves it, so stability within the face is what decides where it goes.
+    """
+    profiles = list(np.ndindex(*shape))
+    flat = {idx: j for j, idx in enumerate(profiles)}
+    off = np.concatenate([[0], np.cumsum(shape)]).astype(int)
+    rows = pay.shape[0] if alive is None else alive.shape[0]
+    out = np.ones((rows, len(profiles)), dtype=bool)
+    for j, idx in enumerate(profiles):
+        for p, n in enumerate(shape):
+            for alt in range(n):
+                if alt != idx[p]:
+                    other = list(idx)
+                    other[p] = alt
+                    loses = pay[:, p, flat[tuple(other)]] < pay[:, p, j]
+                    if alive is not None:
+                        loses = loses | ~alive[:, off[p] + alt]
+                    out[:, j] &= loses
+    return out
+
+
 def _numeric_gains(game: Game, idx, payoffs=None) -> np.ndarray:
     payoffs = payoffs if payoffs is not None else game.numeric_payoffs()
     idx = tuple(idx)
@@ -146,13 +171,19 @@ def _numeric_gains(game: Game, idx, payoffs=None) -> np.ndarray:
     return np.array(gains)
 
 
-def is_strict_nash(game: Game, idx, tol: float = 1e-9) -> bool:
+def _flat_payoffs(game: Game) -> np.ndarray:
+    """(1, k, P): the payoff tables at the game's values, profiles flattened."""
+    return np.array([[t.ravel() for t in game.numeric_payoffs()]])
+
+
+def is_strict_nash(game: Game, idx) -> bool:
     """Every unilateral switch strictly loses (at the game's parameter values)."""
-    return bool(np.all(_numeric_gains(game, idx) < -tol))
+    j = int(np.ravel_multi_index(tuple(idx), game.shape))
+    return bool(strict_profiles(_flat_payoffs(game), game.shape)[0, j])
 
 
 def is_nash(game: Game, idx, tol: float = 1e-9) -> bool:
-    """No unilateral switch gains (at the game's parameter values)."""
+    """No unilateral switch gains more than ``tol`` (at the game's parameter values)."""
     return bool(np.all(_numeric_gains(game, idx) <= tol))
 
 

@@ -26,8 +26,9 @@ import numpy as np
 from .dynamics import compile_payoffs
 from .errors import GamekitError, ParameterError
 from .game import Game
-from .simulate import _strict_profiles, simulate, wilson_interval
+from .simulate import simulate, wilson_interval
 from .space import StateSpace
+from .stability import strict_profiles
 
 __all__ = ["sweep", "grid_points"]
 
@@ -73,7 +74,7 @@ def _stable_sets(game: Game, combos) -> list[str]:
     compiled = compile_payoffs(game)
     names = list(game.parameters)
     rows = np.array([[c.get(k, game.parameters[k]) for k in names] for c in combos], dtype=float)
-    strict = _strict_profiles(compiled(rows), game.shape)
+    strict = strict_profiles(compiled(rows), game.shape)
     profiles = list(np.ndindex(*game.shape))
     out = []
     for row in strict:
