@@ -304,7 +304,7 @@ class Policy:
 
     def __str__(self) -> str:
         moves = ", ".join(
-            f"{k}: {v - self.changes[k]:g} -> {sympy.sstr(self.exact[k])}"
+            f"{k}: {v - self.changes[k]:g} -> {sympy.sstr(self.exact[k]) if k in self.exact else format(v, '.6g')}"
             for k, v in self.values.items()
             if self.changes[k] != 0
         )
@@ -340,8 +340,11 @@ def cheapest_policy(
     ``levers`` maps parameter names to costs per unit of change (in either direction);
     ``bounds`` gives each lever's allowed range (default: the model's ``[bounds]``, else
     unbounded).  Exact where the stability conditions are linear in the levers (a linear
-    programme, solved with HiGHS, then the active constraints solved exactly); raises
-    otherwise.  Other parameters stay at ``base``.  Every competing pure profile is made
+    programme, solved with HiGHS, then the active constraints solved exactly).  Otherwise
+    (e.g. ``delta`` and ``F`` together, whose product enters a payoff) a numerical optimum
+    by differential evolution within the levers' bounds (which must then be finite),
+    verified to make ``target`` the unique asymptotically stable state; ``Policy.exact``
+    is then empty.  Other parameters stay at ``base``.  Every competing pure profile is made
     strictly unstable (a gain of at least ``margin``), the target strictly stable.
 
     With ``check_orbits=n``, ``n`` orbits from uniform starts are simulated at the verified
@@ -368,17 +371,18 @@ def cheapest_policy(
         return [g.gain.xreplace(fixed) for g in switch_gains(game, idx)]
 
     target_rows = _linear_rows(gains(idx_t), syms)
-    if target_rows is None:
-        raise GamekitError("the stability conditions are not linear in these levers; only linear levers are supported")
+    linear = target_rows is not None and all(
+        _linear_rows(gains(idx), syms) is not None for idx in game.profiles() if idx != tuple(idx_t)
+    )
+    if not linear:
+        return _cheapest_nonlinear(
+            game, values, idx_t, names, syms, fixed, box, levers, margin, check_orbits, rng, t_end
+        )
     competitors = []
     for idx in game.profiles():
         if idx == tuple(idx_t):
             continue
         rows = _linear_rows(gains(idx), syms)
-        if rows is None:
-            raise GamekitError(
-                "the stability conditions are not linear in these levers; only linear levers are supported"
-            )
         # a competitor already unstable whatever the levers do (a gain >= 0 free of levers) needs no constraint
         if any(all(c == 0 for c in coeffs) and const >= 0 for coeffs, const in rows):
             continue
@@ -553,4 +557,61 @@ def follow(
         visits=tuple(visits),
         phases=phases,
         trajectory=traj,
+    )
+
+
+def _cheapest_nonlinear(game, values, idx_t, names, syms, fixed, box, levers, margin, check_orbits, rng, t_end):
+    """Least cost with nonlinear conditions: differential evolution on cost + penalty, then verified."""
+    from scipy.optimize import differential_evolution
+
+    from .stability import strict_profiles
+
+    for n, (lo, hi) in zip(names, box):
+        if lo is None or hi is None:
+            raise GamekitError(
+                f"the conditions are not linear in these levers: give finite bounds for {n!r} "
+                "(bounds={name: (low, high)} or [bounds] in the model file)"
+            )
+    gain_fns = []
+    for idx in game.profiles():
+        exprs = [g.gain.xreplace(fixed) for g in switch_gains(game, idx)]
+        gain_fns.append((idx == tuple(idx_t), sympy.lambdify(syms, exprs, "numpy")))
+    base_vec = np.array([float(values[n]) for n in names])
+    cost = np.array([float(levers[n]) for n in names])
+    big = 1e3 * (1.0 + float(np.sum(cost * np.array([hi - lo for lo, hi in box]))))
+
+    def violation(theta):
+        total = 0.0
+        for is_target, fn in gain_fns:
+            g = np.asarray(fn(*theta), dtype=float)
+            total += float(np.sum(np.maximum(0.0, g + margin))) if is_target else max(0.0, margin - float(np.max(g)))
+        return total
+
+    def objective(theta):
+        return float(np.dot(cost, np.abs(theta - base_vec))) + big * violation(theta)
+
+    best = differential_evolution(objective, bounds=box, seed=rng, tol=1e-12, maxiter=3000, polish=True, init="sobol")
+    theta = best.x
+    if violation(theta) > 0:
+        raise GamekitError("no change of the levers within their bounds makes the target the unique stable state")
+    verified = {n: float(v) for n, v in zip(names, theta)}
+    check = game.with_parameters({**values, **verified})
+    strict = strict_profiles(np.array([[t.ravel() for t in check.numeric_payoffs()]]), game.shape)[0]
+    stable_after = tuple(", ".join(check.profile_names(i)) for j, i in enumerate(np.ndindex(*game.shape)) if strict[j])
+    if stable_after != (", ".join(game.profile_names(idx_t)),):
+        raise GamekitError(f"the numerical optimum failed verification: stable states there are {stable_after}")
+    frame = None
+    if check_orbits:
+        from .simulate import basins as _basins
+
+        frame = _basins(check, int(check_orbits), rng=rng, t_end=t_end)
+    return Policy(
+        target=game.profile_names(idx_t),
+        cost=float(np.dot(cost, np.abs(theta - base_vec))),
+        values=verified,
+        changes={n: verified[n] - float(values[n]) for n in names},
+        exact={},
+        verified_values=verified,
+        stable_after=stable_after,
+        basins=frame,
     )

@@ -166,3 +166,36 @@ def test_schedules_in_model_files_round_trip():
         from_toml(GAME.to_toml().replace("emergence = { start = 20", "emergence = { start = 0"))
     with pytest.raises(gk.ParameterError, match="no schedule named 'x'"):
         GAME.schedule("x")
+
+
+def test_cheapest_policy_nonlinear_levers():
+    """delta and F enter the payoffs as a product: a verified numerical optimum.
+
+    By hand: R must exceed Cg + S = 3 (cost 1); the trap is cheapest to break with delta >= 0.6
+    (B + S + delta*F >= Cp; cost 0.3), since delta < 0.2 would make the lag stable instead.
+    """
+    levers = {"delta": 1.0, "F": 0.1, "R": 1.0}
+    box = {"delta": (0, 1), "F": (0, 30), "R": (0, 10)}
+    pol = gk.cheapest_policy(GAME, "trap", "meta-goal", levers, bounds=box, margin=1e-3)
+    assert pol.stable_after == ("regulate, insure, claim",) and pol.exact == {}
+    assert abs(pol.cost - 1.3) < 0.01
+    base = GAME.scenario("trap")
+    for d, f, r in itertools.product(np.linspace(0, 1, 41), np.linspace(0, 30, 31), np.linspace(0, 10, 41)):
+        cost = abs(d - 0.3) + 0.1 * abs(f - 10) + abs(r - 2)
+        if cost >= pol.cost - 0.01:
+            continue
+        g = base.with_parameters(delta=d, F=f, R=r)
+        A = g.numeric_payoffs()
+        stable = [
+            idx
+            for idx in g.profiles()
+            if all(A[p][tuple(1 - s if q == p else s for q, s in enumerate(idx))] < A[p][idx] for p in range(3))
+        ]
+        assert stable != [(0, 0, 0)], (d, f, r, cost)
+
+
+def test_nonlinear_levers_need_bounds():
+    import pytest
+
+    with pytest.raises(gk.GamekitError, match="give finite bounds for 'F'"):
+        gk.cheapest_policy(GAME, "trap", "meta-goal", {"delta": 1.0, "F": 0.1})
