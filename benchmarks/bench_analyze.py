@@ -45,6 +45,17 @@ def main():
         print(
             f"platform model, {scenario:9s}: equilibria {t:.3f} s ({len(eqs)} rest points, all exact: {all(e.exact for e in eqs)})"
         )
+    import contextlib
+    import io
+
+    from gamekit.cli import main as cli
+
+    def run_cli():
+        with contextlib.redirect_stdout(io.StringIO()):
+            cli(["analyze", "platform-insurance", "--scenario", "trap"])
+
+    t, _ = timed(run_cli)
+    print(f"gamekit analyze platform-insurance --scenario trap, after import: {t:.3f} s")
     t, _ = timed(lambda: gk.stability_table(game))
     print(f"platform model: symbolic stability table {t:.3f} s")
     g4 = random_game((3, 3, 3, 3), seed=1)

@@ -53,6 +53,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--orbits", type=int, default=20_000)
     ap.add_argument("--baseline-orbits", type=int, default=200)
+    ap.add_argument("--million", action="store_true", help="also integrate 1,000,000 orbits and report peak memory")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
 
@@ -95,6 +96,19 @@ def main():
     print(f"  gamekit (numba):  {ours2 * 1e6:10.2f} us/orbit")
     print(f"  nashpy loop:      {nash_cost * 1e6:10.2f} us/orbit")
     print(f"  ratio nashpy / gamekit: {nash_cost / ours2:8.0f}x")
+
+    if args.million:
+        import resource
+
+        n = 1_000_000
+        big = np.random.default_rng(1).uniform(size=(n, 3))
+        t0 = time.perf_counter()
+        traj = gk.simulate(game, big, 50, rtol=1e-6, progress=False)
+        dt = time.perf_counter() - t0
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB on Linux
+        print(
+            f"1,000,000 orbits (meta_goal, t=50): {dt:.1f} s, {dt / n * 1e6:.2f} us/orbit; final states {traj.final.nbytes / 2**20:.0f} MiB; peak RSS of the process {peak:.0f} MiB"
+        )
 
     code = (
         "import time, numpy as np, gamekit as gk; g = gk.models.platform_insurance().scenario('meta_goal');"
