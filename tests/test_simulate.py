@@ -204,3 +204,11 @@ def test_wilson_interval_known_values():
     lo, hi = wilson_interval(39, 100)
     # textbook Wilson 95% interval for 39/100
     assert abs(lo - 0.3003) < 5e-4 and abs(hi - 0.4875) < 5e-4
+
+
+def test_basins_on_a_grid():
+    frame = gk.basins(PLATFORM.scenario("meta_goal"), grid=5, t_end=60)
+    assert frame.orbits.sum() == 125 and list(frame.outcome) == ["regulate, insure, claim"]
+    rps = gk.basins(gk.models.rock_paper_scissors(), grid=3, t_end=40)
+    assert rps.orbits.sum() == 6 * 6  # 6 interior grid points on each 2-simplex
+    assert all(o.startswith("cycling") for o in rps.outcome)

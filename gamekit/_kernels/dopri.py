@@ -46,8 +46,8 @@ import itertools
 
 import numpy as np
 
-# Dormand-Prince 5(4) tableau: nodes C, stages A (row 6 = B: first same as last), weights B, error E = B - B*
-C = np.array([0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0, 1.0])
+# Dormand-Prince 5(4) tableau: stages A (row 6 = B: first same as last), weights B, error E = B - B*.
+# (The nodes c are not needed: the replicator field does not depend on time within a segment.)
 A = np.array(
     [
         [0, 0, 0, 0, 0, 0],
