@@ -546,11 +546,10 @@ def _linearise(game, tensors, exact_tensors, rows, is_exact, *, tol) -> Equilibr
     exact_eig, label = None, None
     if is_exact:
         Jx = _exact_jacobian(exact_tensors, rows)
-        if all(e.is_Rational for e in Jx) or J.shape[0] <= 2:
+        rational = all(e.is_Rational for e in Jx)
+        if rational or J.shape[0] <= 2:
             try:
-                exact_eig = _exact_eigenvalues(
-                    Jx.applyfunc(sympy.nsimplify) if not all(e.is_Rational for e in Jx) else Jx
-                )
+                exact_eig = _exact_eigenvalues(Jx if rational else Jx.applyfunc(sympy.nsimplify))
             except (NotImplementedError, sympy.polys.polyerrors.PolynomialError):
                 exact_eig = None
         if exact_eig is not None:
@@ -566,12 +565,9 @@ def _linearise(game, tensors, exact_tensors, rows, is_exact, *, tol) -> Equilibr
     idx = tuple(pop.strategies.index(s[0]) for pop, s in zip(game.populations, support)) if pure else None
     if pure and np.array_equal(J, np.diag(np.diag(J))):
         # two-strategy populations at a pure profile: J is diagonal, keep population order
-        diag = (
-            [sympy.Matrix(tangent_jacobian(exact_tensors, rows))[i, i] for i in range(J.shape[0])] if is_exact else None
-        )
         eig_out = tuple(complex(d) for d in np.diag(J))
-        if diag is not None:
-            exact_eig = tuple(diag)
+        if is_exact:
+            exact_eig = tuple(Jx[i, i] for i in range(J.shape[0]))
     else:
         order = np.lexsort((np.imag(eig), np.real(eig))) if eig.size else []
         eig_out = tuple(complex(eig[i]) for i in order)

@@ -426,20 +426,10 @@ def cheapest_policy(
     # exact optimum: the active constraints (margin 0) solved in rationals
     exact_vals = _exact_vertex(target_rows, extra, syms, base_vec, theta, box, margin)
     verified = {n: float(v) for n, v in zip(names, theta)}
-    check = game.with_parameters({**values, **verified})
-    from .stability import strict_profiles
-
-    pay = np.array([[t.ravel() for t in check.numeric_payoffs()]])
-    strict = strict_profiles(pay, game.shape)[0]
-    stable_after = tuple(", ".join(check.profile_names(i)) for j, i in enumerate(np.ndindex(*game.shape)) if strict[j])
-    if stable_after != (", ".join(game.profile_names(idx_t)),):
-        raise GamekitError(f"internal check failed: at the computed policy the stable states are {stable_after}")
+    stable_after, frame = _verify_policy(
+        game, values, verified, idx_t, check_orbits, rng, t_end, "internal check failed: at the computed policy"
+    )
     exact_cost = sum(float(levers[n]) * abs(float(exact_vals[n]) - values[n]) for n in names)
-    frame = None
-    if check_orbits:
-        from .simulate import basins as _basins
-
-        frame = _basins(check, int(check_orbits), rng=rng, t_end=t_end)
     return Policy(
         target=game.profile_names(idx_t),
         cost=exact_cost,
@@ -450,6 +440,23 @@ def cheapest_policy(
         stable_after=stable_after,
         basins=frame,
     )
+
+
+def _verify_policy(game, values, verified, idx_t, check_orbits, rng, t_end, failure):
+    """Check that ``verified`` lever values leave ``idx_t`` the unique asymptotically stable profile.
+
+    Returns the stable profiles there (as text) and, with ``check_orbits``, the simulated basins.
+    """
+    from .simulate import basins
+    from .stability import strict_profiles
+
+    check = game.with_parameters({**values, **verified})
+    strict = strict_profiles(np.array([[t.ravel() for t in check.numeric_payoffs()]]), game.shape)[0]
+    stable_after = tuple(", ".join(check.profile_names(i)) for j, i in enumerate(np.ndindex(*game.shape)) if strict[j])
+    if stable_after != (", ".join(game.profile_names(idx_t)),):
+        raise GamekitError(f"{failure} the stable states are {stable_after}")
+    frame = basins(check, int(check_orbits), rng=rng, t_end=t_end) if check_orbits else None
+    return stable_after, frame
 
 
 def _exact_vertex(target_rows, extra, syms, base_vec, theta, box, margin):
@@ -564,8 +571,6 @@ def _cheapest_nonlinear(game, values, idx_t, names, syms, fixed, box, levers, ma
     """Least cost with nonlinear conditions: differential evolution on cost + penalty, then verified."""
     from scipy.optimize import differential_evolution
 
-    from .stability import strict_profiles
-
     for n, (lo, hi) in zip(names, box):
         if lo is None or hi is None:
             raise GamekitError(
@@ -595,16 +600,9 @@ def _cheapest_nonlinear(game, values, idx_t, names, syms, fixed, box, levers, ma
     if violation(theta) > 0:
         raise GamekitError("no change of the levers within their bounds makes the target the unique stable state")
     verified = {n: float(v) for n, v in zip(names, theta)}
-    check = game.with_parameters({**values, **verified})
-    strict = strict_profiles(np.array([[t.ravel() for t in check.numeric_payoffs()]]), game.shape)[0]
-    stable_after = tuple(", ".join(check.profile_names(i)) for j, i in enumerate(np.ndindex(*game.shape)) if strict[j])
-    if stable_after != (", ".join(game.profile_names(idx_t)),):
-        raise GamekitError(f"the numerical optimum failed verification: stable states there are {stable_after}")
-    frame = None
-    if check_orbits:
-        from .simulate import basins as _basins
-
-        frame = _basins(check, int(check_orbits), rng=rng, t_end=t_end)
+    stable_after, frame = _verify_policy(
+        game, values, verified, idx_t, check_orbits, rng, t_end, "the numerical optimum failed verification:"
+    )
     return Policy(
         target=game.profile_names(idx_t),
         cost=float(np.dot(cost, np.abs(theta - base_vec))),

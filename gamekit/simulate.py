@@ -166,7 +166,9 @@ def _segments(game: Game, t_end: float, schedule, parameters, n: int):
             if not np.isfinite(t0) or t0 <= last:
                 raise ParameterError(f"schedule times must increase: {t0:g} follows {last:g}")
             if isinstance(values, str):
-                values = game.scenarios.get(values) if values in game.scenarios else _raise_scenario(game, values)
+                if values not in game.scenarios:
+                    raise ParameterError(f"schedule names scenario {values!r}, which the game does not have")
+                values = game.scenarios[values]
             for k, v in values.items():
                 if k not in game.parameters:
                     raise ParameterError(f"schedule sets {k!r}, which is not a parameter of this game")
@@ -191,10 +193,6 @@ def _segments(game: Game, t_end: float, schedule, parameters, n: int):
                 values[s, :, j] = per_orbit[k]
     bounds = np.array([t for t, _ in phases] + [t_end], dtype=float)
     return bounds, values
-
-
-def _raise_scenario(game, name):
-    raise ParameterError(f"schedule names scenario {name!r}, which the game does not have")
 
 
 class _Classifier:
