@@ -89,6 +89,44 @@ def test_numba_and_numpy_backends_agree():
     assert list(a.outcome) == list(b.outcome)
 
 
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(games(max_pops=3, max_strategies=3), st.integers(0, 2**32 - 1))
+def test_backends_agree_on_random_games_and_faces(game, seed):
+    """The compiled kernel's two paths (two strategies, and any number) against the numpy twin, faces included."""
+    space = StateSpace(game.shape)
+    rng = np.random.default_rng(seed)
+    full = space.full(space.sample(40, rng))
+    full[rng.uniform(size=full.shape) < 0.15] = 0.0  # some strategies start extinct
+    for a, b in zip(space.offsets[:-1], space.offsets[1:]):
+        blk = full[:, a:b]
+        blk[blk.sum(axis=1) == 0, 0] = 1.0
+        full[:, a:b] = blk / blk.sum(axis=1, keepdims=True)
+    init = space.coordinates(full)
+    a = gk.simulate(game, init, 8.0, t_eval=[0.0, 2.5, 8.0], backend="numba")
+    b = gk.simulate(game, init, 8.0, t_eval=[0.0, 2.5, 8.0], backend="numpy")
+    assert np.allclose(a.final, b.final, atol=1e-8, rtol=0)
+    assert np.allclose(a.states, b.states, atol=1e-8, rtol=0)
+    assert np.array_equal(a.steps, b.steps)
+
+
+def test_kernel_exponential_is_accurate_to_an_ulp():
+    numba = pytest.importorskip("numba")
+    from gamekit._kernels.dopri_numba import _exp
+
+    @numba.njit
+    def many(x):
+        out = np.empty_like(x)
+        for i in range(x.size):
+            out[i] = _exp(x[i])
+        return out
+
+    x = np.concatenate([np.random.default_rng(0).uniform(-745, 0, 200_000), -np.logspace(-300, 2.87, 2000), [0.0, -0.0]])
+    ref = np.exp(x)
+    ok = ref > 1e-300  # below, subnormal results lose relative precision in any implementation
+    assert np.max(np.abs(many(x)[ok] - ref[ok]) / ref[ok]) < 4.5e-16
+    assert many(np.array([-745.0, -1e4, np.nan])).max() < 1e-300  # clamped: never an out-of-range table index
+
+
 def test_results_do_not_depend_on_batching():
     game = PLATFORM.scenario("lag")
     init = np.random.default_rng(4).uniform(size=(50, 3))

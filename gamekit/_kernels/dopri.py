@@ -37,7 +37,9 @@ profiles, ``S`` parameter segments, ``T`` output times)::
 Outputs: final log-ratios, the window box (min and max of every share over
 accepted steps with t >= tw), turning points of every share in the window,
 shares at ``t_eval``, steps taken, and a status (0 ok, 1 step limit reached).
-Steps are capped at ``hmax`` so that the window holds several samples.
+Steps that end in the window are capped at ``hmax`` so that the window holds
+several samples; an orbit's steps land exactly on ``tw``, segment boundaries and
+output times.
 """
 
 from __future__ import annotations
@@ -166,6 +168,7 @@ def integrate_numpy(v0, alive, ref, pay, off, others, flat, nq, bounds, t_eval, 
         if n_out:
             has = nxt[idx] < n_out
             target = np.where(has, np.minimum(target, t_eval[np.minimum(nxt[idx], n_out - 1)]), target)
+        target = np.where((ti < tw) & (tw < target), tw, target)
         hh = np.minimum(hprev, target - ti)
         k1, sig = _rhs_np(vi, ai, ri, P, off, others, flat, nq)
         ks = [k1]
@@ -203,7 +206,8 @@ def integrate_numpy(v0, alive, ref, pay, off, others, flat, nq, bounds, t_eval, 
             turns[w] += (sgn * last_sign[w] < 0) & (sgn != 0)
             last_sign[w] = np.where(sgn != 0, sgn, last_sign[w])
         shortened = hh[a_] < hprev[a_]
-        h[acc] = np.minimum(hmax, np.where(shortened, np.maximum(hprev[a_], hh[a_] * factor[a_]), hh[a_] * factor[a_]))
+        h_new = np.where(shortened, np.maximum(hprev[a_], hh[a_] * factor[a_]), hh[a_] * factor[a_])
+        h[acc] = np.where(t[acc] >= tw, np.minimum(hmax, h_new), h_new)
         if n_out:
             o_hit = (nxt[acc] < n_out) & (
                 np.abs(t[acc] - t_eval[np.minimum(nxt[acc], n_out - 1)]) <= 1e-12 * max(1.0, t_end)
@@ -237,6 +241,4 @@ def integrate_numba(v0, alive, ref, pay, off, others, flat, nq, bounds, t_eval, 
     """The compiled kernel (module ``dopri_numba``, imported on first use; compiled once and cached on disk)."""
     from .dopri_numba import integrate
 
-    return integrate(
-        v0, alive, ref, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol, max_steps, A, B, E
-    )
+    return integrate(v0, alive, ref, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol, max_steps)
