@@ -120,7 +120,9 @@ def test_kernel_exponential_is_accurate_to_an_ulp():
             out[i] = _exp(x[i])
         return out
 
-    x = np.concatenate([np.random.default_rng(0).uniform(-745, 0, 200_000), -np.logspace(-300, 2.87, 2000), [0.0, -0.0]])
+    x = np.concatenate(
+        [np.random.default_rng(0).uniform(-745, 0, 200_000), -np.logspace(-300, 2.87, 2000), [0.0, -0.0]]
+    )
     ref = np.exp(x)
     ok = ref > 1e-300  # below, subnormal results lose relative precision in any implementation
     assert np.max(np.abs(many(x)[ok] - ref[ok]) / ref[ok]) < 4.5e-16
