@@ -364,7 +364,7 @@ def simulate(
     for a in starts:
         b = min(a + chunk, n)
         p_chunk = pay[:, a:b] if r_count > 1 else pay
-        v, lo, hi, turns, out, st, status = integrate(
+        sig, lo, hi, turns, out, st, status = integrate(
             np.ascontiguousarray(v0[a:b]),
             np.ascontiguousarray(alive[a:b]),
             np.ascontiguousarray(ref[a:b]),
@@ -376,7 +376,6 @@ def simulate(
                 f"{int(np.sum(status != 0))} orbits needed more than max_steps={max_steps} steps; "
                 "loosen rtol or raise max_steps"
             )
-        sig = dopri.shares_np(v, alive[a:b], off)
         final[a:b] = space.coordinates(sig)
         strict = strict_all[a:b] if strict_all.shape[0] > 1 else strict_all
         codes[a:b], converged[a:b] = classify(lo, hi, turns, strict)

@@ -1,10 +1,10 @@
 """Dormand-Prince 5(4) in log-ratio coordinates, one adaptive step sequence per orbit.
 
 Bare-array kernels behind :func:`gamekit.simulate`; no validation here.  Two
-implementations of one algorithm: ``integrate_numba`` (module ``dopri_numba``,
-compiled, a parallel loop over orbits) and ``integrate_numpy`` (all orbits
-advance in lock-step iterations, each with its own step size, vectorised over
-orbits).  Each orbit's step sequence depends on that orbit alone, so the two
+implementations of one algorithm: ``integrate_numba`` (module ``dopri_numba``:
+compiled, lanes of orbits on a thread pool, with a right-hand side written out
+per game shape by ``rhs_codegen``) and ``integrate_numpy`` (all orbits advance
+in lock-step iterations, each with its own step size, vectorised over orbits).  Each orbit's step sequence depends on that orbit alone, so the two
 agree to rounding and neither depends on how orbits are batched.
 
 State: ``v[i] = ln(sigma[i] / sigma[ref_p])`` for every strategy ``i`` of
@@ -34,7 +34,7 @@ profiles, ``S`` parameter segments, ``T`` output times)::
                          every accepted step that ends in it
     hmax                 largest step
 
-Outputs: final log-ratios, the window box (min and max of every share over
+Outputs: final shares, the window box (min and max of every share over
 accepted steps with t >= tw), turning points of every share in the window,
 shares at ``t_eval``, steps taken, and a status (0 ok, 1 step limit reached).
 Steps that end in the window are capped at ``hmax`` so that the window holds
@@ -223,7 +223,7 @@ def integrate_numpy(v0, alive, ref, pay, off, others, flat, nq, bounds, t_eval, 
         status[idx[over]] = 1
         active[idx[done | over]] = False
         seg[idx[done]] = nseg - 1
-    return v, lo, hi, turns, out, steps, status
+    return shares_np(v, alive, off), lo, hi, turns, out, steps, status
 
 
 # ----------------------------------------------------------------------------- numba

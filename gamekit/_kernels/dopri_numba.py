@@ -22,43 +22,73 @@ them instead of compiling.
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
 
 from .dopri import H0, MAX_FACTOR, MIN_FACTOR, SAFETY, UNDERFLOW, A, B, E
 
 LANES = 64
 
+
+@intrinsic
+def _bits(typingctx, x):
+    """The IEEE-754 bit pattern of a float64, as an int64 (a free register move)."""
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+
+    return types.int64(types.float64), codegen
+
+
+@intrinsic
+def _float(typingctx, x):
+    """The float64 whose bit pattern is this int64."""
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return types.float64(types.int64), codegen
+
+
+@intrinsic
+def _ptr(typingctx, addr):
+    """An integer address as a void pointer (to hand arrays to a compiled RHS through its C signature)."""
+
+    def codegen(context, builder, signature, args):
+        return builder.inttoptr(args[0], ir.IntType(8).as_pointer())
+
+    return types.voidptr(addr), codegen
+
+
 LOG2E = 1.4426950408889634
 LN2_HI = 6.93147180369123816490e-01  # ln 2 with trailing zero bits: n * LN2_HI is exact for |n| < 2**11
 LN2_LO = 1.90821492927058770002e-10
-POW2 = np.array([2.0**-j for j in range(1100)])  # 2**-j
+SHIFTER = 6755399441055744.0  # 1.5 * 2**52: adding it rounds to an integer held in the low bits
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
 def _exp(x):
-    """exp(x) for x <= 0 to about 1 ulp, without a libm call, so that the loop around it vectorises.
+    """exp(x) for -708 <= x <= 0 to about 1 ulp, branch- and call-free so that loops around it vectorise.
 
-    Cody-Waite reduction x = n ln 2 + r with |r| <= ln(2) / 2, Taylor polynomial of degree 13
-    (remainder below 1e-17), and 2**n from a table (x is clamped to [-745, 0]).
+    Reduction x = n ln 2 + r with |r| <= ln(2) / 2 (n by the shifter trick, ln 2 in two parts),
+    exp(r) by its Taylor polynomial of degree 13 (remainder below 1e-17) in Estrin's scheme, 2**n built in the
+    exponent bits.  Arguments are clamped to [-708, 0] (NaN to -708); callers treat anything below
+    the kernel's UNDERFLOW cutoff (>= -700) as exactly zero.
     """
-    x = x if x > -745.0 else -745.0  # also NaN: the table index below stays in range
+    x = x if x > -708.0 else -708.0
     x = x if x < 0.0 else 0.0
-    n = np.floor(x * LOG2E + 0.5)
-    r = (x - n * LN2_HI) - n * LN2_LO  # |r| <= ln(2) / 2
-    p = 1.0 / 6227020800.0
-    p = p * r + 1.0 / 479001600.0
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
-    return p * POW2[np.uint64(-n)]
+    kd = x * LOG2E + SHIFTER
+    n = kd - SHIFTER
+    r = (x - n * LN2_HI) - n * LN2_LO
+    r2 = r * r
+    r4 = r2 * r2
+    q0 = (1.0 + r) + r2 * (0.5 + r * (1.0 / 6.0))
+    q1 = (1.0 / 24.0 + r * (1.0 / 120.0)) + r2 * (1.0 / 720.0 + r * (1.0 / 5040.0))
+    q2 = (1.0 / 40320.0 + r * (1.0 / 362880.0)) + r2 * (1.0 / 3628800.0 + r * (1.0 / 39916800.0))
+    q3 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0)
+    p = (q0 + r4 * q1) + (r4 * r4) * (q2 + r4 * q3)  # Estrin's scheme: a short dependency chain
+    return p * _float((_bits(kd) + 1023) << 52)
 
 
 # The tableau as compile-time constants (numba freezes module globals), zero entries left out below.
@@ -69,6 +99,7 @@ A51, A52, A53, A54 = A[4, 0], A[4, 1], A[4, 2], A[4, 3]
 A61, A62, A63, A64, A65 = A[5, 0], A[5, 1], A[5, 2], A[5, 3], A[5, 4]
 B1, B3, B4, B5, B6 = B[0], B[2], B[3], B[4], B[5]
 E1, E3, E4, E5, E6, E7 = E[0], E[2], E[3], E[4], E[5], E[6]
+ERR_FULL_GROWTH = (SAFETY / MAX_FACTOR) ** 5  # at or below this error the step grows by MAX_FACTOR: skip the pow
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -143,10 +174,55 @@ def _rhs(v, alive, ref, payl, off, others, flat, nq, sig, u, w, m, tot, out):
                 out[i, ln] = (u[i, ln] - u[ref[p, ln], ln]) * alive[i, ln]
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def _run_range(start, stop, v0, alive0, ref0, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol,
-               max_steps, v_out, lo, hi, turns, out, steps_out, status_out):  # fmt: skip
-    """Integrate orbits start..stop-1 in lanes, writing results into the output arrays."""
+# The signature every compiled RHS shares (rhs_codegen writes one per game shape; _rhs_generic serves any):
+# rhs(v, alive, ref, pay, sig, out, tables, work) -- arrays by address, laid out as in _rhs, with LANES lanes.
+RHS_SIGNATURE = types.void(*([types.voidptr] * 8))
+
+
+@numba.cfunc(RHS_SIGNATURE, cache=True, error_model="numpy")
+def _rhs_generic(vp, ap, rp, pp, sp, op, ip, wp):
+    """_rhs behind the common signature; ``tables`` holds k, D, P, Q, off, nq, others, flat (see pack_tables)."""
+    head = numba.carray(ip, (4,), dtype=np.int64)
+    k, d, n_prof, q = head[0], head[1], head[2], head[3]
+    c = max(k - 1, 1)
+    n_tab = 4 + (k + 1) + k + k * q * c + d * q
+    tab = numba.carray(ip, (n_tab,), dtype=np.int64)
+    off = tab[4 : 5 + k]
+    nq = tab[5 + k : 5 + 2 * k]
+    others = tab[5 + 2 * k : 5 + 2 * k + k * q * c].reshape((k, q, c))
+    flat = tab[5 + 2 * k + k * q * c :].reshape((d, q))
+    L = LANES
+    work = numba.carray(wp, (2 * L + d * L + q * L,), dtype=np.float64)
+    _rhs(
+        numba.carray(vp, (d, L), dtype=np.float64),
+        numba.carray(ap, (d, L), dtype=np.float64),
+        numba.carray(rp, (k, L), dtype=np.int64),
+        numba.carray(pp, (k, n_prof, L), dtype=np.float64),
+        off,
+        others,
+        flat,
+        nq,
+        numba.carray(sp, (d, L), dtype=np.float64),
+        work[2 * L : 2 * L + d * L].reshape((d, L)),
+        work[2 * L + d * L :].reshape((q, L)),
+        work[:L],
+        work[L : 2 * L],
+        numba.carray(op, (d, L), dtype=np.float64),
+    )
+
+
+def pack_tables(off, others, flat, nq, n_prof):
+    """The index tables as one int64 array for _rhs_generic, and the size of its float64 work array."""
+    k = len(nq)
+    d, q = flat.shape
+    tab = np.concatenate([[k, d, n_prof, q], off, nq, others.ravel(), flat.ravel()]).astype(np.int64)
+    return tab, 2 * LANES + d * LANES + q * LANES
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+def _run_range(rhs, tab, n_work, start, stop, v0, alive0, ref0, pay, off, bounds, t_eval, tw, hmax, rtol, atol,
+               max_steps, sig_out, lo, hi, turns, out, steps_out, status_out):  # fmt: skip
+    """Integrate orbits start..stop-1 in lanes with the compiled RHS ``rhs``, writing into the output arrays."""
     d = v0.shape[1]
     k = ref0.shape[1]
     L = LANES
@@ -165,8 +241,6 @@ def _run_range(start, stop, v0, alive0, ref0, pay, off, others, flat, nq, bounds
     K6 = np.zeros((d, L))
     SIG = np.zeros((d, L))
     SIGN = np.zeros((d, L))
-    U = np.zeros((d, L))
-    W = np.zeros((flat.shape[1], L))
     ALIVE = np.ones((d, L))
     FREE = np.zeros((d, L))
     PAYL = np.zeros((k, pay.shape[3], L))
@@ -174,12 +248,11 @@ def _run_range(start, stop, v0, alive0, ref0, pay, off, others, flat, nq, bounds
     for p in range(k):
         for ln in range(L):
             REF[p, ln] = off[p]
+    WORK = np.zeros(n_work)
     LO = np.zeros((d, L))
     HI = np.zeros((d, L))
     TURNS = np.zeros((d, L))
     LAST = np.zeros((d, L))
-    m = np.zeros(L)
-    tot = np.zeros(L)
     errsum = np.zeros(L)
     acc = np.zeros(L)
     inwin = np.zeros(L)
@@ -194,6 +267,23 @@ def _run_range(start, stop, v0, alive0, ref0, pay, off, others, flat, nq, bounds
     steps = np.zeros(L, dtype=np.int64)
     cnt = np.ones(L)
     fresh = np.zeros(L, dtype=np.bool_)
+    # the arrays the RHS reads and writes, by address (they stay put for the whole call)
+    pV, pY, pSIGN, pTAB, pWORK = (
+        _ptr(V.ctypes.data),
+        _ptr(Y.ctypes.data),
+        _ptr(SIGN.ctypes.data),
+        _ptr(tab.ctypes.data),
+        _ptr(WORK.ctypes.data),
+    )
+    pALIVE, pREF, pPAYL = _ptr(ALIVE.ctypes.data), _ptr(REF.ctypes.data), _ptr(PAYL.ctypes.data)
+    pK1, pK2, pK3, pK4, pK5, pK6 = (
+        _ptr(K1.ctypes.data),
+        _ptr(K2.ctypes.data),
+        _ptr(K3.ctypes.data),
+        _ptr(K4.ctypes.data),
+        _ptr(K5.ctypes.data),
+        _ptr(K6.ctypes.data),
+    )
     next_orbit = start
     running = 0
     for ln in range(L):
@@ -234,7 +324,7 @@ def _run_range(start, stop, v0, alive0, ref0, pay, off, others, flat, nq, bounds
                     for f in range(pay.shape[3]):
                         PAYL[p, f, ln] = pay[seg[ln], row[ln], p, f]
         if any_fresh:
-            _rhs(V, ALIVE, REF, PAYL, off, others, flat, nq, SIGN, U, W, m, tot, K6)
+            rhs(pV, pALIVE, pREF, pPAYL, pSIGN, pK6, pTAB, pWORK)
             for ln in range(L):
                 if fresh[ln]:
                     for i in range(d):
@@ -262,31 +352,31 @@ def _run_range(start, stop, v0, alive0, ref0, pay, off, others, flat, nq, bounds
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = V[i, ln] + hh[ln] * (A21 * K0[i, ln])
-        _rhs(Y, ALIVE, REF, PAYL, off, others, flat, nq, SIGN, U, W, m, tot, K1)
+        rhs(pY, pALIVE, pREF, pPAYL, pSIGN, pK1, pTAB, pWORK)
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = V[i, ln] + hh[ln] * (A31 * K0[i, ln] + A32 * K1[i, ln])
-        _rhs(Y, ALIVE, REF, PAYL, off, others, flat, nq, SIGN, U, W, m, tot, K2)
+        rhs(pY, pALIVE, pREF, pPAYL, pSIGN, pK2, pTAB, pWORK)
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = V[i, ln] + hh[ln] * (A41 * K0[i, ln] + A42 * K1[i, ln] + A43 * K2[i, ln])
-        _rhs(Y, ALIVE, REF, PAYL, off, others, flat, nq, SIGN, U, W, m, tot, K3)
+        rhs(pY, pALIVE, pREF, pPAYL, pSIGN, pK3, pTAB, pWORK)
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = V[i, ln] + hh[ln] * (A51 * K0[i, ln] + A52 * K1[i, ln] + A53 * K2[i, ln] + A54 * K3[i, ln])
-        _rhs(Y, ALIVE, REF, PAYL, off, others, flat, nq, SIGN, U, W, m, tot, K4)
+        rhs(pY, pALIVE, pREF, pPAYL, pSIGN, pK4, pTAB, pWORK)
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = V[i, ln] + hh[ln] * (
                     A61 * K0[i, ln] + A62 * K1[i, ln] + A63 * K2[i, ln] + A64 * K3[i, ln] + A65 * K4[i, ln]
                 )
-        _rhs(Y, ALIVE, REF, PAYL, off, others, flat, nq, SIGN, U, W, m, tot, K5)
+        rhs(pY, pALIVE, pREF, pPAYL, pSIGN, pK5, pTAB, pWORK)
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = V[i, ln] + hh[ln] * (
                     B1 * K0[i, ln] + B3 * K2[i, ln] + B4 * K3[i, ln] + B5 * K4[i, ln] + B6 * K5[i, ln]
                 )
-        _rhs(Y, ALIVE, REF, PAYL, off, others, flat, nq, SIGN, U, W, m, tot, K6)
+        rhs(pY, pALIVE, pREF, pPAYL, pSIGN, pK6, pTAB, pWORK)
         # error norm over the free coordinates
         for ln in range(L):
             errsum[ln] = 0.0
@@ -304,7 +394,7 @@ def _run_range(start, stop, v0, alive0, ref0, pay, off, others, flat, nq, bounds
                 continue
             err = np.sqrt(errsum[ln] / cnt[ln])
             steps[ln] += 1
-            factor = MAX_FACTOR if err == 0.0 else min(MAX_FACTOR, max(MIN_FACTOR, SAFETY * err**-0.2))
+            factor = MAX_FACTOR if err <= ERR_FULL_GROWTH else min(MAX_FACTOR, max(MIN_FACTOR, SAFETY * err**-0.2))
             if err > 1.0:
                 h[ln] = hh[ln] * min(factor, 1.0)
                 continue
@@ -351,7 +441,7 @@ def _run_range(start, stop, v0, alive0, ref0, pay, off, others, flat, nq, bounds
             finished = seg[ln] >= nseg
             if finished or steps[ln] >= max_steps:
                 for i in range(d):
-                    v_out[r, i] = V[i, ln]
+                    sig_out[r, i] = SIG[i, ln]
                     lo[r, i] = LO[i, ln]
                     hi[r, i] = HI[i, ln]
                     turns[r, i] = int(TURNS[i, ln])
@@ -378,7 +468,13 @@ def integrate(v0, alive, ref, pay, off, others, flat, nq, bounds, t_eval, tw, hm
     import os
     from concurrent.futures import ThreadPoolExecutor
 
+    from .rhs_codegen import load
+
     n, d = v0.shape
+    n_prof = pay.shape[3]
+    shape = tuple(int(off[p + 1] - off[p]) for p in range(len(off) - 1))
+    rhs = load(shape, LANES) or _rhs_generic
+    tab, n_work = pack_tables(off, others, flat, nq, n_prof)
     n_out = t_eval.shape[0]
     v = np.zeros((n, d))
     lo = np.full((n, d), np.inf)
@@ -392,7 +488,7 @@ def integrate(v0, alive, ref, pay, off, others, flat, nq, bounds, t_eval, tw, hm
     ranges = [((n * i) // parts, (n * (i + 1)) // parts) for i in range(parts)]
 
     def run(r):
-        _run_range(r[0], r[1], v0, alive, ref, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol,
+        _run_range(rhs, tab, n_work, r[0], r[1], v0, alive, ref, pay, off, bounds, t_eval, tw, hmax, rtol, atol,
                    max_steps, v, lo, hi, turns, out, steps, status)  # fmt: skip
 
     if workers == 1:
