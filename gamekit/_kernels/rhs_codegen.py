@@ -29,7 +29,7 @@ from pathlib import Path
 from .dopri import UNDERFLOW, tables
 
 MAX_TERMS = 1024  # D * Q multiply-adds in the payoffs; beyond, the generated code would take long to compile
-_loaded: dict[tuple[int, ...], object] = {}
+_loaded: dict[tuple[tuple[int, ...], int], object] = {}
 
 
 def source(shape: tuple[int, ...], lanes: int) -> str:
@@ -133,10 +133,11 @@ def _writable(path: Path) -> bool:
 def load(shape: tuple[int, ...], lanes: int):
     """The compiled RHS for this shape (generated, written and imported once per process), or None if too large."""
     shape = tuple(int(n) for n in shape)
-    if shape in _loaded:
-        return _loaded[shape]
+    key = (shape, int(lanes))
+    if key in _loaded:
+        return _loaded[key]
     if terms(shape) > MAX_TERMS:
-        _loaded[shape] = None
+        _loaded[key] = None
         return None
     text = source(shape, lanes)
     kernel = Path(__file__).with_name("dopri_numba.py").read_bytes()
@@ -155,5 +156,5 @@ def load(shape: tuple[int, ...], lanes: int):
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
-    _loaded[shape] = module.rhs
+    _loaded[key] = module.rhs
     return module.rhs
