@@ -198,13 +198,13 @@ def _segments(game: Game, t_end: float, schedule, parameters, n: int):
 class _Classifier:
     """Turns window statistics into outcome codes; the label table grows as faces are met."""
 
-    def __init__(self, game: Game, space: StateSpace, prof: np.ndarray, tol, amplitude, face_tol):
-        self.game, self.space, self.prof = game, space, prof
+    def __init__(self, game: Game, space: StateSpace, tol, amplitude, face_tol):
+        self.game, self.space = game, space
         self.tol, self.amplitude, self.face_tol = tol, amplitude, face_tol
         self.labels = [", ".join(game.profile_names(idx)) for idx in np.ndindex(*game.shape)]
         self.labels.append(UNRESOLVED)
         self.index = {lab: i for i, lab in enumerate(self.labels)}
-        self.played = np.stack([space.offsets[p] + prof[:, p] for p in range(prof.shape[1])], axis=1)  # (P, k)
+        self.strides = [int(np.prod(game.shape[p + 1 :])) for p in range(len(game.shape))]  # profile index
 
     def label_face(self, extinct_row: np.ndarray) -> str:
         fixed, partial = [], []
@@ -222,10 +222,16 @@ class _Classifier:
     def __call__(self, lo, hi, turns, strict):
         n = lo.shape[0]
         codes = np.full(n, self.index[UNRESOLVED], dtype=np.int32)
-        lo_played = np.min(lo[:, self.played], axis=2)  # (n, P): least share of the profile's strategies
-        near = (lo_played >= 1.0 - self.tol) & strict
-        converged = near.any(axis=1)
-        codes[converged] = np.argmax(near[converged], axis=1)
+        # near a pure profile over the whole window: in every population one strategy kept a share of at
+        # least 1 - tol (at most one can, as tol < 1/2); converged if that profile is a strict equilibrium
+        held = np.ones(n, dtype=bool)
+        profile = np.zeros(n, dtype=np.int64)
+        for a, b, stride in zip(self.space.offsets[:-1], self.space.offsets[1:], self.strides):
+            j = np.argmax(lo[:, a:b], axis=1)
+            held &= lo[np.arange(n), a + j] >= 1.0 - self.tol
+            profile += stride * j
+        converged = held & strict[np.arange(n) if strict.shape[0] > 1 else 0, profile]
+        codes[converged] = profile[converged]
         moving = (turns >= 2) & ((hi - lo) > self.amplitude)
         cycling = ~converged & moving.any(axis=1)
         if cycling.any():
@@ -321,6 +327,8 @@ def simulate(
             raise GamekitError(f"{name} must be positive, got {value!r}")
     if not 0 < window <= 1:
         raise GamekitError(f"window must be in (0, 1], got {window!r}")
+    if not 0 < tol < 0.5:
+        raise GamekitError(f"tol must be in (0, 1/2), got {tol!r}")
     te = np.zeros(0) if t_eval is None else np.asarray(t_eval, dtype=float).ravel()
     if te.size and (np.any(~np.isfinite(te)) or np.any(np.diff(te) <= 0) or te[0] < 0 or te[-1] > t_end):
         raise StateError("t_eval must be increasing times within [0, t_end]")
@@ -333,23 +341,15 @@ def simulate(
     else:
         compiled = compile_payoffs(game)
         pay = compiled(values.reshape(s_count * r_count, n_par)).reshape(s_count, r_count, len(game.shape), -1)
-    prof = np.array(list(np.ndindex(*game.shape)), dtype=np.int64).reshape(-1, len(game.shape))
     off, _, others, flat, nq = dopri.tables(game.shape)
     integrate = _backend(backend)
-    classify = _Classifier(game, space, prof, tol, cycle_amplitude, face_tol)
+    classify = _Classifier(game, space, tol, cycle_amplitude, face_tol)
     tw = t_end * (1.0 - window)
 
     alive = full > 0
     # asymptotically stable profiles under the last phase's parameters, within each orbit's face
     on_face = not alive.all()
     strict_all = strict_profiles(pay[-1], game.shape, alive if on_face else None)
-    # reference strategy of each population in each orbit: its largest share (alive)
-    ref = np.stack([off[p] + np.argmax(full[:, off[p] : off[p + 1]], axis=1) for p in range(len(game.shape))], axis=1)
-    with np.errstate(divide="ignore"):
-        logs = np.where(alive, np.log(np.where(alive, full, 1.0)), 0.0)
-    v0 = np.where(
-        alive, logs - logs[np.arange(n)[:, None], ref][:, np.repeat(np.arange(len(game.shape)), game.shape)], 0.0
-    )
     final = np.empty((n, space.width))
     codes = np.empty(n, dtype=np.int32)
     converged = np.empty(n, dtype=bool)
@@ -365,9 +365,7 @@ def simulate(
         b = min(a + chunk, n)
         p_chunk = pay[:, a:b] if r_count > 1 else pay
         sig, lo, hi, turns, out, st, status = integrate(
-            np.ascontiguousarray(v0[a:b]),
-            np.ascontiguousarray(alive[a:b]),
-            np.ascontiguousarray(ref[a:b]),
+            np.ascontiguousarray(full[a:b]),
             np.ascontiguousarray(p_chunk),
             off, others, flat, nq, bounds, te, tw, (t_end - tw) / 8, float(rtol), float(atol), int(max_steps),
         )  # fmt: skip

@@ -19,9 +19,9 @@ where ``j'`` runs over the other populations' pure profiles and
 Arrays (``N`` orbits, ``D`` strategies in all, ``k`` populations, ``P`` pure
 profiles, ``S`` parameter segments, ``T`` output times)::
 
-    v0      (N, D)       initial log-ratios (0 where dead)
-    alive   (N, D)       False where a share is exactly zero (it stays zero)
-    ref     (N, k)       reference strategy (global index) of each population
+    x0      (N, D)       initial shares; a share that is exactly zero stays zero (the orbit
+                         lives on that face), and each population's largest share is its
+                         reference strategy (``start`` gives v0, alive and ref)
     pay     (S, R, k, P) payoff of population p at flattened profile j; R is N or 1
     owner   (D,)         population of each strategy
     others  (k, Q, k-1)  for population p and opponents' profile j', the global
@@ -130,8 +130,21 @@ def _rhs_np(v, alive, ref, pay, off, others, flat, nq):
     return out, sig
 
 
-def integrate_numpy(v0, alive, ref, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol, max_steps):
-    n, d = v0.shape
+def start(x0, off):
+    """Each orbit's start in log-ratio coordinates: ``(v0, alive, ref)`` from its shares (module docstring)."""
+    n = x0.shape[0]
+    alive = x0 > 0
+    ref = np.stack([off[p] + np.argmax(x0[:, off[p] : off[p + 1]], axis=1) for p in range(len(off) - 1)], axis=1)
+    with np.errstate(divide="ignore"):
+        logs = np.log(np.where(alive, x0, 1.0))
+    owner = np.repeat(np.arange(len(off) - 1), np.diff(off))
+    v0 = np.where(alive, logs - logs[np.arange(n)[:, None], ref][:, owner], 0.0)
+    return v0, alive, ref
+
+
+def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol, max_steps):
+    n, d = x0.shape
+    v0, alive, ref = start(x0, off)
     free = alive.copy()
     free[np.arange(n)[:, None], ref] = False
     cnt = np.maximum(free.sum(axis=1), 1)
@@ -237,8 +250,8 @@ def numba_available() -> bool:
     return True
 
 
-def integrate_numba(v0, alive, ref, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol, max_steps):
+def integrate_numba(x0, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol, max_steps):
     """The compiled kernel (module ``dopri_numba``, imported on first use; compiled once and cached on disk)."""
     from .dopri_numba import integrate
 
-    return integrate(v0, alive, ref, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol, max_steps)
+    return integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol, max_steps)

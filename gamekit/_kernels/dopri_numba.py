@@ -220,11 +220,11 @@ def pack_tables(off, others, flat, nq, n_prof):
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
-def _run_range(rhs, tab, n_work, start, stop, v0, alive0, ref0, pay, off, bounds, t_eval, tw, hmax, rtol, atol,
+def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, hmax, rtol, atol,
                max_steps, sig_out, lo, hi, turns, out, steps_out, status_out):  # fmt: skip
     """Integrate orbits start..stop-1 in lanes with the compiled RHS ``rhs``, writing into the output arrays."""
-    d = v0.shape[1]
-    k = ref0.shape[1]
+    d = x0.shape[1]
+    k = off.shape[0] - 1
     L = LANES
     nseg = bounds.shape[0] - 1
     n_out = t_eval.shape[0]
@@ -299,18 +299,24 @@ def _run_range(rhs, tab, n_work, start, stop, v0, alive0, ref0, pay, off, bounds
             if fresh[ln]:
                 any_fresh = True
                 r = orbit[ln]
-                if seg[ln] == 0:
+                if seg[ln] == 0:  # a new orbit: log-ratios to each population's largest share
                     for i in range(d):
-                        V[i, ln] = v0[r, i]
-                        ALIVE[i, ln] = 1.0 if alive0[r, i] else 0.0
-                        FREE[i, ln] = ALIVE[i, ln]
                         LO[i, ln] = np.inf
                         HI[i, ln] = -np.inf
                         TURNS[i, ln] = 0.0
                         LAST[i, ln] = 0.0
                     for p in range(k):
-                        REF[p, ln] = ref0[r, p]
-                        FREE[ref0[r, p], ln] = 0.0
+                        best = off[p]
+                        for i in range(off[p], off[p + 1]):
+                            if x0[r, i] > x0[r, best]:
+                                best = i
+                        REF[p, ln] = best
+                        log_ref = np.log(x0[r, best])
+                        for i in range(off[p], off[p + 1]):
+                            alive = x0[r, i] > 0.0
+                            ALIVE[i, ln] = 1.0 if alive else 0.0
+                            FREE[i, ln] = 1.0 if alive and i != best else 0.0
+                            V[i, ln] = np.log(x0[r, i]) - log_ref if alive else 0.0
                     c = 0.0
                     for i in range(d):
                         c += FREE[i, ln]
@@ -463,32 +469,33 @@ def _run_range(rhs, tab, n_work, start, stop, v0, alive0, ref0, pay, off, bounds
                         REF[p, ln] = off[p]
 
 
-def integrate(v0, alive, ref, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol, max_steps):
+def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol, max_steps):
     """Integrate every orbit: ranges of orbits run on a thread pool (the kernel releases the GIL)."""
     import os
     from concurrent.futures import ThreadPoolExecutor
 
     from .rhs_codegen import load
 
-    n, d = v0.shape
+    n, d = x0.shape
     n_prof = pay.shape[3]
     shape = tuple(int(off[p + 1] - off[p]) for p in range(len(off) - 1))
     rhs = load(shape, LANES) or _rhs_generic
     tab, n_work = pack_tables(off, others, flat, nq, n_prof)
     n_out = t_eval.shape[0]
-    v = np.zeros((n, d))
-    lo = np.full((n, d), np.inf)
-    hi = np.full((n, d), -np.inf)
-    turns = np.zeros((n, d), dtype=np.int64)
-    out = np.full((n, n_out, d), np.nan)
-    steps = np.zeros(n, dtype=np.int64)
-    status = np.zeros(n, dtype=np.int64)
+    # every orbit writes every entry of these
+    v = np.empty((n, d))
+    lo = np.empty((n, d))
+    hi = np.empty((n, d))
+    turns = np.empty((n, d), dtype=np.int64)
+    out = np.empty((n, n_out, d))
+    steps = np.empty(n, dtype=np.int64)
+    status = np.empty(n, dtype=np.int64)
     workers = max(1, min(os.cpu_count() or 1, (n + LANES - 1) // LANES))
     parts = max(1, min(8 * workers, (n + LANES - 1) // LANES))
     ranges = [((n * i) // parts, (n * (i + 1)) // parts) for i in range(parts)]
 
     def run(r):
-        _run_range(rhs, tab, n_work, r[0], r[1], v0, alive, ref, pay, off, bounds, t_eval, tw, hmax, rtol, atol,
+        _run_range(rhs, tab, n_work, r[0], r[1], x0, pay, off, bounds, t_eval, tw, hmax, rtol, atol,
                    max_steps, v, lo, hi, turns, out, steps, status)  # fmt: skip
 
     if workers == 1:
