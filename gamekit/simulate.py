@@ -367,7 +367,7 @@ def simulate(
         sig, lo, hi, turns, out, st, status = integrate(
             np.ascontiguousarray(full[a:b]),
             np.ascontiguousarray(p_chunk),
-            off, others, flat, nq, bounds, te, tw, (t_end - tw) / 8, float(rtol), float(atol), int(max_steps),
+            off, others, flat, nq, bounds, te, tw, float(rtol), float(atol), int(max_steps),
         )  # fmt: skip
         if np.any(status):
             raise GamekitError(

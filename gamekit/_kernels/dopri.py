@@ -30,16 +30,18 @@ profiles, ``S`` parameter segments, ``T`` output times)::
     nq      (k,)         number of opponents' profiles of each population
     bounds  (S + 1,)     segment start times, bounds[-1] = t_end
     t_eval  (T,)         output times (may be empty)
-    tw                   start of the observation window; statistics are taken at the end of
-                         every accepted step that ends in it
-    hmax                 largest step
+    tw                   start of the observation window
 
-Outputs: final shares, the window box (min and max of every share over
-accepted steps with t >= tw), turning points of every share in the window,
-shares at ``t_eval``, steps taken, and a status (0 ok, 1 step limit reached).
-Steps that end in the window are capped at ``hmax`` so that the window holds
-several samples; an orbit's steps land exactly on ``tw``, segment boundaries and
-output times.
+Outputs: final shares, the window box (min and max of every share over the
+observation window), turning points of every log-ratio in the window (sign
+changes of dv/dt at the ends of accepted steps), shares at ``t_eval``, steps
+taken, and a status (0 ok, 1 step limit reached).  The window box is sampled at
+the end of every accepted step in ``[tw, t_end]`` and, by the method's dense
+output (its fourth-order interpolant, matrix ``DENSE``), at the ``WINDOW_SAMPLES
++ 1`` evenly spaced times ``tw + j (t_end - tw) / WINDOW_SAMPLES``: the window is
+observed at least that finely however long the steps, so step sizes are left to
+the error control alone.  Steps land exactly on segment boundaries and output
+times.
 """
 
 from __future__ import annotations
@@ -63,6 +65,21 @@ A = np.array(
 )
 B = np.array([35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0])
 E = np.array([71 / 57600, 0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40])
+
+# Dense output (Shampine's 4th-order interpolant of Dormand-Prince, as in scipy's RK45):
+# v(t + theta h) = v + h * sum_s K_s * sum_m DENSE[s, m] * theta**(m + 1).
+DENSE = np.array(
+    [
+        [1, -8048581381 / 2820520608, 8663915743 / 2820520608, -12715105075 / 11282082432],
+        [0, 0, 0, 0],
+        [0, 131558114200 / 32700410799, -68118460800 / 10900136933, 87487479700 / 32700410799],
+        [0, -1754552775 / 470086768, 14199869525 / 1410260304, -10690763975 / 1880347072],
+        [0, 127303824393 / 49829197408, -318862633887 / 49829197408, 701980252875 / 199316789632],
+        [0, -282668133 / 205662961, 2019193451 / 616988883, -1453857185 / 822651844],
+        [0, 40617522 / 29380423, -110615467 / 29380423, 69997945 / 29380423],
+    ]
+)
+WINDOW_SAMPLES = 8  # the window box is sampled at least at WINDOW_SAMPLES + 1 evenly spaced times
 
 SAFETY, MIN_FACTOR, MAX_FACTOR = 0.9, 0.2, 10.0
 H0 = 1e-3  # first trial step; the controller adapts it within a few steps
@@ -142,7 +159,7 @@ def start(x0, off):
     return v0, alive, ref
 
 
-def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol, max_steps):
+def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps):
     n, d = x0.shape
     v0, alive, ref = start(x0, off)
     free = alive.copy()
@@ -162,6 +179,7 @@ def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rt
     hi = np.full((n, d), -np.inf)
     turns = np.zeros((n, d), dtype=np.int64)
     last_sign = np.zeros((n, d))
+    n_sampled = np.zeros(n, dtype=np.int64)
     t_end = bounds[-1]
     nseg = len(bounds) - 1
     if n_out:
@@ -181,7 +199,6 @@ def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rt
         if n_out:
             has = nxt[idx] < n_out
             target = np.where(has, np.minimum(target, t_eval[np.minimum(nxt[idx], n_out - 1)]), target)
-        target = np.where((ti < tw) & (tw < target), tw, target)
         hh = np.minimum(hprev, target - ti)
         k1, sig = _rhs_np(vi, ai, ri, P, off, others, flat, nq)
         ks = [k1]
@@ -208,6 +225,22 @@ def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rt
         tgt = target[a_]
         reached = t_new >= tgt - 1e-12 * np.maximum(1.0, np.abs(tgt))
         t[acc] = np.where(reached, tgt, t_new)
+        # window samples inside the step, by dense output from the step's start
+        while True:
+            j = n_sampled[acc]
+            tau = tw + (t_end - tw) * j / WINDOW_SAMPLES
+            due = (j <= WINDOW_SAMPLES) & (tau <= t[acc] + 1e-12 * max(1.0, t_end))
+            if not due.any():
+                break
+            w = acc[due]
+            theta = np.clip((tau[due] - ti[a_][due]) / hh[a_][due], 0.0, 1.0)
+            powers = theta[:, None] ** np.arange(1, 5)  # (W, 4)
+            coef = powers @ DENSE.T  # (W, 7)
+            v_tau = vi[a_][due] + hh[a_][due][:, None] * sum(coef[:, [s]] * ks[s][a_][due] for s in range(7))
+            sig_tau = shares_np(v_tau, alive[w], off)
+            lo[w] = np.minimum(lo[w], sig_tau)
+            hi[w] = np.maximum(hi[w], sig_tau)
+            n_sampled[w] += 1
         win = t[acc] >= tw
         if win.any():
             w = acc[win]
@@ -219,8 +252,7 @@ def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rt
             turns[w] += (sgn * last_sign[w] < 0) & (sgn != 0)
             last_sign[w] = np.where(sgn != 0, sgn, last_sign[w])
         shortened = hh[a_] < hprev[a_]
-        h_new = np.where(shortened, np.maximum(hprev[a_], hh[a_] * factor[a_]), hh[a_] * factor[a_])
-        h[acc] = np.where(t[acc] >= tw, np.minimum(hmax, h_new), h_new)
+        h[acc] = np.where(shortened, np.maximum(hprev[a_], hh[a_] * factor[a_]), hh[a_] * factor[a_])
         if n_out:
             o_hit = (nxt[acc] < n_out) & (
                 np.abs(t[acc] - t_eval[np.minimum(nxt[acc], n_out - 1)]) <= 1e-12 * max(1.0, t_end)
@@ -250,8 +282,8 @@ def numba_available() -> bool:
     return True
 
 
-def integrate_numba(x0, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol, max_steps):
+def integrate_numba(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps):
     """The compiled kernel (module ``dopri_numba``, imported on first use; compiled once and cached on disk)."""
     from .dopri_numba import integrate
 
-    return integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol, max_steps)
+    return integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps)

@@ -26,7 +26,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from .dopri import H0, MAX_FACTOR, MIN_FACTOR, SAFETY, UNDERFLOW, A, B, E
+from .dopri import DENSE, H0, MAX_FACTOR, MIN_FACTOR, SAFETY, UNDERFLOW, WINDOW_SAMPLES, A, B, E
 
 LANES = 64
 
@@ -220,7 +220,7 @@ def pack_tables(off, others, flat, nq, n_prof):
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
-def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, hmax, rtol, atol,
+def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, rtol, atol,
                max_steps, sig_out, lo, hi, turns, out, steps_out, status_out):  # fmt: skip
     """Integrate orbits start..stop-1 in lanes with the compiled RHS ``rhs``, writing into the output arrays."""
     d = x0.shape[1]
@@ -265,6 +265,12 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, 
     orbit = np.full(L, -1, dtype=np.int64)
     nxt = np.zeros(L, dtype=np.int64)
     steps = np.zeros(L, dtype=np.int64)
+    n_sampled = np.zeros(L, dtype=np.int64)
+    sample = np.zeros(L, dtype=np.bool_)
+    t_prev = np.zeros(L)
+    coef = np.zeros(7)
+    v_tau = np.zeros(d)
+    s_tau = np.zeros(d)
     cnt = np.ones(L)
     fresh = np.zeros(L, dtype=np.bool_)
     # the arrays the RHS reads and writes, by address (they stay put for the whole call)
@@ -325,6 +331,7 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, 
                     h[ln] = H0
                     t[ln] = 0.0
                     steps[ln] = 0
+                    n_sampled[ln] = 0
                     nxt[ln] = 0
                 for p in range(k):
                     for f in range(pay.shape[3]):
@@ -350,8 +357,6 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, 
             tg = bounds[seg[ln] + 1]
             if nxt[ln] < n_out and t_eval[nxt[ln]] < tg:
                 tg = t_eval[nxt[ln]]
-            if t[ln] < tw < tg:
-                tg = tw
             target[ln] = tg
             hh[ln] = h[ln] if h[ln] < tg - t[ln] else tg - t[ln]
         # the six new stages (the last one at the fifth-order solution, which Y then holds)
@@ -393,6 +398,7 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, 
                 q = hh[ln] * ec / (atol + rtol * max(abs(V[i, ln]), abs(Y[i, ln])))
                 errsum[ln] += q * q if FREE[i, ln] > 0.0 else 0.0
         # per lane: accept or reject, time and step size
+        any_sample = False
         for ln in range(L):
             acc[ln] = 0.0
             inwin[ln] = 0.0
@@ -405,13 +411,65 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, 
                 h[ln] = hh[ln] * min(factor, 1.0)
                 continue
             acc[ln] = 1.0
-            t_new = t[ln] + hh[ln]
+            t_old = t[ln]
+            t_new = t_old + hh[ln]
             tg = target[ln]
             t[ln] = tg if t_new >= tg - 1e-12 * max(1.0, abs(tg)) else t_new
+            t_prev[ln] = t_old
+            if tw + (t_end - tw) * n_sampled[ln] / WINDOW_SAMPLES <= t[ln] + 1e-12 * max(1.0, t_end):
+                sample[ln] = True
+                any_sample = True
             if t[ln] >= tw:  # window statistics at the end of the accepted step
                 inwin[ln] = 1.0
-            h_new = max(h[ln], hh[ln] * factor) if hh[ln] < h[ln] else hh[ln] * factor
-            h[ln] = min(hmax, h_new) if t[ln] >= tw else h_new
+            h[ln] = max(h[ln], hh[ln] * factor) if hh[ln] < h[ln] else hh[ln] * factor
+        # window samples inside accepted steps, by dense output from the step's start (rare: scalar code,
+        # in a pass of its own so that the loops above stay lean)
+        for ln in range(L if any_sample else 0):
+            if not sample[ln]:
+                continue
+            sample[ln] = False
+            while n_sampled[ln] <= WINDOW_SAMPLES:
+                tau = tw + (t_end - tw) * n_sampled[ln] / WINDOW_SAMPLES
+                if tau > t[ln] + 1e-12 * max(1.0, t_end):
+                    break
+                th = min(max((tau - t_prev[ln]) / hh[ln], 0.0), 1.0)
+                for st in range(7):
+                    c = 0.0
+                    for j in range(3, -1, -1):
+                        c = (c + DENSE[st, j]) * th
+                    coef[st] = c
+                for i in range(d):
+                    v_tau[i] = V[i, ln] + hh[ln] * (
+                        coef[0] * K0[i, ln] + coef[2] * K2[i, ln] + coef[3] * K3[i, ln] + coef[4] * K4[i, ln]
+                        + coef[5] * K5[i, ln] + coef[6] * K6[i, ln]
+                    )  # fmt: skip
+                for p in range(k):
+                    a = off[p]
+                    if off[p + 1] - a == 2:  # one exponential, as in the RHS
+                        x = v_tau[a + 1] - v_tau[a]
+                        x = x if ALIVE[a, ln] > 0.0 else 1e300
+                        x = x if ALIVE[a + 1, ln] > 0.0 else -1e300
+                        e = _exp(-abs(x))
+                        big = 1.0 / (1.0 + e)
+                        s_a, s_b = (big, e * big) if x <= 0.0 else (e * big, big)
+                        LO[a, ln] = min(LO[a, ln], s_a)
+                        HI[a, ln] = max(HI[a, ln], s_a)
+                        LO[a + 1, ln] = min(LO[a + 1, ln], s_b)
+                        HI[a + 1, ln] = max(HI[a + 1, ln], s_b)
+                        continue
+                    top = -1e300
+                    for i in range(off[p], off[p + 1]):
+                        if ALIVE[i, ln] > 0.0 and v_tau[i] > top:
+                            top = v_tau[i]
+                    total = 0.0
+                    for i in range(off[p], off[p + 1]):
+                        s_tau[i] = _exp(v_tau[i] - top) if ALIVE[i, ln] > 0.0 else 0.0
+                        total += s_tau[i]
+                    for i in range(off[p], off[p + 1]):
+                        share = s_tau[i] / total
+                        LO[i, ln] = min(LO[i, ln], share)
+                        HI[i, ln] = max(HI[i, ln], share)
+                n_sampled[ln] += 1
         # accepted lanes move on (first stage of the next step = last of this one)
         for i in range(d):
             for ln in range(L):
@@ -469,7 +527,7 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, 
                         REF[p, ln] = off[p]
 
 
-def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, atol, max_steps):
+def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps):
     """Integrate every orbit: ranges of orbits run on a thread pool (the kernel releases the GIL)."""
     import os
     from concurrent.futures import ThreadPoolExecutor
@@ -495,7 +553,7 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, hmax, rtol, at
     ranges = [((n * i) // parts, (n * (i + 1)) // parts) for i in range(parts)]
 
     def run(r):
-        _run_range(rhs, tab, n_work, r[0], r[1], x0, pay, off, bounds, t_eval, tw, hmax, rtol, atol,
+        _run_range(rhs, tab, n_work, r[0], r[1], x0, pay, off, bounds, t_eval, tw, rtol, atol,
                    max_steps, v, lo, hi, turns, out, steps, status)  # fmt: skip
 
     if workers == 1:
