@@ -81,6 +81,9 @@ DENSE = np.array(
 )
 WINDOW_SAMPLES = 8  # the window box is sampled at least at WINDOW_SAMPLES + 1 evenly spaced times
 
+# Step-size control: h_new = h * clip(SAFETY * err**(-1/4), MIN_FACTOR, MAX_FACTOR), err the RMS of the
+# local error over atol + rtol |v|.  (The exponent 1/4, rather than the textbook 1/5, is two square roots
+# instead of a pow call, which cost a tenth of the kernel's time.)
 SAFETY, MIN_FACTOR, MAX_FACTOR = 0.9, 0.2, 10.0
 H0 = 1e-3  # first trial step; the controller adapts it within a few steps
 # A share below exp(UNDERFLOW / (k - 1)) counts as exactly zero in the payoffs: a product of k - 1 such
@@ -212,7 +215,7 @@ def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, at
         err = np.sqrt(np.sum(ratio**2, axis=1) / cnt[idx])
         accept = err <= 1.0
         with np.errstate(divide="ignore"):
-            factor = np.where(err == 0, MAX_FACTOR, np.clip(SAFETY * err ** (-0.2), MIN_FACTOR, MAX_FACTOR))
+            factor = np.where(err == 0, MAX_FACTOR, np.clip(SAFETY / np.sqrt(np.sqrt(err)), MIN_FACTOR, MAX_FACTOR))
         steps[idx] += 1
         # rejected: shrink
         rej = idx[~accept]

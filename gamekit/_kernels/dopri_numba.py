@@ -99,7 +99,6 @@ A51, A52, A53, A54 = A[4, 0], A[4, 1], A[4, 2], A[4, 3]
 A61, A62, A63, A64, A65 = A[5, 0], A[5, 1], A[5, 2], A[5, 3], A[5, 4]
 B1, B3, B4, B5, B6 = B[0], B[2], B[3], B[4], B[5]
 E1, E3, E4, E5, E6, E7 = E[0], E[2], E[3], E[4], E[5], E[6]
-ERR_FULL_GROWTH = (SAFETY / MAX_FACTOR) ** 5  # at or below this error the step grows by MAX_FACTOR: skip the pow
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -273,14 +272,9 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, 
     s_tau = np.zeros(d)
     cnt = np.ones(L)
     fresh = np.zeros(L, dtype=np.bool_)
+    starting = np.zeros(L, dtype=np.bool_)
     # the arrays the RHS reads and writes, by address (they stay put for the whole call)
-    pV, pY, pSIGN, pTAB, pWORK = (
-        _ptr(V.ctypes.data),
-        _ptr(Y.ctypes.data),
-        _ptr(SIGN.ctypes.data),
-        _ptr(tab.ctypes.data),
-        _ptr(WORK.ctypes.data),
-    )
+    pY, pSIGN, pTAB, pWORK = _ptr(Y.ctypes.data), _ptr(SIGN.ctypes.data), _ptr(tab.ctypes.data), _ptr(WORK.ctypes.data)
     pALIVE, pREF, pPAYL = _ptr(ALIVE.ctypes.data), _ptr(REF.ctypes.data), _ptr(PAYL.ctypes.data)
     pK1, pK2, pK3, pK4, pK5, pK6 = (
         _ptr(K1.ctypes.data),
@@ -299,11 +293,14 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, 
             running += 1
             fresh[ln] = True
     while running > 0:
-        # lanes that start an orbit or a parameter segment: load, then the first stage
-        any_fresh = False
+        # lanes that start an orbit or a parameter segment: load now; this iteration's first RHS call (with
+        # a zero step) gives them their first stage, and they step from the next iteration (no extra call)
+        any_starting = False
         for ln in range(L):
             if fresh[ln]:
-                any_fresh = True
+                fresh[ln] = False
+                starting[ln] = True
+                any_starting = True
                 r = orbit[ln]
                 if seg[ln] == 0:  # a new orbit: log-ratios to each population's largest share
                     for i in range(d):
@@ -336,22 +333,11 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, 
                 for p in range(k):
                     for f in range(pay.shape[3]):
                         PAYL[p, f, ln] = pay[seg[ln], row[ln], p, f]
-        if any_fresh:
-            rhs(pV, pALIVE, pREF, pPAYL, pSIGN, pK6, pTAB, pWORK)
-            for ln in range(L):
-                if fresh[ln]:
-                    for i in range(d):
-                        K0[i, ln] = K6[i, ln]
-                        SIG[i, ln] = SIGN[i, ln]
-                    r = orbit[ln]
-                    while nxt[ln] < n_out and t_eval[nxt[ln]] <= t[ln]:
-                        for i in range(d):
-                            out[r, nxt[ln], i] = SIG[i, ln]
-                        nxt[ln] += 1
-                    fresh[ln] = False
+                for i in range(d):
+                    K0[i, ln] = 0.0  # finite: the zero step multiplies it
         # step sizes: up to the next segment boundary or output time
         for ln in range(L):
-            if orbit[ln] < 0:
+            if orbit[ln] < 0 or starting[ln]:
                 hh[ln] = 0.0
                 continue
             tg = bounds[seg[ln] + 1]
@@ -364,6 +350,16 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, 
             for ln in range(L):
                 Y[i, ln] = V[i, ln] + hh[ln] * (A21 * K0[i, ln])
         rhs(pY, pALIVE, pREF, pPAYL, pSIGN, pK1, pTAB, pWORK)
+        for ln in range(L if any_starting else 0):
+            if starting[ln]:  # K1 = f(V): the first stage of the orbit or segment, and its shares
+                for i in range(d):
+                    K0[i, ln] = K1[i, ln]
+                    SIG[i, ln] = SIGN[i, ln]
+                r = orbit[ln]
+                while nxt[ln] < n_out and t_eval[nxt[ln]] <= t[ln]:
+                    for i in range(d):
+                        out[r, nxt[ln], i] = SIG[i, ln]
+                    nxt[ln] += 1
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = V[i, ln] + hh[ln] * (A31 * K0[i, ln] + A32 * K1[i, ln])
@@ -402,11 +398,12 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, 
         for ln in range(L):
             acc[ln] = 0.0
             inwin[ln] = 0.0
-            if orbit[ln] < 0:
+            if orbit[ln] < 0 or starting[ln]:
+                starting[ln] = False
                 continue
             err = np.sqrt(errsum[ln] / cnt[ln])
             steps[ln] += 1
-            factor = MAX_FACTOR if err <= ERR_FULL_GROWTH else min(MAX_FACTOR, max(MIN_FACTOR, SAFETY * err**-0.2))
+            factor = MAX_FACTOR if err == 0.0 else min(MAX_FACTOR, max(MIN_FACTOR, SAFETY / np.sqrt(np.sqrt(err))))
             if err > 1.0:
                 h[ln] = hh[ln] * min(factor, 1.0)
                 continue
@@ -473,21 +470,23 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, 
         # accepted lanes move on (first stage of the next step = last of this one)
         for i in range(d):
             for ln in range(L):
+                # every value loaded unconditionally, then selected: a store of "the old value unless ..."
+                # would compile to masked loads and stores, which are slow
                 take = acc[ln] > 0.0
-                V[i, ln] = Y[i, ln] if take else V[i, ln]
-                K0[i, ln] = K6[i, ln] if take else K0[i, ln]
-                SIG[i, ln] = SIGN[i, ln] if take else SIG[i, ln]
+                y, v_, k6, k0, sn, sg_ = Y[i, ln], V[i, ln], K6[i, ln], K0[i, ln], SIGN[i, ln], SIG[i, ln]
+                V[i, ln] = y if take else v_
+                K0[i, ln] = k6 if take else k0
+                SIG[i, ln] = sn if take else sg_
         # window statistics: range of every share, and turning points of every log-ratio
         for i in range(d):
             for ln in range(L):
                 inside = inwin[ln] > 0.0
-                s_ = SIG[i, ln]
-                g = K0[i, ln]
+                s_, g, last = SIG[i, ln], K0[i, ln], LAST[i, ln]
                 sg = 1.0 if g > 0.0 else (-1.0 if g < 0.0 else 0.0)
-                LO[i, ln] = min(LO[i, ln], s_) if inside else LO[i, ln]
-                HI[i, ln] = max(HI[i, ln], s_) if inside else HI[i, ln]
-                TURNS[i, ln] += 1.0 if inside and sg * LAST[i, ln] < 0.0 else 0.0
-                LAST[i, ln] = sg if inside and sg != 0.0 else LAST[i, ln]
+                LO[i, ln] = min(LO[i, ln], s_ if inside else np.inf)
+                HI[i, ln] = max(HI[i, ln], s_ if inside else -np.inf)
+                TURNS[i, ln] += 1.0 if inside and sg * last < 0.0 else 0.0
+                LAST[i, ln] = sg if inside and sg != 0.0 else last
         # per lane: output times, segment boundaries, finished orbits and refills
         for ln in range(L):
             r = orbit[ln]
