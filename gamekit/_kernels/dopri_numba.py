@@ -154,7 +154,7 @@ def _rhs(v, alive, ref, payl, off, others, flat, nq, sig, u, w, m, tot, out):
         for jj in range(q):
             src = others[p, jj, 0]
             for ln in range(L):
-                w[jj, ln] = sig[src, ln]
+                w[jj, ln] = sig[src, ln] if k > 1 else 1.0  # (one population: no opponents)
             for c in range(1, k - 1):
                 src = others[p, jj, c]
                 for ln in range(L):
