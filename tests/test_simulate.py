@@ -127,6 +127,18 @@ def test_generic_and_generated_right_hand_sides_agree(model, monkeypatch):
     assert list(generated.outcome) == list(generic.outcome)
 
 
+def test_without_numba_the_numpy_path_runs(monkeypatch):
+    from gamekit._kernels import dopri
+
+    monkeypatch.setattr(dopri, "numba_available", lambda: False)
+    game = PLATFORM.scenario("trap")
+    init = np.random.default_rng(8).uniform(size=(20, 3))
+    auto = gk.simulate(game, init, 30)
+    assert np.array_equal(auto.final, gk.simulate(game, init, 30, backend="numpy").final)
+    with pytest.raises(gk.GamekitError, match="needs numba"):
+        gk.simulate(game, init, 30, backend="numba")
+
+
 def test_kernel_exponential_is_accurate_to_an_ulp():
     numba = pytest.importorskip("numba")
     from gamekit._kernels.dopri_numba import _exp
