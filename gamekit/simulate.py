@@ -13,11 +13,14 @@ masked out and stays zero, as it does in the replicator dynamics.
 (error norm as in ``scipy.integrate.solve_ivp``, tolerances ``rtol``, ``atol``
 on the log-shares, i.e. relative accuracy of every share).  Orbits are
 independent, so results do not depend on how orbits are batched: a numba kernel
-runs them in a parallel loop, a numpy twin runs them in vectorised lock-step
-where numba is absent.
+runs them in vectorised lanes on a thread pool (its right-hand side compiled
+once per game shape), a numpy twin runs them in vectorised lock-step where numba
+is absent.
 
 **Outcomes.**  Over the observation window ``[t_end * (1 - window), t_end]``
-the kernel records each share's range and turning points.  An orbit has
+the kernel records each share's range (at the end of every step in the window,
+and by dense output at nine evenly spaced times, however long the steps) and
+the turning points of the log-shares.  An orbit has
 
 * converged -- to a pure profile ``s`` -- when ``s`` is asymptotically stable
   (for the multilinear replicator dynamics: a strict Nash equilibrium; no mixed
