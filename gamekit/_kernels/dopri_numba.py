@@ -540,7 +540,7 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
     tab, n_work = pack_tables(off, others, flat, nq, n_prof)
     n_out = t_eval.shape[0]
     # every orbit writes every entry of these
-    v = np.empty((n, d))
+    sig = np.empty((n, d))
     lo = np.empty((n, d))
     hi = np.empty((n, d))
     turns = np.empty((n, d), dtype=np.int64)
@@ -553,7 +553,7 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
 
     def run(r):
         _run_range(rhs, tab, n_work, r[0], r[1], x0, pay, off, bounds, t_eval, tw, rtol, atol,
-                   max_steps, v, lo, hi, turns, out, steps, status)  # fmt: skip
+                   max_steps, sig, lo, hi, turns, out, steps, status)  # fmt: skip
 
     if workers == 1:
         for r in ranges:
@@ -561,4 +561,4 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(run, ranges))
-    return v, lo, hi, turns, out, steps, status
+    return sig, lo, hi, turns, out, steps, status

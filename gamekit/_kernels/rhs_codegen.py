@@ -143,15 +143,18 @@ def load(shape: tuple[int, ...], lanes: int):
     kernel = Path(__file__).with_name("dopri_numba.py").read_bytes()
     digest = hashlib.sha1(text.encode() + kernel + Path(__file__).read_bytes()).hexdigest()[:16]
     name = f"gamekit_rhs_{'x'.join(map(str, shape))}_{digest}"
-    folder = _cache_dir() / "kernels"
-    if not _writable(folder):
-        folder = Path(tempfile.gettempdir()) / f"gamekit-{os.getuid() if hasattr(os, 'getuid') else 'user'}" / "kernels"
-        folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.py"
-    if not path.exists() or path.read_text() != text:
-        tmp = folder / f".{name}.{os.getpid()}.tmp"
-        tmp.write_text(text)
-        os.replace(tmp, path)  # atomic: concurrent processes (Dask workers) never see half a file
+    path = _cache_dir() / "kernels" / f"{name}.py"
+    if not (path.exists() and path.read_text() == text):  # written by an earlier process: nothing to probe
+        folder = path.parent
+        if not _writable(folder):
+            user = os.getuid() if hasattr(os, "getuid") else "user"
+            folder = Path(tempfile.gettempdir()) / f"gamekit-{user}" / "kernels"
+            folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.py"
+        if not (path.exists() and path.read_text() == text):
+            tmp = folder / f".{name}.{os.getpid()}.tmp"
+            tmp.write_text(text)
+            os.replace(tmp, path)  # atomic: concurrent processes (Dask workers) never see half a file
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
