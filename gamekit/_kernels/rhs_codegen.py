@@ -152,6 +152,12 @@ def load(shape: tuple[int, ...], lanes: int):
             folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}.py"
         if not (path.exists() and path.read_text() == text):
+            # a new shape (or a new gamekit): numba compiles it once, which takes seconds: say so
+            print(
+                f"gamekit: compiling the integrator for game shape {shape}, once per machine "
+                "(a few seconds; the first simulation on a new machine also compiles the driver, about 20 s)",
+                file=sys.stderr,
+            )
             tmp = folder / f".{name}.{os.getpid()}.tmp"
             tmp.write_text(text)
             os.replace(tmp, path)  # atomic: concurrent processes (Dask workers) never see half a file
