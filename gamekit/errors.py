@@ -7,6 +7,16 @@ strategy, parameter, file and line).
 
 from __future__ import annotations
 
+__all__ = [
+    "GamekitError",
+    "ModelError",
+    "ExpressionError",
+    "ParameterError",
+    "StateError",
+    "ArgumentError",
+    "AnalysisError",
+]
+
 
 class GamekitError(ValueError):
     """Base class of every error gamekit raises for bad input."""
@@ -26,3 +36,15 @@ class ParameterError(GamekitError):
 
 class StateError(GamekitError):
     """A state is outside the state space, of the wrong width, or not finite."""
+
+
+class ArgumentError(GamekitError):
+    """An argument of a public function has the wrong type or a value outside its range."""
+
+
+class AnalysisError(GamekitError):
+    """An analysis cannot go on: a value overflowed or is not real, or a work budget ran out.
+
+    The message names the problem and the option that helps (``exact=False`` /
+    ``--numeric``, a smaller model, other parameter values).
+    """
