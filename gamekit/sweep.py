@@ -10,6 +10,9 @@ For every parameter combination ``theta`` of a grid:
   back end), integrated by :func:`gamekit.simulate`, and the share of orbits
   per outcome with a Wilson 95% interval.
 
+The result is a :class:`SweepResult`; ``to_frame()`` gives the tidy table, one
+row per combination and outcome.
+
 Locally, all orbits of a batch of combinations are one call of the compiled
 kernel (its threads use every core).  Given a ``dask.distributed.Client``, the
 batches are tasks on the cluster.  Orbits are integrated independently of one
@@ -18,63 +21,190 @@ another, so both give the same numbers.
 
 from __future__ import annotations
 
+import inspect
 import itertools
+import math
+import numbers
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _validate as check
+from ._validate import printable
 from .dynamics import compile_payoffs
-from .errors import GamekitError, ParameterError
+from .errors import ArgumentError, ParameterError
 from .game import Game
 from .simulate import simulate, wilson_interval
 from .space import StateSpace
 from .stability import strict_profiles
 
-__all__ = ["sweep", "grid_points"]
+__all__ = ["sweep", "grid_points", "SweepResult", "MAX_POINTS"]
+
+MAX_POINTS = 1_000_000
+"""Most parameter combinations one sweep evaluates."""
+
+_OWN_KEYWORDS = ("game", "initial", "t_end", "parameters", "progress", "t_eval")
+"""Arguments of :func:`gamekit.simulate` that :func:`sweep` sets itself (not passed through)."""
 
 
-def grid_points(game: Game, grid) -> tuple[list[str], list[dict[str, float]], list[str] | None]:
+@dataclass(frozen=True, eq=False)
+class SweepResult:
+    """The result of :func:`sweep`: per combination, the analytic stable set and the simulated outcome counts.
+
+    Attributes
+    ----------
+    parameters
+        The swept parameter names, in the game's order.
+    points
+        The combinations, each ``{parameter: value}`` over the game's values.
+    scenarios
+        For a list grid, each combination's label (scenario name or ``"#i"``); else ``None``.
+    stable
+        The asymptotically stable states at each combination, as text (``"none"`` if there are none).
+    counts
+        Per combination, ``(outcome, orbits)`` pairs, most frequent first (empty when ``n == 0``).
+    n, rng, t_end
+        Orbits per combination, the seed, the integration time.
+    """
+
+    game: Game = field(repr=False)
+    parameters: tuple[str, ...]
+    points: tuple[dict[str, float], ...] = field(repr=False)
+    scenarios: tuple[str, ...] | None = field(repr=False)
+    stable: tuple[str, ...] = field(repr=False)
+    counts: tuple[tuple[tuple[str, int], ...], ...] = field(repr=False)
+    n: int
+    rng: int
+    t_end: float
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    def shares(self, i: int) -> dict[str, float]:
+        """The share of orbits per outcome at combination ``i``."""
+        i = check.integer("i", i, minimum=-len(self.points), maximum=len(self.points) - 1)
+        return {o: k / self.n for o, k in self.counts[i]} if self.n else {}
+
+    def to_frame(self):
+        """A tidy DataFrame: the swept parameters (and ``scenario`` for a list), ``stable``, then
+        ``outcome, share, ci_low, ci_high, orbits`` -- one row per combination and outcome (a single
+        row with an empty outcome when ``n == 0``)."""
+        import pandas as pd
+
+        rows = []
+        for i, combo in enumerate(self.points):
+            base = {k: combo.get(k, self.game.parameters[k]) for k in self.parameters}
+            if self.scenarios is not None:
+                base = {"scenario": self.scenarios[i], **base}
+            base["stable"] = self.stable[i]
+            if self.n == 0:
+                rows.append({**base, "outcome": "", "share": np.nan, "ci_low": np.nan, "ci_high": np.nan, "orbits": 0})
+                continue
+            for outcome, k in self.counts[i]:
+                lo, hi = wilson_interval(k, self.n)
+                rows.append({**base, "outcome": outcome, "share": k / self.n, "ci_low": lo, "ci_high": hi, "orbits": k})
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        over = ", ".join(printable(p) for p in self.parameters) or "no parameter"
+        sim = f"{self.n} orbits each to t={self.t_end:g}, seed {self.rng}" if self.n else "analytic only"
+        return f"SweepResult({len(self.points)} points over {over}; {sim})"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<p>{html.escape(repr(self))}</p>" + self.to_frame().to_html(index=False, max_rows=40)
+
+
+def _axis_values(name: str, values) -> np.ndarray:
+    if isinstance(values, (str, bytes, Mapping)):
+        raise ArgumentError(f"grid[{name!r}] must be numbers, got {printable(repr(values), 60)}")
+    try:
+        arr = np.atleast_1d(np.asarray(values, dtype=float))
+    except (TypeError, ValueError):
+        raise ArgumentError(f"grid[{name!r}] must be numbers, got {printable(repr(values), 60)}") from None
+    if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
+        raise ParameterError(
+            f"grid[{name!r}]: sweep values of {name!r} must be finite numbers (and at least one), "
+            f"got {printable(repr(values), 60)}"
+        )
+    return arr
+
+
+def _sweepable(game: Game, name, where: str) -> str:
+    if not isinstance(name, str):
+        raise ArgumentError(f"{where}: a parameter name must be a string, got {printable(repr(name), 60)}")
+    if name not in game.parameters:
+        raise ParameterError(f"cannot sweep {printable(repr(name))}: it is not a parameter of this game ({where})")
+    return name
+
+
+def grid_points(
+    game: Game, grid: Mapping[str, Sequence[float]] | Sequence[str | Mapping[str, float]]
+) -> tuple[list[str], list[dict[str, float]], list[str] | None]:
     """The combinations of a grid: (swept parameter names, combinations, scenario labels or None)."""
     if isinstance(grid, Mapping):
-        names = list(grid)
-        for name in names:
-            if name not in game.parameters:
-                raise ParameterError(f"cannot sweep {name!r}: it is not a parameter of this game")
-        axes = []
-        for name in names:
-            values = np.atleast_1d(np.asarray(grid[name], dtype=float))
-            if values.size == 0 or not np.all(np.isfinite(values)):
-                raise ParameterError(f"sweep values of {name!r} must be finite numbers (and at least one)")
-            axes.append(values)
+        if not grid:
+            raise ArgumentError("grid must name at least one parameter, got an empty mapping")
+        names = [_sweepable(game, name, "grid") for name in grid]
+        axes = [_axis_values(name, grid[name]) for name in names]
+        total = math.prod(len(a) for a in axes)
+        if total > MAX_POINTS:
+            raise ArgumentError(f"grid has {total} combinations, more than {MAX_POINTS}; sweep a coarser grid")
         combos = [dict(zip(names, map(float, c))) for c in itertools.product(*axes)]
         return names, combos, None
-    if isinstance(grid, Sequence) and not isinstance(grid, str):
+    if isinstance(grid, Sequence) and not isinstance(grid, (str, bytes)):
+        if not grid:
+            raise ArgumentError("grid must hold at least one scenario name or parameter dict, got an empty list")
+        if len(grid) > MAX_POINTS:
+            raise ArgumentError(f"grid has {len(grid)} entries, more than {MAX_POINTS}")
         combos, labels = [], []
         for i, item in enumerate(grid):
             if isinstance(item, str):
                 if item not in game.scenarios:
-                    raise ParameterError(f"no scenario named {item!r} (scenarios: {', '.join(game.scenarios)})")
+                    known = ", ".join(printable(s) for s in game.scenarios) or "none"
+                    raise ParameterError(f"grid[{i}]: no scenario named {printable(repr(item))} (scenarios: {known})")
                 combos.append(dict(game.scenarios[item]))
                 labels.append(item)
             elif isinstance(item, Mapping):
-                for name in item:
-                    if name not in game.parameters:
-                        raise ParameterError(f"cannot sweep {name!r}: it is not a parameter of this game")
-                combos.append({k: float(v) for k, v in item.items()})
+                combo = {}
+                for name, value in item.items():
+                    _sweepable(game, name, f"grid[{i}]")
+                    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+                        raise ParameterError(
+                            f"grid[{i}][{name!r}] must be a finite number, got {printable(repr(value), 60)}"
+                        )
+                    combo[name] = float(value)
+                combos.append(combo)
                 labels.append(f"#{i}")
             else:
-                raise ParameterError(f"sweep entry {item!r} is neither a scenario name nor a parameter dict")
+                raise ArgumentError(
+                    f"grid[{i}] must be a scenario name or a parameter dict, got {printable(repr(item), 60)}"
+                )
         names = sorted({k for c in combos for k in c}, key=list(game.parameters).index)
         return names, combos, labels
-    raise ParameterError("grid must be {parameter: values} or a list of scenario names / parameter dicts")
+    raise ArgumentError(
+        "grid must be {parameter: values} or a list of scenario names / parameter dicts, "
+        f"got {printable(repr(grid), 60)}"
+    )
 
 
 def _stable_sets(game: Game, combos) -> list[str]:
     """The asymptotically stable profiles at each combination, as text (state names where the game has them)."""
-    compiled = compile_payoffs(game)
     names = list(game.parameters)
+    missing = [k for k in names if game.parameters[k] is None and any(k not in c for c in combos)]
+    if missing:
+        raise ParameterError(f"grid: parameter {printable(repr(missing[0]))} has no value at some combination")
+    compiled = compile_payoffs(game)
     rows = np.array([[c.get(k, game.parameters[k]) for k in names] for c in combos], dtype=float)
-    strict = strict_profiles(compiled(rows), game.shape)
+    with np.errstate(all="ignore"):
+        pay = compiled(rows)
+    bad = ~np.all(np.isfinite(pay.reshape(len(combos), -1)), axis=1)
+    if np.any(bad):
+        at = ", ".join(f"{k}={v:g}" for k, v in combos[int(np.argmax(bad))].items())
+        raise ParameterError(f"grid: the payoffs are not finite real numbers at {at or 'the base values'}")
+    strict = strict_profiles(pay, game.shape)
     profiles = list(np.ndindex(*game.shape))
     out = []
     for row in strict:
@@ -101,18 +231,31 @@ def _simulate_batch(game: Game, combos, indices, n, seed, t_end, kwargs):
     return out
 
 
+def _simulate_keywords(kwargs: dict) -> dict:
+    accepted = set(inspect.signature(simulate).parameters) - set(_OWN_KEYWORDS)
+    for key in kwargs:
+        if key not in accepted:
+            raise ArgumentError(
+                f"sweep got an unexpected keyword argument {printable(repr(key))} "
+                f"(it passes on to simulate: {', '.join(sorted(accepted))})"
+            )
+    if "chunk" in kwargs:
+        kwargs["chunk"] = check.integer("chunk", kwargs["chunk"], minimum=1)
+    return kwargs
+
+
 def sweep(
     game: Game,
-    grid,
+    grid: Mapping[str, Sequence[float]] | Sequence[str | Mapping[str, float]],
     *,
     n: int = 1000,
     rng: int = 0,
     t_end: float = 200.0,
-    client=None,
+    client: object | None = None,
     batch_orbits: int = 20_000,
     progress: bool | None = None,
-    **simulate_kwargs,
-):
+    **simulate_kwargs: object,
+) -> SweepResult:
     """Stable states (analytic) and basin shares (simulated) at every point of ``grid``.
 
     Parameters
@@ -123,25 +266,38 @@ def sweep(
     n
         Orbits per combination (0: analytic only).
     rng
-        Integer seed; combination ``i`` draws its starts from ``default_rng([rng, i])``.
+        Integer seed (>= 0); combination ``i`` draws its starts from ``default_rng([rng, i])``.
+    t_end
+        Integration time (> 0).
     client
         A ``dask.distributed.Client``: run batches of combinations as tasks on its cluster.
     batch_orbits
-        About how many orbits one batch (one task) integrates.
+        About how many orbits one batch (one task) integrates (>= 1).
     progress
         Show a progress bar (default: when there is more than one batch).
+    simulate_kwargs
+        Passed on to :func:`gamekit.simulate` (``rtol``, ``atol``, ``chunk``, ``backend``, ...).
 
-    Returns a tidy DataFrame: the swept parameters (and ``scenario`` for a list), ``stable``
-    (the asymptotically stable states, analytically), then ``outcome, share, ci_low, ci_high,
-    orbits`` -- one row per combination and outcome (a single row with empty outcome when ``n=0``).
+    Returns a :class:`SweepResult`; ``to_frame()`` is the tidy table (the swept parameters, and
+    ``scenario`` for a list, ``stable``, then ``outcome, share, ci_low, ci_high, orbits``).
     """
-    import pandas as pd
-
+    if not isinstance(game, Game):
+        raise ArgumentError(f"game must be a gamekit Game (gk.load(...) or gk.Game(...)), got {type(game).__name__}")
     names, combos, labels = grid_points(game, grid)
-    if not isinstance(rng, (int, np.integer)):
-        raise GamekitError("sweep needs an integer seed rng, so that every combination's sample is reproducible")
-    if not isinstance(n, (int, np.integer)) or n < 0:
-        raise GamekitError(f"n must be a non-negative number of orbits per combination, got {n!r}")
+    if isinstance(rng, bool) or not isinstance(rng, numbers.Integral) or rng < 0:
+        raise ArgumentError(
+            "rng must be a non-negative integer seed (every combination's sample is drawn from "
+            f"default_rng([rng, i]), so that it is reproducible), got {printable(repr(rng), 60)}"
+        )
+    rng = int(rng)
+    n = check.integer("n", n, minimum=0)
+    t_end = check.real("t_end", t_end, low=0.0, low_open=True)
+    batch_orbits = check.integer("batch_orbits", batch_orbits, minimum=1)
+    if progress is not None:
+        progress = check.flag("progress", progress)
+    if client is not None and not callable(getattr(client, "submit", None)):
+        raise ArgumentError(f"client must be a dask.distributed.Client or None, got {type(client).__name__}")
+    simulate_kwargs = _simulate_keywords(dict(simulate_kwargs))
     stable = _stable_sets(game, combos)
     per_batch = max(1, batch_orbits // max(n, 1))
     batches = [list(range(i, min(i + per_batch, len(combos)))) for i in range(0, len(combos), per_batch)]
@@ -155,7 +311,7 @@ def sweep(
             bar = tqdm(total=len(combos), desc="sweep", unit="point")
         if client is None:
             for idx in batches:
-                res = _simulate_batch(game, [combos[i] for i in idx], idx, n, int(rng), t_end, simulate_kwargs)
+                res = _simulate_batch(game, [combos[i] for i in idx], idx, n, rng, t_end, simulate_kwargs)
                 for i, c in zip(idx, res):
                     counts[i] = c
                 if bar is not None:
@@ -170,7 +326,7 @@ def sweep(
                     [combos[i] for i in idx],
                     idx,
                     n,
-                    int(rng),
+                    rng,
                     t_end,
                     simulate_kwargs,
                     pure=False,
@@ -185,16 +341,15 @@ def sweep(
                     bar.update(len(idx))
         if bar is not None:
             bar.close()
-    rows = []
-    for i, combo in enumerate(combos):
-        base = {k: combo.get(k, game.parameters[k]) for k in names}
-        if labels is not None:
-            base = {"scenario": labels[i], **base}
-        base["stable"] = stable[i]
-        if n == 0:
-            rows.append({**base, "outcome": "", "share": np.nan, "ci_low": np.nan, "ci_high": np.nan, "orbits": 0})
-            continue
-        for outcome, k in sorted(counts[i].items(), key=lambda kv: -kv[1]):
-            lo, hi = wilson_interval(k, n)
-            rows.append({**base, "outcome": outcome, "share": k / n, "ci_low": lo, "ci_high": hi, "orbits": k})
-    return pd.DataFrame(rows)
+    ordered = tuple(tuple(sorted(c.items(), key=lambda kv: -kv[1])) for c in counts)
+    return SweepResult(
+        game=game,
+        parameters=tuple(names),
+        points=tuple(combos),
+        scenarios=None if labels is None else tuple(labels),
+        stable=tuple(stable),
+        counts=ordered,
+        n=n,
+        rng=rng,
+        t_end=t_end,
+    )

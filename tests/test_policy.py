@@ -95,7 +95,7 @@ def test_regime_map_agrees_with_simulation():
     """Where the map says a state is asymptotically stable, simulated orbits reach it; where not, none do."""
     m = gk.regime_map(GAME, ("R", 0, 8), ("K", 0, 8), base="trap", resolution=81)
     points = [(2.0, 2.0), (5.0, 2.0), (5.0, 5.0), (2.0, 5.0)]
-    frame = gk.sweep(GAME.scenario("trap"), [{"R": r, "K": k} for r, k in points], n=150, t_end=150, rng=2)
+    frame = gk.sweep(GAME.scenario("trap"), [{"R": r, "K": k} for r, k in points], n=150, t_end=150, rng=2).to_frame()
     names = {"regulate, evade, accept": "trap", "regulate, insure, claim": "meta-goal"}
     for i, (r, k) in enumerate(points):
         reached = {names.get(o, o) for o in frame[frame.scenario == f"#{i}"].outcome}

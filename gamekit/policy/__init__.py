@@ -1,0 +1,32 @@
+"""Policy analysis from the exact stability conditions of the pure profiles.
+
+* :mod:`~gamekit.policy.thresholds` -- one parameter at a time: the exact ranges
+  where a target profile is asymptotically stable (:func:`thresholds`);
+* :mod:`~gamekit.policy.regimes` -- two parameters: the plane partitioned by
+  the set of asymptotically stable profiles (:func:`regime_map`);
+* :mod:`~gamekit.policy.optimise` -- the cheapest change of some parameters that
+  makes a target the unique asymptotically stable state (:func:`cheapest_policy`);
+* :mod:`~gamekit.policy.follow` -- one orbit under a schedule of parameter
+  changes, described as the states it visits (:func:`follow`).
+
+All of them rest on one fact (:mod:`gamekit.stability`): a pure profile ``s`` is
+asymptotically stable iff every unilateral switch loses,
+``g_{p,j}(theta) = A_p[j, s_{-p}](theta) - A_p[s](theta) < 0``.
+"""
+
+from .follow import Path, follow
+from .optimise import Policy, cheapest_policy
+from .regimes import RegimeMap, regime_map
+from .thresholds import Lever, Thresholds, thresholds
+
+__all__ = [
+    "Lever",
+    "Thresholds",
+    "thresholds",
+    "RegimeMap",
+    "regime_map",
+    "Policy",
+    "cheapest_policy",
+    "Path",
+    "follow",
+]

@@ -1,0 +1,318 @@
+r"""Thresholds: where a pure profile is asymptotically stable, one parameter at a time.
+
+A pure profile ``s`` is asymptotically stable iff every unilateral switch loses
+(:mod:`gamekit.stability`)::
+
+    g_{p,j}(theta) = A_p[j, s_{-p}](theta) - A_p[s](theta) < 0     for every p and j != s_p.
+
+Fix every parameter at its base value except one, ``theta_i``.  Each condition
+becomes an inequality in ``theta_i`` alone, and the set of values where ``s`` is
+stable is the intersection of their solution sets (sympy's ``solveset`` over the
+reals) with
+
+* the parameter's declared bounds, and
+* the **domain** ``D_i``: the values of ``theta_i`` where every payoff entering a
+  gain -- ``A_p[s]`` and ``A_p[j, s_{-p}]`` -- is a finite real number.  A payoff
+  such as ``1/(p - 1)``, ``log(p)`` or ``sqrt(p)`` is undefined (or not real) for
+  some values; there the game itself is undefined and no stability statement is
+  made.  ``D_i`` is the set where these payoffs are real and continuous
+  (``sympy.calculus.util.continuous_domain``), with every power of a
+  non-integer exponent restricted to a non-negative base.
+
+The result is a finite union of intervals, computed exactly: ``delta`` in
+``(1/5, 3/5)``, not "about 0.2 to 0.6".  When sympy cannot solve an inequality
+in closed form (a transcendental condition), the lever says so
+(``Lever.solved`` is false) rather than guessing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy
+from sympy.calculus.util import continuous_domain
+
+from .._validate import printable
+from ..errors import GamekitError
+from ..game import Game
+from ..stability import negative, switch_gains
+from ._common import BaseValues, Target, base_values, check_game, domain, profile, substitutions
+
+__all__ = ["Lever", "Thresholds", "thresholds"]
+
+_SYMPY_FAILURES = (NotImplementedError, TypeError, ValueError, AttributeError, RecursionError)
+"""What sympy raises when it cannot decide a set or a sign (caught where a clear statement replaces it)."""
+
+
+def _intervals(s: sympy.Set) -> list[tuple[float | None, float | None]]:
+    """A finite union of intervals as (low, high) pairs, None for an infinite end."""
+    if s is sympy.S.EmptySet:
+        return []
+    parts = s.args if isinstance(s, sympy.Union) else (s,)
+    out = []
+    for part in parts:
+        if isinstance(part, sympy.FiniteSet):  # isolated points: a measure-zero set of values
+            out += [(float(v), float(v)) for v in part]
+            continue
+        if not isinstance(part, sympy.Interval):
+            raise GamekitError(f"cannot express {part} as intervals")
+        lo = None if part.start == -sympy.oo else float(part.start)
+        hi = None if part.end == sympy.oo else float(part.end)
+        out.append((lo, hi))
+    return sorted(out, key=lambda iv: -np.inf if iv[0] is None else iv[0])
+
+
+def _is_intervals(s: sympy.Set) -> bool:
+    parts = s.args if isinstance(s, sympy.Union) else (s,)
+    return s is sympy.S.EmptySet or all(isinstance(p, (sympy.Interval, sympy.FiniteSet)) for p in parts)
+
+
+def _describe_set(s: sympy.Set) -> str:
+    """``(1/5, 3/5)``, ``(-inf, 3)``, ``[0, 1]``, joined by ``or``."""
+    parts = s.args if isinstance(s, sympy.Union) else (s,)
+    out = []
+    for part in parts:
+        if isinstance(part, sympy.Interval):
+            lo = "-inf" if part.start == -sympy.oo else sympy.sstr(part.start)
+            hi = "inf" if part.end == sympy.oo else sympy.sstr(part.end)
+            out.append(f"{'(' if part.left_open else '['}{lo}, {hi}{')' if part.right_open else ']'}")
+        else:
+            out.append(sympy.sstr(part))
+    return " or ".join(out)
+
+
+def finite_real(value: sympy.Expr) -> bool:
+    """Whether a number (an exact sympy expression without symbols) is finite and real."""
+    if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or not value.is_number:
+        return False
+    if value.is_extended_real is False or value.is_finite is False:
+        return False
+    if value.is_extended_real is None:  # undecided exactly (e.g. nested radicals): decide in 30 digits
+        re, im = sympy.N(value, 30).as_real_imag()
+        return bool(abs(im) <= sympy.Float("1e-25", 30) * max(1, abs(re)))
+    return True
+
+
+def sign(value: sympy.Expr) -> int:
+    """The sign of a finite real number, exactly where sympy decides it, else in 50 digits."""
+    if value.is_zero:
+        return 0
+    neg = value.is_negative
+    if neg is None:
+        approx = sympy.re(sympy.N(value, 50))
+        return int(np.sign(float(approx)))
+    return -1 if neg else 1
+
+
+def real_domain(exprs, sym: sympy.Symbol, within: sympy.Set) -> sympy.Set:
+    """The values of ``sym`` in ``within`` where every expression (in ``sym`` alone) is finite and real."""
+    dom = within
+    for e in exprs:
+        if dom is sympy.S.EmptySet:
+            break
+        if sym not in e.free_symbols:
+            if not finite_real(e):
+                return sympy.S.EmptySet
+            continue
+        if e.is_polynomial(sym):
+            continue
+        d = continuous_domain(e, sym, dom)
+        for pw in e.atoms(sympy.Pow):  # x**(1/3) of a negative x is not real in sympy's principal branch
+            if pw.base.has(sym) and not pw.exp.is_integer:
+                rel = pw.base > 0 if pw.exp.is_negative else pw.base >= 0
+                d = d.intersect(sympy.solveset(rel, sym, sympy.S.Reals))
+        dom = dom.intersect(d)
+    return dom
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One parameter moved alone: where the target is asymptotically stable.
+
+    ``stable_set`` is exact (a sympy set); ``domain`` is where the payoffs that
+    decide the target's stability are finite and real (within the parameter's
+    bounds); ``solved`` is false when sympy could not solve a condition in closed
+    form, and ``stable_set`` is then the unsolved condition set.
+    """
+
+    parameter: str
+    value: float
+    stable_set: sympy.Set = field(repr=False)
+    domain: sympy.Set = field(default=sympy.S.Reals, repr=False)
+    solved: bool = True
+
+    @property
+    def stable_for(self) -> list[tuple[float | None, float | None]]:
+        """The stable values as ``(low, high)`` pairs (``None`` for an infinite end)."""
+        if not self.solved:
+            raise GamekitError(
+                f"lever {printable(repr(self.parameter))}: the conditions were not solved in closed form "
+                f"({self.describe()})"
+            )
+        return _intervals(self.stable_set)
+
+    @property
+    def works(self) -> bool:
+        """Whether some value of this parameter alone makes the target stable."""
+        return self.stable_set is not sympy.S.EmptySet
+
+    def describe(self) -> str:
+        if not self.solved:
+            return f"not solved in closed form: {sympy.sstr(self.stable_set)}"
+        if self.domain is sympy.S.EmptySet:
+            return "no value (the payoffs are not finite real numbers at the other parameters' base values)"
+        if not self.works:
+            return "no value"
+        if self.stable_set == sympy.S.Reals:
+            return "any value"
+        return _describe_set(self.stable_set)
+
+    def to_json(self) -> dict:
+        out = {
+            "parameter": self.parameter,
+            "value": self.value,
+            "stable_for": [list(iv) for iv in self.stable_for] if self.solved else None,
+        }
+        if not self.solved:
+            out["unsolved"] = sympy.sstr(self.stable_set)
+        if self.domain != sympy.S.Reals:
+            out["defined_for"] = _describe_set(self.domain) if _is_intervals(self.domain) else sympy.sstr(self.domain)
+        return out
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The result of :func:`thresholds`.
+
+    ``stable`` says whether the target is asymptotically stable at the base
+    values; ``defined`` is false when a payoff that decides it is not a finite
+    real number there (then ``stable`` is false and ``notes`` says which).
+    """
+
+    game: Game = field(repr=False)
+    target: tuple[str, ...]
+    base: Mapping[str, float] = field(repr=False)
+    stable: bool
+    conditions: tuple = field(repr=False)
+    levers: tuple[Lever, ...] = field(repr=False)
+    defined: bool = field(default=True, repr=False)
+    notes: tuple[str, ...] = field(default=(), repr=False)
+
+    def lever(self, name: str) -> Lever:
+        for lv in self.levers:
+            if lv.parameter == name:
+                return lv
+        raise KeyError(name)
+
+    def to_json(self) -> dict:
+        out = {
+            "target": list(self.target),
+            "stable": self.stable,
+            "conditions": [sympy.sstr(c) for c in self.conditions],
+            "levers": [lv.to_json() for lv in self.levers],
+        }
+        if not self.defined:
+            out["defined"] = False
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out
+
+    def to_frame(self):
+        """One row per parameter: its base value and where it alone makes the target stable."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "parameter": [lv.parameter for lv in self.levers],
+                "value": [lv.value for lv in self.levers],
+                "stable for": [lv.describe() for lv in self.levers],
+            }
+        )
+
+    def __str__(self) -> str:
+        name = self.game.state_name(self.game.profile_index(self.target))
+        head = printable(f"({', '.join(self.target)})" + (f" [{name}]" if name else ""), 200)
+        if self.defined:
+            first = f"{head} is {'' if self.stable else 'not '}asymptotically stable at the base values."
+        else:
+            first = f"{head}: its stability is undefined at the base values."
+        lines = [first, "Asymptotically stable iff: " + ", ".join(sympy.sstr(c) for c in self.conditions)]
+        lines += [f"Note: {printable(n, 300)}" for n in self.notes]
+        lines.append("Each parameter alone (the others at base):")
+        width = max(len(printable(lv.parameter)) for lv in self.levers) if self.levers else 0
+        lines += [
+            f"  {printable(lv.parameter).ljust(width)} = {lv.value:<8g} stable for {lv.describe()}" for lv in self.levers
+        ]
+        return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        return "```\n" + str(self) + "\n```"
+
+
+def _lever(game: Game, idx, values, name: str, gains, payoffs) -> tuple[Lever, str | None]:
+    sym = game.symbols[name]
+    others = substitutions(game, values, skip=(name,))
+    note = None
+    try:
+        allowed = real_domain([a.xreplace(others) for a in payoffs], sym, domain(game, name))
+    except _SYMPY_FAILURES as err:
+        allowed = domain(game, name)
+        note = f"{name}: where the payoffs are real could not be decided ({type(err).__name__}); not restricted"
+    defined = allowed
+    solved = True
+    for g in gains:
+        if allowed is sympy.S.EmptySet:
+            break
+        try:
+            part = sympy.solveset(sympy.StrictLessThan(g.xreplace(others), 0), sym, allowed)
+        except _SYMPY_FAILURES:
+            part = sympy.ConditionSet(sym, sympy.StrictLessThan(g.xreplace(others), 0), allowed)
+        allowed = allowed.intersect(part)
+    if not _is_intervals(allowed):
+        solved = False
+    return Lever(name, float(values[name]), allowed, defined, solved), note
+
+
+def thresholds(game: Game, base: BaseValues = None, target: Target | None = None) -> Thresholds:
+    """Where ``target`` (a pure profile or state name) is asymptotically stable, one parameter at a time.
+
+    ``base`` is a scenario name or ``{parameter: value}`` (default: the game's values).
+    Values where a payoff deciding the target's stability is not a finite real
+    number (``1/(p - 1)`` at ``p = 1``, ``log(p)`` for ``p <= 0``) are excluded
+    from every lever (module docstring).
+    """
+    game = check_game(game)
+    idx = profile(game, target)
+    values = base_values(game, base)
+    switches = switch_gains(game, idx)
+    gains = [g.gain for g in switches]
+    payoffs = [game.payoff_tensors[p][idx] for p in range(len(game.shape))]
+    for p, n in enumerate(game.shape):
+        for j in range(n):
+            if j != idx[p]:
+                other = list(idx)
+                other[p] = j
+                payoffs.append(game.payoff_tensors[p][tuple(other)])
+    payoffs = list(dict.fromkeys(payoffs))
+    conditions = tuple(dict.fromkeys(negative(g) if finite_real(g) or not g.is_number else sympy.false for g in gains))
+    subs_all = substitutions(game, values)
+    notes = []
+    bad = [a for a in payoffs if not finite_real(a.xreplace(subs_all))]
+    defined = not bad
+    if bad:
+        shown = ", ".join(f"{sympy.sstr(a)} = {sympy.sstr(a.xreplace(subs_all))}" for a in bad[:3])
+        notes.append(f"payoffs not finite and real at the base values: {shown}")
+        stable = False
+    else:
+        stable = all(sign(g.xreplace(subs_all)) < 0 for g in gains)
+    levers = []
+    for name in game.parameters:
+        lever, note = _lever(game, idx, values, name, gains, payoffs)
+        levers.append(lever)
+        if note:
+            notes.append(note)
+    return Thresholds(
+        game, game.profile_names(idx), values, stable, conditions, tuple(levers), defined, tuple(notes)
+    )
