@@ -16,7 +16,7 @@ from .policy import Path, Policy, RegimeMap, Thresholds, cheapest_policy, follow
 from .report import Report, report
 from .simulate import Trajectory, basins, simulate
 from .stability import Stability, StabilityTable, stability_table
-from .sweep import sweep
+from .sweep import SweepResult, sweep
 
 __version__ = "0.1.0"
 
@@ -39,6 +39,7 @@ __all__ = [
     "Trajectory",
     "basins",
     "sweep",
+    "SweepResult",
     "thresholds",
     "Thresholds",
     "regime_map",
