@@ -52,9 +52,7 @@ def profile(game: Game, target, name: str = "target") -> tuple[int, ...]:
     """The strategy indices of a pure profile given by names or by a state name."""
     if target is None:
         raise ArgumentError(f"{name} is required: a pure profile such as 'regulate, insure, claim' or a state name")
-    ok = isinstance(target, str) or (
-        isinstance(target, Sequence) and all(isinstance(s, str) for s in target)
-    )
+    ok = isinstance(target, str) or (isinstance(target, Sequence) and all(isinstance(s, str) for s in target))
     if not ok:
         raise ArgumentError(
             f"{name} must be a profile ('a, b, c' or a tuple of strategy names) or a state name, "

@@ -35,8 +35,8 @@ from ..errors import AnalysisError, ArgumentError, GamekitError, ParameterError
 from ..expr import exact
 from ..game import Game
 from ..stability import switch_gains
-from .thresholds import finite_real
 from ._common import BaseValues, Target, base_values, check_game, parameter, profile
+from .thresholds import finite_real
 
 __all__ = ["Policy", "cheapest_policy"]
 

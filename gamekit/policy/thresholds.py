@@ -243,7 +243,8 @@ class Thresholds:
         lines.append("Each parameter alone (the others at base):")
         width = max(len(printable(lv.parameter)) for lv in self.levers) if self.levers else 0
         lines += [
-            f"  {printable(lv.parameter).ljust(width)} = {lv.value:<8g} stable for {lv.describe()}" for lv in self.levers
+            f"  {printable(lv.parameter).ljust(width)} = {lv.value:<8g} stable for {lv.describe()}"
+            for lv in self.levers
         ]
         return "\n".join(lines)
 
@@ -313,6 +314,4 @@ def thresholds(game: Game, base: BaseValues = None, target: Target | None = None
         levers.append(lever)
         if note:
             notes.append(note)
-    return Thresholds(
-        game, game.profile_names(idx), values, stable, conditions, tuple(levers), defined, tuple(notes)
-    )
+    return Thresholds(game, game.profile_names(idx), values, stable, conditions, tuple(levers), defined, tuple(notes))
