@@ -1,22 +1,39 @@
 """The ``gamekit`` command: analyse model files from a terminal.
 
-    gamekit analyze MODEL [--scenario NAME] [--set P=V ...] [--json]
+    gamekit analyze MODEL [--scenario NAME] [--set P=V ...] [--tol TOL] [--numeric] [--json]
     gamekit simulate MODEL [--scenario NAME] [--set P=V ...] [--orbits N] [--t-end T] [--seed S] [--json]
     gamekit thresholds MODEL [--scenario NAME] [--set P=V ...] --target "regulate, insure, claim" [--json]
 
 MODEL is a TOML model file or a shipped model's name (``platform-insurance``).
-Bad input prints one line ``gamekit: error: ...`` and exits with status 2.
+Bad input prints one line ``gamekit: error: ...`` and exits with status 2; an
+interrupted run exits with status 130.  Whatever a model file or an option
+holds, the output never carries a raw control character (names are escaped).
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
+import math
+import os
 import sys
 
+from . import _validate as check
+from ._validate import printable
 from .errors import GamekitError, ParameterError
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser"]
+
+MAX_ORBITS = 100_000_000
+"""Most orbits ``gamekit simulate`` integrates in one run."""
+
+MAX_TOL = 1e-3
+"""Largest ``--tol``: beyond it a clearly non-zero eigenvalue would count as zero (and a mixed
+point could take a pure profile's name)."""
+
+_MESSAGE_LIMIT = 2000
+"""Longest error line printed (a longer message is shortened)."""
 
 
 def _parse_set(items) -> dict[str, float]:
@@ -24,11 +41,14 @@ def _parse_set(items) -> dict[str, float]:
     for item in items or []:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise ParameterError(f"--set {item!r}: expected NAME=VALUE")
+            raise ParameterError(f"--set {printable(repr(item))}: expected NAME=VALUE")
         try:
-            out[name.strip()] = float(value)
+            number = float(value)
         except ValueError:
-            raise ParameterError(f"--set {item!r}: {value!r} is not a number") from None
+            raise ParameterError(f"--set {printable(repr(item))}: {printable(repr(value))} is not a number") from None
+        if not math.isfinite(number):
+            raise ParameterError(f"--set {printable(repr(item))}: {printable(repr(value))} is not a finite number")
+        out[name.strip()] = number
     return out
 
 
@@ -50,12 +70,27 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
 
 
+def _equilibria_options(args) -> dict:
+    """Keyword arguments of :func:`gamekit.equilibria` for the options given (under the names it takes)."""
+    from .equilibria import equilibria
+
+    accepted = inspect.signature(equilibria).parameters
+    out = {}
+    if args.tol is not None:
+        out["zero_tol" if "zero_tol" in accepted else "tol"] = args.tol
+    if args.numeric:
+        out["exact"] = False
+    if "progress" in accepted:
+        out["progress"] = not args.json and sys.stderr.isatty()
+    return out
+
+
 def _analyze(args) -> int:
     from .dynamics import replicator
     from .equilibria import equilibria
 
     game = _game(args)
-    eqs = equilibria(game, tol=args.tol)
+    eqs = equilibria(game, **_equilibria_options(args))
     params = {k: float(v) for k, v in game.parameters.items()}
     if args.json:
         out = {"model": game.name, "parameters": params, "equilibria": [e.to_json() for e in eqs]}
@@ -171,14 +206,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("analyze", help="every rest point, its eigenvalues and stability")
     common(a)
-    a.add_argument("--tol", type=float, default=1e-9, help="real parts within TOL of zero count as zero")
+    a.add_argument(
+        "--tol", type=float, default=None, help=f"eigenvalues within TOL of zero count as zero (0 < TOL <= {MAX_TOL:g})"
+    )
+    a.add_argument(
+        "--numeric", action="store_true", help="numeric rest points only (no exact solving): fast on large games"
+    )
     a.set_defaults(func=_analyze)
 
     s = sub.add_parser("simulate", help="basins of attraction: where orbits from random starts end up")
     common(s)
     s.add_argument("--orbits", type=int, default=10_000, help="number of orbits (default 10000)")
     s.add_argument("--t-end", type=float, default=300.0, help="integration time (default 300)")
-    s.add_argument("--seed", type=int, default=0, help="seed of the random starting states")
+    s.add_argument("--seed", type=int, default=0, help="seed of the random starting states (an integer >= 0)")
     s.set_defaults(func=_simulate)
 
     t = sub.add_parser("thresholds", help="exact parameter ranges that make a target state asymptotically stable")
@@ -188,16 +228,76 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None) -> int:
+def _check_options(args) -> None:
+    """Every numeric option in its range, before any work (one line and status 2 otherwise)."""
+    if getattr(args, "tol", None) is not None:
+        args.tol = check.real("--tol", args.tol, low=0.0, high=MAX_TOL, low_open=True)
+    if getattr(args, "orbits", None) is not None:
+        args.orbits = check.integer("--orbits", args.orbits, minimum=1, maximum=MAX_ORBITS)
+    if getattr(args, "t_end", None) is not None:
+        args.t_end = check.real("--t-end", args.t_end, low=0.0, low_open=True)
+    if getattr(args, "seed", None) is not None:
+        args.seed = check.integer("--seed", args.seed, minimum=0)
+
+
+class _EscapedStream:
+    """A text stream that escapes control characters (all but the newline) on their way to the terminal."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write("\n".join(printable(line, limit=sys.maxsize) for line in text.split("\n")))
+        return len(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(part.strip() for part in str(err).splitlines() if part.strip()) or type(err).__name__
+    return printable(text, _MESSAGE_LIMIT)
+
+
+def _fail(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``gamekit`` command; returns the exit status (0, 2 for bad input or a failure, 130 if interrupted)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    stdout = sys.stdout
+    sys.stdout = _EscapedStream(stdout)
     try:
+        _check_options(args)
         return args.func(args)
     except GamekitError as err:
-        print(f"gamekit: error: {err}", file=sys.stderr)
+        _fail(f"gamekit: error: {_one_line(err)}")
         return 2
     except BrokenPipeError:
+        try:  # the reader went away: say nothing more, and let the interpreter's final flush write nowhere
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
         return 0
+    except KeyboardInterrupt:
+        _fail("gamekit: error: interrupted")
+        return 130
+    except RecursionError:
+        _fail("gamekit: error: an expression is nested too deeply to analyse (recursion limit reached)")
+        return 2
+    except MemoryError:
+        _fail("gamekit: error: out of memory: try a smaller model, fewer --orbits, or --numeric")
+        return 2
+    except OverflowError as err:
+        _fail(f"gamekit: error: a number overflowed ({_one_line(err)}): try other parameter values or --numeric")
+        return 2
+    except Exception as err:  # noqa: BLE001 - the last resort: one line, never a traceback
+        _fail(f"gamekit: internal error: {type(err).__name__}: {_one_line(err)} (please report)")
+        return 2
+    finally:
+        sys.stdout = stdout
 
 
 if __name__ == "__main__":

@@ -1,10 +1,23 @@
+"""The command line: the JSON contract, the tables, and one line with exit status 2 for any bad input."""
+
 import json
+import math
+import statistics
 import subprocess
 import sys
 
 import pytest
 
 from gamekit.cli import main
+
+
+def wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """The Wilson score interval, written out here from its formula (not gamekit's code)."""
+    z = statistics.NormalDist().inv_cdf(0.5 + level / 2)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return centre - half, centre + half
 
 
 def run(*args):
@@ -81,15 +94,24 @@ def test_simulate_json(capsys):
     )
     out = json.loads(capsys.readouterr().out)
     assert out["orbits"] == 300
-    assert out["basins"] == [
-        {
-            "outcome": "regulate, insure, claim",
-            "share": 1.0,
-            "ci_low": out["basins"][0]["ci_low"],
-            "ci_high": 1.0,
-            "orbits": 300,
-        }
-    ]
+    low, high = wilson(300, 300)
+    assert abs(high - 1.0) < 1e-12 and abs(low - 300 / (300 + 1.959963984540054**2)) < 1e-12
+    (row,) = out["basins"]
+    assert row["outcome"] == "regulate, insure, claim" and row["share"] == 1.0 and row["orbits"] == 300
+    assert row["ci_high"] == 1.0 and abs(row["ci_low"] - low) < 1e-12
+
+
+def test_simulate_wilson_bounds_of_a_split_basin(capsys):
+    assert (
+        main(["simulate", "platform-insurance", "--scenario", "trap", "--orbits", "400", "--t-end", "120", "--json"])
+        == 0
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert sum(r["orbits"] for r in out["basins"]) == 400
+    for r in out["basins"]:
+        low, high = wilson(r["orbits"], 400)
+        assert 0 < r["orbits"] < 400 and r["share"] == r["orbits"] / 400
+        assert abs(r["ci_low"] - low) < 1e-12 and abs(r["ci_high"] - high) < 1e-12
 
 
 def test_simulate_table(capsys):
@@ -101,10 +123,146 @@ def test_simulate_table(capsys):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["simulate", "platform-insurance", "--t-end", "0"], "positive"),
-        (["simulate", "platform-insurance", "--orbits", "0"], "--orbits must be at least 1"),
+        (["simulate", "platform-insurance", "--t-end", "0"], "--t-end must be in (0, inf), got 0.0"),
+        (["simulate", "platform-insurance", "--orbits", "0"], "--orbits must be an integer >= 1"),
     ],
 )
 def test_simulate_bad_input(args, message):
     code, _, err = run(*args)
     assert code == 2 and message in err and "Traceback" not in err
+
+
+MALFORMED = {
+    "missing profiles": '[populations]\na = ["x", "y"]\nb = ["u", "v"]\n[payoffs]\n"x, u" = ["1", "2"]\n',
+    "broken TOML": "[populations\n",
+    "unknown symbol": '[populations]\na = ["x", "y"]\nb = ["u", "v"]\n[payoffs]\n'
+    '"x, u" = ["Q", "1"]\n"x, v" = ["0", "0"]\n"y, u" = ["1", "0"]\n"y, v" = ["0", "1"]\n',
+    "a state that is not a profile": '[populations]\na = ["x", "y"]\nb = ["u", "v"]\n[states]\nx = 3\n[payoffs]\n'
+    '"x, u" = ["1", "1"]\n"x, v" = ["0", "0"]\n"y, u" = ["1", "0"]\n"y, v" = ["0", "1"]\n',
+    "nested parentheses": '[populations]\na = ["x", "y"]\nb = ["u", "v"]\n[payoffs]\n'
+    f'"x, u" = ["{"(" * 5000}1{")" * 5000}", "1"]\n"x, v" = ["0", "0"]\n"y, u" = ["1", "0"]\n"y, v" = ["0", "1"]\n',
+    "a payoff that is not a string": '[populations]\na = ["x", "y"]\nb = ["u", "v"]\n[payoffs]\n'
+    '"x, u" = [[1], "1"]\n"x, v" = ["0", "0"]\n"y, u" = ["1", "0"]\n"y, v" = ["0", "1"]\n',
+    "no populations": 'name = "empty"\n',
+    "not UTF-8": b"\xff\xfe[populations]\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_model_file_gives_one_error_line(tmp_path, case):
+    path = tmp_path / "model.toml"
+    text = MALFORMED[case]
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    code, out, err = run("analyze", str(path))
+    assert code == 2, (case, err[-500:])
+    assert err.startswith("gamekit: error: ") and err.count("\n") == 1, (case, err[-500:])
+    assert out == ""
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["analyze", "platform-insurance", "--tol", "0.5"], "--tol must be in (0, 0.001]"),
+        (["analyze", "platform-insurance", "--tol", "nan"], "--tol must be a finite number"),
+        (["analyze", "platform-insurance", "--tol", "0"], "--tol must be in (0, 0.001]"),
+        (["simulate", "platform-insurance", "--t-end", "-1"], "--t-end must be in (0, inf)"),
+        (["simulate", "platform-insurance", "--t-end", "nan"], "--t-end must be a finite number"),
+        (["simulate", "platform-insurance", "--t-end", "inf"], "--t-end must be a finite number"),
+        (["simulate", "platform-insurance", "--seed", "-1"], "--seed must be an integer >= 0"),
+        (["simulate", "platform-insurance", "--orbits", "-5"], "--orbits must be an integer >= 1"),
+        (["simulate", "platform-insurance", "--orbits", str(10**12)], "--orbits must be an integer <="),
+        (["analyze", "platform-insurance", "--set", "F=inf"], "not a finite number"),
+        (["analyze", "platform-insurance", "--set", "F=1e999"], "not a finite number"),
+        (["thresholds", "platform-insurance", "--target", "regulate, fly, claim"], "'fly' is not a strategy"),
+        (["thresholds", "platform-insurance", "--target", "regulate"], "target"),
+    ],
+)
+def test_bad_options_give_one_error_line(args, message):
+    code, out, err = run(*args)
+    assert code == 2 and out == ""
+    assert err.startswith("gamekit: error: ") and err.count("\n") == 1 and message in err, err
+
+
+def test_argparse_usage_errors_still_exit_2():
+    code, _, err = run("simulate", "platform-insurance", "--orbits", "many")
+    assert code == 2 and "Traceback" not in err and "invalid int value" in err
+
+
+def test_numeric_analysis(capsys):
+    assert main(["analyze", "platform-insurance", "--scenario", "trap", "--numeric", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    stable = [e["profile"] for e in out["equilibria"] if e["stability"] == "asymptotically stable"]
+    assert stable == [["regulate", "evade", "accept"]]
+    trap = [e for e in out["equilibria"] if e["profile"] == ["regulate", "evade", "accept"]][0]
+    assert [[round(x, 9) for x in ev] for ev in trap["eigenvalues"]] == [[-1.0, 0.0], [-3.0, 0.0], [-1.0, 0.0]]
+
+
+CONTROL = (
+    'name = "evil\\u001b[31m"\n[populations]\n"a\\u001b[2J" = ["x\\u0007", "y"]\nb = ["u", "v"]\n'
+    '[parameters]\np = 2\n[payoffs]\n"x\\u0007, u" = ["p", "1"]\n"x\\u0007, v" = ["0", "0"]\n'
+    '"y, u" = ["1", "0"]\n"y, v" = ["0", "1"]\n'
+)
+
+
+@pytest.mark.parametrize("command", [["analyze"], ["thresholds", "--target", "x\a, u"], ["simulate", "--orbits", "50"]])
+def test_control_characters_in_names_never_reach_the_terminal(tmp_path, command):
+    path = tmp_path / "evil.toml"
+    path.write_text(CONTROL)
+    code, out, err = run(command[0], str(path), *command[1:])
+    text = out + err
+    assert not any(ord(c) < 32 and c != "\n" or 0x7F <= ord(c) <= 0x9F for c in text), repr(text[:300])
+    if code == 0:
+        assert "\\x1b" in out or "\\x07" in out
+    else:  # a model loader that refuses control characters in names is fine too: one escaped line
+        assert code == 2 and err.startswith("gamekit: error: ") and err.count("\n") == 1
+
+
+def test_thresholds_on_payoffs_outside_their_domain(tmp_path, capsys):
+    for payoff, base, expected in [
+        ("1/(p - 1)", 1, "(1, 2)"),
+        ("log(p)", 0, "(E, inf)"),
+        ("sqrt(p)", -1, "(1, inf)"),
+    ]:
+        path = tmp_path / "m.toml"
+        path.write_text(
+            f'[populations]\nA = ["a", "b"]\nB = ["c", "d"]\n[parameters]\np = {base}\n[payoffs]\n'
+            f'"a, c" = ["{payoff}", "1"]\n"a, d" = ["0", "0"]\n"b, c" = ["1", "0"]\n"b, d" = ["0", "1"]\n'
+        )
+        assert main(["thresholds", str(path), "--target", "a, c"]) == 0
+        out = capsys.readouterr().out
+        assert "undefined at the base values" in out
+        assert f"p = {base:<8g} stable for {expected}" in out
+
+
+def test_last_resort_handler(monkeypatch, capsys):
+    import gamekit.cli as cli
+
+    def boom(args):
+        raise RuntimeError("unexpected\nsecond line")
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    def deep(args):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    parser = cli.build_parser
+
+    def patched(func):
+        def build():
+            p = parser()
+            p.set_defaults(func=func)
+            for action in p._subparsers._group_actions[0].choices.values():
+                action.set_defaults(func=func)
+            return p
+
+        return build
+
+    for func, status, line in [
+        (boom, 2, "gamekit: internal error: RuntimeError: unexpected second line (please report)\n"),
+        (interrupted, 130, "gamekit: error: interrupted\n"),
+        (deep, 2, "gamekit: error: an expression is nested too deeply to analyse (recursion limit reached)\n"),
+    ]:
+        monkeypatch.setattr(cli, "build_parser", patched(func))
+        assert cli.main(["analyze", "platform-insurance"]) == status
+        assert capsys.readouterr().err == line
