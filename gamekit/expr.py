@@ -1,4 +1,4 @@
-"""A restricted parser for payoff expressions.
+"""A restricted parser for payoff expressions, with limits that make it safe on any input.
 
 Model files are data, not code.  ``sympy.sympify`` evaluates Python and maps
 ``S``, ``E``, ``I``, ``N``, ``Q``, ``beta``, ``gamma``, ``zeta``, ``lambda``
@@ -14,18 +14,67 @@ payoffs are read with a small recursive-descent parser over this grammar::
 Numbers become exact rationals (``0.3`` is ``3/10``), names must be declared
 parameters, and the only functions are ``exp, log, sqrt, abs, min, max``.
 Nothing in the text is ever executed.
+
+Limits (module constants, each named in the error it raises):
+
+* a payoff has at most ``MAX_EXPRESSION_LENGTH`` characters, nests at most
+  ``MAX_NESTING`` levels (parentheses, signs, exponents) and has at most
+  ``MAX_OPERATIONS`` operators and function calls;
+* a number has at most ``MAX_NUMBER_DIGITS`` characters and a magnitude of at
+  most ``MAX_MAGNITUDE`` (beyond it floating-point analysis overflows);
+* an exact power ``b^e`` is refused when the exponent's numerator or
+  denominator exceeds ``MAX_EXPONENT``, or when ``b`` is a number and the
+  result would take more than ``MAX_POWER_BITS`` bits: with ``h(b)`` the
+  number of bits of the rationals in ``b``, the estimate is ``|e| * h(b)``.
+  A power tower such as ``9^9^9^9`` is refused at its first oversized step.
+
+The same power rule guards substituting parameter values into a payoff
+(:func:`substitute`), so ``2^a`` with ``a = 1e10`` raises instead of
+computing a ten-billion-bit integer.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
 import re
 from collections.abc import Mapping
 
 import sympy
 
-from .errors import ExpressionError
+from ._validate import printable
+from .errors import AnalysisError, ExpressionError, ParameterError
 
-__all__ = ["parse_expression", "make_symbol", "exact"]
+__all__ = [
+    "parse_expression",
+    "make_symbol",
+    "exact",
+    "number",
+    "substitute",
+    "power_problem",
+    "MAX_EXPRESSION_LENGTH",
+    "MAX_NESTING",
+    "MAX_OPERATIONS",
+    "MAX_NUMBER_DIGITS",
+    "MAX_MAGNITUDE",
+    "MAX_EXPONENT",
+    "MAX_POWER_BITS",
+]
+
+MAX_EXPRESSION_LENGTH = 10_000
+"""Longest payoff text, in characters."""
+MAX_NESTING = 50
+"""Deepest nesting of parentheses, signs and exponents in one payoff."""
+MAX_OPERATIONS = 2_000
+"""Most operators and function calls in one payoff (and nodes / 2 in a sympy payoff)."""
+MAX_NUMBER_DIGITS = 40
+"""Longest number literal, in characters (mantissa and exponent)."""
+MAX_MAGNITUDE = 1e100
+"""Largest magnitude of a number in a model: literals, parameter values, evaluated payoffs."""
+MAX_EXPONENT = 10_000
+"""Largest numerator or denominator of a numeric exponent."""
+MAX_POWER_BITS = 4_096
+"""Largest estimated size, in bits, of an exact power of a number."""
 
 _FUNCTIONS = {
     "exp": (sympy.exp, 1),
@@ -38,16 +87,41 @@ _FUNCTIONS = {
 }
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
+    r"\s*(?:(?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
     r"|(?P<name>[^\W\d]\w*)"
     r"|(?P<op>\*\*|[-+*/^(),]))"
 )
 
 NAME_PATTERN = re.compile(r"^[^\W\d]\w*$")
 
+_NOT_FINITE = (sympy.nan, sympy.zoo, sympy.oo, -sympy.oo)
+_ALLOWED = (
+    sympy.Add,
+    sympy.Mul,
+    sympy.Pow,
+    sympy.Symbol,
+    sympy.Rational,
+    sympy.Float,
+    sympy.exp,
+    sympy.log,
+    sympy.Abs,
+    sympy.Min,
+    sympy.Max,
+    type(sympy.E),
+    type(sympy.nan),
+    type(sympy.zoo),
+    type(sympy.oo),
+    type(-sympy.oo),
+    type(sympy.I),
+)  # the grammar's nodes (and the non-finite or complex values refused after the walk, by name)
+
+
+def _shown(text: object) -> str:
+    return printable(repr(text) if isinstance(text, str) else str(text), 80)
+
 
 def make_symbol(name: str) -> sympy.Symbol:
-    """The sympy symbol gamekit uses for a parameter or coordinate: real-valued."""
+    """The sympy symbol gamekit uses for a parameter: real-valued."""
     return sympy.Symbol(name, real=True)
 
 
@@ -55,11 +129,97 @@ def exact(value) -> sympy.Expr:
     """A number as an exact sympy rational, read from its shortest decimal form."""
     if isinstance(value, sympy.Basic):
         return value
-    if isinstance(value, bool):
-        raise ExpressionError(f"{value!r} is not a number")
-    if isinstance(value, int):
-        return sympy.Integer(value)
-    return sympy.Rational(repr(float(value)))
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ExpressionError(f"{_shown(value)} is not a number")
+    if isinstance(value, numbers.Integral):
+        return sympy.Integer(int(value))
+    value = float(value)
+    if not math.isfinite(value):
+        raise ExpressionError(f"{value!r} is not a finite number")
+    return sympy.Rational(repr(value))
+
+
+def number(what: str, value) -> int | float:
+    """A parameter value (or a start time): a finite real number of magnitude at most ``MAX_MAGNITUDE``.
+
+    Integers stay ``int``; other reals (numpy and sympy numbers too) become
+    ``float``.  ``what`` names the value in the :class:`ParameterError`.
+    """
+    kind = type(value)
+    if (kind is float and math.isfinite(value) or kind is int) and -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:
+        return value
+    if isinstance(value, sympy.Basic):
+        if not (value.is_number and value.is_extended_real):
+            raise ParameterError(f"{what} has value {_shown(value)}, which is not a real number")
+        value = int(value) if value.is_Integer else float(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ParameterError(f"{what} has value {_shown(value)}, which is not a number")
+    if isinstance(value, numbers.Integral):
+        value = int(value)
+        if abs(value) > MAX_MAGNITUDE:
+            raise ParameterError(
+                f"{what} has value {_shown(value)}, beyond the limit {MAX_MAGNITUDE:g} (MAX_MAGNITUDE)"
+            )
+        return value
+    value = float(value)
+    if not math.isfinite(value):
+        raise ParameterError(f"{what} has value {value!r}, which is not a finite number")
+    if abs(value) > MAX_MAGNITUDE:
+        raise ParameterError(f"{what} has value {value!r}, beyond the limit {MAX_MAGNITUDE:g} (MAX_MAGNITUDE)")
+    return value
+
+
+def _height_bits(value: sympy.Expr) -> float:
+    """Bits in the rationals of a numeric expression: ``sum log2 max(|p|, q)``."""
+    bits = 0.0
+    for r in value.atoms(sympy.Rational):
+        top = max(abs(int(r.p)), int(r.q))
+        bits += math.log2(top) if top > 1 else 0.0
+    return bits
+
+
+def power_problem(base: sympy.Expr, exponent: sympy.Expr) -> str | None:
+    """Why ``base^exponent`` must not be computed exactly, or ``None`` if it may.
+
+    See the module docstring: the exponent's numerator and denominator are
+    capped by ``MAX_EXPONENT``; a numeric base's power by ``MAX_POWER_BITS``.
+    """
+    if not exponent.is_number:
+        return None
+    if exponent.is_Rational:
+        p, q = abs(int(exponent.p)), int(exponent.q)
+        if p > MAX_EXPONENT or q > MAX_EXPONENT:
+            return f"the exponent {_shown(exponent)} is too large (numerator and denominator at most {MAX_EXPONENT})"
+        size = p / q if q > 1 else float(p)
+        size = max(size, float(p)) if base.is_number else size
+    else:
+        try:
+            size = abs(float(sympy.N(exponent, 15)))
+        except (TypeError, ValueError):
+            return f"the exponent {_shown(exponent)} is not a real number"
+        if not math.isfinite(size) or size > MAX_EXPONENT:
+            return f"the exponent {_shown(exponent)} is too large (at most {MAX_EXPONENT} in magnitude)"
+    if base.is_number:
+        bits = size * _height_bits(base)
+        if bits > MAX_POWER_BITS:
+            return (
+                f"the power {_shown(base)}^{_shown(exponent)} would be a number of about {bits:.3g} bits "
+                f"(the limit for exact powers is {MAX_POWER_BITS} bits)"
+            )
+    return None
+
+
+def _number(token: str) -> sympy.Rational | str:
+    """A number literal as an exact rational, or the reason it is refused."""
+    if len(token) > MAX_NUMBER_DIGITS:
+        return f"the number {token[:20]}... has more than {MAX_NUMBER_DIGITS} characters"
+    mantissa, _, power = token.lower().partition("e")
+    if power and abs(int(power)) > 400:
+        return f"the number {token} is out of range (its exponent must be within -400 and 400)"
+    value = sympy.Rational(token)
+    if abs(value) > MAX_MAGNITUDE:
+        return f"the number {token} is too large (magnitude at most {MAX_MAGNITUDE:g})"
+    return value
 
 
 def _tokenize(text: str) -> list[tuple[str, str, int]]:
@@ -71,7 +231,7 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
         if m is None or m.end() == pos:
             bad = stripped[pos:].lstrip()[:1]
             raise ExpressionError(
-                f"cannot parse payoff {text!r}: unexpected character {bad!r} "
+                f"cannot parse payoff {_shown(text)}: unexpected character {_shown(bad)} "
                 f"at position {len(stripped) - len(stripped[pos:].lstrip()) + 1}"
             )
         kind = m.lastgroup
@@ -82,14 +242,18 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
 
 
 class _Parser:
+    """Recursive descent over the grammar above; depth and operations counted as it goes."""
+
     def __init__(self, text: str, symbols: Mapping[str, sympy.Symbol]):
         self.text = text
         self.symbols = symbols
         self.tokens = _tokenize(text)
         self.i = 0
+        self.depth = 0
+        self.operations = 0
 
     def error(self, message: str) -> ExpressionError:
-        return ExpressionError(f"cannot parse payoff {self.text!r}: {message}")
+        return ExpressionError(f"cannot parse payoff {_shown(self.text)}: {message}")
 
     def peek(self) -> tuple[str, str, int]:
         return self.tokens[self.i]
@@ -99,10 +263,15 @@ class _Parser:
         self.i += 1
         return tok
 
+    def count(self) -> None:
+        self.operations += 1
+        if self.operations > MAX_OPERATIONS:
+            raise self.error(f"more than {MAX_OPERATIONS} operations (MAX_OPERATIONS); split the model")
+
     def expect(self, op: str) -> None:
         kind, value, pos = self.take()
         if value != op or kind != "op":
-            found = "the end" if kind == "end" else repr(value)
+            found = "the end" if kind == "end" else _shown(value)
             raise self.error(f"expected {op!r} at position {pos + 1}, found {found}")
 
     def parse(self) -> sympy.Expr:
@@ -111,63 +280,87 @@ class _Parser:
         result = self.expr()
         kind, value, pos = self.peek()
         if kind != "end":
-            raise self.error(f"unexpected {value!r} at position {pos + 1}")
+            raise self.error(f"unexpected {_shown(value)} at position {pos + 1}")
         return result
 
     def expr(self) -> sympy.Expr:
-        result = self.term()
+        terms = [self.term()]
         while self.peek()[1] in ("+", "-") and self.peek()[0] == "op":
             op = self.take()[1]
+            self.count()
             rhs = self.term()
-            result = result + rhs if op == "+" else result - rhs
-        return result
+            terms.append(rhs if op == "+" else -rhs)
+        return terms[0] if len(terms) == 1 else sympy.Add(*terms)
 
     def term(self) -> sympy.Expr:
-        result = self.unary()
+        factors = [self.unary()]
         while self.peek()[1] in ("*", "/") and self.peek()[0] == "op":
             op = self.take()[1]
+            self.count()
             rhs = self.unary()
-            result = result * rhs if op == "*" else result / rhs
-        return result
+            if op == "/":
+                rhs = self.checked_power(rhs, sympy.Integer(-1))
+            factors.append(rhs)
+        return factors[0] if len(factors) == 1 else sympy.Mul(*factors)
 
     def unary(self) -> sympy.Expr:
-        kind, value, _ = self.peek()
-        if kind == "op" and value in ("+", "-"):
-            self.take()
-            operand = self.unary()
-            return -operand if value == "-" else operand
-        return self.power()
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self.error(f"nested more than {MAX_NESTING} levels deep (MAX_NESTING)")
+        try:
+            kind, value, _ = self.peek()
+            if kind == "op" and value in ("+", "-"):
+                self.take()
+                self.count()
+                operand = self.unary()
+                return -operand if value == "-" else operand
+            return self.power()
+        finally:
+            self.depth -= 1
+
+    def checked_power(self, base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
+        problem = power_problem(base, exponent)
+        if problem:
+            raise self.error(problem)
+        return base**exponent
 
     def power(self) -> sympy.Expr:
         base = self.atom()
         kind, value, _ = self.peek()
         if kind == "op" and value in ("^", "**"):
             self.take()
-            return base ** self.unary()
+            self.count()
+            return self.checked_power(base, self.unary())
         return base
 
     def atom(self) -> sympy.Expr:
         kind, value, pos = self.take()
         if kind == "number":
-            return sympy.Rational(value)
+            number = _number(value)
+            if isinstance(number, str):
+                raise self.error(number)
+            return number
         if kind == "name":
             if self.peek()[1] == "(" and self.peek()[0] == "op":
                 return self.call(value, pos)
             if value not in self.symbols:
-                raise ExpressionError(f"payoff {self.text!r} uses {value!r}, which is not a declared parameter")
+                raise ExpressionError(
+                    f"payoff {_shown(self.text)} uses {_shown(value)}, which is not a declared parameter"
+                )
             return self.symbols[value]
         if kind == "op" and value == "(":
             inner = self.expr()
             self.expect(")")
             return inner
-        found = "the end" if kind == "end" else repr(value)
+        found = "the end" if kind == "end" else _shown(value)
         raise self.error(f"expected a number, a parameter or '(' at position {pos + 1}, found {found}")
 
     def call(self, name: str, pos: int) -> sympy.Expr:
         if name not in _FUNCTIONS:
             allowed = ", ".join(sorted(_FUNCTIONS))
-            raise self.error(f"unknown function {name!r} at position {pos + 1} (allowed: {allowed})")
+            raise self.error(f"unknown function {_shown(name)} at position {pos + 1} (allowed: {allowed})")
         func, arity = _FUNCTIONS[name]
+        self.count()
         self.expect("(")
         args = [self.expr()]
         while self.peek()[1] == "," and self.peek()[0] == "op":
@@ -176,7 +369,44 @@ class _Parser:
         self.expect(")")
         if arity is not None and len(args) != arity:
             raise self.error(f"{name}() takes {arity} argument, got {len(args)}")
+        if func is sympy.sqrt:
+            return self.checked_power(args[0], sympy.Rational(1, 2))
         return func(*args)
+
+
+def _check_value(expr: sympy.Expr, shown: str) -> sympy.Expr:
+    """Refuse a payoff that is not finite or not real whatever the parameters are."""
+    if expr.has(*_NOT_FINITE):
+        raise ExpressionError(f"payoff {shown} is not finite ({expr}); a division by zero or log(0)?")
+    if expr.has(sympy.I) or (expr.is_number and expr.is_extended_real is False):
+        raise ExpressionError(f"payoff {shown} is not a real number ({_shown(expr)})")
+    if any(abs(r) > MAX_MAGNITUDE for r in expr.atoms(sympy.Rational)):
+        raise ExpressionError(f"payoff {shown} has a number beyond the limit {MAX_MAGNITUDE:g} (MAX_MAGNITUDE)")
+    return expr
+
+
+def _check_tree(expr: sympy.Basic, shown: str) -> None:
+    """Size, depth and power limits on a sympy expression given through the Python API."""
+    limit = 2 * MAX_OPERATIONS
+    stack = [(expr, 1)]
+    nodes = 0
+    while stack:
+        node, depth = stack.pop()
+        nodes += 1
+        if nodes > limit:
+            raise ExpressionError(f"payoff {shown} has more than {limit} nodes (2 * MAX_OPERATIONS)")
+        if depth > MAX_NESTING:
+            raise ExpressionError(f"payoff {shown} is nested more than {MAX_NESTING} levels deep (MAX_NESTING)")
+        if not isinstance(node, _ALLOWED):
+            raise ExpressionError(
+                f"payoff {shown} uses {type(node).__name__}, which the payoff grammar does not have "
+                "(numbers, parameters, + - * / ^, exp, log, sqrt, abs, min, max)"
+            )
+        if isinstance(node, sympy.Pow):
+            problem = power_problem(*node.args)
+            if problem:
+                raise ExpressionError(f"payoff {shown}: {problem}")
+        stack.extend((arg, depth + 1) for arg in node.args)
 
 
 def parse_expression(text, symbols: Mapping[str, sympy.Symbol]) -> sympy.Expr:
@@ -184,21 +414,55 @@ def parse_expression(text, symbols: Mapping[str, sympy.Symbol]) -> sympy.Expr:
 
     ``symbols`` maps each declared parameter name to its symbol.  A sympy
     expression's free symbols are matched to the declared ones by name.
+    Raises :class:`~gamekit.errors.ExpressionError` for anything else, and for
+    input beyond the limits in the module docstring.
     """
     if isinstance(text, bool):
         raise ExpressionError(f"payoff {text!r} is not a number or an expression")
-    if isinstance(text, (int, float)):
-        value = exact(text)
-        if not value.is_finite:
-            raise ExpressionError(f"payoff {text!r} is not a finite number")
-        return value
+    if isinstance(text, numbers.Real) and not isinstance(text, sympy.Basic):
+        if isinstance(text, numbers.Integral):
+            value = sympy.Integer(int(text))
+        else:
+            if not math.isfinite(float(text)):
+                raise ExpressionError(f"payoff {text!r} is not a finite number")
+            value = exact(float(text))
+        return _check_value(value, _shown(text))
     if isinstance(text, sympy.Basic):
-        replace = {}
+        shown = _shown(text)
+        if not isinstance(text, sympy.Expr):
+            raise ExpressionError(f"payoff {shown} is not an expression (a {type(text).__name__})")
+        _check_tree(text, shown)
+        replace = {f: exact(float(f)) for f in text.atoms(sympy.Float)}
         for sym in text.free_symbols:
-            if sym.name not in symbols:
-                raise ExpressionError(f"payoff {text} uses {sym.name!r}, which is not a declared parameter")
-            replace[sym] = symbols[sym.name]
-        return sympy.sympify(text).xreplace(replace)
+            name = getattr(sym, "name", None)
+            if name not in symbols:
+                raise ExpressionError(f"payoff {shown} uses {_shown(name or sym)}, which is not a declared parameter")
+            replace[sym] = symbols[name]
+        return _check_value(text.xreplace(replace), shown)
     if not isinstance(text, str):
-        raise ExpressionError(f"payoff {text!r} is not a number or an expression")
-    return _Parser(text, symbols).parse()
+        raise ExpressionError(f"payoff {_shown(text)} is not a number or an expression")
+    if len(text) > MAX_EXPRESSION_LENGTH:
+        raise ExpressionError(
+            f"payoff {_shown(text)} has {len(text)} characters; the limit is {MAX_EXPRESSION_LENGTH} "
+            "(MAX_EXPRESSION_LENGTH)"
+        )
+    return _check_value(_Parser(text, symbols).parse(), _shown(text))
+
+
+def substitute(expr: sympy.Expr, values: Mapping[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
+    """``expr`` with symbols replaced by values, refusing exact powers beyond the limits.
+
+    Like ``expr.xreplace(values)``, but each power is checked with
+    :func:`power_problem` before sympy computes it.  Raises
+    :class:`~gamekit.errors.AnalysisError` naming the power.
+    """
+    if not expr.args:
+        return values.get(expr, expr)
+    args = [substitute(arg, values) for arg in expr.args]
+    if isinstance(expr, sympy.Pow):
+        problem = power_problem(*args)
+        if problem:
+            raise AnalysisError(f"{problem}; analyse in floating point (exact=False, --numeric)")
+    if all(a is b for a, b in zip(args, expr.args)):
+        return expr
+    return expr.func(*args)

@@ -1,14 +1,19 @@
-"""A game between several populations, with symbolic payoffs.
+"""A game between several populations, with symbolic payoffs: validated frozen data.
 
 A game has populations ``p = 0, ..., k-1``; population ``p`` has strategies
 ``0, ..., n_p - 1`` (two or more, named).  A pure strategy profile is
 ``s = (s_0, ..., s_{k-1})`` and ``A_p[s]`` is population ``p``'s payoff at
 ``s``: a sympy expression in the declared parameters.  The tensor ``A_p`` has
-shape ``(n_0, ..., n_{k-1})``.
+shape ``(n_0, ..., n_{k-1})``; ``Game.payoffs[p]`` holds its entries flat, in
+the lexicographic order of profiles (``Game.profiles()``).
 
 A ``Game`` describes payoffs and nothing else: dynamics, equilibria and
-stability are functions that take a game.  It is immutable; ``with_parameters``
-returns a new game with other parameter values.
+stability are functions that take a game, and model files are read and
+written by :mod:`gamekit.modelfile`.  It is immutable, compares and hashes by
+value (two games read from the same model file are equal), pickles as plain
+data, and ``with_parameters`` is ``dataclasses.replace`` with other values.
+Every field is checked once, in ``__post_init__``, by the module functions
+below it.
 """
 
 from __future__ import annotations
@@ -16,20 +21,23 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from types import MappingProxyType
+from dataclasses import KW_ONLY, dataclass, field, replace
 
 import numpy as np
 import sympy
-import tomllib
 
-from .errors import ExpressionError, ModelError, ParameterError
-from .expr import NAME_PATTERN, exact, make_symbol, parse_expression
+from ._frozen import FrozenMap, NameMap, check_name, normalized
+from ._validate import printable
+from .errors import AnalysisError, ExpressionError, ModelError, ParameterError
+from .expr import MAX_MAGNITUDE, NAME_PATTERN, exact, make_symbol, number, parse_expression, substitute
+from .schedule import Schedule
 
-__all__ = ["Game", "Population", "load"]
+__all__ = ["Game", "Population", "EXACT_BITS_LIMIT"]
 
 Profile = tuple[str, ...]
+
+EXACT_BITS_LIMIT = 256
+"""Largest numerator or denominator, in bits, of a payoff that ``exact_payoffs_rational`` returns."""
 
 
 @dataclass(frozen=True)
@@ -45,37 +53,11 @@ class Population:
         except ValueError:
             known = ", ".join(self.strategies)
             raise ModelError(
-                f"{strategy!r} is not a strategy of population {self.name!r} (its strategies: {known})"
+                f"{printable(repr(strategy))} is not a strategy of population {self.name!r} (its strategies: {known})"
             ) from None
 
 
-def _check_value(name: str, value) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        if isinstance(value, sympy.Basic) and value.is_number and value.is_real:
-            value = float(value)
-        else:
-            raise ParameterError(f"parameter {name!r} has value {value!r}, which is not a number")
-    if not math.isfinite(float(value)):
-        raise ParameterError(f"parameter {name!r} has value {value!r}, which is not a finite number")
-    return float(value) if not isinstance(value, (int, np.integer)) else int(value)
-
-
-def _parse_profile(key, populations: Sequence[Population]) -> tuple[int, ...]:
-    if isinstance(key, str):
-        names = tuple(part.strip() for part in key.split(","))
-    else:
-        names = tuple(key)
-    if len(names) != len(populations):
-        raise ModelError(
-            f"profile {key!r} names {len(names)} strategies, but the game has "
-            f"{len(populations)} populations ({', '.join(p.name for p in populations)})"
-        )
-    return tuple(pop.index(s) for pop, s in zip(populations, names))
-
-
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, repr=False)
 class Game:
     """A normal-form game between populations, with payoffs in named parameters.
 
@@ -87,7 +69,8 @@ class Game:
         ``{profile: [payoff of each population]}``, one entry for every pure
         profile.  A profile is ``"regulate, insure, claim"`` or a tuple of
         strategy names; a payoff is a string in the restricted grammar of
-        :mod:`gamekit.expr`, a number, or a sympy expression.
+        :mod:`gamekit.expr`, a number, or a sympy expression.  (Also accepted:
+        the stored form, one flat sequence of payoffs per population.)
     parameters
         ``{name: default value}``; ``None`` declares a parameter without a value
         (symbolic work only).  Every name used in a payoff must be declared.
@@ -98,217 +81,46 @@ class Game:
     bounds
         ``{name: (low, high)}``: the range a parameter may take (``None`` for an
         open end); used by policy analysis.
+    schedules
+        ``{name: schedule}``, each in a form :meth:`Schedule.parse` reads.
+
+    Names of scenarios, states and schedules are looked up with ``-`` and
+    ``_`` alike (``game.scenario("meta-goal")`` finds ``meta_goal``).
     """
 
     populations: tuple[Population, ...]
-    payoff_tensors: tuple[np.ndarray, ...] = field(repr=False)
-    parameters: Mapping[str, float | None]
+    payoffs: tuple[tuple[sympy.Expr, ...], ...]
+    parameters: Mapping[str, float | None] = FrozenMap()
+    _: KW_ONLY
     name: str = ""
-    scenarios: Mapping[str, Mapping[str, float]] = field(default_factory=dict, repr=False)
-    states: Mapping[str, Profile] = field(default_factory=dict, repr=False)
-    bounds: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict, repr=False)
-    schedules: Mapping[str, tuple] = field(default_factory=dict, repr=False)
-    sources: Mapping[Profile, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+    scenarios: Mapping[str, Mapping[str, float]] = NameMap()
+    states: Mapping[str, Profile] = NameMap()
+    bounds: Mapping[str, tuple[float | None, float | None]] = FrozenMap()
+    schedules: Mapping[str, Schedule] = NameMap()
+    sources: Mapping[Profile, tuple[str, ...]] = field(default=FrozenMap(), compare=False)
+    payoff_tensors: tuple[np.ndarray, ...] = field(init=False, compare=False)
 
-    def __init__(
-        self,
-        populations,
-        payoffs,
-        parameters=None,
-        *,
-        name: str = "",
-        scenarios=None,
-        states=None,
-        bounds=None,
-        schedules=None,
-    ):
-        pops = self._build_populations(populations)
-        params = self._build_parameters(parameters or {})
-        symbols = {n: make_symbol(n) for n in params}
-        tensors, sources = self._build_payoffs(payoffs, pops, symbols)
+    def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "populations", pops)
-        set_(self, "payoff_tensors", tensors)
-        set_(self, "parameters", MappingProxyType(params))
-        set_(self, "name", str(name))
-        set_(self, "sources", MappingProxyType(sources))
-        set_(self, "scenarios", MappingProxyType(self._build_scenarios(scenarios or {}, params)))
-        set_(self, "states", MappingProxyType(self._build_states(states or {}, pops)))
-        set_(self, "bounds", MappingProxyType(self._build_bounds(bounds or {}, params)))
-        set_(self, "schedules", MappingProxyType(self._build_schedules(schedules or {}, params, self.scenarios)))
-
-    # -- construction and validation -------------------------------------------------
-
-    @staticmethod
-    def _build_populations(populations) -> tuple[Population, ...]:
-        items = populations.items() if isinstance(populations, Mapping) else populations
-        pops = []
-        seen = set()
-        for entry in items:
-            try:
-                pname, strategies = entry
-            except (TypeError, ValueError):
-                raise ModelError(f"population entry {entry!r} is not (name, [strategies])") from None
-            pname = str(pname)
-            if pname in seen:
-                raise ModelError(f"population {pname!r} is declared twice")
-            seen.add(pname)
-            if isinstance(strategies, str) or not isinstance(strategies, Sequence):
-                raise ModelError(f"population {pname!r}: strategies must be a list of names")
-            strategies = tuple(str(s).strip() for s in strategies)
-            if len(strategies) < 2:
-                raise ModelError(f"population {pname!r} has {len(strategies)} strategy; it needs at least two")
-            dup = sorted({s for s in strategies if strategies.count(s) > 1})
-            if dup:
-                raise ModelError(f"population {pname!r} names strategy {dup[0]!r} twice")
-            for s in strategies:
-                if not s or "," in s:
-                    raise ModelError(f"population {pname!r}: strategy name {s!r} is empty or has a comma")
-            pops.append(Population(pname, strategies))
-        if not pops:
-            raise ModelError("the game has no populations")
-        return tuple(pops)
-
-    @staticmethod
-    def _build_parameters(parameters) -> dict[str, float | None]:
-        if not isinstance(parameters, Mapping):
-            parameters = {str(n): None for n in parameters}
-        out = {}
-        for pname, value in parameters.items():
-            pname = str(pname)
-            if not NAME_PATTERN.match(pname):
-                raise ParameterError(f"parameter name {pname!r} is not a valid name")
-            out[pname] = _check_value(pname, value)
-        return out
-
-    @staticmethod
-    def _build_payoffs(payoffs, pops, symbols):
-        if not isinstance(payoffs, Mapping):
-            raise ModelError("payoffs must map each strategy profile to a list of payoffs")
+        pops = _populations(self.populations)
+        params = _parameters(self.parameters)
+        symbols = {n: make_symbol(n) for n in params}
         shape = tuple(len(p.strategies) for p in pops)
-        tensors = [np.empty(shape, dtype=object) for _ in pops]
-        filled = np.zeros(shape, dtype=bool)
-        sources = {}
-        for key, values in payoffs.items():
-            idx = _parse_profile(key, pops)
-            profile = tuple(p.strategies[i] for p, i in zip(pops, idx))
-            label = ", ".join(profile)
-            if filled[idx]:
-                raise ModelError(f"profile ({label}) is given twice")
-            if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-                values = [values]
-            if len(values) != len(pops):
-                raise ModelError(
-                    f"profile ({label}) has {len(values)} payoffs; it needs one for each of the "
-                    f"{len(pops)} populations ({', '.join(p.name for p in pops)})"
-                )
-            for p, value in enumerate(values):
-                try:
-                    tensors[p][idx] = parse_expression(value, symbols)
-                except ExpressionError as err:
-                    raise ExpressionError(f"profile ({label}), {pops[p].name}: {err}") from None
-            sources[profile] = tuple(str(v) for v in values)
-            filled[idx] = True
-        missing = [", ".join(p.strategies[i] for p, i in zip(pops, idx)) for idx in np.argwhere(~filled).tolist()]
-        if missing:
-            more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
-            raise ModelError(f"no payoffs for profile ({missing[0]}){more}: every profile needs one")
-        for t in tensors:
-            t.flags.writeable = False
-        return tuple(tensors), sources
-
-    @staticmethod
-    def _build_scenarios(scenarios, params):
-        out = {}
-        for sname, values in scenarios.items():
-            if not isinstance(values, Mapping):
-                raise ModelError(f"scenario {sname!r} must map parameters to values")
-            for pname, value in values.items():
-                if pname not in params:
-                    raise ParameterError(f"scenario {sname!r} sets {pname!r}, which is not a parameter")
-                _check_value(pname, value)
-            out[str(sname)] = MappingProxyType({str(k): _check_value(k, v) for k, v in values.items()})
-        return out
-
-    @staticmethod
-    def _build_states(states, pops):
-        out = {}
-        for sname, profile in states.items():
-            idx = _parse_profile(profile, pops)
-            out[str(sname)] = tuple(p.strategies[i] for p, i in zip(pops, idx))
-        return out
-
-    @staticmethod
-    def _build_schedules(schedules, params, scenarios):
-        """``{name: {phase: {"start": t, "scenario": name?, param: value, ...}}}`` -> phases in order."""
-        out = {}
-        for sname, phases in schedules.items():
-            if not isinstance(phases, Mapping) or not phases:
-                raise ModelError(f"schedule {sname!r} must map phase names to {{start = t, ...}}")
-            rows, last = [], -math.inf
-            for phase, spec in phases.items():
-                if not isinstance(spec, Mapping) or "start" not in spec:
-                    raise ModelError(f"schedule {sname!r}, phase {phase!r}: needs a start time")
-                start = _check_value(f"{phase}.start", spec["start"])
-                if start <= last:
-                    raise ModelError(
-                        f"schedule {sname!r}: phase {phase!r} starts at {start}, not after the previous phase"
-                    )
-                last = start
-                scenario = spec.get("scenario")
-                if scenario is not None and scenario not in scenarios:
-                    raise ModelError(f"schedule {sname!r}, phase {phase!r}: no scenario named {scenario!r}")
-                overrides = {}
-                for k, v in spec.items():
-                    if k in ("start", "scenario"):
-                        continue
-                    if k not in params:
-                        raise ParameterError(
-                            f"schedule {sname!r}, phase {phase!r} sets {k!r}, which is not a parameter"
-                        )
-                    overrides[k] = _check_value(k, v)
-                rows.append((str(phase), start, scenario, MappingProxyType(overrides)))
-            out[str(sname)] = tuple(rows)
-        return out
-
-    @staticmethod
-    def _build_bounds(bounds, params):
-        out = {}
-        for pname, pair in bounds.items():
-            if pname not in params:
-                raise ParameterError(f"bounds given for {pname!r}, which is not a parameter")
-            try:
-                low, high = pair
-            except (TypeError, ValueError):
-                raise ParameterError(f"bounds of {pname!r} must be [low, high]") from None
-            low = None if low is None else _check_value(pname, low)
-            high = None if high is None else _check_value(pname, high)
-            if low is not None and high is not None and low > high:
-                raise ParameterError(f"bounds of {pname!r}: low {low} is above high {high}")
-            out[pname] = (low, high)
-        return out
-
-    # -- pickling (dask workers, multiprocessing) -------------------------------------
-
-    _MAPPINGS = ("parameters", "scenarios", "states", "bounds", "schedules", "sources")
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        for key in self._MAPPINGS:
-            state[key] = dict(state[key])
-        state["scenarios"] = {k: dict(v) for k, v in state["scenarios"].items()}
-        state["schedules"] = {k: tuple((n, t, sc, dict(o)) for n, t, sc, o in v) for k, v in state["schedules"].items()}
-        return state
-
-    def __setstate__(self, state):
-        for key, value in state.items():
-            if key in self._MAPPINGS:
-                if key == "scenarios":
-                    value = {k: MappingProxyType(dict(v)) for k, v in value.items()}
-                if key == "schedules":
-                    value = {k: tuple((n, t, sc, MappingProxyType(o)) for n, t, sc, o in v) for k, v in value.items()}
-                value = MappingProxyType(value)
-            object.__setattr__(self, key, value)
+        if isinstance(self.payoffs, Mapping):
+            flat, sources = _payoffs_from_profiles(self.payoffs, pops, symbols)
+        else:
+            flat, sources = _payoffs_stored(self.payoffs, shape, symbols), _sources(self.sources, pops)
+        set_(self, "populations", pops)
+        set_(self, "parameters", FrozenMap(params))
+        set_(self, "payoffs", flat)
+        set_(self, "sources", sources)
+        set_(self, "payoff_tensors", _tensors(flat, shape))
+        if not isinstance(self.name, str) or printable(self.name, len(self.name) + 1) != self.name:
+            raise ModelError(f"the game's name must be a printable string, got {printable(repr(self.name), 60)}")
+        set_(self, "scenarios", _scenarios(self.scenarios, params))
+        set_(self, "states", _states(self.states, pops))
+        set_(self, "bounds", _bounds(self.bounds, params))
+        set_(self, "schedules", _schedules(self.schedules, params, self.scenarios))
 
     # -- description -----------------------------------------------------------------
 
@@ -326,7 +138,7 @@ class Game:
         for p in self.populations:
             if p.name == name:
                 return p
-        raise ModelError(f"no population named {name!r}")
+        raise ModelError(f"no population named {printable(repr(name))}")
 
     def profiles(self) -> Iterator[tuple[int, ...]]:
         """Every pure profile, as strategy indices, in lexicographic order."""
@@ -335,21 +147,18 @@ class Game:
     def profile_names(self, idx: Sequence[int]) -> Profile:
         return tuple(p.strategies[i] for p, i in zip(self.populations, idx))
 
-    def profile_index(self, profile) -> tuple[int, ...]:
+    def profile_index(self, profile: str | Sequence[str]) -> tuple[int, ...]:
         """Strategy indices of a profile given as names (``"a, b"`` or a tuple) or a state name."""
         if isinstance(profile, str) and profile in self.states:
             profile = self.states[profile]
-        return _parse_profile(profile, self.populations)
+        return _profile(profile, self.populations)
 
     def state_name(self, idx: Sequence[int]) -> str | None:
         """The name of a pure profile if the game names it (e.g. ``"trap"``)."""
         names = self.profile_names(idx)
-        for sname, profile in self.states.items():
-            if profile == names:
-                return sname
-        return None
+        return next((sname for sname, profile in self.states.items() if profile == names), None)
 
-    def payoff(self, profile, population: int | str) -> sympy.Expr:
+    def payoff(self, profile: str | Sequence, population: int | str) -> sympy.Expr:
         """Population's payoff at a pure profile (names or indices)."""
         idx = tuple(profile) if all(isinstance(i, (int, np.integer)) for i in profile) else self.profile_index(profile)
         p = population if isinstance(population, int) else self.populations.index(self.population(population))
@@ -357,39 +166,30 @@ class Game:
 
     # -- parameter values ------------------------------------------------------------
 
-    def with_parameters(self, values: Mapping[str, float] | None = None, /, **kwargs) -> Game:
+    def with_parameters(self, values: Mapping[str, float] | None = None, /, **kwargs: float) -> Game:
         """A copy of the game with other parameter values (a scenario, or ``F=12``)."""
         values = {**(values or {}), **kwargs}
         for pname in values:
             if pname not in self.parameters:
                 known = ", ".join(self.parameters)
-                raise ParameterError(f"{pname!r} is not a parameter of this game (its parameters: {known})")
-        new = dict(self.parameters)
-        new.update({k: _check_value(k, v) for k, v in values.items()})
-        clone = object.__new__(Game)
-        for f in ("populations", "payoff_tensors", "name", "scenarios", "states", "bounds", "schedules", "sources"):
-            object.__setattr__(clone, f, getattr(self, f))
-        object.__setattr__(clone, "parameters", MappingProxyType(new))
-        return clone
+                raise ParameterError(
+                    f"{printable(repr(pname))} is not a parameter of this game (its parameters: {known})"
+                )
+        return replace(self, parameters={**self.parameters, **values})
 
     def scenario(self, name: str) -> Game:
         """The game under a named scenario."""
         if name not in self.scenarios:
             known = ", ".join(self.scenarios) or "none"
-            raise ParameterError(f"no scenario named {name!r} (scenarios: {known})")
+            raise ParameterError(f"no scenario named {printable(repr(name))} (scenarios: {known})")
         return self.with_parameters(self.scenarios[name])
 
-    def schedule(self, name: str) -> list[tuple[float, dict[str, float]]]:
-        """A named schedule as ``[(start, {parameter: value}), ...]`` for :func:`gamekit.simulate`."""
+    def schedule(self, name: str) -> Schedule:
+        """A named schedule (see :class:`~gamekit.schedule.Schedule`; ``.as_pairs()`` for simulate)."""
         if name not in self.schedules:
             known = ", ".join(self.schedules) or "none"
-            raise ParameterError(f"no schedule named {name!r} (schedules: {known})")
-        out = []
-        for _, start, scenario, overrides in self.schedules[name]:
-            values = dict(self.scenarios[scenario]) if scenario else {}
-            values.update(overrides)
-            out.append((start, values))
-        return out
+            raise ParameterError(f"no schedule named {printable(repr(name))} (schedules: {known})")
+        return self.schedules[name]
 
     def values(self, exact_values: bool = True) -> dict[sympy.Symbol, sympy.Expr]:
         """Substitution of every parameter's value; raises if one has none."""
@@ -401,30 +201,83 @@ class Game:
         return {make_symbol(n): (exact(v) if exact_values else sympy.Float(v)) for n, v in self.parameters.items()}
 
     def exact_payoffs(self) -> tuple[np.ndarray, ...]:
-        """The payoff tensors as object arrays of exact sympy numbers at the current parameter values."""
+        """The payoff tensors as object arrays of exact sympy numbers at the current parameter values.
+
+        Raises :class:`AnalysisError` when an exact power would be too large
+        (see :mod:`gamekit.expr`); ``exact_payoffs_rational`` says so with ``None``.
+        """
         subs = self.values()
         out = []
         for t in self.payoff_tensors:
             arr = np.empty(t.shape, dtype=object)
             for idx in np.ndindex(t.shape):
-                arr[idx] = sympy.nsimplify(t[idx].xreplace(subs)) if t[idx].has(sympy.Float) else t[idx].xreplace(subs)
+                try:
+                    v = substitute(t[idx], subs)
+                except AnalysisError as err:
+                    raise AnalysisError(f"payoff at ({', '.join(self.profile_names(idx))}): {err}") from None
+                arr[idx] = sympy.nsimplify(v) if v.has(sympy.Float) else v
             out.append(arr)
         return tuple(out)
 
+    def exact_payoffs_rational(self, max_bits: int = EXACT_BITS_LIMIT) -> tuple[np.ndarray, ...] | None:
+        """The exact payoffs if every one is a rational with numerator and denominator of at most
+        ``max_bits`` bits (object arrays of ``sympy.Rational``), else ``None``: then exact
+        arithmetic would be slow or impossible (irrational or huge entries), and callers
+        should work in floating point.
+        """
+        try:
+            tensors = self.exact_payoffs()
+        except AnalysisError:
+            return None
+        for arr in tensors:
+            for v in arr.flat:
+                if not v.is_Rational or max(abs(int(v.p)).bit_length(), int(v.q).bit_length()) > max_bits:
+                    return None
+        return tensors
+
     def numeric_payoffs(self) -> tuple[np.ndarray, ...]:
-        """The payoff tensors as float arrays at the current parameter values."""
+        """The payoff tensors as float arrays at the current parameter values.
+
+        Each entry is evaluated exactly and rounded once; where an exact power
+        would be too large, in floating point.  An entry that is not a finite
+        real number of magnitude at most ``MAX_MAGNITUDE`` raises
+        :class:`ParameterError`.
+        """
         subs = self.values()
+        floats = None
         out = []
         for t in self.payoff_tensors:
             arr = np.empty(t.shape)
             for idx in np.ndindex(t.shape):
-                v = t[idx].xreplace(subs)
-                if not v.is_number or not v.is_finite or not v.is_extended_real:
+                try:
+                    v = substitute(t[idx], subs)
+                except AnalysisError:
+                    floats = floats or self.values(exact_values=False)
+                    v = t[idx].xreplace(floats)
+                value = float(v) if v.is_number and v.is_extended_real else math.nan
+                if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
                     label = ", ".join(self.profile_names(idx))
-                    raise ParameterError(f"payoff at ({label}) is {v}, not a finite real number")
-                arr[idx] = float(v)
+                    raise ParameterError(
+                        f"payoff at ({label}) is {printable(v, 60)}, not a finite real number "
+                        f"of magnitude at most {MAX_MAGNITUDE:g} (MAX_MAGNITUDE); check the parameter values"
+                    )
+                arr[idx] = value
             out.append(arr)
         return tuple(out)
+
+    # -- model files (gamekit.modelfile does the work) -----------------------------------
+
+    def to_toml(self) -> str:
+        """The game as a model file; ``gk.load`` reads it back (``gamekit.modelfile.dumps``)."""
+        from .modelfile import dumps
+
+        return dumps(self)
+
+    def save(self, path) -> None:
+        """Write the game as a model file (``gamekit.modelfile.save``)."""
+        from .modelfile import save
+
+        save(self, path)
 
     # -- display ---------------------------------------------------------------------
 
@@ -441,123 +294,213 @@ class Game:
             lines.append("| " + " | ".join(cells) + " |")
         return f"**{self.name or 'Game'}**\n\n" + "\n".join(lines)
 
-    # -- model files -----------------------------------------------------------------
 
-    def to_toml(self) -> str:
-        """The game as a model file (see design.md); ``load`` reads it back."""
-        q = _toml_string
-        out = []
-        if self.name:
-            out.append(f"name = {q(self.name)}\n")
-        out.append("[populations]")
-        out += [f"{_toml_key(p.name)} = [{', '.join(q(s) for s in p.strategies)}]" for p in self.populations]
-        out.append("\n[parameters]")
-        out += [f"{_toml_key(n)} = {_toml_number(v)}" for n, v in self.parameters.items() if v is not None]
-        if self.bounds:
-            out.append("\n[bounds]")
-            out += [
-                f"{_toml_key(n)} = [{_toml_number(lo) if lo is not None else q('-inf')}, "
-                f"{_toml_number(hi) if hi is not None else q('inf')}]"
-                for n, (lo, hi) in self.bounds.items()
-            ]
-        out.append("\n[payoffs]")
-        for idx in self.profiles():
-            names = self.profile_names(idx)
-            cells = self.sources.get(names) or tuple(sympy.sstr(t[idx]) for t in self.payoff_tensors)
-            out.append(f"{q(', '.join(names))} = [{', '.join(q(c) for c in cells)}]")
-        if self.states:
-            out.append("\n[states]")
-            out += [f"{_toml_key(n)} = {q(', '.join(p))}" for n, p in self.states.items()]
-        for sname, values in self.scenarios.items():
-            out.append(f"\n[scenarios.{_toml_key(sname)}]")
-            out += [f"{_toml_key(n)} = {_toml_number(v)}" for n, v in values.items()]
-        for sname, phases in self.schedules.items():
-            out.append(f"\n[schedules.{_toml_key(sname)}]")
-            for phase, start, scenario, overrides in phases:
-                items = [f"start = {_toml_number(start)}"]
-                if scenario:
-                    items.append(f"scenario = {q(scenario)}")
-                items += [f"{_toml_key(k)} = {_toml_number(v)}" for k, v in overrides.items()]
-                out.append(f"{_toml_key(phase)} = {{ {', '.join(items)} }}")
-        return "\n".join(out) + "\n"
-
-    def save(self, path) -> None:
-        Path(path).write_text(self.to_toml(), encoding="utf-8")
+# -- validation of each field (called once, from Game.__post_init__) ---------------------
 
 
-def _toml_string(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _populations(populations) -> tuple[Population, ...]:
+    if isinstance(populations, Mapping):
+        items = list(populations.items())
+    elif isinstance(populations, Sequence) and not isinstance(populations, (str, bytes)):
+        items = [(p.name, p.strategies) if isinstance(p, Population) else p for p in populations]
+    else:
+        raise ModelError(f"populations must map names to lists of strategies, got {type(populations).__name__}")
+    pops, seen = [], set()
+    for entry in items:
+        try:
+            pname, strategies = entry
+        except (TypeError, ValueError):
+            raise ModelError(f"population entry {printable(repr(entry), 60)} is not (name, [strategies])") from None
+        check_name("population", pname, ModelError)
+        if pname in seen:
+            raise ModelError(f"population {pname!r} is declared twice")
+        seen.add(pname)
+        if isinstance(strategies, (str, bytes)) or not isinstance(strategies, Sequence):
+            raise ModelError(f"population {pname!r}: strategies must be a list of names")
+        for s in strategies:
+            check_name(f"population {pname!r}: strategy", s, ModelError)
+            if "," in s:
+                raise ModelError(f"population {pname!r}: strategy name {s!r} has a comma")
+        strategies = tuple(s.strip() for s in strategies)
+        if len(strategies) < 2:
+            raise ModelError(f"population {pname!r} has {len(strategies)} strategy; it needs at least two")
+        dup = sorted({s for s in strategies if strategies.count(s) > 1})
+        if dup:
+            raise ModelError(f"population {pname!r} names strategy {dup[0]!r} twice")
+        pops.append(Population(pname, strategies))
+    if not pops:
+        raise ModelError("the game has no populations")
+    return tuple(pops)
 
 
-def _toml_key(s: str) -> str:
-    return s if NAME_PATTERN.match(s) and s.isascii() else _toml_string(s)
+def _parameters(parameters) -> dict[str, float | None]:
+    if parameters is None:
+        return {}
+    if not isinstance(parameters, Mapping):
+        if isinstance(parameters, (str, bytes)) or not isinstance(parameters, (Sequence, set, frozenset)):
+            raise ParameterError(f"parameters must map names to values, got {type(parameters).__name__}")
+        parameters = dict.fromkeys(parameters)
+    out = {}
+    for pname, value in parameters.items():
+        check_name("parameter", pname, ParameterError)
+        if not NAME_PATTERN.match(pname):
+            raise ParameterError(f"parameter name {pname!r} is not a valid name (a letter, then letters, digits, _)")
+        out[pname] = None if value is None else number(f"parameter {pname!r}", value)
+    return out
 
 
-def _toml_number(v) -> str:
-    return repr(v) if isinstance(v, float) else str(v)
-
-
-def _bound(pname, value):
-    if isinstance(value, str) and value.strip() in ("-inf", "inf", "+inf"):
-        return None
-    return value
-
-
-def from_toml(text: str, source: str = "<string>") -> Game:
-    """A game from the text of a model file."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ModelError(f"{source}: invalid TOML: {err}") from None
-    known = {
-        "name",
-        "populations",
-        "parameters",
-        "payoffs",
-        "scenarios",
-        "states",
-        "bounds",
-        "schedules",
-        "description",
-    }
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ModelError(f"{source}: unknown section {unknown[0]!r} (known: {', '.join(sorted(known))})")
-    for section in ("populations", "payoffs"):
-        if section not in data:
-            raise ModelError(f"{source}: the model has no [{section}] section")
-    bounds = {}
-    for pname, pair in data.get("bounds", {}).items():
-        if not isinstance(pair, list) or len(pair) != 2:
-            raise ModelError(f"{source}: bounds of {pname!r} must be [low, high]")
-        bounds[pname] = tuple(_bound(pname, v) for v in pair)
-    try:
-        return Game(
-            data["populations"],
-            data["payoffs"],
-            data.get("parameters", {}),
-            name=data.get("name", Path(source).stem),
-            scenarios=data.get("scenarios", {}),
-            states=data.get("states", {}),
-            bounds=bounds,
-            schedules=data.get("schedules", {}),
+def _profile(key, populations: Sequence[Population]) -> tuple[int, ...]:
+    if isinstance(key, str):
+        names = tuple(part.strip() for part in key.split(","))
+    elif isinstance(key, Sequence):
+        names = tuple(key)
+    else:
+        raise ModelError(f"profile {printable(repr(key), 60)} is not strategy names (a string or a tuple)")
+    if len(names) != len(populations):
+        raise ModelError(
+            f"profile {printable(repr(key), 60)} names {len(names)} strategies, but the game has "
+            f"{len(populations)} populations ({', '.join(p.name for p in populations)})"
         )
-    except ValueError as err:
-        raise type(err)(f"{source}: {err}") from None
+    return tuple(pop.index(s) for pop, s in zip(populations, names))
 
 
-def load(path) -> Game:
-    """Load a game from a TOML model file, or a shipped model by name (``"platform-insurance"``)."""
-    from . import models
+def _payoffs_from_profiles(payoffs: Mapping, pops, symbols):
+    """``{profile: [payoff per population]}`` -> flat payoffs per population, and the source texts."""
+    k = len(pops)
+    entries: dict[tuple[int, ...], list[sympy.Expr]] = {}
+    sources = {}
+    for key, values in payoffs.items():
+        idx = _profile(key, pops)
+        profile = tuple(p.strategies[i] for p, i in zip(pops, idx))
+        label = ", ".join(profile)
+        if idx in entries:
+            raise ModelError(f"profile ({label}) is given twice")
+        if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+            values = [values]
+        if len(values) != k:
+            raise ModelError(
+                f"profile ({label}) has {len(values)} payoffs; it needs one for each of the "
+                f"{k} populations ({', '.join(p.name for p in pops)})"
+            )
+        row = []
+        for p, value in enumerate(values):
+            try:
+                row.append(parse_expression(value, symbols))
+            except ExpressionError as err:
+                raise ExpressionError(f"profile ({label}), {pops[p].name}: {err}") from None
+        entries[idx] = row
+        sources[profile] = tuple(v if isinstance(v, str) else sympy.sstr(e) for v, e in zip(values, row))
+    order = itertools.product(*(range(len(p.strategies)) for p in pops))
+    if len(entries) < math.prod(len(p.strategies) for p in pops):
+        missing = next(idx for idx in order if idx not in entries)
+        label = ", ".join(p.strategies[i] for p, i in zip(pops, missing))
+        total = math.prod(len(p.strategies) for p in pops)
+        raise ModelError(f"no payoffs for profile ({label}): every profile needs one ({len(entries)} of {total} given)")
+    rows = [entries[idx] for idx in order]
+    return tuple(tuple(r[p] for r in rows) for p in range(k)), FrozenMap(sources)
 
-    if isinstance(path, str) and not path.endswith(".toml") and path.replace("_", "-") in models.available():
-        return models.load_shipped(path)
-    p = Path(path)
-    if not p.is_file():
-        shipped = ", ".join(models.available())
-        raise ModelError(f"no model file {str(path)!r} (shipped models: {shipped})")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ModelError(f"cannot read model file {str(path)!r}: {err}") from None
-    return from_toml(text, str(path))
+
+def _payoffs_stored(payoffs, shape: tuple[int, ...], symbols) -> tuple[tuple[sympy.Expr, ...], ...]:
+    """The stored form (one flat sequence per population), checked for shape and symbols."""
+    size = math.prod(shape)
+    ok = isinstance(payoffs, Sequence) and not isinstance(payoffs, (str, bytes)) and len(payoffs) == len(shape)
+    if ok:
+        payoffs = tuple(tuple(row) if isinstance(row, Sequence) else () for row in payoffs)
+        ok = all(len(row) == size for row in payoffs)
+    if not ok:
+        raise ModelError(
+            "payoffs must map each strategy profile to a list of payoffs "
+            f"(or be {len(shape)} flat sequences of {size} payoffs each)"
+        )
+    declared = set(symbols.values())
+    for row in payoffs:
+        for e in row:
+            if not isinstance(e, sympy.Expr) or not e.free_symbols <= declared:
+                return tuple(tuple(parse_expression(e, symbols) for e in row) for row in payoffs)
+    return payoffs
+
+
+def _sources(sources, pops) -> FrozenMap:
+    if not isinstance(sources, Mapping):
+        raise ModelError("sources must map profiles to payoff texts")
+    return sources if isinstance(sources, FrozenMap) else FrozenMap(sources)
+
+
+def _tensors(flat, shape) -> tuple[np.ndarray, ...]:
+    out = []
+    for row in flat:
+        arr = np.empty(len(row), dtype=object)
+        arr[:] = row
+        arr = arr.reshape(shape)
+        arr.flags.writeable = False
+        out.append(arr)
+    return tuple(out)
+
+
+def _named(kind: str, items, error: type[Exception]) -> dict:
+    """Check the names of a mapping of named things; two may not differ only in ``-`` against ``_``."""
+    if not isinstance(items, Mapping):
+        raise error(f"{kind}s must map names to values, got {type(items).__name__}")
+    seen: dict[str, str] = {}
+    for key in items:
+        check_name(kind, key, error)
+        other = seen.setdefault(normalized(key), key)
+        if other != key:
+            raise error(f"{kind}s {other!r} and {key!r} differ only in '-' against '_'; rename one")
+    return dict(items)
+
+
+def _scenarios(scenarios, params) -> NameMap:
+    out = {}
+    for sname, values in _named("scenario", scenarios or {}, ModelError).items():
+        if not isinstance(values, Mapping):
+            raise ModelError(f"scenario {sname!r} must map parameters to values")
+        for pname in values:
+            if pname not in params:
+                raise ParameterError(f"scenario {sname!r} sets {printable(repr(pname))}, which is not a parameter")
+        out[sname] = FrozenMap({k: number(f"scenario {sname!r}: {k}", v) for k, v in values.items()})
+    return NameMap(out)
+
+
+def _states(states, pops) -> NameMap:
+    out = {}
+    for sname, profile in _named("state", states or {}, ModelError).items():
+        idx = _profile(profile, pops)
+        out[sname] = tuple(p.strategies[i] for p, i in zip(pops, idx))
+    return NameMap(out)
+
+
+def _bounds(bounds, params) -> FrozenMap:
+    if not isinstance(bounds or {}, Mapping):
+        raise ParameterError(f"bounds must map parameters to (low, high), got {type(bounds).__name__}")
+    out = {}
+    for pname, pair in (bounds or {}).items():
+        if pname not in params:
+            raise ParameterError(f"bounds given for {printable(repr(pname))}, which is not a parameter")
+        if isinstance(pair, (str, bytes)) or not isinstance(pair, Sequence) or len(pair) != 2:
+            raise ParameterError(f"bounds of {pname!r} must be [low, high], got {printable(repr(pair), 60)}")
+        low, high = (None if v is None else number(f"bounds of {pname!r}", v) for v in pair)
+        if low is not None and high is not None and low > high:
+            raise ParameterError(f"bounds of {pname!r}: low {low} is above high {high}")
+        out[pname] = (low, high)
+    return FrozenMap(out)
+
+
+def _schedules(schedules, params, scenarios) -> NameMap:
+    named = _named("schedule", schedules or {}, ModelError)
+    return NameMap(
+        {
+            sname: Schedule.parse(spec, parameters=params, scenarios=scenarios, name=sname)
+            for sname, spec in named.items()
+        }
+    )
+
+
+def __getattr__(name: str):
+    # ``from gamekit.game import load, from_toml`` predates gamekit.modelfile; read lazily so that
+    # this module imports nothing from modelfile (models/ -> modelfile -> game, one direction).
+    if name in ("load", "from_toml"):
+        from . import modelfile
+
+        return getattr(modelfile, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

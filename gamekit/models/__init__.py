@@ -1,15 +1,15 @@
 """Shipped games: the platform social-insurance model and textbook classics.
 
-Each is a TOML model file in this folder; ``available()`` lists them by the
-name the command line takes (``platform-insurance``), and each has a function
-here that returns the :class:`~gamekit.Game`.
+Each is a TOML model file in this folder, read by :mod:`gamekit.modelfile`;
+``available()`` lists them by the name the command line takes
+(``platform-insurance``), and each has a function here that returns the
+:class:`~gamekit.Game`.  Names are looked up with ``-`` and ``_`` alike.
 """
 
 from __future__ import annotations
 
-from importlib import resources
-
-from ..errors import ModelError
+from ..game import Game
+from ..modelfile import load_shipped, shipped
 
 __all__ = [
     "available",
@@ -25,41 +25,29 @@ __all__ = [
 
 def available() -> list[str]:
     """Names of the shipped models, as the command line takes them."""
-    files = resources.files(__name__).iterdir()
-    return sorted(f.name[: -len(".toml")].replace("_", "-") for f in files if f.name.endswith(".toml"))
+    return shipped()
 
 
-def load_shipped(name: str):
-    """A shipped model by name (``platform-insurance`` or ``platform_insurance``)."""
-    from ..game import from_toml
-
-    key = name.replace("-", "_")
-    path = resources.files(__name__) / f"{key}.toml"
-    if not path.is_file():
-        raise ModelError(f"no shipped model named {name!r} (shipped: {', '.join(available())})")
-    return from_toml(path.read_text(encoding="utf-8"), f"{key.replace('_', '-')} (shipped)")
-
-
-def platform_insurance():
-    """Government x platform x workers; scenarios ``lag``, ``trap``, ``meta_goal``; states lag, trap, meta-goal."""
+def platform_insurance() -> Game:
+    """Government x platform x workers; scenarios and states ``lag``, ``trap``, ``meta-goal``."""
     return load_shipped("platform_insurance")
 
 
-def matching_pennies():
+def matching_pennies() -> Game:
     return load_shipped("matching_pennies")
 
 
-def battle_of_the_sexes():
+def battle_of_the_sexes() -> Game:
     return load_shipped("battle_of_the_sexes")
 
 
-def hawk_dove():
+def hawk_dove() -> Game:
     return load_shipped("hawk_dove")
 
 
-def jordan():
+def jordan() -> Game:
     return load_shipped("jordan")
 
 
-def rock_paper_scissors():
+def rock_paper_scissors() -> Game:
     return load_shipped("rock_paper_scissors")

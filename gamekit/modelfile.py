@@ -1,0 +1,284 @@
+"""Model files: a game as TOML, read and written (the format is in design.md).
+
+Data flows one way: ``models/`` (shipped files) -> ``modelfile`` -> ``game``.
+``loads`` checks the type of every section and every value where it enters,
+then hands plain Python values to :class:`~gamekit.game.Game`, which checks
+what they mean (names, profiles, parameters, expressions).  Every problem is a
+:class:`~gamekit.errors.GamekitError` whose message starts with the file name.
+
+``dumps`` writes a game so that ``loads(dumps(game)) == game``: payoffs as
+the text they were read from (or sympy's rendering in the payoff grammar),
+parameter values exactly (``repr`` of floats), schedules phase by phase with
+only the values a phase sets beyond its scenario.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+
+import sympy
+from sympy.printing.str import StrPrinter
+
+from ._frozen import normalized
+from ._validate import printable
+from .errors import GamekitError, ModelError
+from .game import Game
+
+try:  # Python >= 3.11
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = ["loads", "load", "dumps", "save", "shipped", "load_shipped", "MAX_FILE_BYTES"]
+
+MAX_FILE_BYTES = 16 * 2**20
+"""Largest model file read, in bytes."""
+
+SECTIONS = ("name", "description", "populations", "parameters", "payoffs", "scenarios", "states", "bounds", "schedules")
+_INFINITE = {"-inf": None, "inf": None, "+inf": None}
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _kind(v: object) -> str:
+    names = {
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        list: "an array",
+        dict: "a table",
+    }
+    return names.get(type(v), f"a {type(v).__name__}")
+
+
+def _table(where: str, v: object) -> dict:
+    if not isinstance(v, dict):
+        raise ModelError(f"{where} must be a table, got {_kind(v)}")
+    return v
+
+
+def _numbers(where: str, table: object) -> dict:
+    for k, v in _table(where, table).items():
+        if not _is_number(v):
+            raise ModelError(f"{where}: {printable(k)} must be a number, got {_kind(v)} {printable(repr(v), 40)}")
+    return table
+
+
+def _check_sections(data: dict) -> dict:
+    """Check the type of every section and value; returns the arguments for Game."""
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        raise ModelError(f"unknown section {printable(repr(unknown[0]))} (known: {', '.join(SECTIONS)})")
+    for section in ("populations", "payoffs"):
+        if section not in data:
+            raise ModelError(f"the model has no [{section}] section")
+    for key in ("name", "description"):
+        if key in data and not isinstance(data[key], str):
+            raise ModelError(f"{key} must be a string, got {_kind(data[key])}")
+    for pop, strategies in _table("[populations]", data["populations"]).items():
+        if not isinstance(strategies, list) or not all(isinstance(s, str) for s in strategies):
+            raise ModelError(f"[populations]: {printable(repr(pop))} must be an array of strategy names (strings)")
+    _numbers("[parameters]", data.get("parameters", {}))
+    for profile, values in _table("[payoffs]", data["payoffs"]).items():
+        cells = values if isinstance(values, list) else [values]
+        for v in cells:
+            if not (isinstance(v, str) or _is_number(v)):
+                raise ModelError(
+                    f"[payoffs]: profile {printable(repr(profile))} has {_kind(v)}; "
+                    "a payoff is a string or a number (one per population, in an array)"
+                )
+    for name, values in _table("[scenarios]", data.get("scenarios", {})).items():
+        _numbers(f"[scenarios.{printable(name)}]", values)
+    for name, profile in _table("[states]", data.get("states", {})).items():
+        if not isinstance(profile, str):
+            raise ModelError(
+                f'[states]: {printable(repr(name))} must be a profile such as "a, b", got {_kind(profile)}'
+            )
+    bounds = {}
+    for name, pair in _table("[bounds]", data.get("bounds", {})).items():
+        ok = isinstance(pair, list) and len(pair) == 2
+        ok = ok and all(_is_number(v) or (isinstance(v, str) and v.strip() in _INFINITE) for v in pair)
+        if not ok:
+            raise ModelError(f'[bounds]: {printable(repr(name))} must be [low, high] with numbers or "-inf"/"inf"')
+        bounds[name] = tuple(None if isinstance(v, str) else v for v in pair)
+    for name, phases in _table("[schedules]", data.get("schedules", {})).items():
+        where = f"[schedules.{printable(name)}]"
+        for phase, body in _table(where, phases).items():
+            here = f"{where}: phase {printable(repr(phase))}"
+            for k, v in _table(here, body).items():
+                if k == "scenario" and not isinstance(v, str):
+                    raise ModelError(f"{here}: scenario must be a name (a string), got {_kind(v)}")
+                if k != "scenario" and not _is_number(v):
+                    raise ModelError(f"{here}: {printable(k)} must be a number, got {_kind(v)}")
+    return dict(
+        populations=data["populations"],
+        payoffs=data["payoffs"],
+        parameters=data.get("parameters", {}),
+        scenarios=data.get("scenarios", {}),
+        states=data.get("states", {}),
+        bounds=bounds,
+        schedules=data.get("schedules", {}),
+    )
+
+
+def loads(text: str, source: str = "<string>") -> Game:
+    """A game from the text of a model file; ``source`` names the file in error messages."""
+    shown = printable(source)
+    if not isinstance(text, str):
+        raise ModelError(f"{shown}: a model file's text must be a string, got {type(text).__name__}")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ModelError(f"{shown}: invalid TOML: {printable(err, 200)}") from None
+    except RecursionError:
+        raise ModelError(f"{shown}: invalid TOML: arrays or tables nested too deeply") from None
+    try:
+        args = _check_sections(data)
+        name = data.get("name", Path(source).stem)
+        return Game(args.pop("populations"), args.pop("payoffs"), args.pop("parameters"), name=name, **args)
+    except GamekitError as err:
+        raise type(err)(f"{shown}: {err}") from None
+
+
+from_toml = loads  # the name before gamekit.modelfile existed
+
+
+def shipped() -> list[str]:
+    """Names of the shipped models, as the command line takes them (``platform-insurance``)."""
+    files = resources.files("gamekit.models").iterdir()
+    return sorted(f.name[: -len(".toml")].replace("_", "-") for f in files if f.name.endswith(".toml"))
+
+
+def load_shipped(name: str) -> Game:
+    """A shipped model by name (``platform-insurance`` and ``platform_insurance`` alike)."""
+    if not isinstance(name, str) or normalized(name).replace("_", "-") not in shipped():
+        raise ModelError(f"no shipped model named {printable(repr(name))} (shipped: {', '.join(shipped())})")
+    key = normalized(name)
+    path = resources.files("gamekit.models") / f"{key}.toml"
+    return loads(path.read_text(encoding="utf-8"), f"{key.replace('_', '-')} (shipped)")
+
+
+def load(path: str | os.PathLike) -> Game:
+    """Load a game from a TOML model file, or a shipped model by name (``"platform-insurance"``)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ModelError(f"a model is a file path or a shipped model's name, got {printable(repr(path), 60)}")
+    if isinstance(path, str) and not path.endswith(".toml") and normalized(path).replace("_", "-") in shipped():
+        return load_shipped(path)
+    p = Path(path)
+    shown = printable(repr(str(path)))
+    if not p.is_file():
+        raise ModelError(f"no model file {shown} (shipped models: {', '.join(shipped())})")
+    try:
+        if p.stat().st_size > MAX_FILE_BYTES:
+            raise ModelError(f"model file {shown} is larger than {MAX_FILE_BYTES} bytes (MAX_FILE_BYTES)")
+        text = p.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ModelError(f"model file {shown} is not UTF-8 text ({err.reason} at byte {err.start})") from None
+    except OSError as err:
+        raise ModelError(f"cannot read model file {shown}: {printable(err.strerror or err)}") from None
+    return loads(text, str(path))
+
+
+# -- writing -----------------------------------------------------------------------------
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def _string(s: str) -> str:
+    out = []
+    for ch in s:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _key(s: str) -> str:
+    return s if _BARE_KEY.match(s) else _string(s)
+
+
+def _number(v: int | float) -> str:
+    return repr(float(v)) if isinstance(v, float) else str(int(v))
+
+
+class _PayoffPrinter(StrPrinter):
+    """sympy's rendering, in the payoff grammar of gamekit.expr."""
+
+    def _print_Abs(self, e):
+        return f"abs({self._print(e.args[0])})"
+
+    def _print_Min(self, e):
+        return f"min({', '.join(self._print(a) for a in e.args)})"
+
+    def _print_Max(self, e):
+        return f"max({', '.join(self._print(a) for a in e.args)})"
+
+    def _print_Exp1(self, e):
+        return "exp(1)"
+
+
+def payoff_text(expr: sympy.Expr) -> str:
+    """A payoff as text that :func:`gamekit.expr.parse_expression` reads back to the same expression."""
+    return _PayoffPrinter().doprint(expr)
+
+
+def dumps(game: Game) -> str:
+    """The game as a model file; ``loads`` reads it back to an equal game."""
+    missing = [n for n, v in game.parameters.items() if v is None]
+    if missing:
+        raise ModelError(
+            f"parameter {missing[0]!r} has no value, and a model file cannot declare one without a value; "
+            "give it one with with_parameters first"
+        )
+    out = [f"name = {_string(game.name)}", "", "[populations]"]
+    out += [f"{_key(p.name)} = [{', '.join(_string(s) for s in p.strategies)}]" for p in game.populations]
+    out += ["", "[parameters]"]
+    out += [f"{_key(n)} = {_number(v)}" for n, v in game.parameters.items()]
+    if game.bounds:
+        out += ["", "[bounds]"]
+        for n, (lo, hi) in game.bounds.items():
+            low = _string("-inf") if lo is None else _number(lo)
+            high = _string("inf") if hi is None else _number(hi)
+            out.append(f"{_key(n)} = [{low}, {high}]")
+    out += ["", "[payoffs]"]
+    for idx in game.profiles():
+        names = game.profile_names(idx)
+        cells = game.sources.get(names) or tuple(payoff_text(t[idx]) for t in game.payoff_tensors)
+        out.append(f"{_string(', '.join(names))} = [{', '.join(_string(c) for c in cells)}]")
+    if game.states:
+        out += ["", "[states]"]
+        out += [f"{_key(n)} = {_string(', '.join(p))}" for n, p in game.states.items()]
+    for sname, values in game.scenarios.items():
+        out += ["", f"[scenarios.{_key(sname)}]"]
+        out += [f"{_key(n)} = {_number(v)}" for n, v in values.items()]
+    for sname, schedule in game.schedules.items():
+        out += ["", f"[schedules.{_key(sname)}]"]
+        for phase in schedule.phases:
+            items = [f"start = {_number(phase.start)}"]
+            base: Mapping = {}
+            if phase.scenario is not None:
+                items.append(f"scenario = {_string(phase.scenario)}")
+                base = game.scenarios[phase.scenario]
+            own = {k: v for k, v in phase.values.items() if k not in base or base[k] != v}
+            items += [f"{_key(k)} = {_number(v)}" for k, v in own.items()]
+            out.append(f"{_key(phase.name)} = {{ {', '.join(items)} }}")
+    return "\n".join(out) + "\n"
+
+
+def save(game: Game, path: str | os.PathLike) -> None:
+    """Write the game as a model file at ``path``."""
+    Path(path).write_text(dumps(game), encoding="utf-8")
