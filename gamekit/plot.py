@@ -6,26 +6,57 @@ Each function takes an optional ``ax`` and returns the matplotlib ``Figure``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+
+from .errors import ArgumentError
 
 __all__ = ["regime_map", "trajectories", "basins", "orbits3d"]
 
 
 def _axes(ax, projection=None):
     import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
 
     if ax is not None:
+        if not isinstance(ax, Axes):
+            raise ArgumentError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
+        if projection == "3d" and getattr(ax, "name", "") != "3d":
+            raise ArgumentError("ax must be a 3-D Axes (fig.add_subplot(projection='3d')) or None")
         return ax.figure, ax
     fig = plt.figure(figsize=(6.4, 4.8))
     return fig, fig.add_subplot(projection=projection)
 
 
-def regime_map(m, ax=None):
+def _trajectory(traj, orbits, name: str = "traj") -> list[int] | None:
+    """The orbits to draw: ``orbits`` (indices into ``traj``) or the first few; ``traj`` must be a Trajectory."""
+    from .simulate import Trajectory
+
+    if not isinstance(traj, Trajectory):
+        raise ArgumentError(f"{name} must be a Trajectory (the result of gamekit.simulate), got {type(traj).__name__}")
+    if orbits is None:
+        return None
+    if isinstance(orbits, (str, bytes)) or not isinstance(orbits, (Sequence, range, np.ndarray)):
+        raise ArgumentError(f"orbits must be a sequence of orbit indices or None, got {type(orbits).__name__}")
+    out = []
+    for i in orbits:
+        if isinstance(i, (bool, np.bool_)) or not isinstance(i, (int, np.integer)) or not -traj.n <= i < traj.n:
+            raise ArgumentError(f"orbits must be indices of orbits in 0..{traj.n - 1}, got {i!r}")
+        out.append(int(i))
+    return out
+
+
+def regime_map(m: object, ax: object | None = None):
     """The (x, y) plane coloured by the set of asymptotically stable states, with the boundary curves."""
     import matplotlib.colors as mcolors
     import sympy
     from matplotlib.patches import Patch
 
+    from .policy import RegimeMap
+
+    if not isinstance(m, RegimeMap):
+        raise ArgumentError(f"m must be a RegimeMap (the result of gamekit.regime_map), got {type(m).__name__}")
     fig, ax = _axes(ax)
     colors = [
         mcolors.to_rgba(c, 0.75)
@@ -34,12 +65,11 @@ def regime_map(m, ax=None):
     cmap = mcolors.ListedColormap([colors[i % len(colors)] for i in range(len(m.regimes))])
     ax.pcolormesh(m.xs, m.ys, m.codes, cmap=cmap, vmin=-0.5, vmax=len(m.regimes) - 0.5, shading="auto")
     X, Y = np.meshgrid(m.xs, m.ys)
-    from .expr import make_symbol
-
-    sx, sy = make_symbol(m.x), make_symbol(m.y)
+    sx, sy = m.game.symbols[m.x], m.game.symbols[m.y]
     for b in m.boundaries:
         fn = sympy.lambdify((sx, sy), b, "numpy")
-        Z = np.broadcast_to(np.asarray(fn(X, Y), dtype=float), X.shape)
+        with np.errstate(all="ignore"):
+            Z = np.broadcast_to(np.asarray(fn(X, Y), dtype=float), X.shape)
         ax.contour(X, Y, Z, levels=[0], colors="k", linewidths=1.0)
     ax.set_xlabel(m.x)
     ax.set_ylabel(m.y)
@@ -48,8 +78,9 @@ def regime_map(m, ax=None):
     return fig
 
 
-def trajectories(traj, ax=None, orbits=None):
+def trajectories(traj: object, ax: object | None = None, orbits: Sequence[int] | None = None):
     """Each coordinate's share over time for some orbits (needs ``simulate(..., t_eval=...)``)."""
+    orbits = _trajectory(traj, orbits)
     if traj.states is None:
         from .errors import GamekitError
 
@@ -92,8 +123,9 @@ def basins(frame, ax=None):
     return fig
 
 
-def orbits3d(traj, ax=None, orbits=None):
+def orbits3d(traj: object, ax: object | None = None, orbits: Sequence[int] | None = None):
     """Orbits in the unit cube for a game of three two-strategy populations."""
+    orbits = _trajectory(traj, orbits)
     game = traj.game
     if traj.states is None or game.shape != (2, 2, 2):
         from .errors import GamekitError

@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from . import _validate as check
+from ._validate import printable
 from .dynamics import replicator
+from .errors import ArgumentError
 from .game import Game
 from .stability import stability_table
 
@@ -115,15 +118,25 @@ class Report:
             out.append("")
         return "\n".join(out)
 
+    def to_frame(self, table: str = "stability"):
+        """One of the tables as a DataFrame: ``"payoffs"``, ``"equations"``, ``"jacobian"`` or ``"stability"``."""
+        return self._frame(check.choice("table", table, tuple(TITLES)))
+
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 
+    def __repr__(self) -> str:
+        return f"Report({printable(repr(self.game.name or 'game'))}: {', '.join(TITLES)})"
+
     def __str__(self) -> str:
-        return self.to_markdown()
+        """The Markdown, with control characters in names escaped (safe to print on a terminal)."""
+        return "\n".join(printable(line, limit=len(line) * 6 + 1) for line in self.to_markdown().split("\n"))
 
 
 def report(game: Game) -> Report:
     """The payoff matrix, replicator equations, Jacobian and stability table of ``game``."""
+    if not isinstance(game, Game):
+        raise ArgumentError(f"game must be a gamekit Game (gk.load(...) or gk.Game(...)), got {type(game).__name__}")
     pops = game.populations
     names = [p.name for p in pops]
     payoff_rows = [list(game.profile_names(idx)) + [t[idx] for t in game.payoff_tensors] for idx in game.profiles()]

@@ -26,6 +26,7 @@ from .. import _validate as check
 from .._validate import printable
 from ..errors import ArgumentError, GamekitError
 from ..game import Game
+from ..schedule import Schedule
 from ._common import Target, check_game, profile
 
 __all__ = ["Path", "follow", "MAX_POINTS"]
@@ -84,37 +85,19 @@ class Path:
         return fig
 
 
-def _schedule(game: Game, schedule) -> tuple[list, tuple[tuple[float, str], ...]]:
-    """The phases for :func:`gamekit.simulate` and their ``(start, name)`` labels."""
+def _schedule(game: Game, schedule) -> Schedule:
+    """The schedule: a name the game declares, or any form :meth:`Schedule.parse` reads (one parser)."""
     if isinstance(schedule, str):
         if schedule not in game.schedules:
             known = ", ".join(printable(s) for s in game.schedules) or "none"
             raise ArgumentError(f"schedule: no schedule named {printable(repr(schedule))} (schedules: {known})")
-        steps = game.schedule(schedule)
-        names = tuple((float(start), str(name)) for name, start, _, _ in game.schedules[schedule])
-        return steps, names
-    if not isinstance(schedule, Sequence) or isinstance(schedule, bytes) or not schedule:
-        raise ArgumentError(
-            "schedule must be a schedule name or a non-empty list of (start time, {parameter: value} or scenario name), "
-            f"got {printable(repr(schedule), 60)}"
-        )
-    steps = []
-    for i, item in enumerate(schedule):
-        if isinstance(item, (str, bytes)) or not isinstance(item, Sequence) or len(item) != 2:
-            raise ArgumentError(f"schedule[{i}] must be (start time, parameters), got {printable(repr(item), 60)}")
-        start = check.real(f"schedule[{i}] start time", item[0], low=0.0)
-        if not isinstance(item[1], (Mapping, str)):
-            raise ArgumentError(
-                f"schedule[{i}] parameters must be a {{parameter: value}} mapping or a scenario name, "
-                f"got {printable(repr(item[1]), 60)}"
-            )
-        steps.append((start, item[1]))
-    return steps, tuple((t, f"phase {i + 1}") for i, (t, _) in enumerate(steps))
+        return game.schedule(schedule)
+    return Schedule.parse(schedule, parameters=game.parameters, scenarios=game.scenarios, name="schedule")
 
 
 def follow(
     game: Game,
-    schedule: str | Sequence[tuple[float, Mapping[str, float] | str]],
+    schedule: str | Schedule | Sequence[tuple[float, Mapping[str, float] | str]],
     initial: Sequence[float] | np.ndarray,
     t_end: float,
     target: Target,
@@ -125,7 +108,8 @@ def follow(
 ) -> Path:
     """Simulate one orbit under a schedule and describe its path (module docstring).
 
-    ``schedule`` is a name the model declares, or ``[(start, {parameter: value} or scenario), ...]``;
+    ``schedule`` is a name the model declares, a :class:`~gamekit.schedule.Schedule`, or
+    ``[(start, {parameter: value} or scenario name), ...]``;
     ``initial`` is one state (``[[0.95, 0.05, 0.05]]`` or ``[0.95, 0.05, 0.05]``); ``target`` a pure
     profile or state name.  ``reach_tol`` (in ``(0, 1/2)``) is how close to the target counts as
     reached, ``near`` (in ``(0, 1/2]``) how close to a corner names the state, ``points`` the number
@@ -140,7 +124,8 @@ def follow(
     reach_tol = check.tolerance("reach_tol", reach_tol, high=0.5)
     near = check.real("near", near, low=0.0, high=0.5, low_open=True)
     points = check.integer("points", points, minimum=2, maximum=MAX_POINTS)
-    steps, phases = _schedule(game, schedule)
+    plan = _schedule(game, schedule)
+    phases = tuple((p.start, p.name) for p in plan.phases)
     space = StateSpace(game.shape, tuple(p.name for p in game.populations))
     rows = np.asarray(initial, dtype=object)
     if rows.ndim == 1:
@@ -154,7 +139,7 @@ def follow(
     if start.shape[0] != 1:
         raise ArgumentError(f"initial must be one state (follow traces one orbit), got {start.shape[0]}")
     times = np.linspace(0.0, t_end, points)
-    traj = simulate(game, start, t_end, schedule=steps, t_eval=times)
+    traj = simulate(game, start, t_end, schedule=plan.as_pairs(), t_eval=times)
     full = space.full(traj.states[0])  # (T, D)
     offsets = np.concatenate([[0], np.cumsum(game.shape)]).astype(int)
     dist = np.zeros(len(times))
