@@ -41,6 +41,7 @@ import re
 from collections.abc import Mapping
 
 import sympy
+from sympy.printing.str import StrPrinter
 
 from ._validate import printable
 from .errors import AnalysisError, ExpressionError, ParameterError
@@ -50,6 +51,7 @@ __all__ = [
     "make_symbol",
     "exact",
     "number",
+    "payoff_text",
     "substitute",
     "power_problem",
     "MAX_EXPRESSION_LENGTH",
@@ -189,7 +191,10 @@ def power_problem(base: sympy.Expr, exponent: sympy.Expr) -> str | None:
     if exponent.is_Rational:
         p, q = abs(int(exponent.p)), int(exponent.q)
         if p > MAX_EXPONENT or q > MAX_EXPONENT:
-            return f"the exponent {_shown(exponent)} is too large (numerator and denominator at most {MAX_EXPONENT})"
+            return (
+                f"the exponent {_shown(exponent)} is out of range "
+                f"(its numerator and denominator may be at most {MAX_EXPONENT}, MAX_EXPONENT)"
+            )
         size = p / q if q > 1 else float(p)
         size = max(size, float(p)) if base.is_number else size
     else:
@@ -198,13 +203,15 @@ def power_problem(base: sympy.Expr, exponent: sympy.Expr) -> str | None:
         except (TypeError, ValueError):
             return f"the exponent {_shown(exponent)} is not a real number"
         if not math.isfinite(size) or size > MAX_EXPONENT:
-            return f"the exponent {_shown(exponent)} is too large (at most {MAX_EXPONENT} in magnitude)"
+            return (
+                f"the exponent {_shown(exponent)} is out of range (at most {MAX_EXPONENT} in magnitude, MAX_EXPONENT)"
+            )
     if base.is_number:
         bits = size * _height_bits(base)
         if bits > MAX_POWER_BITS:
             return (
                 f"the power {_shown(base)}^{_shown(exponent)} would be a number of about {bits:.3g} bits "
-                f"(the limit for exact powers is {MAX_POWER_BITS} bits)"
+                f"(the limit for exact powers is {MAX_POWER_BITS} bits, MAX_POWER_BITS)"
             )
     return None
 
@@ -466,3 +473,24 @@ def substitute(expr: sympy.Expr, values: Mapping[sympy.Symbol, sympy.Expr]) -> s
     if all(a is b for a, b in zip(args, expr.args)):
         return expr
     return expr.func(*args)
+
+
+class _PayoffPrinter(StrPrinter):
+    """sympy's rendering, in the payoff grammar above."""
+
+    def _print_Abs(self, e: sympy.Expr) -> str:
+        return f"abs({self._print(e.args[0])})"
+
+    def _print_Min(self, e: sympy.Expr) -> str:
+        return f"min({', '.join(self._print(a) for a in e.args)})"
+
+    def _print_Max(self, e: sympy.Expr) -> str:
+        return f"max({', '.join(self._print(a) for a in e.args)})"
+
+    def _print_Exp1(self, e: sympy.Expr) -> str:
+        return "exp(1)"
+
+
+def payoff_text(expr: sympy.Expr) -> str:
+    """A payoff as text in the grammar above, which :func:`parse_expression` reads back to ``expr``."""
+    return _PayoffPrinter().doprint(expr)

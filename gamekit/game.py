@@ -29,7 +29,7 @@ import sympy
 from ._frozen import FrozenMap, NameMap, check_name, normalized
 from ._validate import printable
 from .errors import AnalysisError, ExpressionError, ModelError, ParameterError
-from .expr import MAX_MAGNITUDE, NAME_PATTERN, exact, make_symbol, number, parse_expression, substitute
+from .expr import MAX_MAGNITUDE, NAME_PATTERN, exact, make_symbol, number, parse_expression, payoff_text, substitute
 from .schedule import Schedule
 
 __all__ = ["Game", "Population", "EXACT_BITS_LIMIT"]
@@ -106,10 +106,11 @@ class Game:
         params = _parameters(self.parameters)
         symbols = {n: make_symbol(n) for n in params}
         shape = tuple(len(p.strategies) for p in pops)
+        sources = _sources(self.sources)
         if isinstance(self.payoffs, Mapping):
             flat, sources = _payoffs_from_profiles(self.payoffs, pops, symbols)
         else:
-            flat, sources = _payoffs_stored(self.payoffs, shape, symbols), _sources(self.sources, pops)
+            flat = _payoffs_stored(self.payoffs, shape, symbols)
         set_(self, "populations", pops)
         set_(self, "parameters", FrozenMap(params))
         set_(self, "payoffs", flat)
@@ -389,7 +390,7 @@ def _payoffs_from_profiles(payoffs: Mapping, pops, symbols):
             except ExpressionError as err:
                 raise ExpressionError(f"profile ({label}), {pops[p].name}: {err}") from None
         entries[idx] = row
-        sources[profile] = tuple(v if isinstance(v, str) else sympy.sstr(e) for v, e in zip(values, row))
+        sources[profile] = tuple(v if isinstance(v, str) else payoff_text(e) for v, e in zip(values, row))
     order = itertools.product(*(range(len(p.strategies)) for p in pops))
     if len(entries) < math.prod(len(p.strategies) for p in pops):
         missing = next(idx for idx in order if idx not in entries)
@@ -420,7 +421,7 @@ def _payoffs_stored(payoffs, shape: tuple[int, ...], symbols) -> tuple[tuple[sym
     return payoffs
 
 
-def _sources(sources, pops) -> FrozenMap:
+def _sources(sources) -> FrozenMap:
     if not isinstance(sources, Mapping):
         raise ModelError("sources must map profiles to payoff texts")
     return sources if isinstance(sources, FrozenMap) else FrozenMap(sources)

@@ -20,12 +20,10 @@ from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
-import sympy
-from sympy.printing.str import StrPrinter
-
 from ._frozen import normalized
 from ._validate import printable
 from .errors import GamekitError, ModelError
+from .expr import payoff_text
 from .game import Game
 
 try:  # Python >= 3.11
@@ -33,7 +31,7 @@ try:  # Python >= 3.11
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["loads", "load", "dumps", "save", "shipped", "load_shipped", "MAX_FILE_BYTES"]
+__all__ = ["loads", "load", "dumps", "save", "shipped", "load_shipped", "payoff_text", "MAX_FILE_BYTES"]
 
 MAX_FILE_BYTES = 16 * 2**20
 """Largest model file read, in bytes."""
@@ -133,7 +131,7 @@ def _check_sections(data: dict) -> dict:
 
 def loads(text: str, source: str = "<string>") -> Game:
     """A game from the text of a model file; ``source`` names the file in error messages."""
-    shown = printable(source)
+    shown = printable(source, 200)
     if not isinstance(text, str):
         raise ModelError(f"{shown}: a model file's text must be a string, got {type(text).__name__}")
     try:
@@ -213,27 +211,6 @@ def _key(s: str) -> str:
 
 def _number(v: int | float) -> str:
     return repr(float(v)) if isinstance(v, float) else str(int(v))
-
-
-class _PayoffPrinter(StrPrinter):
-    """sympy's rendering, in the payoff grammar of gamekit.expr."""
-
-    def _print_Abs(self, e):
-        return f"abs({self._print(e.args[0])})"
-
-    def _print_Min(self, e):
-        return f"min({', '.join(self._print(a) for a in e.args)})"
-
-    def _print_Max(self, e):
-        return f"max({', '.join(self._print(a) for a in e.args)})"
-
-    def _print_Exp1(self, e):
-        return "exp(1)"
-
-
-def payoff_text(expr: sympy.Expr) -> str:
-    """A payoff as text that :func:`gamekit.expr.parse_expression` reads back to the same expression."""
-    return _PayoffPrinter().doprint(expr)
 
 
 def dumps(game: Game) -> str:

@@ -1,10 +1,13 @@
+import math
+from fractions import Fraction
+
 import pytest
 import sympy
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gamekit.errors import ExpressionError
-from gamekit.expr import make_symbol, parse_expression
+from gamekit.errors import AnalysisError, ExpressionError
+from gamekit.expr import make_symbol, parse_expression, payoff_text, power_problem, substitute
 
 NAMES = ["S", "E", "I", "N", "Q", "beta", "gamma", "zeta", "lambda", "pi", "a", "b"]
 SYMS = {n: make_symbol(n) for n in NAMES}
@@ -77,3 +80,131 @@ def test_error_quotes_the_payoff_and_names_the_symbol():
 def test_arithmetic_matches_python(i, j, k):
     assert parse(f"{i} + {j} * {k} - ({i}) / {k}") == sympy.Integer(i) + j * k - sympy.Rational(i, k)
     assert parse(f"({i})^2 - {j}") == i**2 - j
+
+
+# -- limits: every input ends quickly, in an ExpressionError that names the limit ------------------
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("(" * 50 + "a" + ")" * 50, "nested more than 50 levels"),
+        ("-" * 60 + "a", "nested more than 50 levels"),
+        ("exp(" * 60 + "a" + ")" * 60, "nested more than 50 levels"),
+        ("(" * 10_000 + "a" + ")" * 10_000, "20001 characters; the limit is 10000"),
+        ("a + " * 250_000 + "a", "1000001 characters"),
+        ("+".join(["a"] * 2002), "more than 2000 operations"),
+        ("9^9^9^9", "exponent 387420489 is out of range"),
+        ("2^1e10", "exponent 10000000000 is out of range"),
+        ("a^1e10", "exponent 10000000000 is out of range"),
+        ("2^(1/20000)", "exponent 1/20000 is out of range"),
+        ("2^4097", "about 4.1e\\+03 bits"),
+        ("10^10^10", "out of range"),
+        ("1e101", "too large"),
+        ("1e400", "too large"),
+        ("1e-500", "out of range"),
+        ("1" * 41, "more than 40 characters"),
+        ("10^101", "beyond the limit 1e\\+100"),
+        ("1/0", "not finite"),
+        ("0^-1", "not finite"),
+        ("log(0)", "not finite"),
+        ("sqrt(-1)", "not a real number"),
+        ("log(-2)", "not a real number"),
+        ("(-8)^(1/3)", "not a real number"),
+    ],
+)
+def test_limits(text, message):
+    with pytest.raises(ExpressionError, match=message):
+        parse(text)
+
+
+def test_within_the_limits():
+    a = SYMS["a"]
+    assert parse("(" * 49 + "a" + ")" * 49) == a
+    assert parse("+".join(["a"] * 2001)) == 2001 * a
+    assert parse("0.5^4096") == sympy.Rational(1, 2**4096)
+    assert parse("2^332") == 2**332
+    assert parse("0.3^1000") == sympy.Rational(3, 10) ** 1000
+    assert parse("1e100") == 10**100 and parse("1e-300") == sympy.Rational(1, 10**300)
+    assert parse("a^(19/20)") == a ** sympy.Rational(19, 20)
+    assert parse("a^10000") == a**10000
+
+
+def test_power_problem_estimates_bits_from_the_rationals():
+    two, half = sympy.Integer(2), sympy.Rational(1, 2)
+    assert power_problem(two, sympy.Integer(4096)) is None
+    assert "bits" in power_problem(two, sympy.Integer(4097))
+    assert power_problem(sympy.Rational(3, 10), sympy.Integer(1000)) is None  # log2(10) * 1000 = 3322 bits
+    assert power_problem(sympy.Integer(1), sympy.Integer(10_000)) is None
+    assert power_problem(SYMS["a"], sympy.Integer(10_000)) is None  # nothing is computed
+    assert "out of range" in power_problem(SYMS["a"], sympy.Integer(10_001))
+    assert power_problem(two, half) is None
+
+
+@pytest.mark.parametrize(
+    "payoff, message",
+    [
+        (sympy.nan, "not finite"),
+        (sympy.zoo, "not finite"),
+        (sympy.oo, "not finite"),
+        (-sympy.oo + SYMS["a"], "not finite"),
+        (sympy.I, "not a real number"),
+        (SYMS["a"] + sympy.I, "not a real number"),
+        (sympy.sin(SYMS["a"]), "sin, which the payoff grammar does not have"),
+        (sympy.pi * SYMS["a"], "Pi, which the payoff grammar does not have"),
+        (sympy.Pow(SYMS["a"], 10**10, evaluate=False), "out of range"),
+        (sympy.Symbol("zz"), "'zz', which is not a declared parameter"),
+        (float("nan"), "not a finite number"),
+        (float("inf"), "not a finite number"),
+        (1e300, "beyond the limit"),
+        (10**200, "beyond the limit"),
+        ([1], "not a number or an expression"),
+        (True, "not a number or an expression"),
+        (sympy.Eq(SYMS["a"], 1), "not an expression"),
+    ],
+)
+def test_python_payoffs_are_checked_like_text(payoff, message):
+    with pytest.raises(ExpressionError, match=message):
+        parse_expression(payoff, SYMS)
+
+
+def test_python_payoffs_become_exact():
+    a = SYMS["a"]
+    assert parse_expression(sympy.Float(0.25) * sympy.Symbol("a"), SYMS) == a / 4
+    assert parse_expression(0.3, SYMS) == sympy.Rational(3, 10)
+    assert parse_expression(sympy.Symbol("a", positive=True), SYMS) == a  # matched by name
+
+
+def test_substitute_refuses_exploding_powers():
+    a = SYMS["a"]
+    assert substitute(2**a + a, {a: sympy.Integer(3)}) == 11
+    with pytest.raises(AnalysisError, match="out of range.*exact=False"):
+        substitute(2**a, {a: sympy.Integer(10**10)})
+    with pytest.raises(AnalysisError, match="bits"):
+        substitute(a**5000, {a: sympy.Integer(7)})
+
+
+@given(st.integers(0, 48), st.integers(-30, 30))
+def test_parentheses_change_nothing(depth, value):
+    text = f"{value} + a"
+    assert parse("(" * depth + text + ")" * depth) == parse(text)
+
+
+@given(st.integers(-12, 12).filter(bool), st.integers(-400, 400))
+def test_integer_powers_are_exact_or_refused(base, power):
+    bits = abs(power) * math.log2(abs(base)) if abs(base) > 1 else 0
+    text = f"({base})^({power})"
+    if bits > 4096:
+        with pytest.raises(ExpressionError, match="MAX_POWER_BITS"):
+            parse(text)
+    elif abs(Fraction(base) ** power) > 1e100:
+        with pytest.raises(ExpressionError, match="MAX_MAGNITUDE"):
+            parse(text)
+    else:
+        assert parse(text) == sympy.Rational(base) ** power == Fraction(base) ** power
+
+
+@pytest.mark.parametrize("expr", ["abs(a) - min(a, b, 1)", "max(a, 2) * exp(b)", "exp(1) * a", "sqrt(a) / 3", "a^-2"])
+def test_payoff_text_is_the_inverse_of_parsing(expr):
+    value = parse(expr)
+    assert parse(payoff_text(value)) == value
