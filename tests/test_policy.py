@@ -4,6 +4,7 @@ import itertools
 import json
 
 import numpy as np
+import pytest
 import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -199,3 +200,93 @@ def test_nonlinear_levers_need_bounds():
 
     with pytest.raises(gk.GamekitError, match="give finite bounds for 'F'"):
         gk.cheapest_policy(GAME, "trap", "meta-goal", {"delta": 1.0, "F": 0.1})
+
+
+def test_results_pickle_and_print_briefly():
+    import pickle
+
+    t = gk.thresholds(GAME, "trap", "meta-goal")
+    m = gk.regime_map(GAME, ("R", 0, 8), ("K", 0, 8), base="trap", resolution=21)
+    pol = gk.cheapest_policy(GAME, "trap", "meta-goal", {"R": 1.0, "K": 1.0}, margin=0.5)
+    path = gk.follow(GAME, "phased", [[0.95, 0.05, 0.05]], 100, "meta-goal", points=201)
+    for result in (t, m, pol, path):
+        again = pickle.loads(pickle.dumps(result))
+        assert type(again) is type(result) and str(again) == str(result)
+        assert "\n" not in repr(result) and len(repr(result)) < 200, repr(result)
+    again = pickle.loads(pickle.dumps(t))
+    assert again.lever("delta").stable_set == t.lever("delta").stable_set and again.to_json() == t.to_json()
+    again = pickle.loads(pickle.dumps(m))
+    assert np.array_equal(again.codes, m.codes) and again.regimes == m.regimes and again.boundaries == m.boundaries
+    assert pickle.loads(pickle.dumps(pol)).exact == pol.exact
+    assert pickle.loads(pickle.dumps(path)).visits == path.visits
+    frame = m.to_frame()
+    assert len(frame) == 21 * 21 and set(frame.regime) == set(m.regimes)
+    assert list(path.to_frame().columns) == ["t_from", "t_to", "state"]
+
+
+def _domain_game(payoff: str, p0: float) -> gk.Game:
+    """(a, c) is asymptotically stable iff payoff(p) > 1 (B's switch to d always loses)."""
+    return gk.Game(
+        {"A": ["a", "b"], "B": ["c", "d"]},
+        {"a, c": [payoff, "1"], "a, d": ["0", "0"], "b, c": ["1", "0"], "b, d": ["0", "1"]},
+        {"p": p0},
+    )
+
+
+@pytest.mark.parametrize(
+    "payoff, p0, expected, defined_for",
+    [
+        ("1/(p - 1)", 1, sympy.Interval.open(1, 2), sympy.Reals - sympy.FiniteSet(1)),
+        ("log(p)", 0, sympy.Interval.open(sympy.E, sympy.oo), sympy.Interval.open(0, sympy.oo)),
+        ("sqrt(p)", -1, sympy.Interval.open(1, sympy.oo), sympy.Interval(0, sympy.oo)),
+        (
+            "sqrt(p - 2) + 1/(p - 3)",
+            1,
+            sympy.Interval.open(3, sympy.oo),
+            sympy.Interval.Ropen(2, 3) | sympy.Interval.open(3, sympy.oo),
+        ),
+        ("p^(1/3)", -8, sympy.Interval.open(1, sympy.oo), sympy.Interval(0, sympy.oo)),
+    ],
+)
+def test_thresholds_where_payoffs_are_undefined_at_the_base(payoff, p0, expected, defined_for):
+    """A payoff outside its domain at the base: no crash; the lever is solved on the domain, and checked pointwise."""
+    game = _domain_game(payoff, p0)
+    t = gk.thresholds(game, None, "a, c")
+    assert not t.defined and not t.stable and t.notes
+    lever = t.lever("p")
+    assert lever.stable_set == expected and lever.domain == defined_for
+    for value in np.linspace(-5, 10, 61):
+        try:
+            g = game.with_parameters(p=float(value))
+            payoffs = g.numeric_payoffs()
+        except gk.GamekitError:  # undefined here: the lever must not claim it
+            assert not lever.stable_set.contains(sympy.Rational(str(value)))
+            continue
+        stable = payoffs[0][0, 0] > payoffs[0][1, 0]
+        if abs(payoffs[0][0, 0] - 1) > 1e-9:
+            assert bool(lever.stable_set.contains(sympy.Rational(str(value)))) == stable, value
+    assert t.lever("p").to_json()["stable_for"] == [
+        [float(expected.start), None if expected.end == sympy.oo else float(expected.end)]
+    ]
+
+
+def test_thresholds_transcendental_condition_is_reported_unsolved():
+    t = gk.thresholds(_domain_game("exp(p) + p", 0), None, "a, c")
+    lever = t.lever("p")
+    assert not lever.solved and "not solved in closed form" in lever.describe()
+    assert lever.to_json()["stable_for"] is None
+    with pytest.raises(gk.GamekitError, match="not solved in closed form"):
+        _ = lever.stable_for
+
+
+def test_regime_map_marks_where_payoffs_are_undefined():
+    game = gk.Game(
+        {"A": ["a", "b"], "B": ["c", "d"]},
+        {"a, c": ["log(p)", "1"], "a, d": ["0", "0"], "b, c": ["q", "0"], "b, d": ["0", "1"]},
+        {"p": 1, "q": 0},
+    )
+    m = gk.regime_map(game, ("p", -1, 3), ("q", -1, 1), resolution=41)
+    assert m.regime_at(-0.5, 0) == "undefined" and m.regime_at(0.0, 0) == "undefined"
+    assert m.regime_at(2.0, -0.5) != "undefined"
+    # (a, c) stable iff log(p) > q: at p = 2, q = 0.5 (log 2 = 0.69) yes; at p = 1.2, q = 0.5 (0.18) no
+    assert "a, c" in m.regime_at(2.0, 0.5) and "a, c" not in m.regime_at(1.2, 0.5)

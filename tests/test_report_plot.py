@@ -77,3 +77,14 @@ def test_figures_draw_what_they_are_given():
     with pytest.raises(gk.GamekitError, match="t_eval"):
         plot.trajectories(gk.simulate(GAME.scenario("trap"), [[0.5, 0.5, 0.5]], 10))
     matplotlib.pyplot.close("all")
+
+
+def test_report_pickles_and_prints_briefly():
+    import pickle
+
+    rep = gk.report(GAME.scenario("trap"))
+    assert repr(rep) == "Report('Platform social insurance': payoffs, equations, jacobian, stability)"
+    again = pickle.loads(pickle.dumps(rep))
+    assert again.to_markdown() == rep.to_markdown() and again.to_frame("payoffs").equals(rep.payoffs)
+    assert rep.to_frame().equals(rep.stability)
+    assert str(rep) == rep.to_markdown()  # nothing to escape in ordinary names

@@ -1,5 +1,7 @@
 """Sweeps: analytic stable sets match the equilibrium analysis; local and Dask runs give the same numbers."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -54,3 +56,30 @@ def test_sweep_bad_input():
         gk.sweep(TRAP, {"R": [1, np.nan]})
     with pytest.raises(gk.ParameterError, match="no scenario named 'x'"):
         gk.sweep(TRAP, ["x"])
+
+
+def test_sweep_result_is_typed_pickles_and_prints_briefly():
+    import pickle
+
+    result = gk.sweep(TRAP, {"R": [2.0, 4.0]}, n=50, t_end=80, rng=7)
+    assert isinstance(result, gk.SweepResult) and len(result) == 2
+    assert result.parameters == ("R",) and result.n == 50 and result.rng == 7
+    assert repr(result) == "SweepResult(2 points over R; 50 orbits each to t=80, seed 7)"
+    assert "<table" in result._repr_html_()
+    again = pickle.loads(pickle.dumps(result))
+    assert again.counts == result.counts and again.stable == result.stable
+    assert again.to_frame().equals(result.to_frame())
+    frame = result.to_frame()
+    for i, point in enumerate(result.points):
+        rows = frame[frame.R == point["R"]]
+        assert dict(zip(rows.outcome, rows.share)) == result.shares(i)
+        assert sum(k for _, k in result.counts[i]) == 50
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.n = 3
+
+
+def test_analytic_only_sweep_has_one_row_per_point():
+    result = gk.sweep(TRAP, ["trap", "meta-goal", {"R": 4.0}], n=0)
+    frame = result.to_frame()
+    assert list(frame.scenario) == ["trap", "meta-goal", "#2"] and frame.share.isna().all()
+    assert result.shares(0) == {} and repr(result).endswith("analytic only)")

@@ -73,7 +73,7 @@ class Path:
         lines += [f"  t {a:7.2f} - {b:7.2f}  {printable(label, 200)}" for a, b, label in self.visits]
         return "\n".join(lines)
 
-    def plot(self, ax: object = None):
+    def plot(self, ax: object | None = None):
         """Each share over time (:func:`gamekit.plot.trajectories`) with the phase starts marked."""
         from .. import plot
 

@@ -69,7 +69,8 @@ class RegimeMap:
         labels = np.asarray(self.regimes, dtype=object)[self.codes]
         return pd.DataFrame({self.x: X.ravel(), self.y: Y.ravel(), "regime": labels.ravel()})
 
-    def plot(self, ax=None):
+    def plot(self, ax: object | None = None):
+        """The map drawn by :func:`gamekit.plot.regime_map` (on ``ax`` if given)."""
         from .. import plot
 
         return plot.regime_map(self, ax=ax)
@@ -150,7 +151,7 @@ def regime_map(
     boundaries = []
     for c in curves:  # each curve once (g and -g are the same curve), and only if it crosses the map
         c = sympy.factor(c)
-        lead = sympy.Poly(sympy.expand(c), sx, sy).coeffs()[0] if c.is_polynomial(sx, sy) else 1
+        lead = sympy.Poly(sympy.expand(c), sx, sy).coeffs()[0] if c.is_polynomial(sx, sy) else sympy.S.One
         c = -c if lead.is_number and lead < 0 else c
         vals = _evaluate(c, sx, sy, X, Y)
         finite = vals[np.isfinite(vals)]
