@@ -107,7 +107,9 @@ class SweepResult:
         return pd.DataFrame(rows)
 
     def __repr__(self) -> str:
-        over = ", ".join(printable(p) for p in self.parameters) or "no parameter"
+        shown = self.scenarios if self.scenarios is not None else self.parameters
+        over = ", ".join(printable(p) for p in shown[:4]) + (", ..." if len(shown) > 4 else "")
+        over = ("scenarios " if self.scenarios is not None else "") + (over or "no parameter")
         sim = f"{self.n} orbits each to t={self.t_end:g}, seed {self.rng}" if self.n else "analytic only"
         return f"SweepResult({len(self.points)} points over {over}; {sim})"
 
@@ -280,6 +282,14 @@ def sweep(
 
     Returns a :class:`SweepResult`; ``to_frame()`` is the tidy table (the swept parameters, and
     ``scenario`` for a list, ``stable``, then ``outcome, share, ci_low, ci_high, orbits``).
+
+    >>> import gamekit as gk
+    >>> trap = gk.models.platform_insurance().scenario("trap")
+    >>> result = gk.sweep(trap, {"R": [2.0, 3.5]}, n=0)
+    >>> result
+    SweepResult(2 points over R; analytic only)
+    >>> result.stable
+    ('trap', 'meta-goal; trap')
     """
     if not isinstance(game, Game):
         raise ArgumentError(f"game must be a gamekit Game (gk.load(...) or gk.Game(...)), got {type(game).__name__}")

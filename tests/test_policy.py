@@ -290,3 +290,12 @@ def test_regime_map_marks_where_payoffs_are_undefined():
     assert m.regime_at(2.0, -0.5) != "undefined"
     # (a, c) stable iff log(p) > q: at p = 2, q = 0.5 (log 2 = 0.69) yes; at p = 1.2, q = 0.5 (0.18) no
     assert "a, c" in m.regime_at(2.0, 0.5) and "a, c" not in m.regime_at(1.2, 0.5)
+
+
+@pytest.mark.parametrize("module", ["thresholds", "regimes", "optimise", "follow"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"gamekit.policy.{module}"), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0

@@ -83,3 +83,11 @@ def test_analytic_only_sweep_has_one_row_per_point():
     frame = result.to_frame()
     assert list(frame.scenario) == ["trap", "meta-goal", "#2"] and frame.share.isna().all()
     assert result.shares(0) == {} and repr(result).endswith("analytic only)")
+
+
+def test_docstring_examples():
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module("gamekit.sweep"))
+    assert result.failed == 0 and result.attempted >= 4

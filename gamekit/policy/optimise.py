@@ -168,6 +168,11 @@ def cheapest_policy(
     With ``check_orbits=n``, ``n`` orbits from uniform starts (seeded by ``rng``) are simulated
     to ``t_end`` at the verified policy and ``Policy.basins`` says where they go: whether
     cycles remain besides the target.
+
+    >>> import gamekit as gk
+    >>> game = gk.models.platform_insurance()
+    >>> print(gk.cheapest_policy(game, "trap", "meta-goal", {"R": 1.0, "K": 1.0}, margin=0.5))
+    cheapest policy for (regulate, insure, claim): cost 2; R: 2 -> 3, K: 2 -> 3
     """
     from scipy.optimize import linprog
 

@@ -115,6 +115,13 @@ def regime_map(
     different parameters; the other parameters stay at ``base`` (a scenario name or
     ``{parameter: value}``).  ``resolution`` grid points per axis (2 to
     ``MAX_RESOLUTION``).  Evaluated exactly from the stability conditions at every grid point.
+
+    >>> import gamekit as gk
+    >>> m = gk.regime_map(gk.models.platform_insurance(), ("R", 0, 8), ("K", 0, 8), base="trap", resolution=81)
+    >>> m.regime_at(2, 2), m.regime_at(5, 2), m.regime_at(5, 5), m.regime_at(2, 5)
+    ('trap', 'meta-goal + trap', 'meta-goal', 'none')
+    >>> [str(b) for b in m.boundaries]
+    ['R - 3', 'K - 3']
     """
     game = check_game(game)
     xn, x0, x1 = _axis(game, x, "x")

@@ -283,6 +283,14 @@ def thresholds(game: Game, base: BaseValues = None, target: Target | None = None
     Values where a payoff deciding the target's stability is not a finite real
     number (``1/(p - 1)`` at ``p = 1``, ``log(p)`` for ``p <= 0``) are excluded
     from every lever (module docstring).
+
+    >>> import gamekit as gk
+    >>> game = gk.models.platform_insurance()
+    >>> t = gk.thresholds(game, "trap", "meta-goal")
+    >>> t
+    Thresholds(target=('regulate', 'insure', 'claim'), stable=False)
+    >>> t.lever("R").describe(), t.lever("S").describe(), t.lever("F").describe()
+    ('(3, inf)', '(-5, 0)', 'no value')
     """
     game = check_game(game)
     idx = profile(game, target)
