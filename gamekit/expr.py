@@ -127,7 +127,7 @@ def make_symbol(name: str) -> sympy.Symbol:
     return sympy.Symbol(name, real=True)
 
 
-def exact(value) -> sympy.Expr:
+def exact(value: float | sympy.Expr) -> sympy.Expr:
     """A number as an exact sympy rational, read from its shortest decimal form."""
     if isinstance(value, sympy.Basic):
         return value
@@ -141,7 +141,7 @@ def exact(value) -> sympy.Expr:
     return sympy.Rational(repr(value))
 
 
-def number(what: str, value) -> int | float:
+def number(what: str, value: object) -> int | float:
     """A parameter value (or a start time): a finite real number of magnitude at most ``MAX_MAGNITUDE``.
 
     Integers stay ``int``; other reals (numpy and sympy numbers too) become
@@ -416,7 +416,7 @@ def _check_tree(expr: sympy.Basic, shown: str) -> None:
         stack.extend((arg, depth + 1) for arg in node.args)
 
 
-def parse_expression(text, symbols: Mapping[str, sympy.Symbol]) -> sympy.Expr:
+def parse_expression(text: str | float | sympy.Expr, symbols: Mapping[str, sympy.Symbol]) -> sympy.Expr:
     """Parse a payoff: a string in the restricted grammar, a number, or a sympy expression.
 
     ``symbols`` maps each declared parameter name to its symbol.  A sympy

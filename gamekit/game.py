@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field, replace
 
@@ -137,7 +138,7 @@ class Game:
 
     def population(self, name: str) -> Population:
         for p in self.populations:
-            if p.name == name:
+            if isinstance(name, str) and p.name == name:
                 return p
         raise ModelError(f"no population named {printable(repr(name))}")
 
@@ -146,7 +147,8 @@ class Game:
         return itertools.product(*(range(n) for n in self.shape))
 
     def profile_names(self, idx: Sequence[int]) -> Profile:
-        return tuple(p.strategies[i] for p, i in zip(self.populations, idx))
+        """Strategy names of a profile given as indices."""
+        return tuple(p.strategies[i] for p, i in zip(self.populations, _indices(idx, self.shape)))
 
     def profile_index(self, profile: str | Sequence[str]) -> tuple[int, ...]:
         """Strategy indices of a profile given as names (``"a, b"`` or a tuple) or a state name."""
@@ -161,14 +163,20 @@ class Game:
 
     def payoff(self, profile: str | Sequence, population: int | str) -> sympy.Expr:
         """Population's payoff at a pure profile (names or indices)."""
-        idx = tuple(profile) if all(isinstance(i, (int, np.integer)) for i in profile) else self.profile_index(profile)
-        p = population if isinstance(population, int) else self.populations.index(self.population(population))
+        numeric = isinstance(profile, Sequence) and all(isinstance(i, (int, np.integer)) for i in profile)
+        idx = _indices(profile, self.shape) if numeric else self.profile_index(profile)
+        if isinstance(population, (int, np.integer)) and not isinstance(population, bool):
+            p = _indices((population,), (len(self.populations),))[0]
+        else:
+            p = self.populations.index(self.population(population))
         return self.payoff_tensors[p][idx]
 
     # -- parameter values ------------------------------------------------------------
 
     def with_parameters(self, values: Mapping[str, float] | None = None, /, **kwargs: float) -> Game:
         """A copy of the game with other parameter values (a scenario, or ``F=12``)."""
+        if values is not None and not isinstance(values, Mapping):
+            raise ParameterError(f"with_parameters takes {{parameter: value}}, got {printable(repr(values), 60)}")
         values = {**(values or {}), **kwargs}
         for pname in values:
             if pname not in self.parameters:
@@ -274,7 +282,7 @@ class Game:
 
         return dumps(self)
 
-    def save(self, path) -> None:
+    def save(self, path: str | os.PathLike) -> None:
         """Write the game as a model file (``gamekit.modelfile.save``)."""
         from .modelfile import save
 
@@ -340,6 +348,8 @@ def _parameters(parameters) -> dict[str, float | None]:
     if not isinstance(parameters, Mapping):
         if isinstance(parameters, (str, bytes)) or not isinstance(parameters, (Sequence, set, frozenset)):
             raise ParameterError(f"parameters must map names to values, got {type(parameters).__name__}")
+        for pname in parameters:
+            check_name("parameter", pname, ParameterError)
         parameters = dict.fromkeys(parameters)
     out = {}
     for pname, value in parameters.items():
@@ -348,6 +358,19 @@ def _parameters(parameters) -> dict[str, float | None]:
             raise ParameterError(f"parameter name {pname!r} is not a valid name (a letter, then letters, digits, _)")
         out[pname] = None if value is None else number(f"parameter {pname!r}", value)
     return out
+
+
+def _indices(idx: object, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """``idx`` as a profile of strategy indices within ``shape``, or a ModelError."""
+    if isinstance(idx, np.ndarray):
+        idx = idx.tolist() if idx.ndim == 1 else None
+    ok = isinstance(idx, Sequence) and not isinstance(idx, (str, bytes)) and len(idx) == len(shape)
+    ok = ok and all(
+        isinstance(i, (int, np.integer)) and not isinstance(i, bool) and 0 <= i < n for i, n in zip(idx, shape)
+    )
+    if not ok:
+        raise ModelError(f"profile {printable(repr(idx), 60)} is not {len(shape)} strategy indices within {shape}")
+    return tuple(int(i) for i in idx)
 
 
 def _profile(key, populations: Sequence[Population]) -> tuple[int, ...]:
@@ -376,6 +399,8 @@ def _payoffs_from_profiles(payoffs: Mapping, pops, symbols):
         label = ", ".join(profile)
         if idx in entries:
             raise ModelError(f"profile ({label}) is given twice")
+        if isinstance(values, np.ndarray):
+            values = values.tolist()
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
             values = [values]
         if len(values) != k:
@@ -438,6 +463,10 @@ def _tensors(flat, shape) -> tuple[np.ndarray, ...]:
     return tuple(out)
 
 
+def _or_empty(items: object) -> object:
+    return {} if items is None else items
+
+
 def _named(kind: str, items, error: type[Exception]) -> dict:
     """Check the names of a mapping of named things; two may not differ only in ``-`` against ``_``."""
     if not isinstance(items, Mapping):
@@ -453,7 +482,7 @@ def _named(kind: str, items, error: type[Exception]) -> dict:
 
 def _scenarios(scenarios, params) -> NameMap:
     out = {}
-    for sname, values in _named("scenario", scenarios or {}, ModelError).items():
+    for sname, values in _named("scenario", _or_empty(scenarios), ModelError).items():
         if not isinstance(values, Mapping):
             raise ModelError(f"scenario {sname!r} must map parameters to values")
         for pname in values:
@@ -465,17 +494,18 @@ def _scenarios(scenarios, params) -> NameMap:
 
 def _states(states, pops) -> NameMap:
     out = {}
-    for sname, profile in _named("state", states or {}, ModelError).items():
+    for sname, profile in _named("state", _or_empty(states), ModelError).items():
         idx = _profile(profile, pops)
         out[sname] = tuple(p.strategies[i] for p, i in zip(pops, idx))
     return NameMap(out)
 
 
 def _bounds(bounds, params) -> FrozenMap:
-    if not isinstance(bounds or {}, Mapping):
+    bounds = _or_empty(bounds)
+    if not isinstance(bounds, Mapping):
         raise ParameterError(f"bounds must map parameters to (low, high), got {type(bounds).__name__}")
     out = {}
-    for pname, pair in (bounds or {}).items():
+    for pname, pair in bounds.items():
         if pname not in params:
             raise ParameterError(f"bounds given for {printable(repr(pname))}, which is not a parameter")
         if isinstance(pair, (str, bytes)) or not isinstance(pair, Sequence) or len(pair) != 2:
@@ -488,7 +518,7 @@ def _bounds(bounds, params) -> FrozenMap:
 
 
 def _schedules(schedules, params, scenarios) -> NameMap:
-    named = _named("schedule", schedules or {}, ModelError)
+    named = _named("schedule", _or_empty(schedules), ModelError)
     return NameMap(
         {
             sname: Schedule.parse(spec, parameters=params, scenarios=scenarios, name=sname)

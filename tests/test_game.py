@@ -6,6 +6,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import gamekit as gk
 from gamekit.errors import AnalysisError
@@ -327,3 +329,45 @@ def test_stored_payoffs_are_checked_too():
     with pytest.raises(gk.ExpressionError, match="'q', which is not a declared parameter"):
         dataclasses.replace(g, payoffs=(g.payoffs[0][:3] + (sympy.Symbol("q"),), g.payoffs[1]))
     assert dataclasses.replace(g, payoffs=(g.payoffs[0][:3] + (sympy.Integer(7),), g.payoffs[1])).payoff((1, 1), 0) == 7
+
+
+GARBAGE_ATOMS = [
+    None, 0, -1, 2.5, math.nan, math.inf, True, "", "up", "up, left", "a +", "\x1b[2J", b"up", 10**200, 1j,
+    sympy.nan, sympy.zoo, sympy.Symbol("q"), sympy.Float(0.1), np.float64(1), np.array([1, 2]), np.array(3.0),
+    Fraction(1, 3), object(), ("up", "left"), (0, 1), (0, 5), [(0, "s")], {"start": 0},
+]  # fmt: skip
+garbage = st.recursive(
+    st.sampled_from(GARBAGE_ATOMS),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.sampled_from(["a", "up, left", "down, right", "s", "row", "start", 5]), inner, max_size=3),
+    ),
+    max_leaves=6,
+)
+FIELDS = ["populations", "payoffs", "parameters", "name", "scenarios", "states", "bounds", "schedules"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(FIELDS), garbage, min_size=1, max_size=2), st.data())
+def test_garbage_anywhere_in_the_python_api_raises_a_gamekit_error_or_builds_a_game(changes, data):
+    args = dict(
+        populations=POPS, payoffs=PAYOFFS, parameters={"a": 2}, scenarios={"s": {"a": 1}},
+        states={"t": "up, left"}, bounds={"a": (0, 3)}, schedules={"p": [(0, "s")]},
+    )  # fmt: skip
+    args.update(changes)
+    try:
+        game = make(**args)
+    except gk.GamekitError:
+        return
+    assert game == make(**args) and hash(game) == hash(make(**args))
+    query = data.draw(st.sampled_from(["with_parameters", "scenario", "schedule", "profile_index", "payoff", "names"]))
+    value = data.draw(garbage)
+    try:
+        if query == "payoff":
+            game.payoff(value, 0)
+        elif query == "names":
+            game.profile_names(value)
+        else:
+            getattr(game, query)(value)
+    except gk.GamekitError:
+        pass
