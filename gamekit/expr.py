@@ -26,7 +26,10 @@ Limits (module constants, each named in the error it raises):
   denominator exceeds ``MAX_EXPONENT``, or when ``b`` is a number and the
   result would take more than ``MAX_POWER_BITS`` bits: with ``h(b)`` the
   number of bits of the rationals in ``b``, the estimate is ``|e| * h(b)``.
-  A power tower such as ``9^9^9^9`` is refused at its first oversized step.
+  A power tower such as ``9^9^9^9`` is refused at its first oversized step;
+* a root (a fractional power) of a number is taken exactly only if the number
+  has at most ``MAX_ROOT_BITS`` bits (sympy factors it);
+* while parsing, a power of numbers may not exceed ``MAX_MAGNITUDE``.
 
 The same power rule guards substituting parameter values into a payoff
 (:func:`substitute`), so ``2^a`` with ``a = 1e10`` raises instead of
@@ -61,6 +64,7 @@ __all__ = [
     "MAX_MAGNITUDE",
     "MAX_EXPONENT",
     "MAX_POWER_BITS",
+    "MAX_ROOT_BITS",
 ]
 
 MAX_EXPRESSION_LENGTH = 10_000
@@ -77,6 +81,8 @@ MAX_EXPONENT = 10_000
 """Largest numerator or denominator of a numeric exponent."""
 MAX_POWER_BITS = 4_096
 """Largest estimated size, in bits, of an exact power of a number."""
+MAX_ROOT_BITS = 256
+"""Largest size, in bits, of a number whose root is taken exactly (sympy factors it)."""
 
 _FUNCTIONS = {
     "exp": (sympy.exp, 1),
@@ -206,6 +212,11 @@ def power_problem(base: sympy.Expr, exponent: sympy.Expr) -> str | None:
             return (
                 f"the exponent {_shown(exponent)} is out of range (at most {MAX_EXPONENT} in magnitude, MAX_EXPONENT)"
             )
+    if base.is_number and exponent.is_Rational and exponent.q > 1 and _height_bits(base) > MAX_ROOT_BITS:
+        return (
+            f"the root {_shown(base)}^{_shown(exponent)} is of a number of {_height_bits(base):.0f} bits "
+            f"(the limit for exact roots is {MAX_ROOT_BITS} bits, MAX_ROOT_BITS)"
+        )
     if base.is_number:
         bits = size * _height_bits(base)
         if bits > MAX_POWER_BITS:
@@ -329,7 +340,10 @@ class _Parser:
         problem = power_problem(base, exponent)
         if problem:
             raise self.error(problem)
-        return base**exponent
+        result = base**exponent
+        if result.is_number and any(abs(r) > MAX_MAGNITUDE for r in result.atoms(sympy.Rational)):
+            raise self.error(f"{_shown(result)} is beyond the limit {MAX_MAGNITUDE:g} (MAX_MAGNITUDE)")
+        return result
 
     def power(self) -> sympy.Expr:
         base = self.atom()

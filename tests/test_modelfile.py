@@ -159,6 +159,7 @@ EXPRESSIONS = {
     "0.5^-100000": "0.5^-100000",
     "7^5000": "7^5000",
     "2^(1/1e9)": "2^(1/1e9)",
+    "300 roots of 3300-bit numbers": " + ".join(f"sqrt(0.3^999 + 1/{k})" for k in range(3, 303)),
     "1e308": "1e308",
     "1e400": "1e400",
     "-1e400": "-1e400",
@@ -181,6 +182,7 @@ EXPRESSIONS = {
 for label, text in EXPRESSIONS.items():
     CORPUS[f"payoff: {label}"] = with_payoff(toml_string(text))
 for label, value in {
+    "300 roots of 3300-bit numbers": " + ".join(f"sqrt(0.3^999 + 1/{k})" for k in range(3, 303)),
     "1e308": "1e308",
     "1e400": "1e400",
     "-1e400": "-1e400",
