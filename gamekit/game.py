@@ -87,6 +87,13 @@ class Game:
 
     Names of scenarios, states and schedules are looked up with ``-`` and
     ``_`` alike (``game.scenario("meta-goal")`` finds ``meta_goal``).
+
+    After construction every field holds its checked, immutable form:
+    ``payoffs`` one flat tuple per population (profiles in ``profiles()``
+    order), mappings as read-only hashable mappings, ``schedules`` as
+    :class:`Schedule` objects.  ``sources`` keeps the payoff texts as written
+    (for model files) and, like the derived ``payoff_tensors``, takes no part
+    in equality or the hash.
     """
 
     populations: tuple[Population, ...]

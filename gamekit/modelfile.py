@@ -33,7 +33,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 
 __all__ = ["loads", "load", "dumps", "save", "shipped", "load_shipped", "payoff_text", "MAX_FILE_BYTES"]
 
-MAX_FILE_BYTES = 16 * 2**20
+MAX_FILE_BYTES = 4 * 2**20
 """Largest model file read, in bytes."""
 
 SECTIONS = ("name", "description", "populations", "parameters", "payoffs", "scenarios", "states", "bounds", "schedules")

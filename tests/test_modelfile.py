@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import gamekit as gk
 from gamekit.errors import GamekitError
 from gamekit.expr import MAX_EXPRESSION_LENGTH
-from gamekit.modelfile import dumps, loads, payoff_text
+from gamekit.modelfile import MAX_FILE_BYTES, dumps, loads, payoff_text
 
 from .strategies import games
 
@@ -240,6 +240,13 @@ for i in range(6):
 CORPUS["TOML arrays 10000 deep"] = 'name = "x"\nx = ' + "[" * 10_000 + "]" * 10_000 + "\n"
 CORPUS["TOML inline tables 5000 deep"] = "x = " + "{ a = " * 5_000 + "1" + " }" * 5_000 + "\n"
 CORPUS["a model file of JSON"] = '{"populations": {"a": ["x", "y"]}}'
+
+
+def test_files_beyond_the_size_limit_are_not_parsed(tmp_path):
+    path = tmp_path / "big.toml"
+    path.write_text(render() + "# " + "x" * MAX_FILE_BYTES + "\n", encoding="utf-8")
+    with pytest.raises(gk.ModelError, match="larger than .* bytes"):
+        gk.load(path)
 
 
 def test_the_corpus_is_large_and_the_base_model_is_valid():
