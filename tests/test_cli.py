@@ -20,8 +20,8 @@ def wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     return centre - half, centre + half
 
 
-def run(*args):
-    proc = subprocess.run([sys.executable, "-m", "gamekit", *args], capture_output=True, text=True)
+def run(*args, timeout: float = 60.0):
+    proc = subprocess.run([sys.executable, "-m", "gamekit", *args], capture_output=True, text=True, timeout=timeout)
     return proc.returncode, proc.stdout, proc.stderr
 
 
@@ -145,6 +145,14 @@ MALFORMED = {
     '"x, u" = [[1], "1"]\n"x, v" = ["0", "0"]\n"y, u" = ["1", "0"]\n"y, v" = ["0", "1"]\n',
     "no populations": 'name = "empty"\n',
     "not UTF-8": b"\xff\xfe[populations]\n",
+    "a power tower": '[populations]\na = ["x", "y"]\nb = ["u", "v"]\n[payoffs]\n'
+    '"x, u" = ["9^9^9^9", "1"]\n"x, v" = ["0", "0"]\n"y, u" = ["1", "0"]\n"y, v" = ["0", "1"]\n',
+    "a huge exponent": '[populations]\na = ["x", "y"]\nb = ["u", "v"]\n[payoffs]\n'
+    '"x, u" = ["2^1e10", "1"]\n"x, v" = ["0", "0"]\n"y, u" = ["1", "0"]\n"y, v" = ["0", "1"]\n',
+    "a 1e308 payoff": '[populations]\na = ["x", "y"]\nb = ["u", "v"]\n[payoffs]\n'
+    '"x, u" = ["1e308", "1"]\n"x, v" = ["0", "0"]\n"y, u" = ["1", "0"]\n"y, v" = ["0", "1"]\n',
+    "a 1 MB expression": '[populations]\na = ["x", "y"]\nb = ["u", "v"]\n[payoffs]\n'
+    f'"x, u" = ["{"+".join(["1"] * 500_000)}", "1"]\n"x, v" = ["0", "0"]\n"y, u" = ["1", "0"]\n"y, v" = ["0", "1"]\n',
 }
 
 
@@ -266,3 +274,32 @@ def test_last_resort_handler(monkeypatch, capsys):
         monkeypatch.setattr(cli, "build_parser", patched(func))
         assert cli.main(["analyze", "platform-insurance"]) == status
         assert capsys.readouterr().err == line
+
+
+@pytest.mark.parametrize(
+    "payoff, command",
+    [
+        ("d^0.95", "analyze"),
+        ("d^0.95", "thresholds"),
+        ("1 - d^T", "analyze"),
+        ("1 - d^T", "thresholds"),
+        ("log(d - 1)", "analyze"),
+        ("log(d - 1)", "thresholds"),
+        ("1/(d - 0.5)", "thresholds"),
+        ("exp(1e5*d)", "analyze"),
+        ("1e100*d", "analyze"),
+    ],
+)
+def test_hostile_payoffs_end_within_a_minute_with_a_result_or_one_line(tmp_path, payoff, command):
+    path = tmp_path / "m.toml"
+    path.write_text(
+        '[populations]\na = ["x", "y"]\nb = ["u", "v"]\n[parameters]\nd = 0.5\nT = 1000\n[payoffs]\n'
+        f'"x, u" = ["{payoff}", "1"]\n"x, v" = ["0", "0"]\n"y, u" = ["1", "0"]\n"y, v" = ["0", "1"]\n'
+    )
+    extra = ["--target", "x, u"] if command == "thresholds" else []
+    code, out, err = run(command, str(path), *extra, timeout=60)
+    assert "Traceback" not in err
+    if code == 0:
+        assert out.strip()
+    else:
+        assert code == 2 and err.startswith("gamekit: error: ") and err.count("\n") == 1, err
