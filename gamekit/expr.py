@@ -34,6 +34,14 @@ Limits (module constants, each named in the error it raises):
 The same power rule guards substituting parameter values into a payoff
 (:func:`substitute`), so ``2^a`` with ``a = 1e10`` raises instead of
 computing a ten-billion-bit integer.
+
+>>> symbols = {name: make_symbol(name) for name in ("S", "E", "delta")}
+>>> parse_expression("S*E - 0.3*delta^2", symbols)
+E*S - 3*delta**2/10
+>>> parse_expression("9^9^9^9", symbols)
+Traceback (most recent call last):
+...
+gamekit.errors.ExpressionError: cannot parse payoff '9^9^9^9': the exponent 387420489 is out of range (its numerator and denominator may be at most 10000, MAX_EXPONENT)
 """
 
 from __future__ import annotations

@@ -14,6 +14,15 @@ value (two games read from the same model file are equal), pickles as plain
 data, and ``with_parameters`` is ``dataclasses.replace`` with other values.
 Every field is checked once, in ``__post_init__``, by the module functions
 below it.
+
+>>> import gamekit as gk
+>>> game = gk.models.platform_insurance()
+>>> game == gk.load("platform-insurance"), game.scenario("meta_goal") == game.scenario("meta-goal")
+(True, True)
+>>> game.with_parameters(F=12).parameters["F"], game.parameters["F"]
+(12, 10)
+>>> game.payoff("trap", "government")
+-Cg + F*delta
 """
 
 from __future__ import annotations

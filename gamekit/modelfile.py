@@ -10,6 +10,28 @@ what they mean (names, profiles, parameters, expressions).  Every problem is a
 the text they were read from (or sympy's rendering in the payoff grammar),
 parameter values exactly (``repr`` of floats), schedules phase by phase with
 only the values a phase sets beyond its scenario.
+
+>>> text = '''
+... [populations]
+... row = ["up", "down"]
+... col = ["left", "right"]
+... [parameters]
+... a = 2
+... [payoffs]
+... "up, left" = ["a", "1"]
+... "up, right" = [0, 0]
+... "down, left" = [0, 0]
+... "down, right" = ["1", "a"]
+... '''
+>>> game = loads(text, "coordination.toml")
+>>> game.name, game.shape, game.numeric_payoffs()[0].tolist()
+('coordination', (2, 2), [[2.0, 0.0], [0.0, 1.0]])
+>>> loads(dumps(game)) == game
+True
+>>> loads(text.replace('"a", "1"', '"a", "2^1e10"'))
+Traceback (most recent call last):
+...
+gamekit.errors.ExpressionError: <string>: profile (up, left), col: cannot parse payoff '2^1e10': the exponent 10000000000 is out of range (its numerator and denominator may be at most 10000, MAX_EXPONENT)
 """
 
 from __future__ import annotations

@@ -22,6 +22,16 @@ One parser, :meth:`Schedule.parse`, reads both written forms:
       [(0, "trap"), (20, {"delta": 0.6, "K": 6})]
 
 Scenario names are looked up with ``-`` and ``_`` alike.
+
+>>> import gamekit as gk
+>>> game = gk.models.platform_insurance()
+>>> plan = Schedule.parse([(0, "trap"), (20, {"delta": 0.6})], parameters=game.parameters, scenarios=game.scenarios)
+>>> [(p.name, p.start, p.scenario) for p in plan.phases]
+[('phase 1', 0.0, 'trap'), ('phase 2', 20.0, None)]
+>>> plan.as_pairs()[1]
+(20.0, {'delta': 0.6})
+>>> game.schedule("phased").phases[2].scenario
+'meta-goal'
 """
 
 from __future__ import annotations
