@@ -10,11 +10,21 @@ gk.stability_table(game)     # symbolic conditions for every pure profile
 from . import models
 from .dynamics import Replicator, replicator
 from .equilibria import Continuum, Equilibria, Equilibrium, equilibria, linearize
-from .errors import ExpressionError, GamekitError, ModelError, ParameterError, StateError
-from .game import Game, Population, load
+from .errors import (
+    AnalysisError,
+    ArgumentError,
+    ExpressionError,
+    GamekitError,
+    ModelError,
+    ParameterError,
+    StateError,
+)
+from .game import Game, Population
+from .modelfile import load
 from .policy import Path, Policy, RegimeMap, Thresholds, cheapest_policy, follow, regime_map, thresholds
 from .report import Report, report
-from .simulate import Trajectory, basins, simulate
+from .schedule import Phase, Schedule
+from .simulate import Basins, Trajectory, basins, simulate
 from .stability import Stability, StabilityTable, stability_table
 from .sweep import SweepResult, sweep
 
@@ -24,6 +34,8 @@ __all__ = [
     "Game",
     "Population",
     "load",
+    "Schedule",
+    "Phase",
     "models",
     "replicator",
     "Replicator",
@@ -38,6 +50,7 @@ __all__ = [
     "simulate",
     "Trajectory",
     "basins",
+    "Basins",
     "sweep",
     "SweepResult",
     "thresholds",
@@ -55,4 +68,6 @@ __all__ = [
     "ExpressionError",
     "ParameterError",
     "StateError",
+    "ArgumentError",
+    "AnalysisError",
 ]

@@ -53,7 +53,7 @@ def _parse_set(items) -> dict[str, float]:
 
 
 def _game(args):
-    from .game import load
+    from .modelfile import load
 
     game = load(args.model)
     if args.scenario:
@@ -145,7 +145,8 @@ def _simulate(args) -> int:
     game = _game(args)
     if args.orbits < 1:
         raise ParameterError(f"--orbits must be at least 1, got {args.orbits}")
-    frame = basins(game, args.orbits, rng=args.seed, t_end=args.t_end, progress=not args.json and args.orbits > 50_000)
+    result = basins(game, args.orbits, rng=args.seed, t_end=args.t_end, progress=not args.json and args.orbits > 50_000)
+    frame = result.to_frame()
     params = {k: float(v) for k, v in game.parameters.items()}
     if args.json:
         out = {
