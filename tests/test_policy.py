@@ -299,3 +299,18 @@ def test_docstring_examples(module):
 
     result = doctest.testmod(importlib.import_module(f"gamekit.policy.{module}"), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
+
+
+def test_thresholds_hard_lever_stays_within_its_time_budget():
+    """A fractional power sends sympy into factorisation for minutes: the lever is reported unsolved in time."""
+    import time
+
+    start = time.monotonic()
+    t = gk.thresholds(_domain_game("p^0.95 + p^0.37", 2), None, "a, c", time_budget=1.0)
+    assert time.monotonic() - start < 20
+    assert t.stable  # 2^0.95 + 2^0.37 > 1 at the base
+    lever = t.lever("p")
+    assert not lever.solved and any("time budget" in n for n in t.notes)
+    # a lever solved in the worker within the budget is exact
+    t = gk.thresholds(_domain_game("1/(p - 1)", 3), None, "a, c", time_budget=30.0)
+    assert t.lever("p").stable_set == sympy.Interval.open(1, 2) and t.lever("p").solved

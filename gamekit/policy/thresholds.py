@@ -27,6 +27,7 @@ in closed form (a transcendental condition), the lever says so
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -34,6 +35,7 @@ import numpy as np
 import sympy
 from sympy.calculus.util import continuous_domain
 
+from .. import _validate as check
 from .._validate import printable
 from ..errors import GamekitError
 from ..game import Game
@@ -44,6 +46,9 @@ __all__ = ["Lever", "Thresholds", "thresholds"]
 
 _SYMPY_FAILURES = (NotImplementedError, TypeError, ValueError, AttributeError, RecursionError)
 """What sympy raises when it cannot decide a set or a sign (caught where a clear statement replaces it)."""
+
+EASY_DEGREE = 4
+"""A lever whose payoffs are polynomials of at most this degree in it is solved inline (no worker, no budget)."""
 
 
 def _intervals(s: sympy.Set) -> list[tuple[float | None, float | None]]:
@@ -252,37 +257,78 @@ class Thresholds:
         return "```\n" + str(self) + "\n```"
 
 
-def _lever(game: Game, idx, values, name: str, gains, payoffs) -> tuple[Lever, str | None]:
-    sym = game.symbols[name]
-    others = substitutions(game, values, skip=(name,))
+def lever_sets(payoffs, gains, sym: sympy.Symbol, within: sympy.Set) -> tuple[sympy.Set, sympy.Set, str | None]:
+    """(stable set, domain, note) of one lever: ``payoffs`` and ``gains`` are in ``sym`` alone.
+
+    Pure sympy on picklable arguments, so that it can run in the worker process of
+    :mod:`gamekit.policy._solver`.
+    """
     note = None
     try:
-        allowed = real_domain([a.xreplace(others) for a in payoffs], sym, domain(game, name))
+        allowed = real_domain(payoffs, sym, within)
     except _SYMPY_FAILURES as err:
-        allowed = domain(game, name)
-        note = f"{name}: where the payoffs are real could not be decided ({type(err).__name__}); not restricted"
+        allowed = within
+        note = f"{sym}: where the payoffs are real could not be decided ({type(err).__name__}); not restricted"
     defined = allowed
-    solved = True
     for g in gains:
         if allowed is sympy.S.EmptySet:
             break
         try:
-            part = sympy.solveset(sympy.StrictLessThan(g.xreplace(others), 0), sym, allowed)
+            part = sympy.solveset(sympy.StrictLessThan(g, 0), sym, allowed)
         except _SYMPY_FAILURES:
-            part = sympy.ConditionSet(sym, sympy.StrictLessThan(g.xreplace(others), 0), allowed)
+            part = sympy.ConditionSet(sym, sympy.StrictLessThan(g, 0), allowed)
         allowed = allowed.intersect(part)
-    if not _is_intervals(allowed):
-        solved = False
-    return Lever(name, float(values[name]), allowed, defined, solved), note
+    return allowed, defined, note
 
 
-def thresholds(game: Game, base: BaseValues = None, target: Target | None = None) -> Thresholds:
+def _easy(exprs, sym: sympy.Symbol) -> bool:
+    """Whether every expression is a polynomial of degree at most EASY_DEGREE in ``sym`` (solved inline)."""
+    for e in exprs:
+        if sym not in e.free_symbols:
+            continue
+        if not e.is_polynomial(sym) or sympy.degree(e, sym) > EASY_DEGREE:
+            return False
+    return True
+
+
+def _lever(game: Game, values, name: str, gains, payoffs, deadline: float) -> tuple[Lever, str | None]:
+    from ._solver import BudgetSpent, solve_lever
+
+    sym = game.symbols[name]
+    others = substitutions(game, values, skip=(name,))
+    args = (
+        [a.xreplace(others) for a in payoffs],
+        [sympy.expand(g.xreplace(others)) for g in gains],
+        sym,
+        domain(game, name),
+    )
+    unsolved = sympy.ConditionSet(sym, sympy.And(*(sympy.StrictLessThan(g, 0) for g in args[1])), args[3])
+    if _easy(args[0] + args[1], sym):
+        allowed, defined, note = lever_sets(*args)
+    else:
+        try:
+            allowed, defined, note = solve_lever(args, deadline - time.monotonic())
+        except BudgetSpent:
+            note = f"{name}: sympy's time budget ran out before its conditions were solved (raise time_budget)"
+            return Lever(name, float(values[name]), unsolved, args[3], False), note
+        except RuntimeError as err:
+            note = f"{name}: sympy could not solve its conditions ({printable(err, 200)})"
+            return Lever(name, float(values[name]), unsolved, args[3], False), note
+    return Lever(name, float(values[name]), allowed, defined, _is_intervals(allowed)), note
+
+
+def thresholds(
+    game: Game, base: BaseValues = None, target: Target | None = None, *, time_budget: float = 10.0
+) -> Thresholds:
     """Where ``target`` (a pure profile or state name) is asymptotically stable, one parameter at a time.
 
     ``base`` is a scenario name or ``{parameter: value}`` (default: the game's values).
     Values where a payoff deciding the target's stability is not a finite real
     number (``1/(p - 1)`` at ``p = 1``, ``log(p)`` for ``p <= 0``) are excluded
-    from every lever (module docstring).
+    from every lever (module docstring).  Levers that are not plainly easy (a payoff
+    not a polynomial of degree <= EASY_DEGREE in the lever) are solved by sympy in a
+    worker process within ``time_budget`` seconds in all; a lever still unsolved then
+    says so (``Lever.solved`` is false, and ``notes`` names the budget).
 
     >>> import gamekit as gk
     >>> game = gk.models.platform_insurance()
@@ -295,6 +341,8 @@ def thresholds(game: Game, base: BaseValues = None, target: Target | None = None
     game = check_game(game)
     idx = profile(game, target)
     values = base_values(game, base)
+    time_budget = check.real("time_budget", time_budget, low=0.0)
+    deadline = time.monotonic() + time_budget
     switches = switch_gains(game, idx)
     gains = [g.gain for g in switches]
     payoffs = [game.payoff_tensors[p][idx] for p in range(len(game.shape))]
@@ -318,7 +366,7 @@ def thresholds(game: Game, base: BaseValues = None, target: Target | None = None
         stable = all(sign(g.xreplace(subs_all)) < 0 for g in gains)
     levers = []
     for name in game.parameters:
-        lever, note = _lever(game, idx, values, name, gains, payoffs)
+        lever, note = _lever(game, values, name, gains, payoffs, deadline)
         levers.append(lever)
         if note:
             notes.append(note)
