@@ -133,7 +133,8 @@ def test_cheapest_policy_is_verified_and_no_cheaper_grid_point_works():
 def test_cheapest_policy_with_a_margin_reaches_the_meta_goal_in_simulation():
     pol = gk.cheapest_policy(GAME, "trap", "meta-goal", {"R": 1.0, "K": 1.0}, margin=0.5, check_orbits=300, t_end=150)
     assert pol.verified_values["R"] == 3.5 and pol.verified_values["K"] == 3.5
-    shares = dict(zip(pol.basins.outcome, pol.basins.share))
+    frame = pol.basins.to_frame() if hasattr(pol.basins, "to_frame") else pol.basins  # a Basins result
+    shares = dict(zip(frame.outcome, frame.share))
     assert shares == {"regulate, insure, claim": 1.0}
 
 
