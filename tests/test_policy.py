@@ -315,3 +315,20 @@ def test_thresholds_hard_lever_stays_within_its_time_budget():
     # a lever solved in the worker within the budget is exact
     t = gk.thresholds(_domain_game("1/(p - 1)", 3), None, "a, c", time_budget=30.0)
     assert t.lever("p").stable_set == sympy.Interval.open(1, 2) and t.lever("p").solved
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(parametric_games())
+def test_regime_map_agrees_with_strict_nash_by_brute_force(game):
+    """At every grid point the regime lists exactly the strict Nash profiles (every switch loses), computed by hand."""
+    m = gk.regime_map(game, ("p", -3, 3), ("q", -3, 3), resolution=7)
+    assert list(m.xs) == list(range(-3, 4)) and list(m.ys) == list(range(-3, 4))
+    k = len(game.shape)
+    for x in range(-3, 4):
+        for y in range(-3, 4):
+            A = game.with_parameters(p=x, q=y).numeric_payoffs()
+            strict = []
+            for idx in game.profiles():
+                if all(A[p][tuple(1 - s if q == p else s for q, s in enumerate(idx))] < A[p][idx] for p in range(k)):
+                    strict.append(game.state_name(idx) or ", ".join(game.profile_names(idx)))
+            assert m.regime_at(x, y) == (" + ".join(strict) or "none"), (x, y)
