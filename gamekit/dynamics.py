@@ -33,6 +33,18 @@ population but ``p`` and ``q``), and the column of coordinate ``sigma_q[m]`` is
 it on float arrays (numeric), on sympy numbers (exact) or on symbols (the
 symbolic ``Replicator.jacobian``) with one formula.
 
+**Private coordinates.**  The coordinates are :class:`Coordinate` symbols, a class of their own:
+a parameter named ``x`` (or ``s_x``, or like any coordinate) is never the same symbol as a
+coordinate, and display names are chosen free of parameter names.
+
+**Payoff values.**  Numeric work uses the payoff tensors at the game's values divided by their
+scale ``s = max_{p, i, j, s_{-p}} |A_p[i, s_{-p}] - A_p[j, s_{-p}]|``, the largest switch gain
+(:func:`payoff_values`).  ``s`` is unchanged by shifts ``A_p + c_p(s_{-p})`` and grows linearly with
+the payoffs, so every zero decided on the divided tensors (residuals, real parts) is relative to the
+payoffs' own scale.  Exact work uses the same tensors as :class:`fractions.Fraction` when every
+payoff is a small rational (:meth:`Game.exact_payoffs_rational`), so exact arithmetic never meets
+irrational numbers or exploding integers.
+
 **Compiled form.**  Payoffs depend on parameters only, never on the state, so
 the numeric field is a tensor contraction: :func:`compile_payoffs` lambdifies
 the payoff tables once and evaluates them for many parameter rows at a time.
@@ -41,14 +53,18 @@ the payoff tables once and evaluates them for many parameter rows at a time.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import sympy
 
+from .errors import AnalysisError
 from .expr import make_symbol
 from .game import Game
 
 __all__ = [
+    "Coordinate",
     "Replicator",
     "replicator",
     "compile_payoffs",
@@ -56,6 +72,9 @@ __all__ = [
     "strategy_payoffs",
     "tangent_jacobian",
     "expected_payoffs",
+    "PayoffValues",
+    "payoff_values",
+    "rational_payoffs",
 ]
 
 
@@ -67,7 +86,17 @@ def contract(tensor: np.ndarray, rows, keep=()) -> np.ndarray:
     t = tensor
     for q in reversed(range(len(rows))):
         if q not in keep:
-            t = np.tensordot(t, rows[q], axes=([q], [0]))
+            row = np.asarray(rows[q])
+            nz = [i for i, v in enumerate(row) if (v == 0) is not True] if row.dtype == object else np.flatnonzero(row)
+            if len(nz) == 1:  # a pure strategy: a slice, times its share
+                v = row[nz[0]]
+                t = np.take(t, nz[0], axis=q)
+                if (v == 1) is not True:
+                    t = t * v
+                continue
+            if len(nz) < len(row):  # a face: only the shares in use contribute
+                t, row = np.take(t, nz, axis=q), row[nz]
+            t = np.tensordot(t, row, axes=([q], [0]))
     return t
 
 
@@ -111,19 +140,43 @@ def expected_payoffs(game: Game, shares) -> tuple[tuple[sympy.Expr, ...], ...]:
     return tuple(tuple(sympy.expand(v) for v in u) for u in strategy_payoffs(game.payoff_tensors, rows))
 
 
+class Coordinate(sympy.Symbol):
+    """A state coordinate: a real symbol that never equals a parameter's symbol, whatever its name.
+
+    Parameters are ``sympy.Symbol(name, real=True)``; sympy compares symbols by class, name and
+    assumptions, so a ``Coordinate`` named ``x`` and a parameter named ``x`` are different symbols
+    (and the display names are chosen free of parameter names as well, so printed equations are
+    unambiguous).
+    """
+
+
 def _coordinate_names(game: Game) -> list[list[str]]:
+    """Display names of the coordinates, none equal to a parameter name.
+
+    ``x, y, z, w`` (``x1, x2`` for a population's several shares); ``x1, x2, ...`` for more than four
+    populations or when the letters are taken; then primes until every name is free.
+    """
     k = len(game.populations)
-    letters = list("xyzw") if k <= 4 else [f"x{p + 1}" for p in range(k)]
-    names = []
-    for p, n in enumerate(game.shape):
-        if n == 2:
-            names.append([letters[p]])
-        else:
-            sep = "_" if letters[p][-1].isdigit() else ""
-            names.append([f"{letters[p]}{sep}{i + 1}" for i in range(n - 1)])
     taken = set(game.parameters)
-    if any(nm in taken for group in names for nm in group):
-        names = [[f"s_{nm}" for nm in group] for group in names]
+
+    def family(letters):
+        names = []
+        for p, n in enumerate(game.shape):
+            if n == 2:
+                names.append([letters[p]])
+            else:
+                sep = "_" if letters[p][-1].isdigit() else ""
+                names.append([f"{letters[p]}{sep}{i + 1}" for i in range(n - 1)])
+        return names
+
+    families = ([list("xyzw")] if k <= 4 else []) + [[f"x{p + 1}" for p in range(k)]]
+    for letters in families:
+        names = family(letters)
+        if not any(nm in taken for group in names for nm in group):
+            return names
+    names = family(families[-1])
+    while any(nm in taken for group in names for nm in group):
+        names = [[nm + "'" for nm in group] for group in names]
     return names
 
 
@@ -160,7 +213,7 @@ class Replicator:
 
     def __init__(self, game: Game):
         self.game = game
-        groups = [[make_symbol(nm) for nm in group] for group in _coordinate_names(game)]
+        groups = [[Coordinate(nm, real=True) for nm in group] for group in _coordinate_names(game)]
         self._groups = groups
         self.coordinates: tuple[sympy.Symbol, ...] = tuple(c for g in groups for c in g)
         self.shares: tuple[tuple[sympy.Expr, ...], ...] = tuple(tuple(g) + (1 - sympy.Add(*g),) for g in groups)
@@ -270,3 +323,58 @@ class CompiledPayoffs:
 def compile_payoffs(game: Game) -> CompiledPayoffs:
     """Compile ``game``'s payoff tables for fast numeric evaluation."""
     return CompiledPayoffs(game)
+
+
+def rational_payoffs(game: Game) -> tuple[np.ndarray, ...] | None:
+    """The payoff tensors at the game's values as Fractions, or None (an irrational or too large entry).
+
+    From :meth:`Game.exact_payoffs_rational` (small rationals only); Fractions make exact linear
+    algebra fast.
+    """
+    tensors = game.exact_payoffs_rational()
+    if tensors is None:
+        return None
+    out = []
+    for t in tensors:
+        arr = np.empty(t.shape, dtype=object)
+        for idx in np.ndindex(t.shape):
+            arr[idx] = Fraction(int(t[idx].p), int(t[idx].q))
+        out.append(arr)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class PayoffValues:
+    """A game's payoff tensors at its parameter values, prepared for numeric and exact work.
+
+    ``unit[p]`` is ``A_p / scale`` (floats), ``scale`` the largest switch gain (see the module
+    docstring; the largest ``|A|`` when every gain is zero, 1 for an all-zero game), and
+    ``rational[p]`` the exact ``A_p`` as Fractions, or ``None`` (irrational or too large entries, or
+    not asked for).
+    """
+
+    unit: tuple[np.ndarray, ...]
+    scale: float
+    rational: tuple[np.ndarray, ...] | None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.unit[0].shape)
+
+
+def payoff_values(game: Game, *, exact: bool = True) -> PayoffValues:
+    """The payoff tensors of ``game`` at its values (raises ParameterError if one is not finite and real)."""
+    tensors = game.numeric_payoffs()
+    top = max(float(np.max(np.abs(t))) for t in tensors)
+    if top == 0.0:
+        top = 1.0
+    unit = [t / top for t in tensors]
+    spread = max(float(np.max(np.ptp(u, axis=p))) for p, u in enumerate(unit))
+    scale = top * spread if spread > 0 else top
+    if spread > 0:
+        unit = [u / spread for u in unit]
+    if not np.isfinite(scale):
+        raise AnalysisError(
+            f"the payoff differences overflow floating point (largest payoff {top:.3g}); divide every payoff by a common factor"
+        )
+    return PayoffValues(tuple(unit), scale, rational_payoffs(game) if exact else None)

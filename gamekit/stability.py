@@ -3,17 +3,30 @@ r"""Linear stability of rest points on the product of simplices.
 The replicator field is written in the tangent coordinates of
 :mod:`gamekit.dynamics` (each population's last share eliminated), so its
 Jacobian ``J`` there is the linearisation on the tangent space of the simplex
-product; eigenvalues ``lambda_1, ..., lambda_d`` of ``J`` decide the label, with
-``tol`` deciding when a real part counts as zero:
+product; eigenvalues ``lambda_1, ..., lambda_d`` of ``J`` decide the label.  A real
+part counts as zero when ``|Re lambda| <= zero_tol * s`` with
+``s = max(scale, max_i |lambda_i|)`` -- *relative*, so that multiplying every
+payoff by a constant (which multiplies ``J`` by it) changes no label;
+``scale`` is the payoff scale of :func:`gamekit.dynamics.payoff_values`
+(the largest switch gain):
 
-* ``asymptotically stable`` -- every ``Re lambda < -tol``;
-* ``saddle``                -- some ``Re lambda > tol`` and some ``< -tol``;
-* ``unstable``              -- some ``Re lambda > tol``, none ``< -tol``;
-* ``non-hyperbolic``        -- none ``> tol`` and some ``|Re lambda| <= tol``:
-  linearisation cannot decide.
+* ``asymptotically stable`` -- every ``Re lambda`` negative;
+* ``saddle``                -- some positive and some negative;
+* ``unstable``              -- some positive, none negative;
+* ``non-hyperbolic``        -- none positive and some zero: linearisation
+  cannot decide.
 
-When the eigenvalues are known exactly (sympy), their signs are decided
-exactly and ``tol`` is not needed.
+When the eigenvalues are known exactly their signs are decided exactly and
+``zero_tol`` is not needed: at a rational rest point ``J`` is a matrix of
+rationals (computed with :class:`fractions.Fraction`), and its eigenvalues
+are the roots of the factors of degree <= 2 of its characteristic polynomial
+(only for ``d <= MAX_EXACT_EIGEN_DIM`` and entries of at most
+``MAX_EXACT_EIGEN_BITS`` bits, so that factorisation stays fast).
+
+**Linearising a given state** (:func:`linearize`).  A share at most
+``SHARE_TOL`` counts as zero; the state is a rest point when, in every
+population, the strategies in use earn payoffs within ``residual_tol * s`` of
+each other (``s`` the payoff scale again).
 
 **Pure profiles.**  At a pure profile ``s`` the Jacobian is block diagonal and
 its eigenvalues are the payoff gains of unilateral switches::
@@ -30,13 +43,23 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 import sympy
 
+from . import _validate
+from .dynamics import PayoffValues, payoff_values, strategy_payoffs, tangent_jacobian
+from .errors import AnalysisError, StateError
 from .game import Game
+from .space import StateSpace
 
 __all__ = [
+    "Equilibrium",
+    "linearize",
+    "ZERO_TOL",
+    "SHARE_TOL",
+    "RESIDUAL_TOL",
     "Stability",
     "classify",
     "classify_exact",
@@ -49,6 +72,18 @@ __all__ = [
     "StabilityTable",
     "stability_table",
 ]
+
+
+ZERO_TOL = 1e-9  # default zero_tol: real parts within 1e-9 of the Jacobian's scale count as zero
+SHARE_TOL = 1e-9  # linearize: a share at most this counts as zero (shares are scale-free)
+RESIDUAL_TOL = 1e-7  # default residual_tol of linearize, relative to the payoff scale
+MAX_EXACT_EIGEN_DIM = 6  # exact eigenvalues of non-pure rest points only up to this dimension
+MAX_EXACT_EIGEN_BITS = 64  # ... and for Jacobian entries of at most this many bits
+
+
+def check_zero_tol(value, name: str = "zero_tol") -> float:
+    """A relative zero tolerance: a finite number in (0, 1e-2]."""
+    return _validate.real(name, value, low=0.0, high=1e-2, low_open=True)
 
 
 class Stability(str, enum.Enum):
@@ -76,10 +111,15 @@ def _label(signs) -> Stability:
     return Stability.ASYMPTOTICALLY_STABLE
 
 
-def classify(eigenvalues, tol: float = 1e-9) -> Stability:
-    """Label from numeric eigenvalues; ``|Re| <= tol`` counts as zero."""
-    re = np.real(np.asarray(eigenvalues, dtype=complex))
-    return _label(np.where(re > tol, 1, np.where(re < -tol, -1, 0)))
+def classify(eigenvalues, zero_tol: float = ZERO_TOL, *, scale: float = 0.0) -> Stability:
+    """Label from numeric eigenvalues: ``|Re| <= zero_tol * max(scale, max |lambda|)`` counts as zero."""
+    zero_tol = check_zero_tol(zero_tol)
+    ev = np.asarray(eigenvalues, dtype=complex)
+    if not np.all(np.isfinite(ev)):
+        raise AnalysisError("an eigenvalue is not a finite number (overflow); divide the payoffs by a common factor")
+    bound = zero_tol * max(float(scale), float(np.max(np.abs(ev))) if ev.size else 0.0)
+    re = np.real(ev)
+    return _label(np.where(re > bound, 1, np.where(re < -bound, -1, 0)))
 
 
 def _exact_sign(value) -> int | None:
@@ -182,9 +222,11 @@ def is_strict_nash(game: Game, idx) -> bool:
     return bool(strict_profiles(_flat_payoffs(game), game.shape)[0, j])
 
 
-def is_nash(game: Game, idx, tol: float = 1e-9) -> bool:
-    """No unilateral switch gains more than ``tol`` (at the game's parameter values)."""
-    return bool(np.all(_numeric_gains(game, idx) <= tol))
+def is_nash(game: Game, idx, zero_tol: float = ZERO_TOL) -> bool:
+    """No unilateral switch gains more than ``zero_tol`` times the payoff scale (at the game's values)."""
+    zero_tol = check_zero_tol(zero_tol)
+    scale = payoff_values(game, exact=False).scale
+    return bool(np.all(_numeric_gains(game, idx) <= zero_tol * scale))
 
 
 def negative(expr: sympy.Expr):
@@ -299,7 +341,7 @@ def stability_table(game: Game) -> StabilityTable:
     for idx in game.profiles():
         gains = switch_gains(game, idx)
         conditions = tuple(dict.fromkeys(negative(g.gain) for g in gains))
-        label = classify(_numeric_gains(game, idx, payoffs), 0.0) if numeric else None
+        label = _label(np.sign(_numeric_gains(game, idx, payoffs))) if numeric else None
         rows.append(
             ProfileStability(
                 profile=game.profile_names(idx),
@@ -310,3 +352,247 @@ def stability_table(game: Game) -> StabilityTable:
             )
         )
     return StabilityTable(game, tuple(rows))
+
+
+# -- rest points and their linearisation ------------------------------------------------------------
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.6g}"
+
+
+@dataclass(frozen=True)
+class Equilibrium:
+    """An isolated rest point and its linear stability.
+
+    ``state`` holds each population's mixed strategy; ``profile`` the strategy
+    names when the rest point is pure (else ``None``); ``support`` the strategies
+    in use; ``eigenvalues`` those of the Jacobian on the tangent space; ``exact``
+    whether the state was solved exactly (then ``exact_state`` holds it as sympy
+    numbers and, where they could be written down, ``exact_eigenvalues``).
+    """
+
+    state: tuple[tuple[float, ...], ...]
+    profile: tuple[str, ...] | None
+    support: tuple[tuple[str, ...], ...]
+    eigenvalues: tuple[complex, ...]
+    stability: Stability
+    exact: bool
+    name: str | None = None
+    exact_state: tuple[tuple[sympy.Expr, ...], ...] | None = field(default=None, repr=False)
+    exact_eigenvalues: tuple[sympy.Expr, ...] | None = field(default=None, repr=False)
+
+    @property
+    def coordinates(self) -> np.ndarray:
+        """The state in the game's coordinates (first-strategy shares for two-strategy games)."""
+        full = np.concatenate([np.asarray(s) for s in self.state])
+        if all(len(s) == 2 for s in self.state):
+            return full[0::2]
+        return full
+
+    @property
+    def is_pure(self) -> bool:
+        return self.profile is not None
+
+    @property
+    def is_interior(self) -> bool:
+        return all(min(s) > 0 for s in self.state)
+
+    def describe_state(self) -> str:
+        if self.exact_state is not None and all(len(s) == 2 for s in self.state):
+            return "(" + ", ".join(sympy.sstr(s[0]) for s in self.exact_state) + ")"
+        if all(len(s) == 2 for s in self.state):
+            return "(" + ", ".join(_fmt(s[0]) for s in self.state) + ")"
+        return "; ".join("(" + ", ".join(_fmt(v) for v in s) + ")" for s in self.state)
+
+    def describe_eigenvalues(self) -> str:
+        def one(z: complex) -> str:
+            if z.imag == 0 or abs(z.imag) <= 1e-12 * abs(z):
+                return _fmt(z.real)
+            return f"{_fmt(z.real)}{'+' if z.imag >= 0 else '-'}{_fmt(abs(z.imag))}i"
+
+        return ", ".join(one(z) for z in self.eigenvalues)
+
+    def __str__(self) -> str:
+        what = f"({', '.join(self.profile)})" if self.profile else self.describe_state()
+        name = f" [{self.name}]" if self.name else ""
+        kind = "" if self.exact else " (numeric)"
+        return f"{what}{name}: {self.stability}; eigenvalues {self.describe_eigenvalues()}{kind}"
+
+    def to_json(self) -> dict:
+        """The object of design.md's JSON contract."""
+        return {
+            "state": [list(map(float, s)) for s in self.state],
+            "profile": list(self.profile) if self.profile else None,
+            "eigenvalues": [[float(z.real), float(z.imag)] for z in self.eigenvalues],
+            "stability": str(self.stability),
+        }
+
+
+def _bits(x: Fraction) -> int:
+    return max(x.numerator.bit_length(), x.denominator.bit_length())
+
+
+def _exact_jacobian(rational_tensors, rows) -> np.ndarray:
+    """The tangent Jacobian at a rational state, exactly (an object array of Fractions)."""
+    return tangent_jacobian(list(rational_tensors), [np.asarray(r, dtype=object) for r in rows])
+
+
+def _exact_eigenvalues(J: np.ndarray):
+    """Exact eigenvalues of a rational Jacobian (sympy numbers), or None when not cheap to write down.
+
+    Only small matrices with small entries are given to sympy, and only roots of factors of
+    degree <= 2 are written down.  (At a pure profile the eigenvalues are the switch gains:
+    :func:`_pure_eigenvalues`.)
+    """
+    d = J.shape[0]
+    if d == 0:
+        return ()
+    if d > MAX_EXACT_EIGEN_DIM or any(_bits(x) > MAX_EXACT_EIGEN_BITS for x in J.ravel()):
+        return None
+    M = sympy.Matrix(d, d, [sympy.Rational(x.numerator, x.denominator) for x in J.ravel()])
+    out = []
+    for f, mult in sympy.factor_list(M.charpoly())[1]:
+        if f.degree() > 2:
+            return None
+        out += list(sympy.roots(f, multiple=True)) * mult
+    return tuple(out) if len(out) == d else None
+
+
+def _pure_eigenvalues(rational_tensors, support):
+    """The switch gains at a pure profile, in the order of the tangent Jacobian's diagonal."""
+    idx = tuple(s[0] for s in support)
+    out = []
+    for p, A in enumerate(rational_tensors):
+        n = A.shape[p]
+        last = list(idx)
+        last[p] = n - 1
+        for i in range(n - 1):
+            other = list(idx)
+            other[p] = i
+            # the diagonal entry of coordinate i: u(i) - u(s_p), or u(last) - u(s_p) on the row of s_p itself
+            gain = A[tuple(last)] - A[idx] if i == idx[p] else A[tuple(other)] - A[idx]
+            out.append(sympy.Rational(gain.numerator, gain.denominator))
+    return tuple(out)
+
+
+def _sort_key(z: complex):
+    return (round(z.real, 12), round(z.imag, 12))
+
+
+def _linearise(
+    game: Game,
+    pv: PayoffValues,
+    rows,
+    *,
+    zero_tol: float,
+    support=None,
+    exact_rows=None,
+    exact_eigenvalues=None,
+) -> Equilibrium:
+    """The :class:`Equilibrium` at the rest point ``rows`` (float arrays, one per population).
+
+    ``support`` (strategy indices per population) defaults to the shares above ``SHARE_TOL``.
+    ``exact_rows`` are the exact shares (Fractions, or sympy numbers from the exact face solver);
+    with rational payoffs and rational shares the Jacobian and, where cheap, the eigenvalues are
+    exact.  ``exact_eigenvalues`` may be passed in when they were computed elsewhere.
+    """
+    rows = [np.asarray(r, dtype=float) for r in rows]
+    if support is None:
+        support = tuple(tuple(int(i) for i in np.nonzero(r > SHARE_TOL)[0]) for r in rows)
+    pure = all(len(s) == 1 for s in support)
+    J = np.asarray(tangent_jacobian(list(pv.unit), rows), dtype=float)
+    with np.errstate(all="ignore"):
+        unit_eig = np.linalg.eigvals(J) if J.size else np.array([], dtype=complex)
+    if not np.all(np.isfinite(unit_eig)):
+        raise AnalysisError("the Jacobian's eigenvalues are not finite numbers; divide the payoffs by a common factor")
+    exact_state = None
+    diagonal = J.size == 0 or np.array_equal(J, np.diag(np.diag(J)))
+    if exact_rows is not None:
+        exact_state = tuple(
+            tuple(
+                sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sympy.sympify(v) for v in row
+            )
+            for row in exact_rows
+        )
+        rational = all(isinstance(v, Fraction) for row in exact_rows for v in row)
+        small = pure or J.shape[0] <= MAX_EXACT_EIGEN_DIM
+        if exact_eigenvalues is None and rational and small and pv.rational is not None:
+            if pure:
+                exact_eigenvalues = _pure_eigenvalues(pv.rational, support)
+            else:
+                exact_eigenvalues = _exact_eigenvalues(_exact_jacobian(pv.rational, exact_rows))
+    label = classify_exact(exact_eigenvalues) if exact_eigenvalues is not None else None
+    if exact_eigenvalues is not None:
+        values = np.array([complex(sympy.N(e, 30)) for e in exact_eigenvalues], dtype=complex)
+    else:
+        values = unit_eig * pv.scale
+    if label is None:
+        label = classify(unit_eig, zero_tol, scale=1.0)
+    if not np.all(np.isfinite(values)):
+        raise AnalysisError("an eigenvalue overflows floating point; divide the payoffs by a common factor")
+    if pure and diagonal:
+        order = list(range(len(values)))  # two-strategy populations at a pure profile: population order
+    else:
+        order = sorted(range(len(values)), key=lambda i: _sort_key(values[i]))
+    idx = tuple(s[0] for s in support) if pure else None
+    return Equilibrium(
+        state=tuple(tuple(float(v) for v in row) for row in rows),
+        profile=game.profile_names(idx) if pure else None,
+        support=tuple(tuple(pop.strategies[i] for i in s) for pop, s in zip(game.populations, support)),
+        eigenvalues=tuple(complex(values[i]) for i in order),
+        stability=label,
+        exact=exact_rows is not None,
+        name=game.state_name(idx) if pure else None,
+        exact_state=exact_state,
+        exact_eigenvalues=tuple(exact_eigenvalues[i] for i in order) if exact_eigenvalues is not None else None,
+    )
+
+
+def linearize(
+    game: Game,
+    state,
+    *,
+    zero_tol: float = ZERO_TOL,
+    residual_tol: float = RESIDUAL_TOL,
+    exact: bool = True,
+) -> Equilibrium:
+    """Linearise the dynamics at one rest point ``state`` (any accepted layout).
+
+    ``zero_tol`` decides when a real part counts as zero, relative to the Jacobian's scale;
+    ``residual_tol`` how unequal (relative to the payoff scale) the payoffs of the strategies in
+    use may be.  With ``exact=True`` a state whose numbers are simple rationals (within 1e-12)
+    and that is exactly a rest point of a game with rational payoffs is treated exactly, so a
+    pure profile or a rational rest point gets exact eigenvalues.  Raises
+    :class:`~gamekit.StateError` if ``state`` is not a rest point.
+    """
+    zero_tol = check_zero_tol(zero_tol)
+    residual_tol = check_zero_tol(residual_tol, "residual_tol")
+    exact = _validate.flag("exact", exact)
+    space = StateSpace(game.shape, tuple(p.name for p in game.populations))
+    rows = space.split(space.full(state)[0])
+    pv = payoff_values(game, exact=exact)
+    for p, u in enumerate(strategy_payoffs(list(pv.unit), rows)):
+        active = rows[p] > SHARE_TOL
+        if np.ptp(u[active]) > residual_tol:
+            raise StateError(
+                f"{[r.tolist() for r in rows]} is not a rest point: {game.populations[p].name}'s strategies "
+                "in use earn different payoffs"
+            )
+    exact_rows = _exact_rest_point(pv.rational, rows) if pv.rational is not None else None
+    return _linearise(game, pv, rows, zero_tol=zero_tol, exact_rows=exact_rows)
+
+
+def _exact_rest_point(rational_tensors, rows):
+    """The state as simple rationals, if that is within 1e-12 and exactly a rest point; else None."""
+    state = []
+    for row in rows:
+        fr = [Fraction(float(v)).limit_denominator(10**6) for v in row]
+        if any(abs(float(f) - v) > 1e-12 for f, v in zip(fr, row)) or sum(fr) != 1 or min(fr) < 0:
+            return None
+        state.append(np.array(fr, dtype=object))
+    for p, u in enumerate(strategy_payoffs(list(rational_tensors), state)):
+        active = [u[i] for i, v in enumerate(state[p]) if v > 0]
+        if any(a != active[0] for a in active):
+            return None
+    return state

@@ -1,0 +1,240 @@
+r"""Polynomial faces solved by sympy, in a separate process, within a time budget.
+
+On a face where ``m >= 3`` populations mix the equations
+``u_p(i) - u_p(l_p) = 0`` are multilinear (degree ``m - 1``) in the unknown
+shares.  sympy's ``solve`` finds every solution exactly (rationals, radicals)
+when the face is small, but nothing bounds its time: factorisation and
+Groebner bases can run for minutes.  Interrupting sympy with a signal leaves
+its caches inconsistent, so sympy runs here in a *separate process* (a child
+interpreter, started on first use and kept for later calls, that reads pickled
+requests on its stdin): each request has a deadline, and a worker that misses
+it is killed, never interrupted.  The face then goes to the numeric search, and the
+result says so.
+
+Only payoffs that are small rationals (:func:`gamekit.dynamics.rational_payoffs`)
+reach sympy, and only faces with at most ``max_exact_unknowns`` unknowns.  A
+rest point's exact eigenvalues are asked for in a second request with its own
+deadline; if that one runs out, the point stays exact and its eigenvalues are
+numeric.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import pickle
+import select
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import sympy
+
+from ..dynamics import contract, tangent_jacobian
+from .faces import share_symbols
+
+__all__ = ["SympyWorker", "worker"]
+
+STARTUP_TIMEOUT = 60.0  # seconds for a new sympy process to answer at all
+CONTINUUM_SAMPLES = 400  # random points tried to find a continuum's point inside its face
+
+
+# -- worker side ------------------------------------------------------------------------------------------
+
+
+def _sympy_tensors(tensors):
+    out = []
+    for t in tensors:
+        arr = np.empty(t.shape, dtype=object)
+        for idx in np.ndindex(t.shape):
+            arr[idx] = sympy.Rational(t[idx].numerator, t[idx].denominator)
+        out.append(arr)
+    return out
+
+
+def _face_system(tensors, shape, support):
+    syms = share_symbols(support)
+    unknowns, rows, sub_rows = [], [], []
+    for p, (n, sup) in enumerate(zip(shape, support)):
+        row = np.array([sympy.Integer(0)] * n, dtype=object)
+        if len(sup) == 1:
+            row[sup[0]] = sympy.Integer(1)
+        else:
+            unknowns += syms[p]
+            for i, sym in zip(sup[:-1], syms[p]):
+                row[i] = sym
+            row[sup[-1]] = 1 - sympy.Add(*syms[p])
+        rows.append(row)
+        sub_rows.append(row[list(sup)])
+    equations = []
+    for p, sup in enumerate(support):
+        if len(sup) > 1:
+            u = contract(tensors[p][np.ix_(*support)], sub_rows, keep=(p,))
+            equations += [sympy.expand(u[i] - u[-1]) for i in range(len(sup) - 1)]
+    return unknowns, rows, equations
+
+
+def _positive(value) -> bool:
+    if value.is_real is False:
+        return False
+    if value.is_positive:
+        return True
+    if value.is_nonpositive:
+        return False
+    z = complex(sympy.N(value, 50))
+    return abs(z.imag) < 1e-30 and z.real > 0
+
+
+def solve_face(tensors, shape, support, seed):
+    """Rest points and continua of one face: ``(points, continua)`` with points as exact rows."""
+    tensors = _sympy_tensors(tensors)
+    unknowns, rows, equations = _face_system(tensors, shape, support)
+    solutions = [{}] if all(eq == 0 for eq in equations) else sympy.solve(equations, unknowns, dict=True)
+    points, continua = [], []
+    rng = np.random.default_rng(seed)
+    for sol in solutions:
+        free = [u for u in unknowns if u not in sol]
+        state = [[sympy.sympify(v).xreplace(sol) for v in row] for row in rows]
+        if free:
+            example = _continuum_example(state, free, support, rng)
+            if example is not None:
+                eqs = tuple(sympy.factor(k - v) for k, v in sol.items())
+                continua.append((tuple(unknowns), eqs, len(free), example))
+            continue
+        if all(_positive(state[p][i]) for p, sup in enumerate(support) for i in sup):
+            numeric = [[float(sympy.re(sympy.N(v, 30))) for v in row] for row in state]
+            points.append((state, numeric))
+    return points, continua
+
+
+def _continuum_example(state, free, support, rng):
+    cells = [(p, i) for p, sup in enumerate(support) for i in sup]
+    f = sympy.lambdify(free, [state[p][i] for p, i in cells], "numpy")
+    picks = rng.uniform(0, 1, size=(CONTINUUM_SAMPLES, len(free)))
+    with np.errstate(all="ignore"):
+        vals = np.array([np.broadcast_to(np.asarray(v, dtype=complex), (CONTINUUM_SAMPLES,)) for v in f(*picks.T)])
+    ok = np.all((np.abs(vals.imag) < 1e-12) & (vals.real > 1e-9), axis=0)
+    if not ok.any():
+        return None
+    j = int(np.argmax(ok))
+    point = {u: float(x) for u, x in zip(free, picks[j])}
+    return tuple(tuple(float(sympy.re(v.xreplace(point))) for v in row) for row in state)
+
+
+def eigenvalues(tensors, state):
+    """Exact eigenvalues of the tangent Jacobian at an exact state, or None."""
+    J = sympy.Matrix(tangent_jacobian(_sympy_tensors(tensors), [np.array(r, dtype=object) for r in state]))
+    J = J.applyfunc(sympy.nsimplify) if not all(e.is_Rational for e in J) else J
+    ev = J.eigenvals(multiple=True)
+    if len(ev) != J.shape[0]:
+        return None
+    return tuple(ev), tuple(complex(sympy.N(e, 30)) for e in ev)
+
+
+_TASKS = {"solve_face": solve_face, "eigenvalues": eigenvalues, "ping": lambda: True}
+
+
+def _serve() -> None:  # pragma: no cover - runs in the worker process
+    """Answer length-prefixed pickled requests on stdin until it closes."""
+    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing printed may reach the protocol stream
+    while True:
+        header = inp.read(8)
+        if len(header) < 8:
+            return
+        name, args = pickle.loads(inp.read(int.from_bytes(header, "little")))
+        try:
+            reply = ("ok", _TASKS[name](*args))
+        except Exception as exc:  # noqa: BLE001 - any sympy failure makes the face numeric
+            reply = ("error", f"{type(exc).__name__}: {exc}")
+        data = pickle.dumps(reply)
+        out.write(len(data).to_bytes(8, "little") + data)
+        out.flush()
+
+
+# -- parent side ------------------------------------------------------------------------------------------
+
+
+class BudgetSpent(Exception):
+    """The worker missed its deadline and was killed."""
+
+
+class SympyWorker:
+    """One sympy process (``python -m gamekit.equilibria.exact``), started on first use, killed at a deadline.
+
+    A plain child process speaking pickles over its stdin and stdout: unlike ``multiprocessing``'s
+    ``spawn`` and ``forkserver``, it never re-imports the user's main script, and unlike ``fork`` it
+    copies no threads or locks of the parent.
+    """
+
+    def __init__(self):
+        self._proc = None
+        self._lock = threading.Lock()
+
+    def _start(self):
+        root = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([root] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "gamekit.equilibria.exact"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        # the start (a new interpreter importing sympy) is not charged to any face's budget
+        self._send("ping", ())
+        self._receive(time.monotonic() + STARTUP_TIMEOUT)
+
+    def kill(self):
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait(5)
+            for f in (self._proc.stdin, self._proc.stdout):
+                f.close()
+        self._proc = None
+
+    def _send(self, name, args):
+        data = pickle.dumps((name, args))
+        self._proc.stdin.write(len(data).to_bytes(8, "little") + data)
+        self._proc.stdin.flush()
+
+    def _read(self, n: int, deadline: float) -> bytes:
+        fd, chunks, got = self._proc.stdout.fileno(), [], 0
+        while got < n:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+                self.kill()
+                raise BudgetSpent
+            chunk = os.read(fd, n - got)
+            if not chunk:
+                self.kill()
+                raise RuntimeError("the sympy worker died")
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    def _receive(self, deadline: float):
+        size = int.from_bytes(self._read(8, deadline), "little")
+        return pickle.loads(self._read(size, deadline))
+
+    def call(self, name: str, args: tuple, timeout: float):
+        """The task's result; raises BudgetSpent past ``timeout`` seconds, RuntimeError if sympy failed."""
+        with self._lock:
+            if self._proc is None or self._proc.poll() is not None:
+                self._start()
+            self._send(name, args)
+            status, value = self._receive(time.monotonic() + timeout)
+        if status != "ok":
+            raise RuntimeError(value)
+        return value
+
+
+worker = SympyWorker()
+atexit.register(worker.kill)
+
+if __name__ == "__main__":  # pragma: no cover
+    _serve()

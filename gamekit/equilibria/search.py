@@ -1,0 +1,201 @@
+"""The driver of :func:`gamekit.equilibria`: every face to the solver that fits it."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+
+from .. import _validate
+from ..dynamics import PayoffValues, payoff_values
+from ..errors import AnalysisError
+from ..game import Game
+from ..stability import ZERO_TOL, _linearise, check_zero_tol
+from . import exact as exact_faces
+from .faces import LinearFaces, RawPoint, face_count, mixing, supports
+from .numeric import Uncertain, group_key, solve_faces
+from .result import Continuum, Equilibria
+
+PROGRESS_FACES = 20_000  # with progress=None, a progress bar is shown from this many faces on
+MAX_EXACT_EIGEN_UNKNOWNS = 3  # exact eigenvalues of irrational rest points only up to this dimension
+
+
+def _face_key(support):
+    return tuple((len(s), s) for s in support)
+
+
+def _names(game: Game, support):
+    return tuple(tuple(pop.strategies[i] for i in sup) for pop, sup in zip(game.populations, support))
+
+
+def equilibria(
+    game: Game,
+    *,
+    zero_tol: float = ZERO_TOL,
+    exact: bool | str = "auto",
+    time_budget: float = 10.0,
+    max_exact_unknowns: int = 3,
+    max_exact_faces: int = 512,
+    starts: int = 24,
+    rng: int | np.random.Generator | None = 0,
+    progress: bool | None = None,
+) -> Equilibria:
+    """Every rest point of ``game``'s replicator dynamics, at its parameter values.
+
+    Parameters
+    ----------
+    zero_tol
+        A real part of an eigenvalue counts as zero when ``|Re| <= zero_tol * s``, ``s`` the
+        larger of the payoff scale (the largest switch gain) and the largest ``|eigenvalue|``:
+        a *relative* tolerance, in ``(0, 1e-2]``.  Exact eigenvalues are decided exactly.
+    exact
+        ``True``: faces where at most two populations mix are solved exactly (when the payoffs
+        are small rationals), and sympy solves polynomial faces with at most ``max_exact_unknowns``
+        unknowns within ``time_budget``; ``"auto"`` (default): the same, but polynomial faces go
+        to sympy only in games with at most ``max_exact_faces`` faces; ``False``: everything in
+        floating point (linear faces by linear algebra, the rest by Newton).
+    time_budget
+        Seconds of sympy work in all (sympy runs in a separate process and is stopped, never
+        interrupted, when the budget is spent; its faces are then searched numerically and the
+        result's ``notes`` say so).
+    starts, rng
+        Newton starting points per polynomial face, and their seed.
+    progress
+        Show a progress bar over the faces on stderr: ``None`` (default) when there are at least
+        ``PROGRESS_FACES`` faces.
+    """
+    zero_tol = check_zero_tol(zero_tol)
+    if not isinstance(exact, bool):
+        _validate.choice("exact", exact, [True, False, "auto"])
+    time_budget = _validate.real("time_budget", time_budget, low=0.0)
+    max_exact_unknowns = _validate.integer("max_exact_unknowns", max_exact_unknowns, minimum=0)
+    max_exact_faces = _validate.integer("max_exact_faces", max_exact_faces, minimum=0)
+    starts = _validate.integer("starts", starts, minimum=1, maximum=10_000)
+    rng = _validate.generator(rng)
+    if progress is not None:
+        progress = _validate.flag("progress", progress)
+
+    pv = payoff_values(game, exact=exact is not False)
+    notes = []
+    if exact is not False and pv.rational is None:
+        notes.append("the payoffs are not small rationals: every face was solved in floating point")
+    faces = face_count(game.shape)
+    show = progress if progress is not None else faces >= PROGRESS_FACES
+    bar = None
+    if show:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=faces, desc="faces", unit="face", file=sys.stderr, leave=False)
+    try:
+        linear = LinearFaces(pv, progress=bar).solve()
+        points = list(linear.points)
+        raw_continua = list(linear.continua)
+        polynomial = [s for s in supports(game.shape) if len(mixing(s)) >= 3]
+        use_sympy = pv.rational is not None and (exact is True or (exact == "auto" and faces <= max_exact_faces))
+        deadline = time.monotonic() + time_budget
+        numeric: dict[tuple[int, ...], list] = {}
+        spent = 0
+        for support in polynomial:
+            unknowns = sum(len(s) - 1 for s in support)
+            solved = None
+            if use_sympy and unknowns <= max_exact_unknowns:
+                remaining = deadline - time.monotonic()
+                if remaining > 0:
+                    solved = _sympy_face(pv, game.shape, support, remaining, int(rng.integers(2**31)))
+                spent += solved is None and deadline - time.monotonic() <= 0
+            if solved is None:
+                numeric.setdefault(group_key(support), []).append(support)
+                continue
+            pts, conts = solved
+            points += pts
+            raw_continua += conts
+            if bar is not None:
+                bar.update(1)
+        if spent:
+            notes.append(
+                f"sympy's time budget ({time_budget:g} s) ran out: {spent} polynomial faces were searched numerically"
+                " (raise time_budget, or pass exact=False / --numeric to skip sympy)"
+            )
+        uncertain = []
+        numeric_faces = 0
+        for group in numeric.values():
+            pts, conts, unc = solve_faces(pv.unit, game.shape, group, starts, rng)
+            points += pts
+            raw_continua += conts
+            uncertain += unc
+            numeric_faces += len(group)
+            if bar is not None:
+                bar.update(len(group))
+    finally:
+        if bar is not None:
+            bar.close()
+
+    points.sort(key=lambda r: (_face_key(r.support), tuple(np.concatenate(r.rows))))
+    raw_continua.sort(key=lambda c: _face_key(c.support))
+    results = [_point(game, pv, r, zero_tol) for r in points]
+    continua = [
+        Continuum(_names(game, c.support), c.symbols, c.equations, c.dimension, c.example) for c in raw_continua
+    ]
+    unc = [Uncertain(_names(game, s), rows, res) for s, rows, res in uncertain]
+    return Equilibria(
+        points=tuple(results),
+        continua=tuple(continua),
+        complete=numeric_faces == 0,
+        numeric_faces=numeric_faces,
+        uncertain=tuple(unc),
+        notes=tuple(notes),
+        game=game,
+    )
+
+
+def _point(game: Game, pv: PayoffValues, r: RawPoint, zero_tol: float):
+    return _linearise(
+        game,
+        pv,
+        r.rows,
+        zero_tol=zero_tol,
+        support=r.support,
+        exact_rows=r.exact_rows,
+        exact_eigenvalues=r.exact_eigenvalues,
+    )
+
+
+def _sympy_face(pv: PayoffValues, shape, support, remaining: float, seed: int):
+    """The face solved by sympy in its worker process, or None (budget spent, or sympy failed)."""
+    w = exact_faces.worker
+    try:
+        found, conts = w.call("solve_face", (pv.rational, shape, support, seed), remaining)
+    except exact_faces.BudgetSpent:
+        return None
+    except RuntimeError:
+        return None
+    points = []
+    for state, numeric_rows in found:
+        rows = [np.array(r, dtype=float) for r in numeric_rows]
+        if not all(np.all(np.isfinite(r)) for r in rows):
+            raise AnalysisError("a rest point found by sympy is not a finite number; try exact=False (--numeric)")
+        eig = None
+        rational = all(v.is_Rational for row in state for v in row)
+        d = sum(n - 1 for n in shape)
+        if not rational and d <= MAX_EXACT_EIGEN_UNKNOWNS:
+            try:
+                eig, _ = w.call("eigenvalues", (pv.rational, state), min(remaining, 2.0)) or (None, None)
+            except (exact_faces.BudgetSpent, RuntimeError, TypeError):
+                eig = None
+        exact_rows = [[_fraction(v) if v.is_Rational else v for v in row] for row in state]
+        points.append(RawPoint(support, rows, exact_rows, eig))
+    conts = [_raw_continuum(support, syms, eqs, dim, example) for syms, eqs, dim, example in conts]
+    return points, conts
+
+
+def _fraction(v):
+    from fractions import Fraction
+
+    return Fraction(int(v.p), int(v.q))
+
+
+def _raw_continuum(support, syms, eqs, dim, example):
+    from .faces import RawContinuum
+
+    return RawContinuum(support, syms, eqs, dim, example)
