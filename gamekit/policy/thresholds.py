@@ -257,6 +257,13 @@ class Thresholds:
         return "```\n" + str(self) + "\n```"
 
 
+def _negative(g: sympy.Expr):
+    """``g < 0`` as a sympy condition; a number that is not finite and real is never negative."""
+    if g.is_number:
+        return sympy.true if finite_real(g) and sign(g) < 0 else sympy.false
+    return sympy.StrictLessThan(g, 0)
+
+
 def lever_sets(payoffs, gains, sym: sympy.Symbol, within: sympy.Set) -> tuple[sympy.Set, sympy.Set, str | None]:
     """(stable set, domain, note) of one lever: ``payoffs`` and ``gains`` are in ``sym`` alone.
 
@@ -273,10 +280,11 @@ def lever_sets(payoffs, gains, sym: sympy.Symbol, within: sympy.Set) -> tuple[sy
     for g in gains:
         if allowed is sympy.S.EmptySet:
             break
+        condition = _negative(g)
         try:
-            part = sympy.solveset(sympy.StrictLessThan(g, 0), sym, allowed)
+            part = sympy.solveset(condition, sym, allowed)
         except _SYMPY_FAILURES:
-            part = sympy.ConditionSet(sym, sympy.StrictLessThan(g, 0), allowed)
+            part = sympy.ConditionSet(sym, condition, allowed)
         allowed = allowed.intersect(part)
     return allowed, defined, note
 
@@ -302,7 +310,7 @@ def _lever(game: Game, values, name: str, gains, payoffs, deadline: float) -> tu
         sym,
         domain(game, name),
     )
-    unsolved = sympy.ConditionSet(sym, sympy.And(*(sympy.StrictLessThan(g, 0) for g in args[1])), args[3])
+    unsolved = sympy.ConditionSet(sym, sympy.And(*(_negative(g) for g in args[1])), args[3])
     if _easy(args[0] + args[1], sym):
         allowed, defined, note = lever_sets(*args)
     else:
