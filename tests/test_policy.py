@@ -332,3 +332,39 @@ def test_regime_map_agrees_with_strict_nash_by_brute_force(game):
                 if all(A[p][tuple(1 - s if q == p else s for q, s in enumerate(idx))] < A[p][idx] for p in range(k)):
                     strict.append(game.state_name(idx) or ", ".join(game.profile_names(idx)))
             assert m.regime_at(x, y) == (" + ".join(strict) or "none"), (x, y)
+
+
+TEMPLATES = ["log(p + {a})", "sqrt({a} - p)", "1/(p - {a})", "{a}*p^2 + {b}*p", "exp(p) - {a}", "abs(p - {a})"]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(TEMPLATES),
+    st.integers(-3, 3),
+    st.integers(-3, 3),
+    st.integers(-3, 3),
+    st.integers(-3, 3),
+)
+def test_thresholds_never_crash_and_agree_pointwise_where_defined(template, a, b, p0, q0):
+    """Payoffs with a restricted domain, any base: a result, and where solved it matches the payoffs point by point."""
+    payoff = template.format(a=a, b=b)
+    game = gk.Game(
+        {"A": ["a", "b"], "B": ["c", "d"]},
+        {"a, c": [payoff, "q"], "a, d": ["0", "0"], "b, c": ["1", "0"], "b, d": ["0", "1"]},
+        {"p": p0, "q": q0},
+    )
+    t = gk.thresholds(game, None, "a, c", time_budget=20.0)
+    lever = t.lever("p")
+    if not lever.solved:
+        return
+    for value in np.linspace(-6, 6, 49):
+        try:
+            A = game.with_parameters(p=float(value)).numeric_payoffs()
+        except gk.GamekitError:
+            assert not lever.stable_set.contains(sympy.Rational(str(value))), value
+            continue
+        gains = [A[0][1, 0] - A[0][0, 0], A[1][0, 1] - A[1][0, 0]]
+        if min(abs(g) for g in gains) < 1e-9:
+            continue  # on a threshold
+        inside = bool(lever.stable_set.contains(sympy.Rational(str(value))))
+        assert inside == all(g < 0 for g in gains), (payoff, value, lever.stable_set)
