@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
 import math
 
 import numpy as np
@@ -30,6 +31,11 @@ def _keyword(func, *names: str) -> str:
     return next((n for n in names if n in accepted), names[-1])
 
 
+FIVE = gk.Game(
+    {f"P{i}": ["a", "b"] for i in range(5)},
+    {", ".join(p): ["p", "q", "0", "1", "p - q"] for p in itertools.product("ab", repeat=5)},
+    {"p": 1, "q": 2},
+)
 SIM_TOL = _keyword(gk.simulate, "converge_tol", "tol")
 EQ_TOL = _keyword(gk.equilibria, "zero_tol", "tol")
 
@@ -165,6 +171,11 @@ CASES = [
     case("regime_map unknown parameter", lambda: gk.regime_map(GAME, ("Q", 0, 1), ("K", 0, 8)), "x[0]"),
     case("regime_map axis a string", lambda: gk.regime_map(GAME, "R", ("K", 0, 8)), "x must be (parameter, low, high)"),
     case("regime_map base unknown", lambda: gk.regime_map(GAME, ("R", 0, 8), ("K", 0, 8), base="nope"), "base"),
+    case(
+        "regime_map too much work",
+        lambda: gk.regime_map(FIVE, ("p", 0, 1), ("q", 0, 1), resolution=2001),
+        "resolution",
+    ),
     case("RegimeMap.regime_at text", lambda: small_map().regime_at("a", 1.0), "xv"),
     # ---- cheapest_policy ----
     case("cheapest_policy no levers", lambda: gk.cheapest_policy(GAME, "trap", "meta-goal", {}), "levers"),

@@ -15,6 +15,7 @@ domain) form the regime ``"undefined"``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,7 +23,7 @@ import sympy
 
 from .. import _validate as v
 from .._validate import printable
-from ..errors import ArgumentError
+from ..errors import AnalysisError, ArgumentError
 from ..game import Game
 from ..stability import switch_gains
 from ._common import BaseValues, base_values, check_game, parameter, substitutions
@@ -31,6 +32,9 @@ __all__ = ["RegimeMap", "regime_map", "MAX_RESOLUTION"]
 
 MAX_RESOLUTION = 2001
 """Largest number of grid points per axis (the map holds ``resolution**2`` points per profile)."""
+
+MAX_CELLS = 500_000_000
+"""Most evaluations (switch gains times grid points) one map may take: about a minute of work."""
 
 UNDEFINED = "undefined"
 
@@ -130,6 +134,12 @@ def regime_map(
         raise ArgumentError(f"x and y must be two different parameters, got {printable(repr(xn))} twice")
     resolution = v.integer("resolution", resolution, minimum=2, maximum=MAX_RESOLUTION)
     values = base_values(game, base, free=(xn, yn))
+    n_gains = math.prod(game.shape) * sum(n - 1 for n in game.shape)
+    if n_gains * resolution**2 > MAX_CELLS:
+        raise AnalysisError(
+            f"a {resolution} x {resolution} map of this game evaluates {n_gains} switch gains at every point, "
+            f"more than {MAX_CELLS:.0e} evaluations: lower resolution"
+        )
     xs = np.linspace(x0, x1, resolution)
     ys = np.linspace(y0, y1, resolution)
     X, Y = np.meshgrid(xs, ys)
