@@ -1,8 +1,9 @@
 """The ``gamekit`` command: analyse model files from a terminal.
 
-    gamekit analyze MODEL [--scenario NAME] [--set P=V ...] [--tol TOL] [--numeric] [--json]
+    gamekit analyze MODEL [--scenario NAME] [--set P=V ...] [--tol TOL] [--numeric] [--time-budget S] [--json]
     gamekit simulate MODEL [--scenario NAME] [--set P=V ...] [--orbits N] [--t-end T] [--seed S] [--json]
-    gamekit thresholds MODEL [--scenario NAME] [--set P=V ...] --target "regulate, insure, claim" [--json]
+    gamekit thresholds MODEL [--scenario NAME] [--set P=V ...] --target "regulate, insure, claim"
+                       [--time-budget S] [--json]
 
 MODEL is a TOML model file or a shipped model's name (``platform-insurance``).
 Bad input prints one line ``gamekit: error: ...`` and exits with status 2; an
@@ -31,6 +32,9 @@ MAX_ORBITS = 100_000_000
 MAX_TOL = 1e-3
 """Largest ``--tol``: beyond it a clearly non-zero eigenvalue would count as zero (and a mixed
 point could take a pure profile's name)."""
+
+MAX_TIME_BUDGET = 86_400.0
+"""Largest ``--time-budget`` in seconds (a day)."""
 
 _MESSAGE_LIMIT = 2000
 """Longest error line printed (a longer message is shortened)."""
@@ -80,6 +84,8 @@ def _equilibria_options(args) -> dict:
         out["zero_tol" if "zero_tol" in accepted else "tol"] = args.tol
     if args.numeric:
         out["exact"] = False
+    if args.time_budget is not None:
+        out["time_budget"] = args.time_budget
     if "progress" in accepted:
         out["progress"] = not args.json and sys.stderr.isatty()
     return out
@@ -187,7 +193,8 @@ def _thresholds(args) -> int:
     from .policy import thresholds
 
     game = _game(args)
-    result = thresholds(game, dict(game.parameters), args.target)
+    budget = {} if args.time_budget is None else {"time_budget": args.time_budget}
+    result = thresholds(game, dict(game.parameters), args.target, **budget)
     if args.json:
         print(json.dumps(result.to_json()))
     else:
@@ -208,7 +215,15 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyze", help="every rest point, its eigenvalues and stability")
     common(a)
     a.add_argument(
-        "--tol", type=float, default=None, help=f"eigenvalues within TOL of zero count as zero (0 < TOL <= {MAX_TOL:g})"
+        "--tol",
+        "--zero-tol",
+        dest="tol",
+        type=float,
+        default=None,
+        help=f"relative: a real part within TOL times the payoff scale counts as zero (0 < TOL <= {MAX_TOL:g})",
+    )
+    a.add_argument(
+        "--time-budget", type=float, default=None, metavar="SECONDS", help="time for exact solving (default 10)"
     )
     a.add_argument(
         "--numeric", action="store_true", help="numeric rest points only (no exact solving): fast on large games"
@@ -225,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("thresholds", help="exact parameter ranges that make a target state asymptotically stable")
     common(t)
     t.add_argument("--target", required=True, help='a pure profile ("regulate, insure, claim") or a state name')
+    t.add_argument(
+        "--time-budget", type=float, default=None, metavar="SECONDS", help="time for exact solving (default 10)"
+    )
     t.set_defaults(func=_thresholds)
     return parser
 
@@ -239,6 +257,8 @@ def _check_options(args) -> None:
         args.t_end = check.real("--t-end", args.t_end, low=0.0, low_open=True)
     if getattr(args, "seed", None) is not None:
         args.seed = check.integer("--seed", args.seed, minimum=0)
+    if getattr(args, "time_budget", None) is not None:
+        args.time_budget = check.real("--time-budget", args.time_budget, low=0.0, high=MAX_TIME_BUDGET)
 
 
 class _EscapedStream:

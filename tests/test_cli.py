@@ -183,6 +183,8 @@ def test_malformed_model_file_gives_one_error_line(tmp_path, case):
         (["analyze", "platform-insurance", "--set", "F=1e999"], "not a finite number"),
         (["thresholds", "platform-insurance", "--target", "regulate, fly, claim"], "'fly' is not a strategy"),
         (["thresholds", "platform-insurance", "--target", "regulate"], "target"),
+        (["thresholds", "platform-insurance", "--target", "trap", "--time-budget", "-1"], "--time-budget must be in"),
+        (["analyze", "platform-insurance", "--time-budget", "nan"], "--time-budget must be a finite number"),
     ],
 )
 def test_bad_options_give_one_error_line(args, message):
