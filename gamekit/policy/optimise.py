@@ -182,7 +182,9 @@ def cheapest_policy(
     levers = _levers(game, levers)
     margin = check.real("margin", margin, low=0.0, low_open=True)
     check_orbits = check.integer("check_orbits", check_orbits, minimum=0)
-    check.generator(rng)
+    check.generator(rng)  # validated; an integer seed is passed on as it is (the same numbers as before)
+    if isinstance(rng, np.random.SeedSequence):
+        rng = np.random.default_rng(rng)
     t_end = check.real("t_end", t_end, low=0.0, low_open=True)
     names = list(levers)
     box = _bounds(game, bounds, names)
