@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _validate as check
+from ._frozen import FrozenMap
 from ._validate import printable
 from .dynamics import compile_payoffs
 from .errors import ArgumentError, ParameterError
@@ -70,7 +71,7 @@ class SweepResult:
 
     game: Game = field(repr=False)
     parameters: tuple[str, ...]
-    points: tuple[dict[str, float], ...] = field(repr=False)
+    points: tuple[Mapping[str, float], ...] = field(repr=False)
     scenarios: tuple[str, ...] | None = field(repr=False)
     stable: tuple[str, ...] = field(repr=False)
     counts: tuple[tuple[tuple[str, int], ...], ...] = field(repr=False)
@@ -355,7 +356,7 @@ def sweep(
     return SweepResult(
         game=game,
         parameters=tuple(names),
-        points=tuple(combos),
+        points=tuple(FrozenMap(c) for c in combos),
         scenarios=None if labels is None else tuple(labels),
         stable=tuple(stable),
         counts=ordered,

@@ -30,6 +30,7 @@ import numpy as np
 import sympy
 
 from .. import _validate as check
+from .._frozen import FrozenMap
 from .._validate import printable
 from ..errors import AnalysisError, ArgumentError, GamekitError, ParameterError
 from ..expr import exact
@@ -77,6 +78,10 @@ class Policy:
     verified_values: Mapping[str, float] = field(repr=False)
     stable_after: tuple[str, ...] = field(repr=False)
     basins: object = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{printable(k)}={v:.6g}" for k, v in self.values.items())
+        return f"Policy(target=({printable(', '.join(self.target), 120)}), cost={self.cost:.6g}, {values})"
 
     def __str__(self) -> str:
         moves = ", ".join(
@@ -266,10 +271,10 @@ def cheapest_policy(
     return Policy(
         target=game.profile_names(idx_t),
         cost=exact_cost,
-        values={n: float(exact_vals[n]) for n in names},
-        changes={n: float(exact_vals[n]) - float(values[n]) for n in names},
-        exact=exact_vals,
-        verified_values=verified,
+        values=FrozenMap({n: float(exact_vals[n]) for n in names}),
+        changes=FrozenMap({n: float(exact_vals[n]) - float(values[n]) for n in names}),
+        exact=FrozenMap(exact_vals),
+        verified_values=FrozenMap(verified),
         stable_after=stable_after,
         basins=frame,
     )
@@ -359,10 +364,10 @@ def _cheapest_nonlinear(game, values, idx_t, names, syms, fixed, box, levers, ma
     return Policy(
         target=game.profile_names(idx_t),
         cost=float(np.dot(cost, np.abs(theta - base_vec))),
-        values=verified,
-        changes={n: verified[n] - float(values[n]) for n in names},
-        exact={},
-        verified_values=verified,
+        values=FrozenMap(verified),
+        changes=FrozenMap({n: verified[n] - float(values[n]) for n in names}),
+        exact=FrozenMap(),
+        verified_values=FrozenMap(verified),
         stable_after=stable_after,
         basins=frame,
     )

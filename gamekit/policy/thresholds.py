@@ -36,6 +36,7 @@ import sympy
 from sympy.calculus.util import continuous_domain
 
 from .. import _validate as check
+from .._frozen import FrozenMap
 from .._validate import printable
 from ..errors import GamekitError
 from ..game import Game
@@ -378,4 +379,6 @@ def thresholds(
         levers.append(lever)
         if note:
             notes.append(note)
-    return Thresholds(game, game.profile_names(idx), values, stable, conditions, tuple(levers), defined, tuple(notes))
+    return Thresholds(
+        game, game.profile_names(idx), FrozenMap(values), stable, conditions, tuple(levers), defined, tuple(notes)
+    )
