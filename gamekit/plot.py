@@ -110,7 +110,9 @@ def trajectories(traj: object, ax: object | None = None, orbits: Sequence[int] |
 
 
 def basins(frame, ax=None):
-    """Basin shares with their 95% intervals (the DataFrame of :func:`gamekit.basins`)."""
+    """Basin shares with their 95% intervals: a :class:`gamekit.Basins`, or its ``to_frame()`` DataFrame."""
+    if hasattr(frame, "to_frame") and hasattr(frame, "outcomes"):  # a Basins result
+        frame = frame.to_frame()
     fig, ax = _axes(ax)
     y = np.arange(len(frame))
     err = np.vstack([frame.share - frame.ci_low, frame.ci_high - frame.share])

@@ -15,42 +15,106 @@ on the log-shares, i.e. relative accuracy of every share).  Orbits are
 independent, so results do not depend on how orbits are batched: a numba kernel
 runs them in vectorised lanes on a thread pool (its right-hand side compiled
 once per game shape), a numpy twin runs them in vectorised lock-step where numba
-is absent.
+is absent.  Parameters may change at the times of a schedule; after the last
+change the game is played with the last phase's values.
 
-**Outcomes.**  Over the observation window ``[t_end * (1 - window), t_end]``
-the kernel records each share's range (at the end of every step in the window,
-and by dense output at nine evenly spaced times, however long the steps) and
-the turning points of the log-shares.  An orbit has
+**Outcomes.**  Over the observation window ``[tw, t_end]``, ``tw = t_end (1 -
+window)``, split at ``tm = (tw + t_end) / 2`` into two halves, the kernel
+records the range of every share in each half (at the end of every step, and by
+dense output at nine evenly spaced times, however long the steps) and the
+turning points of the log-shares in the window and in its second half.  An
+orbit has
 
-* converged -- to a pure profile ``s`` -- when ``s`` is asymptotically stable
-  (for the multilinear replicator dynamics: a strict Nash equilibrium; no mixed
-  rest point is asymptotically stable) and every share stayed within ``tol`` of
-  ``s`` over the whole window.  An orbit that starts on a face never leaves it,
-  so for it "strict" counts only switches to strategies alive in that orbit;
-* ``cycling`` -- when it is not converged and some share kept oscillating
-  (two or more turning points, range above ``cycle_amplitude``); the label names
-  the face it lives on (populations whose other strategies died out);
-* ``unresolved`` -- otherwise (lingering near a saddle or a non-hyperbolic rest
-  point, or still travelling): integrate longer to decide.
+* **converged** to a pure profile ``s`` when either
+
+  - (window) ``s`` is asymptotically stable -- for the multilinear replicator
+    dynamics: a strict Nash equilibrium; no mixed rest point is asymptotically
+    stable -- and every share stayed within ``converge_tol`` of ``s`` over the
+    whole window; or
+  - (certificate) its final state lies in a box around ``s`` that is proved to
+    be forward invariant and to converge to ``s`` (below), whatever the window
+    or the horizon;
+
+  an orbit that starts on a face never leaves it, so for it "strict" counts
+  only switches to strategies alive in that orbit;
+* ``cycling`` -- when it has not converged and some share keeps oscillating
+  with an amplitude that does not die out: two or more turning points in the
+  window, a range above ``cycle_amplitude`` over the window, and not decaying.
+  A share's oscillation is *decaying* when it still turned in the second half
+  of the window (a turning point there) and its range in the second half is
+  below ``CYCLE_PERSISTENCE`` (one half) times its range in the first: a spiral
+  that winds in towards a rest point is not a cycle.  (With fixed payoff tables
+  no mixed rest point is asymptotically stable, so such a spiral winds in along
+  the stable manifold of a saddle-focus and must leave it later: ``unresolved``
+  is the honest answer until then.)  The label names
+  the face the orbit lives on (populations whose other strategies died out);
+* ``unresolved`` -- otherwise (a decaying spiral not yet certified, lingering
+  near a saddle or a non-hyperbolic rest point, or still travelling):
+  integrate longer to decide.
+
+**The convergence certificate (a trapping box).**  Let ``s`` be a pure profile
+(in each population the strategy with the largest final share) and, for
+population ``p`` and a strategy ``j != s_p`` alive in the orbit, ``r_pj =
+sigma_p[j] / sigma_p[s_p]``.  Along the replicator dynamics::
+
+    d/dt ln r_pj = u_p(j) - u_p(s_p) = sum_{j'} Delta_pj[j'] W_p[j'] =: D_pj(sigma_{-p}),
+    Delta_pj[j'] = A_p[j, j'] - A_p[s_p, j'],       W_p[j'] = prod_{q != p} sigma_q[j'_q],
+
+with ``j'`` over the other populations' pure profiles (those of strategies alive
+in the orbit: ``W_p[j'] = 0`` for the others) and ``W_p`` a probability
+distribution over them.  The weight of ``s_{-p}`` is ``prod_{q != p} (1 -
+eps_q)`` with the deficits ``eps_q = 1 - sigma_q[s_q]``; so with the switch
+gain ``g_pj = Delta_pj[s_{-p}]`` and ``M_pj = max_{j'} Delta_pj[j'] >= g_pj``::
+
+    D_pj <= g_pj + (M_pj - g_pj) * c_p(eps),     c_p(eps) = 1 - prod_{q != p} (1 - eps_q).
+
+On the box ``B(eps) = {sigma : sigma_q[s_q] >= 1 - eps_q for all q}`` the
+right side is at most its value at ``eps`` (``c_p`` grows with every
+``eps_q``).  If it is negative for every ``p`` and alive ``j != s_p`` (so in
+particular every ``g_pj < 0``: ``s`` is a strict equilibrium within the orbit's
+face), then on ``B(eps)`` every ratio ``r_pj`` decreases at an exponential rate
+of at least ``|bound|``, hence every ``sigma_p[s_p] = 1 / (1 + sum_j r_pj)``
+increases: the orbit never leaves ``B(eps)``, the bound holds for all later
+times, and ``r_pj -> 0``, i.e. the orbit converges to ``s``.  This is checked
+at the final state with the last phase's payoffs (one row per orbit when
+parameters vary per orbit), the deficits enlarged by ``CERTIFICATE_SLACK`` for
+the integration error, vectorised over orbits.  It is exact for fixed payoff
+tables (the only kind this module integrates) and independent of the payoff
+scale.
 """
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._kernels import dopri
+from . import _validate as check
+from ._kernels import cache, dopri
+from ._kernels.layout import tables
 from .dynamics import compile_payoffs
-from .errors import GamekitError, ParameterError, StateError
+from .errors import AnalysisError, ArgumentError, GamekitError, ParameterError, StateError
 from .game import Game
+from .schedule import Schedule
 from .space import StateSpace
 from .stability import strict_profiles
 
-__all__ = ["simulate", "Trajectory", "basins", "wilson_interval"]
+__all__ = ["simulate", "Trajectory", "basins", "Basins", "wilson_interval"]
 
 UNRESOLVED = "unresolved"
+# An oscillation persists (a cycle) unless its range in the second half of the window is below this fraction of
+# its range in the first half while it still turns there; then it decays (a spiral winding in).
+CYCLE_PERSISTENCE = 0.5
+# Added to every deficit eps_q before the certificate is checked: it covers the integration error in the final
+# shares (relative accuracy rtol on log-shares), so a certified box holds the exact orbit's final state too.
+CERTIFICATE_SLACK = 1e-9
+# Payoffs larger than this in magnitude could overflow in the payoff sums of the kernel (sum of P products).
+PAYOFF_LIMIT = 1e150
+# Below about a hundred times the machine epsilon a relative tolerance cannot be met in double precision.
+MIN_RTOL = 100 * np.finfo(float).eps
+BACKENDS = ("auto", "numba", "numpy")
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,11 +176,78 @@ class Trajectory:
         return pd.DataFrame(rows, columns=["outcome", "orbits", "share", "ci_low", "ci_high"])
 
     def __repr__(self) -> str:
-        parts = ", ".join(f"{s:.1%} {k}" for k, s in self.shares().items())
+        parts = ", ".join(f"{s:.1%} {check.printable(k)}" for k, s in self.shares().items())
         return f"Trajectory({self.n} orbits to t={self.t_end:g}: {parts})"
 
     def _repr_html_(self) -> str:
         return f"<p>{self.n} orbits to t = {self.t_end:g}</p>" + self.summary().to_html(index=False)
+
+
+@dataclass(frozen=True, eq=False)
+class Basins:
+    """The result of :func:`basins`: the share of starting states reaching each outcome.
+
+    Attributes
+    ----------
+    outcomes
+        The outcomes met, most frequent first (a profile, ``"cycling on ..."`` or ``"unresolved"``).
+    shares, ci_low, ci_high
+        Share of orbits per outcome and its Wilson 95% interval.
+    orbits
+        Number of orbits per outcome.
+    n, t_end, game
+        Orbits in all, integration time, the game's name.
+    """
+
+    outcomes: tuple[str, ...]
+    shares: np.ndarray = field(repr=False)
+    ci_low: np.ndarray = field(repr=False)
+    ci_high: np.ndarray = field(repr=False)
+    orbits: np.ndarray = field(repr=False)
+    n: int = 0
+    t_end: float = 0.0
+    game: str = ""
+
+    def to_frame(self):
+        """A DataFrame with columns ``outcome, share, ci_low, ci_high, orbits`` (attrs: ``t_end``, ``n``)."""
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            {
+                "outcome": list(self.outcomes),
+                "share": np.asarray(self.shares, dtype=float),
+                "ci_low": np.asarray(self.ci_low, dtype=float),
+                "ci_high": np.asarray(self.ci_high, dtype=float),
+                "orbits": np.asarray(self.orbits, dtype=np.int64),
+            }
+        )
+        frame.attrs["t_end"] = self.t_end
+        frame.attrs["n"] = self.n
+        return frame
+
+    def share(self, outcome: str) -> float:
+        """The share of one outcome (0 if no orbit reached it)."""
+        for o, s in zip(self.outcomes, self.shares):
+            if o == outcome:
+                return float(s)
+        return 0.0
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{s:.1%} {check.printable(o)}" for o, s in zip(self.outcomes, self.shares))
+        name = f"{check.printable(self.game)}: " if self.game else ""
+        return f"Basins({name}{self.n} orbits to t={self.t_end:g}: {parts})"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = "".join(
+            f"<tr><td>{html.escape(o)}</td><td>{s:.1%}</td><td>[{lo:.1%}, {hi:.1%}]</td><td>{int(k)}</td></tr>"
+            for o, s, lo, hi, k in zip(self.outcomes, self.shares, self.ci_low, self.ci_high, self.orbits)
+        )
+        head = f"<p>{html.escape(self.game or 'basins')}: {self.n} orbits to t = {self.t_end:g}</p>"
+        return (
+            head + f"<table><tr><th>outcome</th><th>share</th><th>95% interval</th><th>orbits</th></tr>{rows}</table>"
+        )
 
 
 def wilson_interval(k, n, z: float = 1.959963984540054) -> tuple[float, float]:
@@ -132,78 +263,146 @@ def wilson_interval(k, n, z: float = 1.959963984540054) -> tuple[float, float]:
     return (low, high)
 
 
-def _segments(game: Game, t_end: float, schedule, parameters, n: int):
-    """Segment start times and an (S, R, p) array of parameter rows (R = n or 1)."""
-    names = list(game.parameters)
-    missing = [k for k, v in game.parameters.items() if v is None]
-    per_orbit = {}
-    if parameters is not None:
-        if not isinstance(parameters, Mapping):
-            raise ParameterError("parameters must map parameter names to values or arrays of length N")
-        for k, v in parameters.items():
-            if k not in game.parameters:
-                raise ParameterError(f"{k!r} is not a parameter of this game (its parameters: {', '.join(names)})")
+def _per_orbit(game: Game, parameters, n: int) -> dict[str, np.ndarray]:
+    if parameters is None:
+        return {}
+    if not isinstance(parameters, Mapping):
+        raise ParameterError("parameters must map parameter names to values or arrays of length N")
+    out = {}
+    for k, v in parameters.items():
+        if k not in game.parameters:
+            known = ", ".join(game.parameters)
+            raise ParameterError(
+                f"{check.printable(repr(k))} is not a parameter of this game (its parameters: {known})"
+            )
+        try:
             arr = np.asarray(v, dtype=float)
-            if arr.ndim == 0:
-                arr = np.full(n, float(arr))
-            if arr.shape != (n,):
-                raise ParameterError(f"parameter {k!r}: expected {n} values (one per orbit), got shape {arr.shape}")
-            if not np.all(np.isfinite(arr)):
-                raise ParameterError(f"parameter {k!r} has a value that is not a finite number")
-            per_orbit[k] = arr
-    missing = [k for k in missing if k not in per_orbit]
-    phases = [(0.0, {})]
-    if isinstance(schedule, str):
-        schedule = game.schedule(schedule)
+        except (TypeError, ValueError):
+            raise ParameterError(
+                f"parameter {k!r}: expected numbers (one per orbit), got {check.printable(repr(v), 60)}"
+            ) from None
+        if arr.ndim == 0:
+            arr = np.full(n, float(arr))
+        if arr.shape != (n,):
+            raise ParameterError(f"parameter {k!r}: expected {n} values (one per orbit), got shape {arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise ParameterError(f"parameter {k!r} has a value that is not a finite number")
+        out[k] = arr
+    return out
+
+
+def _segments(game: Game, t_end: float, schedule, parameters, n: int):
+    """Segment start times and an (S, R, p) array of parameter rows (R = n or 1).
+
+    Segment 0 is the game's own values from t = 0; each phase of the schedule then sets its values over the
+    game's own values (:class:`~gamekit.schedule.Schedule`).
+    """
+    names = list(game.parameters)
+    per_orbit = _per_orbit(game, parameters, n)
+    phases: list[tuple[float, dict]] = [(0.0, {})]
     if schedule is not None:
-        if isinstance(schedule, Mapping) or not isinstance(schedule, Sequence):
-            raise ParameterError("schedule must be a list of (time, {parameter: value}) pairs")
-        last = -np.inf
-        phases = [] if schedule and float(schedule[0][0]) <= 0 else [(0.0, {})]
-        for entry in schedule:
-            try:
-                t0, values = entry
-                t0 = float(t0)
-            except (TypeError, ValueError):
-                raise ParameterError(f"schedule entry {entry!r} is not (time, {{parameter: value}})") from None
-            if not np.isfinite(t0) or t0 <= last:
-                raise ParameterError(f"schedule times must increase: {t0:g} follows {last:g}")
-            if isinstance(values, str):
-                if values not in game.scenarios:
-                    raise ParameterError(f"schedule names scenario {values!r}, which the game does not have")
-                values = game.scenarios[values]
-            for k, v in values.items():
-                if k not in game.parameters:
-                    raise ParameterError(f"schedule sets {k!r}, which is not a parameter of this game")
-                if not np.isfinite(float(v)):
-                    raise ParameterError(f"schedule sets {k!r} to {v!r}, which is not a finite number")
-            last = t0
-            if t0 >= t_end:
-                raise ParameterError(f"schedule time {t0:g} is not before t_end = {t_end:g}")
-            phases.append((max(t0, 0.0), dict(values)))
-    missing = [k for k in missing if not any(k in vals for _, vals in phases)]
+        if isinstance(schedule, str):
+            schedule = game.schedule(schedule)
+        parsed = Schedule.parse(schedule, parameters=game.parameters, scenarios=game.scenarios)
+        for start, values in parsed.as_pairs():
+            if start >= t_end:
+                raise ParameterError(f"schedule time {start:g} is not before t_end = {t_end:g}")
+            if start <= 0.0:
+                phases = []
+            phases.append((start, dict(values)))
+    missing = [k for k, v in game.parameters.items() if v is None and k not in per_orbit]
+    missing = [k for k in missing if not all(k in vals for _, vals in phases)]
     if missing:
         raise ParameterError(f"parameter {missing[0]!r} has no value; give one with with_parameters({missing[0]}=...)")
     rows_per = n if per_orbit else 1
     values = np.empty((len(phases), rows_per, len(names)))
-    current = {k: v for k, v in game.parameters.items()}
     for s, (_, overrides) in enumerate(phases):
-        current = {**current, **{k: float(v) for k, v in overrides.items()}}
+        current = {**game.parameters, **overrides}
         for j, k in enumerate(names):
             if k in overrides or k not in per_orbit:
-                values[s, :, j] = np.nan if current[k] is None else current[k]
+                values[s, :, j] = float(current[k])
             else:
                 values[s, :, j] = per_orbit[k]
     bounds = np.array([t for t, _ in phases] + [t_end], dtype=float)
     return bounds, values
 
 
+def _payoff_rows(game: Game, values: np.ndarray) -> np.ndarray:
+    """(S, R, k, P) payoffs for the (S, R, p) parameter rows; a clear error if one is not a usable number."""
+    s_count, r_count, n_par = values.shape
+    names = list(game.parameters)
+    try:
+        if r_count == 1:  # the same parameters for every orbit: substitute them (no code generation needed)
+            tables_ = [game.with_parameters(dict(zip(names, row[0]))).numeric_payoffs() for row in values]
+            pay = np.array([[[t.ravel() for t in phase]] for phase in tables_], dtype=float)
+        else:
+            compiled = compile_payoffs(game)
+            pay = compiled(values.reshape(s_count * r_count, n_par)).reshape(s_count, r_count, len(game.shape), -1)
+    except (OverflowError, ZeroDivisionError) as err:
+        raise ParameterError(f"a payoff cannot be evaluated at these parameter values ({err})") from None
+    if not np.all(np.isfinite(pay)):
+        raise ParameterError("a payoff is not a finite number at these parameter values")
+    big = float(np.max(np.abs(pay))) if pay.size else 0.0
+    if big > PAYOFF_LIMIT:
+        raise ParameterError(
+            f"a payoff is {big:.3g} at these parameter values; payoffs beyond {PAYOFF_LIMIT:g} in magnitude "
+            "would overflow in the integrator (rescale the payoffs: the dynamics only change their time scale)"
+        )
+    return pay
+
+
+def certify(final: np.ndarray, pay: np.ndarray, shape: tuple[int, ...], alive: np.ndarray):
+    """The convergence certificate of the module docstring, for every orbit.
+
+    ``final`` (N, D) final shares, ``pay`` (R, k, P) payoffs after the last schedule change (R = N or 1),
+    ``alive`` (N, D) strategies alive in each orbit.  Returns ``(certified, profile)``: whether the final state
+    lies in a trapping box of the pure profile ``profile`` (flat index, C order), and that profile.
+    """
+    n = final.shape[0]
+    k = len(shape)
+    off, _, others, flat, nq = tables(shape)
+    rows = np.arange(n)
+    strides = [int(np.prod(shape[q + 1 :])) for q in range(k)]
+    masked = np.where(alive, final, -1.0)
+    s = [np.argmax(masked[:, off[p] : off[p + 1]], axis=1) for p in range(k)]  # (N,) local index per population
+    eps = [np.clip(1.0 - final[rows, off[p] + s[p]] + CERTIFICATE_SLACK, 0.0, 1.0) for p in range(k)]
+    profile = sum(strides[p] * s[p] for p in range(k))
+    ok = np.ones(n, dtype=bool)
+    per_orbit = pay.shape[0] != 1
+    for p in range(k):
+        opp = [q for q in range(k) if q != p]
+        q_count = int(nq[p])
+        c = 1.0 - np.prod([1.0 - eps[q] for q in opp], axis=0) if opp else np.zeros(n)
+        # the opponents' profile s_{-p}: its index among the opponents' profiles (first opponent most significant)
+        star = np.zeros(n, dtype=np.int64)
+        for q in opp:
+            star = star * shape[q] + s[q]
+        # opponents' profiles with every strategy alive in the orbit (the others have weight zero)
+        live = np.ones((n, q_count), dtype=bool)
+        for col in range(len(opp)):
+            live &= alive[:, others[p, :q_count, col]]
+        pay_p = pay[:, p, :]
+        best_flat = flat[off[p] + s[p], :q_count]  # (N, Q): profile index of (s_p, j')
+        base = np.take_along_axis(pay_p, best_flat, axis=1) if per_orbit else pay_p[0][best_flat]
+        for j in range(shape[p]):
+            considered = (s[p] != j) & alive[:, off[p] + j]
+            if not considered.any():
+                continue
+            alt = flat[off[p] + j, :q_count]
+            delta = (pay_p[:, alt] if per_orbit else pay_p[0][alt][None, :]) - base
+            gain = delta[rows, star]
+            worst = np.max(np.where(live, delta, -np.inf), axis=1)
+            bound = gain + (worst - gain) * c
+            ok &= ~considered | (bound < 0.0)
+    return ok, profile
+
+
 class _Classifier:
     """Turns window statistics into outcome codes; the label table grows as faces are met."""
 
-    def __init__(self, game: Game, space: StateSpace, tol, amplitude, face_tol):
+    def __init__(self, game: Game, space: StateSpace, converge_tol, amplitude, face_tol):
         self.game, self.space = game, space
-        self.tol, self.amplitude, self.face_tol = tol, amplitude, face_tol
+        self.converge_tol, self.amplitude, self.face_tol = converge_tol, amplitude, face_tol
         self.labels = [", ".join(game.profile_names(idx)) for idx in np.ndindex(*game.shape)]
         self.labels.append(UNRESOLVED)
         self.index = {lab: i for i, lab in enumerate(self.labels)}
@@ -222,21 +421,36 @@ class _Classifier:
         where = "; ".join(fixed + partial)
         return f"cycling on {where}" if where else "cycling (interior)"
 
-    def __call__(self, lo, hi, turns, strict):
-        n = lo.shape[0]
+    def __call__(self, box, turns, strict, final, pay_last, alive):
+        """Codes and convergence from the window boxes ``box`` (N, 4, D), turning points ``turns`` (N, 2, D),
+        the strict profiles ``strict`` (R, P), and the certificate at the final shares ``final`` (N, D) under
+        the last phase's payoffs ``pay_last`` (R, k, P) within the faces ``alive`` (N, D)."""
+        n = box.shape[0]
+        lo = np.minimum(box[:, 0], box[:, 2])
+        hi = np.maximum(box[:, 1], box[:, 3])
         codes = np.full(n, self.index[UNRESOLVED], dtype=np.int32)
         # near a pure profile over the whole window: in every population one strategy kept a share of at
-        # least 1 - tol (at most one can, as tol < 1/2); converged if that profile is a strict equilibrium
+        # least 1 - converge_tol (at most one can, as converge_tol < 1/2); converged if that profile is strict
         held = np.ones(n, dtype=bool)
         profile = np.zeros(n, dtype=np.int64)
         for a, b, stride in zip(self.space.offsets[:-1], self.space.offsets[1:], self.strides):
             j = np.argmax(lo[:, a:b], axis=1)
-            held &= lo[np.arange(n), a + j] >= 1.0 - self.tol
+            held &= lo[np.arange(n), a + j] >= 1.0 - self.converge_tol
             profile += stride * j
-        converged = held & strict[np.arange(n) if strict.shape[0] > 1 else 0, profile]
+        by_window = held & strict[np.arange(n) if strict.shape[0] > 1 else 0, profile]
+        converged = by_window.copy()
+        rest = np.flatnonzero(~by_window)  # the certificate decides the others
+        if rest.size:
+            rows = pay_last[rest] if pay_last.shape[0] > 1 else pay_last
+            certified, cert_profile = certify(final[rest], rows, self.game.shape, alive[rest])
+            converged[rest] = certified
+            profile[rest] = cert_profile
         codes[converged] = profile[converged]
-        moving = (turns >= 2) & ((hi - lo) > self.amplitude)
-        cycling = ~converged & moving.any(axis=1)
+        range1 = box[:, 1] - box[:, 0]
+        range2 = box[:, 3] - box[:, 2]
+        oscillating = (turns[:, 0] >= 2) & ((hi - lo) > self.amplitude)
+        decaying = (turns[:, 1] >= 1) & (range2 < CYCLE_PERSISTENCE * range1)
+        cycling = ~converged & (oscillating & ~decaying).any(axis=1)
         if cycling.any():
             extinct = hi[cycling] < self.face_tol
             keys, inverse = np.unique(extinct, axis=0, return_inverse=True)
@@ -252,29 +466,44 @@ class _Classifier:
 
 
 def _backend(name: str):
-    if name == "auto":
-        return dopri.integrate_numba if dopri.numba_available() else dopri.integrate_numpy
-    if name == "numba":
-        if not dopri.numba_available():
-            raise GamekitError("backend='numba' needs numba installed (pip install numba), or use backend='numpy'")
-        return dopri.integrate_numba
-    if name == "numpy":
+    """The integrator; for the compiled one, the cache folder it imports from is checked first (every call)."""
+    if name == "numpy" or (name == "auto" and not dopri.numba_available()):
         return dopri.integrate_numpy
-    raise GamekitError(f"unknown backend {name!r} (use 'auto', 'numba' or 'numpy')")
+    if not dopri.numba_available():
+        raise GamekitError("backend='numba' needs numba installed (pip install numba), or use backend='numpy'")
+    cache.folder()  # raises for an unsafe $GAMEKIT_CACHE_DIR, before anything is imported from it
+    return dopri.integrate_numba
+
+
+def _times(t_eval, t_end: float) -> np.ndarray:
+    if t_eval is None:
+        return np.zeros(0)
+    try:
+        te = np.asarray(t_eval, dtype=float)
+    except (TypeError, ValueError):
+        raise ArgumentError(
+            f"t_eval must be increasing times within [0, t_end], got {check.printable(repr(t_eval), 60)}"
+        ) from None
+    if te.ndim > 1:
+        raise ArgumentError(f"t_eval must be a one-dimensional sequence of times, got shape {te.shape}")
+    te = te.ravel()
+    if te.size and (np.any(~np.isfinite(te)) or np.any(np.diff(te) <= 0) or te[0] < 0 or te[-1] > t_end):
+        raise ArgumentError("t_eval must be increasing times within [0, t_end]")
+    return te
 
 
 def simulate(
     game: Game,
-    initial,
+    initial: np.ndarray | Sequence[Sequence[float]],
     t_end: float,
     *,
     rtol: float = 1e-8,
     atol: float = 1e-10,
-    t_eval=None,
-    schedule=None,
-    parameters: Mapping[str, Sequence[float]] | None = None,
+    t_eval: np.ndarray | Sequence[float] | None = None,
+    schedule: Schedule | str | Sequence | Mapping | None = None,
+    parameters: Mapping[str, Sequence[float] | np.ndarray | float] | None = None,
     window: float = 0.5,
-    tol: float = 1e-4,
+    converge_tol: float = 1e-4,
     cycle_amplitude: float = 1e-3,
     face_tol: float = 1e-6,
     max_steps: int = 1_000_000,
@@ -286,6 +515,8 @@ def simulate(
 
     Parameters
     ----------
+    game
+        The game (its parameters must all have values, here or in ``parameters``).
     initial
         ``(N, d)`` states: each population's share of its first strategy when
         every population has two strategies, or every population's mixed
@@ -293,22 +524,28 @@ def simulate(
     t_end
         Final time (> 0).
     rtol, atol
-        Tolerances of the error control (on log-shares).
+        Tolerances of the error control (on log-shares): ``rtol`` in
+        ``[MIN_RTOL, 1)``, ``atol`` in ``(0, 1]``.
     t_eval
         Times at which to store the states (increasing, within ``[0, t_end]``);
         without it only the final states are kept.
     schedule
         ``[(t0, {param: value}), (t1, "scenario name"), ...]``: parameter
         changes taking effect at increasing times (the paper's phased policy),
-        or the name of a schedule the model file declares.
+        a :class:`~gamekit.schedule.Schedule`, or the name of a schedule the
+        model file declares.  Each phase's values hold over the game's own.
     parameters
         ``{param: array of N values}``: parameters that vary per orbit (sweeps).
-    window, tol, cycle_amplitude, face_tol
+    window, converge_tol, cycle_amplitude, face_tol
         How outcomes are decided (module docstring): the last ``window``
-        fraction of ``[0, t_end]`` is observed; ``tol`` is how close to a
-        stable profile an orbit must stay; ``cycle_amplitude`` how far a share
+        fraction of ``[0, t_end]`` is observed (in ``(0, 1]``);
+        ``converge_tol`` (in ``(0, 1/2)``) is how close to a stable profile an
+        orbit must stay over the window (an orbit whose final state is
+        certified converges regardless); ``cycle_amplitude`` how far a share
         must swing to count as oscillating; a strategy whose share stayed below
         ``face_tol`` has died out.
+    max_steps
+        Steps allowed per orbit (a clear error when an orbit needs more).
     chunk
         Orbits integrated per call of the kernel (memory: final states only).
     backend
@@ -316,37 +553,34 @@ def simulate(
     progress
         Show a progress bar (default: when there is more than one chunk).
     """
+    if not isinstance(game, Game):
+        raise ArgumentError(f"game must be a gamekit Game, got {type(game).__name__}")
     space = StateSpace(game.shape, tuple(p.name for p in game.populations))
     full = space.full(initial)
     n = full.shape[0]
-    try:
-        t_end = float(t_end)
-    except (TypeError, ValueError):
-        raise StateError(f"t_end must be a number, got {t_end!r}") from None
+    if isinstance(t_end, bool) or not isinstance(t_end, numbers.Real):
+        raise StateError(f"t_end must be a positive finite time, got {check.printable(repr(t_end), 60)}")
+    t_end = float(t_end)
     if not np.isfinite(t_end) or t_end <= 0:
         raise StateError(f"t_end must be a positive finite time, got {t_end!r}")
-    for name, value in (("rtol", rtol), ("atol", atol)):
-        if not (np.isfinite(value) and value > 0):
-            raise GamekitError(f"{name} must be positive, got {value!r}")
-    if not 0 < window <= 1:
-        raise GamekitError(f"window must be in (0, 1], got {window!r}")
-    if not 0 < tol < 0.5:
-        raise GamekitError(f"tol must be in (0, 1/2), got {tol!r}")
-    te = np.zeros(0) if t_eval is None else np.asarray(t_eval, dtype=float).ravel()
-    if te.size and (np.any(~np.isfinite(te)) or np.any(np.diff(te) <= 0) or te[0] < 0 or te[-1] > t_end):
-        raise StateError("t_eval must be increasing times within [0, t_end]")
+    rtol = check.real("rtol", rtol, low=MIN_RTOL, high=1.0, high_open=True)
+    atol = check.real("atol", atol, low=0.0, high=1.0, low_open=True)
+    window = check.fraction("window", window, low_open=True)
+    converge_tol = check.tolerance("converge_tol", converge_tol, high=0.5)
+    cycle_amplitude = check.tolerance("cycle_amplitude", cycle_amplitude)
+    face_tol = check.tolerance("face_tol", face_tol)
+    max_steps = check.integer("max_steps", max_steps, minimum=1)
+    chunk = check.integer("chunk", chunk, minimum=1)
+    backend = check.choice("backend", backend, BACKENDS)
+    if progress is not None:
+        progress = check.flag("progress", progress)
+    te = _times(t_eval, t_end)
     bounds, values = _segments(game, t_end, schedule, parameters, n)
-    s_count, r_count, n_par = values.shape
-    if r_count == 1:  # the same parameters for every orbit: substitute them (no code generation needed)
-        names = list(game.parameters)
-        tables = [game.with_parameters(dict(zip(names, row[0]))).numeric_payoffs() for row in values]
-        pay = np.array([[[t.ravel() for t in phase]] for phase in tables])
-    else:
-        compiled = compile_payoffs(game)
-        pay = compiled(values.reshape(s_count * r_count, n_par)).reshape(s_count, r_count, len(game.shape), -1)
-    off, _, others, flat, nq = dopri.tables(game.shape)
+    pay = _payoff_rows(game, values)
+    r_count = pay.shape[1]
+    off, _, others, flat, nq = tables(game.shape)
     integrate = _backend(backend)
-    classify = _Classifier(game, space, tol, cycle_amplitude, face_tol)
+    classify = _Classifier(game, space, converge_tol, cycle_amplitude, face_tol)
     tw = t_end * (1.0 - window)
 
     alive = full > 0
@@ -367,19 +601,26 @@ def simulate(
     for a in starts:
         b = min(a + chunk, n)
         p_chunk = pay[:, a:b] if r_count > 1 else pay
-        sig, lo, hi, turns, out, st, status = integrate(
-            np.ascontiguousarray(full[a:b]),
-            np.ascontiguousarray(p_chunk),
-            off, others, flat, nq, bounds, te, tw, float(rtol), float(atol), int(max_steps),
-        )  # fmt: skip
+        with np.errstate(over="ignore", invalid="ignore"):
+            sig, box, turns, out, st, status = integrate(
+                np.ascontiguousarray(full[a:b]),
+                np.ascontiguousarray(p_chunk),
+                off, others, flat, nq, bounds, te, tw, rtol, atol, max_steps,
+            )  # fmt: skip
         if np.any(status):
-            raise GamekitError(
+            raise AnalysisError(
                 f"{int(np.sum(status != 0))} orbits needed more than max_steps={max_steps} steps; "
                 "loosen rtol or raise max_steps"
             )
+        if not np.all(np.isfinite(sig)):
+            raise AnalysisError(
+                "the integration produced a value that is not a finite number (payoffs too large for double "
+                "precision?); rescale the payoffs or loosen rtol"
+            )
         final[a:b] = space.coordinates(sig)
         strict = strict_all[a:b] if strict_all.shape[0] > 1 else strict_all
-        codes[a:b], converged[a:b] = classify(lo, hi, turns, strict)
+        pay_last = pay[-1, a:b] if r_count > 1 else pay[-1]
+        codes[a:b], converged[a:b] = classify(box, turns, strict, sig, pay_last, alive[a:b])
         steps[a:b] = st
         if states is not None:
             states[a:b] = space.coordinates(out)
@@ -396,23 +637,42 @@ def simulate(
     )
 
 
-def basins(game: Game, n: int = 10_000, *, rng=None, t_end: float = 300.0, grid: int | None = None, **kwargs):
+def basins(
+    game: Game,
+    n: int = 10_000,
+    *,
+    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+    t_end: float = 300.0,
+    grid: int | None = None,
+    **kwargs,
+) -> Basins:
     """Share of the state space reaching each outcome, with Wilson 95% intervals.
 
     Starting states are ``n`` uniform draws from the product of simplices (seeded
     by ``rng``), or, with ``grid=m``, a regular grid of ``m`` points per axis.
-    Other keyword arguments go to :func:`simulate`.  Returns a DataFrame with
-    columns ``outcome, share, ci_low, ci_high, orbits``.
+    Other keyword arguments go to :func:`simulate`.  Returns a :class:`Basins`
+    (``.to_frame()`` for a DataFrame with columns ``outcome, share, ci_low,
+    ci_high, orbits``).
     """
+    if not isinstance(game, Game):
+        raise ArgumentError(f"game must be a gamekit Game, got {type(game).__name__}")
     space = StateSpace(game.shape, tuple(p.name for p in game.populations))
     if grid is not None:
-        initial = space.grid(int(grid))
+        initial = space.grid(check.integer("grid", grid, minimum=1))
     else:
-        if not isinstance(n, (int, np.integer)) or n < 1:
-            raise GamekitError(f"n must be a positive number of orbits, got {n!r}")
-        initial = space.sample(int(n), rng)
+        n = check.integer("n", n, minimum=1)
+        initial = space.sample(n, check.generator(rng))
     traj = simulate(game, initial, t_end, **kwargs)
-    frame = traj.summary()[["outcome", "share", "ci_low", "ci_high", "orbits"]]
-    frame.attrs["t_end"] = t_end
-    frame.attrs["n"] = traj.n
-    return frame
+    counts = np.bincount(traj.codes, minlength=len(traj.labels))
+    order = [i for i in np.argsort(-counts, kind="stable") if counts[i]]
+    intervals = [wilson_interval(int(counts[i]), traj.n) for i in order]
+    return Basins(
+        outcomes=tuple(traj.labels[i] for i in order),
+        shares=np.array([counts[i] / traj.n for i in order]),
+        ci_low=np.array([lo for lo, _ in intervals]),
+        ci_high=np.array([hi for _, hi in intervals]),
+        orbits=np.array([int(counts[i]) for i in order], dtype=np.int64),
+        n=traj.n,
+        t_end=traj.t_end,
+        game=game.name,
+    )

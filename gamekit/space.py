@@ -16,18 +16,34 @@ two strategies, full otherwise.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .errors import StateError
+from . import _validate as check
+from .errors import ArgumentError, StateError
 
-__all__ = ["StateSpace"]
+__all__ = ["StateSpace", "MAX_GRID_POINTS"]
+
+MAX_GRID_POINTS = 10_000_000  # a grid larger than this would not fit in memory as starting states
 
 
 class StateSpace:
     """Validation, sampling and layout conversion for a game's state space."""
 
     def __init__(self, shape: tuple[int, ...], names: tuple[str, ...] = ()):
-        self.shape = tuple(shape)
+        try:
+            shape = tuple(shape)
+        except TypeError:
+            raise ArgumentError(
+                f"shape must be a tuple of strategy counts, got {check.printable(repr(shape), 60)}"
+            ) from None
+        if not shape:
+            raise ArgumentError("shape must name at least one population")
+        self.shape = tuple(check.integer("shape entry", n, minimum=1) for n in shape)
+        names = tuple(names)
+        if names and len(names) != len(self.shape):
+            raise ArgumentError(f"names must give one name per population ({len(self.shape)}), got {len(names)}")
         self.names = names or tuple(f"population {p}" for p in range(len(shape)))
         self.offsets = np.concatenate([[0], np.cumsum(self.shape)]).astype(int)
         self.full_width = int(self.offsets[-1])
@@ -36,11 +52,19 @@ class StateSpace:
 
     def full(self, states, *, atol: float = 1e-9) -> np.ndarray:
         """States as an (N, sum n_p) array of mixed strategies, validated."""
-        arr = np.asarray(states, dtype=float)
+        try:
+            arr = np.asarray(states, dtype=float)
+        except (TypeError, ValueError):
+            raise StateError(
+                "states must be an (N, d) array of shares, every row of the same length; "
+                f"got {check.printable(repr(states), 60)}"
+            ) from None
+        if arr.size == 0:
+            raise StateError(f"states must be an (N, d) array with N >= 1; got shape {arr.shape}")
         if arr.ndim == 1:
             arr = arr[None, :]
-        if arr.ndim != 2:
-            raise StateError(f"states must be an (N, d) array; got shape {arr.shape}")
+        if arr.ndim != 2 or arr.shape[0] == 0:
+            raise StateError(f"states must be an (N, d) array with N >= 1; got shape {arr.shape}")
         if not np.all(np.isfinite(arr)):
             raise StateError("a state contains NaN or infinity")
         if self.two_strategy and arr.shape[1] == len(self.shape):
@@ -82,28 +106,41 @@ class StateSpace:
         """One state as a list of each population's mixed strategy."""
         return [np.asarray(full_row[a:b]) for a, b in zip(self.offsets[:-1], self.offsets[1:])]
 
-    def sample(self, n: int, rng=None) -> np.ndarray:
+    def sample(self, n: int, rng: int | np.random.Generator | np.random.SeedSequence | None = None) -> np.ndarray:
         """``n`` states uniform on the product of simplices (full layout)."""
-        rng = np.random.default_rng(rng)
-        if not isinstance(n, (int, np.integer)) or n < 1:
-            raise StateError(f"the number of states must be a positive integer, got {n!r}")
+        n = check.integer("n", n, minimum=1)
+        rng = check.generator(rng)
         blocks = [rng.dirichlet(np.ones(k), size=n) for k in self.shape]
         return np.concatenate(blocks, axis=1)
 
     def grid(self, per_axis: int) -> np.ndarray:
         """A regular interior grid (full layout): cell centres of each simplex, all combinations."""
+        per_axis = check.integer("grid", per_axis, minimum=1)
+        # points per population: compositions c of at most m - 1 into k - 1 parts, C(m - 1 + k - 1, k - 1)
+        count = math.prod(math.comb(per_axis - 1 + k - 1, k - 1) if k > 1 else 1 for k in self.shape)
+        if count > MAX_GRID_POINTS:
+            raise ArgumentError(
+                f"grid={per_axis} gives {count:,} starting states, more than {MAX_GRID_POINTS:,}; use a smaller grid"
+            )
         per_pop = []
         for k in self.shape:
-            pts = []
             m = per_axis
-            for c in np.ndindex(*([m] * (k - 1))):
-                if sum(c) < m:
-                    pts.append([(ci + 1 / 3) / m for ci in c])
-            pts = np.array(pts)
-            per_pop.append(
-                np.column_stack([pts, 1 - pts.sum(axis=1)])
-                if k > 2
-                else np.column_stack([(np.arange(m) + 0.5) / m, 1 - (np.arange(m) + 0.5) / m])
-            )
+            pts = np.array([[(ci + 1 / 3) / m for ci in c] for c in _below(k - 1, m)], dtype=float)
+            pts = pts.reshape(len(pts), k - 1)
+            if k == 1:
+                per_pop.append(np.ones((1, 1)))
+            elif k == 2:
+                per_pop.append(np.column_stack([(np.arange(m) + 0.5) / m, 1 - (np.arange(m) + 0.5) / m]))
+            else:
+                per_pop.append(np.column_stack([pts, 1 - pts.sum(axis=1)]))
         mesh = np.meshgrid(*[np.arange(len(b)) for b in per_pop], indexing="ij")
         return np.concatenate([b[m.ravel()] for b, m in zip(per_pop, mesh)], axis=1)
+
+
+def _below(parts: int, m: int, prefix: tuple = ()):
+    """Tuples of ``parts`` non-negative integers with sum below ``m``, in lexicographic order."""
+    if parts == 0:
+        yield prefix
+        return
+    for c in range(m - sum(prefix)):
+        yield from _below(parts - 1, m, prefix + (c,))

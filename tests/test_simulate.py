@@ -1,5 +1,9 @@
 """Simulation: accuracy against scipy's DOP853, invariance, honest outcomes, schedules, both backends."""
 
+import importlib
+import itertools
+import os
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -141,13 +145,13 @@ def test_without_numba_the_numpy_path_runs(monkeypatch):
 
 def test_kernel_exponential_is_accurate_to_an_ulp():
     numba = pytest.importorskip("numba")
-    from gamekit._kernels.dopri_numba import _exp
+    from gamekit._kernels.primitives import exp_neg
 
     @numba.njit
     def many(x):
         out = np.empty_like(x)
         for i in range(x.size):
-            out[i] = _exp(x[i])
+            out[i] = exp_neg(x[i])
         return out
 
     x = np.concatenate(
@@ -197,8 +201,9 @@ def test_jordan_saddle_is_not_convergence():
     [("trap", "regulate, evade, accept", 0.61), ("lag", "relax, evade, accept", 0.57)],
 )
 def test_basins_split_between_stable_corner_and_regulation_cycles(scenario, stable, cycling_share):
-    frame = gk.basins(PLATFORM.scenario(scenario), 1500, rng=11, t_end=150)
-    shares = dict(zip(frame.outcome, frame.share))
+    result = gk.basins(PLATFORM.scenario(scenario), 1500, rng=11, t_end=150)
+    frame = result.to_frame()
+    shares = dict(zip(result.outcomes, result.shares))
     assert set(shares) == {stable, "cycling on workers=claim"}
     assert abs(shares["cycling on workers=claim"] - cycling_share) < 0.04
     row = frame.set_index("outcome").loc[stable]
@@ -207,8 +212,8 @@ def test_basins_split_between_stable_corner_and_regulation_cycles(scenario, stab
 
 
 def test_meta_goal_attracts_everything():
-    frame = gk.basins(PLATFORM.scenario("meta_goal"), 2000, rng=0, t_end=60)
-    assert list(frame.outcome) == ["regulate, insure, claim"] and frame.share.iloc[0] == 1.0
+    result = gk.basins(PLATFORM.scenario("meta_goal"), 2000, rng=0, t_end=60)
+    assert result.outcomes == ("regulate, insure, claim",) and result.shares[0] == 1.0
 
 
 def test_schedule_leads_from_trap_to_meta_goal():
@@ -257,7 +262,7 @@ def test_general_strategies_rock_paper_scissors_cycles():
         (dict(parameters={"F": [1.0, 2.0]}), "expected 1 values"),
         (dict(t_eval=[5, 1]), "t_eval"),
         (dict(schedule=[(150, {"F": 1})]), "not before t_end"),
-        (dict(backend="gpu"), "unknown backend"),
+        (dict(backend="gpu"), "backend must be one of"),
     ],
 )
 def test_bad_input(kwargs, message):
@@ -277,8 +282,493 @@ def test_wilson_interval_known_values():
 
 
 def test_basins_on_a_grid():
-    frame = gk.basins(PLATFORM.scenario("meta_goal"), grid=5, t_end=60)
-    assert frame.orbits.sum() == 125 and list(frame.outcome) == ["regulate, insure, claim"]
+    result = gk.basins(PLATFORM.scenario("meta_goal"), grid=5, t_end=60)
+    assert result.orbits.sum() == 125 == result.n and result.outcomes == ("regulate, insure, claim",)
     rps = gk.basins(gk.models.rock_paper_scissors(), grid=3, t_end=40)
     assert rps.orbits.sum() == 6 * 6  # 6 interior grid points on each 2-simplex
-    assert all(o.startswith("cycling") for o in rps.outcome)
+    assert all(o.startswith("cycling") for o in rps.outcomes)
+
+
+# ----------------------------------------------------------------------------- convergence certificate
+
+
+def unanimity(k: int = 4, B: float = 1.6, C: float = 1.0) -> gk.Game:
+    """k two-strategy populations: "join" pays B if every other population joins, else 0; "stay" pays C.
+
+    The gain of joining is D_p = B prod_{q != p} x_q - C: all-join and all-stay are strict equilibria, and
+    all-join attracts at the rate B - C.
+    """
+    pops = {f"P{p}": ["join", "stay"] for p in range(k)}
+    pay = {}
+    for idx in itertools.product((0, 1), repeat=k):
+        row = []
+        for p in range(k):
+            others_join = all(idx[q] == 0 for q in range(k) if q != p)
+            row.append(("B" if others_join else "0") if idx[p] == 0 else "C")
+        pay[", ".join("join" if i == 0 else "stay" for i in idx)] = row
+    return gk.Game(pops, pay, {"B": B, "C": C}, name="unanimity")
+
+
+def test_orbit_at_a_strict_corner_by_t20_is_converged_whatever_the_window(monkeypatch):
+    """Issue #8: a four-population orbit that ends at (1, 1, 1, 1) to 6 decimals at t = 20 is converged."""
+    game = unanimity()
+    traj = gk.simulate(game, [[0.96] * 4], 20, t_eval=[10.0, 20.0])
+    gap = 1 - traj.states[0, :, 0]
+    assert gap[1] < 5e-7  # at (1, 1, 1, 1) to 6 decimals at t = 20 ...
+    assert gap[0] > 1e-4  # ... but not within converge_tol = 1e-4 over the last half: the window alone fails
+    assert traj.converged[0] and traj.outcome[0] == "join, join, join, join"
+    # the certificate by hand (module docstring): s = all join, eps_q = gap, Delta_pj[j'] = C - B [j' = all join]
+    B, C = 1.6, 1.0
+    eps = gap[1] + 0.0
+    bound = (C - B) + (C - (C - B)) * (1 - (1 - eps) ** 3)
+    assert bound < 0
+    # and without the certificate the same orbit would be unresolved: the window criterion alone fails
+    sim = importlib.import_module("gamekit.simulate")
+
+    def never(final, pay, shape, alive):
+        return np.zeros(final.shape[0], dtype=bool), np.zeros(final.shape[0], dtype=np.int64)
+
+    monkeypatch.setattr(sim, "certify", never)
+    window_only = gk.simulate(game, [[0.96] * 4], 20)
+    assert not window_only.converged[0] and window_only.outcome[0] == "unresolved"
+
+
+def test_certificate_boxes_are_forward_invariant_and_converge():
+    """Start inside a certified box: the orbit never leaves it and converges to its corner (the theorem)."""
+    from gamekit.simulate import certify
+
+    game = unanimity(3, B=2.0, C=1.0)
+    pay = np.array([[t.ravel() for t in game.numeric_payoffs()]])
+    rng = np.random.default_rng(0)
+    space = StateSpace(game.shape)
+    starts = 1 - rng.uniform(0, 0.5, size=(400, 3))  # towards all-join
+    ok, profile = certify(space.full(starts), pay, game.shape, np.ones((400, 6), dtype=bool))
+    assert 20 < ok.sum() < 400  # some boxes certify, some do not: the test sees both sides
+    assert np.all(profile[ok] == 0)
+    traj = gk.simulate(game, starts[ok], 60, t_eval=np.linspace(0, 60, 241))
+    eps = 1 - starts[ok]
+    assert np.all(traj.states.min(axis=1) >= 1 - eps - 1e-9)  # every share of "join" stays in the box
+    assert np.all(traj.final > 1 - 1e-9) and traj.converged.all()
+    # the orbits the certificate rejects include some that leave for all-stay: it is not vacuous
+    rejected = gk.simulate(game, starts[~ok], 60)
+    assert np.any(rejected.final < 0.5)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(games(max_pops=3, max_strategies=3), st.integers(0, 2**32 - 1))
+def test_certified_orbits_converge_where_the_certificate_says(game, seed):
+    """Never a certificate for an orbit that then goes elsewhere: certified at t = 4, checked at t = 80."""
+    from gamekit.simulate import certify
+
+    space = StateSpace(game.shape)
+    init = space.sample(60, np.random.default_rng(seed))
+    short = gk.simulate(game, init, 4.0, converge_tol=1e-12)
+    pay = np.array([t.ravel() for t in game.numeric_payoffs()])[None]
+    ok, profile = certify(space.full(short.final), pay, game.shape, space.full(init) > 0)
+    long = gk.simulate(game, init, 80.0)
+    labels = [", ".join(game.profile_names(idx)) for idx in np.ndindex(*game.shape)]
+    for r in np.flatnonzero(ok):
+        assert long.outcome[r] == labels[profile[r]] == short.outcome[r]
+        assert long.converged[r]
+
+
+def test_certificate_ignores_the_payoff_scale():
+    from gamekit.simulate import certify
+
+    game = unanimity(3, B=2.0, C=1.0)
+    pay = np.array([t.ravel() for t in game.numeric_payoffs()])[None]
+    space = StateSpace(game.shape)
+    states = space.full(np.random.default_rng(1).uniform(0.7, 1.0, size=(500, 3)))
+    alive = np.ones_like(states, dtype=bool)
+    base = certify(states, pay, game.shape, alive)
+    for scale in (1e-9, 1e9):
+        scaled = certify(states, pay * scale, game.shape, alive)
+        assert np.array_equal(base[0], scaled[0]) and np.array_equal(base[1], scaled[1])
+
+
+def test_certificate_never_holds_at_a_non_strict_profile():
+    from gamekit.simulate import certify
+
+    # matching pennies between two populations: no strict equilibrium anywhere
+    game = gk.models.matching_pennies()
+    space = StateSpace(game.shape)
+    pay = np.array([t.ravel() for t in game.numeric_payoffs()])[None]
+    corners = space.full([[1.0, 1.0], [1.0, 0.0], [0.0, 1.0], [0.0, 0.0], [0.999999, 0.999999]])
+    ok, _ = certify(corners, pay, game.shape, np.ones_like(corners, dtype=bool))
+    assert not ok.any()
+
+
+# ----------------------------------------------------------------------------- cycles and spirals
+
+
+def saddle_focus(eps: float = 0.5) -> gk.Game:
+    """Three two-strategy populations with gains D_p = 4 sum_q J[p, q] (x_q - 1/2), J = [[0, 1, 0], [-1, 0, e], [e, 0, 0]].
+
+    At the centre the Jacobian is J: one real eigenvalue r > 0 and a pair -r/2 +- i w.  Orbits near the
+    pair's (stable) manifold spiral in, with decaying amplitude, before they leave for the face z = 1,
+    where populations 0 and 1 play matching pennies (closed cycles).
+    """
+    J = [[0, 1, 0], [-1, 0, eps], [eps, 0, 0]]
+    pops = {f"P{p}": [f"a{p}", f"b{p}"] for p in range(3)}
+    pay = {}
+    for idx in itertools.product((0, 1), repeat=3):
+        row = [
+            sum(4 * J[p][q] * ((1 if idx[q] == 0 else 0) - 0.5) for q in range(3) if q != p) if idx[p] == 0 else 0
+            for p in range(3)
+        ]
+        pay[", ".join(f"{'ab'[i]}{p}" for p, i in enumerate(idx))] = row
+    return gk.Game(pops, pay, name="saddle-focus")
+
+
+def test_a_decaying_spiral_is_not_cycling_and_a_persistent_cycle_is():
+    game = saddle_focus(0.5)
+    jac = np.array([[0, 1, 0], [-1, 0, 0.5], [0.5, 0, 0]])
+    w, vecs = np.linalg.eig(jac)
+    pair = np.argmax(np.abs(w.imag))
+    assert w[pair].real < 0 < np.max(w.real)  # a saddle-focus, stable spiral
+    v = vecs[:, pair].real / np.abs(vecs[:, pair].real).max()
+    start = [0.5 + 0.2 * v]
+    t_end = 30.0
+    traj = gk.simulate(game, start, t_end, t_eval=np.linspace(15, 30, 601))
+    s = traj.states[0]
+    first, second = np.ptp(s[:301], axis=0), np.ptp(s[300:], axis=0)
+    assert np.all(second < 0.5 * first)  # the oscillation decays over the window ...
+    assert first.max() > 0.1  # ... from an amplitude far above cycle_amplitude
+    assert traj.outcome[0] == "unresolved" and not traj.converged[0]
+    # later the orbit reaches the face z = 1, where matching pennies cycles for ever: cycling
+    later = gk.simulate(game, start, 80.0)
+    assert later.outcome[0].startswith("cycling")
+
+
+def test_classifier_on_window_statistics():
+    """The cycling rule alone: persistent oscillation is cycling, a decaying one is unresolved."""
+    from gamekit.simulate import CYCLE_PERSISTENCE, _Classifier
+
+    game = gk.models.matching_pennies()
+    space = StateSpace(game.shape)
+    classify = _Classifier(game, space, 1e-4, 1e-3, 1e-6)
+
+    def stats(range1, range2, turns2):
+        box = np.zeros((1, 4, 4))
+        box[0, 0], box[0, 1] = 0.5 - range1 / 2, 0.5 + range1 / 2
+        box[0, 2], box[0, 3] = 0.5 - range2 / 2, 0.5 + range2 / 2
+        turns = np.array([[[4.0] * 4, [turns2] * 4]])
+        return box, turns
+
+    strict = np.zeros((1, 4), dtype=bool)
+    final = space.full([[0.5, 0.5]])
+    pay = np.array([[t.ravel() for t in game.numeric_payoffs()]])
+    outcome = {}
+    for name, (r1, r2, t2) in {
+        "same": (0.4, 0.4, 2),
+        "just persistent": (0.4, CYCLE_PERSISTENCE * 0.4 * 1.01, 2),
+        "decaying": (0.4, CYCLE_PERSISTENCE * 0.4 * 0.99, 2),
+        "decaying, no turn in the second half": (0.4, 0.01, 0),
+        "growing": (0.1, 0.4, 3),
+    }.items():
+        box, turns = stats(r1, r2, t2)
+        codes, _ = classify(box, turns, strict, final, pay, final > 0)
+        outcome[name] = classify.labels[codes[0]]
+    assert outcome == {
+        "same": "cycling (interior)",
+        "just persistent": "cycling (interior)",
+        "decaying": "unresolved",
+        "decaying, no turn in the second half": "cycling (interior)",
+        "growing": "cycling (interior)",
+    }
+
+
+def test_window_halves_agree_between_backends():
+    numba = pytest.importorskip("numba")  # noqa: F841
+    from gamekit._kernels import dopri
+    from gamekit._kernels.layout import tables
+
+    game = PLATFORM.scenario("trap")
+    full = StateSpace(game.shape).sample(50, np.random.default_rng(9))
+    pay = np.array([[[t.ravel() for t in game.numeric_payoffs()]]])
+    off, _, others, flat, nq = tables(game.shape)
+    args = (off, others, flat, nq, np.array([0.0, 40.0]), np.zeros(0), 20.0, 1e-8, 1e-10, 10**6)
+    a = dopri.integrate_numba(full, pay, *args)
+    b = dopri.integrate_numpy(full, pay, *args)
+    assert np.allclose(a[1], b[1], atol=1e-9) and np.array_equal(a[2], b[2])
+    box, turns = a[1], a[2]
+    assert np.all(box[:, 0] <= box[:, 1]) and np.all(box[:, 2] <= box[:, 3])
+    assert np.all(turns[:, 1] <= turns[:, 0])
+
+
+# ----------------------------------------------------------------------------- cache folder
+
+
+@pytest.fixture
+def fresh_cache(monkeypatch, tmp_path):
+    """A private temporary cache folder for one test, with the module's fallback forgotten."""
+    from gamekit._kernels import cache
+
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("GAMEKIT_CACHE_DIR", str(folder))
+    monkeypatch.setattr(cache, "_fallback", None)
+    return folder
+
+
+def test_cache_folder_is_created_private(fresh_cache):
+    from gamekit._kernels import cache
+
+    nested = fresh_cache / "a" / "b"
+    os.environ["GAMEKIT_CACHE_DIR"] = str(nested)  # (restored by monkeypatch)
+    got = cache.folder()
+    assert got == nested.resolve()
+    for part in (fresh_cache, fresh_cache / "a", nested):
+        st_ = os.lstat(part)
+        assert st_.st_uid == os.getuid() and st_.st_mode & 0o077 == 0
+
+
+def test_a_group_writable_cache_folder_is_refused(fresh_cache):
+    from gamekit._kernels import cache
+
+    fresh_cache.mkdir(mode=0o700)
+    os.chmod(fresh_cache, 0o775)
+    with pytest.raises(gk.GamekitError, match="writable by group or others") as err:
+        cache.folder()
+    assert str(fresh_cache) in str(err.value) and "GAMEKIT_CACHE_DIR" in str(err.value)
+    with pytest.raises(gk.GamekitError, match="refusing the cache folder"):
+        gk.simulate(PLATFORM.scenario("trap"), [[0.5, 0.5, 0.5]], 5, backend="numba")
+    os.chmod(fresh_cache, 0o700)
+    assert cache.folder() == fresh_cache.resolve()
+
+
+def test_a_cache_folder_inside_a_foreign_writable_folder_is_refused(fresh_cache, tmp_path):
+    from gamekit._kernels import cache
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)  # world-writable without the sticky bit: anyone could swap our folder
+    os.environ["GAMEKIT_CACHE_DIR"] = str(shared / "mine")
+    with pytest.raises(gk.GamekitError, match="above the cache"):
+        cache.folder()
+    os.chmod(shared, 0o1777)  # with the sticky bit (like /tmp) only the owner may rename what is inside
+    assert cache.folder() == (shared / "mine").resolve()
+
+
+def _foreign_folder(tmp_path):
+    """A folder owned by another user: made and handed over when we are root, else an existing one."""
+    if os.getuid() == 0:
+        other = tmp_path / "other"
+        other.mkdir(mode=0o700)
+        os.chown(other, 65534, 65534)
+        return other
+    return "/"  # owned by root, not by us
+
+
+def test_a_symbolic_link_to_a_foreign_folder_is_refused(fresh_cache, tmp_path):
+    from gamekit._kernels import cache
+
+    link = tmp_path / "link"
+    link.symlink_to(_foreign_folder(tmp_path))
+    os.environ["GAMEKIT_CACHE_DIR"] = str(link)
+    with pytest.raises(gk.GamekitError, match="owned by user id"):
+        cache.folder()
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="only root can hand a symbolic link to another user")
+def test_a_symbolic_link_owned_by_another_user_is_refused(fresh_cache, tmp_path):
+    from gamekit._kernels import cache
+
+    mine = tmp_path / "mine"
+    mine.mkdir(mode=0o700)
+    link = tmp_path / "link"
+    link.symlink_to(mine)
+    os.lchown(link, 65534, 65534)
+    os.environ["GAMEKIT_CACHE_DIR"] = str(link)
+    with pytest.raises(gk.GamekitError, match="symbolic link owned by user id 65534"):
+        cache.folder()
+    os.lchown(link, os.getuid(), os.getgid())
+    assert cache.folder() == mine.resolve()
+
+
+def test_an_unsafe_default_cache_falls_back_to_a_private_temporary_folder(monkeypatch, tmp_path):
+    import tempfile
+
+    from gamekit._kernels import cache
+
+    monkeypatch.delenv("GAMEKIT_CACHE_DIR", raising=False)
+    monkeypatch.setattr(cache, "_fallback", None)
+    home = tmp_path / "xdg"
+    (home / "gamekit").mkdir(parents=True)
+    os.chmod(home / "gamekit", 0o777)  # planted, or carelessly shared
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    with pytest.warns(RuntimeWarning, match="not usable"):
+        got = cache.folder()
+    assert got != (home / "gamekit").resolve()
+    assert got.parent == os.path.realpath(tempfile.gettempdir()) or str(got).startswith(tempfile.gettempdir())
+    assert got.name.startswith("gamekit-") and got.name != f"gamekit-{os.getuid()}"  # not a predictable name
+    st_ = os.lstat(got)
+    assert st_.st_uid == os.getuid() and st_.st_mode & 0o077 == 0
+    assert cache.folder() == got  # one private folder per process
+    import shutil
+
+    shutil.rmtree(got)
+
+
+def test_compiled_caches_live_in_the_checked_folder():
+    """numba's index and data files for gamekit's kernels go to <cache>/numba, not next to the module."""
+    pytest.importorskip("numba")
+    from gamekit._kernels import cache, dopri_numba
+
+    gk.simulate(PLATFORM.scenario("trap"), [[0.5, 0.5, 0.5]], 5, backend="numba")
+    where = dopri_numba._run_range._cache._cache_path
+    assert where.startswith(str(cache.subfolder("numba")))
+    assert any(name.endswith(".nbi") for name in os.listdir(where))
+
+
+def test_kernel_modules_import_in_one_direction():
+    """The leaf modules import nothing of gamekit; nothing imports the modules that use it (no cycles)."""
+    import ast
+    from pathlib import Path
+
+    folder = Path(gk.__file__).parent / "_kernels"
+    imports = {}
+    for path in folder.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        found = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:  # (level 2: gamekit.errors, outside)
+                found.add((node.module or "").split(".")[0] or ".")
+        imports[path.stem] = found
+    assert imports["tableau"] == set() and imports["layout"] == set()
+    order = ["tableau", "layout", "cache", "primitives", "rhs_codegen", "rhs_generic", "dopri_numba", "dopri"]
+    rank = {m: i for i, m in enumerate(order)}
+    for module, deps in imports.items():
+        for dep in deps - {"."}:
+            assert rank[dep] < rank[module], f"{module} imports {dep}"
+
+
+# ----------------------------------------------------------------------------- validation and results
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        (dict(chunk=0), "ArgumentError", "chunk must be an integer >= 1"),
+        (dict(chunk=2.5), "ArgumentError", "chunk must be an integer"),
+        (dict(initial=[[0.5, 0.5, 0.5], [0.5, 0.5]]), "StateError", "every row of the same length"),
+        (dict(initial="abc"), "StateError", "states"),
+        (dict(initial=[]), "StateError", "N >= 1"),
+        (dict(rtol=10), "ArgumentError", "rtol must be in"),
+        (dict(rtol=0.0), "ArgumentError", "rtol must be in"),
+        (dict(rtol=float("nan")), "ArgumentError", "rtol must be a finite number"),
+        (dict(atol=-1e-9), "ArgumentError", "atol must be in"),
+        (dict(converge_tol=-1), "ArgumentError", "converge_tol must be in"),
+        (dict(converge_tol=0.5), "ArgumentError", "converge_tol must be in"),
+        (dict(window=0), "ArgumentError", "window must be in"),
+        (dict(window=1.5), "ArgumentError", "window must be in"),
+        (dict(cycle_amplitude=0), "ArgumentError", "cycle_amplitude"),
+        (dict(face_tol=2.0), "ArgumentError", "face_tol"),
+        (dict(max_steps=0), "ArgumentError", "max_steps"),
+        (dict(max_steps=1e6), "ArgumentError", "max_steps must be an integer"),
+        (dict(t_eval=[[1.0, 2.0], [3.0, 4.0]]), "ArgumentError", "t_eval"),
+        (dict(t_eval="soon"), "ArgumentError", "t_eval"),
+        (dict(backend="gpu"), "ArgumentError", "backend must be one of"),
+        (dict(progress="yes"), "ArgumentError", "progress must be True or False"),
+        (dict(parameters={"F": "high"}), "ParameterError", "expected numbers"),
+        (dict(parameters=[1.0]), "ParameterError", "must map parameter names"),
+        (dict(parameters={"F": [1e200]}), "ParameterError", "'F'"),
+        (dict(initial=[[0.5] * 3] * 2, parameters={"F": [1.0, 1e200]}), "ParameterError", "would overflow"),
+        (dict(t_end="10"), "StateError", "t_end"),
+        (dict(t_end=float("inf")), "StateError", "t_end"),
+        (dict(max_steps=3), "AnalysisError", "max_steps=3"),
+    ],
+)
+def test_every_argument_is_checked_at_entry(kwargs, error, message):
+    args = dict(initial=[[0.5, 0.5, 0.5]], t_end=20)
+    args.update(kwargs)
+    with pytest.raises(getattr(gk.errors, error), match=message):
+        gk.simulate(PLATFORM.scenario("trap"), args.pop("initial"), args.pop("t_end"), **args)
+
+
+def test_overflowing_payoffs_are_a_parameter_error():
+    with pytest.raises(gk.errors.ParameterError, match="'F'"):
+        gk.simulate(PLATFORM.scenario("trap").with_parameters(F=1e300), [[0.5, 0.5, 0.5]], 10)
+    game = gk.Game(
+        {"a": ["x", "y"], "b": ["x", "y"]},
+        {"x, x": ["exp(k)", "1"], "x, y": ["0", "0"], "y, x": ["0", "0"], "y, y": ["1", "exp(k)"]},
+        {"k": 1.0},
+    )
+    assert gk.simulate(game, [[0.9, 0.9]], 10).converged[0]
+    with pytest.raises(gk.GamekitError):
+        gk.simulate(game.with_parameters(k=1000.0), [[0.5, 0.5]], 10)
+    with pytest.raises(gk.GamekitError):
+        gk.simulate(game, [[0.5, 0.5], [0.4, 0.4]], 10, parameters={"k": [1.0, 1000.0]})
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(n=0), "n must be an integer >= 1"),
+        (dict(n=2.5), "n must be an integer"),
+        (dict(rng="seed"), "rng must be a non-negative integer seed"),
+        (dict(rng=-1), "rng must be"),
+        (dict(grid=0), "grid must be an integer >= 1"),
+        (dict(grid=10**5), "starting states, more than"),
+        (dict(converge_tol=0.7), "converge_tol"),
+    ],
+)
+def test_basins_arguments_are_checked(kwargs, message):
+    with pytest.raises(gk.errors.ArgumentError, match=message):
+        gk.basins(PLATFORM.scenario("trap"), **{"t_end": 10, **kwargs})
+
+
+def test_state_space_arguments_are_checked():
+    space = StateSpace((2, 3))
+    with pytest.raises(gk.errors.ArgumentError, match="n must be"):
+        space.sample(0)
+    with pytest.raises(gk.errors.ArgumentError, match="rng"):
+        space.sample(3, "seed")
+    with pytest.raises(gk.errors.ArgumentError, match="grid"):
+        space.grid(-1)
+    with pytest.raises(gk.errors.ArgumentError, match="shape"):
+        StateSpace((2, 0))
+    with pytest.raises(gk.errors.StateError, match="same length"):
+        space.full([[0.5, 0.5, 1.0, 0.0, 0.0], [0.5]])
+
+
+def test_basins_result_prints_pickles_and_converts():
+    import pickle
+
+    result = gk.basins(PLATFORM.scenario("trap"), 300, rng=2, t_end=80)
+    assert isinstance(result, gk.Basins)
+    frame = result.to_frame()
+    assert list(frame.columns) == ["outcome", "share", "ci_low", "ci_high", "orbits"]
+    assert list(frame.outcome) == list(result.outcomes) and frame.orbits.sum() == result.n == 300
+    assert np.allclose(frame.share, frame.orbits / 300) and frame.attrs["t_end"] == 80
+    for o, k, lo, hi in zip(result.outcomes, result.orbits, result.ci_low, result.ci_high):
+        assert (lo, hi) == gk.simulate.__globals__["wilson_interval"](int(k), 300)
+        assert result.share(o) == k / 300
+    text = repr(result)
+    assert text.startswith("Basins(Platform social insurance: 300 orbits to t=80: ") and len(text) < 200
+    assert "<table>" in result._repr_html_()
+    back = pickle.loads(pickle.dumps(result))
+    assert back.outcomes == result.outcomes and np.array_equal(back.shares, result.shares)
+    assert back.n == result.n and back.game == result.game
+
+
+def test_trajectory_pickles():
+    import pickle
+
+    traj = gk.simulate(PLATFORM.scenario("trap"), [[0.5, 0.5, 0.5], [0.9, 0.1, 0.1]], 30, t_eval=[0.0, 30.0])
+    back = pickle.loads(pickle.dumps(traj))
+    assert np.array_equal(back.final, traj.final) and np.array_equal(back.states, traj.states)
+    assert list(back.outcome) == list(traj.outcome) and back.game == traj.game
+
+
+def test_plot_basins_takes_the_result_or_its_frame():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from gamekit import plot
+
+    result = gk.basins(PLATFORM.scenario("trap"), 200, rng=0, t_end=60)
+    a = plot.basins(result)
+    b = plot.basins(result.to_frame())
+    labels = [[t.get_text() for t in fig.axes[0].get_yticklabels()] for fig in (a, b)]
+    assert labels[0] == labels[1] == list(result.outcomes)
+    matplotlib.pyplot.close("all")

@@ -4,8 +4,11 @@ Bare-array kernels behind :func:`gamekit.simulate`; no validation here.  Two
 implementations of one algorithm: ``integrate_numba`` (module ``dopri_numba``:
 compiled, lanes of orbits on a thread pool, with a right-hand side written out
 per game shape by ``rhs_codegen``) and ``integrate_numpy`` (all orbits advance
-in lock-step iterations, each with its own step size, vectorised over orbits).  Each orbit's step sequence depends on that orbit alone, so the two
-agree to rounding and neither depends on how orbits are batched.
+in lock-step iterations, each with its own step size, vectorised over orbits).
+Each orbit's step sequence depends on that orbit alone, so the two agree to
+rounding and neither depends on how orbits are batched.  The method's constants
+live in ``tableau``, the index tables in ``layout``; this module imports the
+compiled driver only inside ``integrate_numba`` (data flows one way).
 
 State: ``v[i] = ln(sigma[i] / sigma[ref_p])`` for every strategy ``i`` of
 population ``p``, where ``ref_p`` is a reference strategy alive in that orbit
@@ -32,85 +35,37 @@ profiles, ``S`` parameter segments, ``T`` output times)::
     t_eval  (T,)         output times (may be empty)
     tw                   start of the observation window
 
-Outputs: final shares, the window box (min and max of every share over the
-observation window), turning points of every log-ratio in the window (sign
-changes of dv/dt at the ends of accepted steps), shares at ``t_eval``, steps
-taken, and a status (0 ok, 1 step limit reached).  The window box is sampled at
-the end of every accepted step in ``[tw, t_end]`` and, by the method's dense
+Outputs::
+
+    sig     (N, D)       final shares
+    box     (N, 4, D)    min and max of every share over the first half of the observation
+                         window [tw, tm], then over the second half [tm, t_end], tm = (tw + t_end) / 2
+    turns   (N, 2, D)    turning points of every log-ratio (sign changes of dv/dt at the ends of
+                         accepted steps) in the window, and in its second half
+    out     (N, T, D)    shares at t_eval
+    steps   (N,)         steps taken (accepted and rejected)
+    status  (N,)         0 ok, 1 step limit reached
+
+The window boxes are sampled at the end of every accepted step in ``[tw, t_end]``
+(a step ending exactly at ``tm`` counts in both halves) and, by the method's dense
 output (its fourth-order interpolant, matrix ``DENSE``), at the ``WINDOW_SAMPLES
-+ 1`` evenly spaced times ``tw + j (t_end - tw) / WINDOW_SAMPLES``: the window is
-observed at least that finely however long the steps, so step sizes are left to
-the error control alone.  Steps land exactly on segment boundaries and output
-times.
++ 1`` evenly spaced times ``tw + j (t_end - tw) / WINDOW_SAMPLES`` (sample
+``WINDOW_SAMPLES / 2`` is ``tm`` and counts in both): the window is observed at
+least that finely however long the steps, so step sizes are left to the error
+control alone.  Steps land exactly on segment boundaries and output times (to
+``TIME_RTOL * max(1, t_end)``).
 """
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
-# Dormand-Prince 5(4) tableau: stages A (row 6 = B: first same as last), weights B, error E = B - B*.
-# (The nodes c are not needed: the replicator field does not depend on time within a segment.)
-A = np.array(
-    [
-        [0, 0, 0, 0, 0, 0],
-        [1 / 5, 0, 0, 0, 0, 0],
-        [3 / 40, 9 / 40, 0, 0, 0, 0],
-        [44 / 45, -56 / 15, 32 / 9, 0, 0, 0],
-        [19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729, 0, 0],
-        [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656, 0],
-        [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84],
-    ]
-)
-B = np.array([35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0])
-E = np.array([71 / 57600, 0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40])
+from .layout import tables
+from .tableau import DENSE, H0, MAX_FACTOR, MIN_FACTOR, SAFETY, TIME_RTOL, UNDERFLOW, WINDOW_SAMPLES, A, B, E
 
-# Dense output (Shampine's 4th-order interpolant of Dormand-Prince, as in scipy's RK45):
-# v(t + theta h) = v + h * sum_s K_s * sum_m DENSE[s, m] * theta**(m + 1).
-DENSE = np.array(
-    [
-        [1, -8048581381 / 2820520608, 8663915743 / 2820520608, -12715105075 / 11282082432],
-        [0, 0, 0, 0],
-        [0, 131558114200 / 32700410799, -68118460800 / 10900136933, 87487479700 / 32700410799],
-        [0, -1754552775 / 470086768, 14199869525 / 1410260304, -10690763975 / 1880347072],
-        [0, 127303824393 / 49829197408, -318862633887 / 49829197408, 701980252875 / 199316789632],
-        [0, -282668133 / 205662961, 2019193451 / 616988883, -1453857185 / 822651844],
-        [0, 40617522 / 29380423, -110615467 / 29380423, 69997945 / 29380423],
-    ]
-)
-WINDOW_SAMPLES = 8  # the window box is sampled at least at WINDOW_SAMPLES + 1 evenly spaced times
+__all__ = ["tables", "start", "shares_np", "integrate_numpy", "integrate_numba", "numba_available"]
 
-# Step-size control: h_new = h * clip(SAFETY * err**(-1/4), MIN_FACTOR, MAX_FACTOR), err the RMS of the
-# local error over atol + rtol |v|.  (The exponent 1/4, rather than the textbook 1/5, is two square roots
-# instead of a pow call, which cost a tenth of the kernel's time.)
-SAFETY, MIN_FACTOR, MAX_FACTOR = 0.9, 0.2, 10.0
-H0 = 1e-3  # first trial step; the controller adapts it within a few steps
-# A share below exp(UNDERFLOW / (k - 1)) counts as exactly zero in the payoffs: a product of k - 1 such
-# shares would be a subnormal number (slow arithmetic), and cannot change an O(1) payoff in double precision.
-UNDERFLOW = -700.0
-
-
-def tables(shape):
-    """Index tables ``owner, others, flat, nq`` for a game of this shape (see the module docstring)."""
-    k = len(shape)
-    off = np.concatenate([[0], np.cumsum(shape)]).astype(np.int64)
-    d = int(off[-1])
-    owner = np.repeat(np.arange(k), shape).astype(np.int64)
-    strides = [int(np.prod(shape[q + 1 :])) for q in range(k)]
-    nq = np.array([int(np.prod([shape[q] for q in range(k) if q != p])) for p in range(k)], dtype=np.int64)
-    qmax = int(nq.max())
-    others = np.zeros((k, qmax, max(k - 1, 1)), dtype=np.int64)
-    flat = np.zeros((d, qmax), dtype=np.int64)
-    for p in range(k):
-        opp = [q for q in range(k) if q != p]
-        for jj, prof in enumerate(itertools.product(*(range(shape[q]) for q in opp))):
-            for m, (q, s) in enumerate(zip(opp, prof)):
-                others[p, jj, m] = off[q] + s
-            base = sum(strides[q] * s for q, s in zip(opp, prof))
-            for i in range(shape[p]):
-                flat[off[p] + i, jj] = base + strides[p] * i
-    return off, owner, others, flat, nq
+HALF = WINDOW_SAMPLES // 2  # the window sample at the middle of the window, where its halves meet
 
 
 # ----------------------------------------------------------------------------- numpy
@@ -178,12 +133,15 @@ def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, at
     nxt = np.zeros(n, dtype=np.int64)
     n_out = len(t_eval)
     out = np.full((n, n_out, d), np.nan)
-    lo = np.full((n, d), np.inf)
-    hi = np.full((n, d), -np.inf)
-    turns = np.zeros((n, d), dtype=np.int64)
+    box = np.empty((n, 4, d))
+    box[:, 0::2] = np.inf  # lows of the two halves
+    box[:, 1::2] = -np.inf  # highs
+    turns = np.zeros((n, 2, d))
     last_sign = np.zeros((n, d))
     n_sampled = np.zeros(n, dtype=np.int64)
     t_end = bounds[-1]
+    t_tol = TIME_RTOL * max(1.0, t_end)
+    t_mid = tw + 0.5 * (t_end - tw)
     nseg = len(bounds) - 1
     if n_out:
         sig0 = shares_np(v, alive, off)
@@ -226,13 +184,13 @@ def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, at
         v[acc] = y_new[a_]
         t_new = ti[a_] + hh[a_]
         tgt = target[a_]
-        reached = t_new >= tgt - 1e-12 * np.maximum(1.0, np.abs(tgt))
+        reached = t_new >= tgt - t_tol
         t[acc] = np.where(reached, tgt, t_new)
         # window samples inside the step, by dense output from the step's start
         while True:
             j = n_sampled[acc]
             tau = tw + (t_end - tw) * j / WINDOW_SAMPLES
-            due = (j <= WINDOW_SAMPLES) & (tau <= t[acc] + 1e-12 * max(1.0, t_end))
+            due = (j <= WINDOW_SAMPLES) & (tau <= t[acc] + t_tol)
             if not due.any():
                 break
             w = acc[due]
@@ -241,37 +199,44 @@ def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, at
             coef = powers @ DENSE.T  # (W, 7)
             v_tau = vi[a_][due] + hh[a_][due][:, None] * sum(coef[:, [s]] * ks[s][a_][due] for s in range(7))
             sig_tau = shares_np(v_tau, alive[w], off)
-            lo[w] = np.minimum(lo[w], sig_tau)
-            hi[w] = np.maximum(hi[w], sig_tau)
+            _widen(box, w[j[due] <= HALF], sig_tau[j[due] <= HALF], 0)
+            _widen(box, w[j[due] >= HALF], sig_tau[j[due] >= HALF], 2)
             n_sampled[w] += 1
         win = t[acc] >= tw
         if win.any():
             w = acc[win]
             sig_w = shares_np(v[w], alive[w], off)
             g = _rhs_np(v[w], alive[w], ref[w], P[a_][win], off, others, flat, nq)[0]
-            lo[w] = np.minimum(lo[w], sig_w)
-            hi[w] = np.maximum(hi[w], sig_w)
+            first, second = t[w] <= t_mid, t[w] >= t_mid
+            _widen(box, w[first], sig_w[first], 0)
+            _widen(box, w[second], sig_w[second], 2)
             sgn = np.sign(g)
-            turns[w] += (sgn * last_sign[w] < 0) & (sgn != 0)
+            turn = (sgn * last_sign[w] < 0) & (sgn != 0)
+            turns[w, 0] += turn
+            turns[w, 1] += turn & second[:, None]
             last_sign[w] = np.where(sgn != 0, sgn, last_sign[w])
         shortened = hh[a_] < hprev[a_]
         h[acc] = np.where(shortened, np.maximum(hprev[a_], hh[a_] * factor[a_]), hh[a_] * factor[a_])
         if n_out:
-            o_hit = (nxt[acc] < n_out) & (
-                np.abs(t[acc] - t_eval[np.minimum(nxt[acc], n_out - 1)]) <= 1e-12 * max(1.0, t_end)
-            )
+            o_hit = (nxt[acc] < n_out) & (np.abs(t[acc] - t_eval[np.minimum(nxt[acc], n_out - 1)]) <= t_tol)
             if o_hit.any():
                 o = acc[o_hit]
                 out[o, nxt[o]] = shares_np(v[o], alive[o], off)
                 nxt[o] += 1
-        seg_hit = np.abs(t[acc] - bounds[seg[acc] + 1]) <= 1e-12 * max(1.0, t_end)
+        seg_hit = np.abs(t[acc] - bounds[seg[acc] + 1]) <= t_tol
         seg[acc] += seg_hit
         done = seg[idx] >= nseg
         over = (steps[idx] >= max_steps) & ~done
         status[idx[over]] = 1
         active[idx[done | over]] = False
         seg[idx[done]] = nseg - 1
-    return shares_np(v, alive, off), lo, hi, turns, out, steps, status
+    return shares_np(v, alive, off), box, turns, out, steps, status
+
+
+def _widen(box, rows, values, at):
+    """Stretch the window box of ``rows`` (low at ``at``, high at ``at + 1``) to hold ``values``."""
+    box[rows, at] = np.minimum(box[rows, at], values)
+    box[rows, at + 1] = np.maximum(box[rows, at + 1], values)
 
 
 # ----------------------------------------------------------------------------- numba
