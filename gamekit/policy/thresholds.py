@@ -48,6 +48,15 @@ __all__ = ["Lever", "Thresholds", "thresholds"]
 _SYMPY_FAILURES = (NotImplementedError, TypeError, ValueError, AttributeError, RecursionError)
 """What sympy raises when it cannot decide a set or a sign (caught where a clear statement replaces it)."""
 
+NUMERIC_SAMPLES = 20_001
+"""Values sampled for an unsolved lever's numeric answer."""
+
+NUMERIC_BISECTIONS = 60
+"""Halvings that refine each end of a numerically found interval."""
+
+NUMERIC_REACH = 100.0
+"""Without declared bounds, an unsolved lever is searched within the base value +- this times max(1, |base|)."""
+
 EASY_DEGREE = 4
 """A lever whose payoffs are polynomials of at most this degree in it is solved inline (no worker, no budget)."""
 
@@ -140,7 +149,11 @@ class Lever:
     ``stable_set`` is exact (a sympy set); ``domain`` is where the payoffs that
     decide the target's stability are finite and real (within the parameter's
     bounds); ``solved`` is false when sympy could not solve a condition in closed
-    form, and ``stable_set`` is then the unsolved condition set.
+    form (or within its time budget), and ``stable_set`` is then the unsolved
+    condition set.  An unsolved lever carries a numeric answer instead:
+    ``approximate`` are the stable intervals found by sampling ``window`` (the
+    declared bounds, else a window around the base value) and refining every
+    change of the conditions by bisection -- approximate, and silent beyond the window.
     """
 
     parameter: str
@@ -148,6 +161,8 @@ class Lever:
     stable_set: sympy.Set = field(repr=False)
     domain: sympy.Set = field(default=sympy.S.Reals, repr=False)
     solved: bool = True
+    approximate: tuple[tuple[float, float], ...] | None = field(default=None, repr=False)
+    window: tuple[float, float] | None = field(default=None, repr=False)
 
     @property
     def stable_for(self) -> list[tuple[float | None, float | None]]:
@@ -166,7 +181,11 @@ class Lever:
 
     def describe(self) -> str:
         if not self.solved:
-            return f"not solved in closed form: {sympy.sstr(self.stable_set)}"
+            if self.approximate is None:
+                return f"not solved in closed form: {sympy.sstr(self.stable_set)}"
+            found = " or ".join(f"({a:.6g}, {b:.6g})" for a, b in self.approximate) or "no value"
+            lo, hi = self.window
+            return f"about {found} (numeric, within [{lo:.6g}, {hi:.6g}]; not solved in closed form)"
         if self.domain is sympy.S.EmptySet:
             return "no value (the payoffs are not finite real numbers at the other parameters' base values)"
         if not self.works:
@@ -183,6 +202,9 @@ class Lever:
         }
         if not self.solved:
             out["unsolved"] = sympy.sstr(self.stable_set)
+            if self.approximate is not None:
+                out["approximately_stable_for"] = [list(iv) for iv in self.approximate]
+                out["searched"] = list(self.window)
         if self.domain != sympy.S.Reals:
             out["defined_for"] = _describe_set(self.domain) if _is_intervals(self.domain) else sympy.sstr(self.domain)
         return out
@@ -300,6 +322,70 @@ def _easy(exprs, sym: sympy.Symbol) -> bool:
     return True
 
 
+def _numeric_window(base: float, within: sympy.Set) -> tuple[float, float]:
+    """The declared bounds where finite, else NUMERIC_REACH times the base value's scale on each side."""
+    reach = NUMERIC_REACH * max(1.0, abs(base))
+    lo = float(within.inf) if within.inf.is_finite else base - reach
+    hi = float(within.sup) if within.sup.is_finite else base + reach
+    return lo, hi
+
+
+def approximate_set(payoffs, gains, sym: sympy.Symbol, window: tuple[float, float]) -> tuple[tuple[float, float], ...]:
+    """Intervals of ``window`` where every payoff is finite and real and every gain negative, numerically.
+
+    ``NUMERIC_SAMPLES`` evenly spaced values, then each change of the predicate refined by bisection
+    (``NUMERIC_BISECTIONS`` halvings).
+    """
+    fns = [sympy.lambdify(sym, e, "numpy") for e in payoffs]
+    gfns = [sympy.lambdify(sym, g, "numpy") for g in gains]
+
+    def ok(x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        out = np.ones(x.shape, dtype=bool)
+        with np.errstate(all="ignore"):
+            for f in fns:
+                v = np.broadcast_to(np.asarray(f(x.astype(complex)), dtype=complex), x.shape)
+                out &= np.isfinite(v) & (np.abs(v.imag) <= 1e-12 * np.maximum(1.0, np.abs(v.real)))
+            for g in gfns:
+                v = np.broadcast_to(np.asarray(g(x.astype(complex)), dtype=complex), x.shape)
+                out &= np.isfinite(v.real) & (v.real < 0)
+        return out
+
+    xs = np.linspace(window[0], window[1], NUMERIC_SAMPLES)
+    inside = ok(xs)
+
+    def edge(a: float, b: float, a_inside: bool) -> float:
+        for _ in range(NUMERIC_BISECTIONS):
+            m = 0.5 * (a + b)
+            if bool(ok(np.array([m]))[0]) == a_inside:
+                a = m
+            else:
+                b = m
+        return 0.5 * (a + b)
+
+    out, start = [], None
+    for i, here in enumerate(inside):
+        if here and start is None:
+            start = xs[0] if i == 0 else edge(xs[i - 1], xs[i], False)
+        if start is not None and (not here or i == len(xs) - 1):
+            end = xs[-1] if here else edge(xs[i - 1], xs[i], True)
+            out.append((float(start), float(end)))
+            start = None
+    return tuple(out)
+
+
+def _unsolved(name: str, values, args, note: str) -> tuple[Lever, str]:
+    payoffs, gains, sym, within = args
+    condition = sympy.ConditionSet(sym, sympy.And(*(_negative(g) for g in gains)), within)
+    window = _numeric_window(float(values[name]), within)
+    try:
+        approx = approximate_set(payoffs, gains, sym, window)
+    except _SYMPY_FAILURES + (ZeroDivisionError, OverflowError):
+        return Lever(name, float(values[name]), condition, within, False), note
+    note += f"; intervals found numerically within [{window[0]:.6g}, {window[1]:.6g}]"
+    return Lever(name, float(values[name]), condition, within, False, approx, window), note
+
+
 def _lever(game: Game, values, name: str, gains, payoffs, deadline: float) -> tuple[Lever, str | None]:
     from ._solver import BudgetSpent, solve_lever
 
@@ -311,7 +397,6 @@ def _lever(game: Game, values, name: str, gains, payoffs, deadline: float) -> tu
         sym,
         domain(game, name),
     )
-    unsolved = sympy.ConditionSet(sym, sympy.And(*(_negative(g) for g in args[1])), args[3])
     if _easy(args[0] + args[1], sym):
         allowed, defined, note = lever_sets(*args)
     else:
@@ -319,11 +404,17 @@ def _lever(game: Game, values, name: str, gains, payoffs, deadline: float) -> tu
             allowed, defined, note = solve_lever(args, deadline - time.monotonic())
         except BudgetSpent:
             note = f"{name}: sympy's time budget ran out before its conditions were solved (raise time_budget)"
-            return Lever(name, float(values[name]), unsolved, args[3], False), note
+            return _unsolved(name, values, args, note)
         except RuntimeError as err:
-            note = f"{name}: sympy could not solve its conditions ({printable(err, 200)})"
-            return Lever(name, float(values[name]), unsolved, args[3], False), note
-    return Lever(name, float(values[name]), allowed, defined, _is_intervals(allowed)), note
+            return _unsolved(
+                name, values, args, f"{name}: sympy could not solve its conditions ({printable(err, 200)})"
+            )
+    if not _is_intervals(allowed):
+        lever, extra = _unsolved(name, values, args, f"{name}: no closed form")
+        return Lever(name, lever.value, allowed, defined, False, lever.approximate, lever.window), (
+            "; ".join(n for n in (note, extra) if n)
+        )
+    return Lever(name, float(values[name]), allowed, defined, True), note
 
 
 def thresholds(
