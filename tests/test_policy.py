@@ -379,3 +379,20 @@ def test_thresholds_never_crash_and_agree_pointwise_where_defined(template, a, b
         if min(abs(g) for g in gains) < 1e-9:
             continue  # on a threshold
         assert claimed(value) == all(g < 0 for g in gains), (payoff, value, lever.describe())
+
+
+def test_cheapest_policy_with_payoffs_outside_their_domain():
+    """(a, c) needs log(p) > 1; (b, d) must be broken by q < 0.  A base where log(p) is not real is refused
+    clearly on the exact path, and left behind by the numeric search when p is a lever."""
+    game = gk.Game(
+        {"A": ["a", "b"], "B": ["c", "d"]},
+        {"a, c": ["log(p)", "1"], "a, d": ["0", "0"], "b, c": ["1", "0"], "b, d": ["0", "q"]},
+        {"p": -1, "q": 2},
+    )
+    with pytest.raises(gk.AnalysisError, match="not finite real numbers"):
+        gk.cheapest_policy(game, None, "a, c", {"q": 1.0}, margin=1e-3)
+    box = {"p": (-2, 5), "q": (-3, 3)}
+    pol = gk.cheapest_policy(game, None, "a, c", {"p": 1.0, "q": 1.0}, bounds=box, margin=1e-3)
+    assert pol.stable_after == ("a, c",)
+    assert abs(pol.values["p"] - np.exp(1.001)) < 1e-3 and abs(pol.values["q"] + 0.001) < 1e-3
+    assert abs(pol.cost - (np.exp(1.001) + 1 + 2.001)) < 2e-3

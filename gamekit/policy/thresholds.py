@@ -100,6 +100,8 @@ def _describe_set(s: sympy.Set) -> str:
 
 def finite_real(value: sympy.Expr) -> bool:
     """Whether a number (an exact sympy expression without symbols) is finite and real."""
+    if not isinstance(value, sympy.Basic):  # a Python number from sympy's coefficient extraction
+        value = sympy.Float(value) if isinstance(value, float) else sympy.Integer(value)
     if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or not value.is_number:
         return False
     if value.is_extended_real is False or value.is_finite is False:
