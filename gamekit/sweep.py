@@ -40,10 +40,13 @@ from .simulate import simulate, wilson_interval
 from .space import StateSpace
 from .stability import strict_profiles
 
-__all__ = ["sweep", "grid_points", "SweepResult", "MAX_POINTS"]
+__all__ = ["sweep", "grid_points", "SweepResult", "MAX_POINTS", "MAX_ORBITS"]
 
 MAX_POINTS = 1_000_000
 """Most parameter combinations one sweep evaluates."""
+
+MAX_ORBITS = 100_000_000
+"""Most orbits per combination."""
 
 _OWN_KEYWORDS = ("game", "initial", "t_end", "parameters", "progress", "t_eval")
 """Arguments of :func:`gamekit.simulate` that :func:`sweep` sets itself (not passed through)."""
@@ -301,7 +304,7 @@ def sweep(
             f"default_rng([rng, i]), so that it is reproducible), got {printable(repr(rng), 60)}"
         )
     rng = int(rng)
-    n = check.integer("n", n, minimum=0)
+    n = check.integer("n", n, minimum=0, maximum=MAX_ORBITS)
     t_end = check.real("t_end", t_end, low=0.0, low_open=True)
     batch_orbits = check.integer("batch_orbits", batch_orbits, minimum=1)
     if progress is not None:

@@ -278,3 +278,71 @@ def test_misuse_is_a_gamekit_error_naming_the_argument(call, argument):
 
 def test_there_are_enough_cases():
     assert len(CASES) + len(_plot_cases()) >= 60
+
+
+GARBAGE = [
+    None,
+    math.nan,
+    math.inf,
+    -1,
+    0,
+    10**30,
+    2.5,
+    True,
+    "",
+    "x",
+    [],
+    [1],
+    {},
+    {"Q": 1},
+    object(),
+    np.array([1.0, 2.0]),
+    sympy.nan,
+    sympy.Symbol("R"),
+    ("R", 0),
+    ("R", 0, 1, 2),
+    b"R",
+]
+
+VALID = {
+    "thresholds": (gk.thresholds, [GAME, "trap", "meta-goal"], {"time_budget": 5.0}),
+    "regime_map": (gk.regime_map, [GAME, ("R", 0, 8), ("K", 0, 8)], {"base": "trap", "resolution": 5}),
+    "cheapest_policy": (
+        gk.cheapest_policy,
+        [GAME, "trap", "meta-goal", {"R": 1.0, "K": 1.0}],
+        {"margin": 0.5, "bounds": None, "check_orbits": 0, "rng": 0, "t_end": 50.0},
+    ),
+    "sweep": (
+        gk.sweep,
+        [TRAP, {"R": [2.0]}],
+        {"n": 2, "rng": 0, "t_end": 20.0, "client": None, "batch_orbits": 100, "progress": False},
+    ),
+    "follow": (
+        gk.follow,
+        [GAME, "phased", [[0.95, 0.05, 0.05]], 20, "meta-goal"],
+        {"points": 51, "reach_tol": 1e-3, "near": 0.05},
+    ),
+    "report": (gk.report, [GAME], {}),
+}
+
+
+@pytest.mark.parametrize("function", sorted(VALID))
+def test_garbage_in_any_argument_is_a_result_or_a_gamekit_error(function):
+    """Every argument slot of the analyses gets every kind of garbage: never a numpy, sympy or Python error."""
+    func, args, kwargs = VALID[function]
+    slots = [("position", i) for i in range(len(args))] + [("keyword", k) for k in kwargs]
+    escaped = []
+    for kind, key in slots:
+        for junk in GARBAGE:
+            a, k = list(args), dict(kwargs)
+            if kind == "position":
+                a[key] = junk
+            else:
+                k[key] = junk
+            try:
+                func(*a, **k)
+            except gk.GamekitError:
+                pass
+            except Exception as err:  # noqa: BLE001 - collected and reported below
+                escaped.append(f"{kind} {key}={junk!r:.30}: {type(err).__name__}: {err}")
+    assert not escaped, "\n".join(escaped)

@@ -54,6 +54,9 @@ MAX_LP_CHOICES = 20_000
 """Most linear programmes tried (one per choice of a gaining switch for every competitor); beyond it,
 differential evolution within finite bounds, or an AnalysisError saying what helps."""
 
+MAX_CHECK_ORBITS = 10_000_000
+"""Most orbits ``check_orbits`` may ask for."""
+
 UNDEFINED_PENALTY = 1e6
 """Violation counted for a gain that is not a finite real number (a payoff outside its domain)."""
 
@@ -186,7 +189,7 @@ def cheapest_policy(
     idx_t = profile(game, target)
     levers = _levers(game, levers)
     margin = check.real("margin", margin, low=0.0, low_open=True)
-    check_orbits = check.integer("check_orbits", check_orbits, minimum=0)
+    check_orbits = check.integer("check_orbits", check_orbits, minimum=0, maximum=MAX_CHECK_ORBITS)
     check.generator(rng)  # validated; an integer seed is passed on as it is (the same numbers as before)
     if isinstance(rng, np.random.SeedSequence):
         rng = np.random.default_rng(rng)
