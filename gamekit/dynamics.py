@@ -59,7 +59,8 @@ from fractions import Fraction
 import numpy as np
 import sympy
 
-from .errors import AnalysisError
+from ._validate import printable
+from .errors import AnalysisError, ArgumentError
 from .expr import make_symbol
 from .game import Game
 
@@ -132,6 +133,45 @@ def tangent_jacobian(tensors, rows) -> np.ndarray:
             row.append(B[: shape[p] - 1, : shape[q] - 1] - B[: shape[p] - 1, shape[q] - 1 : shape[q]])
         blocks.append(row)
     return np.block(blocks) if k > 1 else blocks[0][0]
+
+
+def batched_contract(tensor: np.ndarray, rows, keep=()) -> np.ndarray:
+    """:func:`contract` for a batch: ``tensor`` (M, *axes) and ``rows[q]`` (M, n_q); result (M, *kept axes).
+
+    One axis at a time, last first (a multiply and a sum each: the tensor shrinks at every step).
+    """
+    t = tensor
+    for q in reversed(range(len(rows))):
+        if q in keep:
+            continue
+        t = np.moveaxis(t, q + 1, -1)
+        t = (t * rows[q].reshape((t.shape[0],) + (1,) * (t.ndim - 2) + (t.shape[-1],))).sum(axis=-1)
+    return t
+
+
+def tangent_jacobians(tensors, rows) -> np.ndarray:
+    """:func:`tangent_jacobian` (floats) at ``M`` states at once: ``rows[q]`` is (M, n_q); result (M, d, d)."""
+    k = len(rows)
+    M = rows[0].shape[0]
+    shape = [r.shape[1] for r in rows]
+    T = [np.broadcast_to(t, (M,) + t.shape) for t in tensors]
+    blocks = []
+    for p in range(k):
+        sp = rows[p]
+        u = batched_contract(T[p], rows, keep=(p,))
+        ubar = np.sum(sp * u, axis=1)
+        row = []
+        for q in range(k):
+            if q == p:
+                B = np.einsum("mi,ij->mij", u - ubar[:, None], np.eye(shape[p])) - sp[:, :, None] * u[:, None, :]
+            else:
+                U = batched_contract(T[p], rows, keep=tuple(sorted((p, q))))
+                if q < p:
+                    U = np.swapaxes(U, 1, 2)
+                B = sp[:, :, None] * (U - np.einsum("mi,mij->mj", sp, U)[:, None, :])
+            row.append(B[:, : shape[p] - 1, : shape[q] - 1] - B[:, : shape[p] - 1, shape[q] - 1 :])
+        blocks.append(np.concatenate(row, axis=2))
+    return np.concatenate(blocks, axis=1)
 
 
 def expected_payoffs(game: Game, shares) -> tuple[tuple[sympy.Expr, ...], ...]:
@@ -284,9 +324,16 @@ class Replicator:
         return r"$\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}$"
 
 
+def check_game(game, name: str = "game") -> Game:
+    """``game`` itself if it is a :class:`~gamekit.Game`, else an ArgumentError."""
+    if not isinstance(game, Game):
+        raise ArgumentError(f"{name} must be a gamekit.Game, got {printable(repr(game), 60)}")
+    return game
+
+
 def replicator(game: Game) -> Replicator:
     """The replicator dynamics of ``game`` (see the module docstring)."""
-    return Replicator(game)
+    return Replicator(check_game(game))
 
 
 class CompiledPayoffs:
@@ -364,7 +411,7 @@ class PayoffValues:
 
 def payoff_values(game: Game, *, exact: bool = True) -> PayoffValues:
     """The payoff tensors of ``game`` at its values (raises ParameterError if one is not finite and real)."""
-    tensors = game.numeric_payoffs()
+    tensors = check_game(game).numeric_payoffs()
     top = max(float(np.max(np.abs(t))) for t in tensors)
     if top == 0.0:
         top = 1.0

@@ -47,9 +47,10 @@ from fractions import Fraction
 
 import numpy as np
 import sympy
+from numpy.typing import ArrayLike
 
 from . import _validate
-from .dynamics import PayoffValues, payoff_values, strategy_payoffs, tangent_jacobian
+from .dynamics import PayoffValues, check_game, payoff_values, strategy_payoffs, tangent_jacobian
 from .errors import AnalysisError, StateError
 from .game import Game
 from .space import StateSpace
@@ -335,6 +336,7 @@ def stability_table(game: Game) -> StabilityTable:
 
     If every parameter has a value, each row also carries its label at those values.
     """
+    check_game(game)
     numeric = all(v is not None for v in game.parameters.values())
     payoffs = game.numeric_payoffs() if numeric else None
     rows = []
@@ -489,19 +491,21 @@ def _linearise(
     support=None,
     exact_rows=None,
     exact_eigenvalues=None,
+    jacobian: np.ndarray | None = None,
 ) -> Equilibrium:
     """The :class:`Equilibrium` at the rest point ``rows`` (float arrays, one per population).
 
     ``support`` (strategy indices per population) defaults to the shares above ``SHARE_TOL``.
     ``exact_rows`` are the exact shares (Fractions, or sympy numbers from the exact face solver);
     with rational payoffs and rational shares the Jacobian and, where cheap, the eigenvalues are
-    exact.  ``exact_eigenvalues`` may be passed in when they were computed elsewhere.
+    exact.  ``exact_eigenvalues`` may be passed in when they were computed elsewhere, and
+    ``jacobian`` (the tangent Jacobian of the scaled tensors ``pv.unit``) when it was computed in a batch.
     """
     rows = [np.asarray(r, dtype=float) for r in rows]
     if support is None:
         support = tuple(tuple(int(i) for i in np.nonzero(r > SHARE_TOL)[0]) for r in rows)
     pure = all(len(s) == 1 for s in support)
-    J = np.asarray(tangent_jacobian(list(pv.unit), rows), dtype=float)
+    J = np.asarray(tangent_jacobian(list(pv.unit), rows) if jacobian is None else jacobian, dtype=float)
     with np.errstate(all="ignore"):
         unit_eig = np.linalg.eigvals(J) if J.size else np.array([], dtype=complex)
     if not np.all(np.isfinite(unit_eig)):
@@ -551,7 +555,7 @@ def _linearise(
 
 def linearize(
     game: Game,
-    state,
+    state: ArrayLike,
     *,
     zero_tol: float = ZERO_TOL,
     residual_tol: float = RESIDUAL_TOL,
@@ -566,6 +570,7 @@ def linearize(
     pure profile or a rational rest point gets exact eigenvalues.  Raises
     :class:`~gamekit.StateError` if ``state`` is not a rest point.
     """
+    check_game(game)
     zero_tol = check_zero_tol(zero_tol)
     residual_tol = check_zero_tol(residual_tol, "residual_tol")
     exact = _validate.flag("exact", exact)

@@ -31,6 +31,10 @@ negative share; every other face is confirmed exactly.  The screen's margins are
 far above floating-point error on the scaled tensors (entries at most 1), so it
 never drops a face with a rest point.
 
+A face of any kind is skipped at once when one of its equations has a strict sign
+at every vertex of the face (:func:`may_hold_rest_point`): ``u_p(i) - u_p(l_p)``
+is a convex combination of those vertex values.
+
 Whether an affine set ``x0 + N c`` meets the open simplex is a linear program
 (maximise ``t`` subject to ``x0 + N c >= t``); its optimum, rounded to
 rationals, is checked exactly and is the continuum's example point.  Faces where
@@ -54,6 +58,7 @@ SCREEN_RESIDUAL = 1e-8  # least-squares residual above which a system is clearly
 SCREEN_NEGATIVE = 1e-8  # a unique solution's share below minus this is clearly negative
 SHARE_MARGIN = 1e-9  # floating point only: a share must exceed this to count as positive
 LP_MARGIN = 1e-9  # an affine set meets the open simplex when the LP's optimum exceeds this
+SIGN_MARGIN = 1e-12  # vertex values of a payoff difference beyond this (scaled) have a certain sign
 
 
 def supports(shape):
@@ -68,6 +73,22 @@ def face_count(shape) -> int:
 
 def mixing(support) -> tuple[int, ...]:
     return tuple(p for p, s in enumerate(support) if len(s) > 1)
+
+
+def may_hold_rest_point(unit, support) -> bool:
+    """False when some equation of the face has one strict sign on the whole closed face.
+
+    ``u_p(i) - u_p(l_p)`` is an expectation over the others' strategies, so on the face it is a
+    convex combination of its values at the face's vertices (the entries of
+    ``A_p[i, S_{-p}] - A_p[l_p, S_{-p}]``): if those are all positive, or all negative, the
+    equation has no solution there, and the face no rest point.
+    """
+    for p in mixing(support):
+        sub = np.moveaxis(unit[p][np.ix_(*support)], p, 0)
+        D = (sub[:-1] - sub[-1:]).reshape(len(support[p]) - 1, -1)
+        if np.any((D.min(axis=1) > SIGN_MARGIN) | (D.max(axis=1) < -SIGN_MARGIN)):
+            return False
+    return True
 
 
 @dataclass

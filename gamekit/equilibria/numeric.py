@@ -7,7 +7,8 @@ scaled payoff tensors ``A_p / s`` (entries of switch gains at most 1), so every
 threshold below is relative to the payoff scale.
 
 1. **Search.**  Damped Newton (steps clipped to ``MAX_STEP``) from ``starts``
-   random points of each face, every start of every face with the same support
+   random points of each face (a start farther than ``WANDER`` from the face is given up),
+   every start of every face with the same support
    sizes in one vectorised iteration.  A start is a *candidate* when
    ``max |F| <= CANDIDATE_RESIDUAL`` and no share is below ``-OUTSIDE``.
 2. **Polish.**  ``POLISH_STEPS`` Newton steps with the residual evaluated in
@@ -33,10 +34,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..dynamics import batched_contract
 from .faces import RawContinuum, RawPoint
 
 MAX_STEP = 0.25
-ITERATIONS = 40
+WANDER = 5.0  # a start this far (max-norm) from the face's centre is given up
+ITERATIONS = 30
 CANDIDATE_RESIDUAL = 1e-9
 OUTSIDE = 1e-6
 POLISH_STEPS = 6
@@ -46,8 +49,6 @@ CLEAR = 100.0
 SHARE_FLOOR = 1e-13
 SINGULAR = 1e-8
 DEDUPE = 1e-8
-
-_LETTERS = "abcdefghijklmnopqrstuvwxy"
 
 
 @dataclass(frozen=True)
@@ -62,19 +63,6 @@ class Uncertain:
         point = "; ".join("(" + ", ".join(f"{x:.6g}" for x in s) + ")" for s in self.state)
         face = "; ".join("{" + ", ".join(s) + "}" for s in self.support)
         return f"uncertain (polish did not converge, residual {self.residual:.2g}) on the face {face}: {point}"
-
-
-def _batched_contract(tensor, rows, keep):
-    """``contract`` for a batch: ``tensor`` (M, *axes) and ``rows[q]`` (M, n_q); result (M, *kept axes)."""
-    k = len(rows)
-    axes = _LETTERS[:k]
-    operands, subs = [tensor], ["z" + axes]
-    for q in range(k):
-        if q not in keep:
-            operands.append(rows[q])
-            subs.append("z" + axes[q])
-    out = "z" + "".join(axes[q] for q in keep)
-    return np.einsum(",".join(subs) + "->" + out, *operands, optimize=False)
 
 
 class _FaceSystem:
@@ -106,14 +94,14 @@ class _FaceSystem:
         jac = np.zeros((v.shape[0], self.m, self.m)) if jacobian else None
         for p in self.mixing:
             n = self.sizes[p] - 1
-            u = _batched_contract(tens[p], rows, keep=(p,))
+            u = batched_contract(tens[p], rows, keep=(p,))
             f[:, self.pos[p] : self.pos[p] + n] = u[:, :-1] - u[:, -1:]
             if not jacobian:
                 continue
             for q in self.mixing:
                 if q == p:
                     continue
-                U = _batched_contract(tens[p], rows, keep=tuple(sorted((p, q))))
+                U = batched_contract(tens[p], rows, keep=tuple(sorted((p, q))))
                 if q < p:
                     U = np.swapaxes(U, 1, 2)
                 D = U[:, :-1, :] - U[:, -1:, :]
@@ -165,7 +153,9 @@ def solve_faces(unit, shape, supports, starts, rng):
                 break
             f, jac = system(v[idx], [t[idx] for t in tens])
             res = np.max(np.abs(f), axis=1)
-            done = (res < 1e-3 * CANDIDATE_RESIDUAL) | ~np.isfinite(res) | (np.max(np.abs(v[idx] - 0.5), axis=1) > 50)
+            done = (
+                (res < 1e-3 * CANDIDATE_RESIDUAL) | ~np.isfinite(res) | (np.max(np.abs(v[idx] - 0.5), axis=1) > WANDER)
+            )
             active[idx[done]] = False
             go = ~done
             if not go.any():

@@ -8,12 +8,12 @@ import time
 import numpy as np
 
 from .. import _validate
-from ..dynamics import PayoffValues, payoff_values
+from ..dynamics import PayoffValues, check_game, payoff_values, tangent_jacobians
 from ..errors import AnalysisError
 from ..game import Game
 from ..stability import ZERO_TOL, _linearise, check_zero_tol
 from . import exact as exact_faces
-from .faces import LinearFaces, RawPoint, face_count, mixing, supports
+from .faces import LinearFaces, RawPoint, face_count, may_hold_rest_point, mixing, supports
 from .numeric import Uncertain, group_key, solve_faces
 from .result import Continuum, Equilibria
 
@@ -65,6 +65,7 @@ def equilibria(
         Show a progress bar over the faces on stderr: ``None`` (default) when there are at least
         ``PROGRESS_FACES`` faces.
     """
+    check_game(game)
     zero_tol = check_zero_tol(zero_tol)
     if not isinstance(exact, bool):
         _validate.choice("exact", exact, [True, False, "auto"])
@@ -92,6 +93,12 @@ def equilibria(
         points = list(linear.points)
         raw_continua = list(linear.continua)
         polynomial = [s for s in supports(game.shape) if len(mixing(s)) >= 3]
+        if bar is not None:
+            bar.update(sum(1 for s in supports(game.shape) if len(mixing(s)) < 2))
+        held = [s for s in polynomial if may_hold_rest_point(pv.unit, s)]
+        if bar is not None:
+            bar.update(len(polynomial) - len(held))
+        polynomial = held
         use_sympy = pv.rational is not None and (exact is True or (exact == "auto" and faces <= max_exact_faces))
         deadline = time.monotonic() + time_budget
         numeric: dict[tuple[int, ...], list] = {}
@@ -133,7 +140,8 @@ def equilibria(
 
     points.sort(key=lambda r: (_face_key(r.support), tuple(np.concatenate(r.rows))))
     raw_continua.sort(key=lambda c: _face_key(c.support))
-    results = [_point(game, pv, r, zero_tol) for r in points]
+    jacobians = _jacobians(pv, points)
+    results = [_point(game, pv, r, zero_tol, J) for r, J in zip(points, jacobians)]
     continua = [
         Continuum(_names(game, c.support), c.symbols, c.equations, c.dimension, c.example) for c in raw_continua
     ]
@@ -149,7 +157,17 @@ def equilibria(
     )
 
 
-def _point(game: Game, pv: PayoffValues, r: RawPoint, zero_tol: float):
+def _jacobians(pv: PayoffValues, points, batch: int = 4096):
+    """The tangent Jacobians (of the scaled tensors) at every point, computed in batches."""
+    out = []
+    for a in range(0, len(points), batch):
+        chunk = points[a : a + batch]
+        rows = [np.stack([r.rows[p] for r in chunk]) for p in range(len(pv.shape))]
+        out += list(tangent_jacobians(list(pv.unit), rows))
+    return out
+
+
+def _point(game: Game, pv: PayoffValues, r: RawPoint, zero_tol: float, J: np.ndarray):
     return _linearise(
         game,
         pv,
@@ -158,6 +176,7 @@ def _point(game: Game, pv: PayoffValues, r: RawPoint, zero_tol: float):
         support=r.support,
         exact_rows=r.exact_rows,
         exact_eigenvalues=r.exact_eigenvalues,
+        jacobian=J,
     )
 
 
