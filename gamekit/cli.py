@@ -33,6 +33,9 @@ MAX_TOL = 1e-3
 """Largest ``--tol``: beyond it a clearly non-zero eigenvalue would count as zero (and a mixed
 point could take a pure profile's name)."""
 
+MAX_T_END = 1e6
+"""Largest ``--t-end``: far beyond it every cycling orbit runs out of integration steps anyway."""
+
 MAX_TIME_BUDGET = 86_400.0
 """Largest ``--time-budget`` in seconds (a day)."""
 
@@ -254,7 +257,7 @@ def _check_options(args) -> None:
     if getattr(args, "orbits", None) is not None:
         args.orbits = check.integer("--orbits", args.orbits, minimum=1, maximum=MAX_ORBITS)
     if getattr(args, "t_end", None) is not None:
-        args.t_end = check.real("--t-end", args.t_end, low=0.0, low_open=True)
+        args.t_end = check.real("--t-end", args.t_end, low=0.0, high=MAX_T_END, low_open=True)
     if getattr(args, "seed", None) is not None:
         args.seed = check.integer("--seed", args.seed, minimum=0)
     if getattr(args, "time_budget", None) is not None:
