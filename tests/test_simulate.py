@@ -635,7 +635,7 @@ def test_kernel_modules_import_in_one_direction():
                 found.add((node.module or "").split(".")[0] or ".")
         imports[path.stem] = found
     assert imports["tableau"] == set() and imports["layout"] == set()
-    order = ["tableau", "layout", "cache", "primitives", "rhs_codegen", "rhs_generic", "dopri_numba", "dopri"]
+    order = ["tableau", "layout", "cache", "primitives", "rhs_codegen", "rhs_generic", "dopri_numba", "warm", "dopri"]
     rank = {m: i for i, m in enumerate(order)}
     for module, deps in imports.items():
         for dep in deps - {"."}:
@@ -772,3 +772,16 @@ def test_plot_basins_takes_the_result_or_its_frame():
     labels = [[t.get_text() for t in fig.axes[0].get_yticklabels()] for fig in (a, b)]
     assert labels[0] == labels[1] == list(result.outcomes)
     matplotlib.pyplot.close("all")
+
+
+def test_first_use_compiles_the_driver_beside_the_right_hand_side():
+    """Once the driver is recorded as compiled, no child process is started; a live lock also prevents one."""
+    pytest.importorskip("numba")
+    from gamekit._kernels import dopri_numba
+
+    gk.simulate(PLATFORM.scenario("trap"), [[0.5, 0.5, 0.5]], 5, backend="numba")  # compiled or loaded now
+    assert dopri_numba._run_range.overloads
+    assert dopri_numba._driver_in_background() is None
+    marker = dopri_numba._marker()
+    dopri_numba.compile_driver()  # in-process: records the driver (it is cached already)
+    assert marker.exists() and marker.parent.name == "numba"

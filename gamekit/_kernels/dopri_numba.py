@@ -23,9 +23,11 @@ Data flows one way: ``tableau``, ``layout``, ``primitives`` -> ``rhs_codegen``
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
-from .cache import njit
+from .cache import njit, subfolder
 from .layout import pack_tables
 from .primitives import LANES, as_pointer, exp_neg
 from .tableau import DENSE, H0, MAX_FACTOR, MIN_FACTOR, SAFETY, TIME_RTOL, WINDOW_SAMPLES, A, B, E
@@ -380,17 +382,95 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
                         ref[p, ln] = off[p]
 
 
+def _marker():
+    """The file that records that this version of the driver is compiled in the cache folder."""
+    import hashlib
+    from pathlib import Path
+
+    import numba
+
+    here = Path(__file__).parent
+    deps = b"".join((here / f).read_bytes() for f in ("dopri_numba.py", "primitives.py", "tableau.py", "cache.py"))
+    digest = hashlib.sha1(deps + numba.__version__.encode() + sys.version.encode()).hexdigest()[:16]
+    return subfolder("numba") / f"driver-{digest}.ok"
+
+
+def compile_driver() -> None:
+    """Compile (or load) the driver by running it on no orbits, and record it in the cache folder."""
+    from .layout import tables
+
+    off, _, others, flat, nq = tables((2, 2))
+    tab, n_work = pack_tables(off, others, flat, nq, 4, LANES)
+    x0 = np.full((1, 4), 0.5)
+    pay = np.zeros((1, 1, 2, 4))
+    box, turns, out = np.empty((1, 4, 4)), np.empty((1, 2, 4)), np.empty((1, 0, 4))
+    steps, status = np.empty(1, dtype=np.int64), np.empty(1, dtype=np.int64)
+    _run_range(_noop_rhs(), tab, n_work, 0, 0, x0, pay, off, np.array([0.0, 1.0]), np.zeros(0), 0.5,
+               1e-8, 1e-10, 1, np.empty((1, 4)), box, turns, out, steps, status)  # fmt: skip
+    marker = _marker()
+    marker.touch()
+
+
+def _noop_rhs():
+    """A right-hand side of the common signature that does nothing (its type is all the driver needs)."""
+    import numba
+
+    from .primitives import RHS_SIGNATURE
+
+    @numba.cfunc(RHS_SIGNATURE)
+    def noop(vp, ap, rp, pp, sp, op, ip, wp):
+        pass
+
+    return noop
+
+
+def _driver_in_background():
+    """Start compiling the driver in a child process (``warm``) if it is not compiled yet; the child, or None."""
+    import os
+    import subprocess
+    import time
+
+    if _run_range.overloads or _marker().exists():
+        return None
+    lock = subfolder("numba") / "driver.lock"
+    try:
+        if lock.exists() and time.time() - lock.stat().st_mtime > 600:
+            lock.unlink()  # left by a child that died
+        os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError:
+        return None  # another process is compiling it: compile here (numba's cache makes that safe)
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "gamekit._kernels.warm"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        lock.unlink(missing_ok=True)
+        return None
+    child.lock = lock
+    return child
+
+
 def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps):
     """Integrate every orbit: ranges of orbits run on a thread pool (the kernel releases the GIL)."""
     import os
     from concurrent.futures import ThreadPoolExecutor
 
-    from .rhs_codegen import load
+    from .rhs_codegen import cached, load
 
     n, d = x0.shape
     n_prof = pay.shape[3]
     shape = tuple(int(off[p + 1] - off[p]) for p in range(len(off) - 1))
+    # nothing compiled yet: the driver compiles in a child process while this one compiles the RHS
+    child = None if cached(shape, LANES) else _driver_in_background()
     rhs = load(shape, LANES)
+    if child is not None:
+        try:
+            child.wait()
+        finally:
+            child.lock.unlink(missing_ok=True)
     if rhs is None:  # too large to write out: the generic RHS (compiled on its first use)
         from .rhs_generic import rhs_generic as rhs
     tab, n_work = pack_tables(off, others, flat, nq, n_prof, LANES)

@@ -110,6 +110,25 @@ def source(shape: tuple[int, ...], lanes: int) -> str:
     return "\n".join(o) + "\n"
 
 
+def _name(shape: tuple[int, ...], lanes: int) -> tuple[str, str]:
+    """The generated source for this shape and the module name that hashes it with its dependencies."""
+    text = source(shape, lanes)
+    here = Path(__file__).parent
+    deps = b"".join((here / f).read_bytes() for f in ("rhs_codegen.py", "primitives.py", "tableau.py", "cache.py"))
+    digest = hashlib.sha1(text.encode() + deps).hexdigest()[:16]
+    return text, f"gamekit_rhs_{'x'.join(map(str, shape))}_{digest}"
+
+
+def cached(shape: tuple[int, ...], lanes: int) -> bool:
+    """Whether this shape's RHS is loaded in this process or written by an earlier one (no compiling needed)."""
+    shape = tuple(int(n) for n in shape)
+    if (shape, int(lanes)) in _loaded or terms(shape) > MAX_TERMS:
+        return (shape, int(lanes)) in _loaded
+    text, name = _name(shape, lanes)
+    path = cache.subfolder("kernels") / f"{name}.py"
+    return cache.private_file(path) and path.read_text() == text
+
+
 def load(shape: tuple[int, ...], lanes: int):
     """The compiled RHS for this shape (generated, written and imported once per process), or None if too large."""
     shape = tuple(int(n) for n in shape)
@@ -119,11 +138,7 @@ def load(shape: tuple[int, ...], lanes: int):
     if terms(shape) > MAX_TERMS:
         _loaded[key] = None
         return None
-    text = source(shape, lanes)
-    here = Path(__file__).parent
-    deps = b"".join((here / f).read_bytes() for f in ("rhs_codegen.py", "primitives.py", "tableau.py", "cache.py"))
-    digest = hashlib.sha1(text.encode() + deps).hexdigest()[:16]
-    name = f"gamekit_rhs_{'x'.join(map(str, shape))}_{digest}"
+    text, name = _name(shape, lanes)
     folder = cache.subfolder("kernels")
     path = folder / f"{name}.py"
     if not (cache.private_file(path) and path.read_text() == text):  # else written by an earlier process
