@@ -172,9 +172,16 @@ class SympyWorker:
 
     def __init__(self):
         self._proc = None
+        self._starting = False  # a ping was sent whose answer has not been read yet
         self._lock = threading.Lock()
 
-    def _start(self):
+    def prestart(self) -> None:
+        """Start the process now without waiting for it (its start overlaps the caller's other work)."""
+        with self._lock:
+            if self._proc is None or self._proc.poll() is not None:
+                self._start(wait=False)
+
+    def _start(self, wait: bool = True):
         root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([root] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
@@ -187,7 +194,14 @@ class SympyWorker:
         )
         # the start (a new interpreter importing sympy) is not charged to any face's budget
         self._send("ping", ())
-        self._receive(time.monotonic() + STARTUP_TIMEOUT)
+        self._starting = True
+        if wait:
+            self._ready()
+
+    def _ready(self):
+        if self._starting:
+            self._receive(time.monotonic() + STARTUP_TIMEOUT)
+            self._starting = False
 
     def kill(self):
         if self._proc is not None:
@@ -196,6 +210,7 @@ class SympyWorker:
             for f in (self._proc.stdin, self._proc.stdout):
                 f.close()
         self._proc = None
+        self._starting = False
 
     def _send(self, name, args):
         data = pickle.dumps((name, args))
@@ -226,6 +241,7 @@ class SympyWorker:
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:
                 self._start()
+            self._ready()
             self._send(name, args)
             status, value = self._receive(time.monotonic() + timeout)
         if status != "ok":

@@ -89,17 +89,17 @@ def equilibria(
 
         bar = tqdm(total=faces, desc="faces", unit="face", file=sys.stderr, leave=False)
     try:
+        polynomial = [s for s in supports(game.shape) if len(mixing(s)) >= 3]
+        held = [s for s in polynomial if may_hold_rest_point(pv.unit, s)]
+        use_sympy = pv.rational is not None and (exact is True or (exact == "auto" and faces <= max_exact_faces))
+        if use_sympy and time_budget > 0 and any(sum(len(s) - 1 for s in f) <= max_exact_unknowns for f in held):
+            exact_faces.worker.prestart()  # its start overlaps the linear faces
         linear = LinearFaces(pv, progress=bar).solve()
         points = list(linear.points)
         raw_continua = list(linear.continua)
-        polynomial = [s for s in supports(game.shape) if len(mixing(s)) >= 3]
         if bar is not None:
-            bar.update(sum(1 for s in supports(game.shape) if len(mixing(s)) < 2))
-        held = [s for s in polynomial if may_hold_rest_point(pv.unit, s)]
-        if bar is not None:
-            bar.update(len(polynomial) - len(held))
+            bar.update(sum(1 for s in supports(game.shape) if len(mixing(s)) < 2) + len(polynomial) - len(held))
         polynomial = held
-        use_sympy = pv.rational is not None and (exact is True or (exact == "auto" and faces <= max_exact_faces))
         deadline = time.monotonic() + time_budget
         numeric: dict[tuple[int, ...], list] = {}
         spent = 0
