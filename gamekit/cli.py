@@ -14,7 +14,6 @@ holds, the output never carries a raw control character (names are escaped).
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import math
 import os
@@ -78,19 +77,15 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 
 
 def _equilibria_options(args) -> dict:
-    """Keyword arguments of :func:`gamekit.equilibria` for the options given (under the names it takes)."""
-    from .equilibria import equilibria
-
-    accepted = inspect.signature(equilibria).parameters
-    out = {}
+    """Keyword arguments of :func:`gamekit.equilibria` for the options given."""
+    # on a terminal, equilibria shows progress when the analysis is long (progress=None); never with --json
+    out = {"progress": None if not args.json and sys.stderr.isatty() else False}
     if args.tol is not None:
-        out["zero_tol" if "zero_tol" in accepted else "tol"] = args.tol
+        out["zero_tol"] = args.tol
     if args.numeric:
         out["exact"] = False
     if args.time_budget is not None:
         out["time_budget"] = args.time_budget
-    if "progress" in accepted:
-        out["progress"] = not args.json and sys.stderr.isatty()
     return out
 
 
