@@ -257,7 +257,8 @@ class LinearFaces:
         return self
 
     def _one_mixing(self, p):
-        k, n = len(self.shape), self.shape[p]
+        """Faces where only ``p`` mixes: continua where ``p``'s payoffs on its support are all equal."""
+        n = self.shape[p]
         A = self._tensor(p)
         others = [range(m) for q, m in enumerate(self.shape) if q != p]
         for rest in itertools.product(*others):
@@ -266,9 +267,9 @@ class LinearFaces:
             u = A[tuple(idx)]  # p's payoffs against the others' pure strategies
             groups: dict = {}
             for i in range(n):
-                key = u[i] if self.exact else None
+                key = u[i]
                 if not self.exact:  # equal within floating-point error of the scaled tensors
-                    key = next((g for g in groups if abs(g - u[i]) <= 1e-12), u[i])
+                    key = next((g for g in groups if abs(g - u[i]) <= SIGN_MARGIN), u[i])
                 groups.setdefault(key, []).append(i)
             for members in groups.values():
                 for r in range(2, len(members) + 1):
@@ -290,7 +291,6 @@ class LinearFaces:
                                 tuple(tuple(float(v) for v in r_) for r_ in example),
                             )
                         )
-        del k
 
     def _two_mixing(self, p, q):
         """Faces where exactly ``p < q`` mix: screened in batches by support sizes, then solved."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from fractions import Fraction
 
 import numpy as np
 
@@ -13,12 +14,13 @@ from ..errors import AnalysisError
 from ..game import Game
 from ..stability import ZERO_TOL, _linearise, check_zero_tol
 from . import exact as exact_faces
-from .faces import LinearFaces, RawPoint, face_count, may_hold_rest_point, mixing, supports
+from .faces import LinearFaces, RawContinuum, RawPoint, face_count, may_hold_rest_point, mixing, supports
 from .numeric import Uncertain, group_key, solve_faces
 from .result import Continuum, Equilibria
 
 PROGRESS_FACES = 20_000  # with progress=None, a progress bar is shown from this many faces on
 MAX_EXACT_EIGEN_UNKNOWNS = 3  # exact eigenvalues of irrational rest points only up to this dimension
+EIGEN_BUDGET = 2.0  # seconds of sympy for one irrational rest point's exact eigenvalues
 
 
 def _face_key(support):
@@ -109,7 +111,7 @@ def equilibria(
             if use_sympy and unknowns <= max_exact_unknowns:
                 remaining = deadline - time.monotonic()
                 if remaining > 0:
-                    solved = _sympy_face(pv, game.shape, support, remaining, int(rng.integers(2**31)))
+                    solved = _sympy_face(pv, game.shape, support, deadline, int(rng.integers(2**31)))
                 spent += solved is None and deadline - time.monotonic() <= 0
             if solved is None:
                 numeric.setdefault(group_key(support), []).append(support)
@@ -180,11 +182,11 @@ def _point(game: Game, pv: PayoffValues, r: RawPoint, zero_tol: float, J: np.nda
     )
 
 
-def _sympy_face(pv: PayoffValues, shape, support, remaining: float, seed: int):
+def _sympy_face(pv: PayoffValues, shape, support, deadline: float, seed: int):
     """The face solved by sympy in its worker process, or None (budget spent, or sympy failed)."""
     w = exact_faces.worker
     try:
-        found, conts = w.call("solve_face", (pv.rational, shape, support, seed), remaining)
+        found, conts = w.call("solve_face", (pv.rational, shape, support, seed), deadline - time.monotonic())
     except exact_faces.BudgetSpent:
         return None
     except RuntimeError:
@@ -197,24 +199,17 @@ def _sympy_face(pv: PayoffValues, shape, support, remaining: float, seed: int):
         eig = None
         rational = all(v.is_Rational for row in state for v in row)
         d = sum(n - 1 for n in shape)
-        if not rational and d <= MAX_EXACT_EIGEN_UNKNOWNS:
+        remaining = min(deadline - time.monotonic(), EIGEN_BUDGET)
+        if not rational and d <= MAX_EXACT_EIGEN_UNKNOWNS and remaining > 0:
             try:
-                eig, _ = w.call("eigenvalues", (pv.rational, state), min(remaining, 2.0)) or (None, None)
+                eig, _ = w.call("eigenvalues", (pv.rational, state), remaining) or (None, None)
             except (exact_faces.BudgetSpent, RuntimeError, TypeError):
                 eig = None
         exact_rows = [[_fraction(v) if v.is_Rational else v for v in row] for row in state]
         points.append(RawPoint(support, rows, exact_rows, eig))
-    conts = [_raw_continuum(support, syms, eqs, dim, example) for syms, eqs, dim, example in conts]
+    conts = [RawContinuum(support, syms, eqs, dim, example) for syms, eqs, dim, example in conts]
     return points, conts
 
 
-def _fraction(v):
-    from fractions import Fraction
-
+def _fraction(v) -> Fraction:
     return Fraction(int(v.p), int(v.q))
-
-
-def _raw_continuum(support, syms, eqs, dim, example):
-    from .faces import RawContinuum
-
-    return RawContinuum(support, syms, eqs, dim, example)
