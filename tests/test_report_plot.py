@@ -88,3 +88,18 @@ def test_report_pickles_and_prints_briefly():
     assert again.to_markdown() == rep.to_markdown() and again.to_frame("payoffs").equals(rep.payoffs)
     assert rep.to_frame().equals(rep.stability)
     assert str(rep) == rep.to_markdown()  # nothing to escape in ordinary names
+
+
+def test_path_plot_marks_the_phases():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    path = gk.follow(GAME, "phased", [[0.95, 0.05, 0.05]], 60, "meta-goal", points=121)
+    fig = path.plot()
+    ax = fig.axes[0]
+    starts = [t for t, _ in path.phases]
+    vertical = [line for line in ax.lines if len(set(line.get_xdata())) == 1]
+    assert sorted(line.get_xdata()[0] for line in vertical) == sorted(starts)
+    assert {t.get_text() for t in ax.texts} == {name for _, name in path.phases}
+    matplotlib.pyplot.close("all")
