@@ -556,7 +556,7 @@ def simulate(
     if not isinstance(game, Game):
         raise ArgumentError(f"game must be a gamekit Game, got {type(game).__name__}")
     space = StateSpace(game.shape, tuple(p.name for p in game.populations))
-    full = space.full(initial)
+    full = space.full(initial, name="initial")
     n = full.shape[0]
     if isinstance(t_end, bool) or not isinstance(t_end, numbers.Real):
         raise StateError(f"t_end must be a positive finite time, got {check.printable(repr(t_end), 60)}")

@@ -50,27 +50,29 @@ class StateSpace:
         self.two_strategy = all(n == 2 for n in self.shape)
         self.width = len(self.shape) if self.two_strategy else self.full_width
 
-    def full(self, states, *, atol: float = 1e-9) -> np.ndarray:
-        """States as an (N, sum n_p) array of mixed strategies, validated."""
+    def full(self, states, *, atol: float = 1e-9, name: str = "states") -> np.ndarray:
+        """States as an (N, sum n_p) array of mixed strategies, validated (errors call them ``name``)."""
         try:
             arr = np.asarray(states, dtype=float)
         except (TypeError, ValueError):
             raise StateError(
-                "states must be an (N, d) array of shares, every row of the same length; "
+                f"{name} must be an (N, d) array of shares, every row of the same length; "
                 f"got {check.printable(repr(states), 60)}"
             ) from None
         if arr.size == 0:
-            raise StateError(f"states must be an (N, d) array with N >= 1; got shape {arr.shape}")
+            raise StateError(f"{name} must be an (N, d) array with N >= 1; got shape {arr.shape}")
         if arr.ndim == 1:
             arr = arr[None, :]
         if arr.ndim != 2 or arr.shape[0] == 0:
-            raise StateError(f"states must be an (N, d) array with N >= 1; got shape {arr.shape}")
+            raise StateError(f"{name} must be an (N, d) array with N >= 1; got shape {arr.shape}")
         if not np.all(np.isfinite(arr)):
-            raise StateError("a state contains NaN or infinity")
+            raise StateError(f"{name}: a state contains NaN or infinity")
         if self.two_strategy and arr.shape[1] == len(self.shape):
             if np.any(arr < -atol) or np.any(arr > 1 + atol):
                 row = int(np.argmax(np.any((arr < -atol) | (arr > 1 + atol), axis=1)))
-                raise StateError(f"state {arr[row].tolist()} is outside the unit cube: shares must lie in [0, 1]")
+                raise StateError(
+                    f"{name}: state {arr[row].tolist()} is outside the unit cube: shares must lie in [0, 1]"
+                )
             arr = np.clip(arr, 0.0, 1.0)
             out = np.empty((arr.shape[0], self.full_width))
             out[:, 0::2] = arr
@@ -82,14 +84,14 @@ class StateSpace:
                 if self.two_strategy
                 else str(self.full_width)
             )
-            raise StateError(f"states have width {arr.shape[1]}; this game's states have width {want}")
+            raise StateError(f"{name}: rows have width {arr.shape[1]}; this game's states have width {want}")
         for p, (a, b) in enumerate(zip(self.offsets[:-1], self.offsets[1:])):
             block = arr[:, a:b]
             bad = np.any(block < -atol, axis=1) | (np.abs(block.sum(axis=1) - 1.0) > 1e3 * atol + 1e-9)
             if np.any(bad):
                 row = int(np.argmax(bad))
                 raise StateError(
-                    f"{self.names[p]}'s mixed strategy {block[row].tolist()} is not in the simplex "
+                    f"{name}: {self.names[p]}'s mixed strategy {block[row].tolist()} is not in the simplex "
                     "(shares must be non-negative and sum to 1)"
                 )
         arr = np.clip(arr, 0.0, None)

@@ -651,7 +651,7 @@ def test_kernel_modules_import_in_one_direction():
         (dict(chunk=0), "ArgumentError", "chunk must be an integer >= 1"),
         (dict(chunk=2.5), "ArgumentError", "chunk must be an integer"),
         (dict(initial=[[0.5, 0.5, 0.5], [0.5, 0.5]]), "StateError", "every row of the same length"),
-        (dict(initial="abc"), "StateError", "states"),
+        (dict(initial="abc"), "StateError", "initial must be an"),
         (dict(initial=[]), "StateError", "N >= 1"),
         (dict(rtol=10), "ArgumentError", "rtol must be in"),
         (dict(rtol=0.0), "ArgumentError", "rtol must be in"),
