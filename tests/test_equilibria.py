@@ -53,7 +53,12 @@ def signature(eqs):
 
 
 def check_points(game, eqs):
-    """Each point once, a rest point to rounding (relative to the payoff scale), positive on its support only."""
+    """Each point once, a rest point to rounding (relative to the payoff scale), positive on its support only.
+
+    "Once" and "positive" with margins that a stall of Newton near a face's boundary fails (such stalls
+    came in clusters of copies 1e-7 to 1e-6 apart, with a share below 1e-6): integer games with payoffs
+    in [-5, 5] have no rest points that close together or that close to a boundary.
+    """
     tensors = game.numeric_payoffs()
     scale = max(float(np.max(np.ptp(t, axis=p))) for p, t in enumerate(tensors)) or 1.0
     seen = []
@@ -61,14 +66,14 @@ def check_points(game, eqs):
         rows = [np.array(s) for s in e.state]
         for pop, row, sup in zip(game.populations, rows, e.support):
             inside = [pop.strategies.index(s) for s in sup]
-            assert np.all(row[inside] > 1e-12), (e, "a share on the support is not positive")
+            assert np.all(row[inside] > 1e-6), (e, "a share on the support is not clearly positive")
             outside = [i for i in range(len(row)) if i not in inside]
             assert np.all(row[outside] == 0)
         for p, u in enumerate(strategy_payoffs(tensors, rows)):
             used = u[[game.populations[p].strategies.index(s) for s in e.support[p]]]
             assert np.ptp(used) <= 1e-9 * scale, (e, "not a rest point")
         flat = np.concatenate(rows)
-        assert all(np.max(np.abs(flat - other)) > 1e-7 for other in seen), (e, "listed twice")
+        assert all(np.max(np.abs(flat - other)) > 1e-5 for other in seen), (e, "listed twice")
         seen.append(flat)
 
 
