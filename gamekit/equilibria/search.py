@@ -18,7 +18,8 @@ from .faces import LinearFaces, RawContinuum, RawPoint, face_count, may_hold_res
 from .numeric import Uncertain, group_key, solve_faces
 from .result import Continuum, Equilibria
 
-PROGRESS_FACES = 20_000  # with progress=None, a progress bar is shown from this many faces on
+PROGRESS_FACES = 20_000  # with progress=None, a progress bar is shown from this many faces on,
+PROGRESS_POLYNOMIAL = 1_000  # or from this many polynomial faces to search
 MAX_EXACT_EIGEN_UNKNOWNS = 3  # exact eigenvalues of irrational rest points only up to this dimension
 EIGEN_BUDGET = 2.0  # seconds of sympy for one irrational rest point's exact eigenvalues
 
@@ -64,8 +65,8 @@ def equilibria(
     starts, rng
         Newton starting points per polynomial face, and their seed.
     progress
-        Show a progress bar over the faces on stderr: ``None`` (default) when there are at least
-        ``PROGRESS_FACES`` faces.
+        Show a progress bar over the faces on stderr: ``None`` (default) when the work is long (at
+        least ``PROGRESS_FACES`` faces, or ``PROGRESS_POLYNOMIAL`` polynomial faces to search).
     """
     check_game(game)
     zero_tol = check_zero_tol(zero_tol)
@@ -84,15 +85,16 @@ def equilibria(
     if exact is not False and pv.rational is None:
         notes.append("the payoffs are not small rationals: every face was solved in floating point")
     faces = face_count(game.shape)
-    show = progress if progress is not None else faces >= PROGRESS_FACES
+    polynomial = [s for s in supports(game.shape) if len(mixing(s)) >= 3]
+    held = [s for s in polynomial if may_hold_rest_point(pv.unit, s)]
+    long = faces >= PROGRESS_FACES or len(held) >= PROGRESS_POLYNOMIAL
+    show = progress if progress is not None else long
     bar = None
     if show:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=faces, desc="faces", unit="face", file=sys.stderr, leave=False)
     try:
-        polynomial = [s for s in supports(game.shape) if len(mixing(s)) >= 3]
-        held = [s for s in polynomial if may_hold_rest_point(pv.unit, s)]
         use_sympy = pv.rational is not None and (exact is True or (exact == "auto" and faces <= max_exact_faces))
         if use_sympy and time_budget > 0 and any(sum(len(s) - 1 for s in f) <= max_exact_unknowns for f in held):
             exact_faces.worker.prestart()  # its start overlaps the linear faces
