@@ -306,3 +306,25 @@ def test_hostile_payoffs_end_within_a_minute_with_a_result_or_one_line(tmp_path,
         assert out.strip()
     else:
         assert code == 2 and err.startswith("gamekit: error: ") and err.count("\n") == 1, err
+
+
+def test_ctrl_c_ends_a_long_run_with_one_line_and_status_130():
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gamekit", "simulate", "platform-insurance", "--orbits", "2000000", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(4)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130 and out == ""
+    assert err.splitlines()[-1] == "gamekit: error: interrupted" and "Traceback" not in err
