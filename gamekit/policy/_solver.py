@@ -69,8 +69,11 @@ class _Worker:
         self._lock = threading.Lock()
 
     def _start(self):
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["gamekit.policy.thresholds"])
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["gamekit.policy.thresholds"])
+        else:  # Windows: no forkserver
+            ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe()
         proc = ctx.Process(target=_serve, args=(child,), daemon=True, name="gamekit-thresholds")
         with _main_not_reimported():
@@ -113,5 +116,10 @@ atexit.register(_worker.kill)
 
 
 def solve_lever(args: tuple, timeout: float):
-    """``lever_sets(*args)`` in the worker; BudgetSpent past ``timeout`` seconds, RuntimeError if sympy failed."""
-    return _worker.call(args, timeout)
+    """``lever_sets(*args)`` in the worker; BudgetSpent past ``timeout`` seconds, RuntimeError if sympy failed
+    or no worker process could be started."""
+    try:
+        return _worker.call(args, timeout)
+    except OSError as err:
+        _worker.kill()
+        raise RuntimeError(f"no worker process: {err}") from None
