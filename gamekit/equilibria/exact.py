@@ -223,6 +223,7 @@ class SympyWorker:
             wait = deadline - time.monotonic()
             if wait <= 0 or not select.select([fd], [], [], wait)[0]:
                 self.kill()
+                self._start(wait=False)  # a fresh process for the next request, starting meanwhile
                 raise BudgetSpent
             chunk = os.read(fd, n - got)
             if not chunk:
