@@ -351,6 +351,21 @@ def _payoff_rows(game: Game, values: np.ndarray) -> np.ndarray:
     return pay
 
 
+def _block_argmax(x: np.ndarray, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the first index of the largest of the columns ``a..b-1`` (relative to ``a``) and that value.
+
+    (``np.argmax(x[:, a:b], axis=1)`` costs a call per row; a population has few strategies, so a pass per
+    strategy, vectorised over rows, is much faster.)
+    """
+    best = x[:, a].copy()
+    index = np.zeros(x.shape[0], dtype=np.int64)
+    for i in range(a + 1, b):
+        better = x[:, i] > best
+        best = np.where(better, x[:, i], best)
+        index[better] = i - a
+    return index, best
+
+
 def certify(final: np.ndarray, pay: np.ndarray, shape: tuple[int, ...], alive: np.ndarray):
     """The convergence certificate of the module docstring, for every orbit.
 
@@ -364,7 +379,7 @@ def certify(final: np.ndarray, pay: np.ndarray, shape: tuple[int, ...], alive: n
     rows = np.arange(n)
     strides = [int(np.prod(shape[q + 1 :])) for q in range(k)]
     masked = np.where(alive, final, -1.0)
-    s = [np.argmax(masked[:, off[p] : off[p + 1]], axis=1) for p in range(k)]  # (N,) local index per population
+    s = [_block_argmax(masked, off[p], off[p + 1])[0] for p in range(k)]  # (N,) local index per population
     eps = [np.clip(1.0 - final[rows, off[p] + s[p]] + CERTIFICATE_SLACK, 0.0, 1.0) for p in range(k)]
     profile = sum(strides[p] * s[p] for p in range(k))
     ok = np.ones(n, dtype=bool)
@@ -434,8 +449,8 @@ class _Classifier:
         held = np.ones(n, dtype=bool)
         profile = np.zeros(n, dtype=np.int64)
         for a, b, stride in zip(self.space.offsets[:-1], self.space.offsets[1:], self.strides):
-            j = np.argmax(lo[:, a:b], axis=1)
-            held &= lo[np.arange(n), a + j] >= 1.0 - self.converge_tol
+            j, top = _block_argmax(lo, a, b)
+            held &= top >= 1.0 - self.converge_tol
             profile += stride * j
         by_window = held & strict[np.arange(n) if strict.shape[0] > 1 else 0, profile]
         converged = by_window.copy()
@@ -446,11 +461,15 @@ class _Classifier:
             converged[rest] = certified
             profile[rest] = cert_profile
         codes[converged] = profile[converged]
-        range1 = box[:, 1] - box[:, 0]
-        range2 = box[:, 3] - box[:, 2]
-        oscillating = (turns[:, 0] >= 2) & ((hi - lo) > self.amplitude)
-        decaying = (turns[:, 1] >= 1) & (range2 < CYCLE_PERSISTENCE * range1)
-        cycling = ~converged & (oscillating & ~decaying).any(axis=1)
+        cycling = np.zeros(n, dtype=bool)
+        rest = np.flatnonzero(~converged)  # cycling or unresolved
+        if rest.size:
+            bx, tn = box[rest], turns[rest]
+            range1 = bx[:, 1] - bx[:, 0]
+            range2 = bx[:, 3] - bx[:, 2]
+            oscillating = (tn[:, 0] >= 2) & ((hi[rest] - lo[rest]) > self.amplitude)
+            decaying = (tn[:, 1] >= 1) & (range2 < CYCLE_PERSISTENCE * range1)
+            cycling[rest] = (oscillating & ~decaying).any(axis=1)
         if cycling.any():
             extinct = hi[cycling] < self.face_tol
             keys, inverse = np.unique(extinct, axis=0, return_inverse=True)
