@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import pickle
 import time
@@ -317,3 +318,14 @@ def test_linearize_decides_rest_points_relative_to_the_payoff_scale():
         assert mixed.exact and mixed.stability is gk.Stability.SADDLE
         with pytest.raises(gk.StateError):
             gk.linearize(game, [0.6, 0.3])
+
+
+def test_a_sympy_worker_that_cannot_start_leaves_faces_to_newton(monkeypatch):
+    worker = importlib.import_module("gamekit.equilibria.exact").worker
+    worker.kill()
+    monkeypatch.setattr("sys.executable", "/nonexistent/python")
+    game = gk.models.platform_insurance().scenario("trap")
+    eqs = gk.equilibria(game, exact=True)
+    assert not eqs.complete and any("could not solve" in n for n in eqs.notes)
+    monkeypatch.undo()
+    assert signature(eqs) == signature(gk.equilibria(game, exact=True))

@@ -179,7 +179,10 @@ class SympyWorker:
         """Start the process now without waiting for it (its start overlaps the caller's other work)."""
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:
-                self._start(wait=False)
+                try:
+                    self._start(wait=False)
+                except OSError:  # no process can be started: every face will be numeric
+                    self.kill()
 
     def _start(self, wait: bool = True):
         root = str(Path(__file__).resolve().parents[2])
@@ -240,11 +243,15 @@ class SympyWorker:
     def call(self, name: str, args: tuple, timeout: float):
         """The task's result; raises BudgetSpent past ``timeout`` seconds, RuntimeError if sympy failed."""
         with self._lock:
-            if self._proc is None or self._proc.poll() is not None:
-                self._start()
-            self._ready()
-            self._send(name, args)
-            status, value = self._receive(time.monotonic() + timeout)
+            try:
+                if self._proc is None or self._proc.poll() is not None:
+                    self._start()
+                self._ready()
+                self._send(name, args)
+                status, value = self._receive(time.monotonic() + timeout)
+            except OSError as exc:  # the process could not start, or its pipe broke
+                self.kill()
+                raise RuntimeError(f"the sympy worker failed: {exc}") from None
         if status != "ok":
             raise RuntimeError(value)
         return value

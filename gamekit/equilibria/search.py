@@ -106,7 +106,7 @@ def equilibria(
         polynomial = held
         deadline = time.monotonic() + time_budget
         numeric: dict[tuple[int, ...], list] = {}
-        spent = 0
+        spent = failed = 0
         for support in polynomial:
             unknowns = sum(len(s) - 1 for s in support)
             solved = None
@@ -114,6 +114,8 @@ def equilibria(
                 remaining = deadline - time.monotonic()
                 if remaining > 0:
                     solved = _sympy_face(pv, game.shape, support, deadline, int(rng.integers(2**31)))
+                if solved is False:
+                    failed, solved = failed + 1, None
                 spent += solved is None and deadline - time.monotonic() <= 0
             if solved is None:
                 numeric.setdefault(group_key(support), []).append(support)
@@ -128,6 +130,8 @@ def equilibria(
                 f"sympy's time budget ({time_budget:g} s) ran out: {spent} polynomial faces were searched numerically"
                 " (raise time_budget, or pass exact=False / --numeric to skip sympy)"
             )
+        if failed:
+            notes.append(f"sympy could not solve {failed} polynomial faces: they were searched numerically")
         uncertain = []
         numeric_faces = 0
         for group in numeric.values():
@@ -185,14 +189,14 @@ def _point(game: Game, pv: PayoffValues, r: RawPoint, zero_tol: float, J: np.nda
 
 
 def _sympy_face(pv: PayoffValues, shape, support, deadline: float, seed: int):
-    """The face solved by sympy in its worker process, or None (budget spent, or sympy failed)."""
+    """The face solved by sympy in its worker process; None when the budget ran out, False when sympy failed."""
     w = exact_faces.worker
     try:
         found, conts = w.call("solve_face", (pv.rational, shape, support, seed), deadline - time.monotonic())
     except exact_faces.BudgetSpent:
         return None
     except RuntimeError:
-        return None
+        return False
     points = []
     for state, numeric_rows in found:
         rows = [np.array(r, dtype=float) for r in numeric_rows]
