@@ -50,20 +50,7 @@ def small_map():
     return gk.regime_map(GAME, ("R", 0, 8), ("K", 0, 8), base="trap", resolution=5)
 
 
-PENDING = {
-    # raised as a GamekitError, but the message says "state(s)" rather than the argument's name "initial"
-    # (simulate and space.py belong to helper A)
-    "simulate initial of the wrong width": "A",
-    "simulate ragged initial": "A",
-    "simulate NaN initial": "A",
-    "simulate initial outside": "A",
-}
-
-
 def case(name, call, argument, *marks):
-    if name in PENDING:
-        reason = f"the message does not yet name the argument (another helper's module: {PENDING[name]})"
-        marks = (*marks, pytest.mark.xfail(strict=False, reason=reason))
     return pytest.param(call, argument, id=name, marks=marks)
 
 
