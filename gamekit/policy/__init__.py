@@ -9,6 +9,10 @@
 * :mod:`~gamekit.policy.follow` -- one orbit under a schedule of parameter
   changes, described as the states it visits (:func:`follow`).
 
+``_common`` checks the arguments they share (game, base values, target,
+parameter names); ``_solver`` runs sympy's set solving for a hard lever in a
+worker process under a time budget (killed, never interrupted).
+
 All of them rest on one fact (:mod:`gamekit.stability`): a pure profile ``s`` is
 asymptotically stable iff every unilateral switch loses,
 ``g_{p,j}(theta) = A_p[j, s_{-p}](theta) - A_p[s](theta) < 0``.
