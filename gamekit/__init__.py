@@ -9,7 +9,7 @@ gk.stability_table(game)     # symbolic conditions for every pure profile
 
 from . import models
 from .dynamics import Replicator, replicator
-from .equilibria import Continuum, Equilibria, Equilibrium, equilibria, linearize
+from .equilibria import Continuum, Equilibria, Equilibrium, Uncertain, equilibria, linearize
 from .errors import (
     AnalysisError,
     ArgumentError,
@@ -43,6 +43,7 @@ __all__ = [
     "Equilibria",
     "Equilibrium",
     "Continuum",
+    "Uncertain",
     "linearize",
     "stability_table",
     "StabilityTable",
