@@ -39,7 +39,7 @@ Outputs::
 
     sig     (N, D)       final shares
     box     (N, 4, D)    min and max of every share over the first half of the observation
-                         window [tw, tm], then over the second half [tm, t_end], tm = (tw + t_end) / 2
+                         window [tw, tm), then over the second half [tm, t_end], tm = (tw + t_end) / 2
     turns   (N, 2, D)    turning points of every log-ratio (sign changes of dv/dt at the ends of
                          accepted steps) in the window, and in its second half
     out     (N, T, D)    shares at t_eval
@@ -47,12 +47,13 @@ Outputs::
     status  (N,)         0 ok, 1 step limit reached
 
 The window boxes are sampled at the end of every accepted step in ``[tw, t_end]``
-(a step ending exactly at ``tm`` counts in both halves) and, by the method's dense
-output (its fourth-order interpolant, matrix ``DENSE``), at the ``WINDOW_SAMPLES
-+ 1`` evenly spaced times ``tw + j (t_end - tw) / WINDOW_SAMPLES`` (sample
-``WINDOW_SAMPLES / 2`` is ``tm`` and counts in both): the window is observed at
-least that finely however long the steps, so step sizes are left to the error
-control alone.  Steps land exactly on segment boundaries and output times (to
+and, by the method's dense output (its fourth-order interpolant, matrix
+``DENSE``), at the ``WINDOW_SAMPLES + 1`` evenly spaced times ``tw + j (t_end -
+tw) / WINDOW_SAMPLES`` (sample ``WINDOW_SAMPLES / 2`` is ``tm``, the first of the
+second half): the window is observed at least that finely however long the
+steps, so step sizes are left to the error control alone.  (The compiled driver
+keeps one running box and, when an orbit first reaches ``tm``, stores it as the
+first half's and starts afresh: no more work per step than a single box.)  Steps land exactly on segment boundaries and output times (to
 ``TIME_RTOL * max(1, t_end)``).
 """
 
@@ -64,9 +65,6 @@ from .layout import tables
 from .tableau import DENSE, H0, MAX_FACTOR, MIN_FACTOR, SAFETY, TIME_RTOL, UNDERFLOW, WINDOW_SAMPLES, A, B, E
 
 __all__ = ["tables", "start", "shares_np", "integrate_numpy", "integrate_numba", "numba_available"]
-
-HALF = WINDOW_SAMPLES // 2  # the window sample at the middle of the window, where its halves meet
-
 
 # ----------------------------------------------------------------------------- numpy
 
@@ -199,15 +197,17 @@ def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, at
             coef = powers @ DENSE.T  # (W, 7)
             v_tau = vi[a_][due] + hh[a_][due][:, None] * sum(coef[:, [s]] * ks[s][a_][due] for s in range(7))
             sig_tau = shares_np(v_tau, alive[w], off)
-            _widen(box, w[j[due] <= HALF], sig_tau[j[due] <= HALF], 0)
-            _widen(box, w[j[due] >= HALF], sig_tau[j[due] >= HALF], 2)
+            late = tau[due] >= t_mid
+            _widen(box, w[~late], sig_tau[~late], 0)
+            _widen(box, w[late], sig_tau[late], 2)
             n_sampled[w] += 1
         win = t[acc] >= tw
         if win.any():
             w = acc[win]
             sig_w = shares_np(v[w], alive[w], off)
             g = _rhs_np(v[w], alive[w], ref[w], P[a_][win], off, others, flat, nq)[0]
-            first, second = t[w] <= t_mid, t[w] >= t_mid
+            second = t[w] >= t_mid
+            first = ~second
             _widen(box, w[first], sig_w[first], 0)
             _widen(box, w[second], sig_w[second], 2)
             sgn = np.sign(g)

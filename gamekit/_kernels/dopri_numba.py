@@ -42,7 +42,6 @@ A51, A52, A53, A54 = A[4, 0], A[4, 1], A[4, 2], A[4, 3]
 A61, A62, A63, A64, A65 = A[5, 0], A[5, 1], A[5, 2], A[5, 3], A[5, 4]
 B1, B3, B4, B5, B6 = B[0], B[2], B[3], B[4], B[5]
 E1, E3, E4, E5, E6, E7 = E[0], E[2], E[3], E[4], E[5], E[6]
-HALF = WINDOW_SAMPLES // 2  # the window sample at the middle of the window, where its halves meet
 
 
 @njit(nogil=True, error_model="numpy", fastmath={"contract"})
@@ -78,20 +77,21 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
     SIGN = np.zeros((d, L))
     ALIVE = np.zeros((d, L))
     FREE = np.zeros((d, L))
-    LO1 = np.zeros((d, L))
+    LO = np.zeros((d, L))  # the box of the current half of the window
+    HI = np.zeros((d, L))
+    LO1 = np.zeros((d, L))  # the first half's box, kept when the orbit reaches the middle of the window
     HI1 = np.zeros((d, L))
-    LO2 = np.zeros((d, L))
-    HI2 = np.zeros((d, L))
     TURNS = np.zeros((d, L))
-    TURNS2 = np.zeros((d, L))
+    TURNS1 = np.zeros((d, L))  # turning points in the first half
     LAST = np.zeros((d, L))
     payl = np.zeros((k, n_prof, L))
     ref = np.zeros((k, L), dtype=np.int64)
     work = np.zeros(n_work)
     errsum = np.zeros(L)
     acc = np.zeros(L)
-    in1 = np.zeros(L)
-    in2 = np.zeros(L)
+    inwin = np.zeros(L)
+    cross = np.zeros(L, dtype=np.int64)
+    snapped = np.zeros(L, dtype=np.int64)
     t = np.zeros(L)
     h = np.zeros(L)
     hh = np.zeros(L)
@@ -143,12 +143,12 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
                 r = orbit[ln]
                 if seg[ln] == 0:  # a new orbit: log-ratios to each population's largest share
                     for i in range(d):
+                        LO[i, ln] = np.inf
+                        HI[i, ln] = -np.inf
                         LO1[i, ln] = np.inf
                         HI1[i, ln] = -np.inf
-                        LO2[i, ln] = np.inf
-                        HI2[i, ln] = -np.inf
                         TURNS[i, ln] = 0.0
-                        TURNS2[i, ln] = 0.0
+                        TURNS1[i, ln] = 0.0
                         LAST[i, ln] = 0.0
                     for p in range(k):
                         best = off[p]
@@ -171,6 +171,7 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
                     t[ln] = 0.0
                     steps[ln] = 0
                     n_sampled[ln] = 0
+                    snapped[ln] = 0
                     nxt[ln] = 0
                 for p in range(k):
                     for f in range(n_prof):
@@ -237,10 +238,10 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
                 errsum[ln] += q * q if FREE[i, ln] > 0.0 else 0.0
         # per lane: accept or reject, time and step size
         any_sample = False
+        any_cross = False
         for ln in range(L):
             acc[ln] = 0.0
-            in1[ln] = 0.0
-            in2[ln] = 0.0
+            inwin[ln] = 0.0
             if orbit[ln] < 0 or starting[ln]:
                 starting[ln] = 0
                 continue
@@ -260,8 +261,10 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
                 sample[ln] = 1
                 any_sample = True
             if t[ln] >= tw:  # window statistics at the end of the accepted step, by half
-                in1[ln] = 1.0 if t[ln] <= t_mid else 0.0
-                in2[ln] = 1.0 if t[ln] >= t_mid else 0.0
+                inwin[ln] = 1.0
+            if t[ln] >= t_mid and snapped[ln] == 0:  # into the second half: keep the first half's statistics
+                cross[ln] = 1
+                any_cross = True
             h[ln] = max(h[ln], hh[ln] * factor) if hh[ln] < h[ln] else hh[ln] * factor
         # window samples inside accepted steps, by dense output from the step's start (rare: scalar code,
         # in a pass of its own so that the loops above stay lean)
@@ -306,14 +309,14 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
                         total += s_tau[i]
                     for i in range(off[p], off[p + 1]):
                         s_tau[i] = s_tau[i] / total
+                if tau >= t_mid and snapped[ln] == 0:  # the first sample of the second half
+                    for i in range(d):
+                        LO1[i, ln], HI1[i, ln], TURNS1[i, ln] = LO[i, ln], HI[i, ln], TURNS[i, ln]
+                        LO[i, ln], HI[i, ln] = np.inf, -np.inf
+                    snapped[ln] = 1
                 for i in range(d):
-                    s_ = s_tau[i]
-                    if j <= HALF:
-                        LO1[i, ln] = min(LO1[i, ln], s_)
-                        HI1[i, ln] = max(HI1[i, ln], s_)
-                    if j >= HALF:
-                        LO2[i, ln] = min(LO2[i, ln], s_)
-                        HI2[i, ln] = max(HI2[i, ln], s_)
+                    LO[i, ln] = min(LO[i, ln], s_tau[i])
+                    HI[i, ln] = max(HI[i, ln], s_tau[i])
                 n_sampled[ln] += 1
         # accepted lanes move on (first stage of the next step = last of this one)
         for i in range(d):
@@ -325,20 +328,25 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
                 V[i, ln] = y if take else v_
                 K0[i, ln] = k6 if take else k0
                 SIG[i, ln] = sn if take else sg_
-        # window statistics: range of every share in each half, and turning points of every log-ratio
+        # lanes whose step ended in the second half of the window for the first time: keep the first half's
+        # statistics, start the second half's (rare: scalar code)
+        for ln in range(L if any_cross else 0):
+            if cross[ln]:
+                cross[ln] = 0
+                if snapped[ln] == 0:
+                    for i in range(d):
+                        LO1[i, ln], HI1[i, ln], TURNS1[i, ln] = LO[i, ln], HI[i, ln], TURNS[i, ln]
+                        LO[i, ln], HI[i, ln] = np.inf, -np.inf
+                    snapped[ln] = 1
+        # window statistics: range of every share, and turning points of every log-ratio
         for i in range(d):
             for ln in range(L):
-                w1, w2 = in1[ln], in2[ln]
-                inside = w1 + w2 > 0.0
+                inside = inwin[ln] > 0.0
                 s_, g, last = SIG[i, ln], K0[i, ln], LAST[i, ln]
                 sg = 1.0 if g > 0.0 else (-1.0 if g < 0.0 else 0.0)
-                turn = 1.0 if inside and sg * last < 0.0 else 0.0
-                LO1[i, ln] = min(LO1[i, ln], s_ if w1 > 0.0 else np.inf)
-                HI1[i, ln] = max(HI1[i, ln], s_ if w1 > 0.0 else -np.inf)
-                LO2[i, ln] = min(LO2[i, ln], s_ if w2 > 0.0 else np.inf)
-                HI2[i, ln] = max(HI2[i, ln], s_ if w2 > 0.0 else -np.inf)
-                TURNS[i, ln] += turn
-                TURNS2[i, ln] += turn * w2
+                LO[i, ln] = min(LO[i, ln], s_ if inside else np.inf)
+                HI[i, ln] = max(HI[i, ln], s_ if inside else -np.inf)
+                TURNS[i, ln] += 1.0 if inside and sg * last < 0.0 else 0.0
                 LAST[i, ln] = sg if inside and sg != 0.0 else last
         # per lane: output times, segment boundaries, finished orbits and refills
         for ln in range(L):
@@ -360,10 +368,10 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
                     sig_out[r, i] = SIG[i, ln]
                     box[r, 0, i] = LO1[i, ln]
                     box[r, 1, i] = HI1[i, ln]
-                    box[r, 2, i] = LO2[i, ln]
-                    box[r, 3, i] = HI2[i, ln]
+                    box[r, 2, i] = LO[i, ln]
+                    box[r, 3, i] = HI[i, ln]
                     turns[r, 0, i] = TURNS[i, ln]
-                    turns[r, 1, i] = TURNS2[i, ln]
+                    turns[r, 1, i] = TURNS[i, ln] - TURNS1[i, ln]
                 steps_out[r] = steps[ln]
                 status_out[r] = 0 if finished else 1
                 seg[ln] = 0

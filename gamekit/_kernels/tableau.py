@@ -58,7 +58,7 @@ DENSE = np.array(
 )
 
 # The observation window is sampled by dense output at WINDOW_SAMPLES + 1 evenly spaced times (an even
-# number of intervals, so that the middle of the window, where its two halves meet, is one of them).
+# number of intervals, so that the middle of the window, where its second half begins, is one of them).
 WINDOW_SAMPLES = 8
 
 # Step-size control: h_new = h * clip(SAFETY * err**(-1/4), MIN_FACTOR, MAX_FACTOR), err the RMS of the
