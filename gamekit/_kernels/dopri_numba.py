@@ -288,6 +288,11 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
                         coef[0] * K0[i, ln] + coef[2] * K2[i, ln] + coef[3] * K3[i, ln] + coef[4] * K4[i, ln]
                         + coef[5] * K5[i, ln] + coef[6] * K6[i, ln]
                     )  # fmt: skip
+                if tau >= t_mid and snapped[ln] == 0:  # the first sample of the second half
+                    for i in range(d):
+                        LO1[i, ln], HI1[i, ln], TURNS1[i, ln] = LO[i, ln], HI[i, ln], TURNS[i, ln]
+                        LO[i, ln], HI[i, ln] = np.inf, -np.inf
+                    snapped[ln] = 1
                 for p in range(k):
                     a = off[p]
                     if off[p + 1] - a == 2:  # one exponential, as in the RHS
@@ -296,8 +301,11 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
                         x = x if ALIVE[a + 1, ln] > 0.0 else -1e300
                         e = exp_neg(-abs(x))
                         big = 1.0 / (1.0 + e)
-                        s_tau[a] = big if x <= 0.0 else e * big
-                        s_tau[a + 1] = e * big if x <= 0.0 else big
+                        s_a, s_b = (big, e * big) if x <= 0.0 else (e * big, big)
+                        LO[a, ln] = min(LO[a, ln], s_a)
+                        HI[a, ln] = max(HI[a, ln], s_a)
+                        LO[a + 1, ln] = min(LO[a + 1, ln], s_b)
+                        HI[a + 1, ln] = max(HI[a + 1, ln], s_b)
                         continue
                     top = -1e300
                     for i in range(off[p], off[p + 1]):
@@ -308,15 +316,9 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
                         s_tau[i] = exp_neg(v_tau[i] - top) if ALIVE[i, ln] > 0.0 else 0.0
                         total += s_tau[i]
                     for i in range(off[p], off[p + 1]):
-                        s_tau[i] = s_tau[i] / total
-                if tau >= t_mid and snapped[ln] == 0:  # the first sample of the second half
-                    for i in range(d):
-                        LO1[i, ln], HI1[i, ln], TURNS1[i, ln] = LO[i, ln], HI[i, ln], TURNS[i, ln]
-                        LO[i, ln], HI[i, ln] = np.inf, -np.inf
-                    snapped[ln] = 1
-                for i in range(d):
-                    LO[i, ln] = min(LO[i, ln], s_tau[i])
-                    HI[i, ln] = max(HI[i, ln], s_tau[i])
+                        share = s_tau[i] / total
+                        LO[i, ln] = min(LO[i, ln], share)
+                        HI[i, ln] = max(HI[i, ln], share)
                 n_sampled[ln] += 1
         # accepted lanes move on (first stage of the next step = last of this one)
         for i in range(d):
