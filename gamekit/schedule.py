@@ -3,9 +3,10 @@
 A schedule is a sequence of phases ``(name_i, t_i, scenario_i, v_i)`` with
 start times ``0 <= t_1 < t_2 < ...`` (finite).  From ``t_i`` until
 ``t_{i+1}`` the game is played with the parameter values ``v_i`` over the
-game's own values; ``v_i`` is complete for the phase: the values of scenario
-``scenario_i`` (if the phase names one) merged with the values the phase sets
-itself, which win.  Before ``t_1`` the game's own values hold.
+game's own values.  Phases are cumulative, as a policy is: ``v_i`` is the
+previous phase's values ``v_{i-1}``, then the values of scenario
+``scenario_i`` (if the phase names one), then the values the phase sets
+itself, each later one winning.  Before ``t_1`` the game's own values hold.
 
 One parser, :meth:`Schedule.parse`, reads both written forms:
 
@@ -28,8 +29,8 @@ Scenario names are looked up with ``-`` and ``_`` alike.
 >>> plan = Schedule.parse([(0, "trap"), (20, {"delta": 0.6})], parameters=game.parameters, scenarios=game.scenarios)
 >>> [(p.name, p.start, p.scenario) for p in plan.phases]
 [('phase 1', 0.0, 'trap'), ('phase 2', 20.0, None)]
->>> plan.as_pairs()[1]
-(20.0, {'delta': 0.6})
+>>> plan.as_pairs()[1][1]["delta"], plan.as_pairs()[1][1]["F"]   # delta set here, F carried over from "trap"
+(0.6, 10)
 >>> game.schedule("phased").phases[2].scenario
 'meta-goal'
 """
@@ -51,8 +52,8 @@ __all__ = ["Phase", "Schedule"]
 class Phase:
     """One phase of a schedule: from ``start`` on, the parameters take ``values``.
 
-    ``values`` is complete for the phase: the named scenario's values merged
-    with the ones the phase sets itself.
+    ``values`` is complete for the phase: the previous phase's values, then the
+    named scenario's, then the ones the phase sets itself.
     """
 
     name: str
@@ -102,6 +103,7 @@ class Schedule:
             raise ModelError(f"{where} has no phases")
         phases = []
         last = -math.inf
+        carried: dict[str, float] = {}  # phases are cumulative: each starts from the previous one's values
         for phase, start, scenario, explicit in rows:
             check_name("phase", phase, ModelError)
             here = f"{where}, phase {phase!r}"
@@ -114,7 +116,7 @@ class Schedule:
                     f"{start:g} follows {last:g})"
                 )
             last = start
-            values: dict[str, float] = {}
+            values: dict[str, float] = dict(carried)
             if scenario is not None:
                 stored = _lookup(scenarios, scenario)
                 if stored is None:
@@ -130,6 +132,7 @@ class Schedule:
                 if key not in parameters:
                     raise ParameterError(f"{here} sets {key!r}, which is not a parameter of this game")
                 values[key] = number(f"{here}: {key}", value)
+            carried = values
             phases.append(Phase(phase, start, scenario, FrozenMap(values)))
         return cls(tuple(phases))
 

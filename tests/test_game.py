@@ -235,7 +235,8 @@ def test_schedule_parse_reads_both_forms_alike():
     phased = g.schedule("phased")
     assert [p.name for p in phased.phases] == ["lag", "emergence", "exploration"]
     assert phased.phases[0] == Phase("lag", 0.0, "trap", g.scenarios["trap"])
-    assert dict(phased.phases[1].values) == {"delta": 0.6, "K": 6, "theta": 0.4, "Cc": 2}
+    # phases are cumulative: emergence keeps the trap's values and changes four of them
+    assert dict(phased.phases[1].values) == {**g.scenarios["trap"], "delta": 0.6, "K": 6, "theta": 0.4, "Cc": 2}
     python = Schedule.parse(
         [(0, "trap"), (20, {"delta": 0.6, "K": 6, "theta": 0.4, "Cc": 2}), (40, "meta_goal")],
         parameters=g.parameters,
