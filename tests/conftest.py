@@ -6,6 +6,11 @@ gamekit writes generated code and numba's compiled caches to ``$GAMEKIT_CACHE_DI
 the tests from reading or writing the user's caches.  This runs at import, before
 any test module imports gamekit or numba (numba reads ``NUMBA_CACHE_DIR`` once).
 A ``GAMEKIT_CACHE_DIR`` set by the user is kept (to reuse compiled kernels).
+
+Hypothesis: under CI (``CI`` set, as ``.ci/run`` runs) the ``ci`` profile is
+loaded, derandomised, so a run is reproducible and a failure is the same
+failure on a rerun; locally the default (random) profile keeps finding new
+cases.  ``HYPOTHESIS_PROFILE=ci`` selects it by hand.
 """
 
 from __future__ import annotations
@@ -13,6 +18,11 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default"))
 
 _run_cache = None
 if not os.environ.get("GAMEKIT_CACHE_DIR"):
