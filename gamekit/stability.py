@@ -421,6 +421,9 @@ class Equilibrium:
         kind = "" if self.exact else " (numeric)"
         return f"{what}{name}: {self.stability}; eigenvalues {self.describe_eigenvalues()}{kind}"
 
+    def __repr__(self) -> str:
+        return f"Equilibrium({self})"
+
     def to_json(self) -> dict:
         """The object of design.md's JSON contract."""
         return {
