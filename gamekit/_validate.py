@@ -71,9 +71,8 @@ def real(
     value = float(value)
     if not math.isfinite(value):
         raise ArgumentError(f"{name} must be a finite number, got {value!r}")
-    bad = (
-        (low is not None and (value < low or (low_open and value == low)))
-        or (high is not None and (value > high or (high_open and value == high)))
+    bad = (low is not None and (value < low or (low_open and value == low))) or (
+        high is not None and (value > high or (high_open and value == high))
     )
     if bad:
         lo = "-inf" if low is None else f"{low:g}"

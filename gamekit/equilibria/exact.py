@@ -5,9 +5,8 @@ On a face where ``m >= 3`` populations mix the equations
 shares.  sympy's ``solve`` finds every solution exactly (rationals, radicals)
 when the face is small, but nothing bounds its time: factorisation and
 Groebner bases can run for minutes.  Interrupting sympy with a signal leaves
-its caches inconsistent, so sympy runs here in a *separate process* (a child
-interpreter, started on first use and kept for later calls, that reads pickled
-requests on its stdin): each request has a deadline, and a worker that misses
+its caches inconsistent, so the functions here run in the separate process of
+:mod:`gamekit._worker`: each request has a deadline, and a worker that misses
 it is killed, never interrupted.  The face then goes to the numeric search, and the
 result says so.
 
@@ -20,25 +19,15 @@ numeric.
 
 from __future__ import annotations
 
-import atexit
-import os
-import pickle
-import select
-import subprocess
-import sys
-import threading
-import time
-from pathlib import Path
-
 import numpy as np
 import sympy
 
+from .._worker import BudgetSpent, worker
 from ..dynamics import contract, tangent_jacobian
 from .faces import share_symbols
 
-__all__ = ["SympyWorker", "worker"]
+__all__ = ["solve_face", "eigenvalues", "BudgetSpent", "worker"]
 
-STARTUP_TIMEOUT = 60.0  # seconds for a new sympy process to answer at all
 CONTINUUM_SAMPLES = 400  # random points tried to find a continuum's point inside its face
 
 
@@ -132,133 +121,3 @@ def eigenvalues(tensors, state):
     if len(ev) != J.shape[0]:
         return None
     return tuple(ev), tuple(complex(sympy.N(e, 30)) for e in ev)
-
-
-_TASKS = {"solve_face": solve_face, "eigenvalues": eigenvalues, "ping": lambda: True}
-
-
-def _serve() -> None:  # pragma: no cover - runs in the worker process
-    """Answer length-prefixed pickled requests on stdin until it closes."""
-    inp, out = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # nothing printed may reach the protocol stream
-    while True:
-        header = inp.read(8)
-        if len(header) < 8:
-            return
-        name, args = pickle.loads(inp.read(int.from_bytes(header, "little")))
-        try:
-            reply = ("ok", _TASKS[name](*args))
-        except Exception as exc:  # noqa: BLE001 - any sympy failure makes the face numeric
-            reply = ("error", f"{type(exc).__name__}: {exc}")
-        data = pickle.dumps(reply)
-        out.write(len(data).to_bytes(8, "little") + data)
-        out.flush()
-
-
-# -- parent side ------------------------------------------------------------------------------------------
-
-
-class BudgetSpent(Exception):
-    """The worker missed its deadline and was killed."""
-
-
-class SympyWorker:
-    """One sympy process (``python -m gamekit.equilibria.exact``), started on first use, killed at a deadline.
-
-    A plain child process speaking pickles over its stdin and stdout: unlike ``multiprocessing``'s
-    ``spawn`` and ``forkserver``, it never re-imports the user's main script, and unlike ``fork`` it
-    copies no threads or locks of the parent.
-    """
-
-    def __init__(self):
-        self._proc = None
-        self._starting = False  # a ping was sent whose answer has not been read yet
-        self._lock = threading.Lock()
-
-    def prestart(self) -> None:
-        """Start the process now without waiting for it (its start overlaps the caller's other work)."""
-        with self._lock:
-            if self._proc is None or self._proc.poll() is not None:
-                try:
-                    self._start(wait=False)
-                except OSError:  # no process can be started: every face will be numeric
-                    self.kill()
-
-    def _start(self, wait: bool = True):
-        root = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join([root] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "gamekit.equilibria.exact"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
-        # the start (a new interpreter importing sympy) is not charged to any face's budget
-        self._send("ping", ())
-        self._starting = True
-        if wait:
-            self._ready()
-
-    def _ready(self):
-        if self._starting:
-            self._receive(time.monotonic() + STARTUP_TIMEOUT)
-            self._starting = False
-
-    def kill(self):
-        if self._proc is not None:
-            self._proc.kill()
-            self._proc.wait(5)
-            for f in (self._proc.stdin, self._proc.stdout):
-                f.close()
-        self._proc = None
-        self._starting = False
-
-    def _send(self, name, args):
-        data = pickle.dumps((name, args))
-        self._proc.stdin.write(len(data).to_bytes(8, "little") + data)
-        self._proc.stdin.flush()
-
-    def _read(self, n: int, deadline: float) -> bytes:
-        fd, chunks, got = self._proc.stdout.fileno(), [], 0
-        while got < n:
-            wait = deadline - time.monotonic()
-            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
-                self.kill()
-                self._start(wait=False)  # a fresh process for the next request, starting meanwhile
-                raise BudgetSpent
-            chunk = os.read(fd, n - got)
-            if not chunk:
-                self.kill()
-                raise RuntimeError("the sympy worker died")
-            chunks.append(chunk)
-            got += len(chunk)
-        return b"".join(chunks)
-
-    def _receive(self, deadline: float):
-        size = int.from_bytes(self._read(8, deadline), "little")
-        return pickle.loads(self._read(size, deadline))
-
-    def call(self, name: str, args: tuple, timeout: float):
-        """The task's result; raises BudgetSpent past ``timeout`` seconds, RuntimeError if sympy failed."""
-        with self._lock:
-            try:
-                if self._proc is None or self._proc.poll() is not None:
-                    self._start()
-                self._ready()
-                self._send(name, args)
-                status, value = self._receive(time.monotonic() + timeout)
-            except OSError as exc:  # the process could not start, or its pipe broke
-                self.kill()
-                raise RuntimeError(f"the sympy worker failed: {exc}") from None
-        if status != "ok":
-            raise RuntimeError(value)
-        return value
-
-
-worker = SympyWorker()
-atexit.register(worker.kill)
-
-if __name__ == "__main__":  # pragma: no cover
-    _serve()

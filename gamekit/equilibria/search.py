@@ -192,7 +192,7 @@ def _sympy_face(pv: PayoffValues, shape, support, deadline: float, seed: int):
     """The face solved by sympy in its worker process; None when the budget ran out, False when sympy failed."""
     w = exact_faces.worker
     try:
-        found, conts = w.call("solve_face", (pv.rational, shape, support, seed), deadline - time.monotonic())
+        found, conts = w.call(exact_faces.solve_face, (pv.rational, shape, support, seed), deadline - time.monotonic())
     except exact_faces.BudgetSpent:
         return None
     except RuntimeError:
@@ -208,7 +208,7 @@ def _sympy_face(pv: PayoffValues, shape, support, deadline: float, seed: int):
         remaining = min(deadline - time.monotonic(), EIGEN_BUDGET)
         if not rational and d <= MAX_EXACT_EIGEN_UNKNOWNS and remaining > 0:
             try:
-                eig, _ = w.call("eigenvalues", (pv.rational, state), remaining) or (None, None)
+                eig, _ = w.call(exact_faces.eigenvalues, (pv.rational, state), remaining) or (None, None)
             except (exact_faces.BudgetSpent, RuntimeError, TypeError):
                 eig = None
         exact_rows = [[_fraction(v) if v.is_Rational else v for v in row] for row in state]

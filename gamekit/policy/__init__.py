@@ -10,8 +10,9 @@
   changes, described as the states it visits (:func:`follow`).
 
 ``_common`` checks the arguments they share (game, base values, target,
-parameter names); ``_solver`` runs sympy's set solving for a hard lever in a
-worker process under a time budget (killed, never interrupted).
+parameter names); a lever that is not a simple polynomial is solved by sympy in
+the worker process of :mod:`gamekit._worker`, under a time budget (killed,
+never interrupted).
 
 All of them rest on one fact (:mod:`gamekit.stability`): a pure profile ``s`` is
 asymptotically stable iff every unilateral switch loses,

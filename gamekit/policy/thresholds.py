@@ -293,7 +293,7 @@ def lever_sets(payoffs, gains, sym: sympy.Symbol, within: sympy.Set) -> tuple[sy
     """(stable set, domain, note) of one lever: ``payoffs`` and ``gains`` are in ``sym`` alone.
 
     Pure sympy on picklable arguments, so that it can run in the worker process of
-    :mod:`gamekit.policy._solver`.
+    :mod:`gamekit._worker`.
     """
     note = None
     try:
@@ -389,7 +389,7 @@ def _unsolved(name: str, values, args, note: str) -> tuple[Lever, str]:
 
 
 def _lever(game: Game, values, name: str, gains, payoffs, deadline: float) -> tuple[Lever, str | None]:
-    from ._solver import BudgetSpent, solve_lever
+    from .._worker import BudgetSpent, worker
 
     sym = game.symbols[name]
     others = substitutions(game, values, skip=(name,))
@@ -403,7 +403,7 @@ def _lever(game: Game, values, name: str, gains, payoffs, deadline: float) -> tu
         allowed, defined, note = lever_sets(*args)
     else:
         try:
-            allowed, defined, note = solve_lever(args, deadline - time.monotonic())
+            allowed, defined, note = worker.call(lever_sets, args, deadline - time.monotonic())
         except BudgetSpent:
             note = f"{name}: sympy's time budget ran out before its conditions were solved (raise time_budget)"
             return _unsolved(name, values, args, note)
