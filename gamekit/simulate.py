@@ -88,6 +88,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -663,7 +664,7 @@ def basins(
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
     t_end: float = 300.0,
     grid: int | None = None,
-    **kwargs,
+    **kwargs: Any,
 ) -> Basins:
     """Share of the state space reaching each outcome, with Wilson 95% intervals.
 

@@ -405,12 +405,3 @@ def test_shipped_models_round_trip_and_load_by_either_spelling():
     with pytest.raises(gk.ModelError, match="a model is a file path"):
         gk.load(42)
 
-
-@pytest.mark.parametrize("module", ["gamekit.expr", "gamekit.schedule", "gamekit.modelfile", "gamekit.game"])
-def test_docstring_examples(module):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
-    assert result.attempted > 0

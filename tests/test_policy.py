@@ -296,14 +296,6 @@ def test_regime_map_marks_where_payoffs_are_undefined():
     assert "a, c" in m.regime_at(2.0, 0.5) and "a, c" not in m.regime_at(1.2, 0.5)
 
 
-@pytest.mark.parametrize("module", ["thresholds", "regimes", "optimise", "follow"])
-def test_docstring_examples(module):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(f"gamekit.policy.{module}"), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
-
 
 def test_thresholds_hard_lever_stays_within_its_time_budget():
     """A fractional power sends sympy into factorisation for minutes: the lever is reported unsolved in time."""
