@@ -8,6 +8,7 @@ gk.stability_table(game)     # symbolic conditions for every pure profile
 """
 
 from . import models
+from .basins import Basins, basins
 from .dynamics import Replicator, replicator
 from .equilibria import Continuum, Equilibria, Equilibrium, Uncertain, equilibria, linearize
 from .errors import (
@@ -24,7 +25,7 @@ from .modelfile import load
 from .policy import Path, Policy, RegimeMap, Thresholds, cheapest_policy, follow, regime_map, thresholds
 from .report import Report, report
 from .schedule import Phase, Schedule
-from .simulate import Basins, Trajectory, basins, simulate
+from .simulate import Trajectory, simulate
 from .stability import Stability, StabilityTable, stability_table
 from .sweep import SweepResult, sweep
 

@@ -144,7 +144,7 @@ def _analyze(args) -> int:
 
 
 def _simulate(args) -> int:
-    from .simulate import basins
+    from .basins import basins
 
     game = _game(args)
     if args.orbits < 1:

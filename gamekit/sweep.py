@@ -33,10 +33,11 @@ import numpy as np
 from . import _validate as check
 from ._frozen import FrozenMap
 from ._validate import printable
+from .basins import wilson_interval
 from .dynamics import compile_payoffs
 from .errors import ArgumentError, ParameterError
 from .game import Game
-from .simulate import simulate, wilson_interval
+from .simulate import simulate
 from .space import StateSpace
 from .stability import strict_profiles
 

@@ -404,4 +404,3 @@ def test_shipped_models_round_trip_and_load_by_either_spelling():
         gk.load("nope")
     with pytest.raises(gk.ModelError, match="a model is a file path"):
         gk.load(42)
-

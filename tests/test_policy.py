@@ -296,7 +296,6 @@ def test_regime_map_marks_where_payoffs_are_undefined():
     assert "a, c" in m.regime_at(2.0, 0.5) and "a, c" not in m.regime_at(1.2, 0.5)
 
 
-
 def test_thresholds_hard_lever_stays_within_its_time_budget():
     """A fractional power sends sympy into factorisation for minutes: the lever is reported unsolved in time."""
     import time

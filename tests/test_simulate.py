@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
 import gamekit as gk
+from gamekit.basins import wilson_interval
 from gamekit.dynamics import strategy_payoffs
 from gamekit.space import StateSpace
 
@@ -273,7 +274,6 @@ def test_bad_input(kwargs, message):
 
 
 def test_wilson_interval_known_values():
-    from gamekit.simulate import wilson_interval
 
     assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == 1.0
     lo, hi = wilson_interval(39, 100)
@@ -741,7 +741,7 @@ def test_basins_result_prints_pickles_and_converts():
     assert list(frame.outcome) == list(result.outcomes) and frame.orbits.sum() == result.n == 300
     assert np.allclose(frame.share, frame.orbits / 300) and frame.attrs["t_end"] == 80
     for o, k, lo, hi in zip(result.outcomes, result.orbits, result.ci_low, result.ci_high):
-        assert (lo, hi) == gk.simulate.__globals__["wilson_interval"](int(k), 300)
+        assert (lo, hi) == wilson_interval(int(k), 300)
         assert result.share(o) == k / 300
     text = repr(result)
     assert text.startswith("Basins(Platform social insurance: 300 orbits to t=80: ") and len(text) < 200

@@ -84,4 +84,3 @@ def test_analytic_only_sweep_has_one_row_per_point():
     frame = result.to_frame()
     assert list(frame.scenario) == ["trap", "meta-goal", "#2"] and frame.share.isna().all()
     assert result.shares(0) == {} and repr(result).endswith("analytic only)")
-

@@ -288,7 +288,7 @@ def _verify_policy(game, values, verified, idx_t, check_orbits, rng, t_end, fail
 
     Returns the stable profiles there (as text) and, with ``check_orbits``, the simulated basins.
     """
-    from ..simulate import basins
+    from ..basins import basins
     from ..stability import strict_profiles
 
     at = game.with_parameters({**values, **verified})

@@ -1,0 +1,153 @@
+"""Basins of attraction: the share of the state space that reaches each outcome.
+
+Orbits start from ``n`` uniform draws on the product of simplices (or a regular
+grid) and are integrated by :func:`gamekit.simulate`; each outcome's share
+``k / n`` comes with its Wilson score interval (95%)::
+
+    centre = (p + z^2 / 2n) / (1 + z^2 / n),
+    half   = z sqrt(p (1 - p) / n + z^2 / 4n^2) / (1 + z^2 / n),     p = k / n, z = 1.96,
+
+which, unlike the normal approximation, stays inside [0, 1] and is honest for
+shares near 0 or 1 (an interval ends at exactly 0 when ``k = 0`` and at 1 when
+``k = n``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import _validate as check
+from .errors import ArgumentError
+from .game import Game
+from .simulate import Trajectory, simulate
+from .space import StateSpace
+
+__all__ = ["Basins", "basins", "wilson_interval"]
+
+
+def wilson_interval(k, n, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval for a binomial share ``k / n`` (95% by default)."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    low = 0.0 if k == 0 else float(max(0.0, centre - half))
+    high = 1.0 if k == n else float(min(1.0, centre + half))
+    return (low, high)
+
+
+@dataclass(frozen=True, eq=False)
+class Basins:
+    """The result of :func:`basins`: the share of starting states reaching each outcome.
+
+    Attributes
+    ----------
+    outcomes
+        The outcomes met, most frequent first (a profile, ``"cycling on ..."`` or ``"unresolved"``).
+    shares, ci_low, ci_high
+        Share of orbits per outcome and its Wilson 95% interval.
+    orbits
+        Number of orbits per outcome.
+    n, t_end, game
+        Orbits in all, integration time, the game's name.
+    """
+
+    outcomes: tuple[str, ...]
+    shares: np.ndarray = field(repr=False)
+    ci_low: np.ndarray = field(repr=False)
+    ci_high: np.ndarray = field(repr=False)
+    orbits: np.ndarray = field(repr=False)
+    n: int = 0
+    t_end: float = 0.0
+    game: str = ""
+
+    @classmethod
+    def of(cls, traj: Trajectory) -> Basins:
+        """The outcome shares of a simulation's orbits, most frequent first."""
+        counts = np.bincount(traj.codes, minlength=len(traj.labels))
+        order = [i for i in np.argsort(-counts, kind="stable") if counts[i]]
+        intervals = [wilson_interval(int(counts[i]), traj.n) for i in order]
+        return cls(
+            outcomes=tuple(traj.labels[i] for i in order),
+            shares=np.array([counts[i] / traj.n for i in order]),
+            ci_low=np.array([lo for lo, _ in intervals]),
+            ci_high=np.array([hi for _, hi in intervals]),
+            orbits=np.array([int(counts[i]) for i in order], dtype=np.int64),
+            n=traj.n,
+            t_end=traj.t_end,
+            game=traj.game.name,
+        )
+
+    def to_frame(self):
+        """A DataFrame with columns ``outcome, share, ci_low, ci_high, orbits`` (attrs: ``t_end``, ``n``)."""
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            {
+                "outcome": list(self.outcomes),
+                "share": np.asarray(self.shares, dtype=float),
+                "ci_low": np.asarray(self.ci_low, dtype=float),
+                "ci_high": np.asarray(self.ci_high, dtype=float),
+                "orbits": np.asarray(self.orbits, dtype=np.int64),
+            }
+        )
+        frame.attrs["t_end"] = self.t_end
+        frame.attrs["n"] = self.n
+        return frame
+
+    def share(self, outcome: str) -> float:
+        """The share of one outcome (0 if no orbit reached it)."""
+        for o, s in zip(self.outcomes, self.shares):
+            if o == outcome:
+                return float(s)
+        return 0.0
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{s:.1%} {check.printable(o)}" for o, s in zip(self.outcomes, self.shares))
+        name = f"{check.printable(self.game)}: " if self.game else ""
+        return f"Basins({name}{self.n} orbits to t={self.t_end:g}: {parts})"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = "".join(
+            f"<tr><td>{html.escape(o)}</td><td>{s:.1%}</td><td>[{lo:.1%}, {hi:.1%}]</td><td>{int(k)}</td></tr>"
+            for o, s, lo, hi, k in zip(self.outcomes, self.shares, self.ci_low, self.ci_high, self.orbits)
+        )
+        head = f"<p>{html.escape(self.game or 'basins')}: {self.n} orbits to t = {self.t_end:g}</p>"
+        return (
+            head + f"<table><tr><th>outcome</th><th>share</th><th>95% interval</th><th>orbits</th></tr>{rows}</table>"
+        )
+
+
+def basins(
+    game: Game,
+    n: int = 10_000,
+    *,
+    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+    t_end: float = 300.0,
+    grid: int | None = None,
+    **kwargs: Any,
+) -> Basins:
+    """Share of the state space reaching each outcome, with Wilson 95% intervals.
+
+    Starting states are ``n`` uniform draws from the product of simplices (seeded
+    by ``rng``), or, with ``grid=m``, a regular grid of ``m`` points per axis.
+    Other keyword arguments go to :func:`simulate`.  Returns a :class:`Basins`
+    (``.to_frame()`` for a DataFrame with columns ``outcome, share, ci_low,
+    ci_high, orbits``).
+    """
+    if not isinstance(game, Game):
+        raise ArgumentError(f"game must be a gamekit Game, got {type(game).__name__}")
+    space = StateSpace(game.shape, tuple(p.name for p in game.populations))
+    if grid is not None:
+        initial = space.grid(check.integer("grid", grid, minimum=1))
+    else:
+        n = check.integer("n", n, minimum=1)
+        initial = space.sample(n, check.generator(rng))
+    return Basins.of(simulate(game, initial, t_end, **kwargs))
