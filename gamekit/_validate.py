@@ -28,6 +28,7 @@ __all__ = [
     "flag",
     "choice",
     "generator",
+    "game",
 ]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -121,3 +122,12 @@ def generator(value, name: str = "rng") -> np.random.Generator:
             f"{name} must be a non-negative integer seed, a numpy Generator or None, got {_shown(value)}"
         )
     return np.random.default_rng(int(value))
+
+
+def game(value, name: str = "game"):
+    """``value`` itself if it is a :class:`~gamekit.Game`, else an ArgumentError naming ``name``."""
+    from .game import Game  # here, not at the top: game.py's own checks may use this module
+
+    if not isinstance(value, Game):
+        raise ArgumentError(f"{name} must be a gamekit Game (gk.load(...) or gk.Game(...)), got {type(value).__name__}")
+    return value

@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from . import _validate as check
-from .errors import ArgumentError
 from .game import Game
 from .simulate import Trajectory, simulate
 from .space import StateSpace
@@ -142,8 +141,7 @@ def basins(
     (``.to_frame()`` for a DataFrame with columns ``outcome, share, ci_low,
     ci_high, orbits``).
     """
-    if not isinstance(game, Game):
-        raise ArgumentError(f"game must be a gamekit Game, got {type(game).__name__}")
+    check.game(game)
     space = StateSpace(game.shape, tuple(p.name for p in game.populations))
     if grid is not None:
         initial = space.grid(check.integer("grid", grid, minimum=1))

@@ -59,8 +59,8 @@ from fractions import Fraction
 import numpy as np
 import sympy
 
-from ._validate import printable
-from .errors import AnalysisError, ArgumentError
+from ._validate import game as check_game  # noqa: F401 - stability and equilibria take it from here
+from .errors import AnalysisError
 from .expr import make_symbol
 from .game import Game
 
@@ -322,13 +322,6 @@ class Replicator:
             rf"\frac{{d{sympy.latex(c)}}}{{dt}} &= {sympy.latex(eq)}" for c, eq in zip(self.coordinates, self.equations)
         ]
         return r"$\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}$"
-
-
-def check_game(game, name: str = "game") -> Game:
-    """``game`` itself if it is a :class:`~gamekit.Game`, else an ArgumentError."""
-    if not isinstance(game, Game):
-        raise ArgumentError(f"{name} must be a gamekit.Game, got {printable(repr(game), 60)}")
-    return game
 
 
 def replicator(game: Game) -> Replicator:

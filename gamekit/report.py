@@ -16,7 +16,6 @@ import sympy
 from . import _validate as check
 from ._validate import printable
 from .dynamics import replicator
-from .errors import ArgumentError
 from .game import Game
 from .stability import stability_table
 
@@ -135,8 +134,7 @@ class Report:
 
 def report(game: Game) -> Report:
     """The payoff matrix, replicator equations, Jacobian and stability table of ``game``."""
-    if not isinstance(game, Game):
-        raise ArgumentError(f"game must be a gamekit Game (gk.load(...) or gk.Game(...)), got {type(game).__name__}")
+    check.game(game)
     pops = game.populations
     names = [p.name for p in pops]
     payoff_rows = [list(game.profile_names(idx)) + [t[idx] for t in game.payoff_tensors] for idx in game.profiles()]

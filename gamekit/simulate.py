@@ -486,8 +486,7 @@ def simulate(
     progress
         Show a progress bar (default: when there is more than one chunk).
     """
-    if not isinstance(game, Game):
-        raise ArgumentError(f"game must be a gamekit Game, got {type(game).__name__}")
+    check.game(game)
     space = StateSpace(game.shape, tuple(p.name for p in game.populations))
     full = space.full(initial, name="initial")
     n = full.shape[0]

@@ -296,8 +296,7 @@ def sweep(
     >>> result.stable
     ('trap', 'meta-goal; trap')
     """
-    if not isinstance(game, Game):
-        raise ArgumentError(f"game must be a gamekit Game (gk.load(...) or gk.Game(...)), got {type(game).__name__}")
+    check.game(game)
     names, combos, labels = grid_points(game, grid)
     if isinstance(rng, bool) or not isinstance(rng, numbers.Integral) or rng < 0:
         raise ArgumentError(

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import sympy
 
+from .._validate import game as check_game  # noqa: F401 - the policy modules take it from here
 from .._validate import printable
 from ..errors import ArgumentError, GamekitError, ParameterError
 from ..expr import exact
@@ -16,12 +17,6 @@ BaseValues = str | Mapping[str, float] | None
 
 Target = str | Sequence[str]
 """A pure profile, ``"regulate, insure, claim"`` or ``("regulate", "insure", "claim")``, or a state name."""
-
-
-def check_game(game, name: str = "game") -> Game:
-    if not isinstance(game, Game):
-        raise ArgumentError(f"{name} must be a gamekit Game (gk.load(...) or gk.Game(...)), got {type(game).__name__}")
-    return game
 
 
 def base_values(game: Game, base, name: str = "base", free: Sequence[str] = ()) -> dict[str, float]:
