@@ -491,10 +491,61 @@ def substitute(expr: sympy.Expr, values: Mapping[sympy.Symbol, sympy.Expr]) -> s
     if isinstance(expr, sympy.Pow):
         problem = power_problem(*args)
         if problem:
-            raise AnalysisError(f"{problem}; analyse in floating point (exact=False, --numeric)")
+            raise AnalysisError(f"{problem}: too large to compute exactly at these parameter values")
     if all(a is b for a, b in zip(args, expr.args)):
         return expr
     return expr.func(*args)
+
+
+def float_value(expr: sympy.Expr, values: Mapping[sympy.Symbol, float]) -> float:
+    """``expr`` evaluated in IEEE floating point, with ``values`` for its symbols.
+
+    Never exact and never arbitrary precision, so nothing can take long or grow
+    without bound (a power tower such as ``p^p^p^p`` at ``p = 9`` is ``inf``,
+    at once).  Overflow gives ``inf``, an undefined value (``log(-1)``,
+    ``0^-1``, a non-real power) ``nan``; the caller decides what that means.
+    """
+    try:
+        return _float(expr, values)
+    except OverflowError:
+        return math.inf
+    except (ValueError, ZeroDivisionError):
+        return math.nan
+
+
+def _float(e: sympy.Expr, values: Mapping[sympy.Symbol, float]) -> float:
+    if e.is_Symbol:
+        v = values.get(e)
+        return math.nan if v is None else float(v)
+    if e.is_Number:
+        return float(e)
+    if e is sympy.E:
+        return math.e
+    args = [_float(a, values) for a in e.args]
+    if isinstance(e, sympy.Add):
+        return math.fsum(args)
+    if isinstance(e, sympy.Mul):
+        out = 1.0
+        for a in args:
+            out *= a
+        return out
+    if isinstance(e, sympy.Pow):
+        base, power = args
+        if base == 0 and power < 0:
+            return math.nan
+        value = base**power  # float ** float: OverflowError past the range, complex for a negative base
+        return value if isinstance(value, float) else math.nan
+    if isinstance(e, sympy.exp):
+        return math.exp(args[0])
+    if isinstance(e, sympy.log):
+        return math.log(args[0])
+    if isinstance(e, sympy.Abs):
+        return abs(args[0])
+    if isinstance(e, sympy.Min):
+        return min(args)
+    if isinstance(e, sympy.Max):
+        return max(args)
+    return float(e.xreplace({k: sympy.Float(v) for k, v in values.items()}))  # not reached from the grammar
 
 
 class _PayoffPrinter(StrPrinter):

@@ -39,7 +39,17 @@ import sympy
 from ._frozen import FrozenMap, NameMap, check_name, normalized
 from ._validate import printable
 from .errors import AnalysisError, ExpressionError, ModelError, ParameterError
-from .expr import MAX_MAGNITUDE, NAME_PATTERN, exact, make_symbol, number, parse_expression, payoff_text, substitute
+from .expr import (
+    MAX_MAGNITUDE,
+    NAME_PATTERN,
+    exact,
+    float_value,
+    make_symbol,
+    number,
+    parse_expression,
+    payoff_text,
+    substitute,
+)
 from .schedule import Schedule
 
 __all__ = ["Game", "Population", "EXACT_BITS_LIMIT"]
@@ -239,7 +249,10 @@ class Game:
                 try:
                     v = substitute(t[idx], subs)
                 except AnalysisError as err:
-                    raise AnalysisError(f"payoff at ({', '.join(self.profile_names(idx))}): {err}") from None
+                    raise AnalysisError(
+                        f"payoff at ({', '.join(self.profile_names(idx))}): {err}; "
+                        "analyse in floating point (exact=False, --numeric)"
+                    ) from None
                 arr[idx] = sympy.nsimplify(v) if v.has(sympy.Float) else v
             out.append(arr)
         return tuple(out)
@@ -276,10 +289,12 @@ class Game:
             for idx in np.ndindex(t.shape):
                 try:
                     v = substitute(t[idx], subs)
-                except AnalysisError:
-                    floats = floats or self.values(exact_values=False)
-                    v = t[idx].xreplace(floats)
-                value = float(v) if v.is_number and v.is_extended_real else math.nan
+                    value = float(v) if v.is_number and v.is_extended_real else math.nan
+                except OverflowError:
+                    value = math.inf
+                except AnalysisError:  # an exact power too large: IEEE floats, which cannot take long
+                    floats = floats or {make_symbol(n): float(x) for n, x in self.parameters.items()}
+                    value = v = float_value(t[idx], floats)
                 if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
                     label = ", ".join(self.profile_names(idx))
                     raise ParameterError(

@@ -291,6 +291,11 @@ def test_last_resort_handler(monkeypatch, capsys):
         ("1/(d - 0.5)", "thresholds"),
         ("exp(1e5*d)", "analyze"),
         ("1e100*d", "analyze"),
+        ("T^T^T^T", "analyze"),  # a power tower of parameters: exact, it would never finish
+        ("T^T^T^T", "simulate"),
+        ("T^T^T^T", "thresholds"),
+        ("2^(T*1e7)", "thresholds"),
+        ("d^(T*1e7)", "thresholds"),
     ],
 )
 def test_hostile_payoffs_end_within_a_minute_with_a_result_or_one_line(tmp_path, payoff, command):
@@ -299,7 +304,7 @@ def test_hostile_payoffs_end_within_a_minute_with_a_result_or_one_line(tmp_path,
         '[populations]\na = ["x", "y"]\nb = ["u", "v"]\n[parameters]\nd = 0.5\nT = 1000\n[payoffs]\n'
         f'"x, u" = ["{payoff}", "1"]\n"x, v" = ["0", "0"]\n"y, u" = ["1", "0"]\n"y, v" = ["0", "1"]\n'
     )
-    extra = ["--target", "x, u"] if command == "thresholds" else []
+    extra = {"thresholds": ["--target", "x, u"], "simulate": ["--orbits", "50"]}.get(command, [])
     code, out, err = run(command, str(path), *extra, timeout=60)
     assert "Traceback" not in err
     if code == 0:

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gamekit.errors import AnalysisError, ExpressionError
-from gamekit.expr import make_symbol, parse_expression, payoff_text, power_problem, substitute
+from gamekit.expr import float_value, make_symbol, parse_expression, payoff_text, power_problem, substitute
 
 NAMES = ["S", "E", "I", "N", "Q", "beta", "gamma", "zeta", "lambda", "pi", "a", "b"]
 SYMS = {n: make_symbol(n) for n in NAMES}
@@ -181,7 +181,7 @@ def test_python_payoffs_become_exact():
 def test_substitute_refuses_exploding_powers():
     a = SYMS["a"]
     assert substitute(2**a + a, {a: sympy.Integer(3)}) == 11
-    with pytest.raises(AnalysisError, match="out of range.*exact=False"):
+    with pytest.raises(AnalysisError, match="out of range.*too large to compute exactly"):
         substitute(2**a, {a: sympy.Integer(10**10)})
     with pytest.raises(AnalysisError, match="bits"):
         substitute(a**5000, {a: sympy.Integer(7)})
@@ -211,3 +211,12 @@ def test_integer_powers_are_exact_or_refused(base, power):
 def test_payoff_text_is_the_inverse_of_parsing(expr):
     value = parse(expr)
     assert parse(payoff_text(value)) == value
+
+
+def test_float_value_is_ieee_and_never_slow():
+    p, q = SYMS["a"], SYMS["b"]
+    assert float_value(p**2 + sympy.log(q), {p: 3.0, q: 1.0}) == 9.0
+    assert float_value(p ** (p ** (p**p)), {p: 9.0}) == float("inf")  # a power tower overflows at once
+    assert math.isnan(float_value(sympy.log(p), {p: -1.0}))
+    assert math.isnan(float_value(p ** sympy.Rational(1, 2), {p: -4.0}))
+    assert math.isnan(float_value(1 / p, {p: 0.0}))

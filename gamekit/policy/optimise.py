@@ -33,7 +33,7 @@ from .. import _validate as check
 from .._frozen import FrozenMap
 from .._validate import printable
 from ..errors import AnalysisError, ArgumentError, GamekitError, ParameterError
-from ..expr import exact
+from ..expr import exact, substitute
 from ..game import Game
 from ..stability import switch_gains
 from ._common import BaseValues, Target, base_values, check_game, parameter, profile
@@ -201,7 +201,7 @@ def cheapest_policy(
     fixed = {symbols[k]: exact(val) for k, val in values.items() if k not in names}
 
     def gains(idx):
-        return [g.gain.xreplace(fixed) for g in switch_gains(game, idx)]
+        return [substitute(g.gain, fixed) for g in switch_gains(game, idx)]
 
     target_rows = _linear_rows(gains(idx_t), syms)
     linear = target_rows is not None and all(
@@ -335,7 +335,7 @@ def _cheapest_nonlinear(game, values, idx_t, names, syms, fixed, box, levers, ma
             )
     gain_fns = []
     for idx in game.profiles():
-        exprs = [g.gain.xreplace(fixed) for g in switch_gains(game, idx)]
+        exprs = [substitute(g.gain, fixed) for g in switch_gains(game, idx)]
         gain_fns.append((idx == tuple(idx_t), sympy.lambdify(syms, exprs, "numpy")))
     base_vec = np.array([float(values[n]) for n in names])
     cost = np.array([float(levers[n]) for n in names])

@@ -24,6 +24,7 @@ import sympy
 from .. import _validate as v
 from .._validate import printable
 from ..errors import AnalysisError, ArgumentError
+from ..expr import substitute
 from ..game import Game
 from ..stability import switch_gains
 from ._common import BaseValues, base_values, check_game, parameter, substitutions
@@ -150,7 +151,7 @@ def regime_map(
     for idx in game.profiles():
         mask = np.ones(X.shape, dtype=bool)
         for g in switch_gains(game, idx):
-            expr = sympy.expand(g.gain.xreplace(others))
+            expr = sympy.expand(substitute(g.gain, others))
             if expr.free_symbols:
                 curves.append(expr)
             vals = _evaluate(expr, sx, sy, X, Y)

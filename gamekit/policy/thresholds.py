@@ -39,6 +39,7 @@ from .. import _validate as check
 from .._frozen import FrozenMap
 from .._validate import printable
 from ..errors import GamekitError
+from ..expr import substitute
 from ..game import Game
 from ..stability import negative, switch_gains
 from ._common import BaseValues, Target, base_values, check_game, domain, profile, substitutions
@@ -319,6 +320,9 @@ def _easy(exprs, sym: sympy.Symbol) -> bool:
     for e in exprs:
         if sym not in e.free_symbols:
             continue
+        powers = (q.exp for q in e.atoms(sympy.Pow) if q.base.has(sym))
+        if any(not x.is_Integer or abs(x) > EASY_DEGREE for x in powers):  # before degree(): p^(10^10) is no Poly
+            return False
         if not e.is_polynomial(sym) or sympy.degree(e, sym) > EASY_DEGREE:
             return False
     return True
@@ -394,8 +398,8 @@ def _lever(game: Game, values, name: str, gains, payoffs, deadline: float) -> tu
     sym = game.symbols[name]
     others = substitutions(game, values, skip=(name,))
     args = (
-        [a.xreplace(others) for a in payoffs],
-        [sympy.expand(g.xreplace(others)) for g in gains],
+        [substitute(a, others) for a in payoffs],
+        [sympy.expand(substitute(g, others)) for g in gains],
         sym,
         domain(game, name),
     )
@@ -458,14 +462,14 @@ def thresholds(
     conditions = tuple(dict.fromkeys(negative(g) if finite_real(g) or not g.is_number else sympy.false for g in gains))
     subs_all = substitutions(game, values)
     notes = []
-    bad = [a for a in payoffs if not finite_real(a.xreplace(subs_all))]
+    bad = [a for a in payoffs if not finite_real(substitute(a, subs_all))]
     defined = not bad
     if bad:
-        shown = ", ".join(f"{sympy.sstr(a)} = {sympy.sstr(a.xreplace(subs_all))}" for a in bad[:3])
+        shown = ", ".join(f"{sympy.sstr(a)} = {sympy.sstr(substitute(a, subs_all))}" for a in bad[:3])
         notes.append(f"payoffs not finite and real at the base values: {shown}")
         stable = False
     else:
-        stable = all(sign(g.xreplace(subs_all)) < 0 for g in gains)
+        stable = all(sign(substitute(g, subs_all)) < 0 for g in gains)
     levers = []
     for name in game.parameters:
         lever, note = _lever(game, values, name, gains, payoffs, deadline)
