@@ -200,9 +200,20 @@ def _thresholds(args) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line ``gamekit: error: ...`` (status 2) like every other error."""
+
+    def error(self, message: str):
+        hint = f" (see '{self.prog} --help')"
+        self.exit(2, f"gamekit: error: {printable(message, 300)}{hint}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gamekit", description="Evolutionary game theory for economists.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    from . import __version__
+
+    parser = _Parser(prog="gamekit", description="Evolutionary game theory for economists.")
+    parser.add_argument("--version", action="version", version=f"gamekit {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def common(p):
         p.add_argument("model", help="a TOML model file, or a shipped model (platform-insurance, ...)")

@@ -333,3 +333,28 @@ def test_ctrl_c_ends_a_long_run_with_one_line_and_status_130():
             proc.communicate()
     assert proc.returncode == 130 and out == ""
     assert err.splitlines()[-1] == "gamekit: error: interrupted" and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["bogus", "platform-insurance"],
+        ["analyze"],
+        ["simulate", "platform-insurance", "--orbits", "1.5"],
+        ["simulate", "platform-insurance", "--seed", "x"],
+        ["analyze", "platform-insurance", "--tol", "small"],
+        ["thresholds", "platform-insurance"],
+        ["analyze", "platform-insurance", "--unknown"],
+        ["analyze", "platform-insurance", "extra"],
+    ],
+)
+def test_usage_errors_are_one_line_with_status_2(argv):
+    code, out, err = run(*argv, timeout=60)
+    assert code == 2 and out == ""
+    assert err.startswith("gamekit: error: ") and err.count("\n") == 1, err
+
+
+def test_version():
+    code, out, err = run("--version", timeout=60)
+    assert code == 0 and out.startswith("gamekit ")
