@@ -124,6 +124,17 @@ def test_random_4x3_games_list_each_verified_point_once(seed):
     assert all(e.stability is not gk.Stability.ASYMPTOTICALLY_STABLE for e in eqs if e.is_interior)
 
 
+@pytest.mark.parametrize("seed, lo, hi", [(720, -5, 5), (320, -1, 1)])
+def test_near_singular_points_are_listed_once(seed, lo, hi):
+    """Found by a hostile campaign: copies 3e-8 to 5e-8 apart of one near-singular rest point, both listed."""
+    rng = np.random.default_rng(seed)
+    values = rng.integers(lo, hi + 1, size=(81, 4))
+    pops = {f"P{i}": [f"s{i}{j}" for j in range(3)] for i in range(4)}
+    profiles = itertools.product(*pops.values())
+    game = gk.Game(pops, {", ".join(p): [str(v) for v in values[k]] for k, p in enumerate(profiles)}, {})
+    check_points(game, gk.equilibria(game))
+
+
 @SLOW
 @given(games(min_pops=2, max_pops=4, max_total=5))
 def test_random_games_list_each_verified_point_once(game):

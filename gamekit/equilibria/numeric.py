@@ -25,7 +25,9 @@ threshold below is relative to the payoff scale.
    converge is *uncertain*: reported apart, never as a rest point.
 4. **Deduplicate.**  A rest point lies inside exactly one face, its support, so
    points from different faces never coincide; within a face, verified points
-   closer than ``DEDUPE`` (max-norm in shares) are one point.
+   closer than ``DEDUPE`` (max-norm in shares), or than ``CLEAR`` times the sum
+   of their error bounds ``e``, are one point (near-singular points polish to
+   within ``e`` only, and two copies of one point must not be listed twice).
 """
 
 from __future__ import annotations
@@ -202,14 +204,15 @@ def solve_faces(unit, shape, supports, starts, rng):
             if low[j] <= CLEAR * err[j] + SHARE_FLOOR:
                 continue  # on the boundary of the face: a rest point of a smaller face
             x = w[j].astype(float)
-            same = [y for y in kept.get(face, []) if np.max(np.abs(y[0] - x)) <= DEDUPE]
+            # one point if closer than both error bounds allow (a nearly singular point polishes slowly)
+            same = [y for y in kept.get(face, []) if np.max(np.abs(y[0] - x)) <= max(DEDUPE, CLEAR * (y[2] + err[j]))]
             if not same:
-                kept.setdefault(face, []).append((x, j))
+                kept.setdefault(face, []).append((x, j, float(err[j])))
             continue
         if low[j] > OUTSIDE:
             uncertain.append((support, _full(shape, support, system, w[j : j + 1]), float(res[j])))
     for face, found in kept.items():
-        for _x, j in found:
+        for _x, j, _err in found:
             rows = [np.array(r) for r in _full(shape, supports[face], system, w[j : j + 1])]
             points.append(RawPoint(supports[face], rows))
     return points, continua, _dedupe_uncertain(uncertain)
