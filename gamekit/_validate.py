@@ -69,7 +69,12 @@ def real(
     """A finite real number within the stated range (open or closed ends)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ArgumentError(f"{name} must be a number, got {_shown(value)}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer beyond the float range
+        raise ArgumentError(
+            f"{name} must be a finite number, got an integer of {int(value).bit_length()} bits"
+        ) from None
     if not math.isfinite(value):
         raise ArgumentError(f"{name} must be a finite number, got {value!r}")
     bad = (low is not None and (value < low or (low_open and value == low))) or (

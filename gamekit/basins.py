@@ -14,17 +14,23 @@ shares near 0 or 1 (an interval ends at exactly 0 when ``k = 0`` and at 1 when
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from . import _validate as check
+from .errors import ArgumentError
 from .game import Game
 from .simulate import Trajectory, simulate
 from .space import StateSpace
 
 __all__ = ["Basins", "basins", "wilson_interval"]
+
+MAX_ORBITS = 10**8  # orbits in one call: the starting states alone take sum(n_p) * 8 bytes each
+# what basins passes on to simulate (initial and t_end it sets itself)
+_SIMULATE_OPTIONS = frozenset(inspect.signature(simulate).parameters) - {"game", "initial", "t_end"}
 
 
 def wilson_interval(k, n, z: float = 1.959963984540054) -> tuple[float, float]:
@@ -142,10 +148,15 @@ def basins(
     ci_high, orbits``).
     """
     check.game(game)
+    unknown = sorted(set(kwargs) - _SIMULATE_OPTIONS)
+    if unknown:
+        raise ArgumentError(
+            f"basins got an unknown argument {unknown[0]!r} (it passes on: {', '.join(sorted(_SIMULATE_OPTIONS))})"
+        )
     space = StateSpace(game.shape, tuple(p.name for p in game.populations))
     if grid is not None:
         initial = space.grid(check.integer("grid", grid, minimum=1))
     else:
-        n = check.integer("n", n, minimum=1)
+        n = check.integer("n", n, minimum=1, maximum=MAX_ORBITS)
         initial = space.sample(n, check.generator(rng))
     return Basins.of(simulate(game, initial, t_end, **kwargs))

@@ -59,7 +59,7 @@ from fractions import Fraction
 import numpy as np
 import sympy
 
-from ._validate import game as check_game  # noqa: F401 - stability and equilibria take it from here
+from ._validate import game as check_game
 from .errors import AnalysisError
 from .expr import make_symbol
 from .game import Game
@@ -252,7 +252,7 @@ class Replicator:
     """
 
     def __init__(self, game: Game):
-        self.game = game
+        self.game = check_game(game)
         groups = [[Coordinate(nm, real=True) for nm in group] for group in _coordinate_names(game)]
         self._groups = groups
         self.coordinates: tuple[sympy.Symbol, ...] = tuple(c for g in groups for c in g)

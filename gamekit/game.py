@@ -67,6 +67,18 @@ class Population:
     name: str
     strategies: tuple[str, ...]
 
+    def __post_init__(self):
+        if not isinstance(self.name, str):
+            raise ModelError(f"a population's name must be a string, got {type(self.name).__name__}")
+        strategies = self.strategies
+        if isinstance(strategies, (str, bytes)) or not isinstance(strategies, Sequence):
+            raise ModelError(f"population {self.name!r}: strategies must be a sequence of names")
+        if len(strategies) < 2 or not all(isinstance(x, str) for x in strategies):
+            raise ModelError(f"population {self.name!r}: needs at least two strategies, each a name")
+        if len(set(strategies)) != len(strategies):
+            raise ModelError(f"population {self.name!r} names a strategy twice")
+        object.__setattr__(self, "strategies", tuple(strategies))
+
     def index(self, strategy: str) -> int:
         try:
             return self.strategies.index(strategy)

@@ -61,12 +61,41 @@ class Phase:
     scenario: str | None
     values: Mapping[str, float]
 
+    def __post_init__(self):
+        if not isinstance(self.name, str):
+            raise ModelError(f"a phase's name must be a string, got {type(self.name).__name__}")
+        here = f"phase {self.name!r}"
+        start = float(number(f"{here}: start", self.start))
+        if start < 0:
+            raise ModelError(f"{here} starts at {start:g}; start times must be >= 0")
+        if self.scenario is not None and not isinstance(self.scenario, str):
+            raise ModelError(f"{here}: scenario must be a name or None, got {type(self.scenario).__name__}")
+        if not isinstance(self.values, Mapping) or not all(isinstance(k, str) for k in self.values):
+            raise ModelError(f"{here}: values must map parameter names to numbers")
+        values = FrozenMap({k: number(f"{here}: {k}", v) for k, v in self.values.items()})
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "values", values)
+
 
 @dataclass(frozen=True)
 class Schedule:
     """Phases in order of their start times (strictly increasing, finite, >= 0)."""
 
     phases: tuple[Phase, ...]
+
+    def __post_init__(self):
+        phases = self.phases
+        if isinstance(phases, (str, bytes, Mapping)) or not isinstance(phases, Sequence):
+            raise ModelError(f"a schedule's phases must be a sequence of Phase, got {type(phases).__name__}")
+        bad = [p for p in phases if not isinstance(p, Phase)]
+        if bad:
+            raise ModelError(f"a schedule's phases must be Phase objects, got {type(bad[0]).__name__}")
+        if not phases:
+            raise ModelError("a schedule needs at least one phase")
+        for a, b in zip(phases, phases[1:]):
+            if b.start <= a.start:
+                raise ModelError(f"phase {b.name!r} starts at {b.start:g}, not after phase {a.name!r} ({a.start:g})")
+        object.__setattr__(self, "phases", tuple(phases))
 
     @classmethod
     def parse(

@@ -50,8 +50,9 @@ import sympy
 from numpy.typing import ArrayLike
 
 from . import _validate
+from ._validate import printable
 from .dynamics import PayoffValues, check_game, payoff_values, strategy_payoffs, tangent_jacobian
-from .errors import AnalysisError, StateError
+from .errors import AnalysisError, ArgumentError, StateError
 from .game import Game
 from .space import StateSpace
 
@@ -97,6 +98,11 @@ class Stability(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+    @classmethod
+    def _missing_(cls, value: object):
+        known = ", ".join(repr(m.value) for m in cls)
+        raise ArgumentError(f"{printable(repr(value))} is not a stability label (labels: {known})")
 
 
 def _label(signs) -> Stability:

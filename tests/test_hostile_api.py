@@ -235,6 +235,21 @@ CASES = [
     # ---- report and plot ----
     case("report not a game", lambda: gk.report("x"), "game"),
     case("Report.to_frame unknown table", lambda: gk.report(TRAP).to_frame("nope"), "table"),
+    # ---- found by a hostile campaign after the first pass ----
+    case("Replicator of None", lambda: gk.Replicator(None), "game"),
+    case("Stability unknown label", lambda: gk.Stability("stable-ish"), "stability label"),
+    case("equilibria zero_tol beyond floats", lambda: gk.equilibria(TRAP, zero_tol=10**400), "zero_tol"),
+    case("simulate t_end beyond floats", lambda: gk.simulate(TRAP, [[0.5, 0.5, 0.5]], 10**400), "t_end"),
+    case("simulate t_end 1e300", lambda: gk.simulate(TRAP, [[0.5, 0.5, 0.5]], 1e300), "t_end"),
+    case("simulate initial beyond floats", lambda: gk.simulate(TRAP, [[10**400, 0.5, 0.5]], 10), "initial"),
+    case("simulate complex initial", lambda: gk.simulate(TRAP, [[0.5 + 1j, 0.5, 0.5]], 10), "initial"),
+    case("simulate max_steps 1e39", lambda: gk.simulate(TRAP, [[0.5, 0.5, 0.5]], 10, max_steps=10**39), "max_steps"),
+    case("basins n 1e12", lambda: gk.basins(TRAP, 10**12), "n must"),
+    case("basins unknown keyword", lambda: gk.basins(TRAP, 10, bogus=1), "bogus"),
+    case("basins initial keyword", lambda: gk.basins(TRAP, 10, initial=[[0.5, 0.5, 0.5]]), "initial"),
+    case("Schedule of numbers", lambda: gk.simulate(TRAP, [[0.5] * 3], 10, schedule=gk.Schedule((1, 2))), "Phase"),
+    case("Phase values a number", lambda: gk.Phase("a", 0.0, None, 3), "values"),
+    case("Population one strategy name", lambda: gk.Population("a", "xy"), "strategies"),
 ]
 
 
