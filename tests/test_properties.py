@@ -137,3 +137,21 @@ def test_platform_jacobian_is_the_derivative_of_the_equations():
     dyn = gk.replicator(gk.models.platform_insurance())
     by_sympy = sympy.Matrix(dyn.equations).jacobian(dyn.coordinates)
     assert (dyn.jacobian - by_sympy).applyfunc(sympy.expand) == sympy.zeros(3, 3)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(games(min_pops=2, max_pops=3, max_strategies=3), st.integers(0, 2**32 - 1))
+def test_asymptotically_stable_rest_points_attract_nearby_orbits(game, seed):
+    """Orbits started within 1e-3 of an asymptotically stable rest point converge to it (the definition)."""
+    rng = np.random.default_rng(seed)
+    for eq in gk.equilibria(game).stable():
+        centre = np.concatenate([np.asarray(s) for s in eq.state])
+        # 8 starts: the rest point mixed with random interior points, 1e-3 of the way
+        noise = np.concatenate([rng.dirichlet(np.ones(n), size=8) for n in game.shape], axis=1)
+        starts = (1 - 1e-3) * centre + 1e-3 * noise
+        traj = gk.simulate(game, starts, 200.0)
+        assert traj.converged.all()
+        assert set(traj.outcome) == {", ".join(eq.profile)}
+        final = np.atleast_2d(traj.final)
+        expected = centre[0::2] if all(n == 2 for n in game.shape) else centre
+        assert np.max(np.abs(final - expected)) < 1e-6
