@@ -21,7 +21,7 @@ import sys
 
 from . import _validate as check
 from ._validate import printable
-from .errors import GamekitError, ParameterError
+from .errors import AnalysisError, GamekitError, ParameterError
 
 __all__ = ["main", "build_parser"]
 
@@ -149,7 +149,15 @@ def _simulate(args) -> int:
     game = _game(args)
     if args.orbits < 1:
         raise ParameterError(f"--orbits must be at least 1, got {args.orbits}")
-    result = basins(game, args.orbits, rng=args.seed, t_end=args.t_end, progress=not args.json and args.orbits > 50_000)
+    try:
+        result = basins(
+            game, args.orbits, rng=args.seed, t_end=args.t_end, progress=not args.json and args.orbits > 50_000
+        )
+    except AnalysisError as err:
+        if "max_steps" not in str(err):
+            raise
+        message = str(err).split("; shorten t_end")[0]
+        raise AnalysisError(f"{message}; try a smaller --t-end") from None
     frame = result.to_frame()
     params = {k: float(v) for k, v in game.parameters.items()}
     if args.json:

@@ -538,8 +538,9 @@ def simulate(
             )  # fmt: skip
         if np.any(status):
             raise AnalysisError(
-                f"{int(np.sum(status != 0))} orbits needed more than max_steps={max_steps} steps; "
-                "loosen rtol or raise max_steps"
+                f"{int(np.sum(status != 0))} orbits needed more than max_steps={max_steps} steps to reach "
+                f"t_end={t_end:g} (an orbit that cycles takes steps in proportion to t_end times the payoff "
+                "scale); shorten t_end, loosen rtol or raise max_steps"
             )
         if not np.all(np.isfinite(sig)):
             raise AnalysisError(

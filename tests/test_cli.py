@@ -358,3 +358,21 @@ def test_usage_errors_are_one_line_with_status_2(argv):
 def test_version():
     code, out, err = run("--version", timeout=60)
     assert code == 0 and out.startswith("gamekit ")
+
+
+def test_step_budget_advice_names_an_option_the_command_line_has(monkeypatch, capsys):
+    import sys
+
+    from gamekit.errors import AnalysisError
+
+    def spent(*args, **kwargs):
+        raise AnalysisError(
+            "3 orbits needed more than max_steps=10 steps to reach t_end=300 (an orbit that cycles takes steps in "
+            "proportion to t_end times the payoff scale); shorten t_end, loosen rtol or raise max_steps"
+        )
+
+    monkeypatch.setattr(sys.modules["gamekit.basins"], "basins", spent)  # the module (gk.basins is the function)
+    assert main(["simulate", "platform-insurance", "--orbits", "10"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gamekit: error: 3 orbits needed") and err.rstrip().endswith("try a smaller --t-end")
+    assert err.count("\n") == 1
