@@ -125,8 +125,11 @@ def _levers(game: Game, levers) -> dict[str, float]:
     for name, cost in levers.items():
         try:
             parameter(game, name, "levers")
-        except ParameterError as err:  # keep the wording of earlier versions: "lever 'Q' is not a parameter"
-            raise ParameterError(f"lever {printable(repr(name))} is not a parameter of this game ({err})") from None
+        except ParameterError:  # the wording of earlier versions: "lever 'Q' is not a parameter"
+            known = ", ".join(game.parameters)
+            raise ParameterError(
+                f"lever {printable(repr(name))} is not a parameter of this game (its parameters: {printable(known)})"
+            ) from None
         out[name] = check.real(f"levers[{name!r}] (the cost of lever {name!r})", cost, low=0.0)
     return out
 

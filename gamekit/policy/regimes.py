@@ -24,7 +24,7 @@ import sympy
 from .. import _validate as v
 from .._validate import printable
 from ..errors import AnalysisError, ArgumentError
-from ..expr import substitute
+from ..expr import MAX_MAGNITUDE, substitute
 from ..game import Game
 from ..stability import switch_gains
 from ._common import BaseValues, base_values, check_game, parameter, substitutions
@@ -91,8 +91,8 @@ def _axis(game: Game, spec, name: str) -> tuple[str, float, float]:
     if isinstance(spec, (str, bytes)) or not isinstance(spec, (tuple, list)) or len(spec) != 3:
         raise ArgumentError(f"{name} must be (parameter, low, high), got {printable(repr(spec), 60)}")
     pname = parameter(game, spec[0], f"{name}[0]")
-    low = v.real(f"{name} low", spec[1])
-    high = v.real(f"{name} high", spec[2])
+    low = v.real(f"{name} low", spec[1], low=-MAX_MAGNITUDE, high=MAX_MAGNITUDE)
+    high = v.real(f"{name} high", spec[2], low=-MAX_MAGNITUDE, high=MAX_MAGNITUDE)
     if not low < high:
         raise ArgumentError(f"{name} must have low < high, got low {low!r} and high {high!r}")
     return pname, low, high
