@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from .._frozen import normalized
+from ..errors import ArgumentError
 from ..game import Game
 from ..stability import Equilibrium, Stability
 from .numeric import Uncertain
@@ -89,8 +91,11 @@ class Equilibria:
         return [e for e in self.points if e.stability is Stability.ASYMPTOTICALLY_STABLE]
 
     def named(self, name: str) -> Equilibrium:
+        """The rest point the game names ``name`` (``-`` and ``_`` alike, as everywhere)."""
+        if not isinstance(name, str):
+            raise ArgumentError(f"name must be a state name (a string), got {type(name).__name__}")
         for e in self.points:
-            if e.name == name:
+            if e.name is not None and normalized(e.name) == normalized(name):
                 return e
         raise KeyError(name)
 
