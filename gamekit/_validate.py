@@ -29,6 +29,7 @@ __all__ = [
     "choice",
     "generator",
     "game",
+    "floats",
 ]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -136,3 +137,21 @@ def game(value, name: str = "game"):
     if not isinstance(value, Game):
         raise ArgumentError(f"{name} must be a gamekit Game (gk.load(...) or gk.Game(...)), got {type(value).__name__}")
     return value
+
+
+def floats(value, expected: str, error: type[Exception] = ArgumentError) -> np.ndarray:
+    """``value`` as a float array, or ``error`` saying what was ``expected`` and what came.
+
+    Refuses what numpy cannot turn into floats (text, ragged nesting, integers beyond
+    the float range) and complex numbers (numpy would drop their imaginary part with
+    only a warning).  Shape and finiteness are the caller's to check.
+    """
+    try:
+        raw = np.asarray(value)
+        if np.iscomplexobj(raw):
+            raise error(f"{expected}, got complex numbers")
+        return raw.astype(float)
+    except (TypeError, ValueError, OverflowError) as exc:
+        if isinstance(exc, error):
+            raise
+        raise error(f"{expected}, got {_shown(value)}") from None

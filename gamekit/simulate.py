@@ -190,12 +190,7 @@ def _per_orbit(game: Game, parameters, n: int) -> dict[str, np.ndarray]:
             raise ParameterError(
                 f"{check.printable(repr(k))} is not a parameter of this game (its parameters: {known})"
             )
-        try:
-            arr = np.asarray(v, dtype=float)
-        except (TypeError, ValueError):
-            raise ParameterError(
-                f"parameter {k!r}: expected numbers (one per orbit), got {check.printable(repr(v), 60)}"
-            ) from None
+        arr = check.floats(v, f"parameter {k!r}: expected numbers (one per orbit)", ParameterError)
         if arr.ndim == 0:
             arr = np.full(n, float(arr))
         if arr.shape != (n,):
@@ -412,12 +407,7 @@ def _backend(name: str):
 def _times(t_eval, t_end: float) -> np.ndarray:
     if t_eval is None:
         return np.zeros(0)
-    try:
-        te = np.asarray(t_eval, dtype=float)
-    except (TypeError, ValueError):
-        raise ArgumentError(
-            f"t_eval must be increasing times within [0, t_end], got {check.printable(repr(t_eval), 60)}"
-        ) from None
+    te = check.floats(t_eval, "t_eval must be increasing times within [0, t_end]")
     if te.ndim > 1:
         raise ArgumentError(f"t_eval must be a one-dimensional sequence of times, got shape {te.shape}")
     te = te.ravel()

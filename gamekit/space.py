@@ -52,16 +52,9 @@ class StateSpace:
 
     def full(self, states, *, atol: float = 1e-9, name: str = "states") -> np.ndarray:
         """States as an (N, sum n_p) array of mixed strategies, validated (errors call them ``name``)."""
-        try:
-            raw = np.asarray(states)
-            arr = None if np.iscomplexobj(raw) else raw.astype(float)
-        except (TypeError, ValueError, OverflowError):
-            raise StateError(
-                f"{name} must be an (N, d) array of shares, every row of the same length; "
-                f"got {check.printable(repr(states), 60)}"
-            ) from None
-        if arr is None:
-            raise StateError(f"{name} must hold real shares, got complex numbers")
+        arr = check.floats(
+            states, f"{name} must be an (N, d) array of real shares, every row of the same length", StateError
+        )
         if arr.size == 0:
             raise StateError(f"{name} must be an (N, d) array with N >= 1; got shape {arr.shape}")
         if arr.ndim == 1:

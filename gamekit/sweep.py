@@ -127,10 +127,7 @@ class SweepResult:
 def _axis_values(name: str, values) -> np.ndarray:
     if isinstance(values, (str, bytes, Mapping)):
         raise ArgumentError(f"grid[{name!r}] must be numbers, got {printable(repr(values), 60)}")
-    try:
-        arr = np.atleast_1d(np.asarray(values, dtype=float))
-    except (TypeError, ValueError):
-        raise ArgumentError(f"grid[{name!r}] must be numbers, got {printable(repr(values), 60)}") from None
+    arr = np.atleast_1d(check.floats(values, f"grid[{name!r}] must be numbers"))
     if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
         raise ParameterError(
             f"grid[{name!r}]: sweep values of {name!r} must be finite numbers (and at least one), "

@@ -250,6 +250,14 @@ CASES = [
     case("Schedule of numbers", lambda: gk.simulate(TRAP, [[0.5] * 3], 10, schedule=gk.Schedule((1, 2))), "Phase"),
     case("Phase values a number", lambda: gk.Phase("a", 0.0, None, 3), "values"),
     case("Population one strategy name", lambda: gk.Population("a", "xy"), "strategies"),
+    case("simulate t_eval beyond floats", lambda: gk.simulate(TRAP, [[0.5] * 3], 10, t_eval=[10**400]), "t_eval"),
+    case("simulate t_eval complex", lambda: gk.simulate(TRAP, [[0.5] * 3], 10, t_eval=[1 + 1j]), "t_eval"),
+    case(
+        "simulate parameters beyond floats",
+        lambda: gk.simulate(TRAP, [[0.5] * 3], 10, parameters={"R": 10**400}),
+        "'R'",
+    ),
+    case("sweep values beyond floats", lambda: gk.sweep(TRAP, {"R": [10**400]}, n=10), "grid['R']"),
     case("regime_map bounds beyond 1e100", lambda: gk.regime_map(GAME, ("R", -1e308, 1e308), ("K", 0, 8)), "x low"),
 ]
 
