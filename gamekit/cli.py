@@ -21,12 +21,11 @@ import sys
 
 from . import _validate as check
 from ._validate import printable
+from .basins import MAX_ORBITS  # most orbits gamekit simulate integrates in one run, as gk.basins
 from .errors import AnalysisError, GamekitError, ParameterError
 
 __all__ = ["main", "build_parser"]
 
-MAX_ORBITS = 100_000_000
-"""Most orbits ``gamekit simulate`` integrates in one run."""
 
 MAX_TOL = 1e-3
 """Largest ``--tol``: beyond it a clearly non-zero eigenvalue would count as zero (and a mixed
@@ -147,8 +146,6 @@ def _simulate(args) -> int:
     from .basins import basins
 
     game = _game(args)
-    if args.orbits < 1:
-        raise ParameterError(f"--orbits must be at least 1, got {args.orbits}")
     try:
         result = basins(
             game, args.orbits, rng=args.seed, t_end=args.t_end, progress=not args.json and args.orbits > 50_000

@@ -33,7 +33,7 @@ import numpy as np
 from . import _validate as check
 from ._frozen import FrozenMap
 from ._validate import printable
-from .basins import wilson_interval
+from .basins import MAX_ORBITS, wilson_interval  # MAX_ORBITS: most orbits per combination, as gk.basins
 from .dynamics import compile_payoffs
 from .errors import ArgumentError, ParameterError
 from .game import Game
@@ -45,9 +45,6 @@ __all__ = ["sweep", "grid_points", "SweepResult", "MAX_POINTS", "MAX_ORBITS"]
 
 MAX_POINTS = 1_000_000
 """Most parameter combinations one sweep evaluates."""
-
-MAX_ORBITS = 100_000_000
-"""Most orbits per combination."""
 
 _OWN_KEYWORDS = ("game", "initial", "t_end", "parameters", "progress", "t_eval")
 """Arguments of :func:`gamekit.simulate` that :func:`sweep` sets itself (not passed through)."""
