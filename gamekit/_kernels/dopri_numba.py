@@ -463,8 +463,12 @@ def _driver_in_background():
     return child
 
 
-def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps):
-    """Integrate every orbit: ranges of orbits run on a thread pool (the kernel releases the GIL)."""
+def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps, rhs=None):
+    """Integrate every orbit: ranges of orbits run on a thread pool (the kernel releases the GIL).
+
+    ``rhs``: a compiled right-hand side of the common signature to use instead of the game shape's (the
+    per-model field of ``rhs_field``; ``pay`` then holds whatever that RHS reads, copied per lane unseen).
+    """
     import os
     from concurrent.futures import ThreadPoolExecutor
 
@@ -473,16 +477,17 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
     n, d = x0.shape
     n_prof = pay.shape[3]
     shape = tuple(int(off[p + 1] - off[p]) for p in range(len(off) - 1))
-    # nothing compiled yet: the driver compiles in a child process while this one compiles the RHS
-    child = None if cached(shape, LANES) else _driver_in_background()
-    rhs = load(shape, LANES)
-    if child is not None:
-        try:
-            child.wait()
-        finally:
-            child.lock.unlink(missing_ok=True)
-    if rhs is None:  # too large to write out: the generic RHS (compiled on its first use)
-        from .rhs_generic import rhs_generic as rhs
+    if rhs is None:
+        # nothing compiled yet: the driver compiles in a child process while this one compiles the RHS
+        child = None if cached(shape, LANES) else _driver_in_background()
+        rhs = load(shape, LANES)
+        if child is not None:
+            try:
+                child.wait()
+            finally:
+                child.lock.unlink(missing_ok=True)
+        if rhs is None:  # too large to write out: the generic RHS (compiled on its first use)
+            from .rhs_generic import rhs_generic as rhs
     tab, n_work = pack_tables(off, others, flat, nq, n_prof, LANES)
     n_out = t_eval.shape[0]
     # every orbit writes every entry of these
