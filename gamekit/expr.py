@@ -12,8 +12,19 @@ payoffs are read with a small recursive-descent parser over this grammar::
     atom   := NUMBER | NAME | NAME "(" expr ("," expr)* ")" | "(" expr ")"
 
 Numbers become exact rationals (``0.3`` is ``3/10``), names must be declared
-parameters, and the only functions are ``exp, log, sqrt, abs, min, max``.
-Nothing in the text is ever executed.
+(parameters, and in some games shares and a count), and the only functions are
+``exp, log, sqrt, abs, min, max`` and ``step``.  Nothing in the text is ever
+executed.
+
+``step(u)`` is the unit step with ``step(0) = 1``::
+
+    step(u) = 1 if u >= 0 else 0          (sympy: Heaviside(u, 1))
+
+It is exact for numeric ``u`` (``step(5 - 5)`` is ``1``), stays symbolic for
+symbolic ``u`` (``step(k + 1 - M)``), and prints back as ``step(...)``.  A
+threshold public good pays ``F*c*(k + 1)/N*step(k + 1 - M)`` when at least
+``M`` of the ``N`` members cooperate.  As a function of a share it is not
+differentiable at the jump: its derivative there is sympy's ``DiracDelta``.
 
 Limits (module constants, each named in the error it raises):
 
@@ -100,6 +111,7 @@ _FUNCTIONS = {
     "abs": (sympy.Abs, 1),
     "min": (sympy.Min, None),
     "max": (sympy.Max, None),
+    "step": (None, 1),  # Heaviside(u, 1): see _step
 }
 
 _TOKEN = re.compile(
@@ -123,6 +135,7 @@ _ALLOWED = (
     sympy.Abs,
     sympy.Min,
     sympy.Max,
+    sympy.Heaviside,
     type(sympy.E),
     type(sympy.nan),
     type(sympy.zoo),
@@ -130,6 +143,16 @@ _ALLOWED = (
     type(-sympy.oo),
     type(sympy.I),
 )  # the grammar's nodes (and the non-finite or complex values refused after the walk, by name)
+
+
+def _step(u: sympy.Expr) -> sympy.Expr:
+    """``step(u)``: ``Heaviside(u, 1)``, which is 1 for ``u >= 0`` and 0 for ``u < 0``; ``nan`` for a non-real ``u``."""
+    if u.has(*_NOT_FINITE) or (u.is_number and u.is_extended_real is False):
+        return sympy.nan
+    try:
+        return sympy.Heaviside(u, 1)
+    except (TypeError, ValueError):  # sympy refuses some non-real arguments it cannot decide in advance
+        return sympy.nan
 
 
 def _shown(text: object) -> str:
@@ -400,6 +423,10 @@ class _Parser:
             raise self.error(f"{name}() takes {arity} argument, got {len(args)}")
         if func is sympy.sqrt:
             return self.checked_power(args[0], sympy.Rational(1, 2))
+        if name == "step":
+            if args[0].is_number and args[0].is_extended_real is False and not args[0].has(*_NOT_FINITE):
+                raise self.error(f"step() of {_shown(args[0])}, which is not a real number")
+            return _step(args[0])
         return func(*args)
 
 
@@ -429,7 +456,11 @@ def _check_tree(expr: sympy.Basic, shown: str) -> None:
         if not isinstance(node, _ALLOWED):
             raise ExpressionError(
                 f"payoff {shown} uses {type(node).__name__}, which the payoff grammar does not have "
-                "(numbers, parameters, + - * / ^, exp, log, sqrt, abs, min, max)"
+                "(numbers, parameters, + - * / ^, exp, log, sqrt, abs, min, max, step)"
+            )
+        if isinstance(node, sympy.Heaviside) and (len(node.args) != 2 or node.args[1] != 1):
+            raise ExpressionError(
+                f"payoff {shown} uses {_shown(node)}; the grammar's step(u) is Heaviside(u, 1), which is 1 at u = 0"
             )
         if isinstance(node, sympy.Pow):
             problem = power_problem(*node.args)
@@ -494,6 +525,8 @@ def substitute(expr: sympy.Expr, values: Mapping[sympy.Symbol, sympy.Expr]) -> s
             raise AnalysisError(f"{problem}: too large to compute exactly at these parameter values")
     if all(a is b for a, b in zip(args, expr.args)):
         return expr
+    if isinstance(expr, sympy.Heaviside):
+        return _step(args[0])
     return expr.func(*args)
 
 
@@ -545,6 +578,9 @@ def _float(e: sympy.Expr, values: Mapping[sympy.Symbol, float]) -> float:
         return min(args)
     if isinstance(e, sympy.Max):
         return max(args)
+    if isinstance(e, sympy.Heaviside):
+        u = args[0]
+        return math.nan if math.isnan(u) else 1.0 if u >= 0 else 0.0
     return float(e.xreplace({k: sympy.Float(v) for k, v in values.items()}))  # not reached from the grammar
 
 
@@ -562,6 +598,9 @@ class _PayoffPrinter(StrPrinter):
 
     def _print_Exp1(self, e: sympy.Expr) -> str:
         return "exp(1)"
+
+    def _print_Heaviside(self, e: sympy.Expr) -> str:
+        return f"step({self._print(e.args[0])})"
 
 
 def payoff_text(expr: sympy.Expr) -> str:

@@ -220,3 +220,66 @@ def test_float_value_is_ieee_and_never_slow():
     assert math.isnan(float_value(sympy.log(p), {p: -1.0}))
     assert math.isnan(float_value(p ** sympy.Rational(1, 2), {p: -4.0}))
     assert math.isnan(float_value(1 / p, {p: 0.0}))
+
+
+# -- step(u): 1 when u >= 0, else 0 ------------------------------------------------------------
+
+
+@given(st.fractions(min_value=-100, max_value=100, max_denominator=50))
+def test_step_is_exact_on_numbers_and_agrees_everywhere(u):
+    expected = 1 if u >= 0 else 0
+    text = f"step({u.numerator}/{u.denominator})"
+    assert parse(text) == expected and parse(text).is_Integer
+    a = SYMS["a"]
+    symbolic = parse("step(a) * 3 - 1")
+    value = sympy.Rational(u.numerator, u.denominator)
+    assert substitute(symbolic, {a: value}) == 3 * expected - 1
+    assert float_value(symbolic, {a: float(u)}) == 3 * expected - 1
+    numeric = sympy.lambdify([a], symbolic, "numpy")
+    assert float(numeric(float(u))) == 3 * expected - 1
+
+
+def test_step_is_one_at_zero_and_stays_symbolic_in_symbols():
+    a, b = SYMS["a"], SYMS["b"]
+    assert parse("step(0)") == 1 and parse("step(a - a)") == 1 and parse("step(-1e-30)") == 0
+    expr = parse("(a + 1)*b*step(a + 1 - b)")
+    assert expr.has(sympy.Heaviside) and expr.free_symbols == {a, b}
+    # threshold public good at k = 4 others of 9, M = 5: the focal member's contribution is pivotal
+    assert substitute(expr, {a: sympy.Integer(4), b: sympy.Integer(5)}) == 25
+    assert substitute(expr, {a: sympy.Integer(3), b: sympy.Integer(5)}) == 0
+    assert parse("step(a^2 + 1)") == 1  # sympy knows the sign of a^2 + 1 for a real a
+
+
+@pytest.mark.parametrize("text", ["step(a)", "step(a - 1/3)*b - step(b)", "max(step(a), b) + step(exp(a) - 2)"])
+def test_step_prints_back_as_step(text):
+    value = parse(text)
+    assert "step(" in payoff_text(value) and "Heaviside" not in payoff_text(value)
+    assert parse(payoff_text(value)) == value
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("step(a, b)", r"step\(\) takes 1 argument, got 2"),
+        ("step()", "expected a number"),
+        ("step(sqrt(-1))", "step\\(\\) of I, which is not a real number"),
+        ("step(log(-2))", "not a real number"),
+        ("step(" * 60 + "a" + ")" * 60, "nested more than 50 levels"),
+        ("+".join(["step(a)"] * 1001), "more than 2000 operations"),
+        ("step(2^1e10)", "out of range"),
+        ("step(1/0)", "not finite"),
+        ("Step(a)", "unknown function 'Step'"),
+    ],
+)
+def test_step_within_the_parse_limits(text, message):
+    with pytest.raises(ExpressionError, match=message):
+        parse(text)
+
+
+def test_step_from_python_is_heaviside_with_value_one_at_zero():
+    a = SYMS["a"]
+    assert parse_expression(sympy.Heaviside(sympy.Symbol("a"), 1), SYMS) == parse("step(a)")
+    with pytest.raises(ExpressionError, match=r"step\(u\) is Heaviside\(u, 1\)"):
+        parse_expression(sympy.Heaviside(a), SYMS)  # sympy's default is 1/2 at 0
+    assert math.isnan(float_value(parse("step(a)"), {a: math.nan}))
+    assert substitute(parse("step(log(a))"), {a: sympy.Integer(-1)}) is sympy.nan  # not real: undefined
