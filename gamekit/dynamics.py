@@ -45,9 +45,23 @@ payoffs' own scale.  Exact work uses the same tensors as :class:`fractions.Fract
 payoff is a small rational (:meth:`Game.exact_payoffs_rational`), so exact arithmetic never meets
 irrational numbers or exploding integers.
 
-**Compiled form.**  Payoffs depend on parameters only, never on the state, so
-the numeric field is a tensor contraction: :func:`compile_payoffs` lambdifies
+**Compiled form.**  In a multilinear game payoffs depend on parameters only, never on the
+state, so the numeric field is a tensor contraction: :func:`compile_payoffs` lambdifies
 the payoff tables once and evaluates them for many parameter rows at a time.
+
+**Games that are not multilinear** (:attr:`Game.multilinear` false: shares in payoffs,
+symmetric and group games).  :func:`expected_payoffs` gives ``u_p(i)`` for every kind, and
+:func:`general_field` the field at the game's values: ``u`` as expressions in the full shares
+``sigma``, their derivatives ``du[a, b] = d u_a / d sigma_b``, numeric versions of both, and a
+payoff scale for relative zero decisions.  :func:`jacobian_from` writes the tangent Jacobian
+in terms of ``u`` and ``du``::
+
+    d f_a / d sigma_b = delta_ab (u_a - ubar_p) + sigma_a (du[a, b] - [b in p] u_b - sum_{j in p} sigma_j du[j, b]),
+
+which reduces to the blocks above when ``du`` vanishes within each population.  At a pure
+profile the rows of the unused strategies are diagonal, so the eigenvalues are still the
+switch gains ``u_p(j) - u_p(s_p)``, evaluated at that profile; elsewhere an interior or face
+point may be asymptotically stable (hawk-dove's mixed state is).
 """
 
 from __future__ import annotations
@@ -76,6 +90,9 @@ __all__ = [
     "PayoffValues",
     "payoff_values",
     "rational_payoffs",
+    "jacobian_from",
+    "GeneralField",
+    "general_field",
 ]
 
 
@@ -175,9 +192,76 @@ def tangent_jacobians(tensors, rows) -> np.ndarray:
 
 
 def expected_payoffs(game: Game, shares) -> tuple[tuple[sympy.Expr, ...], ...]:
-    """``u_p(i)`` for every population and pure strategy, given share expressions."""
+    """``u_p(i)`` for every population and pure strategy, given ``shares[p][i]`` (expressions or numbers).
+
+    For every kind of game (see :mod:`gamekit.game`): the contraction of the payoff tensors with the
+    other populations' shares; ``sum_j A[i, j] sigma[j]`` for a symmetric game; the binomial average
+    ``sum_k C(N-1, k) x^k y^(N-1-k) pi_i(k)`` for a group game (kept in this Bernstein form, which is
+    well conditioned where the expanded polynomial is not).  Named shares in payoffs are then replaced
+    by ``shares``.  Parameters stay as they are (symbols, or whatever the payoffs hold).
+    """
     rows = [np.array(s, dtype=object) for s in shares]
-    return tuple(tuple(sympy.expand(v) for v in u) for u in strategy_payoffs(game.payoff_tensors, rows))
+    tensors = game.payoff_tensors
+    if game.kind == "symmetric":
+        u = [tensors[0].dot(rows[0])]
+    elif game.kind == "group":
+        size, k = game.group.size, game.count_symbol
+        x, y = rows[0][0], rows[0][1]
+        u = [
+            [
+                sympy.Add(
+                    *[
+                        sympy.binomial(size - 1, j) * x**j * y ** (size - 1 - j) * pi.xreplace({k: j})
+                        for j in range(size)
+                    ]
+                )
+                for pi in tensors[0]
+            ]
+        ]
+    else:
+        u = strategy_payoffs(tensors, rows)
+    named = {}
+    for name, sym in game.share_symbols.items():
+        p, i = game.share_index(name)
+        named[sym] = sympy.sympify(rows[p][i])
+    tidy = (lambda e: e) if game.kind == "group" else sympy.expand
+    return tuple(
+        tuple(tidy(sympy.sympify(v).xreplace(named)) if named else tidy(sympy.sympify(v)) for v in row) for row in u
+    )
+
+
+def jacobian_from(sig, u, du, shape) -> np.ndarray:
+    r"""The tangent Jacobian of the replicator field from the shares, payoffs and payoff derivatives.
+
+    ``sig`` and ``u`` are ``(..., D)`` (full shares and ``u_p(i)``, populations in order), ``du``
+    ``(..., D, D)`` with ``du[a, b] = d u_a / d sigma_b``; floats, or object arrays (Fractions, sympy).
+    With ``f_a = sigma_a (u_a - ubar_p)`` and ``ubar_p = sum_{j in p} sigma_j u_j``::
+
+        d f_a / d sigma_b = delta_ab (u_a - ubar_p) + sigma_a (du[a, b] - [b in p] u_b - sum_{j in p} sigma_j du[j, b]),
+
+    and the tangent Jacobian takes each population's first ``n_p - 1`` rows and, for the columns,
+    ``d/d sigma_q[m] - d/d sigma_q[n_q - 1]``.  For multilinear games ``du`` vanishes within a
+    population and this is :func:`tangent_jacobian`.
+    """
+    sig, u, du = np.asarray(sig), np.asarray(u), np.asarray(du)
+    off = np.concatenate([[0], np.cumsum(shape)]).astype(int)
+    full = np.empty(du.shape, dtype=np.result_type(sig, u, du))
+    for p in range(len(shape)):
+        a, b = off[p], off[p + 1]
+        sp = sig[..., a:b]
+        ubar = (sp * u[..., a:b]).sum(axis=-1)
+        dubar = (sp[..., :, None] * du[..., a:b, :]).sum(axis=-2)
+        dubar[..., a:b] = dubar[..., a:b] + u[..., a:b]
+        full[..., a:b, :] = sp[..., :, None] * (du[..., a:b, :] - dubar[..., None, :])
+        for i in range(a, b):
+            full[..., i, i] = full[..., i, i] + u[..., i] - ubar
+    rows = [i for p in range(len(shape)) for i in range(off[p], off[p + 1] - 1)]
+    cols = [
+        full[..., :, i] - full[..., :, off[p + 1] - 1] for p in range(len(shape)) for i in range(off[p], off[p + 1] - 1)
+    ]
+    if not cols:
+        return np.zeros(sig.shape[:-1] + (0, 0), dtype=full.dtype)
+    return np.stack(cols, axis=-1)[..., rows, :]
 
 
 class Coordinate(sympy.Symbol):
@@ -225,7 +309,10 @@ def _readable(expr: sympy.Expr, variables) -> sympy.Expr:
     expr = sympy.expand(expr)
     if not variables or expr == 0:
         return sympy.factor(expr)
-    poly = sympy.Poly(expr, *variables)
+    try:
+        poly = sympy.Poly(expr, *variables)
+    except sympy.PolynomialError:  # not a polynomial in the shares (a payoff like F/(1 - y), or step(y - c))
+        return expr
     terms = [sympy.factor(c) * sympy.Mul(*[v**e for v, e in zip(variables, m)]) for m, c in poly.terms()]
     return sympy.Add(*terms)
 
@@ -267,8 +354,10 @@ class Replicator:
 
     @functools.cached_property
     def gains(self) -> tuple[sympy.Expr | None, ...]:
+        own = not self.game.multilinear  # the gain depends on the population's own share too
         return tuple(
-            _readable(u[0] - u[1], self._others(p)) if len(u) == 2 else None for p, u in enumerate(self.payoffs)
+            _readable(u[0] - u[1], self.coordinates if own else self._others(p)) if len(u) == 2 else None
+            for p, u in enumerate(self.payoffs)
         )
 
     @functools.cached_property
@@ -290,6 +379,8 @@ class Replicator:
 
     @functools.cached_property
     def jacobian(self) -> sympy.Matrix:
+        if not self.game.multilinear:
+            return sympy.Matrix(self.equations).jacobian(self.coordinates).applyfunc(sympy.expand)
         rows = [np.array(s, dtype=object) for s in self.shares]
         J = tangent_jacobian(self.game.payoff_tensors, rows)
         return sympy.Matrix(J).applyfunc(sympy.expand)
@@ -401,6 +492,36 @@ class PayoffValues:
     def shape(self) -> tuple[int, ...]:
         return tuple(self.unit[0].shape)
 
+    # the protocol of stability._linearise (GeneralField has the same three methods)
+
+    def unit_jacobian(self, rows) -> np.ndarray:
+        """The tangent Jacobian of the scaled tensors at the state ``rows``."""
+        return np.asarray(tangent_jacobian(list(self.unit), [np.asarray(r, dtype=float) for r in rows]), dtype=float)
+
+    def exact_jacobian(self, exact_rows) -> np.ndarray | None:
+        """The tangent Jacobian at a state of Fractions, exactly; None without rational payoffs or shares."""
+        if self.rational is None or not all(isinstance(v, Fraction) for row in exact_rows for v in row):
+            return None
+        return tangent_jacobian(list(self.rational), [np.asarray(r, dtype=object) for r in exact_rows])
+
+    def pure_eigenvalues(self, support) -> tuple[sympy.Expr, ...] | None:
+        """The switch gains at a pure profile, exactly, in the order of the tangent Jacobian's diagonal."""
+        if self.rational is None:
+            return None
+        idx = tuple(s[0] for s in support)
+        out = []
+        for p, A in enumerate(self.rational):
+            n = A.shape[p]
+            last = list(idx)
+            last[p] = n - 1
+            for i in range(n - 1):
+                other = list(idx)
+                other[p] = i
+                # the diagonal entry of coordinate i: u(i) - u(s_p), or u(last) - u(s_p) on the row of s_p itself
+                gain = A[tuple(last)] - A[idx] if i == idx[p] else A[tuple(other)] - A[idx]
+                out.append(sympy.Rational(gain.numerator, gain.denominator))
+        return tuple(out)
+
 
 def payoff_values(game: Game, *, exact: bool = True) -> PayoffValues:
     """The payoff tensors of ``game`` at its values (raises ParameterError if one is not finite and real)."""
@@ -418,3 +539,177 @@ def payoff_values(game: Game, *, exact: bool = True) -> PayoffValues:
             f"the payoff differences overflow floating point (largest payoff {top:.3g}); divide every payoff by a common factor"
         )
     return PayoffValues(tuple(unit), scale, rational_payoffs(game) if exact else None)
+
+
+# -- games whose expected payoffs are not multilinear: the general field ---------------------------------
+
+SCALE_SAMPLES = 64  # random (but fixed) states, besides the vertices and the centre, over which the scale is taken
+SCALE_SEED = 20261130
+MAX_SCALE_VERTICES = 4096
+
+
+def _full_share_symbols(shape) -> tuple[tuple[Coordinate, ...], ...]:
+    return tuple(tuple(Coordinate(f"sigma{p}_{i}", real=True) for i in range(n)) for p, n in enumerate(shape))
+
+
+def _scale_states(shape) -> np.ndarray:
+    """A fixed set of states (M, D): vertices (up to ``MAX_SCALE_VERTICES``), the centre and seeded samples."""
+    rng = np.random.default_rng(SCALE_SEED)
+    out = [np.concatenate([np.full(n, 1.0 / n) for n in shape])]
+    for count, idx in enumerate(np.ndindex(*shape)):
+        if count >= MAX_SCALE_VERTICES:
+            break
+        out.append(np.concatenate([np.eye(n)[i] for n, i in zip(shape, idx)]))
+    samples = np.concatenate([rng.dirichlet(np.ones(n), SCALE_SAMPLES) for n in shape], axis=1)
+    return np.vstack([np.array(out), samples])
+
+
+def _column(c, m: int) -> np.ndarray:
+    return np.broadcast_to(np.asarray(c, dtype=float), (m,))
+
+
+@dataclass(frozen=True, eq=False)
+class GeneralField:
+    r"""The replicator field of a game at its parameter values, from its expected payoffs (any kind of game).
+
+    ``u[p][i]`` is ``u_p(i)`` as a sympy expression in the full shares ``sigma[p][i]``, with the
+    parameter values substituted (exactly when ``exact``; else as floats).  ``scale`` is the largest
+    ``|u_p(i) - u_p(j)|`` over a fixed set of states (vertices, the centre and seeded samples): it
+    grows linearly with the payoffs and is unchanged by shifts that depend only on the state of the
+    others, so zero decisions relative to it do not depend on the payoffs' units.
+    """
+
+    game: Game
+    sigma: tuple[tuple[sympy.Symbol, ...], ...]
+    u: tuple[tuple[sympy.Expr, ...], ...]
+    exact: bool
+    scale: float
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(len(s) for s in self.sigma)
+
+    @functools.cached_property
+    def flat_sigma(self) -> tuple[sympy.Symbol, ...]:
+        return tuple(s for row in self.sigma for s in row)
+
+    @functools.cached_property
+    def flat_u(self) -> tuple[sympy.Expr, ...]:
+        return tuple(e for row in self.u for e in row)
+
+    @functools.cached_property
+    def du(self) -> tuple[tuple[sympy.Expr, ...], ...]:
+        """``d u_a / d sigma_b`` symbolically (``step`` differentiates to zero, almost everywhere)."""
+
+        def diff(e, s):
+            d = sympy.diff(e, s)
+            return (
+                d.replace(lambda x: isinstance(x, sympy.DiracDelta), lambda x: sympy.Integer(0))
+                if d.has(sympy.DiracDelta)
+                else d
+            )
+
+        return tuple(tuple(diff(e, s) for s in self.flat_sigma) for e in self.flat_u)
+
+    @functools.cached_property
+    def _numeric(self):
+        exprs = list(self.flat_u) + [e for row in self.du for e in row]
+        return sympy.lambdify(self.flat_sigma, exprs, modules="numpy", cse=True)
+
+    def numeric(self, sig) -> tuple[np.ndarray, np.ndarray]:
+        """``u`` (M, D) and ``du`` (M, D, D) at full shares ``sig`` (M, D), in the payoffs' units."""
+        sig = np.atleast_2d(np.asarray(sig, dtype=float))
+        m, d = sig.shape
+        with np.errstate(all="ignore"):
+            cols = self._numeric(*sig.T)
+        out = np.empty((m, d + d * d))
+        for j, c in enumerate(cols):
+            out[:, j] = _column(c, m)
+        return out[:, :d], out[:, d:].reshape(m, d, d)
+
+    def payoffs(self, sig) -> np.ndarray:
+        """``u`` (M, D) at full shares ``sig`` (M, D)."""
+        return self.numeric(sig)[0]
+
+    # the protocol of stability._linearise (PayoffValues has the same three methods)
+
+    def unit_jacobian(self, rows) -> np.ndarray:
+        """The tangent Jacobian divided by ``scale``, at the state ``rows`` (float arrays)."""
+        sig = np.concatenate([np.asarray(r, dtype=float) for r in rows])
+        u, du = self.numeric(sig[None, :])
+        return jacobian_from(sig, u[0], du[0], self.shape) / self.scale
+
+    def exact_jacobian(self, exact_rows) -> np.ndarray | None:
+        """The tangent Jacobian at an exact state (an object array of Fractions), or None if not all rational."""
+        if not self.exact or not all(isinstance(v, Fraction) for row in exact_rows for v in row):
+            return None
+        subs = {
+            s: sympy.Rational(v.numerator, v.denominator)
+            for s, v in zip(self.flat_sigma, (v for row in exact_rows for v in row))
+        }
+        values = []
+        for e in (*self.flat_u, *(x for row in self.du for x in row)):
+            v = e.xreplace(subs)
+            v = sympy.nsimplify(v) if v.has(sympy.Float) else v
+            if not v.is_Rational:
+                return None
+            values.append(Fraction(int(v.p), int(v.q)))
+        d = len(self.flat_sigma)
+        sig = np.array([v for row in exact_rows for v in row], dtype=object)
+        u = np.array(values[:d], dtype=object)
+        du = np.array(values[d:], dtype=object).reshape(d, d)
+        return jacobian_from(sig, u, du, self.shape)
+
+    def pure_eigenvalues(self, support) -> tuple[sympy.Expr, ...] | None:
+        """The switch gains at a pure profile ``u_p(j) - u_p(s_p)`` (exact), in the tangent diagonal's order."""
+        if not self.exact:
+            return None
+        idx = tuple(s[0] for s in support)
+        subs = {
+            s: sympy.Integer(1 if i == idx[p] else 0) for p, row in enumerate(self.sigma) for i, s in enumerate(row)
+        }
+        out = []
+        for p, row in enumerate(self.u):
+            here = [sympy.nsimplify(e.xreplace(subs)) for e in row]
+            if not all(v.is_number and v.is_finite for v in here):
+                return None
+            n = len(row)
+            for i in range(n - 1):
+                out.append(sympy.simplify(here[n - 1] - here[idx[p]] if i == idx[p] else here[i] - here[idx[p]]))
+        return tuple(out)
+
+
+@functools.lru_cache(maxsize=32)
+def general_field(game: Game) -> GeneralField:
+    """The :class:`GeneralField` of ``game`` at its parameter values (raises ParameterError if one has none)."""
+    from .expr import substitute
+
+    check_game(game)
+    sigma = _full_share_symbols(game.shape)
+    symbolic = expected_payoffs(game, sigma)
+    values = game.values()
+    exact = True
+    try:
+        u = tuple(tuple(substitute(e, values) for e in row) for row in symbolic)
+    except AnalysisError:  # an exact power too large: floating point
+        exact = False
+        floats = game.values(exact_values=False)
+        u = tuple(tuple(e.xreplace(floats) for e in row) for row in symbolic)
+    field = GeneralField(game, sigma, u, exact, 1.0)
+    sig = _scale_states(game.shape)
+    pay = field.payoffs(sig)
+    off = np.concatenate([[0], np.cumsum(game.shape)]).astype(int)
+    spread = 0.0
+    with np.errstate(all="ignore"):
+        for p in range(len(game.shape)):
+            block = pay[:, off[p] : off[p + 1]]
+            gaps = np.ptp(block, axis=1)
+            gaps = gaps[np.isfinite(gaps)]
+            if gaps.size:
+                spread = max(spread, float(np.max(gaps)))
+    if not np.isfinite(spread):
+        raise AnalysisError("the payoff differences overflow floating point; divide every payoff by a common factor")
+    if spread == 0.0:
+        finite = np.abs(pay[np.isfinite(pay)])
+        spread = float(np.max(finite)) if finite.size and np.max(finite) > 0 else 1.0
+    return GeneralField(game, sigma, u, exact, spread)

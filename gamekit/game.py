@@ -7,6 +7,26 @@ A game has populations ``p = 0, ..., k-1``; population ``p`` has strategies
 shape ``(n_0, ..., n_{k-1})``; ``Game.payoffs[p]`` holds its entries flat, in
 the lexicographic order of profiles (``Game.profiles()``).
 
+**Kinds of games** (``Game.kind``):
+
+* ``"populations"`` -- the above: ``k`` populations, each payoff a function of the parameters
+  (or of the state, below);
+* ``"symmetric"`` -- one population playing itself by random pairwise matching: a profile is
+  ``(mine, the opponent's)`` and ``A[i, j]`` is my payoff, a tensor of shape ``(n, n)``; the
+  expected payoff of strategy ``i`` is ``u(i) = sum_j A[i, j] sigma[j]``;
+* ``"group"`` -- one population with two strategies playing in groups of ``N = group.size``
+  drawn at random; ``pi_i(k)`` is the payoff of strategy ``i`` when ``k`` of the other ``N - 1``
+  members play the first strategy (``k`` is the symbol named ``group.count``), a tensor of shape
+  ``(2,)``, and ``u(i) = sum_{k=0}^{N-1} C(N-1, k) x^k (1 - x)^(N-1-k) pi_i(k)``, ``x`` the
+  first strategy's share.
+
+**Shares in payoffs.**  ``shares`` names strategies' shares (``{"y": ("platform", "insure")}``);
+a payoff may use these names, meaning that share in the current state (a fine ``F*(1 - y)``).
+``Game.multilinear`` is true when the expected payoffs are multilinear in the other populations'
+shares -- kind ``"populations"`` and no share in a payoff -- the class where strict Nash
+equilibria are exactly the asymptotically stable states; analyses use their exact fast paths
+there and general ones elsewhere (:mod:`gamekit.dynamics` computes ``u`` for every kind).
+
 A ``Game`` describes payoffs and nothing else: dynamics, equilibria and
 stability are functions that take a game, and model files are read and
 written by :mod:`gamekit.modelfile`.  It is immutable, compares and hashes by
@@ -52,9 +72,13 @@ from .expr import (
 )
 from .schedule import Schedule
 
-__all__ = ["Game", "Population", "EXACT_BITS_LIMIT"]
+__all__ = ["Game", "Population", "Group", "EXACT_BITS_LIMIT", "MAX_GROUP_SIZE"]
 
 Profile = tuple[str, ...]
+
+MAX_GROUP_SIZE = 200
+"""Largest group size of a group game (its expected payoffs are binomial sums of ``size`` terms)."""
+KINDS = ("populations", "symmetric", "group")
 
 EXACT_BITS_LIMIT = 256
 """Largest numerator or denominator, in bits, of a payoff that ``exact_payoffs_rational`` returns."""
@@ -89,6 +113,29 @@ class Population:
             ) from None
 
 
+@dataclass(frozen=True)
+class Group:
+    """Group play: groups of ``size`` members; ``count`` names the number of the other ``size - 1``
+    members that play the population's first strategy (a symbol of the payoffs)."""
+
+    size: int
+    count: str = "k"
+
+    def __post_init__(self):
+        size = self.size
+        if isinstance(size, float) and size.is_integer():
+            size = int(size)
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 2 <= size <= MAX_GROUP_SIZE:
+            raise ModelError(
+                f"the group size must be a whole number from 2 to {MAX_GROUP_SIZE} (MAX_GROUP_SIZE), "
+                f"got {printable(repr(self.size), 60)}"
+            )
+        object.__setattr__(self, "size", int(size))
+        check_name("group count", self.count, ModelError)
+        if not NAME_PATTERN.match(self.count):
+            raise ModelError(f"the group count {self.count!r} is not a valid name (a letter, then letters, digits, _)")
+
+
 @dataclass(frozen=True, repr=False)
 class Game:
     """A normal-form game between populations, with payoffs in named parameters.
@@ -115,6 +162,15 @@ class Game:
         open end); used by policy analysis.
     schedules
         ``{name: schedule}``, each in a form :meth:`Schedule.parse` reads.
+    shares
+        ``{name: "population.strategy"}`` (or ``(population, strategy)`` pairs): names a payoff
+        may use for strategies' shares in the current state.
+    group
+        :class:`Group` (or ``{"size": N, "count": "k"}``): a group game; ``payoffs`` then maps
+        each of the population's two strategies to one payoff in the count symbol.
+
+    A one-population game whose payoff profiles name two strategies (``"hawk, dove"``), each
+    with one payoff, is symmetric (played within the population; see the module docstring).
 
     Names of scenarios, states and schedules are looked up with ``-`` and
     ``_`` alike (``game.scenario("meta-goal")`` finds ``meta_goal``).
@@ -136,25 +192,34 @@ class Game:
     states: Mapping[str, Profile] = NameMap()
     bounds: Mapping[str, tuple[float | None, float | None]] = FrozenMap()
     schedules: Mapping[str, Schedule] = NameMap()
+    shares: Mapping[str, tuple[str, str]] = FrozenMap()
+    group: Group | None = None
     sources: Mapping[Profile, tuple[str, ...]] = field(default=FrozenMap(), compare=False)
     payoff_tensors: tuple[np.ndarray, ...] = field(init=False, compare=False)
+    kind: str = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         pops = _populations(self.populations)
         params = _parameters(self.parameters)
-        symbols = {n: make_symbol(n) for n in params}
-        shape = tuple(len(p.strategies) for p in pops)
+        shares = _shares(self.shares, pops, params)
+        group = _group(self.group, pops, params, shares)
+        symbols = {n: make_symbol(n) for n in (*params, *shares, *([group.count] if group else []))}
         sources = _sources(self.sources)
+        kind = _kind(self.payoffs, pops, group)
+        tensor_shape = _tensor_shape(kind, pops)
         if isinstance(self.payoffs, Mapping):
-            flat, sources = _payoffs_from_profiles(self.payoffs, pops, symbols)
+            flat, sources = _payoffs_from_profiles(self.payoffs, pops, symbols, kind)
         else:
-            flat = _payoffs_stored(self.payoffs, shape, symbols)
+            flat = _payoffs_stored(self.payoffs, tensor_shape, symbols, len(pops) if kind == "populations" else 1)
         set_(self, "populations", pops)
         set_(self, "parameters", FrozenMap(params))
+        set_(self, "shares", shares)
+        set_(self, "group", group)
+        set_(self, "kind", kind)
         set_(self, "payoffs", flat)
         set_(self, "sources", sources)
-        set_(self, "payoff_tensors", _tensors(flat, shape))
+        set_(self, "payoff_tensors", _tensors(flat, tensor_shape))
         if not isinstance(self.name, str) or printable(self.name, len(self.name) + 1) != self.name:
             raise ModelError(f"the game's name must be a printable string, got {printable(repr(self.name), 60)}")
         set_(self, "scenarios", _scenarios(self.scenarios, params))
@@ -173,6 +238,34 @@ class Game:
     def symbols(self) -> dict[str, sympy.Symbol]:
         """The parameter symbols, by name."""
         return {n: make_symbol(n) for n in self.parameters}
+
+    @property
+    def share_symbols(self) -> dict[str, sympy.Symbol]:
+        """The symbols of the named shares (``shares``), by name."""
+        return {n: make_symbol(n) for n in self.shares}
+
+    @property
+    def count_symbol(self) -> sympy.Symbol | None:
+        """The symbol of a group game's count ``k`` (``None`` for other games)."""
+        return make_symbol(self.group.count) if self.group is not None else None
+
+    def share_index(self, name: str) -> tuple[int, int]:
+        """``(population, strategy)`` indices of a named share."""
+        pname, sname = self.shares[name]
+        p = next(i for i, pop in enumerate(self.populations) if pop.name == pname)
+        return p, self.populations[p].index(sname)
+
+    @property
+    def multilinear(self) -> bool:
+        """Whether expected payoffs are multilinear in the other populations' shares (see the module docstring)."""
+        if self.kind != "populations" or not self.shares:
+            return self.kind == "populations"
+        state = set(self.share_symbols.values())
+        return not any(e.free_symbols & state for row in self.payoffs for e in row)
+
+    def payoff_profiles(self) -> Iterator[tuple[int, ...]]:
+        """The index of every payoff entry: pure profiles, ``(mine, theirs)`` pairs, or a group game's strategies."""
+        return np.ndindex(*self.payoff_tensors[0].shape)
 
     def population(self, name: str) -> Population:
         for p in self.populations:
@@ -199,9 +292,23 @@ class Game:
         names = self.profile_names(idx)
         return next((sname for sname, profile in self.states.items() if profile == names), None)
 
-    def payoff(self, profile: str | Sequence, population: int | str) -> sympy.Expr:
-        """Population's payoff at a pure profile (names or indices)."""
+    def payoff(self, profile: str | Sequence, population: int | str = 0) -> sympy.Expr:
+        """Population's payoff at a pure profile (names or indices); of a symmetric game at ``"mine, theirs"``,
+        of a group game at a strategy (an expression in the count)."""
         numeric = isinstance(profile, Sequence) and all(isinstance(i, (int, np.integer)) for i in profile)
+        if self.kind != "populations":
+            shape = self.payoff_tensors[0].shape
+            if numeric:
+                idx = _indices(profile, shape)
+            else:
+                names = tuple(x.strip() for x in profile.split(",")) if isinstance(profile, str) else tuple(profile)
+                if len(names) != len(shape):
+                    raise ModelError(
+                        f"a payoff of this {self.kind} game is at {len(shape)} strategy name(s), "
+                        f"got {printable(repr(profile), 60)}"
+                    )
+                idx = tuple(self.populations[0].index(x) for x in names)
+            return self.payoff_tensors[0][idx]
         idx = _indices(profile, self.shape) if numeric else self.profile_index(profile)
         if isinstance(population, (int, np.integer)) and not isinstance(population, bool):
             p = _indices((population,), (len(self.populations),))[0]
@@ -253,6 +360,7 @@ class Game:
         Raises :class:`AnalysisError` when an exact power would be too large
         (see :mod:`gamekit.expr`); ``exact_payoffs_rational`` says so with ``None``.
         """
+        self._fixed_table("exact_payoffs")
         subs = self.values()
         out = []
         for t in self.payoff_tensors:
@@ -293,6 +401,7 @@ class Game:
         real number of magnitude at most ``MAX_MAGNITUDE`` raises
         :class:`ParameterError`.
         """
+        self._fixed_table("numeric_payoffs")
         subs = self.values()
         floats = None
         out = []
@@ -317,6 +426,14 @@ class Game:
             out.append(arr)
         return tuple(out)
 
+    def _fixed_table(self, what: str) -> None:
+        state = {*self.share_symbols.values(), *([self.count_symbol] if self.group else [])}
+        if any(e.free_symbols & state for row in self.payoffs for e in row):
+            raise AnalysisError(
+                f"{what}: the payoffs depend on the state (shares or the group count), so they have no fixed "
+                "table; use gamekit.dynamics.expected_payoffs or general_field"
+            )
+
     # -- model files (gamekit.modelfile does the work) -----------------------------------
 
     def to_toml(self) -> str:
@@ -335,9 +452,24 @@ class Game:
 
     def __repr__(self) -> str:
         pops = "; ".join(f"{p.name}: {', '.join(p.strategies)}" for p in self.populations)
-        return f"Game({self.name or 'unnamed'!r}; {pops}; {len(self.parameters)} parameters)"
+        kind = {"populations": "", "symmetric": "symmetric; "}.get(
+            self.kind, f"groups of {self.group.size}; " if self.group else ""
+        )
+        return f"Game({self.name or 'unnamed'!r}; {kind}{pops}; {len(self.parameters)} parameters)"
 
     def _repr_markdown_(self) -> str:
+        if self.kind != "populations":
+            pop = self.populations[0]
+            head = (
+                ["mine", "opponent's"]
+                if self.kind == "symmetric"
+                else [f"strategy ({self.group.count} others play {pop.strategies[0]})"]
+            )
+            lines = ["| " + " | ".join(head + ["payoff"]) + " |", "|" + "---|" * (len(head) + 1)]
+            for idx in self.payoff_profiles():
+                cells = [pop.strategies[i] for i in idx] + [f"`{self.payoff_tensors[0][idx]}`"]
+                lines.append("| " + " | ".join(cells) + " |")
+            return f"**{self.name or 'Game'}** ({self.kind})\n\n" + "\n".join(lines)
         head = [p.name for p in self.populations]
         lines = ["| " + " | ".join(head + [f"payoff to {h}" for h in head]) + " |"]
         lines.append("|" + "---|" * (2 * len(head)))
@@ -431,22 +563,82 @@ def _profile(key, populations: Sequence[Population]) -> tuple[int, ...]:
     return tuple(pop.index(s) for pop, s in zip(populations, names))
 
 
-def _payoffs_from_profiles(payoffs: Mapping, pops, symbols):
-    """``{profile: [payoff per population]}`` -> flat payoffs per population, and the source texts."""
-    k = len(pops)
+def _key_names(key) -> tuple[str, ...]:
+    if isinstance(key, str):
+        return tuple(part.strip() for part in key.split(","))
+    if isinstance(key, Sequence):
+        return tuple(key)
+    raise ModelError(f"profile {printable(repr(key), 60)} is not strategy names (a string or a tuple)")
+
+
+def _kind(payoffs, pops, group) -> str:
+    """``"group"`` when ``group`` is given; ``"symmetric"`` for one population whose profiles name two strategies
+    (or whose stored table has ``n * n`` entries); else ``"populations"``."""
+    if group is not None:
+        return "group"
+    if len(pops) != 1:
+        return "populations"
+    n = len(pops[0].strategies)
+    if isinstance(payoffs, Mapping):
+        lengths = {len(_key_names(key)) for key in payoffs}
+        if lengths == {2}:
+            return "symmetric"
+        if len(lengths) > 1:
+            raise ModelError(
+                "a one-population game's profiles name either one strategy each (a game against nature) or two "
+                "('mine, the opponent's': a symmetric game played within the population), not a mixture"
+            )
+        return "populations"
+    ok = isinstance(payoffs, Sequence) and len(payoffs) == 1 and isinstance(payoffs[0], Sequence)
+    return "symmetric" if ok and len(payoffs[0]) == n * n else "populations"
+
+
+def _tensor_shape(kind: str, pops) -> tuple[int, ...]:
+    n = len(pops[0].strategies)
+    return {"symmetric": (n, n), "group": (n,)}.get(kind) or tuple(len(p.strategies) for p in pops)
+
+
+def _payoffs_from_profiles(payoffs: Mapping, pops, symbols, kind: str = "populations"):
+    """``{profile: [payoff per population]}`` -> flat payoffs per population, and the source texts.
+
+    Symmetric games: ``{"mine, theirs": payoff}``; group games: ``{strategy: payoff}`` (one payoff each,
+    alone or in a one-element list).
+    """
+    if kind == "populations":
+        positions, k, what = list(pops), len(pops), "profile"
+    else:
+        width = 2 if kind == "symmetric" else 1
+        positions, k, what = [pops[0]] * width, 1, "profile" if kind == "symmetric" else "strategy"
     entries: dict[tuple[int, ...], list[sympy.Expr]] = {}
     sources = {}
     for key, values in payoffs.items():
-        idx = _profile(key, pops)
-        profile = tuple(p.strategies[i] for p, i in zip(pops, idx))
+        names = _key_names(key)
+        if len(names) != len(positions):
+            if kind == "populations":
+                raise ModelError(
+                    f"profile {printable(repr(key), 60)} names {len(names)} strategies, but the game has "
+                    f"{len(pops)} populations ({', '.join(p.name for p in pops)})"
+                )
+            expected = (
+                "two strategies ('mine, the opponent's') in a symmetric one-population game"
+                if kind == "symmetric"
+                else "one strategy in a group game (its payoff in the count)"
+            )
+            raise ModelError(
+                f"payoff key {printable(repr(key), 60)} names {len(names)} strategies; expected {expected}"
+            )
+        idx = tuple(pop.index(x) for pop, x in zip(positions, names))
+        profile = tuple(p.strategies[i] for p, i in zip(positions, idx))
         label = ", ".join(profile)
         if idx in entries:
-            raise ModelError(f"profile ({label}) is given twice")
+            raise ModelError(f"{what} ({label}) is given twice")
         if isinstance(values, np.ndarray):
             values = values.tolist()
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
             values = [values]
         if len(values) != k:
+            if kind != "populations":
+                raise ModelError(f"{what} ({label}) has {len(values)} payoffs; a {kind} game has one (mine)")
             raise ModelError(
                 f"profile ({label}) has {len(values)} payoffs; it needs one for each of the "
                 f"{k} populations ({', '.join(p.name for p in pops)})"
@@ -456,30 +648,31 @@ def _payoffs_from_profiles(payoffs: Mapping, pops, symbols):
             try:
                 row.append(parse_expression(value, symbols))
             except ExpressionError as err:
-                raise ExpressionError(f"profile ({label}), {pops[p].name}: {err}") from None
+                raise ExpressionError(f"{what} ({label}), {positions[p].name}: {err}") from None
         entries[idx] = row
         sources[profile] = tuple(v if isinstance(v, str) else payoff_text(e) for v, e in zip(values, row))
-    order = itertools.product(*(range(len(p.strategies)) for p in pops))
-    if len(entries) < math.prod(len(p.strategies) for p in pops):
+    order = list(itertools.product(*(range(len(p.strategies)) for p in positions)))
+    if len(entries) < len(order):
         missing = next(idx for idx in order if idx not in entries)
-        label = ", ".join(p.strategies[i] for p, i in zip(pops, missing))
-        total = math.prod(len(p.strategies) for p in pops)
-        raise ModelError(f"no payoffs for profile ({label}): every profile needs one ({len(entries)} of {total} given)")
+        label = ", ".join(p.strategies[i] for p, i in zip(positions, missing))
+        raise ModelError(
+            f"no payoffs for {what} ({label}): every {what} needs one ({len(entries)} of {len(order)} given)"
+        )
     rows = [entries[idx] for idx in order]
     return tuple(tuple(r[p] for r in rows) for p in range(k)), FrozenMap(sources)
 
 
-def _payoffs_stored(payoffs, shape: tuple[int, ...], symbols) -> tuple[tuple[sympy.Expr, ...], ...]:
-    """The stored form (one flat sequence per population), checked for shape and symbols."""
+def _payoffs_stored(payoffs, shape: tuple[int, ...], symbols, tables: int) -> tuple[tuple[sympy.Expr, ...], ...]:
+    """The stored form (``tables`` flat sequences of ``prod(shape)`` payoffs), checked for shape and symbols."""
     size = math.prod(shape)
-    ok = isinstance(payoffs, Sequence) and not isinstance(payoffs, (str, bytes)) and len(payoffs) == len(shape)
+    ok = isinstance(payoffs, Sequence) and not isinstance(payoffs, (str, bytes)) and len(payoffs) == tables
     if ok:
         payoffs = tuple(tuple(row) if isinstance(row, Sequence) else () for row in payoffs)
         ok = all(len(row) == size for row in payoffs)
     if not ok:
         raise ModelError(
             "payoffs must map each strategy profile to a list of payoffs "
-            f"(or be {len(shape)} flat sequences of {size} payoffs each)"
+            f"(or be {tables} flat sequences of {size} payoffs each)"
         )
     declared = set(symbols.values())
     for row in payoffs:
@@ -487,6 +680,63 @@ def _payoffs_stored(payoffs, shape: tuple[int, ...], symbols) -> tuple[tuple[sym
             if not isinstance(e, sympy.Expr) or not e.free_symbols <= declared:
                 return tuple(tuple(parse_expression(e, symbols) for e in row) for row in payoffs)
     return payoffs
+
+
+def _shares(shares, pops, params) -> FrozenMap:
+    """``{name: (population, strategy)}`` from ``"population.strategy"`` texts or pairs, checked."""
+    shares = {} if shares is None else shares
+    if not isinstance(shares, Mapping):
+        raise ModelError(f"shares must map names to 'population.strategy', got {type(shares).__name__}")
+    out = {}
+    for name, target in shares.items():
+        check_name("share", name, ModelError)
+        if not NAME_PATTERN.match(name):
+            raise ModelError(f"share name {name!r} is not a valid name (a letter, then letters, digits, _)")
+        if name in params:
+            raise ModelError(f"share {name!r} has the name of a parameter; rename one of them")
+        if isinstance(target, str):
+            pname, dot, sname = target.partition(".")
+            if not dot:
+                raise ModelError(f"share {name!r} is {printable(repr(target), 60)}; write it as 'population.strategy'")
+        elif isinstance(target, Sequence) and len(target) == 2 and all(isinstance(t, str) for t in target):
+            pname, sname = target
+        else:
+            raise ModelError(f"share {name!r} must be 'population.strategy', got {printable(repr(target), 60)}")
+        pname, sname = pname.strip(), sname.strip()
+        pop = next((p for p in pops if p.name == pname), None)
+        if pop is None:
+            known = ", ".join(p.name for p in pops)
+            raise ModelError(f"share {name!r}: {printable(repr(pname))} is not a population (populations: {known})")
+        try:
+            pop.index(sname)
+        except ModelError as err:
+            raise ModelError(f"share {name!r}: {err}") from None
+        out[name] = (pname, sname)
+    return FrozenMap(out)
+
+
+def _group(group, pops, params, shares) -> Group | None:
+    if group is None:
+        return None
+    if isinstance(group, Mapping):
+        unknown = sorted(set(group) - {"size", "count"})
+        if unknown:
+            raise ModelError(f"group has unknown key {printable(repr(unknown[0]))} (keys: size, count)")
+        if "size" not in group:
+            raise ModelError("group needs a size (the number of members of each group)")
+        group = Group(group["size"], group.get("count", "k"))
+    elif not isinstance(group, Group):
+        raise ModelError(f"group must be a Group or {{'size': N, 'count': 'k'}}, got {printable(repr(group), 60)}")
+    if group.count in params:
+        raise ModelError(f"the group count {group.count!r} has the name of a parameter; rename one of them")
+    if group.count in shares:
+        raise ModelError(f"the group count {group.count!r} has the name of a share; rename one of them")
+    if len(pops) != 1 or len(pops[0].strategies) != 2:
+        raise ModelError(
+            "a group game has one population with two strategies (the count is of members playing the first); "
+            f"this one has {len(pops)} populations with {', '.join(str(len(p.strategies)) for p in pops)} strategies"
+        )
+    return group
 
 
 def _sources(sources) -> FrozenMap:

@@ -51,7 +51,7 @@ from numpy.typing import ArrayLike
 
 from . import _validate
 from ._validate import printable
-from .dynamics import PayoffValues, check_game, payoff_values, strategy_payoffs, tangent_jacobian
+from .dynamics import GeneralField, PayoffValues, check_game, payoff_values, strategy_payoffs
 from .errors import AnalysisError, ArgumentError, StateError
 from .game import Game
 from .space import StateSpace
@@ -444,17 +444,12 @@ def _bits(x: Fraction) -> int:
     return max(x.numerator.bit_length(), x.denominator.bit_length())
 
 
-def _exact_jacobian(rational_tensors, rows) -> np.ndarray:
-    """The tangent Jacobian at a rational state, exactly (an object array of Fractions)."""
-    return tangent_jacobian(list(rational_tensors), [np.asarray(r, dtype=object) for r in rows])
-
-
 def _exact_eigenvalues(J: np.ndarray):
     """Exact eigenvalues of a rational Jacobian (sympy numbers), or None when not cheap to write down.
 
     Only small matrices with small entries are given to sympy, and only roots of factors of
     degree <= 2 are written down.  (At a pure profile the eigenvalues are the switch gains:
-    :func:`_pure_eigenvalues`.)
+    ``pure_eigenvalues`` of the field.)
     """
     d = J.shape[0]
     if d == 0:
@@ -470,30 +465,13 @@ def _exact_eigenvalues(J: np.ndarray):
     return tuple(out) if len(out) == d else None
 
 
-def _pure_eigenvalues(rational_tensors, support):
-    """The switch gains at a pure profile, in the order of the tangent Jacobian's diagonal."""
-    idx = tuple(s[0] for s in support)
-    out = []
-    for p, A in enumerate(rational_tensors):
-        n = A.shape[p]
-        last = list(idx)
-        last[p] = n - 1
-        for i in range(n - 1):
-            other = list(idx)
-            other[p] = i
-            # the diagonal entry of coordinate i: u(i) - u(s_p), or u(last) - u(s_p) on the row of s_p itself
-            gain = A[tuple(last)] - A[idx] if i == idx[p] else A[tuple(other)] - A[idx]
-            out.append(sympy.Rational(gain.numerator, gain.denominator))
-    return tuple(out)
-
-
 def _sort_key(z: complex):
     return (round(z.real, 12), round(z.imag, 12))
 
 
 def _linearise(
     game: Game,
-    pv: PayoffValues,
+    pv: PayoffValues | GeneralField,
     rows,
     *,
     zero_tol: float,
@@ -514,7 +492,7 @@ def _linearise(
     if support is None:
         support = tuple(tuple(int(i) for i in np.nonzero(r > SHARE_TOL)[0]) for r in rows)
     pure = all(len(s) == 1 for s in support)
-    J = np.asarray(tangent_jacobian(list(pv.unit), rows) if jacobian is None else jacobian, dtype=float)
+    J = np.asarray(pv.unit_jacobian(rows) if jacobian is None else jacobian, dtype=float)
     with np.errstate(all="ignore"):
         unit_eig = np.linalg.eigvals(J) if J.size else np.array([], dtype=complex)
     if not np.all(np.isfinite(unit_eig)):
@@ -530,11 +508,12 @@ def _linearise(
         )
         rational = all(isinstance(v, Fraction) for row in exact_rows for v in row)
         small = pure or J.shape[0] <= MAX_EXACT_EIGEN_DIM
-        if exact_eigenvalues is None and rational and small and pv.rational is not None:
+        if exact_eigenvalues is None and rational and small:
             if pure:
-                exact_eigenvalues = _pure_eigenvalues(pv.rational, support)
+                exact_eigenvalues = pv.pure_eigenvalues(support)
             else:
-                exact_eigenvalues = _exact_eigenvalues(_exact_jacobian(pv.rational, exact_rows))
+                exact_J = pv.exact_jacobian(exact_rows)
+                exact_eigenvalues = _exact_eigenvalues(exact_J) if exact_J is not None else None
     label = classify_exact(exact_eigenvalues) if exact_eigenvalues is not None else None
     if exact_eigenvalues is not None:
         values = np.array([complex(sympy.N(e, 30)) for e in exact_eigenvalues], dtype=complex)
