@@ -13,44 +13,89 @@ masked out and stays zero, as it does in the replicator dynamics.
 (error norm as in ``scipy.integrate.solve_ivp``, tolerances ``rtol``, ``atol``
 on the log-shares, i.e. relative accuracy of every share).  Orbits are
 independent, so results do not depend on how orbits are batched: a numba kernel
-runs them in vectorised lanes on a thread pool (its right-hand side compiled
-once per game shape), a numpy twin runs them in vectorised lock-step where numba
-is absent.  Parameters may change at the times of a schedule; after the last
-change the game is played with the last phase's values.
+runs them in vectorised lanes on a thread pool, a numpy twin runs them in
+vectorised lock-step where numba is absent.  The kernel's right-hand side is
+compiled once per game *shape* for multilinear games (``game.multilinear``: the
+payoffs are fixed tables, ``u_p(i)`` a contraction with the others' shares), and
+once per *model* for every other game (payoffs that use shares, one-population
+and group games: ``u_p(i)`` is whatever :func:`gamekit.dynamics.expected_payoffs`
+says, written out as code with the parameters as inputs; ``_kernels.rhs_field``).
+Parameters may change at the times of a schedule; after the last change the game
+is played with the last phase's values.
 
 **Outcomes.**  Over the observation window ``[tw, t_end]``, ``tw = t_end (1 -
 window)``, split at ``tm = (tw + t_end) / 2`` into two halves, the kernel
-records the range of every share in each half (at the end of every step, and by
-dense output at nine evenly spaced times, however long the steps) and the
-turning points of the log-shares in the window and in its second half.  An
-orbit has
+records the range ``[lo_i, hi_i]`` of every share in each half (at the end of
+every step, and by dense output at nine evenly spaced times, however long the
+steps) and the turning points of the log-shares in the window and in its second
+half.  What may attract depends on the class of the game:
 
-* **converged** to a pure profile ``s`` when either
+* *multilinear games*: a pure profile is asymptotically stable iff it is a strict
+  Nash equilibrium, and no mixed rest point is asymptotically stable (a
+  population's payoffs do not depend on its own shares, so at a rest point the
+  diagonal blocks of the tangent Jacobian vanish on the point's face: its
+  eigenvalues there sum to zero, and at least one has a real part >= 0);
+* *every other game*: interior and face points can be asymptotically stable
+  (hawk-dove in one population attracts the interior to ``x = V / C``; a fine
+  that grows with the violation share turns the inspection game's centre into a
+  stable focus), and a pure profile is asymptotically stable iff every switch
+  gain ``u_p(j) - u_p(s_p)`` *at that profile* is negative (the tangent Jacobian
+  at a vertex is triangular with these on its diagonal).
 
-  - (window) ``s`` is asymptotically stable -- for the multilinear replicator
-    dynamics: a strict Nash equilibrium; no mixed rest point is asymptotically
-    stable -- and every share stayed within ``converge_tol`` of ``s`` over the
-    whole window; or
+An orbit has
+
+* **converged** -- in a multilinear game, to a pure profile ``s``, when either
+
+  - (window) ``s`` is a strict Nash equilibrium and every share stayed within
+    ``converge_tol`` of ``s`` over the whole window; or
   - (certificate) its final state lies in a box around ``s`` that is proved to
     be forward invariant and to converge to ``s`` (below), whatever the window
     or the horizon;
 
-  an orbit that starts on a face never leaves it, so for it "strict" counts
-  only switches to strategies alive in that orbit;
-* ``cycling`` -- when it has not converged and some share keeps oscillating
+  in any other game, to a rest point ``s*`` (pure or mixed), when every share
+  stayed within ``converge_tol`` of ``s*`` over the whole window and ``s*`` is
+  asymptotically stable.  ``s*`` is found from the orbit: its support is the set
+  of alive strategies whose share reached ``converge_tol`` in the window (a
+  rest point with a share below ``converge_tol`` is therefore not recognised:
+  the orbit stays unresolved); on that face, with population ``p``'s last
+  supported strategy ``l_p`` eliminated, Newton's method solves ``u_p(a) =
+  u_p(l_p)`` for the supported ``a`` from the final state, using ``du_a / d
+  sigma_b`` (at most ``NEWTON_STEPS`` steps, until every difference is below
+  ``NEWTON_TOL`` times the field's scale, and the point must stay on the face).
+  Then ``s*`` is asymptotically stable when every eigenvalue of the tangent
+  Jacobian (:func:`gamekit.dynamics.jacobian_from`) has real part below ``-ZERO_TOL``
+  times the larger of the field's scale (the largest ``|u_p(i) - u_p(j)|`` over
+  fixed probe states, at the last phase's parameters of that orbit) and the
+  largest eigenvalue's modulus.  A centre, a saddle, or a point that attracts
+  only within a face the orbit is not on never counts; a spiral out towards the
+  boundary (rock-paper-scissors with ``w < l``) or an interior limit cycle never
+  stays within ``converge_tol`` of a stable rest point, so it is never converged;
+
+  an orbit that starts on a face never leaves it, so stability is decided within
+  that face (only switches to strategies alive in the orbit, and the Jacobian of
+  the face's own coordinates);
+* **cycling** -- when it has not converged and some share keeps oscillating
   with an amplitude that does not die out: two or more turning points in the
   window, a range above ``cycle_amplitude`` over the window, and not decaying.
   A share's oscillation is *decaying* when it still turned in the second half
   of the window (a turning point there) and its range in the second half is
   below ``CYCLE_PERSISTENCE`` (one half) times its range in the first: a spiral
-  that winds in towards a rest point is not a cycle.  (With fixed payoff tables
-  no mixed rest point is asymptotically stable, so such a spiral winds in along
+  that winds in towards a rest point is not a cycle.  (In a multilinear game no
+  mixed rest point is asymptotically stable, so such a spiral winds in along
   the stable manifold of a saddle-focus and must leave it later: ``unresolved``
-  is the honest answer until then.)  The label names
+  is the honest answer until then; in other games it may wind into a stable
+  focus, and converges once it stays within ``converge_tol``.)  The label names
   the face the orbit lives on (populations whose other strategies died out);
-* ``unresolved`` -- otherwise (a decaying spiral not yet certified, lingering
+* ``unresolved`` -- otherwise (a decaying spiral not yet converged, lingering
   near a saddle or a non-hyperbolic rest point, or still travelling):
   integrate longer to decide.
+
+**Outcome labels.**  A pure profile is named by its strategies (``"regulate,
+evade, accept"``, ``"hawk"``); a mixed rest point by its coordinates in the
+game's layout (each population's first share when all have two strategies,
+else every share), rounded to ``POINT_DIGITS`` decimals after polishing, so that
+orbits to one point share one label: ``"(0.5, 0.5)"``, ``"(1, 0.6, 1)"``.
+:meth:`Trajectory.rest_point` gives the state an outcome names.
 
 **The convergence certificate (a trapping box).**  Let ``s`` be a pure profile
 (in each population the strategy with the largest final share) and, for
@@ -79,8 +124,8 @@ times, and ``r_pj -> 0``, i.e. the orbit converges to ``s``.  This is checked
 at the final state with the last phase's payoffs (one row per orbit when
 parameters vary per orbit), the deficits enlarged by ``CERTIFICATE_SLACK`` for
 the integration error, vectorised over orbits.  It is exact for fixed payoff
-tables (the only kind this module integrates) and independent of the payoff
-scale.
+tables (multilinear games, the only ones it is used for) and independent of the
+payoff scale.
 """
 
 from __future__ import annotations
@@ -89,16 +134,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import sympy
 
 from . import _validate as check
 from ._kernels import cache, dopri
 from ._kernels.layout import tables
-from .dynamics import compile_payoffs
+from ._kernels.rhs_field import Field
+from .dynamics import compile_payoffs, expected_payoffs, jacobian_from
 from .errors import AnalysisError, ArgumentError, GamekitError, ParameterError
 from .game import Game
 from .schedule import Schedule
 from .space import StateSpace
-from .stability import strict_profiles
+from .stability import ZERO_TOL, strict_profiles
 
 __all__ = ["simulate", "Trajectory"]
 
@@ -116,6 +163,17 @@ MIN_RTOL = 100 * np.finfo(float).eps
 BACKENDS = ("auto", "numba", "numpy")
 MAX_T_END = 1e9  # beyond, a cycling orbit cannot be integrated and a converging one is decided long before
 MAX_STEPS = 2**40  # the kernel counts steps in 64-bit integers; far beyond any feasible run
+# Games that are not multilinear: a rest point is polished by at most NEWTON_STEPS Newton steps on its face, until
+# every payoff difference there is below NEWTON_TOL times the field's scale; its shares are rounded to POINT_DIGITS
+# decimals in its outcome label (the polished point is accurate to about 1e-12, so orbits to one point share a label)
+NEWTON_STEPS = 30
+NEWTON_TOL = 1e-11
+POINT_DIGITS = 6
+# A polished rest point lies on its face: no share below -FACE_SLACK (it is then clipped to zero)
+FACE_SLACK = 1e-9
+# The field's scale is the largest payoff difference within a population over the centre, the states with one
+# population at a vertex and the others at the centre, and up to SCALE_PROFILES pure profiles
+SCALE_PROFILES = 64
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,10 +207,27 @@ class Trajectory:
     labels: tuple[str, ...] = field(repr=False)
     steps: np.ndarray = field(repr=False)
     t_end: float = 0.0
+    points: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def outcome(self) -> np.ndarray:
         return np.asarray(self.labels, dtype=object)[self.codes]
+
+    def rest_point(self, outcome: str) -> np.ndarray | None:
+        """The full shares (every population's mixed strategy, concatenated) of the rest point an outcome
+        names: a pure profile, or a mixed rest point of a game that is not multilinear; ``None`` for
+        ``"cycling ..."`` and ``"unresolved"``."""
+        if outcome in self.points:
+            return np.array(self.points[outcome], dtype=float)
+        shape = self.game.shape
+        try:
+            code = self.labels.index(outcome)
+        except ValueError:
+            return None
+        if code >= int(np.prod(shape)):
+            return None
+        idx = np.unravel_index(code, shape)
+        return np.concatenate([np.eye(n)[i] for n, i in zip(shape, idx)])
 
     @property
     def n(self) -> int:
@@ -323,7 +398,11 @@ def certify(final: np.ndarray, pay: np.ndarray, shape: tuple[int, ...], alive: n
 
 
 class _Classifier:
-    """Turns window statistics into outcome codes; the label table grows as faces are met."""
+    """Turns window statistics into outcome codes; the label table grows as faces and rest points are met.
+
+    ``points[label]`` is the full state of each rest point met that is not a pure profile (pure profiles
+    are codes ``0 .. P-1``, in C order of the shape).
+    """
 
     def __init__(self, game: Game, space: StateSpace, converge_tol, amplitude, face_tol):
         self.game, self.space = game, space
@@ -332,6 +411,7 @@ class _Classifier:
         self.labels.append(UNRESOLVED)
         self.index = {lab: i for i, lab in enumerate(self.labels)}
         self.strides = [int(np.prod(game.shape[p + 1 :])) for p in range(len(game.shape))]  # profile index
+        self.points: dict[str, np.ndarray] = {}
 
     def label_face(self, extinct_row: np.ndarray) -> str:
         fixed, partial = [], []
@@ -346,13 +426,22 @@ class _Classifier:
         where = "; ".join(fixed + partial)
         return f"cycling on {where}" if where else "cycling (interior)"
 
+    def _code(self, label: str) -> int:
+        if label not in self.index:
+            self.index[label] = len(self.labels)
+            self.labels.append(label)
+        return self.index[label]
+
+    @staticmethod
+    def _window(box):
+        return np.minimum(box[:, 0], box[:, 2]), np.maximum(box[:, 1], box[:, 3])
+
     def __call__(self, box, turns, strict, final, pay_last, alive):
         """Codes and convergence from the window boxes ``box`` (N, 4, D), turning points ``turns`` (N, 2, D),
         the strict profiles ``strict`` (R, P), and the certificate at the final shares ``final`` (N, D) under
         the last phase's payoffs ``pay_last`` (R, k, P) within the faces ``alive`` (N, D)."""
         n = box.shape[0]
-        lo = np.minimum(box[:, 0], box[:, 2])
-        hi = np.maximum(box[:, 1], box[:, 3])
+        lo, hi = self._window(box)
         codes = np.full(n, self.index[UNRESOLVED], dtype=np.int32)
         # near a pure profile over the whole window: in every population one strategy kept a share of at
         # least 1 - converge_tol (at most one can, as converge_tol < 1/2); converged if that profile is strict
@@ -371,6 +460,56 @@ class _Classifier:
             converged[rest] = certified
             profile[rest] = cert_profile
         codes[converged] = profile[converged]
+        self._cycling(box, turns, lo, hi, converged, codes)
+        return codes, converged
+
+    def general(self, box, turns, final, theta, alive, fld: Field, scale):
+        """Codes and convergence for a game that is not multilinear (module docstring): ``theta`` (R, J) the
+        last phase's parameter rows (R = N or 1), ``scale`` (R,) the field's scale at each row."""
+        n, d = final.shape
+        lo, hi = self._window(box)
+        codes = np.full(n, self.index[UNRESOLVED], dtype=np.int32)
+        converged = np.zeros(n, dtype=bool)
+        tol = self.converge_tol
+        # candidates: every share kept within a band of width 2 converge_tol over the window
+        cand = np.flatnonzero(np.all(hi - lo <= 2.0 * tol, axis=1))
+        if cand.size:
+            # the rest point's support: the alive strategies whose share reached converge_tol in the window
+            support = (hi[cand] > tol) & alive[cand]
+            keys, inverse = np.unique(np.concatenate([alive[cand], support], axis=1), axis=0, return_inverse=True)
+            inverse = np.ravel(inverse)
+            for g, key in enumerate(keys):
+                rows = cand[inverse == g]
+                th = theta[rows] if theta.shape[0] > 1 else theta
+                sc = scale[rows] if scale.shape[0] > 1 else np.broadcast_to(scale, rows.shape)
+                point, ok = _polish(fld, self.space, final[rows], th, key[d:], sc)
+                ok &= np.all(np.maximum(np.abs(lo[rows] - point), np.abs(hi[rows] - point)) <= tol, axis=1)
+                ok &= _asymptotically_stable(fld, self.space, point, th, key[:d], sc)
+                for r, x in zip(rows[ok], point[ok]):
+                    codes[r] = self._code(self._rest_label(x))
+                converged[rows[ok]] = True
+        self._cycling(box, turns, lo, hi, converged, codes)
+        return codes, converged
+
+    def _rest_label(self, x: np.ndarray) -> str:
+        """A pure profile's name, or the rest point's rounded coordinates ``(0.5, 0.5)``; its state is kept."""
+        pure = True
+        profile = 0
+        for a, b, stride in zip(self.space.offsets[:-1], self.space.offsets[1:], self.strides):
+            block = x[a:b]
+            j = int(np.argmax(block))
+            pure &= bool(block[j] == 1.0)
+            profile += stride * j
+        if pure:
+            return self.labels[profile]
+        coords = np.round(self.space.coordinates(x[None, :])[0], POINT_DIGITS) + 0.0  # (+ 0.0: no "-0")
+        label = "(" + ", ".join(f"{c:.{POINT_DIGITS}g}" for c in coords) + ")"
+        self.points.setdefault(label, x.copy())
+        return label
+
+    def _cycling(self, box, turns, lo, hi, converged, codes):
+        """Label the orbits that did not converge and keep oscillating (module docstring) as cycling."""
+        n = box.shape[0]
         cycling = np.zeros(n, dtype=bool)
         rest = np.flatnonzero(~converged)  # cycling or unresolved
         if rest.size:
@@ -383,15 +522,151 @@ class _Classifier:
         if cycling.any():
             extinct = hi[cycling] < self.face_tol
             keys, inverse = np.unique(extinct, axis=0, return_inverse=True)
-            face_codes = []
-            for key in keys:
-                lab = self.label_face(key)
-                if lab not in self.index:
-                    self.index[lab] = len(self.labels)
-                    self.labels.append(lab)
-                face_codes.append(self.index[lab])
+            face_codes = [self._code(self.label_face(key)) for key in keys]
             codes[cycling] = np.asarray(face_codes)[np.ravel(inverse)]
-        return codes, converged
+
+
+# ----------------------------------------------------------------------------- games that are not multilinear
+
+_FIELDS: dict[tuple, Field] = {}
+_MAX_FIELDS = 32  # fields kept per process (each holds its expressions and compiled functions)
+
+
+def field_of(game: Game) -> Field:
+    """The expected payoffs of ``game`` as a :class:`~gamekit._kernels.rhs_field.Field` in the full shares and
+    the parameter symbols (in ``game.parameters`` order); one per structure (the parameter values do not enter)."""
+    key = (
+        game.kind,
+        game.shape,
+        tuple(str(e) for t in game.payoff_tensors for e in np.ravel(t)),
+        tuple(game.parameters),
+        tuple(sorted(game.shares.items())),
+        game.group,
+    )
+    if key in _FIELDS:
+        return _FIELDS[key]
+    sigma = [[sympy.Dummy(f"sigma{p}_{i}", real=True) for i in range(n)] for p, n in enumerate(game.shape)]
+    payoffs = expected_payoffs(game, sigma)
+    symbols = game.symbols
+    fld = Field(payoffs, [s for row in sigma for s in row], [symbols[k] for k in game.parameters], game.shape)
+    if len(_FIELDS) >= _MAX_FIELDS:
+        _FIELDS.pop(next(iter(_FIELDS)))
+    _FIELDS[key] = fld
+    return fld
+
+
+def _probe_states(shape: tuple[int, ...]) -> np.ndarray:
+    """The states over which the field's scale is taken (see ``SCALE_PROFILES``), full layout."""
+    centre = [np.full(n, 1.0 / n) for n in shape]
+    states = [np.concatenate(centre)]
+    for p, n in enumerate(shape):
+        for i in range(n):
+            states.append(np.concatenate([np.eye(n)[i] if q == p else centre[q] for q in range(len(shape))]))
+    for count, idx in enumerate(np.ndindex(*shape)):
+        if count >= SCALE_PROFILES:
+            break
+        states.append(np.concatenate([np.eye(n)[i] for n, i in zip(shape, idx)]))
+    return np.array(states)
+
+
+def field_scale(fld: Field, shape: tuple[int, ...], theta: np.ndarray) -> np.ndarray:
+    """The field's scale at each parameter row of ``theta`` (R, J): the largest ``|u_p(i) - u_p(j)|`` over the
+    probe states (1 where every difference is zero); a clear error where a payoff is not a usable number."""
+    states = _probe_states(shape)
+    m, r = len(states), theta.shape[0]
+    u = fld.payoffs(np.tile(states, (r, 1)), np.repeat(theta, m, axis=0)).reshape(r, m, -1)
+    off = np.concatenate([[0], np.cumsum(shape)]).astype(int)
+    if not np.all(np.isfinite(u[:, 0])):  # the centre: every payoff must be defined there
+        raise ParameterError("a payoff is not a finite number at these parameter values")
+    big = float(np.nanmax(np.where(np.isfinite(u), np.abs(u), 0.0))) if u.size else 0.0
+    if big > PAYOFF_LIMIT:
+        raise ParameterError(
+            f"a payoff is {big:.3g} at these parameter values; payoffs beyond {PAYOFF_LIMIT:g} in magnitude "
+            "would overflow in the integrator (rescale the payoffs: the dynamics only change their time scale)"
+        )
+    with np.errstate(invalid="ignore"):
+        spread = np.zeros(r)
+        for a, b in zip(off[:-1], off[1:]):
+            block = np.where(np.isfinite(u[:, :, a:b]), u[:, :, a:b], np.nan)
+            gap = np.nanmax(block, axis=2) - np.nanmin(block, axis=2)
+            spread = np.maximum(spread, np.nan_to_num(np.nanmax(gap, axis=1), nan=0.0))
+    return np.where(spread > 0, spread, 1.0)
+
+
+def _field_rows(game: Game, fld: Field, values: np.ndarray) -> np.ndarray:
+    """The kernel's (S, R, k, max(J, 1)) array for a field: parameter values in population 0's slot; checked."""
+    s_count, r_count, n_par = values.shape
+    pay = np.zeros((s_count, r_count, len(game.shape), max(n_par, 1)))
+    pay[:, :, 0, :n_par] = values
+    distinct = np.unique(values.reshape(-1, n_par), axis=0) if n_par else np.zeros((1, 0))
+    field_scale(fld, game.shape, distinct)
+    return pay
+
+
+def _polish(fld: Field, space: StateSpace, start: np.ndarray, theta, support: np.ndarray, scale):
+    """Newton's method for the rest point on the face ``support`` (D,) from ``start`` (M, D).
+
+    On the face, population ``p``'s last supported strategy ``l_p`` carries ``1 - sum`` of the others, and the
+    unknowns are the other supported shares ``z``; the equations are ``g = u_p(a) - u_p(l_p) = 0`` for the
+    supported ``a != l_p``, with ``dg/dz_b = (du[a, b] - du[a, l_q]) - (du[l_p, b] - du[l_p, l_q])``.  Returns
+    the points (M, D) and whether each converged onto the face.
+    """
+    m = start.shape[0]
+    off = space.offsets
+    x = np.where(support, start, 0.0)
+    free, last, owner_free = [], [], []
+    for p, (a, b) in enumerate(zip(off[:-1], off[1:])):
+        x[:, a:b] /= x[:, a:b].sum(axis=1, keepdims=True)
+        idx = [i for i in range(a, b) if support[i]]
+        last.append(idx[-1])
+        free += idx[:-1]
+        owner_free += [p] * (len(idx) - 1)
+    free = np.array(free, dtype=np.int64)
+    lp = np.array([last[p] for p in owner_free], dtype=np.int64)
+    ok = np.ones(m, dtype=bool)
+    if free.size == 0:
+        return x, ok
+    done = np.zeros(m, dtype=bool)
+    for _ in range(NEWTON_STEPS):
+        u, du = fld.derivatives(x, theta)
+        g = u[:, free] - u[:, lp]
+        small = np.max(np.abs(g), axis=1) <= NEWTON_TOL * scale
+        done |= small
+        if done.all():
+            break
+        rows_a = du[:, free, :] - du[:, lp, :]  # (M, f, D): d g / d sigma_b
+        jac = rows_a[:, :, free] - rows_a[:, :, lp]  # columns: d/dz_b = d/d sigma_b - d/d sigma_{l_q}
+        with np.errstate(all="ignore"):
+            try:
+                step = np.linalg.solve(jac, -g[:, :, None])[:, :, 0]
+            except np.linalg.LinAlgError:
+                step = (np.linalg.pinv(jac) @ -g[:, :, None])[:, :, 0]
+        step = np.where(done[:, None] | ~np.isfinite(step), 0.0, step)
+        x[:, free] += step
+        np.subtract.at(x.T, lp, step.T)  # each last share takes minus its population's steps
+    u, _ = fld.derivatives(x, theta)
+    g = u[:, free] - u[:, lp]
+    ok &= np.all(np.isfinite(x), axis=1) & (np.max(np.abs(g), axis=1) <= NEWTON_TOL * scale)
+    ok &= np.all(x >= -FACE_SLACK, axis=1)
+    x = np.clip(x, 0.0, 1.0)
+    return x, ok
+
+
+def _asymptotically_stable(fld: Field, space: StateSpace, point, theta, alive, scale) -> np.ndarray:
+    """Whether every eigenvalue of the tangent Jacobian at ``point`` (M, D), on the face of the strategies
+    ``alive`` (D,), has real part below ``-ZERO_TOL`` times the larger of the field's scale and the largest
+    eigenvalue's modulus (``gamekit.dynamics.jacobian_from``)."""
+    u, du = fld.derivatives(point, theta)
+    keep = np.flatnonzero(alive)
+    shape = tuple(int(alive[a:b].sum()) for a, b in zip(space.offsets[:-1], space.offsets[1:]))
+    if sum(shape) - len(shape) == 0:  # every population has one strategy alive: the orbit is that point
+        return np.ones(point.shape[0], dtype=bool)
+    jac = jacobian_from(point[:, keep], u[:, keep], du[:, keep][:, :, keep], shape)
+    if not np.all(np.isfinite(jac)):
+        return np.all(np.isfinite(jac), axis=(1, 2)) & False
+    ev = np.linalg.eigvals(jac)
+    top = np.maximum(scale, np.max(np.abs(ev), axis=1))
+    return np.max(ev.real, axis=1) < -ZERO_TOL * top
 
 
 def _backend(name: str):
@@ -402,6 +677,18 @@ def _backend(name: str):
         raise GamekitError("backend='numba' needs numba installed (pip install numba), or use backend='numpy'")
     cache.folder()  # raises for an unsafe $GAMEKIT_CACHE_DIR, before anything is imported from it
     return dopri.integrate_numba
+
+
+def _field_backend(integrate, fld: Field):
+    """``integrate`` with the model's field: its compiled RHS for the numba kernel (the numpy twin when the
+    field is too large to compile), its numpy payoffs for the numpy twin."""
+    if integrate is dopri.integrate_numba:
+        from ._kernels.primitives import LANES
+
+        rhs = fld.load(LANES)
+        if rhs is not None:
+            return lambda *args: dopri.integrate_numba(*args, rhs=rhs)
+    return lambda *args: dopri.integrate_numpy(*args, field=fld.payoffs)
 
 
 def _times(t_eval, t_end: float) -> np.ndarray:
@@ -495,17 +782,27 @@ def simulate(
         progress = check.flag("progress", progress)
     te = _times(t_eval, t_end)
     bounds, values = _segments(game, t_end, schedule, parameters, n)
-    pay = _payoff_rows(game, values)
+    general = not game.multilinear
+    integrate = _backend(backend)
+    if general:  # payoffs depend on the state: a right-hand side generated for this model
+        fld = field_of(game)
+        pay = _field_rows(game, fld, values)
+        integrate = _field_backend(integrate, fld)
+        theta_all = values[-1]  # (R, J): the last phase's parameters
+        distinct, where = np.unique(theta_all, axis=0, return_inverse=True)
+        scale_all = field_scale(fld, game.shape, distinct)[np.ravel(where)]
+    else:
+        pay = _payoff_rows(game, values)
     r_count = pay.shape[1]
     off, _, others, flat, nq = tables(game.shape)
-    integrate = _backend(backend)
     classify = _Classifier(game, space, converge_tol, cycle_amplitude, face_tol)
     tw = t_end * (1.0 - window)
 
     alive = full > 0
-    # asymptotically stable profiles under the last phase's parameters, within each orbit's face
-    on_face = not alive.all()
-    strict_all = strict_profiles(pay[-1], game.shape, alive if on_face else None)
+    if not general:
+        # asymptotically stable profiles under the last phase's parameters, within each orbit's face
+        on_face = not alive.all()
+        strict_all = strict_profiles(pay[-1], game.shape, alive if on_face else None)
     final = np.empty((n, space.width))
     codes = np.empty(n, dtype=np.int32)
     converged = np.empty(n, dtype=bool)
@@ -538,9 +835,14 @@ def simulate(
                 "precision?); rescale the payoffs or loosen rtol"
             )
         final[a:b] = space.coordinates(sig)
-        strict = strict_all[a:b] if strict_all.shape[0] > 1 else strict_all
-        pay_last = pay[-1, a:b] if r_count > 1 else pay[-1]
-        codes[a:b], converged[a:b] = classify(box, turns, strict, sig, pay_last, alive[a:b])
+        if general:
+            theta = theta_all[a:b] if r_count > 1 else theta_all
+            scale = scale_all[a:b] if r_count > 1 else scale_all
+            codes[a:b], converged[a:b] = classify.general(box, turns, sig, theta, alive[a:b], fld, scale)
+        else:
+            strict = strict_all[a:b] if strict_all.shape[0] > 1 else strict_all
+            pay_last = pay[-1, a:b] if r_count > 1 else pay[-1]
+            codes[a:b], converged[a:b] = classify(box, turns, strict, sig, pay_last, alive[a:b])
         steps[a:b] = st
         if states is not None:
             states[a:b] = space.coordinates(out)
@@ -554,4 +856,5 @@ def simulate(
         labels=tuple(classify.labels),
         steps=steps,
         t_end=t_end,
+        points=dict(classify.points),
     )

@@ -114,13 +114,15 @@ def test_backends_agree_on_random_games_and_faces(game, seed):
     assert np.array_equal(a.steps, b.steps)
 
 
-@pytest.mark.parametrize("model", ["hawk_dove", "platform_insurance", "rock_paper_scissors", "jordan"])
+@pytest.mark.parametrize(
+    "model", ["hawk_dove_two_roles", "platform_insurance", "rock_paper_scissors_two_roles", "jordan"]
+)
 def test_generic_and_generated_right_hand_sides_agree(model, monkeypatch):
     """Large games use the generic compiled RHS: force it on small ones and compare with the generated code."""
     pytest.importorskip("numba")
     from gamekit._kernels import rhs_codegen
 
-    game = getattr(gk.models, model)()
+    game = gk.models.load_shipped(model)
     init = StateSpace(game.shape).sample(150, np.random.default_rng(5))
     generated = gk.simulate(game, init, 30.0, t_eval=[0.0, 3.0, 30.0], backend="numba")
     monkeypatch.setattr(rhs_codegen, "MAX_TERMS", 0)
@@ -241,7 +243,7 @@ def test_per_orbit_parameters_match_separate_runs():
 
 
 def test_general_strategies_rock_paper_scissors_cycles():
-    game = gk.models.rock_paper_scissors()
+    game = gk.models.load_shipped("rock_paper_scissors_two_roles")  # two populations: the interior is a centre
     init = StateSpace(game.shape).sample(20, np.random.default_rng(2))
     traj = gk.simulate(game, init, 100)
     assert traj.final.shape == (20, 6)
@@ -284,7 +286,7 @@ def test_wilson_interval_known_values():
 def test_basins_on_a_grid():
     result = gk.basins(PLATFORM.scenario("meta_goal"), grid=5, t_end=60)
     assert result.orbits.sum() == 125 == result.n and result.outcomes == ("regulate, insure, claim",)
-    rps = gk.basins(gk.models.rock_paper_scissors(), grid=3, t_end=40)
+    rps = gk.basins(gk.models.load_shipped("rock_paper_scissors_two_roles"), grid=3, t_end=40)
     assert rps.orbits.sum() == 6 * 6  # 6 interior grid points on each 2-simplex
     assert all(o.startswith("cycling") for o in rps.outcomes)
 
@@ -635,7 +637,8 @@ def test_kernel_modules_import_in_one_direction():
                 found.add((node.module or "").split(".")[0] or ".")
         imports[path.stem] = found
     assert imports["tableau"] == set() and imports["layout"] == set()
-    order = ["tableau", "layout", "cache", "primitives", "rhs_codegen", "rhs_generic", "dopri_numba", "warm", "dopri"]
+    order = ["tableau", "layout", "cache", "primitives", "rhs_codegen", "rhs_field", "rhs_generic", "dopri_numba"]
+    order += ["warm", "dopri"]
     rank = {m: i for i, m in enumerate(order)}
     for module, deps in imports.items():
         for dep in deps - {"."}:

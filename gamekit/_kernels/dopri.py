@@ -82,13 +82,25 @@ def shares_np(v, alive, off):
     return sig
 
 
-def _rhs_np(v, alive, ref, pay, off, others, flat, nq):
-    """dv/dt for M orbits; pay is (M, k, P)."""
+def _rhs_np(v, alive, ref, pay, off, others, flat, nq, field=None):
+    """dv/dt for M orbits; pay is (M, k, P).
+
+    With ``field`` (a callable ``(sig (M, D), theta (M, J)) -> u (M, D)``, ``rhs_field.Field.payoffs``) the
+    payoffs come from it, the parameters ``theta`` from population 0's slot of ``pay`` (module docstring).
+    """
     sig = shares_np(v, alive, off)
     m, d = v.shape
     k = len(off) - 1
-    u = np.empty((m, d))
     rows = np.arange(m)[:, None]
+    if field is not None:
+        with np.errstate(all="ignore"):
+            u = field(sig, pay[:, 0, :])
+        out = np.empty_like(u)
+        for p in range(k):
+            a, b = off[p], off[p + 1]
+            out[:, a:b] = np.where(alive[:, a:b], u[:, a:b] - u[rows[:, 0], ref[:, p]][:, None], 0.0)
+        return out, sig
+    u = np.empty((m, d))
     for p in range(k):
         q = nq[p]
         w = np.ones((m, q))
@@ -115,7 +127,8 @@ def start(x0, off):
     return v0, alive, ref
 
 
-def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps):
+def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps, field=None):
+    """All orbits in lock-step, vectorised over orbits; ``field`` as in ``_rhs_np`` (None: payoff tables)."""
     n, d = x0.shape
     v0, alive, ref = start(x0, off)
     free = alive.copy()
@@ -159,11 +172,11 @@ def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, at
             has = nxt[idx] < n_out
             target = np.where(has, np.minimum(target, t_eval[np.minimum(nxt[idx], n_out - 1)]), target)
         hh = np.minimum(hprev, target - ti)
-        k1, sig = _rhs_np(vi, ai, ri, P, off, others, flat, nq)
+        k1, sig = _rhs_np(vi, ai, ri, P, off, others, flat, nq, field)
         ks = [k1]
         for s in range(1, 7):
             y = vi + hh[:, None] * sum(A[s, j] * ks[j] for j in range(s) if A[s, j] != 0)
-            ks.append(_rhs_np(y, ai, ri, P, off, others, flat, nq)[0])
+            ks.append(_rhs_np(y, ai, ri, P, off, others, flat, nq, field)[0])
         y_new = vi + hh[:, None] * sum(B[j] * ks[j] for j in range(6) if B[j] != 0)
         err_vec = hh[:, None] * sum(E[j] * ks[j] for j in range(7) if E[j] != 0)
         scale = atol + rtol * np.maximum(np.abs(vi), np.abs(y_new))
@@ -205,7 +218,7 @@ def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, at
         if win.any():
             w = acc[win]
             sig_w = shares_np(v[w], alive[w], off)
-            g = _rhs_np(v[w], alive[w], ref[w], P[a_][win], off, others, flat, nq)[0]
+            g = _rhs_np(v[w], alive[w], ref[w], P[a_][win], off, others, flat, nq, field)[0]
             second = t[w] >= t_mid
             first = ~second
             _widen(box, w[first], sig_w[first], 0)
@@ -250,8 +263,11 @@ def numba_available() -> bool:
     return True
 
 
-def integrate_numba(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps):
-    """The compiled kernel (module ``dopri_numba``, imported on first use; compiled once and cached on disk)."""
+def integrate_numba(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps, rhs=None):
+    """The compiled kernel (module ``dopri_numba``, imported on first use; compiled once and cached on disk).
+
+    ``rhs``: a compiled per-model right-hand side (``rhs_field.Field.load``) instead of the game shape's.
+    """
     from .dopri_numba import integrate
 
-    return integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps)
+    return integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps, rhs=rhs)

@@ -1,0 +1,321 @@
+r"""The right-hand side written out for one model whose payoffs are not multilinear, compiled once per machine.
+
+For games whose expected payoffs are not a contraction of fixed payoff tables
+(payoffs that use shares, one-population games, group games: ``game.multilinear``
+is False) the kernel's right-hand side is generated per *model*, not per shape.
+Its input is ``u_p(i)`` as sympy expressions in the full shares ``sigma[i]``
+(``i`` over all ``D`` strategies, populations concatenated) and the parameter
+symbols ``theta[j]``; in log-ratio coordinates (see ``dopri``)::
+
+    sigma_p = softmax(v_p) over the alive strategies,
+    dv[i]/dt = (u_p(i)(sigma, theta) - u_p(ref_p)(sigma, theta)) * alive[i].
+
+:class:`Field` turns the expressions into three functions of ``(sigma, theta)``:
+
+* ``source(lanes)`` / ``load(lanes)``: a numba cfunc with the common signature
+  ``rhs(v, alive, ref, pay, sig, out, tables, work)`` (``primitives.RHS_SIGNATURE``),
+  one loop over lanes of straight-line code: the shares exactly as ``rhs_codegen``
+  writes them, the parameters ``theta[j] = pay[0, j, lane]`` (the driver's payoff
+  array carries the parameter values in population 0's slot: shape ``(S, R, k,
+  max(J, 1))`` for ``J`` parameters; the driver copies it per lane and never looks
+  inside), the common subexpressions of all payoffs (``sympy.cse``), the payoffs,
+  and the differences;
+* ``payoffs(sig, theta)``: the same ``u`` on numpy arrays, ``(M, D)`` from ``(M, D)``
+  and ``(M, J)`` (the numpy twin of the kernel, ``dopri.integrate_numpy``);
+* ``derivatives(sig, theta)``: ``u`` and ``du[:, a, b] = d u_a / d sigma_b``, ``(M, D, D)``
+  (Newton polishing and Jacobians of rest points, in ``simulate``).
+
+``step(u)`` (``Heaviside(u)`` with value 1 at 0) becomes a conditional expression
+before anything is derived or printed, so its derivative is zero where it is
+constant (never a ``DiracDelta``).  Integer powers up to ``MAX_UNROLLED_POWER``
+are written as products (no ``pow`` call in the vectorised loop), square roots as
+``math.sqrt``.
+
+The source is cached like ``rhs_codegen``'s: in the ``kernels`` folder of gamekit's
+checked cache folder (``cache``), under a name that hashes the generated text and
+the kernel modules it depends on, imported from there with numba's on-disk cache
+in the same folder, and only if the file is ours, private and holds exactly the
+text written here.  A model whose payoffs have more than ``MAX_OPERATIONS``
+operations after elimination of common subexpressions is not compiled
+(``load`` returns None; the caller integrates with the numpy twin).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import sympy
+from sympy.printing.pycode import PythonCodePrinter
+
+from . import cache
+from .tableau import UNDERFLOW
+
+__all__ = ["Field", "MAX_OPERATIONS", "MAX_UNROLLED_POWER"]
+
+MAX_OPERATIONS = 20_000  # operations in the generated payoffs; beyond, numba would take minutes to compile
+MAX_UNROLLED_POWER = 16  # x**n for integers 2 <= |n| <= this is written as a product
+_loaded: dict[str, object] = {}
+
+
+def _steps(expr: sympy.Expr) -> sympy.Expr:
+    """``Heaviside(a, h0)`` as a conditional: 1 for a > 0, ``h0`` at 0 (1 for gamekit's ``step``), 0 below."""
+
+    def piece(arg, h0=None):
+        at_zero = sympy.Integer(1) if h0 is None or h0 == sympy.Integer(1) else h0
+        if at_zero == 1:
+            return sympy.Piecewise((1, arg >= 0), (0, True))
+        return sympy.Piecewise((1, arg > 0), (at_zero, sympy.Eq(arg, 0)), (0, True))
+
+    return expr.replace(sympy.Heaviside, piece) if expr.has(sympy.Heaviside) else expr
+
+
+class _Printer(PythonCodePrinter):
+    """Python for numba's nopython mode: ``math`` functions, powers written out, floats for rationals."""
+
+    def _print_Pow(self, expr, rational=False):
+        base, e = expr.base, expr.exp
+        if e.is_Integer and 2 <= abs(int(e)) <= MAX_UNROLLED_POWER:
+            b = self.parenthesize(base, sympy.printing.precedence.PRECEDENCE["Mul"] + 1)
+            prod = "*".join([b] * abs(int(e)))
+            return f"({prod})" if e > 0 else f"(1.0/({prod}))"
+        if e == -1:
+            return f"(1.0/({self._print(base)}))"
+        if e == sympy.Rational(1, 2):
+            return f"math.sqrt({self._print(base)})"
+        if e == -sympy.Rational(1, 2):
+            return f"(1.0/math.sqrt({self._print(base)}))"
+        return f"({self._print(base)})**({self._print(sympy.Float(e) if e.is_Rational else e)})"
+
+    def _print_Rational(self, expr):
+        return repr(float(expr))
+
+    def _print_Integer(self, expr):
+        return repr(float(expr))
+
+    def _print_Float(self, expr):
+        return repr(float(expr))
+
+
+class Field:
+    """Expected payoffs ``u[i](sigma, theta)`` of one model, compiled for the kernel and for numpy.
+
+    Parameters
+    ----------
+    payoffs
+        Per population, each strategy's expected payoff: sympy expressions in ``sigma`` and ``parameters``.
+    sigma
+        The ``D`` share symbols, populations concatenated (``shape`` says how many each has).
+    parameters
+        The parameter symbols, in the order of the parameter values the kernel receives.
+    shape
+        Strategies per population.
+    """
+
+    def __init__(
+        self,
+        payoffs: Sequence[Sequence[sympy.Expr]],
+        sigma: Sequence[sympy.Symbol],
+        parameters: Sequence[sympy.Symbol],
+        shape: Sequence[int],
+    ):
+        self.shape = tuple(int(n) for n in shape)
+        self.d = sum(self.shape)
+        if len(sigma) != self.d or [len(u) for u in payoffs] != list(self.shape):
+            raise ValueError("payoffs and share symbols do not match the shape")
+        self.n_parameters = len(parameters)
+        # printing names: s<i> shares, q<j> parameters (nothing else in the generated code is named so)
+        self._s = [sympy.Symbol(f"s{i}", real=True) for i in range(self.d)]
+        self._q = [sympy.Symbol(f"q{j}", real=True) for j in range(self.n_parameters)]
+        rename = dict(zip(sigma, self._s)) | dict(zip(parameters, self._q))
+        flat = [_steps(sympy.sympify(u)) for pop in payoffs for u in pop]
+        stray = set().union(*(u.free_symbols for u in flat)) - set(rename)
+        if stray:
+            names = ", ".join(sorted(str(s) for s in stray))
+            raise ValueError(f"the payoffs depend on symbols that are neither shares nor parameters: {names}")
+        self.exprs = tuple(u.xreplace(rename) for u in flat)
+        self._numpy = None
+        self._derivatives = None
+        self._cse = None
+
+    # ------------------------------------------------------------------ generated code
+
+    def _eliminated(self):
+        if self._cse is None:
+            self._cse = sympy.cse(list(self.exprs), symbols=sympy.numbered_symbols("c"), order="none")
+        return self._cse
+
+    def operations(self) -> int:
+        """Operations in the payoffs after common subexpressions are eliminated."""
+        subs, reduced = self._eliminated()
+        return int(sum(sympy.count_ops(e) for _, e in subs) + sum(sympy.count_ops(e) for e in reduced))
+
+    def source(self, lanes: int) -> str:
+        """The Python source of a module defining ``rhs``, a numba cfunc with the kernel's RHS signature."""
+        shape, d, k = self.shape, self.d, len(self.shape)
+        off = np.concatenate([[0], np.cumsum(shape)]).astype(int)
+        n_par = max(self.n_parameters, 1)
+        printer = _Printer({"fully_qualified_modules": True, "standard": "python3"})
+        subs, reduced = self._eliminated()
+        o = [
+            f'"""Generated by gamekit._kernels.rhs_field for a model of shape {shape}; do not edit."""',
+            "import math",
+            "",
+            "import numpy as np",
+            "from numba import carray",
+            "from gamekit._kernels.cache import cfunc",
+            "from gamekit._kernels.primitives import RHS_SIGNATURE, exp_neg",
+            "",
+            "",
+            '@cfunc(RHS_SIGNATURE, error_model="numpy", fastmath={"contract"})',
+            "def rhs(vp, ap, rp, pp, sp, op, ip, wp):",
+            f"    v = carray(vp, ({d}, {lanes}), dtype=np.float64)",
+            f"    al = carray(ap, ({d}, {lanes}), dtype=np.float64)",
+            f"    ref = carray(rp, ({k}, {lanes}), dtype=np.int64)",
+            f"    pay = carray(pp, ({k}, {n_par}, {lanes}), dtype=np.float64)",
+            f"    sig = carray(sp, ({d}, {lanes}), dtype=np.float64)",
+            f"    out = carray(op, ({d}, {lanes}), dtype=np.float64)",
+            f"    for ln in range({lanes}):",
+        ]
+        b = "        "
+        # the shares, exactly as rhs_codegen writes them (a payoff may multiply many shares: the cutoff of a
+        # product of two populations' shares, as there)
+        cutoff = UNDERFLOW
+        for p in range(k):
+            a, z = int(off[p]), int(off[p + 1])
+            o.append(f"{b}# population {p}: strategies {a}..{z - 1}")
+            if z - a == 1:
+                o.append(f"{b}s{a} = 1.0")
+            elif z - a == 2:
+                o += [
+                    f"{b}x = v[{a + 1}, ln] - v[{a}, ln]",
+                    f"{b}x = x if al[{a}, ln] > 0.0 else 1e300",
+                    f"{b}x = x if al[{a + 1}, ln] > 0.0 else -1e300",
+                    f"{b}y = -abs(x)",
+                    f"{b}e = exp_neg(y)",
+                    f"{b}e = e if y > {cutoff!r} else 0.0",
+                    f"{b}big = 1.0 / (1.0 + e)",
+                    f"{b}small = e * big",
+                    f"{b}s{a} = big if x <= 0.0 else small",
+                    f"{b}s{a + 1} = small if x <= 0.0 else big",
+                ]
+            else:
+                o.append(f"{b}m = v[{a}, ln] if al[{a}, ln] > 0.0 else -1e300")
+                for i in range(a + 1, z):
+                    o.append(f"{b}m = max(m, v[{i}, ln] if al[{i}, ln] > 0.0 else -1e300)")
+                for i in range(a, z):
+                    o += [
+                        f"{b}y = v[{i}, ln] - m",
+                        f"{b}e{i} = exp_neg(y)",
+                        f"{b}e{i} = e{i} * al[{i}, ln] if y > {cutoff!r} else 0.0",
+                    ]
+                o.append(f"{b}tot = 1.0 / ({' + '.join(f'e{i}' for i in range(a, z))})")
+                o += [f"{b}s{i} = e{i} * tot" for i in range(a, z)]
+            o += [f"{b}sig[{i}, ln] = s{i}" for i in range(a, z)]
+        o.append(f"{b}# parameters, then the payoffs (common subexpressions first)")
+        o += [f"{b}q{j} = pay[0, {j}, ln]" for j in range(self.n_parameters)]
+        o += [f"{b}{sym} = {printer.doprint(e)}" for sym, e in subs]
+        o += [f"{b}u{i} = {printer.doprint(e)}" for i, e in enumerate(reduced)]
+        for p in range(k):
+            a, z = int(off[p]), int(off[p + 1])
+            o.append(f"{b}r = ref[{p}, ln]")
+            o.append(f"{b}ur = u{a}")
+            for i in range(a + 1, z):
+                o.append(f"{b}ur = u{i} if r == {i} else ur")
+            # a dead strategy's payoff may be undefined (0 * inf): select, never multiply by alive
+            o += [f"{b}out[{i}, ln] = (u{i} - ur) if al[{i}, ln] > 0.0 else 0.0" for i in range(a, z)]
+        return "\n".join(o) + "\n"
+
+    def _name(self, lanes: int) -> tuple[str, str]:
+        text = self.source(lanes)
+        here = Path(__file__).parent
+        deps = b"".join((here / f).read_bytes() for f in ("rhs_field.py", "primitives.py", "tableau.py", "cache.py"))
+        digest = hashlib.sha1(text.encode() + deps).hexdigest()[:16]
+        return text, f"gamekit_field_{'x'.join(map(str, self.shape))}_{digest}"
+
+    def compilable(self) -> bool:
+        """Whether the kernel may be generated (at most ``MAX_OPERATIONS`` operations)."""
+        return self.operations() <= MAX_OPERATIONS
+
+    def cached(self, lanes: int) -> bool:
+        """Whether this model's RHS is loaded in this process or written by an earlier one (no compiling needed)."""
+        if not self.compilable():
+            return False
+        text, name = self._name(lanes)
+        if name in _loaded:
+            return True
+        path = cache.subfolder("kernels") / f"{name}.py"
+        return cache.private_file(path) and path.read_text() == text
+
+    def load(self, lanes: int):
+        """The compiled RHS of this model (generated, written and imported once per process), or None if too large."""
+        if not self.compilable():
+            return None
+        text, name = self._name(lanes)
+        if name in _loaded:
+            return _loaded[name]
+        folder = cache.subfolder("kernels")
+        path = folder / f"{name}.py"
+        if not (cache.private_file(path) and path.read_text() == text):  # else written by an earlier process
+            print(
+                f"gamekit: compiling the integrator for this model (shape {self.shape}), once per machine "
+                "(a few seconds; the first simulation on a new machine also compiles the driver, several seconds more)",
+                file=sys.stderr,
+            )
+            tmp = folder / f".{name}.{os.getpid()}.tmp"
+            tmp.unlink(missing_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(text)
+            os.replace(tmp, path)  # atomic: concurrent processes (Dask workers) never see half a file
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        _loaded[name] = module.rhs
+        return module.rhs
+
+    # ------------------------------------------------------------------ numpy
+
+    def _columns(self, sig, theta):
+        sig = np.asarray(sig, dtype=float)
+        m = sig.shape[0]
+        theta = np.asarray(theta, dtype=float).reshape(-1, self.n_parameters) if self.n_parameters else None
+        cols = [sig[:, i] for i in range(self.d)]
+        if self.n_parameters:
+            theta = np.broadcast_to(theta, (m, self.n_parameters))
+            cols += [theta[:, j] for j in range(self.n_parameters)]
+        return m, cols
+
+    def payoffs(self, sig: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        """``u`` (M, D) at shares ``sig`` (M, D) and parameter rows ``theta`` (M, J) or (1, J)."""
+        if self._numpy is None:
+            self._numpy = sympy.lambdify(self._s + self._q, list(self.exprs), modules="numpy", cse=True)
+        m, cols = self._columns(sig, theta)
+        out = np.empty((m, self.d))
+        with np.errstate(all="ignore"):
+            for i, col in enumerate(self._numpy(*cols)):
+                out[:, i] = col
+        return out
+
+    def derivatives(self, sig: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``u`` (M, D) and ``du`` (M, D, D), ``du[:, a, b] = d u_a / d sigma_b``, at ``sig`` and ``theta``."""
+        if self._derivatives is None:
+            grads = [_steps(sympy.diff(u, s)) for u in self.exprs for s in self._s]
+            self._derivatives = sympy.lambdify(self._s + self._q, list(self.exprs) + grads, modules="numpy", cse=True)
+        m, cols = self._columns(sig, theta)
+        d = self.d
+        u = np.empty((m, d))
+        du = np.empty((m, d * d))
+        with np.errstate(all="ignore"):
+            values = self._derivatives(*cols)
+            for i in range(d):
+                u[:, i] = values[i]
+            for j in range(d * d):
+                du[:, j] = values[d + j]
+        return u, du.reshape(m, d, d)
