@@ -10,6 +10,11 @@ grid) and are integrated by :func:`gamekit.simulate`; each outcome's share
 which, unlike the normal approximation, stays inside [0, 1] and is honest for
 shares near 0 or 1 (an interval ends at exactly 0 when ``k = 0`` and at 1 when
 ``k = n``).
+
+Every outcome that is a rest point -- a pure profile, or in a game that is not
+multilinear a mixed rest point (see :mod:`gamekit.simulate`) -- comes with its
+state, ``{population: {strategy: share}}`` (``Basins.states``, and ``"state"`` in
+``to_json()``; ``None`` for cycling and unresolved orbits).
 """
 
 from __future__ import annotations
@@ -60,6 +65,9 @@ class Basins:
         Number of orbits per outcome.
     n, t_end, game
         Orbits in all, integration time, the game's name.
+    states
+        Per outcome, the rest point it names as ``{population: {strategy: share}}``, or ``None`` (cycling,
+        unresolved).
     """
 
     outcomes: tuple[str, ...]
@@ -70,6 +78,7 @@ class Basins:
     n: int = 0
     t_end: float = 0.0
     game: str = ""
+    states: tuple[dict[str, dict[str, float]] | None, ...] = field(default=(), repr=False)
 
     @classmethod
     def of(cls, traj: Trajectory) -> Basins:
@@ -86,7 +95,26 @@ class Basins:
             n=traj.n,
             t_end=traj.t_end,
             game=traj.game.name,
+            states=tuple(_named_state(traj.game, traj.rest_point(traj.labels[i])) for i in order),
         )
+
+    def to_json(self) -> list[dict]:
+        """One JSON-ready entry per outcome: ``outcome, share, ci_low, ci_high, orbits, state`` (``state``:
+        ``{population: {strategy: share}}`` for a rest point, else ``None``)."""
+        states = self.states or (None,) * len(self.outcomes)
+        return [
+            {
+                "outcome": o,
+                "share": float(s),
+                "ci_low": float(lo),
+                "ci_high": float(hi),
+                "orbits": int(k),
+                "state": state,
+            }
+            for o, s, lo, hi, k, state in zip(
+                self.outcomes, self.shares, self.ci_low, self.ci_high, self.orbits, states
+            )
+        ]
 
     def to_frame(self):
         """A DataFrame with columns ``outcome, share, ci_low, ci_high, orbits`` (attrs: ``t_end``, ``n``)."""
@@ -128,6 +156,17 @@ class Basins:
         return (
             head + f"<table><tr><th>outcome</th><th>share</th><th>95% interval</th><th>orbits</th></tr>{rows}</table>"
         )
+
+
+def _named_state(game: Game, full: np.ndarray | None) -> dict[str, dict[str, float]] | None:
+    """Full shares as ``{population: {strategy: share}}`` (None stays None)."""
+    if full is None:
+        return None
+    out, pos = {}, 0
+    for pop in game.populations:
+        out[pop.name] = {s: float(full[pos + i]) for i, s in enumerate(pop.strategies)}
+        pos += len(pop.strategies)
+    return out
 
 
 def basins(
