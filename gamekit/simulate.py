@@ -502,8 +502,7 @@ class _Classifier:
             profile += stride * j
         if pure:
             return self.labels[profile]
-        coords = np.round(self.space.coordinates(x[None, :])[0], POINT_DIGITS) + 0.0  # (+ 0.0: no "-0")
-        label = "(" + ", ".join(f"{c:.{POINT_DIGITS}g}" for c in coords) + ")"
+        label = point_label(self.space, x)
         self.points.setdefault(label, x.copy())
         return label
 
@@ -524,6 +523,13 @@ class _Classifier:
             keys, inverse = np.unique(extinct, axis=0, return_inverse=True)
             face_codes = [self._code(self.label_face(key)) for key in keys]
             codes[cycling] = np.asarray(face_codes)[np.ravel(inverse)]
+
+
+def point_label(space: StateSpace, x: np.ndarray) -> str:
+    """A mixed rest point's outcome label: its coordinates in the game's layout, rounded to ``POINT_DIGITS``
+    decimals (``"(0.5, 0.5)"``); ``x`` is the full state."""
+    coords = np.round(space.coordinates(np.asarray(x, dtype=float)[None, :])[0], POINT_DIGITS) + 0.0  # no "-0"
+    return "(" + ", ".join(f"{c:.{POINT_DIGITS}g}" for c in coords) + ")"
 
 
 # ----------------------------------------------------------------------------- games that are not multilinear

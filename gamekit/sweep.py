@@ -2,9 +2,15 @@
 
 For every parameter combination ``theta`` of a grid:
 
-* **analytic** -- the asymptotically stable rest points are exactly the strict
-  Nash equilibria (pure profiles whose every switch gain is negative), read off
-  the payoff tables at ``theta``; no simulation involved;
+* **analytic** -- in a multilinear game (fixed payoff tables) the
+  asymptotically stable rest points are exactly the strict Nash equilibria
+  (pure profiles whose every switch gain is negative), read off the payoff
+  tables at ``theta``; in any other game (shares in payoffs, one-population and
+  group games) interior and face points may be stable too, and they are the
+  rest points :func:`gamekit.equilibria` (in floating point, ``exact=False``)
+  labels asymptotically stable at ``theta`` -- named as :func:`gamekit.simulate`
+  names them (a pure profile, or ``"(0.5, 0.5)"``), so the two columns compare;
+  no simulation involved;
 * **simulated** -- ``n`` orbits from uniform starts (seeded by ``rng`` and the
   combination's index, so every combination's sample is fixed whatever the
   back end), integrated by :func:`gamekit.simulate`, and the share of orbits
@@ -37,7 +43,7 @@ from .basins import MAX_ORBITS, wilson_interval  # MAX_ORBITS: most orbits per c
 from .dynamics import compile_payoffs
 from .errors import ArgumentError, ParameterError
 from .game import Game
-from .simulate import simulate
+from .simulate import point_label, simulate
 from .space import StateSpace
 from .stability import strict_profiles
 
@@ -197,6 +203,8 @@ def _stable_sets(game: Game, combos) -> list[str]:
     missing = [k for k in names if game.parameters[k] is None and any(k not in c for c in combos)]
     if missing:
         raise ParameterError(f"grid: parameter {printable(repr(missing[0]))} has no value at some combination")
+    if not game.multilinear:
+        return [_stable_points(game.with_parameters(dict(c))) for c in combos]
     compiled = compile_payoffs(game)
     rows = np.array([[c.get(k, game.parameters[k]) for k in names] for c in combos], dtype=float)
     with np.errstate(all="ignore"):
@@ -214,6 +222,26 @@ def _stable_sets(game: Game, combos) -> list[str]:
         ]
         out.append("; ".join(labels) if labels else "none")
     return out
+
+
+def _stable_points(game: Game) -> str:
+    """The asymptotically stable rest points of a game that is not multilinear, named as simulate names them."""
+    from .equilibria import equilibria
+    from .stability import Stability
+
+    space = StateSpace(game.shape, tuple(p.name for p in game.populations))
+    labels = []
+    for eq in equilibria(game, exact=False, progress=False):
+        if eq.stability != Stability.ASYMPTOTICALLY_STABLE:
+            continue
+        full = np.array([float(v) for row in eq.state for v in row])
+        pure = all(max(float(v) for v in row) == 1.0 for row in eq.state)
+        if pure:
+            idx = tuple(int(np.argmax([float(v) for v in row])) for row in eq.state)
+            labels.append(game.state_name(idx) or ", ".join(game.profile_names(idx)))
+        else:
+            labels.append(point_label(space, full))
+    return "; ".join(labels) if labels else "none"
 
 
 def _simulate_batch(game: Game, combos, indices, n, seed, t_end, kwargs):

@@ -437,3 +437,17 @@ def test_basins_json_of_a_multilinear_game_has_pure_states_and_none_for_cycles()
             names = entry["outcome"].split(", ")
             for pop, strategy in zip(PLATFORM.populations, names):
                 assert entry["state"][pop.name][strategy] == 1.0
+
+
+# ----------------------------------------------------------------------------- sweeps
+
+
+def test_sweep_of_a_general_game_compares_stable_points_with_simulated_outcomes():
+    """The analytic column names the stable rest points as simulate names the outcomes: hawk-dove's interior
+    point moves with V, and the simulated orbits all reach it."""
+    result = gk.sweep(hawk_dove(), {"V": [1.0, 3.0]}, n=20, rng=0, t_end=150.0)
+    assert result.stable == ("(0.25)", "(0.75)")
+    assert [dict(c) for c in result.counts] == [{"(0.25)": 20}, {"(0.75)": 20}]
+    stag = gk.sweep(stag_hunt(), {"F": [4.0, 8.0]}, n=0)
+    assert stag.stable[0] == "defect"
+    assert stag.stable[1] == "defect; (0.706795)"
