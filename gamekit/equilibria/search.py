@@ -14,6 +14,7 @@ from ..errors import AnalysisError
 from ..game import Game
 from ..stability import ZERO_TOL, _linearise, check_zero_tol
 from . import exact as exact_faces
+from . import general
 from .faces import LinearFaces, RawContinuum, RawPoint, face_count, may_hold_rest_point, mixing, supports
 from .numeric import Uncertain, group_key, solve_faces
 from .result import Continuum, Equilibria
@@ -79,6 +80,18 @@ def equilibria(
     rng = _validate.generator(rng)
     if progress is not None:
         progress = _validate.flag("progress", progress)
+    if not game.multilinear:  # shares in payoffs, symmetric and group games
+        return general.equilibria(
+            game,
+            zero_tol=zero_tol,
+            exact=exact,
+            time_budget=time_budget,
+            max_exact_unknowns=max_exact_unknowns,
+            max_exact_faces=max_exact_faces,
+            starts=starts,
+            rng=rng,
+            progress=progress,
+        )
 
     pv = payoff_values(game, exact=exact is not False)
     notes = []
