@@ -1,13 +1,27 @@
 r"""Replicator dynamics on the product of simplices, derived symbolically.
 
-Population ``p`` plays ``sigma_p``.  Its expected payoff from pure strategy
-``i`` against the others is multilinear in their shares::
-
-    u_p(i) = sum_{s_{-p}} A_p[i, s_{-p}] * prod_{q != p} sigma_q[s_q]
-
-and the replicator equation is
+Population ``p`` plays ``sigma_p``, and ``u_p(i)`` is the expected payoff of its pure strategy ``i``
+in the state ``sigma`` (:func:`expected_payoffs`, for every kind of game in :mod:`gamekit.game`).
+The replicator equation is
 
     d sigma_p[i] / dt = sigma_p[i] * ( u_p(i) - ubar_p ),   ubar_p = sum_j sigma_p[j] u_p(j).
+
+**Which statements hold where.**  Two classes of games (:attr:`Game.multilinear`):
+
+* *multilinear* games (kind ``"populations"``, no share in a payoff): ``u_p(i)`` is multilinear in
+  the other populations' shares and does not depend on ``sigma_p``::
+
+      u_p(i) = sum_{s_{-p}} A_p[i, s_{-p}] * prod_{q != p} sigma_q[s_q];
+
+  the *tensor form*, *payoff values* and *compiled form* below are for this class only
+  (:func:`payoff_values`, :func:`rational_payoffs` and :func:`compile_payoffs` refuse other games);
+* *every other game* (shares in payoffs, symmetric one-population games, group games): ``u_p(i)``
+  depends on the whole state, the population's own shares included, and may be a polynomial of
+  any degree (``sum_j A[i, j] sigma[j]`` for a symmetric game, a binomial average for a group
+  game) or not a polynomial at all (``step``, ``1/(1 - y)``).  :func:`general_field` is its field.
+
+The *coordinates*, the form of the equations, the *general Jacobian* and the statement on pure
+profiles hold for both.
 
 **Coordinates.**  Each population's last share is eliminated,
 ``sigma_p[n_p - 1] = 1 - sum_{i < n_p - 1} sigma_p[i]``, which leaves
@@ -17,11 +31,17 @@ space (the full ``n_p x n_p`` Jacobian carries a spurious eigenvalue
 ``-ubar_p`` that a constant shift of payoffs moves).  For a two-strategy
 population with share ``x`` of its first strategy the equation is::
 
-    dx/dt = x (1 - x) Delta(x_{-p}),   Delta = u_p(first) - u_p(second),
+    dx/dt = x (1 - x) Delta,   Delta = u_p(first) - u_p(second),
 
-and ``Delta`` -- the payoff gain of the first strategy -- is what the papers print.
+and ``Delta`` -- the payoff gain of the first strategy (:attr:`Replicator.gains`) -- is what the
+papers print.  In a multilinear game ``Delta`` depends on the other populations only; otherwise
+on ``x`` too (hawk-dove: ``Delta = V/2 - C x/2``, so ``dx/dt = x (1 - x) (V/2 - C x/2)``).  For a
+group game ``Delta`` is printed in the binomial (Bernstein) form of the papers,
+``sum_k C(N-1, k) x^k (1 - x)^(N-1-k) (pi_first(k) - pi_second(k))``.  A coordinate that a named
+share of the game (``game.shares``) stands for -- the first strategy of a two-strategy population,
+or one of the first ``n_p - 1`` -- is displayed under the share's name.
 
-**Tensor form.**  Everything numeric is a contraction of the payoff tensors
+**Tensor form** (multilinear games).  Everything numeric is a contraction of the payoff tensors
 with the shares (:func:`contract`).  The tangent Jacobian has blocks::
 
     d f_p[i] / d sigma_p[j] = delta_ij (u_p(i) - ubar_p) - sigma_p[i] u_p(j)
@@ -35,9 +55,10 @@ symbolic ``Replicator.jacobian``) with one formula.
 
 **Private coordinates.**  The coordinates are :class:`Coordinate` symbols, a class of their own:
 a parameter named ``x`` (or ``s_x``, or like any coordinate) is never the same symbol as a
-coordinate, and display names are chosen free of parameter names.
+coordinate, and display names are chosen free of parameter, share and count names (except a
+coordinate displayed under its share's name).
 
-**Payoff values.**  Numeric work uses the payoff tensors at the game's values divided by their
+**Payoff values** (multilinear games).  Numeric work uses the payoff tensors at the game's values divided by their
 scale ``s = max_{p, i, j, s_{-p}} |A_p[i, s_{-p}] - A_p[j, s_{-p}]|``, the largest switch gain
 (:func:`payoff_values`).  ``s`` is unchanged by shifts ``A_p + c_p(s_{-p})`` and grows linearly with
 the payoffs, so every zero decided on the divided tensors (residuals, real parts) is relative to the
@@ -45,23 +66,28 @@ payoffs' own scale.  Exact work uses the same tensors as :class:`fractions.Fract
 payoff is a small rational (:meth:`Game.exact_payoffs_rational`), so exact arithmetic never meets
 irrational numbers or exploding integers.
 
-**Compiled form.**  In a multilinear game payoffs depend on parameters only, never on the
+**Compiled form** (multilinear games).  Payoffs depend on parameters only, never on the
 state, so the numeric field is a tensor contraction: :func:`compile_payoffs` lambdifies
 the payoff tables once and evaluates them for many parameter rows at a time.
 
-**Games that are not multilinear** (:attr:`Game.multilinear` false: shares in payoffs,
-symmetric and group games).  :func:`expected_payoffs` gives ``u_p(i)`` for every kind, and
-:func:`general_field` the field at the game's values: ``u`` as expressions in the full shares
-``sigma``, their derivatives ``du[a, b] = d u_a / d sigma_b``, numeric versions of both, and a
-payoff scale for relative zero decisions.  :func:`jacobian_from` writes the tangent Jacobian
-in terms of ``u`` and ``du``::
+**Games that are not multilinear.**  :func:`general_field` gives the field at the game's values:
+``u`` as expressions in the full shares ``sigma``, their derivatives ``du[a, b] = d u_a / d sigma_b``
+(``step`` differentiates to zero, almost everywhere), numeric versions of both, and a payoff scale
+for relative zero decisions.  :func:`jacobian_from` writes the tangent Jacobian in terms of ``u``
+and ``du``::
 
     d f_a / d sigma_b = delta_ab (u_a - ubar_p) + sigma_a (du[a, b] - [b in p] u_b - sum_{j in p} sigma_j du[j, b]),
 
-which reduces to the blocks above when ``du`` vanishes within each population.  At a pure
-profile the rows of the unused strategies are diagonal, so the eigenvalues are still the
-switch gains ``u_p(j) - u_p(s_p)``, evaluated at that profile; elsewhere an interior or face
-point may be asymptotically stable (hawk-dove's mixed state is).
+which reduces to the blocks above when ``du`` vanishes within each population (every multilinear
+game).  The symbolic ``Replicator.jacobian`` of such a game is the derivative of its equations.
+
+**Pure profiles (every game).**  At a pure profile ``s`` the rows of the unused strategies are
+diagonal, so the eigenvalues of the tangent Jacobian are the switch gains
+``u_p(j) - u_p(s_p)``, ``j != s_p``, evaluated *at that profile*: ``A_p[j, s_{-p}] - A_p[s]`` in a
+multilinear game, ``A[j, s] - A[s, s]`` in a symmetric game, ``pi_j(k) - pi_s(k)`` at ``k = 0`` or
+``N - 1`` in a group game.  Only for multilinear games does this make the asymptotically stable
+states exactly the strict Nash equilibria with no interior point stable (Ritzberger-Weibull);
+elsewhere an interior or face point may be asymptotically stable (hawk-dove's mixed state is).
 """
 
 from __future__ import annotations
@@ -72,10 +98,11 @@ from fractions import Fraction
 
 import numpy as np
 import sympy
+from sympy.printing.latex import LatexPrinter
 
 from ._validate import game as check_game
 from .errors import AnalysisError
-from .expr import make_symbol
+from .expr import make_symbol, payoff_text
 from .game import Game
 
 __all__ = [
@@ -93,6 +120,7 @@ __all__ = [
     "jacobian_from",
     "GeneralField",
     "general_field",
+    "multilinear_only",
 ]
 
 
@@ -264,6 +292,19 @@ def jacobian_from(sig, u, du, shape) -> np.ndarray:
     return np.stack(cols, axis=-1)[..., rows, :]
 
 
+class _Latex(LatexPrinter):
+    """sympy's LaTeX, with the grammar's ``step(u)`` (``Heaviside(u, 1)``) written as ``\\operatorname{step}(u)``."""
+
+    def _print_Heaviside(self, expr, exp=None):
+        tex = rf"\operatorname{{step}}\left({self._print(expr.args[0])}\right)"
+        return rf"{tex}^{{{exp}}}" if exp else tex
+
+
+def latex(expr: sympy.Basic) -> str:
+    """``expr`` in LaTeX, ``step`` written as in the payoff grammar (:func:`gamekit.expr.payoff_text` is the text form)."""
+    return _Latex().doprint(expr)
+
+
 class Coordinate(sympy.Symbol):
     """A state coordinate: a real symbol that never equals a parameter's symbol, whatever its name.
 
@@ -274,14 +315,26 @@ class Coordinate(sympy.Symbol):
     """
 
 
-def _coordinate_names(game: Game) -> list[list[str]]:
-    """Display names of the coordinates, none equal to a parameter name.
+def _named_coordinates(game: Game) -> dict[tuple[int, int], str]:
+    """``{(population, strategy): share name}`` for the named shares that are coordinates (not a last strategy)."""
+    out: dict[tuple[int, int], str] = {}
+    for name in game.shares:
+        p, i = game.share_index(name)
+        if i < game.shape[p] - 1:
+            out.setdefault((p, i), name)
+    return out
 
-    ``x, y, z, w`` (``x1, x2`` for a population's several shares); ``x1, x2, ...`` for more than four
-    populations or when the letters are taken; then primes until every name is free.
+
+def _coordinate_names(game: Game) -> list[list[str]]:
+    """Display names of the coordinates, none equal to a parameter, share or count name (but its own share's).
+
+    A coordinate that a named share stands for takes the share's name.  The others: ``x, y, z, w``
+    (``x1, x2`` for a population's several shares); ``x1, x2, ...`` for more than four populations or
+    when the letters are taken; then primes until every name is free.
     """
     k = len(game.populations)
-    taken = set(game.parameters)
+    named = _named_coordinates(game)
+    taken = set(game.parameters) | set(game.shares) | ({game.group.count} if game.group is not None else set())
 
     def family(letters):
         names = []
@@ -293,15 +346,28 @@ def _coordinate_names(game: Game) -> list[list[str]]:
                 names.append([f"{letters[p]}{sep}{i + 1}" for i in range(n - 1)])
         return names
 
+    def clash(names):
+        return any(nm in taken for p, group in enumerate(names) for i, nm in enumerate(group) if (p, i) not in named)
+
+    def with_shares(names):
+        return [[named.get((p, i), nm) for i, nm in enumerate(group)] for p, group in enumerate(names)]
+
     families = ([list("xyzw")] if k <= 4 else []) + [[f"x{p + 1}" for p in range(k)]]
     for letters in families:
         names = family(letters)
-        if not any(nm in taken for group in names for nm in group):
-            return names
+        if not clash(names):
+            return with_shares(names)
     names = family(families[-1])
-    while any(nm in taken for group in names for nm in group):
+    while clash(names):
         names = [[nm + "'" for nm in group] for group in names]
-    return names
+    return with_shares(names)
+
+
+def _no_delta(e: sympy.Expr) -> sympy.Expr:
+    """``e`` with every ``DiracDelta`` (the derivative of ``step``) replaced by 0: derivatives almost everywhere."""
+    if not e.has(sympy.DiracDelta):
+        return e
+    return e.replace(lambda a: isinstance(a, sympy.DiracDelta), lambda a: sympy.Integer(0))
 
 
 def _readable(expr: sympy.Expr, variables) -> sympy.Expr:
@@ -354,11 +420,32 @@ class Replicator:
 
     @functools.cached_property
     def gains(self) -> tuple[sympy.Expr | None, ...]:
+        """``u_p(first) - u_p(second)`` per two-strategy population (module docstring); else ``None``."""
+        if self.game.kind == "group":
+            return (self._group_gain(),)
         own = not self.game.multilinear  # the gain depends on the population's own share too
         return tuple(
             _readable(u[0] - u[1], self.coordinates if own else self._others(p)) if len(u) == 2 else None
             for p, u in enumerate(self.payoffs)
         )
+
+    def _group_gain(self) -> sympy.Expr:
+        """``sum_k C(N-1, k) x^k (1 - x)^(N-1-k) (pi_first(k) - pi_second(k))``, each difference simplified."""
+        game = self.game
+        size, count = game.group.size, game.count_symbol
+        x = self.coordinates[0]
+        named = {
+            sym: self.shares[p][i]
+            for sym, (p, i) in ((game.share_symbols[n], game.share_index(n)) for n in game.shares)
+        }
+        first, second = game.payoff_tensors[0]
+        terms = []
+        for j in range(size):
+            diff = (first - second).xreplace({count: j})
+            diff = _readable(diff.xreplace(named) if named else diff, self.coordinates)
+            if diff != 0:
+                terms.append(sympy.binomial(size - 1, j) * x**j * (1 - x) ** (size - 1 - j) * diff)
+        return sympy.Add(*terms)
 
     @functools.cached_property
     def equations(self) -> tuple[sympy.Expr, ...]:
@@ -379,8 +466,9 @@ class Replicator:
 
     @functools.cached_property
     def jacobian(self) -> sympy.Matrix:
-        if not self.game.multilinear:
-            return sympy.Matrix(self.equations).jacobian(self.coordinates).applyfunc(sympy.expand)
+        if not self.game.multilinear:  # the derivative of the equations, a polynomial with factored coefficients
+            J = sympy.Matrix(self.equations).jacobian(self.coordinates)
+            return J.applyfunc(lambda e: _readable(_no_delta(e), self.coordinates))
         rows = [np.array(s, dtype=object) for s in self.shares]
         J = tangent_jacobian(self.game.payoff_tensors, rows)
         return sympy.Matrix(J).applyfunc(sympy.expand)
@@ -402,16 +490,14 @@ class Replicator:
     def __str__(self) -> str:
         lines = [f"Replicator dynamics of {self.game.name or 'the game'}:"]
         for c, eq, label in zip(self.coordinates, self.equations, self.labels()):
-            lines.append(f"  d{c}/dt = {sympy.sstr(eq)}    [{c}: share of {label}]")
+            lines.append(f"  d{c}/dt = {payoff_text(eq)}    [{c}: share of {label}]")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
         return f"Replicator({self.game.name!r}, coordinates={self.coordinates})"
 
     def _repr_latex_(self) -> str:
-        rows = [
-            rf"\frac{{d{sympy.latex(c)}}}{{dt}} &= {sympy.latex(eq)}" for c, eq in zip(self.coordinates, self.equations)
-        ]
+        rows = [rf"\frac{{d{latex(c)}}}{{dt}} &= {latex(eq)}" for c, eq in zip(self.coordinates, self.equations)]
         return r"$\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}$"
 
 
@@ -451,9 +537,22 @@ class CompiledPayoffs:
         return out.reshape(n, *self._size)
 
 
+def multilinear_only(game: Game, what: str) -> Game:
+    """``game`` if it is multilinear (module docstring), else an AnalysisError naming ``what`` and the limitation."""
+    if not check_game(game).multilinear:
+        kind = {"symmetric": "a symmetric one-population game", "group": "a group game"}.get(
+            game.kind, "a game whose payoffs use shares"
+        )
+        raise AnalysisError(
+            f"{what} needs a fixed payoff table (a multilinear game), and this is {kind}: its expected payoffs "
+            "depend on the state (use gamekit.dynamics.expected_payoffs or general_field)"
+        )
+    return game
+
+
 def compile_payoffs(game: Game) -> CompiledPayoffs:
-    """Compile ``game``'s payoff tables for fast numeric evaluation."""
-    return CompiledPayoffs(game)
+    """Compile ``game``'s payoff tables for fast numeric evaluation (multilinear games only)."""
+    return CompiledPayoffs(multilinear_only(game, "compile_payoffs"))
 
 
 def rational_payoffs(game: Game) -> tuple[np.ndarray, ...] | None:
@@ -462,7 +561,7 @@ def rational_payoffs(game: Game) -> tuple[np.ndarray, ...] | None:
     From :meth:`Game.exact_payoffs_rational` (small rationals only); Fractions make exact linear
     algebra fast.
     """
-    tensors = game.exact_payoffs_rational()
+    tensors = multilinear_only(game, "rational_payoffs").exact_payoffs_rational()
     if tensors is None:
         return None
     out = []
@@ -524,8 +623,11 @@ class PayoffValues:
 
 
 def payoff_values(game: Game, *, exact: bool = True) -> PayoffValues:
-    """The payoff tensors of ``game`` at its values (raises ParameterError if one is not finite and real)."""
-    tensors = check_game(game).numeric_payoffs()
+    """The payoff tensors of ``game`` at its values (raises ParameterError if one is not finite and real).
+
+    Multilinear games only (an AnalysisError otherwise: :func:`general_field` is the general form).
+    """
+    tensors = multilinear_only(game, "payoff_values").numeric_payoffs()
     top = max(float(np.max(np.abs(t))) for t in tensors)
     if top == 0.0:
         top = 1.0

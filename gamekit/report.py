@@ -4,7 +4,13 @@
 strings; ``to_markdown()`` and ``to_latex()`` render them with the populations'
 and strategies' own names and the parameters in the user's symbols.  The LaTeX
 is booktabs-style ``tabular`` environments (``\\usepackage{booktabs}``), with
-every expression typeset by sympy.
+every expression typeset by sympy (``step`` as in the payoff grammar).
+
+Every kind of game (:mod:`gamekit.game`): the payoff table takes the kind's form -- one row per
+pure profile with a payoff to each population; for a symmetric game one row per ``(mine, the
+opponent's)`` pair with my payoff; for a group game one row per strategy with its payoff in the
+count ``k`` -- and the stability table holds the switch gains at each pure state
+(:mod:`gamekit.stability`).
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ import sympy
 
 from . import _validate as check
 from ._validate import printable
-from .dynamics import replicator
+from .dynamics import latex, replicator
+from .expr import payoff_text
 from .game import Game
 from .stability import stability_table
 
@@ -52,10 +59,10 @@ def _cell(c, fmt: str) -> str:
     if isinstance(c, tuple):
         return ", ".join(_cell(x, fmt) for x in c) if c else ""
     if fmt == "latex":
-        return f"${sympy.latex(c)}$"
+        return f"${latex(c)}$"
     if fmt == "markdown":
-        return f"`{sympy.sstr(c)}`"
-    return sympy.sstr(c)
+        return f"`{payoff_text(c)}`"
+    return payoff_text(c)
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,13 +139,29 @@ class Report:
         return "\n".join(printable(line, limit=len(line) * 6 + 1) for line in self.to_markdown().split("\n"))
 
 
+def _payoff_table(game: Game) -> tuple[list[str], list[list]]:
+    """(header, rows) of the payoff table in the form of the game's kind (module docstring)."""
+    pops = game.populations
+    table = game.payoff_tensors[0]
+    if game.kind == "symmetric":
+        strategies = pops[0].strategies
+        return ["mine", "opponent's", "my payoff"], [
+            [strategies[i], strategies[j], table[i, j]] for i, j in game.payoff_profiles()
+        ]
+    if game.kind == "group":
+        count, others = game.group.count, game.group.size - 1
+        first = pops[0].strategies[0]
+        header = ["strategy", f"payoff in {count} ({count} of the other {others} in the group play {first})"]
+        return header, [[s, table[i]] for i, s in enumerate(pops[0].strategies)]
+    names = [p.name for p in pops]
+    rows = [list(game.profile_names(idx)) + [t[idx] for t in game.payoff_tensors] for idx in game.profiles()]
+    return names + [f"payoff to {n}" for n in names], rows
+
+
 def report(game: Game) -> Report:
     """The payoff matrix, replicator equations, Jacobian and stability table of ``game``."""
     check.game(game)
-    pops = game.populations
-    names = [p.name for p in pops]
-    payoff_rows = [list(game.profile_names(idx)) + [t[idx] for t in game.payoff_tensors] for idx in game.profiles()]
-    payoffs = (names + [f"payoff to {n}" for n in names], payoff_rows)
+    payoffs = _payoff_table(game)
     dyn = replicator(game)
     labels = dyn.labels()
     equations = (

@@ -28,15 +28,33 @@ are the roots of the factors of degree <= 2 of its characteristic polynomial
 population, the strategies in use earn payoffs within ``residual_tol * s`` of
 each other (``s`` the payoff scale again).
 
-**Pure profiles.**  At a pure profile ``s`` the Jacobian is block diagonal and
-its eigenvalues are the payoff gains of unilateral switches::
+**Pure profiles (every kind of game).**  At a pure profile ``s`` the rows of the unused
+strategies of the Jacobian are diagonal (:mod:`gamekit.dynamics`), so its eigenvalues are the
+payoff gains of unilateral switches *evaluated at that state*::
 
-    lambda_{p, j} = A_p[j, s_{-p}] - A_p[s_p, s_{-p}],   j != s_p,
+    lambda_{p, j} = u_p(j) - u_p(s_p)  at sigma = e_s,   j != s_p,
 
-so ``s`` is asymptotically stable iff every gain is negative, i.e. iff ``s`` is a
-strict Nash equilibrium (Ritzberger & Weibull 1995).  :func:`stability_table`
-prints these gains symbolically with the conditions ``lambda < 0`` -- the
-"equilibrium / eigenvalues / conditions / stability" table of the papers.
+computed from :func:`gamekit.dynamics.expected_payoffs` at the vertex (:func:`switch_gains`).  So a
+pure state is asymptotically stable iff every switch gain is negative there, i.e. iff it is a
+strict equilibrium of the game *as played at that state* (:func:`is_strict_nash`).  In a
+multilinear game (:attr:`Game.multilinear`) the gains are table entries,
+``A_p[j, s_{-p}] - A_p[s_p, s_{-p}]``; in a symmetric game ``A[j, s] - A[s, s]``; in a group game
+``pi_j(k) - pi_s(k)`` at ``k = 0`` (everyone plays the second strategy) or ``k = N - 1``; with shares
+in the payoffs, the payoffs with the shares of the vertex.  :func:`stability_table` prints these
+gains symbolically with the conditions ``lambda < 0`` -- the "equilibrium / eigenvalues /
+conditions / stability" table of the papers -- for every kind of game.
+
+**Ritzberger-Weibull holds for multilinear games only.**  There the asymptotically stable states
+are exactly the strict Nash equilibria (pure profiles), and no interior or face point is
+asymptotically stable (the field there has zero divergence in suitable coordinates).  In every
+other game an interior or face point *can* be asymptotically stable -- hawk-dove's mixed state,
+rock-paper-scissors' centre for ``w > l``, the dynamic-fine platform model's ``(1, 3/5, 1)`` -- and
+it is labelled from its eigenvalues like any rest point, never "saddle" by habit.
+
+**General games in** :func:`linearize`.  For a game that is not multilinear the Jacobian comes from
+:func:`gamekit.dynamics.general_field` (``jacobian_from``); the rest-point test compares the
+expected payoffs at the state, relative to that field's scale; a state of simple rationals that is
+exactly a rest point gets an exact Jacobian and, where cheap, exact eigenvalues, as above.
 """
 
 from __future__ import annotations
@@ -51,8 +69,17 @@ from numpy.typing import ArrayLike
 
 from . import _validate
 from ._validate import printable
-from .dynamics import GeneralField, PayoffValues, check_game, payoff_values, strategy_payoffs
-from .errors import AnalysisError, ArgumentError, StateError
+from .dynamics import (
+    GeneralField,
+    PayoffValues,
+    check_game,
+    expected_payoffs,
+    general_field,
+    payoff_values,
+    strategy_payoffs,
+)
+from .errors import AnalysisError, ArgumentError, ParameterError, StateError
+from .expr import payoff_text, substitute
 from .game import Game
 from .space import StateSpace
 
@@ -66,6 +93,7 @@ __all__ = [
     "classify",
     "classify_exact",
     "switch_gains",
+    "vertex_payoffs",
     "is_strict_nash",
     "strict_profiles",
     "is_nash",
@@ -158,11 +186,47 @@ class SwitchGain:
     gain: sympy.Expr
 
     def __str__(self) -> str:
-        return f"{self.population}: {self.alternative} instead of {self.current}: {self.gain}"
+        return f"{self.population}: {self.alternative} instead of {self.current}: {payoff_text(self.gain)}"
+
+
+def _profile_indices(game: Game, idx) -> tuple[int, ...]:
+    """A pure profile as strategy indices (indices, or strategy names), checked; an ArgumentError otherwise."""
+    from .errors import GamekitError
+
+    try:
+        if isinstance(idx, str) or (isinstance(idx, (tuple, list)) and idx and all(isinstance(i, str) for i in idx)):
+            return tuple(game.profile_index(idx))
+        return tuple(game.profile_index(game.profile_names(idx)))
+    except GamekitError as err:
+        raise ArgumentError(f"not a pure profile of this game: {err}") from None
+
+
+def vertex_payoffs(game: Game, idx) -> tuple[tuple[sympy.Expr, ...], ...]:
+    """``u_p(j)`` for every population and strategy at the pure profile ``idx`` (symbolic in the parameters).
+
+    For every kind of game (:func:`gamekit.dynamics.expected_payoffs` at the vertex ``e_s``); in a
+    multilinear game ``u_p(j) = A_p[j, s_{-p}]``.
+    """
+    idx = _profile_indices(check_game(game), idx)
+    vertex = tuple(tuple(sympy.Integer(1 if i == s else 0) for i in range(n)) for n, s in zip(game.shape, idx))
+    return expected_payoffs(game, vertex)
 
 
 def switch_gains(game: Game, idx) -> list[SwitchGain]:
-    """Symbolic eigenvalues at a pure profile: every unilateral switch's payoff gain."""
+    """Symbolic eigenvalues at a pure profile: every unilateral switch's payoff gain, ``u_p(j) - u_p(s_p)`` there.
+
+    For every kind of game (module docstring); in a multilinear game these are table entries,
+    ``A_p[j, s_{-p}] - A_p[s]``.
+    """
+    if not game.multilinear:
+        idx = _profile_indices(game, idx)
+        u = vertex_payoffs(game, idx)
+        return [
+            SwitchGain(pop.name, pop.strategies[idx[p]], pop.strategies[j], sympy.expand(u[p][j] - u[p][idx[p]]))
+            for p, pop in enumerate(game.populations)
+            for j in range(len(pop.strategies))
+            if j != idx[p]
+        ]
     idx = tuple(idx)
     out = []
     for p, pop in enumerate(game.populations):
@@ -223,15 +287,71 @@ def _flat_payoffs(game: Game) -> np.ndarray:
     return np.array([[t.ravel() for t in game.numeric_payoffs()]])
 
 
+def _general_gains(game: Game, idx, gains=None) -> tuple[np.ndarray, list[int | None], float]:
+    """A game that is not multilinear, at its values: the switch gains at the pure profile ``idx`` as floats,
+    their exact signs (``None`` where not decided exactly) and the field's payoff scale.
+
+    Raises ParameterError when a payoff at the vertex is not a finite real number.
+    """
+    gains = switch_gains(game, idx) if gains is None else gains
+    subs = game.values()
+    signs: list[int | None] = []
+    for g in gains:
+        try:
+            v = substitute(g.gain, subs)
+        except AnalysisError:  # an exact power too large: decided in floating point below
+            signs.append(None)
+            continue
+        if v.is_number and v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+            signs.append(None)
+            continue
+        signs.append(_exact_sign(v) if v.is_number and v.is_extended_real else None)
+    fld = general_field(game)
+    sig = np.concatenate([np.eye(n)[s] for n, s in zip(game.shape, idx)])
+    u = fld.payoffs(sig[None, :])[0]
+    off = np.concatenate([[0], np.cumsum(game.shape)]).astype(int)
+    values = np.array(
+        [u[off[p] + j] - u[off[p] + idx[p]] for p, n in enumerate(game.shape) for j in range(n) if j != idx[p]]
+    )
+    if not np.all(np.isfinite(values)) and any(s is None for s in signs):
+        label = ", ".join(game.profile_names(idx))
+        raise ParameterError(
+            f"at ({label}) a payoff is not a finite real number at these parameter values; check the parameter values"
+        )
+    return values, signs, fld.scale
+
+
+def _general_signs(game: Game, idx, gains=None, zero_tol: float = ZERO_TOL) -> list[int]:
+    """Signs of the switch gains at ``idx``: exact where sympy decides them, else relative to the payoff scale."""
+    values, signs, scale = _general_gains(game, idx, gains)
+    bound = zero_tol * scale
+    return [s if s is not None else int(np.sign(v)) if abs(v) > bound else 0 for s, v in zip(signs, values)]
+
+
 def is_strict_nash(game: Game, idx) -> bool:
-    """Every unilateral switch strictly loses (at the game's parameter values)."""
+    """Every unilateral switch strictly loses (at the game's parameter values).
+
+    For a game that is not multilinear: at the state ``e_idx`` itself (the payoffs with that state's
+    shares), decided exactly where the values allow -- the condition for asymptotic stability.
+    """
+    if not check_game(game).multilinear:
+        idx = _profile_indices(game, idx)
+        return all(s < 0 for s in _general_signs(game, idx))
     j = int(np.ravel_multi_index(tuple(idx), game.shape))
     return bool(strict_profiles(_flat_payoffs(game), game.shape)[0, j])
 
 
 def is_nash(game: Game, idx, zero_tol: float = ZERO_TOL) -> bool:
-    """No unilateral switch gains more than ``zero_tol`` times the payoff scale (at the game's values)."""
+    """No unilateral switch gains more than ``zero_tol`` times the payoff scale (at the game's values).
+
+    For a game that is not multilinear: at the state ``e_idx`` itself, the scale being that of
+    :func:`gamekit.dynamics.general_field`.
+    """
     zero_tol = check_zero_tol(zero_tol)
+    if not check_game(game).multilinear:
+        idx = _profile_indices(game, idx)
+        values, signs, scale = _general_gains(game, idx)
+        return all(s <= 0 if s is not None else v <= zero_tol * scale for s, v in zip(signs, values))
     scale = payoff_values(game, exact=False).scale
     return bool(np.all(_numeric_gains(game, idx) <= zero_tol * scale))
 
@@ -240,6 +360,8 @@ def negative(expr: sympy.Expr):
     """``expr < 0`` written as ``positive terms < negative terms`` (``delta*F > Cg``, not ``Cg - F*delta < 0``)."""
     expr = sympy.expand(expr)
     if expr.is_number:
+        if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or expr.is_extended_real is not True:
+            return sympy.false  # not a finite real number: never a negative eigenvalue
         return sympy.true if expr < 0 else sympy.false
     pos, neg = [], []
     for term in sympy.Add.make_args(expr):
@@ -272,7 +394,7 @@ class ProfileStability:
         if not self.possible:
             return "never (an eigenvalue is never negative)"
         conds = [c for c in self.conditions if c is not sympy.true]
-        return ", ".join(sympy.sstr(c) for c in conds) or "always"
+        return ", ".join(payoff_text(c) for c in conds) or "always"
 
 
 @dataclass(frozen=True)
@@ -304,7 +426,7 @@ class StabilityTable:
             {
                 "profile": [", ".join(r.profile) for r in self.rows],
                 "name": [r.name or "" for r in self.rows],
-                "eigenvalues": ["; ".join(sympy.sstr(g.gain) for g in r.eigenvalues) for r in self.rows],
+                "eigenvalues": ["; ".join(payoff_text(g.gain) for g in r.eigenvalues) for r in self.rows],
                 "conditions": [r.conditions_text() for r in self.rows],
                 "stability": [str(r.stability) if r.stability else "" for r in self.rows],
             }
@@ -318,7 +440,7 @@ class StabilityTable:
                 head += f"  -> {r.stability}"
             out.append(head)
             out += [
-                f"    {g.population}: {g.alternative} instead of {g.current}:  {sympy.sstr(g.gain)}"
+                f"    {g.population}: {g.alternative} instead of {g.current}:  {payoff_text(g.gain)}"
                 for g in r.eigenvalues
             ]
             out.append(f"    asymptotically stable iff: {r.conditions_text()}")
@@ -330,7 +452,7 @@ class StabilityTable:
             "|---|---|---|---|---|",
         ]
         for r in self.rows:
-            eig = "<br>".join(f"`{sympy.sstr(g.gain)}`" for g in r.eigenvalues)
+            eig = "<br>".join(f"`{payoff_text(g.gain)}`" for g in r.eigenvalues)
             lines.append(
                 f"| ({', '.join(r.profile)}) | {r.name or ''} | {eig} | {r.conditions_text()} | {r.stability or ''} |"
             )
@@ -340,16 +462,24 @@ class StabilityTable:
 def stability_table(game: Game) -> StabilityTable:
     """For every pure profile: eigenvalues (switch gains), conditions for asymptotic stability.
 
-    If every parameter has a value, each row also carries its label at those values.
+    Every kind of game: the eigenvalues are the switch gains ``u_p(j) - u_p(s_p)`` at the profile's
+    own state (module docstring).  If every parameter has a value, each row also carries its label
+    at those values (signs decided exactly where sympy can, else relative to the payoff scale).
     """
     check_game(game)
     numeric = all(v is not None for v in game.parameters.values())
-    payoffs = game.numeric_payoffs() if numeric else None
+    multilinear = game.multilinear
+    payoffs = game.numeric_payoffs() if numeric and multilinear else None
     rows = []
     for idx in game.profiles():
         gains = switch_gains(game, idx)
         conditions = tuple(dict.fromkeys(negative(g.gain) for g in gains))
-        label = _label(np.sign(_numeric_gains(game, idx, payoffs))) if numeric else None
+        if not numeric:
+            label = None
+        elif multilinear:
+            label = _label(np.sign(_numeric_gains(game, idx, payoffs)))
+        else:
+            label = _label(_general_signs(game, idx, gains))
         rows.append(
             ProfileStability(
                 profile=game.profile_names(idx),
@@ -564,6 +694,8 @@ def linearize(
     exact = _validate.flag("exact", exact)
     space = StateSpace(game.shape, tuple(p.name for p in game.populations))
     rows = space.split(space.full(state)[0])
+    if not game.multilinear:
+        return _linearize_general(game, rows, zero_tol, residual_tol, exact)
     pv = payoff_values(game, exact=exact)
     for p, u in enumerate(strategy_payoffs(list(pv.unit), rows)):
         active = rows[p] > SHARE_TOL
@@ -587,5 +719,48 @@ def _exact_rest_point(rational_tensors, rows):
     for p, u in enumerate(strategy_payoffs(list(rational_tensors), state)):
         active = [u[i] for i, v in enumerate(state[p]) if v > 0]
         if any(a != active[0] for a in active):
+            return None
+    return state
+
+
+def _linearize_general(game: Game, rows, zero_tol: float, residual_tol: float, exact: bool) -> Equilibrium:
+    """:func:`linearize` for a game that is not multilinear: the field of :func:`general_field`."""
+    fld = general_field(game)
+    sig = np.concatenate(rows)
+    u = fld.payoffs(sig[None, :])[0]
+    if not np.all(np.isfinite(u)):
+        raise StateError(
+            f"{[r.tolist() for r in rows]}: an expected payoff is not a finite number at this state "
+            "(a payoff undefined there, such as F/(1 - y) at y = 1)"
+        )
+    off = np.concatenate([[0], np.cumsum(game.shape)]).astype(int)
+    for p in range(len(rows)):
+        active = rows[p] > SHARE_TOL
+        if np.ptp(u[off[p] : off[p + 1]][active]) > residual_tol * fld.scale:
+            raise StateError(
+                f"{[r.tolist() for r in rows]} is not a rest point: {game.populations[p].name}'s strategies "
+                "in use earn different payoffs"
+            )
+    exact_rows = _exact_rest_point_general(fld, rows) if exact and fld.exact else None
+    return _linearise(game, fld, rows, zero_tol=zero_tol, exact_rows=exact_rows)
+
+
+def _exact_rest_point_general(fld: GeneralField, rows):
+    """The state as simple rationals, if within 1e-12 and exactly a rest point of the general field; else None."""
+    state = []
+    for row in rows:
+        fr = [Fraction(float(v)).limit_denominator(10**6) for v in row]
+        if any(abs(float(f) - v) > 1e-12 for f, v in zip(fr, row)) or sum(fr) != 1 or min(fr) < 0:
+            return None
+        state.append(np.array(fr, dtype=object))
+    subs = {
+        s: sympy.Rational(v.numerator, v.denominator) for s, v in zip(fld.flat_sigma, (v for row in state for v in row))
+    }
+    for p, row in enumerate(fld.u):
+        try:
+            active = [substitute(e, subs) for e, v in zip(row, state[p]) if v > 0]
+        except AnalysisError:
+            return None
+        if any(not (a - active[0]).is_zero for a in active):  # unequal, or undecided exactly
             return None
     return state

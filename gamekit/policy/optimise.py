@@ -18,6 +18,12 @@ active constraints are then solved exactly in rationals with ``margin = 0``
 cost plus a penalty for violated conditions within finite lever bounds, and the
 optimum is verified.  Either way the verified point (``margin`` inside every
 condition) is checked to leave ``t`` the unique asymptotically stable state.
+
+In a multilinear game the pure-profile conditions settle uniqueness (Ritzberger-Weibull: no other
+point is asymptotically stable).  In any other game (shares in payoffs, symmetric and group games)
+the switch gains are those at each pure state, and the optimum is additionally checked against every
+rest point (:func:`gamekit.equilibria`): if an interior or face point is asymptotically stable there
+as well, a GamekitError says so rather than report a policy that does not do what it claims.
 """
 
 from __future__ import annotations
@@ -292,15 +298,49 @@ def _verify_policy(game, values, verified, idx_t, check_orbits, rng, t_end, fail
     Returns the stable profiles there (as text) and, with ``check_orbits``, the simulated basins.
     """
     from ..basins import basins
-    from ..stability import strict_profiles
+    from ..stability import is_strict_nash, strict_profiles
 
     at = game.with_parameters({**values, **verified})
-    strict = strict_profiles(np.array([[t.ravel() for t in at.numeric_payoffs()]]), game.shape)[0]
+    if game.multilinear:
+        strict = strict_profiles(np.array([[t.ravel() for t in at.numeric_payoffs()]]), game.shape)[0]
+    else:
+        strict = [is_strict_nash(at, i) for i in np.ndindex(*game.shape)]
     stable_after = tuple(", ".join(at.profile_names(i)) for j, i in enumerate(np.ndindex(*game.shape)) if strict[j])
     if stable_after != (", ".join(game.profile_names(idx_t)),):
         raise GamekitError(f"{failure} the stable states are {stable_after}")
+    if not game.multilinear:
+        _no_other_attractor(at, stable_after[0])
     frame = basins(at, int(check_orbits), rng=rng, t_end=t_end) if check_orbits else None
     return stable_after, frame
+
+
+def _no_other_attractor(at: Game, target: str) -> None:
+    """A game that is not multilinear: no rest point but the target may be asymptotically stable at the policy.
+
+    The conditions above concern pure profiles only; here an interior or face point can be an attractor
+    too (module docstring), so every rest point is found (:func:`gamekit.equilibria`) and checked.
+    """
+    from ..equilibria import equilibria
+    from ..stability import Stability
+
+    found = equilibria(at)
+    others = [
+        e
+        for e in found.points
+        if e.stability == Stability.ASYMPTOTICALLY_STABLE and (e.profile is None or ", ".join(e.profile) != target)
+    ]
+    if others:
+        raise GamekitError(
+            f"cheapest_policy: at the cheapest change that makes ({target}) the only asymptotically stable pure "
+            f"profile, the rest point {others[0].describe_state()} is asymptotically stable too; in a game that is "
+            "not multilinear the pure-profile conditions do not make a state the unique attractor, and "
+            "cheapest_policy does not yet search over interior attractors"
+        )
+    if found.continua or found.uncertain:
+        raise GamekitError(
+            f"cheapest_policy: at the policy found for ({target}) the rest points are not all isolated and verified "
+            "(a continuum or an unverified candidate), so uniqueness of the attractor cannot be confirmed"
+        )
 
 
 def _exact_vertex(target_rows, extra, syms, base_vec, theta, box, margin):

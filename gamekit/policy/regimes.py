@@ -11,6 +11,13 @@ the map is evaluated from the conditions on a grid (no simulation), and a curve
 is kept as a boundary only if it changes sign on the map.  Points where a gain
 is not a finite real number (a payoff such as ``log(theta_x)`` outside its
 domain) form the regime ``"undefined"``.
+
+The regimes name asymptotically stable *pure* profiles.  In a multilinear game
+(:attr:`Game.multilinear`) these are all the asymptotically stable states
+(Ritzberger-Weibull); in any other game (shares in payoffs, symmetric and group
+games) an interior or face point may be asymptotically stable as well, so the
+regime without a stable pure profile is called ``"no stable pure profile"``
+there, never ``"none"``.
 """
 
 from __future__ import annotations
@@ -38,6 +45,8 @@ MAX_CELLS = 500_000_000
 """Most evaluations (switch gains times grid points) one map may take: about a minute of work."""
 
 UNDEFINED = "undefined"
+NONE = "none"
+NO_PURE = "no stable pure profile"  # the empty regime of a game that is not multilinear (module docstring)
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,8 +172,9 @@ def regime_map(
     stack[undefined] = False
     stack[undefined, -1] = True
     keys, codes = np.unique(stack.reshape(-1, stack.shape[-1]), axis=0, return_inverse=True)
+    empty = NONE if game.multilinear else NO_PURE
     regimes = tuple(
-        UNDEFINED if key[-1] else (" + ".join(lab for lab, on in zip(labels, key[:-1]) if on) or "none") for key in keys
+        UNDEFINED if key[-1] else (" + ".join(lab for lab, on in zip(labels, key[:-1]) if on) or empty) for key in keys
     )
     boundaries = []
     for c in curves:  # each curve once (g and -g are the same curve), and only if it crosses the map

@@ -1,9 +1,13 @@
 r"""Thresholds: where a pure profile is asymptotically stable, one parameter at a time.
 
 A pure profile ``s`` is asymptotically stable iff every unilateral switch loses
-(:mod:`gamekit.stability`)::
+at that state (:mod:`gamekit.stability`)::
 
-    g_{p,j}(theta) = A_p[j, s_{-p}](theta) - A_p[s](theta) < 0     for every p and j != s_p.
+    g_{p,j}(theta) = u_p(j)(theta) - u_p(s_p)(theta) < 0  at sigma = e_s,   for every p and j != s_p,
+
+with ``u_p(j) = A_p[j, s_{-p}]`` in a multilinear game.  This holds for every kind of game
+(shares in payoffs, symmetric and group games): the gains at a vertex are expressions in the
+parameters alone (the shares of the vertex are 0 and 1), so the same machinery applies.
 
 Fix every parameter at its base value except one, ``theta_i``.  Each condition
 becomes an inequality in ``theta_i`` alone, and the set of values where ``s`` is
@@ -12,7 +16,7 @@ reals) with
 
 * the parameter's declared bounds, and
 * the **domain** ``D_i``: the values of ``theta_i`` where every payoff entering a
-  gain -- ``A_p[s]`` and ``A_p[j, s_{-p}]`` -- is a finite real number.  A payoff
+  gain -- ``u_p(s_p)`` and ``u_p(j)`` at ``e_s`` -- is a finite real number.  A payoff
   such as ``1/(p - 1)``, ``log(p)`` or ``sqrt(p)`` is undefined (or not real) for
   some values; there the game itself is undefined and no stability statement is
   made.  ``D_i`` is the set where these payoffs are real and continuous
@@ -41,7 +45,7 @@ from .._validate import printable
 from ..errors import GamekitError
 from ..expr import substitute
 from ..game import Game
-from ..stability import negative, switch_gains
+from ..stability import negative, switch_gains, vertex_payoffs
 from ._common import BaseValues, Target, base_values, check_game, domain, profile, substitutions
 
 __all__ = ["Lever", "Thresholds", "thresholds"]
@@ -135,6 +139,11 @@ def real_domain(exprs, sym: sympy.Symbol, within: sympy.Set) -> sympy.Set:
                 return sympy.S.EmptySet
             continue
         if e.is_polynomial(sym):
+            continue
+        steps = [h for h in e.atoms(sympy.Heaviside) if h.has(sym)]
+        if steps and e.is_polynomial(*steps):  # step(a) is 0 or 1 wherever a is real: the domain of a and the rest
+            parts = [*sympy.Poly(e, *steps).coeffs(), *(h.args[0] for h in steps)]
+            dom = real_domain(parts, sym, dom)
             continue
         d = continuous_domain(e, sym, dom)
         for pw in e.atoms(sympy.Pow):  # x**(1/3) of a negative x is not real in sympy's principal branch
@@ -423,6 +432,27 @@ def _lever(game: Game, values, name: str, gains, payoffs, deadline: float) -> tu
     return Lever(name, float(values[name]), allowed, defined, True), note
 
 
+def _deciding_payoffs(game: Game, idx: tuple[int, ...]) -> list[sympy.Expr]:
+    """The payoffs that enter the switch gains at ``idx``: ``u_p(s_p)`` and every ``u_p(j)`` at that state.
+
+    In a multilinear game the table entries ``A_p[s]`` and ``A_p[j, s_{-p}]``; otherwise the expected
+    payoffs at the vertex (:func:`gamekit.stability.vertex_payoffs`).
+    """
+    if not game.multilinear:
+        u = vertex_payoffs(game, idx)
+        payoffs = [u[p][idx[p]] for p in range(len(game.shape))]
+        payoffs += [u[p][j] for p, n in enumerate(game.shape) for j in range(n) if j != idx[p]]
+        return list(dict.fromkeys(payoffs))
+    payoffs = [game.payoff_tensors[p][idx] for p in range(len(game.shape))]
+    for p, n in enumerate(game.shape):
+        for j in range(n):
+            if j != idx[p]:
+                other = list(idx)
+                other[p] = j
+                payoffs.append(game.payoff_tensors[p][tuple(other)])
+    return list(dict.fromkeys(payoffs))
+
+
 def thresholds(
     game: Game, base: BaseValues = None, target: Target | None = None, *, time_budget: float = 10.0
 ) -> Thresholds:
@@ -451,14 +481,7 @@ def thresholds(
     deadline = time.monotonic() + time_budget
     switches = switch_gains(game, idx)
     gains = [g.gain for g in switches]
-    payoffs = [game.payoff_tensors[p][idx] for p in range(len(game.shape))]
-    for p, n in enumerate(game.shape):
-        for j in range(n):
-            if j != idx[p]:
-                other = list(idx)
-                other[p] = j
-                payoffs.append(game.payoff_tensors[p][tuple(other)])
-    payoffs = list(dict.fromkeys(payoffs))
+    payoffs = _deciding_payoffs(game, idx)
     conditions = tuple(dict.fromkeys(negative(g) if finite_real(g) or not g.is_number else sympy.false for g in gains))
     subs_all = substitutions(game, values)
     notes = []
