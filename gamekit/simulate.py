@@ -192,8 +192,10 @@ class Trajectory:
     converged
         Per orbit, whether it converged to an asymptotically stable rest point.
     outcome
-        Per orbit: the profile it converged to (``"regulate, evade, accept"``),
-        ``"cycling on workers=claim"`` (or ``"cycling (interior)"``), or ``"unresolved"``.
+        Per orbit: the profile it converged to (``"regulate, evade, accept"``), in a game
+        that is not multilinear the mixed rest point it converged to (``"(0.5, 0.5)"``,
+        see :meth:`rest_point`), ``"cycling on workers=claim"`` (or ``"cycling (interior)"``),
+        or ``"unresolved"``.
     steps
         Accepted and rejected steps per orbit.
     """
@@ -754,6 +756,9 @@ def simulate(
 ) -> Trajectory:
     """Integrate the replicator dynamics from every row of ``initial`` to ``t_end``.
 
+    Any kind of game: fixed payoff tables, payoffs that use shares, one-population
+    and group games (module docstring).
+
     Parameters
     ----------
     game
@@ -780,9 +785,10 @@ def simulate(
     window, converge_tol, cycle_amplitude, face_tol
         How outcomes are decided (module docstring): the last ``window``
         fraction of ``[0, t_end]`` is observed (in ``(0, 1]``);
-        ``converge_tol`` (in ``(0, 1/2)``) is how close to a stable profile an
-        orbit must stay over the window (an orbit whose final state is
-        certified converges regardless); ``cycle_amplitude`` how far a share
+        ``converge_tol`` (in ``(0, 1/2)``) is how close to a stable profile (or,
+        in a game that is not multilinear, a stable rest point) an orbit must
+        stay over the window (an orbit whose final state is certified converges
+        regardless); ``cycle_amplitude`` how far a share
         must swing to count as oscillating; a strategy whose share stayed below
         ``face_tol`` has died out.
     max_steps

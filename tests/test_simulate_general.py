@@ -451,3 +451,56 @@ def test_sweep_of_a_general_game_compares_stable_points_with_simulated_outcomes(
     stag = gk.sweep(stag_hunt(), {"F": [4.0, 8.0]}, n=0)
     assert stag.stable[0] == "defect"
     assert stag.stable[1] == "defect; (0.706795)"
+
+
+# ----------------------------------------------------------------------------- limit cycles and slow spirals
+
+
+def hopf(mu, K=10.0):
+    """Payoff gains in the Hopf normal form around (1/2, 1/2) (shares in payoffs): for mu > 0 the centre is an
+    unstable focus inside a stable limit cycle of radius about sqrt(mu / K); for mu < 0 a stable focus."""
+    d1 = "mu*(x - 1/2) - (y - 1/2) - K*(x - 1/2)*((x - 1/2)^2 + (y - 1/2)^2)"
+    d2 = "(x - 1/2) + mu*(y - 1/2) - K*(y - 1/2)*((x - 1/2)^2 + (y - 1/2)^2)"
+    return gk.Game(
+        populations={"row": ["up", "down"], "col": ["left", "right"]},
+        payoffs={"up, left": [d1, d2], "up, right": [d1, "0"], "down, left": ["0", d2], "down, right": ["0", "0"]},
+        parameters={"mu": mu, "K": K},
+        shares={"x": ("row", "up"), "y": ("col", "left")},
+    )
+
+
+HOPF_STARTS = np.array([[0.5001, 0.5], [0.55, 0.5], [0.9, 0.1], [0.3, 0.7], [0.2, 0.2]])
+
+
+def test_an_interior_limit_cycle_is_cycling_never_converged():
+    traj = gk.simulate(hopf(0.1), HOPF_STARTS, 400.0, t_eval=np.linspace(300.0, 400.0, 101))
+    assert not traj.converged.any()
+    assert set(traj.outcome) == {"cycling (interior)"}
+    radius = np.hypot(traj.states[:, -20:, 0] - 0.5, traj.states[:, -20:, 1] - 0.5)
+    assert np.allclose(radius, 0.1, atol=0.005)  # on the cycle, from inside and from outside
+
+
+def test_a_spiral_into_a_stable_focus_is_unresolved_until_it_stays_close():
+    """Rate mu / 4 = -0.1, period about 8 pi: by t = 60 the spirals decay (a quarter of the amplitude per half
+    window) but have not settled within converge_tol: unresolved, never cycling; by t = 300 every orbit has
+    converged to the focus."""
+    early = gk.simulate(hopf(-0.4), HOPF_STARTS[1:], 60.0)
+    assert set(early.outcome) == {"unresolved"}
+    late = gk.simulate(hopf(-0.4), HOPF_STARTS, 300.0)
+    assert late.converged.all()
+    assert set(late.outcome) == {"(0.5, 0.5)"}
+
+
+def test_a_field_too_large_to_compile_runs_in_the_numpy_twin(monkeypatch):
+    pytest.importorskip("numba")
+    from gamekit._kernels import rhs_field
+
+    game = stag_hunt()
+    init = np.linspace(0.05, 0.95, 7)[:, None]
+    compiled = gk.simulate(game, init, 100.0, backend="numba")
+    monkeypatch.setattr(rhs_field, "MAX_OPERATIONS", 0)
+    monkeypatch.setattr(sim, "_FIELDS", {})
+    assert sim.field_of(game).load(64) is None
+    fallback = gk.simulate(game, init, 100.0, backend="numba")
+    assert np.allclose(compiled.final, fallback.final, atol=1e-9, rtol=0)
+    assert list(compiled.outcome) == list(fallback.outcome)

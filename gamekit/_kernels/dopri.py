@@ -19,6 +19,13 @@ population ``p``, where ``ref_p`` is a reference strategy alive in that orbit
 where ``j'`` runs over the other populations' pure profiles and
 ``W_p[j'] = prod_{q != p} sigma_q[j'_q]`` is computed once per ``j'``.
 
+For a game that is not multilinear the payoffs ``u_p(i)(sigma, theta)`` are any
+functions of the shares and the parameters ``theta`` (``rhs_field.Field``): the
+compiled kernel takes the model's generated right-hand side (``rhs=``), the numpy
+twin its numpy payoffs (``field=``), and ``pay`` carries ``theta`` in population
+0's slot, ``pay[s, r, 0, j] = theta_j`` (shape ``(S, R, k, max(J, 1))``); the
+steps, the error control and the window statistics are the same.
+
 Arrays (``N`` orbits, ``D`` strategies in all, ``k`` populations, ``P`` pure
 profiles, ``S`` parameter segments, ``T`` output times)::
 

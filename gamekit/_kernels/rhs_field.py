@@ -142,6 +142,8 @@ class Field:
         self._numpy = None
         self._derivatives = None
         self._cse = None
+        self._names: dict[int, tuple[str, str]] = {}
+        self._operations: int | None = None
 
     # ------------------------------------------------------------------ generated code
 
@@ -232,15 +234,21 @@ class Field:
         return "\n".join(o) + "\n"
 
     def _name(self, lanes: int) -> tuple[str, str]:
+        """The generated source and the module name that hashes it with its dependencies (kept per lanes)."""
+        if lanes in self._names:
+            return self._names[lanes]
         text = self.source(lanes)
         here = Path(__file__).parent
         deps = b"".join((here / f).read_bytes() for f in ("rhs_field.py", "primitives.py", "tableau.py", "cache.py"))
         digest = hashlib.sha1(text.encode() + deps).hexdigest()[:16]
-        return text, f"gamekit_field_{'x'.join(map(str, self.shape))}_{digest}"
+        self._names[lanes] = (text, f"gamekit_field_{'x'.join(map(str, self.shape))}_{digest}")
+        return self._names[lanes]
 
     def compilable(self) -> bool:
         """Whether the kernel may be generated (at most ``MAX_OPERATIONS`` operations)."""
-        return self.operations() <= MAX_OPERATIONS
+        if self._operations is None:
+            self._operations = self.operations()
+        return self._operations <= MAX_OPERATIONS
 
     def cached(self, lanes: int) -> bool:
         """Whether this model's RHS is loaded in this process or written by an earlier one (no compiling needed)."""
