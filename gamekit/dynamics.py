@@ -293,10 +293,10 @@ def jacobian_from(sig, u, du, shape) -> np.ndarray:
 
 
 class _Latex(LatexPrinter):
-    """sympy's LaTeX, with the grammar's ``step(u)`` (``Heaviside(u, 1)``) written as ``\\operatorname{step}(u)``."""
+    """sympy's LaTeX, with the grammar's ``step(u)`` (``Heaviside(u, 1)``) as ``\\mathrm{step}(u)`` (no package needed)."""
 
     def _print_Heaviside(self, expr, exp=None):
-        tex = rf"\operatorname{{step}}\left({self._print(expr.args[0])}\right)"
+        tex = rf"\mathrm{{step}}\left({self._print(expr.args[0])}\right)"
         return rf"{tex}^{{{exp}}}" if exp else tex
 
 

@@ -248,6 +248,9 @@ def switch_gains(game: Game, idx) -> list[SwitchGain]:
 def strict_profiles(pay: np.ndarray, shape, alive: np.ndarray | None = None) -> np.ndarray:
     """(R, P) bool: whether each pure profile is a strict Nash equilibrium under each payoff row.
 
+    Fixed payoff tables (multilinear games) only: ``pay`` is (R, k, P), the tables flattened; for other
+    games use :func:`is_strict_nash`, which evaluates the payoffs at each pure state.
+
     With ``alive`` ((R, D), one row per orbit), only switches to strategies alive in that orbit count:
     an orbit on a face never leaves it, so stability within the face is what decides where it goes.
     """
@@ -397,9 +400,19 @@ class ProfileStability:
         return ", ".join(payoff_text(c) for c in conds) or "always"
 
 
+NOT_ONLY_PURE = (
+    "(This game is not multilinear: interior and face rest points can be asymptotically stable too; "
+    "gk.equilibria lists them.)"
+)
+
+
 @dataclass(frozen=True)
 class StabilityTable:
-    """Eigenvalues and stability conditions of every pure profile (symbolic)."""
+    """Eigenvalues and stability conditions of every pure profile (symbolic).
+
+    For a game that is not multilinear the pure profiles are not the only candidates for asymptotic
+    stability (module docstring); the printed table says so.
+    """
 
     game: Game = field(repr=False)
     rows: tuple[ProfileStability, ...]
@@ -444,6 +457,8 @@ class StabilityTable:
                 for g in r.eigenvalues
             ]
             out.append(f"    asymptotically stable iff: {r.conditions_text()}")
+        if not self.game.multilinear:
+            out.append(NOT_ONLY_PURE)
         return "\n".join(out)
 
     def _repr_markdown_(self) -> str:
@@ -456,6 +471,8 @@ class StabilityTable:
             lines.append(
                 f"| ({', '.join(r.profile)}) | {r.name or ''} | {eig} | {r.conditions_text()} | {r.stability or ''} |"
             )
+        if not self.game.multilinear:
+            lines += ["", NOT_ONLY_PURE]
         return "\n".join(lines)
 
 
@@ -685,8 +702,10 @@ def linearize(
     ``residual_tol`` how unequal (relative to the payoff scale) the payoffs of the strategies in
     use may be.  With ``exact=True`` a state whose numbers are simple rationals (within 1e-12)
     and that is exactly a rest point of a game with rational payoffs is treated exactly, so a
-    pure profile or a rational rest point gets exact eigenvalues.  Raises
-    :class:`~gamekit.StateError` if ``state`` is not a rest point.
+    pure profile or a rational rest point gets exact eigenvalues.  Every kind of game: one that is
+    not multilinear is linearised with :func:`gamekit.dynamics.general_field` (module docstring),
+    its exact treatment asking that the expected payoffs at the rational state are exact numbers.
+    Raises :class:`~gamekit.StateError` if ``state`` is not a rest point (or a payoff is undefined there).
     """
     check_game(game)
     zero_tol = check_zero_tol(zero_tol)

@@ -387,3 +387,76 @@ def test_cheapest_policy_with_payoffs_outside_their_domain():
     assert pol.stable_after == ("a, c",)
     assert abs(pol.values["p"] - np.exp(1.001)) < 1e-3 and abs(pol.values["q"] + 0.001) < 1e-3
     assert abs(pol.cost - (np.exp(1.001) + 1 + 2.001)) < 2e-3
+
+
+# -- games that are not multilinear (shares in payoffs, one population, groups) ---------------------------------
+
+
+def _dynamic_platform():
+    """The platform model with the fine F*(1 - y), y the platform's share of insure."""
+    payoffs = {", ".join(k): [v.replace("F", "F*(1 - y)") for v in vals] for k, vals in GAME.sources.items()}
+    return gk.Game(
+        {p.name: list(p.strategies) for p in GAME.populations},
+        payoffs,
+        dict(GAME.parameters),
+        shares={"y": "platform.insure"},
+        states=dict(GAME.states),
+        bounds=dict(GAME.bounds),
+        scenarios={k: dict(v) for k, v in GAME.scenarios.items()},
+    )
+
+
+def _three_strategy_game():
+    """One population: a, b anti-coordinate on their face (attractor (3/4, 1/4, 0)); c is strict iff t > 0."""
+    s = ["a", "b", "c"]
+    A = [["0", "3", "0"], ["1", "0", "0"], ["-5", "-5", "t"]]
+    payoffs = {f"{s[i]}, {s[j]}": A[i][j] for i in range(3) for j in range(3)}
+    return gk.Game({"players": s}, payoffs, {"t": 1}, bounds={"t": (-10, 10)})
+
+
+def test_regime_map_of_a_game_that_is_not_multilinear_never_says_none():
+    hawk_dove = gk.Game(
+        {"players": ["hawk", "dove"]},
+        {"hawk, hawk": "(V - C)/2", "hawk, dove": "V", "dove, hawk": "0", "dove, dove": "V/2"},
+        {"V": 2, "C": 4},
+    )
+    m = gk.regime_map(hawk_dove, ("V", 0, 8), ("C", 0.5, 8), resolution=41)
+    # u(dove) - u(hawk) at x = 1 is (C - V)/2: all-hawk is stable iff V > C; all-dove never (its gain is V/2 > 0)
+    assert set(m.regimes) == {"hawk", "no stable pure profile"}
+    assert m.regime_at(6, 2) == "hawk" and m.regime_at(2, 6) == "no stable pure profile"
+    V, C = (sympy.Symbol(n, real=True) for n in "VC")
+    assert len(m.boundaries) == 1 and sympy.solve(m.boundaries[0], C) == [V]
+    assert "none" in gk.regime_map(GAME, ("R", 0, 8), ("K", 0, 8), base="trap", resolution=41).regimes
+
+
+def test_regime_map_of_the_dynamic_fine_matches_its_switch_gains():
+    m = gk.regime_map(_dynamic_platform(), ("R", 0, 8), ("K", 0, 8), base="trap", resolution=81)
+    # meta-goal at trap values: R > Cg + S = 3 and, the fine gone at y = 1, K > Cp - B - S = 6
+    assert m.regime_at(5, 7) == "meta-goal" and m.regime_at(5, 5) == "no stable pure profile"
+    assert m.regime_at(2, 2) == "trap"
+
+
+def test_cheapest_policy_with_a_dynamic_fine():
+    policy = gk.cheapest_policy(_dynamic_platform(), "trap", "meta-goal", {"R": 1, "K": 1})
+    # R: 2 -> 3 (R > Cg + S) and K: 2 -> 6 (K > Cp - B - S): the dynamic fine no longer deters evasion at y = 1
+    assert policy.exact == {"R": 3, "K": 6} and policy.cost == 5
+    assert policy.stable_after == ("regulate, insure, claim",)
+    fixed = gk.cheapest_policy(GAME, "trap", "meta-goal", {"R": 1, "K": 1})
+    assert fixed.exact == {"R": 3, "K": 3}
+
+
+def test_cheapest_policy_refuses_when_an_interior_point_is_stable_too():
+    game = _three_strategy_game()
+    eqs = gk.equilibria(game)
+    face = [e for e in eqs if e.profile is None and e.stability is gk.Stability.ASYMPTOTICALLY_STABLE]
+    assert len(face) == 1 and np.allclose(face[0].state[0], [0.75, 0.25, 0.0])
+    with pytest.raises(gk.GamekitError, match=r"\(0.75, 0.25, 0\) is asymptotically stable too"):
+        gk.cheapest_policy(game, None, "c", {"t": 1})
+
+
+def test_thresholds_of_a_symmetric_game_are_its_column_differences():
+    game = _three_strategy_game()
+    t = gk.thresholds(game, None, "c")
+    # at c: u(a) - u(c) = A[a, c] - A[c, c] = -t, likewise for b: stable iff t > 0
+    assert t.stable and t.lever("t").stable_set == sympy.Interval.Lopen(0, 10)
+    assert gk.thresholds(game, None, "a").lever("t").stable_set == sympy.S.EmptySet

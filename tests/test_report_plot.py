@@ -24,9 +24,25 @@ def test_report_tables_use_the_users_names():
     assert "### Payoff matrix" in md and "| regulate | evade | accept |" in md
 
 
+def _kinds(name):
+    """A game of each kind: the platform, hawk-dove within one population, a 10-person stag hunt, a dynamic fine."""
+    if name == "platform":
+        return GAME.scenario("trap")
+    if name == "symmetric":
+        payoffs = {"hawk, hawk": "(V - C)/2", "hawk, dove": "V", "dove, hawk": "0", "dove, dove": "V/2"}
+        return gk.Game({"players": ["hawk", "dove"]}, payoffs, {"V": 2, "C": 4})
+    if name == "group":
+        payoffs = {"cooperate": "(k + 1)*F*c/10*step(k + 1 - M) - c", "defect": "k*F*c/10*step(k - M)"}
+        return gk.Game({"players": ["cooperate", "defect"]}, payoffs, {"F": 8, "c": 1, "M": 5}, group={"size": 10})
+    payoffs = {", ".join(k): [v.replace("F", "F*(1 - y)") for v in vals] for k, vals in GAME.sources.items()}
+    pops = {p.name: list(p.strategies) for p in GAME.populations}
+    return gk.Game(pops, payoffs, dict(GAME.parameters), shares={"y": "platform.insure"})
+
+
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
-def test_latex_compiles(tmp_path):
-    body = gk.report(GAME.scenario("trap")).to_latex()
+@pytest.mark.parametrize("kind", ["platform", "symmetric", "group", "shares"])
+def test_latex_compiles(tmp_path, kind):
+    body = gk.report(_kinds(kind)).to_latex()
     doc = (
         "\\documentclass{article}\n\\usepackage{booktabs}\n\\usepackage[margin=1cm,landscape]{geometry}\n\\begin{document}\n"
         + body
@@ -103,3 +119,61 @@ def test_path_plot_marks_the_phases():
     assert sorted(line.get_xdata()[0] for line in vertical) == sorted(starts)
     assert {t.get_text() for t in ax.texts} == {name for _, name in path.phases}
     matplotlib.pyplot.close("all")
+
+
+def test_report_of_a_symmetric_game():
+    game = gk.Game(
+        {"players": ["hawk", "dove"]},
+        {"hawk, hawk": "(V - C)/2", "hawk, dove": "V", "dove, hawk": "0", "dove, dove": "V/2"},
+        {"V": 2, "C": 4},
+        name="Hawk-dove",
+    )
+    rep = gk.report(game)
+    assert list(rep.payoffs.columns) == ["mine", "opponent's", "my payoff"]
+    assert rep.payoffs.values.tolist()[1] == ["hawk", "dove", "V"]
+    assert rep.equations.values.tolist() == [["x", "players (hawk)", "x*(1 - x)*(-x*C/2 + V/2)"]]
+    assert rep.jacobian.shape == (1, 2)
+    rows = rep.stability.set_index("profile")
+    assert rows.loc["hawk", "eigenvalues"] == "C/2 - V/2" and rows.loc["dove", "eigenvalues"] == "V/2"
+    assert set(rows["at the values"]) == {"unstable"}
+    md, tex = rep.to_markdown(), rep.to_latex()
+    assert "| mine | opponent's | my payoff |" in md and "| hawk | dove | `V` |" in md
+    assert tex.count(r"\begin{tabular}") == 4 and r"\frac{V}{2}" in tex
+
+
+def test_report_of_a_group_game_writes_payoffs_in_the_count_and_step_as_step():
+    game = gk.Game(
+        {"players": ["cooperate", "defect"]},
+        {"cooperate": "(k + 1)*F*c/10*step(k + 1 - M) - c", "defect": "k*F*c/10*step(k - M)"},
+        {"F": 8, "c": 1, "M": 5},
+        group={"size": 10},
+        name="Stag hunt",
+    )
+    rep = gk.report(game)
+    assert rep.payoffs.columns[1].startswith("payoff in k") and "other 9" in rep.payoffs.columns[1]
+    assert rep.payoffs.values.tolist()[1] == ["defect", "F*c*k*step(-M + k)/10"]
+    rows = rep.stability.set_index("profile")
+    assert rows.loc["defect", "at the values"] == "asymptotically stable"
+    assert rows.loc["cooperate", "at the values"] == "unstable"
+    md, tex = rep.to_markdown(), rep.to_latex()
+    assert "Heaviside" not in md and "step(" in md
+    assert r"\mathrm{step}" in tex and r"\theta" not in tex
+
+
+def test_report_of_a_game_with_shares_in_payoffs():
+    payoffs = {", ".join(k): [v.replace("F", "F*(1 - y)") for v in vals] for k, vals in GAME.sources.items()}
+    game = gk.Game(
+        {p.name: list(p.strategies) for p in GAME.populations},
+        payoffs,
+        dict(GAME.scenario("trap").parameters),
+        shares={"y": "platform.insure"},
+        states=dict(GAME.states),
+    )
+    rep = gk.report(game)
+    assert rep.payoffs.iloc[3, 3] == "-Cg + F*delta*(1 - y)"
+    row = rep.stability.set_index("name").loc["trap"]
+    assert row["asymptotically stable iff"] == "F*delta > Cg, Cp > B + F*delta + S, Cc > K"
+    assert row["at the values"] == "asymptotically stable"
+    meta = rep.stability.set_index("name").loc["meta-goal"]
+    assert meta["eigenvalues"] == "Cg - R + S, -B + Cp - K - S, Cw - V"  # no fine at y = 1
+    assert rep.jacobian.shape == (3, 4) and "y**2" in rep.jacobian.iloc[0, 1]

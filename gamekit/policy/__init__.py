@@ -15,8 +15,14 @@ the worker process of :mod:`gamekit._worker`, under a time budget (killed,
 never interrupted).
 
 All of them rest on one fact (:mod:`gamekit.stability`): a pure profile ``s`` is
-asymptotically stable iff every unilateral switch loses,
-``g_{p,j}(theta) = A_p[j, s_{-p}](theta) - A_p[s](theta) < 0``.
+asymptotically stable iff every unilateral switch loses at that state,
+``g_{p,j}(theta) = u_p(j)(theta) - u_p(s_p)(theta) < 0`` at ``sigma = e_s``
+(``A_p[j, s_{-p}] - A_p[s]`` in a multilinear game).  It holds for every kind of
+game, so thresholds, regime maps and the cheapest policy take games with shares in
+their payoffs, symmetric games and group games alike.  Only in multilinear games
+are the pure profiles the only candidates for asymptotic stability
+(Ritzberger-Weibull); elsewhere regime maps say "no stable pure profile" rather
+than "none", and a cheapest policy is checked against every rest point.
 """
 
 from .follow import Path, follow

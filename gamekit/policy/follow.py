@@ -12,7 +12,10 @@ nearest corner takes the strategy of largest share, so the label costs one
 
 The target is **reached** at the first sample time after which the orbit stays
 within ``reach_tol`` of the target's corner, provided the simulated outcome is
-convergence to the target (:mod:`gamekit.simulate`).
+convergence to the target (:mod:`gamekit.simulate`).  This takes every kind of
+game: the orbit comes from :func:`gamekit.simulate`, which integrates games that
+are not multilinear with their own field; only pure targets are named (an orbit
+near an interior attractor is "in transit").
 """
 
 from __future__ import annotations

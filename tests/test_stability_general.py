@@ -1,0 +1,333 @@
+"""Stability of pure states, linearisation and thresholds for games that are not multilinear.
+
+Oracles: switch gains computed by hand from the payoff matrices (``A[j, i] - A[i, i]`` in a
+symmetric game, the fixed-fine platform's gains with the fine of the vertex), eigenvalues of the
+numeric Jacobian of the general field, and the table code path of multilinear games.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import gamekit as gk
+from gamekit.dynamics import Coordinate
+from gamekit.stability import (
+    _general_signs,
+    is_nash,
+    is_strict_nash,
+    linearize,
+    switch_gains,
+    vertex_payoffs,
+)
+from tests.strategies import games
+
+R_ = sympy.Rational
+AS = gk.Stability.ASYMPTOTICALLY_STABLE
+
+
+def hawk_dove():
+    return gk.Game(
+        {"players": ["hawk", "dove"]},
+        {"hawk, hawk": "(V - C)/2", "hawk, dove": "V", "dove, hawk": "0", "dove, dove": "V/2"},
+        {"V": 2, "C": 4},
+        name="Hawk-dove",
+    )
+
+
+def rps(win=2, loss=1):
+    table = {("rock", "paper"): "-l", ("rock", "scissors"): "w", ("paper", "rock"): "w"}
+    table |= {("paper", "scissors"): "-l", ("scissors", "rock"): "-l", ("scissors", "paper"): "w"}
+    s = ["rock", "paper", "scissors"]
+    return gk.Game({"players": s}, {f"{a}, {b}": table.get((a, b), "0") for a in s for b in s}, {"w": win, "l": loss})
+
+
+def dynamic_platform():
+    """The platform model with the fine F*(1 - y), y the platform's share of insure."""
+    base = gk.models.platform_insurance()
+    payoffs = {", ".join(k): [v.replace("F", "F*(1 - y)") for v in vals] for k, vals in base.sources.items()}
+    return gk.Game(
+        {p.name: list(p.strategies) for p in base.populations},
+        payoffs,
+        dict(base.parameters),
+        shares={"y": "platform.insure"},
+        states=dict(base.states),
+        bounds=dict(base.bounds),
+        scenarios={k: dict(v) for k, v in base.scenarios.items()},
+        name="dynamic fine",
+    )
+
+
+def stag_hunt(F=8, M=5):
+    return gk.Game(
+        {"players": ["cooperate", "defect"]},
+        {"cooperate": "(k + 1)*F*c/10*step(k + 1 - M) - c", "defect": "k*F*c/10*step(k - M)"},
+        {"F": F, "c": 1, "M": M},
+        group={"size": 10},
+    )
+
+
+def symmetric(matrix, names=None):
+    n = len(matrix)
+    names = names or [f"s{i}" for i in range(n)]
+    payoffs = {f"{names[i]}, {names[j]}": int(matrix[i][j]) for i in range(n) for j in range(n)}
+    return gk.Game({"players": names}, payoffs)
+
+
+def corner(shape, idx):
+    return np.concatenate([np.eye(n)[i] for n, i in zip(shape, idx)])
+
+
+# -- the issue's facts -------------------------------------------------------------------------------------
+
+
+def test_hawk_dove_table_both_pure_states_unstable_with_gain_one():
+    game = hawk_dove()
+    table = gk.stability_table(game)
+    values = game.values()
+    for row in table:
+        assert row.stability is gk.Stability.UNSTABLE
+        assert [g.gain.xreplace(values) for g in row.eigenvalues] == [1]
+    V, C = sympy.symbols("V C", real=True)
+    assert sympy.simplify(table["hawk"].eigenvalues[0].gain - (C - V) / 2) == 0  # u(dove) - u(hawk) at x = 1
+    assert sympy.simplify(table["dove"].eigenvalues[0].gain - V / 2) == 0
+    for idx in game.profiles():
+        eq = linearize(game, corner(game.shape, idx))
+        assert eq.exact_eigenvalues == (1,) and eq.stability is gk.Stability.UNSTABLE
+        assert not is_strict_nash(game, idx) and not is_nash(game, idx)
+    mixed = linearize(game, [[0.5, 0.5]])
+    assert mixed.stability is AS and mixed.exact_eigenvalues == (R_(-1, 2),)
+    assert "interior and face rest points can be asymptotically stable" in str(table)
+    assert "interior and face" in table._repr_markdown_()
+    assert "interior and face" not in str(gk.stability_table(gk.models.platform_insurance()))
+
+
+def test_hawk_dove_equation_reads_as_in_the_textbook():
+    dyn = gk.replicator(hawk_dove())
+    (x,) = dyn.coordinates
+    V, C = sympy.symbols("V C", real=True)
+    assert sympy.expand(dyn.equations[0] - x * (1 - x) * (V / 2 - C * x / 2)) == 0
+    assert sympy.expand(dyn.gains[0] - (V / 2 - C * x / 2)) == 0
+    assert sympy.expand(dyn.jacobian[0, 0] - sympy.diff(x * (1 - x) * (V - C * x) / 2, x)) == 0
+    assert "dx/dt = x*(1 - x)*(" in str(dyn) and "[x: share of players (hawk)]" in str(dyn)
+    assert r"\frac{dx}{dt}" in dyn._repr_latex_()
+
+
+@pytest.mark.parametrize("win, loss", [(2, 1), (1, 1), (1, 2)])
+def test_rock_paper_scissors_corners_are_saddles(win, loss):
+    game = rps(win, loss)
+    table = gk.stability_table(game)
+    for row in table:
+        assert row.stability is gk.Stability.SADDLE
+        assert sorted(g.gain.xreplace(game.values()) for g in row.eigenvalues) == sorted([win, -loss])
+    centre = linearize(game, [[R_(1, 3)] * 3])
+    expected = {(2, 1): AS, (1, 1): gk.Stability.NON_HYPERBOLIC, (1, 2): gk.Stability.UNSTABLE}[(win, loss)]
+    assert centre.stability is expected
+    re = (loss - win) / 6
+    im = np.sqrt(3) * (win + loss) / 6
+    assert np.allclose(sorted(centre.eigenvalues, key=lambda z: z.imag), [re - 1j * im, re + 1j * im])
+
+
+def test_dynamic_fine_platform_table_is_the_fixed_table_with_the_vertex_fine():
+    dynamic, fixed = dynamic_platform(), gk.models.platform_insurance()
+    assert not dynamic.multilinear
+    F, y = sympy.Symbol("F", real=True), dynamic.share_symbols["y"]
+    table = gk.stability_table(dynamic)
+    for idx, row in zip(dynamic.profiles(), table):
+        fine = F * (1 - (1 if idx[1] == 0 else 0))  # the fine at the vertex: y = 1 when the platform insures
+        expected = [sympy.expand(g.gain.xreplace({F: fine})) for g in switch_gains(fixed, idx)]
+        assert [g.gain for g in row.eigenvalues] == expected
+        assert not any(y in g.gain.free_symbols for g in row.eigenvalues)
+    assert table["trap"].stability is AS and table["meta-goal"].stability is gk.Stability.SADDLE
+    conditions = {", ".join(r.profile): r.conditions_text() for r in table}
+    assert conditions["regulate, evade, accept"] == "F*delta > Cg, Cp > B + F*delta + S, Cc > K"
+    assert conditions["regulate, insure, claim"] == "R > Cg + S, B + K + S > Cp, V > Cw"  # no fine at y = 1
+
+
+def test_dynamic_fine_platform_attractors_have_the_issues_eigenvalues():
+    game = dynamic_platform()
+    trap = linearize(game, [1, 0, 0])
+    assert trap.profile == ("regulate", "evade", "accept") and trap.stability is AS
+    assert trap.exact_eigenvalues == (-1, -3, -1)
+    inner = linearize(game, [1, 0.6, 1])
+    assert inner.stability is AS and inner.profile is None
+    assert sorted(inner.exact_eigenvalues) == [R_(-12, 5), -2, -1]
+    assert np.allclose(sorted(z.real for z in inner.eigenvalues), [-2.4, -2, -1])
+    assert is_strict_nash(game, "trap") and not is_strict_nash(game, "meta-goal")
+    with pytest.raises(gk.StateError, match="not a rest point"):
+        linearize(game, [1, 0.5, 1])
+
+
+def test_dynamic_fine_thresholds_on_the_fine():
+    dynamic, fixed = dynamic_platform(), gk.models.platform_insurance()
+    # trap (y = 0): the fine is F, as in the fixed model: F*delta > Cg and Cp > B + F*delta + S at delta = 3/10
+    lever = gk.thresholds(dynamic, "trap", "trap").lever("F")
+    assert lever.stable_set == sympy.Interval.open(R_(20, 3), 20)
+    # meta-goal (y = 1): the fine has vanished; with fixed fines evading costs F + K
+    meta_dynamic = gk.thresholds(dynamic, "meta-goal", "meta-goal")
+    meta_fixed = gk.thresholds(fixed, "meta-goal", "meta-goal")
+    assert meta_dynamic.stable and meta_dynamic.lever("F").stable_set == sympy.S.Reals
+    # fixed: -F - K - (B + S - Cp) < 0 at B = 2, S = 3, Cp = 8, K = 6  <=>  F > -3
+    assert meta_fixed.lever("F").stable_set == sympy.Interval.open(-3, sympy.oo)
+    # K is what the dynamic fine leaves to the platform: Cp - B - S - K < 0  <=>  K > 3 (meta-goal values)
+    assert meta_dynamic.lever("K").stable_set == sympy.Interval.open(3, sympy.oo)
+
+
+def test_stag_hunt_pure_states_and_thresholds():
+    game = stag_hunt()
+    table = gk.stability_table(game)
+    values = game.values()
+    # x = 1: a defector among 9 cooperators earns 9*8/10 = 36/5, a cooperator 8 - 1 = 7
+    assert [g.gain.xreplace(values) for g in table["cooperate"].eigenvalues] == [R_(1, 5)]
+    # x = 0: a lone cooperator earns 0 - 1 (the threshold M = 5 is not met), a defector 0
+    assert [g.gain.xreplace(values) for g in table["defect"].eigenvalues] == [-1]
+    assert table["cooperate"].stability is gk.Stability.UNSTABLE and table["defect"].stability is AS
+    t = gk.thresholds(game, None, "cooperate")
+    assert t.lever("M").stable_set == sympy.Interval.Lopen(9, 10)  # only then do 9 defect-free others suffice
+    assert t.lever("F").stable_set == sympy.Interval.open(10, sympy.oo)  # 9F/10 - F + 1 < 0
+    assert not any("could not be decided" in n for n in t.notes)
+
+
+def test_notions_at_pure_states_check_their_profile():
+    game = hawk_dove()
+    with pytest.raises(gk.ArgumentError, match="pure profile"):
+        is_strict_nash(game, (2,))
+    with pytest.raises(gk.ArgumentError, match="pure profile"):
+        switch_gains(game, ("owl",))
+
+
+def test_linearize_where_a_payoff_is_undefined():
+    game = gk.Game(
+        {"a": ["x1", "x2"], "b": ["y1", "y2"]},
+        {"x1, y1": ["F/(1 - y)", "1"], "x1, y2": ["0", "0"], "x2, y1": ["0", "0"], "x2, y2": ["1", "1"]},
+        {"F": 1},
+        shares={"y": "b.y1"},
+    )
+    with pytest.raises(gk.StateError, match="not a finite number"):
+        linearize(game, [1, 1])
+
+
+# -- properties ----------------------------------------------------------------------------------------------
+
+
+@st.composite
+def symmetric_matrices(draw, lo=-5, hi=5):
+    n = draw(st.integers(3, 4))
+    return [[draw(st.integers(lo, hi)) for _ in range(n)] for _ in range(n)]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(symmetric_matrices(), st.data())
+def test_one_population_labels_are_strictness_and_column_shifts_change_nothing(matrix, data):
+    game = symmetric(matrix)
+    n = len(matrix)
+    table = gk.stability_table(game)
+    shifts = [data.draw(st.integers(-5, 5)) for _ in range(n)]
+    shifted = symmetric([[matrix[i][j] + shifts[j] for j in range(n)] for i in range(n)])
+    for i, row, other in zip(range(n), table, gk.stability_table(shifted)):
+        gains = [matrix[j][i] - matrix[i][i] for j in range(n) if j != i]  # by hand: A[j, i] - A[i, i]
+        assert [int(g.gain) for g in row.eigenvalues] == gains
+        strict = all(g < 0 for g in gains)
+        assert (row.stability is AS) == strict == is_strict_nash(game, (i,))
+        assert row.stability is other.stability
+        eq = linearize(game, np.eye(n)[i][None, :], exact=False)  # the numeric Jacobian of the general field
+        assert np.allclose(sorted(eq.eigenvalues, key=lambda z: z.real), sorted(gains), atol=1e-9)
+        assert eq.stability is linearize(shifted, np.eye(n)[i][None, :], exact=False).stability
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(games(max_pops=3, max_strategies=3))
+def test_multilinear_table_equals_the_general_computation(game):
+    assert game.multilinear
+    table = gk.stability_table(game)
+    for idx, row in zip(game.profiles(), table):
+        u = vertex_payoffs(game, idx)  # expected payoffs at the vertex: the general path
+        general = [
+            sympy.expand(u[p][j] - u[p][idx[p]]) for p, n in enumerate(game.shape) for j in range(n) if j != idx[p]
+        ]
+        assert [g.gain for g in row.eigenvalues] == general
+        signs = _general_signs(game, idx)
+        assert (row.stability is AS) == all(s < 0 for s in signs) == is_strict_nash(game, idx)
+
+
+@st.composite
+def share_games(draw):
+    """Two populations of two strategies, payoffs integer plus an integer times a share."""
+    pops = {"A": ["a1", "a2"], "B": ["b1", "b2"]}
+    payoffs = {}
+    for i, j in itertools.product(range(2), range(2)):
+        cells = []
+        for _ in range(2):
+            share = draw(st.sampled_from(["x", "y"]))
+            cells.append(f"{draw(st.integers(-4, 4))} + {draw(st.integers(-3, 3))}*{share}")
+        payoffs[f"a{i + 1}, b{j + 1}"] = cells
+    return gk.Game(pops, payoffs, shares={"x": "A.a1", "y": "B.b1"})
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(share_games())
+def test_corner_eigenvalues_are_switch_gains_at_the_corner(game):
+    for idx in game.profiles():
+        gains = [float(g.gain) for g in switch_gains(game, idx)]
+        x = sympy.Integer(1 if idx[0] == 0 else 0)
+        y = sympy.Integer(1 if idx[1] == 0 else 0)
+        by_hand = []  # the payoff table at the corner's shares, then A_p[j, s_-p] - A_p[s]
+        at = {game.share_symbols["x"]: x, game.share_symbols["y"]: y}
+        A = [t.copy() for t in game.payoff_tensors]
+        for p in range(2):
+            here = A[p][idx].xreplace(at)
+            for j in range(2):
+                if j != idx[p]:
+                    other = list(idx)
+                    other[p] = j
+                    by_hand.append(float(A[p][tuple(other)].xreplace(at) - here))
+        assert gains == by_hand
+        eq = linearize(game, corner(game.shape, idx), exact=False)
+        assert np.allclose(sorted(z.real for z in eq.eigenvalues), sorted(by_hand), atol=1e-9)
+        assert np.allclose([z.imag for z in eq.eigenvalues], 0, atol=1e-9)
+        if all(g != 0 for g in by_hand):
+            assert (eq.stability is AS) == all(g < 0 for g in by_hand) == is_strict_nash(game, idx)
+
+
+# -- display -------------------------------------------------------------------------------------------------
+
+
+def test_a_named_share_is_displayed_as_its_coordinate():
+    game = dynamic_platform()
+    dyn = gk.replicator(game)
+    assert [str(c) for c in dyn.coordinates] == ["x", "y", "z"]
+    renamed = gk.Game(
+        {p.name: list(p.strategies) for p in game.populations},
+        {", ".join(k): [v.replace("*(1 - y)", "*(1 - q)") for v in vals] for k, vals in game.sources.items()},
+        dict(game.parameters),
+        shares={"q": "platform.insure"},
+    )
+    other = gk.replicator(renamed)
+    assert [str(c) for c in other.coordinates] == ["x", "q", "z"] and "dq/dt" in str(other)
+    to = dict(zip(other.coordinates, dyn.coordinates))
+    assert all(sympy.expand(a.xreplace(to) - b) == 0 for a, b in zip(other.equations, dyn.equations))
+    # a share named like another population's default letter: that letter is not used again
+    clash = gk.Game(
+        {"g": ["r", "s"], "w": ["c", "a"]},
+        {"r, c": ["x", "1"], "r, a": ["0", "0"], "s, c": ["0", "0"], "s, a": ["1", "x"]},
+        shares={"x": "w.c"},
+    )
+    names = [str(c) for c in gk.replicator(clash).coordinates]
+    assert names[1] == "x" and names[0] != "x" and len(set(names)) == 2
+    assert all(isinstance(c, Coordinate) for c in gk.replicator(clash).coordinates)
+
+
+def test_group_gain_is_printed_in_binomial_form():
+    game = stag_hunt()
+    dyn = gk.replicator(game)
+    (x,) = dyn.coordinates
+    F, c, M = (sympy.Symbol(n, real=True) for n in "FcM")
+    values = {F: 8, c: 1, M: 5}
+    pi_c = [(k + 1) * R_(8, 10) * (1 if k + 1 >= 5 else 0) - 1 for k in range(10)]
+    pi_d = [k * R_(8, 10) * (1 if k >= 5 else 0) for k in range(10)]
+    by_hand = sum(sympy.binomial(9, k) * x**k * (1 - x) ** (9 - k) * (pi_c[k] - pi_d[k]) for k in range(10))
+    assert sympy.expand(dyn.gains[0].xreplace(values).doit() - by_hand) == 0
+    assert "(1 - x)**9" in str(dyn) and "step(" in str(dyn) and "Heaviside" not in str(dyn)
