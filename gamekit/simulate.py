@@ -387,6 +387,18 @@ def certify(final: np.ndarray, pay: np.ndarray, shape: tuple[int, ...], alive: n
     profile = sum(strides[p] * s[p] for p in range(k))
     ok = np.ones(n, dtype=bool)
     per_orbit = pay.shape[0] != 1
+    if not per_orbit and alive.all() and _switch_table_size(shape) <= MAX_SWITCH_TABLE:
+        # one payoff table, every strategy alive: gains and worst cases per pure profile, looked up per orbit
+        # (the same numbers, by the same operations, as the general loop below)
+        gain_t, worst_t = _switch_table(pay[0], shape)
+        for p in range(k):
+            opp = [q for q in range(k) if q != p]
+            c = 1.0 - np.prod([1.0 - eps[q] for q in opp], axis=0) if opp else np.zeros(n)
+            for j in range(shape[p]):
+                gain = gain_t[profile, off[p] + j]
+                bound = gain + (worst_t[profile, off[p] + j] - gain) * c
+                ok &= (s[p] == j) | (bound < 0.0)
+        return ok, profile
     for p in range(k):
         opp = [q for q in range(k) if q != p]
         q_count = int(nq[p])
@@ -413,6 +425,38 @@ def certify(final: np.ndarray, pay: np.ndarray, shape: tuple[int, ...], alive: n
             bound = gain + (worst - gain) * c
             ok &= ~considered | (bound < 0.0)
     return ok, profile
+
+
+MAX_SWITCH_TABLE = 4_000_000  # entries (profiles x strategies x opponents' profiles) of the certificate's table
+
+
+def _switch_table_size(shape: tuple[int, ...]) -> int:
+    n_prof = int(np.prod(shape))
+    return n_prof * sum(shape) * (n_prof // min(shape))
+
+
+def _switch_table(pay: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """For every pure profile ``s`` (flat index) and strategy ``j`` of population ``p`` (global index): the switch
+    gain ``g_pj = Delta_pj[s_{-p}]`` and ``M_pj = max_{j'} Delta_pj[j']`` of the certificate (module docstring),
+    from one payoff table ``pay`` (k, P); entries of ``j = s_p`` are not used."""
+    k = len(shape)
+    off, _, others, flat, nq = tables(shape)
+    profiles = np.array(list(np.ndindex(*shape)), dtype=np.int64).reshape(-1, k)  # (P, k), C order
+    n_prof = profiles.shape[0]
+    gain = np.zeros((n_prof, int(off[-1])))
+    worst = np.zeros((n_prof, int(off[-1])))
+    for p in range(k):
+        opp = [q for q in range(k) if q != p]
+        q_count = int(nq[p])
+        star = np.zeros(n_prof, dtype=np.int64)
+        for q in opp:
+            star = star * shape[q] + profiles[:, q]
+        base = pay[p][flat[off[p] + profiles[:, p], :q_count]]  # (P, Q)
+        for j in range(shape[p]):
+            delta = pay[p][flat[off[p] + j, :q_count]][None, :] - base
+            gain[:, off[p] + j] = delta[np.arange(n_prof), star]
+            worst[:, off[p] + j] = np.max(delta, axis=1)
+    return gain, worst
 
 
 class _Classifier:
@@ -534,16 +578,12 @@ class _Classifier:
 
     def _cycling(self, box, turns, lo, hi, converged, codes):
         """Label the orbits that did not converge and keep oscillating (module docstring) as cycling."""
-        n = box.shape[0]
-        cycling = np.zeros(n, dtype=bool)
-        rest = np.flatnonzero(~converged)  # cycling or unresolved
-        if rest.size:
-            bx, tn = box[rest], turns[rest]
-            range1 = bx[:, 1] - bx[:, 0]
-            range2 = bx[:, 3] - bx[:, 2]
-            oscillating = (tn[:, 0] >= 2) & ((hi[rest] - lo[rest]) > self.amplitude)
-            decaying = (tn[:, 1] >= 1) & (range2 < CYCLE_PERSISTENCE * range1)
-            cycling[rest] = (oscillating & ~decaying).any(axis=1)
+        if converged.all():
+            return
+        # on every row (cheaper than copying out the rows that did not converge), then masked
+        oscillating = (turns[:, 0] >= 2) & ((hi - lo) > self.amplitude)
+        decaying = (turns[:, 1] >= 1) & ((box[:, 3] - box[:, 2]) < CYCLE_PERSISTENCE * (box[:, 1] - box[:, 0]))
+        cycling = (oscillating & ~decaying).any(axis=1) & ~converged
         if cycling.any():
             extinct = hi[cycling] < self.face_tol
             first, inverse = _unique_rows(extinct)

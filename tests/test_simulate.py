@@ -388,6 +388,26 @@ def test_certificate_ignores_the_payoff_scale():
         assert np.array_equal(base[0], scaled[0]) and np.array_equal(base[1], scaled[1])
 
 
+@pytest.mark.parametrize("shape", [(2, 2, 2), (3, 2), (2, 3, 4), (4,), (3, 3)])
+def test_certificate_table_lookup_equals_the_general_loop(shape, monkeypatch):
+    """One payoff table and every strategy alive: the certificate reads gains from a table per pure profile;
+    it decides exactly as the loop over opponents' profiles does (which faces and per-orbit payoffs use)."""
+    sim = importlib.import_module("gamekit.simulate")
+    rng = np.random.default_rng(sum(shape))
+    certified = 0
+    for _ in range(10):
+        pay = rng.normal(size=(1, len(shape), int(np.prod(shape)))).round(1)
+        final = np.concatenate([rng.dirichlet(np.full(n, 0.05), 400) for n in shape], axis=1)
+        alive = np.ones(final.shape, dtype=bool)
+        fast = sim.certify(final, pay, shape, alive)
+        with monkeypatch.context() as m:
+            m.setattr(sim, "MAX_SWITCH_TABLE", -1)
+            loop = sim.certify(final, pay, shape, alive)
+        assert np.array_equal(fast[0], loop[0]) and np.array_equal(fast[1], loop[1])
+        certified += int(fast[0].sum())
+    assert 0 < certified < 4000
+
+
 def test_certificate_never_holds_at_a_non_strict_profile():
     from gamekit.simulate import certify
 
