@@ -651,14 +651,13 @@ def _payoffs_from_profiles(payoffs: Mapping, pops, symbols, kind: str = "populat
                 raise ExpressionError(f"{what} ({label}), {positions[p].name}: {err}") from None
         entries[idx] = row
         sources[profile] = tuple(v if isinstance(v, str) else payoff_text(e) for v, e in zip(values, row))
-    order = list(itertools.product(*(range(len(p.strategies)) for p in positions)))
-    if len(entries) < len(order):
+    total = math.prod(len(p.strategies) for p in positions)  # never list the profiles: 50^12 of them do not fit
+    if len(entries) < total:
+        order = itertools.product(*(range(len(p.strategies)) for p in positions))
         missing = next(idx for idx in order if idx not in entries)
         label = ", ".join(p.strategies[i] for p, i in zip(positions, missing))
-        raise ModelError(
-            f"no payoffs for {what} ({label}): every {what} needs one ({len(entries)} of {len(order)} given)"
-        )
-    rows = [entries[idx] for idx in order]
+        raise ModelError(f"no payoffs for {what} ({label}): every {what} needs one ({len(entries)} of {total} given)")
+    rows = [entries[idx] for idx in itertools.product(*(range(len(p.strategies)) for p in positions))]
     return tuple(tuple(r[p] for r in rows) for p in range(k)), FrozenMap(sources)
 
 
