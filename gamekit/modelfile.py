@@ -32,6 +32,50 @@ True
 Traceback (most recent call last):
 ...
 gamekit.errors.ExpressionError: <string>: profile (up, left), col: cannot parse payoff '2^1e10': the exponent 10000000000 is out of range (its numerator and denominator may be at most 10000, MAX_EXPONENT)
+
+Beyond games between populations, a model file states three more kinds
+(``Game.kind``).  ``[shares]`` names strategies' shares, which payoffs may use
+(a fine that grows as compliance falls)::
+
+    [shares]
+    y = "platform.insure"            # name = "population.strategy"
+
+One population whose profiles name two of its strategies is a symmetric game,
+played within the population by random pairwise matching; each profile is
+``"mine, the opponent's"`` with one payoff, mine::
+
+    [populations]
+    players = ["hawk", "dove"]
+    [payoffs]
+    "hawk, dove" = ["V"]             # or "hawk, dove" = "V"
+
+``[group]`` makes one population of two strategies play in groups of ``size``
+(an integer of at least 2); each strategy gets one payoff in ``count``, the
+number of the other ``size - 1`` members who play the first strategy::
+
+    [group]
+    size = 10
+    count = "k"
+    [payoffs]
+    cooperate = "(k + 1)*F*c/10*step(k + 1 - M) - c"
+    defect = "k*F*c/10*step(k - M)"
+
+>>> hawk_dove = loads('''
+... [populations]
+... players = ["hawk", "dove"]
+... [parameters]
+... V = 2
+... C = 4
+... [payoffs]
+... "hawk, hawk" = ["(V - C)/2"]
+... "hawk, dove" = ["V"]
+... "dove, hawk" = ["0"]
+... "dove, dove" = ["V/2"]
+... ''', "hawk-dove.toml")
+>>> hawk_dove.kind, hawk_dove.payoff("hawk, hawk")
+('symmetric', -C/2 + V/2)
+>>> loads(dumps(hawk_dove)) == hawk_dove
+True
 """
 
 from __future__ import annotations
@@ -42,9 +86,11 @@ from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
+
 from ._frozen import normalized
 from ._validate import printable
-from .errors import GamekitError, ModelError
+from .errors import ExpressionError, GamekitError, ModelError
 from .expr import payoff_text
 from .game import Game
 
@@ -58,7 +104,21 @@ __all__ = ["loads", "load", "dumps", "save", "shipped", "load_shipped", "payoff_
 MAX_FILE_BYTES = 4 * 2**20
 """Largest model file read, in bytes."""
 
-SECTIONS = ("name", "description", "populations", "parameters", "payoffs", "scenarios", "states", "bounds", "schedules")
+SECTIONS = (
+    "name",
+    "description",
+    "populations",
+    "parameters",
+    "shares",
+    "group",
+    "payoffs",
+    "scenarios",
+    "states",
+    "bounds",
+    "schedules",
+)
+GROUP_KEYS = ("size", "count")
+_UNDECLARED = re.compile(r"uses ('[^']*'), which is not a declared parameter$")
 _INFINITE = {"-inf": None, "inf": None, "+inf": None}
 
 
@@ -109,6 +169,10 @@ def _check_sections(data: dict) -> dict:
         if not isinstance(strategies, list) or not all(isinstance(s, str) for s in strategies):
             raise ModelError(f"[populations]: {printable(repr(pop))} must be an array of strategy names (strings)")
     _numbers("[parameters]", data.get("parameters", {}))
+    _check_shares(data.get("shares", {}))
+    if "group" in data:
+        _check_group(data["group"])
+    _check_profile_widths(data["populations"], _table("[payoffs]", data["payoffs"]), "group" in data)
     for profile, values in _table("[payoffs]", data["payoffs"]).items():
         cells = values if isinstance(values, list) else [values]
         for v in cells:
@@ -148,6 +212,70 @@ def _check_sections(data: dict) -> dict:
         states=data.get("states", {}),
         bounds=bounds,
         schedules=data.get("schedules", {}),
+        shares=data.get("shares", {}),
+        group=data.get("group"),
+    )
+
+
+def _check_shares(shares: object) -> None:
+    """``[shares]``: each value a ``"population.strategy"`` text (Game checks that the strategy exists)."""
+    for name, target in _table("[shares]", shares).items():
+        shown = printable(repr(name))
+        if not isinstance(target, str):
+            raise ModelError(f'[shares]: {shown} must be "population.strategy" (a string), got {_kind(target)}')
+        if "." not in target:
+            raise ModelError(
+                f"[shares]: {shown} is {printable(repr(target), 60)}, which names no strategy; "
+                'write "population.strategy" (e.g. y = "platform.insure")'
+            )
+
+
+def _check_group(group: object) -> None:
+    """``[group]``: ``size``, an integer of at least 2, and ``count``, a name; nothing else."""
+    _table("[group]", group)
+    unknown = sorted(set(group) - set(GROUP_KEYS))
+    if unknown:
+        raise ModelError(f"[group]: unknown key {printable(repr(unknown[0]))} (keys: {', '.join(GROUP_KEYS)})")
+    if "size" not in group:
+        raise ModelError("[group] needs size = N, the number of members of each group")
+    size = group["size"]
+    if not isinstance(size, int) or isinstance(size, bool):
+        raise ModelError(
+            f"[group]: size must be an integer (the number of members of a group), "
+            f"got {_kind(size)} {printable(repr(size), 40)}"
+        )
+    if size < 2:
+        raise ModelError(f"[group]: size must be at least 2 (the member and at least one other), got {size}")
+    if "count" in group and not isinstance(group["count"], str):
+        raise ModelError(
+            f'[group]: count must be a name (a string such as "k"), got {_kind(group["count"])} '
+            f"{printable(repr(group['count']), 40)}"
+        )
+
+
+def _check_profile_widths(populations: dict, payoffs: dict, group: bool) -> None:
+    """A one-population game's profiles name one strategy or two (``"mine, the opponent's"``)."""
+    if len(populations) != 1 or group:
+        return
+    for profile in payoffs:
+        width = len(profile.split(","))
+        if width > 2:
+            raise ModelError(
+                f"[payoffs]: profile {printable(repr(profile), 60)} names {width} strategies; the game has one "
+                'population, so a profile names two of its strategies ("mine, the opponent\'s": a symmetric game) '
+                "or one (a game against nature)"
+            )
+
+
+def _undeclared_hint(err: GamekitError) -> str:
+    """For a payoff that uses an undeclared name: where a model file declares one."""
+    found = _UNDECLARED.search(str(err)) if isinstance(err, ExpressionError) else None
+    if not found:
+        return ""
+    name = found.group(1)
+    return (
+        f"; declare {name} under [parameters] (a number), or under [shares] if it is a strategy's share "
+        f'({name.strip(chr(39))} = "population.strategy")'
     )
 
 
@@ -167,7 +295,7 @@ def loads(text: str, source: str = "<string>") -> Game:
         name = data.get("name", Path(source).stem)
         return Game(args.pop("populations"), args.pop("payoffs"), args.pop("parameters"), name=name, **args)
     except GamekitError as err:
-        raise type(err)(f"{shown}: {err}") from None
+        raise type(err)(f"{shown}: {err}{_undeclared_hint(err)}") from None
 
 
 from_toml = loads  # the name before gamekit.modelfile existed
@@ -253,11 +381,27 @@ def dumps(game: Game) -> str:
             low = _string("-inf") if lo is None else _number(lo)
             high = _string("inf") if hi is None else _number(hi)
             out.append(f"{_key(n)} = [{low}, {high}]")
+    if game.shares:
+        out += ["", "[shares]"]
+        out += [f"{_key(n)} = {_string(f'{p}.{s}')}" for n, (p, s) in game.shares.items()]
+    if game.group is not None:
+        out += ["", "[group]", f"size = {int(game.group.size)}", f"count = {_string(game.group.count)}"]
     out += ["", "[payoffs]"]
-    for idx in game.profiles():
-        names = game.profile_names(idx)
-        cells = game.sources.get(names) or tuple(payoff_text(t[idx]) for t in game.payoff_tensors)
-        out.append(f"{_string(', '.join(names))} = [{', '.join(_string(c) for c in cells)}]")
+    if game.kind == "populations":
+        for idx in game.profiles():
+            names = game.profile_names(idx)
+            cells = game.sources.get(names) or tuple(payoff_text(t[idx]) for t in game.payoff_tensors)
+            out.append(f"{_string(', '.join(names))} = [{', '.join(_string(c) for c in cells)}]")
+    else:  # symmetric: "mine, theirs" = ["payoff"]; group: strategy = "payoff in the count"
+        table = game.payoff_tensors[0]
+        strategies = game.populations[0].strategies
+        for idx in np.ndindex(*table.shape):
+            names = tuple(strategies[i] for i in idx)
+            cell = (game.sources.get(names) or (payoff_text(table[idx]),))[0]
+            if game.kind == "group":
+                out.append(f"{_key(names[0])} = {_string(cell)}")
+            else:
+                out.append(f"{_string(', '.join(names))} = [{_string(cell)}]")
     if game.states:
         out += ["", "[states]"]
         out += [f"{_key(n)} = {_string(', '.join(p))}" for n, p in game.states.items()]

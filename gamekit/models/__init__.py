@@ -1,4 +1,13 @@
-"""Shipped games: the platform social-insurance model and textbook classics.
+"""Shipped games: the platform social-insurance model, its dynamic-fine variant, and textbook classics.
+
+Every kind of game is here (``Game.kind``): games between populations
+(``platform-insurance``, ``matching-pennies``, ``battle-of-the-sexes``,
+``jordan``, ``hawk-dove-two-roles``, ``rock-paper-scissors-two-roles``), with
+shares in payoffs (``platform-insurance-dynamic-fine``,
+``inspection-dynamic-fine``), symmetric one-population games (``hawk-dove``,
+``rock-paper-scissors``) and a group game (``stag-hunt``).  Each file's
+description derives the facts its game is known for (rest points,
+eigenvalues), and the tests check them.
 
 Each is a TOML model file in this folder, read by :mod:`gamekit.modelfile`;
 ``available()`` lists them by the name the command line takes
@@ -20,6 +29,11 @@ __all__ = [
     "hawk_dove",
     "jordan",
     "rock_paper_scissors",
+    "hawk_dove_two_roles",
+    "rock_paper_scissors_two_roles",
+    "stag_hunt",
+    "inspection_dynamic_fine",
+    "platform_insurance_dynamic_fine",
 ]
 
 
@@ -42,7 +56,13 @@ def battle_of_the_sexes() -> Game:
 
 
 def hawk_dove() -> Game:
+    """Hawk-dove within one population (symmetric): V = 2, C = 4; the mixed state x = V/C attracts."""
     return load_shipped("hawk_dove")
+
+
+def hawk_dove_two_roles() -> Game:
+    """Hawk-dove between owners and intruders (two populations): the pure asymmetric profiles attract."""
+    return load_shipped("hawk_dove_two_roles")
 
 
 def jordan() -> Game:
@@ -50,4 +70,25 @@ def jordan() -> Game:
 
 
 def rock_paper_scissors() -> Game:
+    """Rock-paper-scissors within one population (symmetric), win ``w``, loss ``l``; scenarios good, zero-sum, bad."""
     return load_shipped("rock_paper_scissors")
+
+
+def rock_paper_scissors_two_roles() -> Game:
+    """Rock-paper-scissors between two populations: the interior is a centre, never stable."""
+    return load_shipped("rock_paper_scissors_two_roles")
+
+
+def stag_hunt() -> Game:
+    """Ten-person stag hunt (group game): threshold ``M``, factor ``F``, cost ``c``; scenarios high- and low-return."""
+    return load_shipped("stag_hunt")
+
+
+def inspection_dynamic_fine() -> Game:
+    """Inspector x firm with the fine ``F*y``, ``y`` the violation share: the interior (1/2, 1/2) attracts."""
+    return load_shipped("inspection_dynamic_fine")
+
+
+def platform_insurance_dynamic_fine() -> Game:
+    """The platform model with the fine ``F*(1 - y)``, ``y`` the insuring share; defaults are the trap scenario."""
+    return load_shipped("platform_insurance_dynamic_fine")
