@@ -646,7 +646,8 @@ def field_scale(fld: Field, shape: tuple[int, ...], theta: np.ndarray) -> np.nda
     probe states (1 where every difference is zero); a clear error where a payoff is not a usable number."""
     states = _probe_states(shape)
     m, r = len(states), theta.shape[0]
-    u = fld.payoffs(np.tile(states, (r, 1)), np.repeat(theta, m, axis=0)).reshape(r, m, -1)
+    # (from the derivatives' function, which classification needs anyway: one lambdify fewer per process)
+    u = fld.derivatives(np.tile(states, (r, 1)), np.repeat(theta, m, axis=0))[0].reshape(r, m, -1)
     off = np.concatenate([[0], np.cumsum(shape)]).astype(int)
     if not np.all(np.isfinite(u[:, 0])):  # the centre: every payoff must be defined there
         raise ParameterError("a payoff is not a finite number at these parameter values")
