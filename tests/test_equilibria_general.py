@@ -161,7 +161,8 @@ def test_inspection_game_with_a_dynamic_fine():
     centre = states[(0.5, 0.5)]
     assert centre.stability is AS and centre.exact
     assert np.allclose(
-        sorted(centre.eigenvalues, key=lambda z: z.imag), [-0.25 - 0.6614378277661477j, -0.25 + 0.6614378277661477j]
+        sorted(centre.eigenvalues, key=lambda z: z.imag),
+        [complex(-0.25, -math.sqrt(7) / 4), complex(-0.25, math.sqrt(7) / 4)],
     )
     assert {sympy.nsimplify(e) for e in centre.exact_eigenvalues} == {
         sympy.Rational(-1, 4) + s * sympy.sqrt(7) * sympy.I / 4 for s in (-1, 1)
@@ -221,6 +222,21 @@ def test_ten_person_stag_hunt():
     assert any("degree above 2" in n for n in eqs.notes)
     low = gk.equilibria(stag_hunt(F=4))
     assert sorted(e.coordinates[0] for e in low) == [0.0, 1.0] and low.complete
+
+
+def test_quadratic_roots_are_exact_surds_with_exact_eigenvalues():
+    """Groups of 3, gains -1, 3, -1 for k = 0, 1, 2: Delta(x) = -1 + 8x - 8x^2, roots (2 -+ sqrt 2)/4 where
+    x (1 - x) = 1/8 and Delta' = 8 - 16 x = +-4 sqrt 2: eigenvalues +-sqrt(2)/2."""
+    game = gk.Game(
+        {"players": ["cooperate", "defect"]}, {"cooperate": "-1 + 8*k - 4*k^2", "defect": "0"}, group={"size": 3}
+    )
+    eqs = gk.equilibria(game)
+    assert eqs.complete and len(eqs) == 4
+    inner = sorted((e for e in eqs if not e.is_pure), key=lambda e: e.coordinates[0])
+    r = sympy.sqrt(2) / 4
+    assert [e.exact_state[0][0] for e in inner] == [sympy.Rational(1, 2) - r, sympy.Rational(1, 2) + r]
+    assert [e.exact_eigenvalues for e in inner] == [(sympy.sqrt(2) / 2,), (-sympy.sqrt(2) / 2,)]
+    assert [e.stability for e in inner] == [UNSTABLE, AS]
 
 
 def test_a_large_group_is_solved_in_the_worker():
@@ -409,20 +425,37 @@ def test_scaling_every_payoff_changes_no_rest_point_and_no_label(A, suffix, exac
 
 @st.composite
 def dynamic_games(draw):
-    """Two populations with two strategies; every payoff a + b*y, y the second population's first share: the faces are
-    polynomial (quadratic) and the interior goes to sympy."""
+    """Two populations (2 x 2 or 2 x 3 strategies); every payoff a + b*y + c*x*y with x, y the first strategies'
+    shares: faces are polynomial (up to cubic), the ones with several unknowns go to sympy."""
+    cols = ["l", "m", "r"][: draw(st.integers(2, 3))]
     pay = {}
-    for a, b in itertools.product(["u", "d"], ["l", "r"]):
-        pay[f"{a}, {b}"] = [f"{draw(st.integers(-3, 3))} + {draw(st.integers(-3, 3))}*y" for _ in range(2)]
-    return gk.Game({"row": ["u", "d"], "col": ["l", "r"]}, pay, shares={"y": ("col", "l")})
+    for a, b in itertools.product(["u", "d"], cols):
+        pay[f"{a}, {b}"] = [
+            f"{draw(st.integers(-3, 3))} + {draw(st.integers(-3, 3))}*y + {draw(st.integers(-2, 2))}*x*y"
+            for _ in range(2)
+        ]
+    return gk.Game({"row": ["u", "d"], "col": cols}, pay, shares={"x": ("row", "u"), "y": ("col", "l")})
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def check_rest_points(game, eqs):
+    """Every point a rest point (the strategies in use earn the same, relative to the payoff scale), listed once."""
+    field = gk.dynamics.general_field(game)
+    off = np.concatenate([[0], np.cumsum(game.shape)])
+    for e in eqs:
+        u = field.payoffs(np.concatenate(e.state)[None, :])[0]
+        for p, row in enumerate(e.state):
+            used = [u[off[p] + i] for i in range(len(row)) if row[i] > 0]
+            assert max(used) - min(used) <= 1e-9 * field.scale, (e, "not a rest point")
+    check_listed_once(eqs)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dynamic_games())
 def test_newton_finds_what_sympy_finds_on_polynomial_faces(game):
     exact = gk.equilibria(game)
     numeric = gk.equilibria(game, exact=False)
-    check_listed_once(numeric)
+    check_rest_points(game, exact)
+    check_rest_points(game, numeric)
     if exact.continua or numeric.continua:
         return
     assert exact.complete

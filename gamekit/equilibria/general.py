@@ -49,6 +49,7 @@ the worker when cheap (``MAX_EXACT_EIGEN_UNKNOWNS``, ``EIGEN_BUDGET``), numeric 
 
 from __future__ import annotations
 
+import itertools
 import sys
 import time
 from dataclasses import dataclass
@@ -65,7 +66,9 @@ from ..stability import _linearise
 from .faces import (
     RawContinuum,
     RawPoint,
+    _equations,
     _interior_point,
+    _screen,
     affine_exact,
     affine_float,
     face_count,
@@ -198,7 +201,7 @@ def as_polynomial(equations, unknowns) -> Polynomial | None:
         else:
             return None
         try:
-            poly = sympy.Poly(num, *unknowns)
+            poly = sympy.poly(num, *unknowns)  # built by Poly arithmetic: far faster than expanding the expression
         except sympy.PolynomialError:
             return None
         dom = poly.domain
@@ -376,7 +379,7 @@ def _continuum_example(vals, free, cells, unknowns, rng, samples: int = 400):
 
 
 def exact_eigenvalues(flat_u, du, flat_sigma, shape, state):
-    """Exact eigenvalues of the tangent Jacobian at an exact state (flat sympy numbers), or None."""
+    """Exact eigenvalues of the tangent Jacobian at an exact state (flat sympy numbers); None unless all are surds."""
     subs = dict(zip(flat_sigma, state))
     d = len(flat_sigma)
     u = np.array([sympy.sympify(e).xreplace(subs) for e in flat_u], dtype=object)
@@ -386,7 +389,9 @@ def exact_eigenvalues(flat_u, du, flat_sigma, shape, state):
     ev = M.eigenvals(multiple=True)
     if len(ev) != M.shape[0]:
         return None
-    return tuple(sympy.radsimp(sympy.expand(e)) for e in ev)
+    ev = tuple(sympy.radsimp(sympy.expand(e)) for e in ev)
+    # only surds come back: the caller decides signs and prints them, and must not meet cubic formulas
+    return ev if all(_surd(e) for e in ev) else None
 
 
 # -- the numeric search ---------------------------------------------------------------------------------------
@@ -636,6 +641,56 @@ class _Search:
             return self.system(face, unknowns, shares, poly)
         return self.to_numeric(face)
 
+    def symmetric(self, rational, unit, progress=None):
+        """Every face of a symmetric game with a fixed matrix: ``A_SS x = lambda 1, 1'x = 1``, screened in batches.
+
+        The rows ``A[i, S] - A[l, S]`` (``i`` in ``S`` but the last ``l``) and ``1`` make a square system ``M x = e``
+        for each support; :func:`.faces._screen` drops the supports whose system clearly has no solution in the
+        simplex (on the matrix divided by the payoff scale), the rest are solved exactly (or in floating point).
+        """
+        n = unit.shape[0]
+        exact = rational is not None and self.exact
+        for a in range(2, n + 1):
+            S = np.array(list(itertools.combinations(range(n), a)))
+            X = unit[S[:, :, None], S[:, None, :]]  # (C, a, a): A[S, S]
+            M = np.concatenate([X[:, :-1, :] - X[:, -1:, :], np.ones((len(S), 1, a))], axis=1)
+            for c in np.nonzero(_screen(M))[0]:
+                self._symmetric_face(tuple(int(i) for i in S[c]), rational if exact else None, unit)
+            if progress is not None:
+                progress.update(len(S))
+
+    def _symmetric_face(self, sup, rational, unit):
+        support = (sup,)
+        if rational is not None:
+            D = [[rational[i, j] - rational[sup[-1], j] for j in sup] for i in sup[:-1]]
+            one = Fraction(1)
+            sol = affine_exact(D + [[one] * len(sup)], [Fraction(0)] * (len(sup) - 1) + [one])
+        else:
+            D = [[unit[i, j] - unit[sup[-1], j] for j in sup] for i in sup[:-1]]
+            sol = affine_float(np.array(D + [[1.0] * len(sup)]), np.r_[np.zeros(len(sup) - 1), 1.0])
+        if sol is None:
+            return
+        x0, basis = sol
+        inside = _interior_point(x0, basis, rational is not None)
+        if inside is None:
+            return
+        n = unit.shape[0]
+        if rational is not None:
+            row = np.array([Fraction(0)] * n, dtype=object)
+        else:
+            row = np.zeros(n)
+        row[list(sup)] = inside if basis else x0
+        floats = [np.array([float(v) for v in row])]
+        if not basis:
+            self.points.append(RawPoint(support, floats, [row] if rational is not None else None))
+            return
+        syms = share_symbols(support)[0]
+        self.continua.append(
+            RawContinuum(
+                support, tuple(syms), tuple(_equations(D, syms)), len(basis), _rows(self.field.shape, floats[0])
+            )
+        )
+
     def linear(self, face: Face, unknowns, poly: Polynomial):
         exact = poly.rational and self.exact
         if exact:
@@ -725,7 +780,9 @@ class _Search:
 
     def call(self, func, args):
         """``func(*args)`` in the worker within the budget; None when the budget is spent or sympy failed."""
-        if not self.use_sympy or self.remaining() <= 0:
+        if not self.use_sympy:
+            return None
+        if self.remaining() <= 0:
             self.spent += 1
             return None
         try:
@@ -756,6 +813,18 @@ class _Search:
             return worker.call(exact_eigenvalues, (f.flat_u, f.du, f.flat_sigma, f.shape, state), remaining)
         except (BudgetSpent, RuntimeError):
             return None
+
+
+def _fixed_matrix(game: Game, field: GeneralField):
+    """``(A as Fractions or None, A / scale)`` of a symmetric game whose payoffs use no share; else None."""
+    state = set(game.share_symbols.values())
+    if any(e.free_symbols & state for e in game.payoffs[0]):
+        return None
+    unit = game.numeric_payoffs()[0] / field.scale
+    rational = game.exact_payoffs_rational() if field.exact else None
+    if rational is not None:
+        rational = np.vectorize(_fraction, otypes=[object])(rational[0])
+    return rational, unit
 
 
 def _face_key(support):
@@ -793,10 +862,15 @@ def equilibria(
 
         bar = tqdm(total=faces, desc="faces", unit="face", file=sys.stderr, leave=False)
     try:
+        matrix = _fixed_matrix(game, field) if game.kind == "symmetric" else None
         for support in supports(game.shape):
+            if matrix is not None and len(support[0]) > 1:
+                continue  # below, in batches
             search.face(make_face(game.shape, support))
             if bar is not None:
                 bar.update(1)
+        if matrix is not None:
+            search.symmetric(*matrix, progress=bar)
         if bar is None and progress is None and sum(map(len, search.numeric.values())) >= PROGRESS_NUMERIC:
             from tqdm.auto import tqdm
 
@@ -827,8 +901,8 @@ def equilibria(
     results = []
     for r in points:
         with np.errstate(all="ignore"):
-            finite = np.all(np.isfinite(field.unit_jacobian(r.rows)))
-        if not finite:
+            J = field.unit_jacobian(r.rows)
+        if not np.all(np.isfinite(J)):
             state = "; ".join("(" + ", ".join(f"{x:.6g}" for x in row) + ")" for row in r.rows)
             raise AnalysisError(
                 f"the payoffs are not differentiable at the rest point {state} (a derivative is infinite or "
@@ -845,6 +919,7 @@ def equilibria(
                 support=r.support,
                 exact_rows=r.exact_rows,
                 exact_eigenvalues=eig,
+                jacobian=J,
             )
         )
     continua = sorted(search.continua, key=lambda c: _face_key(c.support))

@@ -47,6 +47,9 @@ def equilibria(
 ) -> Equilibria:
     """Every rest point of ``game``'s replicator dynamics, at its parameter values.
 
+    Games that are not multilinear (shares in payoffs, symmetric and group games: ``game.multilinear``
+    false) are solved by :mod:`gamekit.equilibria.general`, with the same arguments and the same result.
+
     Parameters
     ----------
     zero_tol
