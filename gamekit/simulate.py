@@ -735,11 +735,13 @@ def _asymptotically_stable(fld: Field, space: StateSpace, point, theta, alive, s
     if sum(shape) - len(shape) == 0:  # every population has one strategy alive: the orbit is that point
         return np.ones(point.shape[0], dtype=bool)
     jac = jacobian_from(point[:, keep], u[:, keep], du[:, keep][:, :, keep], shape)
-    if not np.all(np.isfinite(jac)):
-        return np.all(np.isfinite(jac), axis=(1, 2)) & False
-    ev = np.linalg.eigvals(jac)
-    top = np.maximum(scale, np.max(np.abs(ev), axis=1))
-    return np.max(ev.real, axis=1) < -ZERO_TOL * top
+    finite = np.all(np.isfinite(jac), axis=(1, 2))  # (a payoff undefined at the point: not a stable point)
+    stable = np.zeros(point.shape[0], dtype=bool)
+    if finite.any():
+        ev = np.linalg.eigvals(jac[finite])
+        top = np.maximum(scale[finite], np.max(np.abs(ev), axis=1))
+        stable[finite] = np.max(ev.real, axis=1) < -ZERO_TOL * top
+    return stable
 
 
 def _backend(name: str):
