@@ -239,6 +239,27 @@ def test_quadratic_roots_are_exact_surds_with_exact_eigenvalues():
     assert [e.stability for e in inner] == [UNSTABLE, AS]
 
 
+def test_a_symmetric_game_whose_payoffs_use_its_own_shares():
+    """Hawk-dove with a fight that costs C (1 + x), x the share of hawks: Delta(x) = (V - C x - C x^2)/2, so
+    x = (sqrt(1 + 4V/C) - 1)/2 = (sqrt 3 - 1)/2 at V = 2, C = 4, with eigenvalue x (1 - x) Delta'(x) = 3 sqrt 3 - 6."""
+    payoffs = {"hawk, hawk": ["(V - C*(1 + x))/2"], "hawk, dove": ["V"], "dove, hawk": ["0"], "dove, dove": ["V/2"]}
+    game = gk.Game({"players": ["hawk", "dove"]}, payoffs, {"V": 2, "C": 4}, shares={"x": ("players", "hawk")})
+    eqs = gk.equilibria(game)
+    assert eqs.complete and len(eqs) == 3
+    (mixed,) = [e for e in eqs if not e.is_pure]
+    assert sympy.simplify(mixed.exact_state[0][0] - (sympy.sqrt(3) - 1) / 2) == 0
+    assert sympy.simplify(mixed.exact_eigenvalues[0] - (3 * sympy.sqrt(3) - 6)) == 0
+    assert mixed.stability is AS
+
+
+def test_a_group_game_whose_strategies_always_earn_the_same_is_a_continuum():
+    game = gk.Game({"players": ["a", "b"]}, {"a": "k", "b": "k"}, group={"size": 4})
+    eqs = gk.equilibria(game)
+    assert [e.profile for e in eqs] == [("a",), ("b",)]
+    assert [(c.support, c.dimension) for c in eqs.continua] == [((("a", "b"),), 1)]
+    assert all(e.stability is NH for e in eqs)
+
+
 def test_a_large_group_is_solved_in_the_worker():
     """Size 40: the gain is a polynomial of degree 39 (above INLINE_DEGREE), isolated by sympy in its process."""
     eqs = gk.equilibria(stag_hunt(F=8, M=20, size=40))
