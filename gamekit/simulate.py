@@ -169,7 +169,7 @@ MAX_STEPS = 2**40  # the kernel counts steps in 64-bit integers; far beyond any 
 NEWTON_STEPS = 30
 NEWTON_TOL = 1e-11
 POINT_DIGITS = 6
-# A polished rest point lies on its face: no share below -FACE_SLACK (it is then clipped to zero)
+# A polished rest point lies on its face: no share below -FACE_SLACK; shares within FACE_SLACK of zero are zero
 FACE_SLACK = 1e-9
 # The field's scale is the largest payoff difference within a population over the centre, the states with one
 # population at a vertex and the others at the centre, and up to SCALE_PROFILES pure profiles
@@ -721,7 +721,11 @@ def _polish(fld: Field, space: StateSpace, start: np.ndarray, theta, support: np
     g = u[:, free] - u[:, lp]
     ok &= np.all(np.isfinite(x), axis=1) & (np.max(np.abs(g), axis=1) <= NEWTON_TOL * scale)
     ok &= np.all(x >= -FACE_SLACK, axis=1)
-    x = np.clip(x, 0.0, 1.0)
+    # shares within FACE_SLACK of zero are zero (a point that lands on a smaller face is that face's point)
+    x = np.where(x <= FACE_SLACK, 0.0, np.minimum(x, 1.0))
+    for a, b in zip(off[:-1], off[1:]):
+        total = x[:, a:b].sum(axis=1, keepdims=True)
+        x[:, a:b] /= np.where(total > 0, total, 1.0)
     return x, ok
 
 
