@@ -390,16 +390,20 @@ class Replicator:
     ----------
     coordinates
         The ``d`` state symbols (tangent coordinates): for a two-strategy
-        population its share of the first strategy.
+        population its share of the first strategy; named after the game's share
+        where a named share is a coordinate (module docstring).
     shares
         Per population, each strategy's share as an expression in the coordinates.
     payoffs
         Per population, each pure strategy's expected payoff ``u_p(i)``.
     gains
         Per two-strategy population, ``Delta = u_p(first) - u_p(second)``
-        (``None`` for populations with more strategies).
+        (``None`` for populations with more strategies): a function of the other
+        populations' coordinates in a multilinear game, of the population's own
+        coordinate too otherwise; in binomial form for a group game.
     equations
-        ``d coordinate / dt``, one per coordinate, in a readable form.
+        ``d coordinate / dt``, one per coordinate, in a readable form (a polynomial
+        in the coordinates with factored coefficients, where it is one).
     jacobian
         ``d x d`` Jacobian of ``equations`` in ``coordinates``.
     """

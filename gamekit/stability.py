@@ -201,7 +201,7 @@ def _profile_indices(game: Game, idx) -> tuple[int, ...]:
         raise ArgumentError(f"not a pure profile of this game: {err}") from None
 
 
-def vertex_payoffs(game: Game, idx) -> tuple[tuple[sympy.Expr, ...], ...]:
+def vertex_payoffs(game: Game, idx: tuple[int, ...] | str) -> tuple[tuple[sympy.Expr, ...], ...]:
     """``u_p(j)`` for every population and strategy at the pure profile ``idx`` (symbolic in the parameters).
 
     For every kind of game (:func:`gamekit.dynamics.expected_payoffs` at the vertex ``e_s``); in a
@@ -292,7 +292,8 @@ def _flat_payoffs(game: Game) -> np.ndarray:
 
 def _general_gains(game: Game, idx, gains=None) -> tuple[np.ndarray, list[int | None], float]:
     """A game that is not multilinear, at its values: the switch gains at the pure profile ``idx`` as floats,
-    their exact signs (``None`` where not decided exactly) and the field's payoff scale.
+    their exact signs (``None`` where not decided exactly) and the field's payoff scale.  (The floats and
+    the scale are computed only when some sign is not decided exactly; else zeros and 1.)
 
     Raises ParameterError when a payoff at the vertex is not a finite real number.
     """
@@ -309,6 +310,8 @@ def _general_gains(game: Game, idx, gains=None) -> tuple[np.ndarray, list[int | 
             signs.append(None)
             continue
         signs.append(_exact_sign(v) if v.is_number and v.is_extended_real else None)
+    if all(s is not None for s in signs):  # every sign decided exactly: no floating point needed
+        return np.zeros(len(signs)), signs, 1.0
     fld = general_field(game)
     sig = np.concatenate([np.eye(n)[s] for n, s in zip(game.shape, idx)])
     u = fld.payoffs(sig[None, :])[0]

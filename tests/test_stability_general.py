@@ -331,3 +331,20 @@ def test_group_gain_is_printed_in_binomial_form():
     by_hand = sum(sympy.binomial(9, k) * x**k * (1 - x) ** (9 - k) * (pi_c[k] - pi_d[k]) for k in range(10))
     assert sympy.expand(dyn.gains[0].xreplace(values).doit() - by_hand) == 0
     assert "(1 - x)**9" in str(dyn) and "step(" in str(dyn) and "Heaviside" not in str(dyn)
+
+
+def test_signs_fall_back_to_floating_point_where_exact_powers_are_too_large():
+    # p^q at p = 1.0000001, q = 10^8 is about e^10 = 22026.47: refused exactly, evaluated in floating point
+    game = gk.Game(
+        {"a": ["a1", "a2"], "b": ["b1", "b2"]},
+        {"a1, b1": ["p^q - y", "1"], "a1, b2": ["0", "0"], "a2, b1": ["0", "0"], "a2, b2": ["1", "1"]},
+        {"p": 1.0000001, "q": 10**8},
+        shares={"y": "b.b1"},
+    )
+    table = gk.stability_table(game)
+    assert table["a1, b1"].stability is AS and table["a2, b1"].stability is gk.Stability.UNSTABLE
+    assert is_strict_nash(game, (0, 0)) and is_nash(game, (0, 0)) and not is_nash(game, (1, 0))
+    eq = linearize(game, [1, 1])
+    assert not eq.exact or eq.exact_eigenvalues is None
+    big = 1.0000001**1e8 - 1  # y = 1 at the corner
+    assert np.allclose(sorted(z.real for z in eq.eigenvalues), [-big, -1], rtol=1e-9)
