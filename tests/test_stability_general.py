@@ -348,3 +348,29 @@ def test_signs_fall_back_to_floating_point_where_exact_powers_are_too_large():
     assert not eq.exact or eq.exact_eigenvalues is None
     big = 1.0000001**1e8 - 1  # y = 1 at the corner
     assert np.allclose(sorted(z.real for z in eq.eigenvalues), [-big, -1], rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "make", [hawk_dove, rps, dynamic_platform, stag_hunt], ids=["hawk-dove", "rps", "fine", "stag"]
+)
+def test_symbolic_equations_and_jacobian_agree_with_the_general_field(make):
+    from gamekit.dynamics import general_field, jacobian_from
+
+    game = make()
+    dyn, fld = gk.replicator(game), general_field(game)
+    values = game.values()
+    f = sympy.lambdify(dyn.coordinates, [e.xreplace(values) for e in dyn.equations])
+    J = sympy.lambdify(dyn.coordinates, dyn.jacobian.xreplace(values))
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        rows = [rng.dirichlet(np.ones(n)) for n in game.shape]
+        sig = np.concatenate(rows)
+        coords = np.concatenate([r[:-1] for r in rows])
+        u, du = fld.numeric(sig[None, :])
+        off = np.concatenate([[0], np.cumsum(game.shape)]).astype(int)
+        field = []
+        for p in range(len(rows)):
+            up = u[0, off[p] : off[p + 1]]
+            field += list(rows[p][:-1] * (up[:-1] - rows[p] @ up))  # sigma_i (u_i - ubar)
+        assert np.allclose(f(*coords), field, rtol=1e-9, atol=1e-12)
+        assert np.allclose(J(*coords), jacobian_from(sig, u[0], du[0], game.shape), rtol=1e-9, atol=1e-12)
