@@ -518,3 +518,23 @@ def test_a_field_too_large_to_compile_runs_in_the_numpy_twin(monkeypatch):
     fallback = gk.simulate(game, init, 100.0, backend="numba")
     assert np.allclose(compiled.final, fallback.final, atol=1e-9, rtol=0)
     assert list(compiled.outcome) == list(fallback.outcome)
+
+
+def test_parameters_named_like_the_generated_code_s_own_variables():
+    """The generated code names shares s<i>, parameters q<j>, common subexpressions c<n>; parameters keep
+    their meaning whatever their names (here the code's own variable names)."""
+    names = ["s0", "c0", "q0", "x", "e", "m", "ln", "r", "ur", "v", "al", "sig", "out", "ref", "pay", "u0", "s1"]
+    extra = " + ".join(names[2:]) + f" - {len(names) - 2}"  # zero at the values below
+    game = gk.Game(
+        populations={"players": ["hawk", "dove"]},
+        payoffs={
+            "hawk, hawk": [f"(s0 - c0)/2 + ({extra})"],
+            "hawk, dove": ["s0"],
+            "dove, hawk": ["0"],
+            "dove, dove": ["s0/2"],
+        },
+        parameters={"s0": 2, "c0": 4} | {k: 1 for k in names[2:]},
+    )
+    for backend in ("numba", "numpy"):
+        traj = gk.simulate(game, [[0.2], [0.9]], 100.0, backend=backend)
+        assert list(traj.outcome) == ["(0.5)", "(0.5)"]
