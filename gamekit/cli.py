@@ -164,16 +164,7 @@ def _simulate(args) -> int:
             "orbits": args.orbits,
             "t_end": args.t_end,
             "seed": args.seed,
-            "basins": [
-                {
-                    "outcome": r.outcome,
-                    "share": r.share,
-                    "ci_low": r.ci_low,
-                    "ci_high": r.ci_high,
-                    "orbits": int(r.orbits),
-                }
-                for r in frame.itertuples()
-            ],
+            "basins": result.to_json(),  # each entry: outcome, share, ci_low, ci_high, orbits, state
         }
         print(json.dumps(out))
         return 0
