@@ -523,6 +523,7 @@ def test_a_field_too_large_to_compile_runs_in_the_numpy_twin(monkeypatch):
 def test_parameters_named_like_the_generated_code_s_own_variables():
     """The generated code names shares s<i>, parameters q<j>, common subexpressions c<n>; parameters keep
     their meaning whatever their names (here the code's own variable names)."""
+    pytest.importorskip("numba")
     names = ["s0", "c0", "q0", "x", "e", "m", "ln", "r", "ur", "v", "al", "sig", "out", "ref", "pay", "u0", "s1"]
     extra = " + ".join(names[2:]) + f" - {len(names) - 2}"  # zero at the values below
     game = gk.Game(
