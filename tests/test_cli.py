@@ -376,3 +376,98 @@ def test_step_budget_advice_names_an_option_the_command_line_has(monkeypatch, ca
     err = capsys.readouterr().err
     assert err.startswith("gamekit: error: 3 orbits needed") and err.rstrip().endswith("try a smaller --t-end")
     assert err.count("\n") == 1
+
+
+# -- issue #9: the same commands on games that are not multilinear --------------------------------------
+
+
+def test_analyze_one_population_hawk_dove_json(capsys):
+    assert main(["analyze", "hawk-dove", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    by_state = {tuple(e["state"][0]): e for e in out["equilibria"]}
+    assert set(by_state) == {(1.0, 0.0), (0.0, 1.0), (0.5, 0.5)}
+    assert by_state[(0.5, 0.5)]["stability"] == "asymptotically stable"
+    assert by_state[(0.5, 0.5)]["eigenvalues"] == [[-0.5, 0.0]]
+    for pure in ((1.0, 0.0), (0.0, 1.0)):  # V = 2, C = 4: both pure states lose to an invader, gain +1
+        assert by_state[pure]["stability"] == "unstable" and by_state[pure]["eigenvalues"] == [[1.0, 0.0]]
+
+
+def test_analyze_group_game_stag_hunt(capsys):
+    # 10-person threshold stag hunt, M = 5, c = 1: F = 8 has two interior rest points, F = 4 none
+    assert main(["analyze", "stag-hunt", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    points = sorted((e["state"][0][0], e["stability"]) for e in out["equilibria"])
+    assert [s for _, s in points] == ["asymptotically stable", "unstable", "asymptotically stable", "unstable"]
+    assert [round(x, 4) for x, _ in points] == [0.0, 0.3468, 0.7068, 1.0]
+    assert main(["analyze", "stag-hunt", "--set", "F=4", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert sorted(e["state"][0][0] for e in out["equilibria"]) == [0.0, 1.0]
+
+
+def test_analyze_dynamic_fine_platform_table(capsys):
+    assert main(["analyze", "platform-insurance-dynamic-fine"]) == 0
+    out = capsys.readouterr().out
+    assert "(1, 3/5, 1)" in out and "2 asymptotically stable states" in out
+    assert "trap (regulate, evade, accept)" in out
+
+
+def test_simulate_json_names_interior_attractors_with_their_state(capsys):
+    assert main(["simulate", "inspection-dynamic-fine", "--orbits", "300", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    [basin] = out["basins"]  # every interior orbit converges to the stable focus (1/2, 1/2)
+    assert basin["share"] == 1.0 and basin["orbits"] == 300
+    state = basin["state"]
+    assert set(state) == {"inspector", "firm"}
+    for shares in state.values():
+        assert [round(v, 9) for v in shares.values()] == [0.5, 0.5]
+
+
+def test_simulate_json_state_is_null_for_cycles(capsys):
+    assert main(["simulate", "platform-insurance", "--scenario", "trap", "--orbits", "300", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    for basin in out["basins"]:
+        assert set(basin) == {"outcome", "share", "ci_low", "ci_high", "orbits", "state"}
+        assert (basin["state"] is None) == basin["outcome"].startswith(("cycling", "unresolved"))
+
+
+def test_thresholds_dynamic_fine(capsys):
+    # at the trap y = 0, so the dynamic fine F*(1 - y) is F there: the trap's conditions are the fixed model's
+    assert main(["thresholds", "platform-insurance-dynamic-fine", "--target", "trap", "--json"]) == 0
+    dynamic = json.loads(capsys.readouterr().out)
+    assert main(["thresholds", "platform-insurance", "--scenario", "trap", "--target", "trap", "--json"]) == 0
+    fixed = json.loads(capsys.readouterr().out)
+    assert dynamic["conditions"] == fixed["conditions"]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            '[populations]\np = ["a", "b"]\n[shares]\ny = "p.c"\n[payoffs]\n"a, a" = ["y"]\n"a, b" = ["0"]\n'
+            '"b, a" = ["0"]\n"b, b" = ["0"]\n',
+            "'c' is not a strategy",
+        ),
+        ('[populations]\np = ["a", "b"]\n[group]\nsize = 1\n[payoffs]\na = "k"\nb = "0"\n', "size must be at least 2"),
+        (
+            '[populations]\np = ["a", "b"]\n[parameters]\nk = 1\n[group]\nsize = 3\ncount = "k"\n[payoffs]\n'
+            'a = "k"\nb = "0"\n',
+            "count",
+        ),
+        (
+            '[populations]\np = ["a", "b"]\n[payoffs]\n"a, a, a" = ["1"]\n"a, b" = ["0"]\n"b, a" = ["0"]\n'
+            '"b, b" = ["0"]\n',
+            "strategies",
+        ),
+        (
+            '[populations]\np = ["a", "b"]\n[payoffs]\n"a, a" = ["y"]\n"a, b" = ["0"]\n"b, a" = ["0"]\n'
+            '"b, b" = ["0"]\n',
+            "[shares]",
+        ),
+    ],
+)
+def test_bad_general_model_files_one_line(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    code, out, err = run("analyze", str(path))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("gamekit: error: ") and message in err, err
