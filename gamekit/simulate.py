@@ -38,9 +38,11 @@ half.  What may attract depends on the class of the game:
 * *every other game*: interior and face points can be asymptotically stable
   (hawk-dove in one population attracts the interior to ``x = V / C``; a fine
   that grows with the violation share turns the inspection game's centre into a
-  stable focus), and a pure profile is asymptotically stable iff every switch
-  gain ``u_p(j) - u_p(s_p)`` *at that profile* is negative (the tangent Jacobian
-  at a vertex is triangular with these on its diagonal).
+  stable focus), and a pure profile is asymptotically stable when every switch
+  gain ``u_p(j) - u_p(s_p)`` *at that profile* is negative and unstable when one
+  is positive (near the vertex, in the coordinates ``sigma_p[j]``, ``j != s_p``,
+  the linearisation is diagonal with these gains: ``d sigma_p[j]/dt = sigma_p[j]
+  (u_p(j) - u_p(s_p)) + O(|sigma|^2)``).
 
 An orbit has
 

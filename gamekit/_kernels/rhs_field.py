@@ -185,8 +185,8 @@ class Field:
             f"    for ln in range({lanes}):",
         ]
         b = "        "
-        # the shares, exactly as rhs_codegen writes them (a payoff may multiply many shares: the cutoff of a
-        # product of two populations' shares, as there)
+        # the shares, as rhs_codegen writes them; a share below exp(UNDERFLOW) is exactly zero (rhs_codegen's
+        # cutoff for two populations: here a payoff is any function of the shares, not a product of k - 1)
         cutoff = UNDERFLOW
         for p in range(k):
             a, z = int(off[p]), int(off[p + 1])
