@@ -58,7 +58,8 @@ class Basins:
     Attributes
     ----------
     outcomes
-        The outcomes met, most frequent first (a profile, ``"cycling on ..."`` or ``"unresolved"``).
+        The outcomes met, most frequent first (a profile, a mixed rest point ``"(0.5, 0.5)"`` in a game
+        that is not multilinear, ``"cycling on ..."`` or ``"unresolved"``).
     shares, ci_low, ci_high
         Share of orbits per outcome and its Wilson 95% interval.
     orbits
