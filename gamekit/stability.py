@@ -8,7 +8,9 @@ part counts as zero when ``|Re lambda| <= zero_tol * s`` with
 ``s = max(scale, max_i |lambda_i|)`` -- *relative*, so that multiplying every
 payoff by a constant (which multiplies ``J`` by it) changes no label;
 ``scale`` is the payoff scale of :func:`gamekit.dynamics.payoff_values`
-(the largest switch gain):
+(the largest switch gain) in a multilinear game, and that of
+:func:`gamekit.dynamics.general_field` (the largest payoff difference over a
+fixed set of states) in any other:
 
 * ``asymptotically stable`` -- every ``Re lambda`` negative;
 * ``saddle``                -- some positive and some negative;
