@@ -267,15 +267,16 @@ def _check_profile_widths(populations: dict, payoffs: dict, group: bool) -> None
             )
 
 
-def _undeclared_hint(err: GamekitError) -> str:
+def _undeclared_hint(err: GamekitError, data: dict) -> str:
     """For a payoff that uses an undeclared name: where a model file declares one."""
     found = _UNDECLARED.search(str(err)) if isinstance(err, ExpressionError) else None
     if not found:
         return ""
     name = found.group(1)
+    count = ", or as the count under [group]" if "group" in data else ""
     return (
         f"; declare {name} under [parameters] (a number), or under [shares] if it is a strategy's share "
-        f'({name.strip(chr(39))} = "population.strategy")'
+        f'({name.strip(chr(39))} = "population.strategy"){count}'
     )
 
 
@@ -295,7 +296,7 @@ def loads(text: str, source: str = "<string>") -> Game:
         name = data.get("name", Path(source).stem)
         return Game(args.pop("populations"), args.pop("payoffs"), args.pop("parameters"), name=name, **args)
     except GamekitError as err:
-        raise type(err)(f"{shown}: {err}{_undeclared_hint(err)}") from None
+        raise type(err)(f"{shown}: {err}{_undeclared_hint(err, data)}") from None
 
 
 from_toml = loads  # the name before gamekit.modelfile existed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import random
 
@@ -241,6 +242,65 @@ CORPUS["TOML arrays 10000 deep"] = 'name = "x"\nx = ' + "[" * 10_000 + "]" * 10_
 CORPUS["TOML inline tables 5000 deep"] = "x = " + "{ a = " * 5_000 + "1" + " }" * 5_000 + "\n"
 CORPUS["a model file of JSON"] = '{"populations": {"a": ["x", "y"]}}'
 
+# issue #9: shares, symmetric one-population games, group games
+SYMMETRIC = (
+    'name = "hawk-dove"\n[populations]\nplayers = ["hawk", "dove"]\n[parameters]\nV = 2\nC = 4\n'
+    '[payoffs]\n"hawk, hawk" = ["(V - C)/2"]\n"hawk, dove" = ["V"]\n"dove, hawk" = ["0"]\n"dove, dove" = ["V/2"]\n'
+)
+GROUP = (
+    'name = "stag hunt"\n[populations]\nhunters = ["cooperate", "defect"]\n[parameters]\nM = 5\nF = 8\nc = 1\n'
+    '[group]\nsize = 10\ncount = "k"\n'
+    '[payoffs]\ncooperate = "(k + 1)*F*c/10*step(k + 1 - M) - c"\ndefect = "k*F*c/10*step(k - M)"\n'
+)
+SHARES = render(shares='y = "col.left"', payoffs=BASE["payoffs"].replace('["a", "1"]', '["a*y", "1 - y"]'), states=None)
+for label, value in {
+    "not a strategy": '"row.middle"',
+    "not a population": '"nobody.up"',
+    "without a dot": '"up"',
+    "empty": '""',
+    "a number": "3",
+    "a table": "{ population = 'row' }",
+    "an array": '["row", "up"]',
+}.items():
+    CORPUS[f"share {label}"] = SHARES.replace('y = "col.left"', f"y = {value}")
+CORPUS["share named like a parameter"] = render(shares='a = "row.up"')
+CORPUS["share name with a space"] = render(shares='"y z" = "row.up"')
+CORPUS["shares is a number"] = render("shares = 5")
+CORPUS["share used without [shares]"] = SHARES.replace('[shares]\ny = "col.left"', "")
+for label, value in {
+    "1": "1",
+    "0": "0",
+    "negative": "-3",
+    "a fraction": "2.5",
+    "a float": "10.0",
+    "text": '"10"',
+    "a boolean": "true",
+    "huge": str(10**9),
+    "an array": "[10]",
+}.items():
+    CORPUS[f"group size {label}"] = GROUP.replace("size = 10", f"size = {value}")
+CORPUS["group without size"] = GROUP.replace("size = 10\n", "")
+CORPUS["group count is a parameter"] = GROUP.replace('count = "k"', 'count = "M"')
+CORPUS["group count is a number"] = GROUP.replace('count = "k"', "count = 3")
+CORPUS["group count is not a name"] = GROUP.replace('count = "k"', 'count = "k 2"')
+CORPUS["group with an unknown key"] = GROUP.replace('count = "k"', 'count = "k"\nthreshold = 5')
+CORPUS["group is a number"] = GROUP.replace('[group]\nsize = 10\ncount = "k"\n', "").replace(
+    'name = "stag hunt"', 'name = "stag hunt"\ngroup = 10'
+)
+CORPUS["group of three strategies"] = GROUP.replace('"defect"]', '"defect", "loner"]') + 'loner = "1"\n'
+CORPUS["group of two populations"] = render(group="size = 4")
+CORPUS["group payoff keyed by a profile"] = GROUP.replace("defect = ", '"defect, cooperate" = ')
+CORPUS["group payoff missing"] = GROUP.replace('defect = "k*F*c/10*step(k - M)"\n', "")
+CORPUS["group payoff with two values"] = GROUP.replace('defect = "k*F*c/10*step(k - M)"', 'defect = ["k", "1"]')
+CORPUS["group payoff uses an undeclared count"] = GROUP.replace('count = "k"', 'count = "n"')
+CORPUS["symmetric profile of three strategies"] = SYMMETRIC.replace('"dove, dove" =', '"dove, dove, dove" =')
+CORPUS["symmetric and one-strategy profiles mixed"] = SYMMETRIC.replace('"dove, dove" =', '"dove" =')
+CORPUS["symmetric profile with two payoffs"] = SYMMETRIC.replace('["V/2"]', '["V/2", "V/2"]')
+CORPUS["symmetric profile missing"] = SYMMETRIC.replace('"dove, dove" = ["V/2"]\n', "")
+CORPUS["symmetric profile twice"] = SYMMETRIC + '"dove,dove" = ["1"]\n'
+CORPUS["symmetric unknown strategy"] = SYMMETRIC.replace('"dove, dove" =', '"dove, eagle" =')
+CORPUS["step with two arguments"] = GROUP.replace("step(k - M)", "step(k, M)")
+
 
 def test_files_beyond_the_size_limit_are_not_parsed(tmp_path):
     path = tmp_path / "big.toml"
@@ -404,3 +464,190 @@ def test_shipped_models_round_trip_and_load_by_either_spelling():
         gk.load("nope")
     with pytest.raises(gk.ModelError, match="a model is a file path"):
         gk.load(42)
+
+
+# -- issue #9: shares, symmetric one-population games, group games ---------------------------
+
+
+def test_the_three_new_forms_are_read():
+    hawk_dove = loads(SYMMETRIC)
+    V, C = sympy.symbols("V C", real=True)
+    assert hawk_dove.kind == "symmetric" and hawk_dove.shape == (2,) and not hawk_dove.multilinear
+    assert hawk_dove.payoff_tensors[0].tolist() == [[(V - C) / 2, V], [0, V / 2]]
+    assert hawk_dove.sources[("hawk", "dove")] == ("V",)
+    # a bare string is the same payoff as a one-element array
+    assert loads(SYMMETRIC.replace('["V"]', '"V"').replace('["0"]', "0")) == hawk_dove
+
+    stag = loads(GROUP)
+    k, M, F, c = sympy.symbols("k M F c", real=True)
+    assert stag.kind == "group" and stag.group == gk.game.Group(size=10, count="k")
+    assert stag.payoff_tensors[0][0] == (k + 1) * F * c / 10 * sympy.Heaviside(k + 1 - M, 1) - c
+    assert (
+        stag.payoff_tensors[0][1].subs({k: 4, M: 5}) == 0 and stag.payoff_tensors[0][1].subs({k: 5, M: 5}) == F * c / 2
+    )
+    assert loads(GROUP.replace('defect = "k*F*c/10*step(k - M)"', 'defect = ["k*F*c/10*step(k - M)"]')) == stag
+    assert loads(GROUP.replace('count = "k"\n', "")).group.count == "k"  # the default count
+
+    shared = loads(SHARES)
+    assert dict(shared.shares) == {"y": ("col", "left")} and shared.kind == "populations" and not shared.multilinear
+    assert shared.payoff(("up", "left"), "row") == sympy.Symbol("a", real=True) * sympy.Symbol("y", real=True)
+
+
+def test_what_is_written_is_what_was_read():
+    """dumps writes each kind in the form of the issue's examples, payoff texts as written."""
+    text = dumps(loads(SYMMETRIC))
+    assert '"hawk, hawk" = ["(V - C)/2"]' in text and "[group]" not in text and "[shares]" not in text
+    text = dumps(loads(GROUP))
+    assert '[group]\nsize = 10\ncount = "k"\n' in text
+    assert 'cooperate = "(k + 1)*F*c/10*step(k + 1 - M) - c"' in text
+    text = dumps(loads(SHARES))
+    assert '[shares]\ny = "col.left"\n' in text and '"up, left" = ["a*y", "1 - y"]' in text
+    for model in (SYMMETRIC, GROUP, SHARES):
+        game = loads(model)
+        assert loads(dumps(game)) == game and dumps(loads(dumps(game))) == dumps(game)
+
+
+def test_games_from_python_are_written_without_source_texts():
+    y = sympy.Symbol("y", real=True)
+    game = gk.Game(
+        {"p": ["a", "b"], "q": ["c", "d"]},
+        {"a, c": [y**2, 1], "a, d": [0, 1 - y], "b, c": [1, 0], "b, d": [0, 0]},
+        {},
+        shares={"y": ("q", "c")},
+    )
+    assert loads(dumps(game)) == game and '"a, c" = ["y**2", "1"]' in dumps(game)
+    k = sympy.Symbol("n", real=True)
+    group = gk.Game(
+        {"p": ["a", "b"]}, {"a": k * sympy.Heaviside(k - 2, 1), "b": 1}, {}, group={"size": 5, "count": "n"}
+    )
+    assert 'a = "n*step(n - 2)"' in dumps(group) and loads(dumps(group)) == group
+
+
+@pytest.mark.parametrize(
+    "text, error, pattern",
+    [
+        (CORPUS["share not a strategy"], gk.ModelError, r"share 'y': 'middle' is not a strategy of population 'row'"),
+        (CORPUS["share not a population"], gk.ModelError, r"share 'y': 'nobody' is not a population"),
+        (CORPUS["share without a dot"], gk.ModelError, r"\[shares\]: 'y' is 'up', which names no strategy"),
+        (CORPUS["share a number"], gk.ModelError, r'\[shares\]: \'y\' must be "population.strategy"'),
+        (CORPUS["share named like a parameter"], gk.ModelError, "share 'a' has the name of a parameter"),
+        (
+            CORPUS["share used without [shares]"],
+            gk.ExpressionError,
+            r"profile \(up, left\), row: payoff 'a\*y' uses 'y', which is not a declared parameter; "
+            r"declare 'y' under \[parameters\] \(a number\), or under \[shares\]",
+        ),
+        (CORPUS["group size 1"], gk.ModelError, r"\[group\]: size must be at least 2"),
+        (CORPUS["group size negative"], gk.ModelError, r"\[group\]: size must be at least 2 .* got -3"),
+        (CORPUS["group size a fraction"], gk.ModelError, r"\[group\]: size must be an integer .* 2.5"),
+        (CORPUS["group size text"], gk.ModelError, r"\[group\]: size must be an integer .*a string '10'"),
+        (CORPUS["group size huge"], gk.ModelError, "MAX_GROUP_SIZE"),
+        (CORPUS["group without size"], gk.ModelError, r"\[group\] needs size"),
+        (CORPUS["group count is a parameter"], gk.ModelError, "the group count 'M' has the name of a parameter"),
+        (
+            CORPUS["group with an unknown key"],
+            gk.ModelError,
+            r"\[group\]: unknown key 'threshold' \(keys: size, count\)",
+        ),
+        (CORPUS["group of three strategies"], gk.ModelError, "a group game has one population with two strategies"),
+        (CORPUS["group of two populations"], gk.ModelError, "this one has 2 populations"),
+        (CORPUS["group payoff uses an undeclared count"], gk.ExpressionError, r"or as the count under \[group\]"),
+        (CORPUS["symmetric profile of three strategies"], gk.ModelError, "'dove, dove, dove' names 3 strategies"),
+        (CORPUS["symmetric and one-strategy profiles mixed"], gk.ModelError, "not a mixture"),
+        (CORPUS["symmetric profile with two payoffs"], gk.ModelError, r"\(dove, dove\) has 2 payoffs; .* one \(mine\)"),
+        (CORPUS["group payoff keyed by a profile"], gk.ModelError, "expected one strategy in a group game"),
+        (CORPUS["step with two arguments"], gk.ExpressionError, r"step\(\) takes 1 argument, got 2"),
+    ],
+)
+def test_issue_9_errors_name_the_problem(text, error, pattern):
+    with pytest.raises(error, match=pattern) as err:
+        loads(text, "m.toml")
+    assert str(err.value).startswith("m.toml: ") and "\n" not in str(err.value)
+
+
+def test_a_group_count_may_not_be_a_share():
+    text = GROUP.replace("[group]", '[shares]\nx = "hunters.cooperate"\n[group]').replace('count = "k"', 'count = "x"')
+    with pytest.raises(gk.ModelError, match="the group count 'x' has the name of a share"):
+        loads(text, "m.toml")
+
+
+SHARE_NAMES = ["x", "y", "share_1", "Y"]
+
+
+@st.composite
+def symmetric_games(draw):
+    """A random symmetric one-population game, payoffs in parameters and (sometimes) named shares."""
+    n = draw(st.integers(2, 4))
+    strategies = [f"s{i}" for i in range(n)]
+    parameters = {name: draw(finite) for name in draw(st.lists(st.sampled_from(["a", "b", "E"]), max_size=2))}
+    shares = {}
+    for name in draw(st.lists(st.sampled_from(SHARE_NAMES), max_size=2, unique=True)):
+        shares[name] = f"players.{draw(st.sampled_from(strategies))}"
+    names = list(parameters) + list(shares)
+    payoffs = {}
+    for i, j in itertools.product(strategies, repeat=2):
+        value = draw(st.integers(-5, 5))
+        if names and draw(st.booleans()):
+            value = f"{value} + {draw(st.sampled_from(names))}*{draw(st.integers(1, 3))}"
+        payoffs[f"{i}, {j}"] = draw(st.sampled_from([value, [value]]))
+    return gk.Game({"players": strategies}, payoffs, parameters, shares=shares, name="symmetric")
+
+
+@st.composite
+def group_games(draw):
+    """A random group game: size 2-12, payoffs in the count with steps, parameters and shares."""
+    size = draw(st.integers(2, 12))
+    count = draw(st.sampled_from(["k", "n", "others"]))
+    parameters = {"M": draw(st.integers(1, size)), "F": draw(finite)}
+    shares = {"x": "players.cooperate"} if draw(st.booleans()) else {}
+    terms = [f"{count}*F/{size}", f"step({count} + 1 - M)", f"({count} + 1)*F*step({count} - M)", "x" * bool(shares)]
+    payoffs = {
+        s: " - ".join(draw(st.lists(st.sampled_from([t for t in terms if t]), min_size=1, max_size=3)))
+        for s in ("cooperate", "defect")
+    }
+    return gk.Game(
+        {"players": ["cooperate", "defect"]}, payoffs, parameters, shares=shares, group={"size": size, "count": count}
+    )
+
+
+@st.composite
+def shared_games(draw):
+    """A random game between populations whose payoffs use named shares (dynamic rewards and fines)."""
+    base = draw(games(max_pops=3))
+    shares = {}
+    for name in draw(st.lists(st.sampled_from(SHARE_NAMES), min_size=1, max_size=3, unique=True)):
+        pop = draw(st.sampled_from(base.populations))
+        shares[name] = (pop.name, draw(st.sampled_from(pop.strategies)))
+    payoffs = {}
+    for idx in base.profiles():
+        row = []
+        for t in base.payoff_tensors:
+            form = draw(st.integers(0, 2))
+            share = draw(st.sampled_from(list(shares)))
+            row.append([int(t[idx]), f"{int(t[idx])}*(1 - {share})", f"F*{share}^2 - 1/3"][form])
+        payoffs[", ".join(base.profile_names(idx))] = row
+    return gk.Game(
+        {p.name: list(p.strategies) for p in base.populations}, payoffs, {"F": draw(finite)}, shares=shares, name="s"
+    )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(symmetric_games(), group_games(), shared_games()))
+def test_toml_round_trip_of_every_kind(game):
+    text = dumps(game)
+    again = loads(text)
+    assert again == game and hash(again) == hash(game) and again.kind == game.kind
+    assert again.shares == game.shares and again.group == game.group and dumps(again) == text
+    for t, u in zip(again.payoff_tensors, game.payoff_tensors):
+        assert t.shape == u.shape and all(a == b for a, b in zip(t.flat, u.flat))
+
+
+def test_shipped_models_of_every_kind():
+    kinds = {name: gk.load(name).kind for name in gk.models.available()}
+    assert kinds["hawk-dove"] == kinds["rock-paper-scissors"] == "symmetric"
+    assert kinds["hawk-dove-two-roles"] == kinds["rock-paper-scissors-two-roles"] == "populations"
+    assert kinds["stag-hunt"] == "group"
+    assert not gk.load("inspection-dynamic-fine").multilinear
+    assert not gk.load("platform-insurance-dynamic-fine").multilinear
+    for name in kinds:  # each has a function in gamekit.models
+        assert getattr(gk.models, name.replace("-", "_"))() == gk.load(name)
