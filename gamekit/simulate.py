@@ -545,15 +545,38 @@ class _Classifier:
             for g, i in enumerate(first):
                 key = pattern[i]
                 rows = cand[inverse == g]
-                th = theta[rows] if theta.shape[0] > 1 else theta
-                sc = scale[rows] if scale.shape[0] > 1 else np.broadcast_to(scale, rows.shape)
-                point, ok = _polish(fld, self.space, final[rows], th, key[d:], sc)
-                ok &= np.all(np.maximum(np.abs(lo[rows] - point), np.abs(hi[rows] - point)) <= tol, axis=1)
-                ok &= _asymptotically_stable(fld, self.space, point, th, key[:d], sc)
-                codes[rows[ok]] = self._rest_codes(point[ok])
-                converged[rows[ok]] = True
+                # one Newton polish per cell of width converge_tol (and parameter row) of the final states; an
+                # orbit whose window is not within converge_tol of its cell's point is polished on its own
+                cells = np.floor(final[rows] / tol)
+                if theta.shape[0] > 1:
+                    cells = np.concatenate([cells, theta[rows]], axis=1)
+                reps, cell_of = _unique_rows(cells)
+                point, ok = self._rest_points(fld, rows[reps], final, theta, scale, key)
+                point, ok = point[cell_of], ok[cell_of]
+                near = np.all(np.maximum(np.abs(lo[rows] - point), np.abs(hi[rows] - point)) <= tol, axis=1)
+                retry = np.flatnonzero(~(near & (ok >= 0)))
+                if retry.size:
+                    own, own_ok = self._rest_points(fld, rows[retry], final, theta, scale, key)
+                    point[retry], ok[retry] = own, own_ok
+                    near[retry] = np.all(
+                        np.maximum(np.abs(lo[rows[retry]] - own), np.abs(hi[rows[retry]] - own)) <= tol, axis=1
+                    )
+                done = near & (ok > 0)
+                codes[rows[done]] = self._rest_codes(point[done])
+                converged[rows[done]] = True
         self._cycling(box, turns, lo, hi, converged, codes)
         return codes, converged
+
+    def _rest_points(self, fld, rows, final, theta, scale, key):
+        """Rest points polished from the final states of ``rows`` on the face ``key[d:]`` and their status:
+        1 asymptotically stable within the orbits' face ``key[:d]``, 0 a rest point that is not, -1 no rest
+        point found (Newton failed or left the face)."""
+        d = final.shape[1]
+        th = theta[rows] if theta.shape[0] > 1 else theta
+        sc = scale[rows] if scale.shape[0] > 1 else np.broadcast_to(scale, rows.shape)
+        point, found = _polish(fld, self.space, final[rows], th, key[d:], sc)
+        stable = _asymptotically_stable(fld, self.space, point, th, key[:d], sc)
+        return point, np.where(found, stable.astype(np.int64), -1)
 
     def _rest_codes(self, x: np.ndarray) -> np.ndarray:
         """Codes of the rest points ``x`` (M, D): a pure profile's, or a label per distinct rounded mixed point
