@@ -64,6 +64,9 @@ An orbit has
   u_p(l_p)`` for the supported ``a`` from the final state, using ``du_a / d
   sigma_b`` (at most ``NEWTON_STEPS`` steps, until every difference is below
   ``NEWTON_TOL`` times the field's scale, and the point must stay on the face).
+  Orbits whose final states share a cell of width ``converge_tol`` (and their
+  parameters) share one polished point; an orbit whose window is not within
+  ``converge_tol`` of it is polished from its own final state.
   Then ``s*`` is asymptotically stable when every eigenvalue of the tangent
   Jacobian (:func:`gamekit.dynamics.jacobian_from`) has real part below ``-ZERO_TOL``
   times the larger of the field's scale (the largest ``|u_p(i) - u_p(j)|`` over
