@@ -169,7 +169,7 @@ def _check_sections(data: dict) -> dict:
         if not isinstance(strategies, list) or not all(isinstance(s, str) for s in strategies):
             raise ModelError(f"[populations]: {printable(repr(pop))} must be an array of strategy names (strings)")
     _numbers("[parameters]", data.get("parameters", {}))
-    _check_shares(data.get("shares", {}))
+    shares = _check_shares(data.get("shares", {}), data["populations"])
     if "group" in data:
         _check_group(data["group"])
     _check_profile_widths(data["populations"], _table("[payoffs]", data["payoffs"]), "group" in data)
@@ -212,13 +212,19 @@ def _check_sections(data: dict) -> dict:
         states=data.get("states", {}),
         bounds=bounds,
         schedules=data.get("schedules", {}),
-        shares=data.get("shares", {}),
+        shares=shares,
         group=data.get("group"),
     )
 
 
-def _check_shares(shares: object) -> None:
-    """``[shares]``: each value a ``"population.strategy"`` text (Game checks that the strategy exists)."""
+def _check_shares(shares: object, populations: dict) -> dict:
+    """``[shares]``: each value a ``"population.strategy"`` text; returns ``{name: (population, strategy)}``.
+
+    Names may contain dots themselves (``"gov.x.regulate"``): the text is split at the one dot that leaves a
+    population and one of its strategies.  A text that matches none is passed on as it is, and Game says
+    what it lacks.
+    """
+    out: dict = {}
     for name, target in _table("[shares]", shares).items():
         shown = printable(repr(name))
         if not isinstance(target, str):
@@ -228,6 +234,15 @@ def _check_shares(shares: object) -> None:
                 f"[shares]: {shown} is {printable(repr(target), 60)}, which names no strategy; "
                 'write "population.strategy" (e.g. y = "platform.insure")'
             )
+        splits = [(target[:i].strip(), target[i + 1 :].strip()) for i, ch in enumerate(target) if ch == "."]
+        found = [(p, st) for p, st in splits if isinstance(populations.get(p), list) and st in populations[p]]
+        if len(found) > 1:
+            raise ModelError(
+                f"[shares]: {shown} is {printable(repr(target), 60)}, which reads as "
+                f"{' or as '.join(printable(f'{p} / {st}', 60) for p, st in found)}; rename a population or strategy"
+            )
+        out[name] = found[0] if found else target
+    return out
 
 
 def _check_group(group: object) -> None:

@@ -651,3 +651,15 @@ def test_shipped_models_of_every_kind():
     assert not gk.load("platform-insurance-dynamic-fine").multilinear
     for name in kinds:  # each has a function in gamekit.models
         assert getattr(gk.models, name.replace("-", "_"))() == gk.load(name)
+
+
+def test_shares_of_names_with_dots():
+    game = gk.Game(
+        {"gov.x": ["a", "b"], "q": ["c.d", "e"]},
+        {"a, c.d": [1, "y + z"], "a, e": [0, 0], "b, c.d": [0, 0], "b, e": [0, 0]},
+        shares={"y": ("gov.x", "a"), "z": ("q", "c.d")},
+    )
+    assert 'y = "gov.x.a"\nz = "q.c.d"\n' in dumps(game) and loads(dumps(game)) == game
+    ambiguous = dumps(game).replace('"gov.x" = ["a", "b"]', '"gov.x" = ["a", "b"]\ngov = ["x.a", "w"]')
+    with pytest.raises(gk.ModelError, match=r"'y' is 'gov.x.a', which reads as gov / x.a or as gov.x / a"):
+        loads(ambiguous, "m.toml")
