@@ -31,7 +31,7 @@ import sympy
 from .. import _validate as v
 from .._validate import printable
 from ..errors import AnalysisError, ArgumentError
-from ..expr import MAX_MAGNITUDE, substitute
+from ..expr import MAX_MAGNITUDE, payoff_text, substitute
 from ..game import Game
 from ..stability import switch_gains
 from ._common import BaseValues, base_values, check_game, parameter, substitutions
@@ -92,7 +92,7 @@ class RegimeMap:
     def __str__(self) -> str:
         lines = [f"Regime map over {printable(self.x)} x {printable(self.y)} ({len(self.xs)} x {len(self.ys)} grid):"]
         lines += [f"  {share:6.1%}  {printable(r, 200)}" for r, share in self.shares().items()]
-        lines.append("Boundaries: " + "; ".join(f"{sympy.sstr(b)} = 0" for b in self.boundaries))
+        lines.append("Boundaries: " + "; ".join(f"{payoff_text(b)} = 0" for b in self.boundaries))
         return "\n".join(lines)
 
 

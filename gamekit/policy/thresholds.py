@@ -43,7 +43,7 @@ from .. import _validate as check
 from .._frozen import FrozenMap
 from .._validate import printable
 from ..errors import GamekitError
-from ..expr import substitute
+from ..expr import payoff_text, substitute
 from ..game import Game
 from ..stability import negative, switch_gains, vertex_payoffs
 from ._common import BaseValues, Target, base_values, check_game, domain, profile, substitutions
@@ -250,7 +250,7 @@ class Thresholds:
         out = {
             "target": list(self.target),
             "stable": self.stable,
-            "conditions": [sympy.sstr(c) for c in self.conditions],
+            "conditions": [payoff_text(c) for c in self.conditions],
             "levers": [lv.to_json() for lv in self.levers],
         }
         if not self.defined:
@@ -278,7 +278,7 @@ class Thresholds:
             first = f"{head} is {'' if self.stable else 'not '}asymptotically stable at the base values."
         else:
             first = f"{head}: its stability is undefined at the base values."
-        lines = [first, "Asymptotically stable iff: " + ", ".join(sympy.sstr(c) for c in self.conditions)]
+        lines = [first, "Asymptotically stable iff: " + ", ".join(payoff_text(c) for c in self.conditions)]
         lines += [f"Note: {printable(n, 300)}" for n in self.notes]
         lines.append("Each parameter alone (the others at base):")
         width = max(len(printable(lv.parameter)) for lv in self.levers) if self.levers else 0
