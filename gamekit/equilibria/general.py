@@ -19,19 +19,25 @@ paid by the population ``y`` counts), so interior and face points may be asympto
 The equations of a face are written down exactly (:func:`face_equations`) and each face goes to
 the solver that fits it:
 
-* **linear** (every ``F_r`` of degree <= 1 in ``v``: a symmetric game with a fixed matrix, where
-  the face's system is ``A_SS x = lambda 1, 1'x = 1``): exact Gauss--Jordan elimination over
-  :class:`fractions.Fraction` (floating point for irrational coefficients); a solution set of
-  positive dimension that meets the open face is a :class:`~gamekit.equilibria.Continuum`;
+* **linear** (every ``F_r`` of degree <= 1 in ``v``): exact Gauss--Jordan elimination over
+  :class:`fractions.Fraction` (floating point, on the equations divided by the payoff scale, for
+  irrational coefficients or ``exact=False``); a solution set of positive dimension that meets the
+  open face is a :class:`~gamekit.equilibria.Continuum`.  A symmetric game with a fixed matrix
+  ``A`` (no share in its payoffs) is linear on every face, ``A_SS x = lambda 1, 1'x = 1``: its
+  faces are not written down symbolically but screened in batches by support size
+  (:func:`.faces._screen` on ``A / scale``) and the survivors solved over Fractions directly;
 * **one unknown** (two-strategy populations, group games) and a polynomial numerator with
   rational coefficients: the numerator is factored over the rationals and the real roots of
   each factor are isolated exactly (:meth:`sympy.Poly.intervals`).  Roots of factors of degree
   <= 2 are written exactly (rationals, square roots); roots of higher factors are refined to
-  ``ROOT_EPS`` and reported as numeric points (their count is exact).  Small polynomials
-  (degree <= ``INLINE_DEGREE``) are done here, larger ones in the sympy worker process
-  (:mod:`gamekit._worker`) within the time budget;
-* **several unknowns**, polynomial with rational coefficients: sympy's ``solve`` (Groebner
-  bases) in the worker, within the time budget;
+  ``ROOT_EPS`` and reported as numeric points (their count is exact, so the result stays
+  complete, and its notes say so).  Small polynomials (degree <= ``INLINE_DEGREE``, coefficients
+  of at most ``INLINE_BITS`` bits) are done here whatever the budget, larger ones in the sympy
+  worker process (:mod:`gamekit._worker`) within the time budget;
+* **several unknowns** (at most ``max_exact_unknowns``), polynomial with rational coefficients:
+  in the worker, within the time budget, a lexicographic Groebner basis; in shape position
+  (``v_i = g_i(v_m)``, ``h(v_m) = 0``) the real roots of ``h``'s factors as for one unknown,
+  else sympy's ``solve``.  Roots that are not surds (rationals and square roots) are numeric;
 * otherwise, or when the budget is spent: Newton's method from ``starts`` seeded points per
   face (for one unknown also from every sign change on a grid of ``GRID`` points, refined by
   bisection), each candidate polished and verified as in :mod:`.numeric`: it counts when the
@@ -44,7 +50,9 @@ the solver that fits it:
 An equation that vanishes identically, or a solution set with free unknowns, is a continuum of
 rest points.  Each isolated rest point is linearised by :func:`gamekit.stability._linearise` with
 the general field: exact eigenvalues at rational points, at exact irrational points computed in
-the worker when cheap (``MAX_EXACT_EIGEN_UNKNOWNS``, ``EIGEN_BUDGET``), numeric otherwise.
+the worker when cheap (``MAX_EXACT_EIGEN_UNKNOWNS``, ``EIGEN_BUDGET``) and kept when they are
+surds, numeric otherwise.  A rest point where the Jacobian is not finite (a payoff such as
+``sqrt(y)`` or ``F/(1 - y)`` without a derivative there) raises :class:`~gamekit.AnalysisError`.
 """
 
 from __future__ import annotations
@@ -538,8 +546,6 @@ def solve_numeric(field: GeneralField, faces: list[Face], starts: int, rng):
         if low[j] > OUTSIDE:
             uncertain.append((faces[face].support, _rows(field.shape, sig[j]), float(res[j])))
     for face, found in kept.items():
-        if face in singular:
-            continue
         for x, _ in found:
             points.append(RawPoint(faces[face].support, [np.array(r) for r in _rows(field.shape, x)]))
     return points, continua, _dedupe_uncertain(uncertain)
