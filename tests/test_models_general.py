@@ -161,6 +161,21 @@ def test_inspection_with_a_dynamic_fine():
     assert close(eigenvalues(jacobian(static, coords, (R(1, 4), R(1, 4)))), [-0.75j, 0.75j])
 
 
+def face_rest_points(game: gk.Game) -> set[tuple]:
+    """Every rest point of a game of two-strategy populations: on each face, the free shares' gains vanish."""
+    field, coords = table_field(game)
+    gains = at(game, [sympy.cancel(f / (c * (1 - c))) for f, c in zip(field, coords)])
+    rest = set()
+    for fixed_coords in itertools.product([None, 0, 1], repeat=len(coords)):
+        on = {c: v for c, v in zip(coords, fixed_coords) if v is not None}
+        free = [c for c in coords if c not in on]
+        equations = [g.subs(on) for c, g in zip(coords, gains) if c in free]
+        for solution in (sympy.solve_poly_system(equations, *free) or []) if free else [()]:
+            if all(v.is_real and 0 < v < 1 for v in solution):
+                rest.add(tuple(on.get(c, dict(zip(free, solution)).get(c)) for c in coords))
+    return rest
+
+
 def test_platform_insurance_with_a_dynamic_fine():
     game = gk.load("platform-insurance-dynamic-fine")
     fixed = gk.load("platform-insurance")
@@ -177,22 +192,41 @@ def test_platform_insurance_with_a_dynamic_fine():
     # payoffs differ from the fixed-fine model only where the fine is paid: F -> F*(1 - y)
     fine = fixed.payoff_tensors[0][0, 1, 0]
     assert game.payoff_tensors[0][0, 1, 0] == fine.subs(F, F * (1 - make_symbol("y")))
-    f, gains = at(game, field), at(game, gains)  # the trap values
-    rest = set()
-    for fixed_coords in itertools.product([None, 0, 1], repeat=3):  # each face: free shares solve their gains
-        on = {c: v for c, v in zip(coords, fixed_coords) if v is not None}
-        free = [c for c in coords if c not in on]
-        equations = [g.subs(on) for c, g in zip(coords, gains) if c in free]
-        solutions = (sympy.solve_poly_system(equations, *free) or []) if free else [()]  # None: no solution
-        for solution in solutions:
-            if all(v.is_real and 0 < v < 1 for v in solution):
-                rest.add(tuple(on.get(c, dict(zip(free, solution)).get(c)) for c in coords))
+    f = at(game, field)  # the trap values
+    rest = face_rest_points(game)
+    assert rest == set(itertools.product([0, 1], repeat=3)) | {(1, R(3, 5), 1), (1, R(1, 5), R(9, 19))}
     assert close(eigenvalues(jacobian(f, coords, (1, 0, 0))), [-3, -1, -1])
     assert close(eigenvalues(jacobian(f, coords, (1, R(3, 5), 1))), [-2.4, -2, -1])
     saddle = eigenvalues(jacobian(f, coords, (1, R(1, 5), R(9, 19))))
     assert close(saddle, [-3, (-48 - 12 * 111**0.5) / 95, (-48 + 12 * 111**0.5) / 95])
     stable = [pt for pt in rest if all(e.real < 0 for e in eigenvalues(jacobian(f, coords, pt)))]
     assert sorted(stable) == [(1, 0, 0), (1, R(3, 5), 1)]
+
+
+@pytest.mark.parametrize(
+    "scenario, extra, attractors",
+    [
+        (
+            "lag",  # the lag, and a spiral sink on the face z = 1
+            {(R(1, 2), 0, R(14, 29)), (R(3, 4), R(1, 3), 1), (1, R(2, 3), 1)},
+            {
+                (0, 0, 0): [-7, -2.8, -2],
+                (R(3, 4), R(1, 3), 1): [-2, complex(-0.5, -5 / 12**0.5), complex(-0.5, 5 / 12**0.5)],
+            },
+        ),
+        ("meta-goal", {(1, R(1, 2), 0)}, {(1, 1, 1): [-4, -3, -1]}),
+    ],
+)
+def test_platform_insurance_with_a_dynamic_fine_in_the_other_scenarios(scenario, extra, attractors):
+    game = gk.load("platform-insurance-dynamic-fine").scenario(scenario)
+    rest = face_rest_points(game)
+    assert rest == set(itertools.product([0, 1], repeat=3)) | extra
+    field, coords = table_field(game)
+    f = at(game, field)
+    spectra = {pt: eigenvalues(jacobian(f, coords, pt)) for pt in rest}
+    stable = {pt for pt, ev in spectra.items() if all(e.real < 0 for e in ev)}
+    assert stable == set(attractors)
+    assert all(close(spectra[pt], ev) for pt, ev in attractors.items())
 
 
 # -- gamekit's own expected payoffs agree with this module's loop ---------------------------
