@@ -460,3 +460,37 @@ def test_thresholds_of_a_symmetric_game_are_its_column_differences():
     # at c: u(a) - u(c) = A[a, c] - A[c, c] = -t, likewise for b: stable iff t > 0
     assert t.stable and t.lever("t").stable_set == sympy.Interval.Lopen(0, 10)
     assert gk.thresholds(game, None, "a").lever("t").stable_set == sympy.S.EmptySet
+
+
+@st.composite
+def parametric_share_games(draw):
+    """Two two-strategy populations; payoffs a + b*p + c*q*y + d*x with small integers (x, y named shares)."""
+    pops = {"P0": ["a0", "b0"], "P1": ["a1", "b1"]}
+    payoffs = {}
+    for i, j in itertools.product(range(2), repeat=2):
+        cells = []
+        for _ in range(2):
+            a, b, c, d = (draw(st.integers(lo, hi)) for lo, hi in ((-4, 4), (-2, 2), (-2, 2), (-2, 2)))
+            cells.append(f"{a} + {b}*p + {c}*q*y + {d}*x")
+        payoffs[f"{pops['P0'][i]}, {pops['P1'][j]}"] = cells
+    base = {"p": draw(st.integers(-3, 3)), "q": draw(st.integers(-3, 3))}
+    return gk.Game(pops, payoffs, base, shares={"x": "P0.a0", "y": "P1.a1"})
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(parametric_share_games())
+def test_thresholds_of_games_with_shares_agree_with_the_general_jacobian(game):
+    """Brute force: the eigenvalues of the general field's numeric Jacobian at each corner, over a grid of values."""
+    grid = np.linspace(-6, 6, 17)
+    for idx in game.profiles():
+        t = gk.thresholds(game, None, game.profile_names(idx))
+        for lever in t.levers:
+            edges = [e for iv in lever.stable_for for e in iv if e is not None]
+            for value in grid:
+                if any(abs(value - e) < 1e-9 for e in edges):
+                    continue  # on a threshold itself: an eigenvalue is zero
+                point = game.with_parameters({lever.parameter: float(value)})
+                eq = gk.linearize(point, np.concatenate([np.eye(2)[s] for s in idx]), exact=False)
+                brute = eq.stability is gk.Stability.ASYMPTOTICALLY_STABLE
+                inside = bool(lever.stable_set.contains(sympy.Rational(str(value))))
+                assert inside == brute, (lever.parameter, value, lever.stable_set)
