@@ -48,7 +48,8 @@ conditions / stability" table of the papers -- for every kind of game.
 
 **Ritzberger-Weibull holds for multilinear games only.**  There the asymptotically stable states
 are exactly the strict Nash equilibria (pure profiles), and no interior or face point is
-asymptotically stable (the field there has zero divergence in suitable coordinates).  In every
+asymptotically stable (times a positive function, the field is divergence-free in the relative
+interior of every face, so it preserves volume there).  In every
 other game an interior or face point *can* be asymptotically stable -- hawk-dove's mixed state,
 rock-paper-scissors' centre for ``w > l``, the dynamic-fine platform model's ``(1, 3/5, 1)`` -- and
 it is labelled from its eigenvalues like any rest point, never "saddle" by habit.
