@@ -5,9 +5,9 @@ Every kind of game is here (``Game.kind``): games between populations
 ``jordan``, ``hawk-dove-two-roles``, ``rock-paper-scissors-two-roles``), with
 shares in payoffs (``platform-insurance-dynamic-fine``,
 ``inspection-dynamic-fine``), symmetric one-population games (``hawk-dove``,
-``rock-paper-scissors``) and a group game (``stag-hunt``).  Each file's
-description derives the facts its game is known for (rest points,
-eigenvalues), and the tests check them.
+``rock-paper-scissors``) and a group game (``stag-hunt``).  The descriptions
+of these last five derive their rest points and eigenvalues by hand, and
+``tests/test_models_general.py`` checks the derivations against the files.
 
 Each is a TOML model file in this folder, read by :mod:`gamekit.modelfile`;
 ``available()`` lists them by the name the command line takes
