@@ -29,7 +29,7 @@ def test_battle_of_the_sexes():
 
 
 def test_hawk_dove_two_roles():
-    eqs = gk.equilibria(gk.models.hawk_dove())
+    eqs = gk.equilibria(gk.models.hawk_dove_two_roles())
     assert {e.profile for e in eqs.stable()} == {("hawk", "dove"), ("dove", "hawk")}
     (m,) = [e for e in eqs if not e.profile]
     assert np.allclose(m.coordinates, [0.5, 0.5])  # V/C
@@ -43,7 +43,7 @@ def test_jordan_has_no_stable_state():
 
 
 def test_rock_paper_scissors_centre_is_non_hyperbolic():
-    eqs = gk.equilibria(gk.models.rock_paper_scissors())
+    eqs = gk.equilibria(gk.models.rock_paper_scissors_two_roles())
     (c,) = [e for e in eqs if e.is_interior]
     assert np.allclose(c.coordinates, 1 / 3)
     assert c.stability is gk.Stability.NON_HYPERBOLIC
