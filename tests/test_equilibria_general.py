@@ -331,6 +331,17 @@ def test_payoffs_that_are_not_polynomial_in_the_shares_are_searched_numerically(
         assert not inner
 
 
+@pytest.mark.parametrize("exact", [True, False])
+def test_payoffs_spanning_many_orders_of_magnitude_give_no_false_points(exact):
+    """F e^(100 y) ranges over 44 orders: rest points are verified against local, not global, magnitudes, so the
+    face x = 1 (where 1 - 4 e^(100 y) < 0 throughout) holds none, and the interior point 4 y e^(100 y) = 1, x = y
+    is found once."""
+    eqs = gk.equilibria(inspection_with("F*exp(100*y)"), exact=exact)
+    assert not eqs.continua and not eqs.uncertain
+    y = brentq(lambda y: 4 * y * math.exp(100 * y) - 1, 1e-9, 1, xtol=1e-16)
+    assert [tuple(e.coordinates) for e in eqs if not e.is_pure] == [pytest.approx((y, y), abs=1e-12)]
+
+
 def test_a_payoff_without_a_derivative_at_a_rest_point_is_a_gamekit_error():
     with pytest.raises(gk.AnalysisError, match="not differentiable"):
         gk.equilibria(inspection_with("F*sqrt(y)"))
@@ -442,6 +453,12 @@ def test_scaling_every_payoff_changes_no_rest_point_and_no_label(A, suffix, exac
     ours = gk.equilibria(symmetric(A), exact=exact)
     theirs = gk.equilibria(symmetric(A, suffix), exact=exact)
     assert signature(ours) == signature(theirs)
+
+
+@pytest.mark.parametrize("suffix", ["*1e99", "*1e-99"])
+def test_extreme_payoff_scales_change_no_label(suffix):
+    A = [[1, 2, 3], [4, 5, 6], [0, 1, 7]]
+    assert signature(gk.equilibria(symmetric(A))) == signature(gk.equilibria(symmetric(A, suffix)))
 
 
 @st.composite

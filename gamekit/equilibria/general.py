@@ -40,9 +40,11 @@ the solver that fits it:
   else sympy's ``solve``.  Roots that are not surds (rationals and square roots) are numeric;
 * otherwise, or when the budget is spent: Newton's method from ``starts`` seeded points per
   face (for one unknown also from every sign change on a grid of ``GRID`` points, refined by
-  bisection), each candidate polished and verified as in :mod:`.numeric`: it counts when the
-  residual ``|F| / scale`` is at most ``POLISH_RESIDUAL`` (or the rounding floor of the
-  payoffs there) and every support share exceeds ``CLEAR * e + SHARE_FLOOR``,
+  bisection), each candidate polished and verified as in :mod:`.numeric`, but with *local*
+  tolerances (payoffs such as ``exp(100 y)`` vary by many orders over a face): it counts when
+  the residual ``|F|`` is at most ``POLISH_RESIDUAL`` times the largest derivative along the face
+  of a payoff in use there (or the rounding floor of the payoffs there) and every support share
+  exceeds ``CLEAR * e + SHARE_FLOOR``,
   ``e = ||J^{-1}|| (|F| + floor)`` its error bound; two verified points of one face closer than
   ``CLEAR`` times the sum of their error bounds (or ``DEDUPE``) are one point.  Such faces make
   the result incomplete (``Equilibria.complete`` false, ``numeric_faces`` counts them).
@@ -103,14 +105,15 @@ BISECTIONS = 60
 MAX_STEP = 0.25
 WANDER = 5.0  # a start this far (max-norm) from the face's centre is given up
 ITERATIONS = 40
-CANDIDATE_RESIDUAL = 1e-9  # |F| / scale below this after the search: a candidate
+CANDIDATE_RESIDUAL = 1e-9  # |F| below this times the local derivative scale after the search: a candidate
+STEP_TOL = 1e-15  # a Newton step below this (in shares) ends the search of a start
 OUTSIDE = 1e-6  # a candidate's shares may be this far below zero before polishing
 POLISH_STEPS = 8
-POLISH_RESIDUAL = 1e-13  # |F| / scale at most this (or the rounding floor) after polishing: converged
-ROUNDING = 1e-15  # relative rounding of the payoffs' evaluation: floor of |F| is ROUNDING * max|u| / scale
+POLISH_RESIDUAL = 1e-13  # |F| at most this times the local derivative scale (or the rounding floor): converged
+ROUNDING = 1e-15  # relative rounding of the payoffs' evaluation: the floor of |F| is ROUNDING * max |u| there
 CLEAR = 100.0
 SHARE_FLOOR = 1e-13
-SINGULAR = 1e-8  # smallest singular value of J / scale at or below this: not an isolated rest point
+SINGULAR = 1e-8  # smallest singular value of J at most this times the local derivative scale: not isolated
 DEDUPE = 1e-8
 
 
@@ -406,13 +409,22 @@ def exact_eigenvalues(flat_u, du, flat_sigma, shape, state):
 
 
 class _Newton:
-    """``F`` and its Jacobian for many (face, point) pairs at once, from the field's numeric ``u`` and ``du``."""
+    """``F`` and its Jacobian for many (face, point) pairs at once, from the field's numeric ``u`` and ``du``.
+
+    Besides ``F`` and ``J`` (divided by the payoff scale) it returns two *local* magnitudes, so that the
+    decisions below hold for payoffs whose size varies by many orders over the state space (``exp(100 y)``):
+    ``floor``, the rounding error of ``F`` (``ROUNDING`` times the largest ``|u|`` there), and ``gref``, the
+    largest derivative along the face of a payoff in use (``J`` is a difference of such derivatives).
+    """
 
     def __init__(self, field: GeneralField, faces: list[Face]):
         self.field = field
         self.base = np.stack([f.base for f in faces])
         self.P = np.stack([f.P for f in faces])
         self.E = np.stack([f.E for f in faces])
+        self.used = np.zeros(self.base.shape, dtype=bool)
+        for k, f in enumerate(faces):
+            self.used[k, f.cells] = True
 
     def sig(self, which, v):
         return self.base[which] + np.einsum("ndm,nm->nd", self.P[which], v)
@@ -420,10 +432,17 @@ class _Newton:
     def __call__(self, which, v):
         sig = self.sig(which, v)
         u, du = self.field.numeric(sig)
-        F = np.einsum("nmd,nd->nm", self.E[which], u) / self.field.scale
-        J = np.einsum("nmd,nde,nek->nmk", self.E[which], du, self.P[which]) / self.field.scale
-        floor = ROUNDING * (1.0 + np.max(np.abs(u), axis=1, initial=0.0) / self.field.scale)
-        return F, J, floor
+        scale = self.field.scale
+        F = np.einsum("nmd,nd->nm", self.E[which], u) / scale
+        DP = np.einsum("nde,nek->ndk", du, self.P[which]) / scale  # d u_a / d v
+        J = np.einsum("nmd,ndk->nmk", self.E[which], DP)
+        used = self.used[which]
+        floor = ROUNDING * np.max(np.where(used, np.abs(u), 0.0), axis=1) / scale
+        gref = np.maximum(
+            np.max(np.abs(J), axis=(1, 2), initial=0.0),
+            np.max(np.where(used[:, :, None], np.abs(DP), 0.0), axis=(1, 2), initial=0.0),
+        )
+        return F, J, floor, gref
 
 
 def _step(J, F):
@@ -483,7 +502,12 @@ def _seeds(field: GeneralField, faces: list[Face], starts: int, rng):
 
 
 def solve_numeric(field: GeneralField, faces: list[Face], starts: int, rng):
-    """Verified rest points, non-isolated sets and uncertain candidates of faces with the same number of unknowns."""
+    """Verified rest points, non-isolated sets and uncertain candidates of faces with the same number of unknowns.
+
+    All decisions are local (see :class:`_Newton`): a search stops at ``|F| <= 8 floor`` or a Newton step below
+    ``STEP_TOL``; a candidate has ``|F| <= CANDIDATE_RESIDUAL gref + 8 floor``; after polishing it is converged
+    when ``|F| <= POLISH_RESIDUAL gref`` or ``8 floor``, and not isolated when ``sigma_min(J) <= SINGULAR gref``.
+    """
     newton = _Newton(field, faces)
     which, v = _seeds(field, faces, starts, rng)
     v = v.astype(float)
@@ -493,22 +517,26 @@ def solve_numeric(field: GeneralField, faces: list[Face], starts: int, rng):
             idx = np.nonzero(active)[0]
             if idx.size == 0:
                 break
-            F, J, _ = newton(which[idx], v[idx])
+            F, J, floor, _ = newton(which[idx], v[idx])
             res = np.max(np.abs(F), axis=1)
+            step = _step(J, F)
             done = (
-                (res < 1e-3 * CANDIDATE_RESIDUAL) | ~np.isfinite(res) | (np.max(np.abs(v[idx] - 0.5), axis=1) > WANDER)
+                ~np.isfinite(res)
+                | (res <= 8 * floor)
+                | (np.max(np.abs(step), axis=1) <= STEP_TOL)
+                | (np.max(np.abs(v[idx] - 0.5), axis=1) > WANDER)
             )
             active[idx[done]] = False
             go = ~done
             if not go.any():
                 break
-            v[idx[go]] -= np.clip(_step(J[go], F[go]), -MAX_STEP, MAX_STEP)
-        F, _, _ = newton(which, v)
+            v[idx[go]] -= np.clip(step[go], -MAX_STEP, MAX_STEP)
+        F, _, floor, gref = newton(which, v)
         res = np.max(np.abs(F), axis=1)
-        cells = np.stack(
-            [newton.sig(which[i : i + 1], v[i : i + 1])[0][faces[which[i]].cells].min() for i in range(len(v))]
-        )
-    cand = np.all(np.isfinite(v), axis=1) & np.isfinite(res) & (res <= CANDIDATE_RESIDUAL) & (cells >= -OUTSIDE)
+        sig = newton.sig(which, v)
+    low = np.min(np.where(newton.used[which], sig, np.inf), axis=1)
+    cand = np.all(np.isfinite(v), axis=1) & np.isfinite(res) & (res <= CANDIDATE_RESIDUAL * gref + 8 * floor)
+    cand &= low >= -OUTSIDE
     idx = np.nonzero(cand)[0]
     points, continua, uncertain = [], [], []
     if idx.size == 0:
@@ -516,23 +544,24 @@ def solve_numeric(field: GeneralField, faces: list[Face], starts: int, rng):
     w, W = v[idx], which[idx]
     with np.errstate(all="ignore"):
         for _ in range(POLISH_STEPS):
-            F, J, _ = newton(W, w)
+            F, J, _, _ = newton(W, w)
             w = w - _step(J, F)
-        F, J, floor = newton(W, w)
+        F, J, floor, gref = newton(W, w)
         sv = np.linalg.svd(J, compute_uv=False) if w.shape[1] else np.ones((len(w), 1))
         sig = newton.sig(W, w)
     res = np.max(np.abs(F), axis=1)
     smin = sv[:, -1]
     err = (res + floor) / np.maximum(smin, 1e-300)
-    low = np.array([sig[j][faces[W[j]].cells].min() for j in range(len(w))])
-    converged = np.isfinite(res) & (res <= np.maximum(POLISH_RESIDUAL, 8 * floor))
+    low = np.min(np.where(newton.used[W], sig, np.inf), axis=1)
+    converged = np.isfinite(res) & (res <= np.maximum(POLISH_RESIDUAL * gref, 8 * floor))
+    singular = smin <= SINGULAR * gref
     kept: dict[int, list] = {}
-    singular = set()
+    not_isolated = set()
     for j in range(len(w)):
         face = int(W[j])
-        if converged[j] and smin[j] <= SINGULAR:
-            if low[j] > OUTSIDE and face not in singular:
-                singular.add(face)
+        if converged[j] and singular[j]:
+            if low[j] > OUTSIDE and face not in not_isolated:
+                not_isolated.add(face)
                 continua.append(RawContinuum(faces[face].support, (), (), None, _rows(field.shape, sig[j])))
             continue
         if converged[j]:
@@ -704,10 +733,17 @@ class _Search:
             rhs = [-_fraction(sympy.Rational(p.coeff_monomial(1))) for p in poly.numerators]
             sol = affine_exact(coeff, rhs)
         else:
-            # divided by the payoff scale: affine_float's tolerances are absolute, for entries of at most about 1
-            scale = self.field.scale
-            coeff = np.array([[float(p.coeff_monomial(u)) / scale for u in unknowns] for p in poly.numerators])
-            rhs = np.array([-float(p.coeff_monomial(1)) / scale for p in poly.numerators])
+            # affine_float's tolerances are absolute, for entries of at most about 1: each row is divided by its
+            # largest entry when the coefficients are exact (no rounding noise to blow up), else by the payoff scale
+            rows = []
+            for p in poly.numerators:
+                row = [p.coeff_monomial(u) for u in unknowns] + [-p.coeff_monomial(1)]
+                if poly.rational:
+                    top = max(abs(sympy.Rational(c)) for c in row) or 1
+                    rows.append([float(sympy.Rational(c) / top) for c in row])
+                else:
+                    rows.append([float(c) / self.field.scale for c in row])
+            coeff, rhs = np.array(rows)[:, :-1], np.array(rows)[:, -1]
             sol = affine_float(coeff, rhs)
         if sol is None:
             return
@@ -821,6 +857,28 @@ class _Search:
             return None
 
 
+def _pure(support) -> bool:
+    return all(len(s) == 1 for s in support)
+
+
+def _pure_gains(field: GeneralField, support):
+    """The switch gains ``u_p(j) - u_p(s_p)`` at a pure profile, exactly, in the tangent diagonal's order; or None.
+
+    (``GeneralField.pure_eigenvalues`` passes rationals through ``nsimplify``, which rounds payoffs of order
+    1e-99 to zero; here only rationals are used, as they are.)
+    """
+    idx = [s[0] for s in support]
+    subs = {s: sympy.Integer(int(i == idx[p])) for p, row in enumerate(field.sigma) for i, s in enumerate(row)}
+    out = []
+    for p, row in enumerate(field.u):
+        here = [e.xreplace(subs) for e in row]
+        if not all(v.is_Rational for v in here):
+            return None
+        n = len(row)
+        out += [here[n - 1] - here[idx[p]] if i == idx[p] else here[i] - here[idx[p]] for i in range(n - 1)]
+    return tuple(out)
+
+
 def _fixed_matrix(game: Game, field: GeneralField):
     """``(A as Fractions or None, A / scale)`` of a symmetric game whose payoffs use no share; else None."""
     state = set(game.share_symbols.values())
@@ -915,7 +973,7 @@ def equilibria(
                 "undefined there), so its stability cannot be linearised; write the payoffs without sqrt, "
                 "fractional powers or poles at the boundary"
             )
-        eig = search.eigenvalues(r)
+        eig = _pure_gains(field, r.support) if r.exact_rows is not None and _pure(r.support) else search.eigenvalues(r)
         results.append(
             _linearise(
                 game,
