@@ -172,6 +172,21 @@ def test_inspection_game_with_a_dynamic_fine():
     check_listed_once(eqs)
 
 
+def test_an_irrational_interior_point_is_exact_with_exact_eigenvalues():
+    """c = 2: F y^2 = c gives y = sqrt(2)/2, g = F x y gives x = sqrt(2)/4.  The Jacobian of
+    (x (1 - x)(F y^2 - c), y (1 - y)(g - F x y)) there is [[0, 2 F x (1 - x) y], [-F y^2 (1 - y), -F x y (1 - y)]]."""
+    eqs = gk.equilibria(inspection(dynamic=True).with_parameters(c=2))
+    (centre,) = [e for e in eqs if e.is_interior]
+    assert centre.exact_state[0][0] == sympy.sqrt(2) / 4 and centre.exact_state[1][0] == sympy.sqrt(2) / 2
+    x, y, F = math.sqrt(2) / 4, math.sqrt(2) / 2, 4
+    J = np.array([[0, 2 * F * x * (1 - x) * y], [-F * y**2 * (1 - y), -F * x * y * (1 - y)]])
+    key = lambda z: z.imag  # noqa: E731
+    assert np.allclose(sorted(centre.eigenvalues, key=key), sorted(np.linalg.eigvals(J), key=key), atol=1e-12)
+    exact = sorted((complex(sympy.N(e, 30)) for e in centre.exact_eigenvalues), key=key)
+    assert np.allclose(exact, sorted(np.linalg.eigvals(J), key=key), atol=1e-12)
+    assert centre.stability is AS
+
+
 def test_inspection_game_with_a_static_fine_has_a_centre():
     eqs = gk.equilibria(inspection(dynamic=False))
     (centre,) = [e for e in eqs if e.is_interior]
