@@ -85,7 +85,14 @@ An orbit has
   A share's oscillation is *decaying* when it still turned in the second half
   of the window (a turning point there) and its range in the second half is
   below ``CYCLE_PERSISTENCE`` (one half) times its range in the first: a spiral
-  that winds in towards a rest point is not a cycle.  (In a multilinear game no
+  that winds in towards a rest point is not a cycle.  In a game that is not
+  multilinear, neither is an oscillation around an asymptotically stable rest
+  point (polished from the final state as below) that lies within the window's
+  box widened by its range on every side: a slowly damped focus seen through a
+  window shorter than its period looks the same as a cycle, so the orbit stays
+  ``unresolved`` until it converges (a stable cycle around a stable focus, which
+  needs an unstable cycle between them, is then ``unresolved`` too: honest, if
+  less informative).  (In a multilinear game no
   mixed rest point is asymptotically stable, so such a spiral winds in along
   the stable manifold of a saddle-focus and must leave it later: ``unresolved``
   is the honest answer until then; in other games it may wind into a stable
@@ -567,8 +574,30 @@ class _Classifier:
                 done = near & (ok > 0)
                 codes[rows[done]] = self._rest_codes(point[done])
                 converged[rows[done]] = True
-        self._cycling(box, turns, lo, hi, converged, codes)
+        spiral = self._into_stable_focus(box, turns, lo, hi, converged, final, theta, alive, fld, scale)
+        self._cycling(box, turns, lo, hi, converged | spiral, codes)
         return codes, converged
+
+    def _into_stable_focus(self, box, turns, lo, hi, converged, final, theta, alive, fld, scale) -> np.ndarray:
+        """Orbits that oscillate around an asymptotically stable rest point, polished from their final state
+        within the window's box widened by its range: possibly still winding in (a slowly damped focus seen
+        through a window shorter than its period), so not called cycling (module docstring)."""
+        oscillating = (turns[:, 0] >= 2) & ((hi - lo) > self.amplitude)
+        rows = np.flatnonzero(oscillating.any(axis=1) & ~converged)
+        out = np.zeros(len(converged), dtype=bool)
+        if rows.size == 0:
+            return out
+        support = (hi[rows] > self.converge_tol) & alive[rows]
+        pattern = np.concatenate([alive[rows], support], axis=1)
+        first, inverse = _unique_rows(pattern)
+        for g, i in enumerate(first):
+            group = rows[inverse == g]
+            point, ok = self._rest_points(fld, group, final, theta, scale, pattern[i])
+            # near: within the window's box widened by its own range on every side (a short window sees an arc)
+            width = hi[group] - lo[group] + self.converge_tol
+            inside = np.all((point >= lo[group] - width) & (point <= hi[group] + width), axis=1)
+            out[group] = (ok > 0) & inside
+        return out
 
     def _rest_points(self, fld, rows, final, theta, scale, key):
         """Rest points polished from the final states of ``rows`` on the face ``key[d:]`` and their status:

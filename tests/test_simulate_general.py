@@ -243,6 +243,16 @@ def test_dynamic_fine_inspection_game_converges_to_one_half():
     assert np.allclose(traj.rest_point("(0.5, 0.5)"), [0.5, 0.5, 0.5, 0.5], atol=1e-12)
 
 
+@pytest.mark.parametrize("t_end", [10.0, 20.0, 30.0])
+def test_a_slowly_damped_focus_is_never_called_a_cycle(t_end):
+    # the dynamic-fine inspection game spirals into (1/2, 1/2) at rate 1/4 with period about 9.5: through a window
+    # shorter than a period the spiral looks like a cycle, but its stable focus is found and the orbit is unresolved
+    starts = np.random.default_rng(0).uniform(size=(2000, 2))
+    traj = gk.simulate(inspection(), starts, t_end)
+    assert not any(o.startswith("cycling") for o in traj.outcome)
+    assert set(traj.outcome) <= {"unresolved", "(0.5, 0.5)"}
+
+
 def test_dynamic_fine_platform_model_has_two_attractors():
     game = platform_dynamic()
     traj = gk.simulate(game, StateSpace(game.shape).sample(600, np.random.default_rng(8)), 300.0)
