@@ -376,6 +376,8 @@ def test_result_pickles_and_prints_and_shows_progress(capsys):
     eqs = gk.equilibria(dynamic_platform(), progress=True)
     assert pickle.loads(pickle.dumps(eqs)) == eqs
     assert "faces" in capsys.readouterr().err
+    gk.equilibria(dynamic_platform(), exact=False, progress=True)
+    assert "numeric faces" in capsys.readouterr().err
     assert repr(eqs) == "Equilibria(10 rest points, 0 continua, complete=True)"
     assert "(1, 3/5, 1): asymptotically stable" in str(eqs)
 

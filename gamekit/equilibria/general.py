@@ -92,6 +92,7 @@ __all__ = ["equilibria", "face_equations", "univariate_roots", "solve_system", "
 
 PROGRESS_FACES = 2_000  # with progress=None, a bar is shown from this many faces on (each is written down exactly),
 PROGRESS_NUMERIC = 200  # or from this many faces to search numerically
+NUMERIC_BATCH = 256  # faces searched numerically in one vectorised batch (the progress bar's step)
 INLINE_DEGREE = 24  # one unknown: polynomials up to this degree are factored here, larger ones in the worker
 INLINE_BITS = 1024  # ... and coefficients up to this many bits
 MAX_DEGREE = 400  # a power of an unknown above this (or not an integer) makes a face non-polynomial
@@ -935,17 +936,24 @@ def equilibria(
                 bar.update(1)
         if matrix is not None:
             search.symmetric(*matrix, progress=bar)
-        if bar is None and progress is None and sum(map(len, search.numeric.values())) >= PROGRESS_NUMERIC:
+        uncertain, numeric_faces = [], 0
+        todo = sum(map(len, search.numeric.values()))
+        if todo and (progress is True or (progress is None and todo >= PROGRESS_NUMERIC)):
             from tqdm.auto import tqdm
 
-            bar = tqdm(total=faces, initial=faces, desc="faces", unit="face", file=sys.stderr, leave=False)
-        uncertain, numeric_faces = [], 0
+            if bar is not None:
+                bar.close()
+            bar = tqdm(total=todo, desc="numeric faces", unit="face", file=sys.stderr, leave=False)
         for group in search.numeric.values():
-            pts, conts, unc = solve_numeric(field, group, starts, rng)
-            search.points += pts
-            search.continua += conts
-            uncertain += unc
-            numeric_faces += len(group)
+            for a in range(0, len(group), NUMERIC_BATCH):
+                batch = group[a : a + NUMERIC_BATCH]
+                pts, conts, unc = solve_numeric(field, batch, starts, rng)
+                search.points += pts
+                search.continua += conts
+                uncertain += unc
+                numeric_faces += len(batch)
+                if bar is not None:
+                    bar.update(len(batch))
     finally:
         if bar is not None:
             bar.close()
