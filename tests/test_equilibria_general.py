@@ -275,16 +275,21 @@ def test_a_group_game_whose_strategies_always_earn_the_same_is_a_continuum():
     assert all(e.stability is NH for e in eqs)
 
 
-def test_a_large_group_is_solved_in_the_worker():
-    """Size 40: the gain is a polynomial of degree 39 (above INLINE_DEGREE), isolated by sympy in its process."""
-    eqs = gk.equilibria(stag_hunt(F=8, M=20, size=40))
-    assert eqs.complete
-    inner = sorted(e.coordinates[0] for e in eqs if not e.is_pure)
-    gain = lambda x: _stag_gain(x, 8, M=20, N=40)  # noqa: E731
-    assert all(abs(gain(x)) < 1e-9 for x in inner)
+def test_a_large_group_is_solved_in_the_worker_or_numerically_without_budget():
+    """Size 40, M = 20, F = 16: the gain is a polynomial of degree 39 (above INLINE_DEGREE), isolated by sympy in
+    its process; with no budget the face is searched numerically and finds the same two roots."""
+    gain = lambda x: _stag_gain(x, 16, M=20, N=40)  # noqa: E731
     grid = np.linspace(1e-6, 1 - 1e-6, 4001)
     values = np.array([gain(x) for x in grid])
-    assert len(inner) == int(np.sum(values[:-1] * values[1:] < 0))
+    roots = [brentq(gain, a, b, xtol=1e-15) for a, b, fa, fb in zip(grid, grid[1:], values, values[1:]) if fa * fb < 0]
+    assert len(roots) == 2
+    exact = gk.equilibria(stag_hunt(F=16, M=20, size=40))
+    numeric = gk.equilibria(stag_hunt(F=16, M=20, size=40), time_budget=0)
+    assert exact.complete and not numeric.complete
+    for eqs in (exact, numeric):
+        inner = sorted(e.coordinates[0] for e in eqs if not e.is_pure)
+        assert np.allclose(inner, roots, atol=1e-10)
+        assert [e.stability for e in sorted(eqs, key=lambda e: e.coordinates[0])] == [AS, UNSTABLE, AS, UNSTABLE]
 
 
 # -- budgets, numeric faces and what the result says ---------------------------------------------------------

@@ -102,20 +102,20 @@ EIGEN_BUDGET = 2.0  # seconds of sympy for one irrational rest point's exact eig
 MAX_SURD_OPS = 200  # an exact share bigger than this (operations) is reported numerically
 
 GRID = 512  # one unknown, numeric: sign changes of F on this grid of the open face seed Newton
-BISECTIONS = 60
-MAX_STEP = 0.25
+BISECTIONS = 60  # halvings of each bracketed sign change before Newton polishes it
+MAX_STEP = 0.25  # Newton steps are clipped to this (in shares) while searching
 WANDER = 5.0  # a start this far (max-norm) from the face's centre is given up
-ITERATIONS = 40
+ITERATIONS = 40  # Newton steps per start while searching
 CANDIDATE_RESIDUAL = 1e-9  # |F| below this times the local derivative scale after the search: a candidate
 STEP_TOL = 1e-15  # a Newton step below this (in shares) ends the search of a start
 OUTSIDE = 1e-6  # a candidate's shares may be this far below zero before polishing
-POLISH_STEPS = 8
+POLISH_STEPS = 8  # full Newton steps that polish each candidate
 POLISH_RESIDUAL = 1e-13  # |F| at most this times the local derivative scale (or the rounding floor): converged
 ROUNDING = 1e-15  # relative rounding of the payoffs' evaluation: the floor of |F| is ROUNDING * max |u| there
-CLEAR = 100.0
-SHARE_FLOOR = 1e-13
+CLEAR = 100.0  # a share counts as positive above CLEAR error bounds; copies within CLEAR bounds are one
+SHARE_FLOOR = 1e-13  # ... and above this
 SINGULAR = 1e-8  # smallest singular value of J at most this times the local derivative scale: not isolated
-DEDUPE = 1e-8
+DEDUPE = 1e-8  # verified points of one face closer than this (max-norm in shares) are one point
 
 
 # -- faces ------------------------------------------------------------------------------------------------
