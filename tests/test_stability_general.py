@@ -374,3 +374,29 @@ def test_symbolic_equations_and_jacobian_agree_with_the_general_field(make):
             field += list(rows[p][:-1] * (up[:-1] - rows[p] @ up))  # sigma_i (u_i - ubar)
         assert np.allclose(f(*coords), field, rtol=1e-9, atol=1e-12)
         assert np.allclose(J(*coords), jacobian_from(sig, u[0], du[0], game.shape), rtol=1e-9, atol=1e-12)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 8), st.lists(st.integers(-4, 4), min_size=6, max_size=6), st.integers(0, 8))
+def test_group_game_pure_states_by_hand(size, c, threshold):
+    """pi_first(k) = c0 + c1 k + c2 step(k - M), pi_second(k) = c3 + c4 k + c5 step(k + 1 - M), M = threshold."""
+    payoffs = {
+        "first": f"{c[0]} + {c[1]}*k + {c[2]}*step(k - M)",
+        "second": f"{c[3]} + {c[4]}*k + {c[5]}*step(k + 1 - M)",
+    }
+    game = gk.Game({"players": ["first", "second"]}, payoffs, {"M": threshold}, group={"size": size})
+
+    def first(k):
+        return c[0] + c[1] * k + c[2] * (k >= threshold)
+
+    def second(k):
+        return c[3] + c[4] * k + c[5] * (k + 1 >= threshold)
+
+    by_hand = {0: second(size - 1) - first(size - 1), 1: first(0) - second(0)}  # the others all play the state's own
+    table = gk.stability_table(game)
+    for i, row in enumerate(table):
+        assert [g.gain.xreplace(game.values()) for g in row.eigenvalues] == [by_hand[i]]
+        expected = AS if by_hand[i] < 0 else gk.Stability.UNSTABLE if by_hand[i] > 0 else gk.Stability.NON_HYPERBOLIC
+        assert row.stability is expected and is_strict_nash(game, (i,)) == (by_hand[i] < 0)
+        eq = linearize(game, [[1 - i, i]], exact=False)
+        assert np.allclose([z.real for z in eq.eigenvalues], [by_hand[i]], atol=1e-9)
