@@ -55,6 +55,13 @@ the general field: exact eigenvalues at rational points, at exact irrational poi
 the worker when cheap (``MAX_EXACT_EIGEN_UNKNOWNS``, ``EIGEN_BUDGET``) and kept when they are
 surds, numeric otherwise.  A rest point where the Jacobian is not finite (a payoff such as
 ``sqrt(y)`` or ``F/(1 - y)`` without a derivative there) raises :class:`~gamekit.AnalysisError`.
+
+>>> import gamekit as gk
+>>> payoffs = {"hawk, hawk": ["(V - C)/2"], "hawk, dove": ["V"], "dove, hawk": ["0"], "dove, dove": ["V/2"]}
+>>> print(gk.equilibria(gk.Game({"players": ["hawk", "dove"]}, payoffs, {"V": 2, "C": 4})))
+(hawk): unstable; eigenvalues 1
+(dove): unstable; eigenvalues 1
+(1/2): asymptotically stable; eigenvalues -0.5
 """
 
 from __future__ import annotations
