@@ -362,9 +362,22 @@ def test_payoffs_spanning_many_orders_of_magnitude_give_no_false_points(exact):
     assert [tuple(e.coordinates) for e in eqs if not e.is_pure] == [pytest.approx((y, y), abs=1e-12)]
 
 
-def test_a_payoff_without_a_derivative_at_a_rest_point_is_a_gamekit_error():
+def test_a_payoff_without_a_derivative_where_its_strategy_is_unused_is_linearised():
+    """F sqrt(y): at y = 0 its derivative is infinite, but it enters the Jacobian times y = 0.  Interior: F y^(3/2) = c
+    and g = F x sqrt(y), so x = y = 4^(-2/3); at (inspect, comply) the gains are c = 1 and g = 1: unstable."""
+    eqs = gk.equilibria(inspection_with("F*sqrt(y)"))
+    check_listed_once(eqs)
+    (centre,) = [e for e in eqs if e.is_interior]
+    assert np.allclose(centre.coordinates, [4 ** (-2 / 3)] * 2, atol=1e-12)
+    (corner,) = [e for e in eqs if e.profile == ("inspect", "comply")]
+    assert corner.exact_eigenvalues == (1, 1) and corner.stability is UNSTABLE
+    assert np.all(np.isfinite(np.concatenate([e.eigenvalues for e in eqs])))
+
+
+def test_a_payoff_in_use_without_a_derivative_at_a_rest_point_is_a_gamekit_error():
+    """F log(1 - y): infinite at the vertices where every inspectee violates, where the inspector's payoffs are used."""
     with pytest.raises(gk.AnalysisError, match="not differentiable"):
-        gk.equilibria(inspection_with("F*sqrt(y)"))
+        gk.equilibria(inspection_with("F*log(1 - y)"))
 
 
 def test_identical_strategies_make_a_continuum_not_points():

@@ -53,8 +53,10 @@ An equation that vanishes identically, or a solution set with free unknowns, is 
 rest points.  Each isolated rest point is linearised by :func:`gamekit.stability._linearise` with
 the general field: exact eigenvalues at rational points, at exact irrational points computed in
 the worker when cheap (``MAX_EXACT_EIGEN_UNKNOWNS``, ``EIGEN_BUDGET``) and kept when they are
-surds, numeric otherwise.  A rest point where the Jacobian is not finite (a payoff such as
-``sqrt(y)`` or ``F/(1 - y)`` without a derivative there) raises :class:`~gamekit.AnalysisError`.
+surds, numeric otherwise.  The derivatives of the payoffs of strategies not in use enter the
+Jacobian multiplied by their zero shares and are taken as zero (``sqrt(y)`` at ``y = 0``); a rest
+point where the Jacobian is still not finite (a payoff in use with a pole or a logarithm there)
+raises :class:`~gamekit.AnalysisError`.
 
 >>> import gamekit as gk
 >>> payoffs = {"hawk, hawk": ["(V - C)/2"], "hawk, dove": ["V"], "dove, hawk": ["0"], "dove, dove": ["V/2"]}
@@ -865,6 +867,21 @@ class _Search:
             return None
 
 
+def _unit_jacobian(field: GeneralField, rows) -> np.ndarray:
+    """The tangent Jacobian divided by the payoff scale at the state ``rows``.
+
+    As ``GeneralField.unit_jacobian``, except that the derivatives of the payoffs of strategies not in use are
+    taken as zero: in ``d f_a / d sigma_b`` they are multiplied by ``sigma_a = 0``, and the limit of that product
+    is zero for payoffs that stay finite there (``sqrt(y)`` at ``y = 0`` has an infinite derivative, and
+    ``y * d sqrt(y)/dy`` tends to zero), where floating point would give ``0 * inf = nan``.
+    """
+    sig = np.concatenate([np.asarray(r, dtype=float) for r in rows])
+    with np.errstate(all="ignore"):
+        u, du = field.numeric(sig[None, :])
+        du = np.where((sig == 0)[None, :, None], 0.0, du)
+        return jacobian_from(sig, u[0], du[0], field.shape) / field.scale
+
+
 def _pure(support) -> bool:
     return all(len(s) == 1 for s in support)
 
@@ -979,14 +996,13 @@ def equilibria(
     points = sorted(search.points, key=lambda r: (_face_key(r.support), tuple(np.concatenate(r.rows))))
     results = []
     for r in points:
-        with np.errstate(all="ignore"):
-            J = field.unit_jacobian(r.rows)
+        J = _unit_jacobian(field, r.rows)
         if not np.all(np.isfinite(J)):
             state = "; ".join("(" + ", ".join(f"{x:.6g}" for x in row) + ")" for row in r.rows)
             raise AnalysisError(
-                f"the payoffs are not differentiable at the rest point {state} (a derivative is infinite or "
-                "undefined there), so its stability cannot be linearised; write the payoffs without sqrt, "
-                "fractional powers or poles at the boundary"
+                f"the replicator field is not differentiable at the rest point {state} (a payoff or a derivative "
+                "of a payoff in use is infinite or undefined there), so its stability cannot be linearised; "
+                "write the payoffs without poles or logarithms at the boundary"
             )
         eig = _pure_gains(field, r.support) if r.exact_rows is not None and _pure(r.support) else search.eigenvalues(r)
         results.append(
