@@ -443,10 +443,13 @@ class _Newton:
         sig = self.sig(which, v)
         u, du = self.field.numeric(sig)
         scale = self.field.scale
+        used = self.used[which]
+        # entries of strategies off the face meet zeros of E and P only; zero them so that 0 * inf is not nan
+        u = np.where(used, u, 0.0)
+        du = np.where(used[:, :, None] & used[:, None, :], du, 0.0)
         F = np.einsum("nmd,nd->nm", self.E[which], u) / scale
         DP = np.einsum("nde,nek->ndk", du, self.P[which]) / scale  # d u_a / d v
         J = np.einsum("nmd,ndk->nmk", self.E[which], DP)
-        used = self.used[which]
         floor = ROUNDING * np.max(np.where(used, np.abs(u), 0.0), axis=1) / scale
         gref = np.maximum(
             np.max(np.abs(J), axis=(1, 2), initial=0.0),
