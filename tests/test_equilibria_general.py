@@ -371,6 +371,8 @@ def test_a_payoff_without_a_derivative_where_its_strategy_is_unused_is_linearise
     assert np.allclose(centre.coordinates, [4 ** (-2 / 3)] * 2, atol=1e-12)
     (corner,) = [e for e in eqs if e.profile == ("inspect", "comply")]
     assert corner.exact_eigenvalues == (1, 1) and corner.stability is UNSTABLE
+    (edge,) = [e for e in eqs if not e.is_pure and not e.is_interior]  # x = 1: g = F sqrt(y), y = 1/16
+    assert np.allclose(edge.coordinates, [1, 1 / 16], atol=1e-12) and edge.stability is SADDLE
     assert np.all(np.isfinite(np.concatenate([e.eigenvalues for e in eqs])))
 
 
