@@ -740,10 +740,18 @@ class GeneralField:
     # the protocol of stability._linearise (PayoffValues has the same three methods)
 
     def unit_jacobian(self, rows) -> np.ndarray:
-        """The tangent Jacobian divided by ``scale``, at the state ``rows`` (float arrays)."""
+        """The tangent Jacobian divided by ``scale``, at the state ``rows`` (float arrays).
+
+        The derivatives of the payoffs of strategies not in use are taken as zero: in ``d f_a / d sigma_b``
+        they are multiplied by ``sigma_a = 0``, and the limit of that product is zero for payoffs that stay
+        finite there (``sqrt(y)`` at ``y = 0`` has an infinite derivative, and ``y * d sqrt(y)/dy`` tends to
+        zero), where floating point would give ``0 * inf = nan``.
+        """
         sig = np.concatenate([np.asarray(r, dtype=float) for r in rows])
-        u, du = self.numeric(sig[None, :])
-        return jacobian_from(sig, u[0], du[0], self.shape) / self.scale
+        with np.errstate(all="ignore"):
+            u, du = self.numeric(sig[None, :])
+            du = np.where((sig == 0)[None, :, None], 0.0, du)
+            return jacobian_from(sig, u[0], du[0], self.shape) / self.scale
 
     def exact_jacobian(self, exact_rows) -> np.ndarray | None:
         """The tangent Jacobian at an exact state (an object array of Fractions), or None if not all rational."""
@@ -776,7 +784,8 @@ class GeneralField:
         }
         out = []
         for p, row in enumerate(self.u):
-            here = [sympy.nsimplify(e.xreplace(subs)) for e in row]
+            here = [e.xreplace(subs) for e in row]
+            here = [sympy.nsimplify(v) if v.has(sympy.Float) else v for v in here]  # (rationals as they are)
             if not all(v.is_number and v.is_finite for v in here):
                 return None
             n = len(row)

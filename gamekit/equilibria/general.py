@@ -870,41 +870,8 @@ class _Search:
             return None
 
 
-def _unit_jacobian(field: GeneralField, rows) -> np.ndarray:
-    """The tangent Jacobian divided by the payoff scale at the state ``rows``.
-
-    As ``GeneralField.unit_jacobian``, except that the derivatives of the payoffs of strategies not in use are
-    taken as zero: in ``d f_a / d sigma_b`` they are multiplied by ``sigma_a = 0``, and the limit of that product
-    is zero for payoffs that stay finite there (``sqrt(y)`` at ``y = 0`` has an infinite derivative, and
-    ``y * d sqrt(y)/dy`` tends to zero), where floating point would give ``0 * inf = nan``.
-    """
-    sig = np.concatenate([np.asarray(r, dtype=float) for r in rows])
-    with np.errstate(all="ignore"):
-        u, du = field.numeric(sig[None, :])
-        du = np.where((sig == 0)[None, :, None], 0.0, du)
-        return jacobian_from(sig, u[0], du[0], field.shape) / field.scale
-
-
 def _pure(support) -> bool:
     return all(len(s) == 1 for s in support)
-
-
-def _pure_gains(field: GeneralField, support):
-    """The switch gains ``u_p(j) - u_p(s_p)`` at a pure profile, exactly, in the tangent diagonal's order; or None.
-
-    (``GeneralField.pure_eigenvalues`` passes rationals through ``nsimplify``, which rounds payoffs of order
-    1e-99 to zero; here only rationals are used, as they are.)
-    """
-    idx = [s[0] for s in support]
-    subs = {s: sympy.Integer(int(i == idx[p])) for p, row in enumerate(field.sigma) for i, s in enumerate(row)}
-    out = []
-    for p, row in enumerate(field.u):
-        here = [e.xreplace(subs) for e in row]
-        if not all(v.is_Rational for v in here):
-            return None
-        n = len(row)
-        out += [here[n - 1] - here[idx[p]] if i == idx[p] else here[i] - here[idx[p]] for i in range(n - 1)]
-    return tuple(out)
 
 
 def _fixed_matrix(game: Game, field: GeneralField):
@@ -999,7 +966,7 @@ def equilibria(
     points = sorted(search.points, key=lambda r: (_face_key(r.support), tuple(np.concatenate(r.rows))))
     results = []
     for r in points:
-        J = _unit_jacobian(field, r.rows)
+        J = field.unit_jacobian(r.rows)
         if not np.all(np.isfinite(J)):
             state = "; ".join("(" + ", ".join(f"{x:.6g}" for x in row) + ")" for row in r.rows)
             raise AnalysisError(
@@ -1007,7 +974,11 @@ def equilibria(
                 "of a payoff in use is infinite or undefined there), so its stability cannot be linearised; "
                 "write the payoffs without poles or logarithms at the boundary"
             )
-        eig = _pure_gains(field, r.support) if r.exact_rows is not None and _pure(r.support) else search.eigenvalues(r)
+        eig = (
+            field.pure_eigenvalues(r.support)
+            if r.exact_rows is not None and _pure(r.support)
+            else search.eigenvalues(r)
+        )
         results.append(
             _linearise(
                 game,
