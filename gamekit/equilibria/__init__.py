@@ -15,7 +15,8 @@ its support is strictly positive; one on the boundary of the face belongs to a
 smaller face and is found there, so each rest point lies in exactly one face
 and is listed once.
 
-The package splits the work by the kind of face:
+The package splits the work by the kind of face -- for multilinear games
+(:attr:`gamekit.Game.multilinear`):
 
 * :mod:`.faces` -- the faces, and those where at most two populations mix:
   ``u_p`` does not depend on ``sigma_p``, so these equations are *linear* and
@@ -26,7 +27,12 @@ The package splits the work by the kind of face:
 * :mod:`.numeric` -- the other polynomial faces: Newton from many starts, every
   candidate polished in extended precision and verified to lie inside its face;
 * :mod:`.result` -- :class:`Equilibria`, :class:`Continuum`, :class:`Uncertain`;
-* :mod:`.search` -- :func:`equilibria`, which sends each face where it fits.
+* :mod:`.search` -- :func:`equilibria`, which sends each face where it fits;
+* :mod:`.general` -- every face of a game that is not multilinear (shares in
+  payoffs, one-population and group games: ``u_p`` may depend on ``sigma_p``
+  and on the state polynomially or otherwise): linear faces exactly, one
+  unknown by exact real-root isolation, several by a Groebner basis in the
+  worker within the budget, else verified and deduplicated Newton.
 
 A solution set of positive dimension is a :class:`Continuum`, never sampled as
 points.  Each isolated rest point is linearised by :mod:`gamekit.stability`
