@@ -49,6 +49,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import sys
 import tempfile
 import threading
 import warnings
@@ -56,7 +57,17 @@ from pathlib import Path
 
 from ..errors import GamekitError
 
-__all__ = ["folder", "subfolder", "private_file", "njit", "cfunc", "ENV"]
+__all__ = [
+    "folder",
+    "subfolder",
+    "private_file",
+    "njit",
+    "cfunc",
+    "ENV",
+    "driver_marker",
+    "compile_driver_in_background",
+    "wait_for_driver",
+]
 
 ENV = "GAMEKIT_CACHE_DIR"
 _fallback: Path | None = None  # the per-process private folder, once made
@@ -220,3 +231,73 @@ def cfunc(signature, **options):
             return numba.cfunc(signature, cache=True, **options)(func)
 
     return decorate
+
+
+# ----------------------------------------------------------------------------- the driver, compiled in the background
+# (here rather than in ``warm``, the child's script, or ``dopri_numba``, which imports numba: a caller can start the
+# child before it imports numba or anything heavy, and ``dopri_numba`` waits for it)
+
+_DRIVER_SOURCES = ("dopri_numba.py", "primitives.py", "tableau.py", "layout.py", "cache.py", "warm.py")
+_child = None  # the child compiling the driver, started by this process and not yet waited for
+
+
+def driver_marker():
+    """The file that records that this version of the driver is compiled in the cache folder."""
+    import hashlib
+    from importlib.metadata import PackageNotFoundError, version
+
+    here = Path(__file__).parent
+    deps = b"".join((here / f).read_bytes() for f in _DRIVER_SOURCES)
+    try:
+        numba_version = version("numba")
+    except PackageNotFoundError:  # (numba importable but not installed as a distribution)
+        import numba
+
+        numba_version = numba.__version__
+    digest = hashlib.sha1(deps + numba_version.encode() + sys.version.encode()).hexdigest()[:16]
+    return subfolder("numba") / f"driver-{digest}.ok"
+
+
+def compile_driver_in_background():
+    """Start compiling the driver in a child process (the script ``warm.py``) unless it is compiled, being compiled
+    or already started by this process; the new child, or None.  :func:`wait_for_driver` waits for it."""
+    global _child
+    import subprocess
+    import time
+
+    if _child is not None:
+        return None
+    try:
+        if driver_marker().exists():
+            return None
+        lock = driver_marker().parent / "driver.lock"
+        if lock.exists() and time.time() - lock.stat().st_mtime > 600:
+            lock.unlink()  # left by a child that died
+        os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except Exception:  # the driver is then compiled in-process (a busy lock: another process compiles it)
+        return None
+    try:
+        child = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve().with_name("warm.py"))],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        lock.unlink(missing_ok=True)
+        return None
+    child.lock = lock
+    _child = child
+    return child
+
+
+def wait_for_driver() -> None:
+    """Wait for the child that :func:`compile_driver_in_background` started, if any, and release its lock."""
+    global _child
+    child, _child = _child, None
+    if child is None:
+        return
+    try:
+        child.wait()
+    finally:
+        child.lock.unlink(missing_ok=True)

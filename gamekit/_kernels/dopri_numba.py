@@ -5,9 +5,12 @@ of them in lock-step, every lane with its own time, step size and parameter
 segment.  Every array of the working set is laid out ``(strategy, lane)`` and
 every loop over lanes is innermost, branch-free and free of calls, so that the
 compiler turns it into SIMD instructions: the stages, the right-hand side, the
-error norm, the acceptance and the window statistics all run vectorised over
-lanes.  Only the step-size decision, the output times and the parameter
-segments are scalar per lane.  When a lane's orbit reaches ``t_end`` the lane
+error norm, the window statistics, and the acceptance with the step-size
+decision (computed for every lane as selects, an idle lane's result discarded)
+all run vectorised over lanes.  Only the step-size limits (the next output time
+or segment boundary), the window samples inside a step, the output times, the
+parameter segments and the loading of orbits are scalar per lane, each in a pass
+of its own that only lanes with something to do enter.  When a lane's orbit reaches ``t_end`` the lane
 takes the next orbit of the range, so a long cycling orbit does not hold the
 others back.
 
@@ -23,11 +26,9 @@ Data flows one way: ``tableau``, ``layout``, ``primitives`` -> ``rhs_codegen``
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
-from .cache import njit, subfolder
+from .cache import compile_driver_in_background, driver_marker, njit, wait_for_driver
 from .layout import pack_tables
 from .primitives import LANES, as_pointer, exp_neg
 from .tableau import DENSE, H0, MAX_FACTOR, MIN_FACTOR, SAFETY, TIME_RTOL, WINDOW_SAMPLES, A, B, E
@@ -63,7 +64,8 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
     t_mid = tw + 0.5 * (t_end - tw)
     per_orbit = pay.shape[1] != 1
     # working arrays, each its own allocation (so the compiler knows they do not overlap, and vectorises the
-    # loops over lanes without run-time overlap checks)
+    # loops over lanes without run-time overlap checks), all by two calls of np.zeros (float and int, two
+    # dimensions; a one-dimensional array is a row): each other form would be compiled on its own
     V = np.zeros((d, L))
     Y = np.zeros((d, L))
     K0 = np.zeros((d, L))
@@ -84,32 +86,32 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
     TURNS = np.zeros((d, L))
     TURNS1 = np.zeros((d, L))  # turning points in the first half
     LAST = np.zeros((d, L))
-    payl = np.zeros((k, n_prof, L))
+    payl = np.zeros((k * n_prof, L))  # (k, P, L) for the RHS
     ref = np.zeros((k, L), dtype=np.int64)
-    work = np.zeros(n_work)
-    errsum = np.zeros(L)
-    acc = np.zeros(L)
-    inwin = np.zeros(L)
-    cross = np.zeros(L, dtype=np.int64)
-    snapped = np.zeros(L, dtype=np.int64)
-    t = np.zeros(L)
-    h = np.zeros(L)
-    hh = np.zeros(L)
-    target = np.zeros(L)
-    t_prev = np.zeros(L)
-    cnt = np.zeros(L)
-    seg = np.zeros(L, dtype=np.int64)
-    row = np.zeros(L, dtype=np.int64)
-    orbit = np.zeros(L, dtype=np.int64)
-    nxt = np.zeros(L, dtype=np.int64)
-    steps = np.zeros(L, dtype=np.int64)
-    n_sampled = np.zeros(L, dtype=np.int64)
-    sample = np.zeros(L, dtype=np.int64)
-    fresh = np.zeros(L, dtype=np.int64)
-    starting = np.zeros(L, dtype=np.int64)
-    coef = np.zeros(7)
-    v_tau = np.zeros(d)
-    s_tau = np.zeros(d)
+    work = np.zeros((1, n_work))[0]
+    errsum = np.zeros((1, L))[0]
+    acc = np.zeros((1, L))[0]
+    inwin = np.zeros((1, L))[0]
+    cross = np.zeros((1, L))[0]
+    snapped = np.zeros((1, L), dtype=np.int64)[0]
+    t = np.zeros((1, L))[0]
+    h = np.zeros((1, L))[0]
+    hh = np.zeros((1, L))[0]
+    target = np.zeros((1, L))[0]
+    t_prev = np.zeros((1, L))[0]
+    cnt = np.zeros((1, L))[0]
+    seg = np.zeros((1, L), dtype=np.int64)[0]
+    row = np.zeros((1, L), dtype=np.int64)[0]
+    orbit = np.zeros((1, L), dtype=np.int64)[0]
+    nxt = np.zeros((1, L), dtype=np.int64)[0]
+    steps = np.zeros((1, L), dtype=np.int64)[0]
+    n_sampled = np.zeros((1, L), dtype=np.int64)[0]
+    sample = np.zeros((1, L))[0]
+    fresh = np.zeros((1, L), dtype=np.int64)[0]
+    starting = np.zeros((1, L))[0]
+    coef = np.zeros((1, 7))[0]
+    v_tau = np.zeros((1, d))[0]
+    s_tau = np.zeros((1, d))[0]
     for i in range(d):
         for ln in range(L):
             ALIVE[i, ln] = 1.0
@@ -175,7 +177,7 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
                     nxt[ln] = 0
                 for p in range(k):
                     for f in range(n_prof):
-                        payl[p, f, ln] = pay[seg[ln], row[ln], p, f]
+                        payl[p * n_prof + f, ln] = pay[seg[ln], row[ln], p, f]
                 for i in range(d):
                     K0[i, ln] = 0.0  # finite: the zero step multiplies it
         # step sizes: up to the next segment boundary or output time
@@ -236,42 +238,38 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
                       + E7 * K6[i, ln])  # fmt: skip
                 q = hh[ln] * ec / (atol + rtol * max(abs(V[i, ln]), abs(Y[i, ln])))
                 errsum[ln] += q * q if FREE[i, ln] > 0.0 else 0.0
-        # per lane: accept or reject, time and step size
-        any_sample = False
-        any_cross = False
+        # per lane: accept or reject, time and step size (an error that is not above 1, NaN too, accepts)
+        n_sample = 0
+        n_cross = 0
         for ln in range(L):
-            acc[ln] = 0.0
-            inwin[ln] = 0.0
-            if orbit[ln] < 0 or starting[ln]:
-                starting[ln] = 0
-                continue
+            stepping = orbit[ln] >= 0 and starting[ln] == 0.0
+            starting[ln] = 0.0
             err = np.sqrt(errsum[ln] / cnt[ln])
-            steps[ln] += 1
             factor = MAX_FACTOR if err == 0.0 else min(MAX_FACTOR, max(MIN_FACTOR, SAFETY / np.sqrt(np.sqrt(err))))
-            if err > 1.0:
-                h[ln] = hh[ln] * min(factor, 1.0)
-                continue
-            acc[ln] = 1.0
-            t_old = t[ln]
-            t_new = t_old + hh[ln]
-            tg = target[ln]
-            t[ln] = tg if t_new >= tg - t_tol else t_new
+            ok = stepping and not err > 1.0
+            steps[ln] += 1 if stepping else 0
+            t_old, step, h_old, tg = t[ln], hh[ln], h[ln], target[ln]
+            t_new = t_old + step
+            t_new = tg if t_new >= tg - t_tol else t_new
+            h_acc = max(h_old, step * factor) if step < h_old else step * factor
+            h_rej = step * min(factor, 1.0)
+            h[ln] = h_acc if ok else (h_rej if stepping else h_old)
+            t[ln] = t_new if ok else t_old
             t_prev[ln] = t_old
-            if tw + (t_end - tw) * n_sampled[ln] / WINDOW_SAMPLES <= t[ln] + t_tol:
-                sample[ln] = 1
-                any_sample = True
-            if t[ln] >= tw:  # window statistics at the end of the accepted step, by half
-                inwin[ln] = 1.0
-            if t[ln] >= t_mid and snapped[ln] == 0:  # into the second half: keep the first half's statistics
-                cross[ln] = 1
-                any_cross = True
-            h[ln] = max(h[ln], hh[ln] * factor) if hh[ln] < h[ln] else hh[ln] * factor
+            acc[ln] = 1.0 if ok else 0.0
+            inwin[ln] = 1.0 if ok and t_new >= tw else 0.0  # window statistics at the end of the accepted step
+            due = ok and tw + (t_end - tw) * n_sampled[ln] / WINDOW_SAMPLES <= t_new + t_tol
+            sample[ln] = 1.0 if due else 0.0
+            n_sample += 1 if due else 0
+            crossing = ok and t_new >= t_mid and snapped[ln] == 0  # into the second half of the window
+            cross[ln] = 1.0 if crossing else 0.0
+            n_cross += 1 if crossing else 0
         # window samples inside accepted steps, by dense output from the step's start (rare: scalar code,
         # in a pass of its own so that the loops above stay lean)
-        for ln in range(L if any_sample else 0):
-            if not sample[ln]:
+        for ln in range(L if n_sample > 0 else 0):
+            if sample[ln] == 0.0:
                 continue
-            sample[ln] = 0
+            sample[ln] = 0.0
             while n_sampled[ln] <= WINDOW_SAMPLES:
                 j = n_sampled[ln]
                 tau = tw + (t_end - tw) * j / WINDOW_SAMPLES
@@ -332,9 +330,9 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
                 SIG[i, ln] = sn if take else sg_
         # lanes whose step ended in the second half of the window for the first time: keep the first half's
         # statistics, start the second half's (rare: scalar code)
-        for ln in range(L if any_cross else 0):
-            if cross[ln]:
-                cross[ln] = 0
+        for ln in range(L if n_cross > 0 else 0):
+            if cross[ln] > 0.0:
+                cross[ln] = 0.0
                 if snapped[ln] == 0:
                     for i in range(d):
                         LO1[i, ln], HI1[i, ln], TURNS1[i, ln] = LO[i, ln], HI[i, ln], TURNS[i, ln]
@@ -392,75 +390,38 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
                         ref[p, ln] = off[p]
 
 
-def _marker():
-    """The file that records that this version of the driver is compiled in the cache folder."""
-    import hashlib
-    from pathlib import Path
-
-    import numba
-
-    here = Path(__file__).parent
-    deps = b"".join((here / f).read_bytes() for f in ("dopri_numba.py", "primitives.py", "tableau.py", "cache.py"))
-    digest = hashlib.sha1(deps + numba.__version__.encode() + sys.version.encode()).hexdigest()[:16]
-    return subfolder("numba") / f"driver-{digest}.ok"
-
-
 def compile_driver() -> None:
-    """Compile (or load) the driver by running it on no orbits, and record it in the cache folder."""
+    """Compile (or load) the driver for the argument types ``integrate`` passes, and record it in the cache folder.
+
+    Compiled from the types alone: every compiled RHS has the type of a function of the common signature,
+    so no RHS needs to be compiled for it.
+    """
+    import numba
+    from numba import types
+
     from .layout import tables
+    from .primitives import RHS_SIGNATURE
 
     off, _, others, flat, nq = tables((2, 2))
     tab, n_work = pack_tables(off, others, flat, nq, 4, LANES)
-    x0 = np.full((1, 4), 0.5)
-    pay = np.zeros((1, 1, 2, 4))
-    box, turns, out = np.empty((1, 4, 4)), np.empty((1, 2, 4)), np.empty((1, 0, 4))
-    steps, status = np.empty(1, dtype=np.int64), np.empty(1, dtype=np.int64)
-    _run_range(_noop_rhs(), tab, n_work, 0, 0, x0, pay, off, np.array([0.0, 1.0]), np.zeros(0), 0.5,
-               1e-8, 1e-10, 1, np.empty((1, 4)), box, turns, out, steps, status)  # fmt: skip
-    marker = _marker()
-    marker.touch()
+    floats = [np.empty((1,) * m) for m in range(5)]
+    ints = np.empty(1, dtype=np.int64)
+    # integrate's call: rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, rtol, atol, max_steps,
+    # sig, box, turns, out, steps, status
+    args = (tab, n_work, 0, 0, floats[2], floats[4], off, floats[1], floats[1], 0.5, 1e-8, 1e-10, 1,
+            floats[2], floats[3], floats[3], floats[3], ints, ints)  # fmt: skip
+    _run_range.compile((types.FunctionType(RHS_SIGNATURE), *(numba.typeof(a) for a in args)))
+    driver_marker().touch()
 
 
-def _noop_rhs():
-    """A right-hand side of the common signature that does nothing (its type is all the driver needs)."""
-    import numba
-
-    from .primitives import RHS_SIGNATURE
-
-    @numba.cfunc(RHS_SIGNATURE)
-    def noop(vp, ap, rp, pp, sp, op, ip, wp):
-        pass
-
-    return noop
+def _marker():
+    """The file that records that this version of the driver is compiled in the cache folder."""
+    return driver_marker()
 
 
 def _driver_in_background():
     """Start compiling the driver in a child process (``warm``) if it is not compiled yet; the child, or None."""
-    import os
-    import subprocess
-    import time
-
-    if _run_range.overloads or _marker().exists():
-        return None
-    lock = subfolder("numba") / "driver.lock"
-    try:
-        if lock.exists() and time.time() - lock.stat().st_mtime > 600:
-            lock.unlink()  # left by a child that died
-        os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except OSError:
-        return None  # another process is compiling it: compile here (numba's cache makes that safe)
-    try:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "gamekit._kernels.warm"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    except OSError:
-        lock.unlink(missing_ok=True)
-        return None
-    child.lock = lock
-    return child
+    return None if _run_range.overloads else compile_driver_in_background()
 
 
 def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps, rhs=None):
@@ -479,13 +440,10 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
     shape = tuple(int(off[p + 1] - off[p]) for p in range(len(off) - 1))
     if rhs is None:
         # nothing compiled yet: the driver compiles in a child process while this one compiles the RHS
-        child = None if cached(shape, LANES) else _driver_in_background()
+        if not cached(shape, LANES):
+            _driver_in_background()
         rhs = load(shape, LANES)
-        if child is not None:
-            try:
-                child.wait()
-            finally:
-                child.lock.unlink(missing_ok=True)
+        wait_for_driver()
         if rhs is None:  # too large to write out: the generic RHS (compiled on its first use)
             from .rhs_generic import rhs_generic as rhs
     tab, n_work = pack_tables(off, others, flat, nq, n_prof, LANES)
