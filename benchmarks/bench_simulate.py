@@ -19,7 +19,16 @@ numba's own start-up in a new process, which no code of ours can shorten.
    --scenario trap`` on a fresh install (fresh, empty ``GAMEKIT_CACHE_DIR`` and
    ``NUMBA_CACHE_DIR``: numba compiles the driver and the game's right-hand
    side), then twice more with those caches warm; prints wall times and the
-   ratio first / best warm (the target is at most 3).
+   ratio first / best warm (the target is at most 3), and the load average (the
+   figure depends on it: compilation competes with everything else running).
+   ``--first-run-rounds N`` repeats this with fresh caches each time.
+
+4. With ``--kernel-vs PATH``: the compiled kernel alone (``dopri_numba.integrate``
+   on the same 20,000 meta_goal orbits to t = 50, its inputs captured from this
+   checkout's ``simulate``) in fresh processes of this checkout and of the one at
+   PATH (for example ``git worktree add /tmp/old 22531c2``), alternating,
+   ``--kernel-rounds`` times; each process keeps its best of 7 calls.  Same
+   inputs, so the same integration work; prints wall time per orbit.
 """
 
 from __future__ import annotations
@@ -71,6 +80,9 @@ def main():
     ap.add_argument("--repeats", type=int, default=3, help="interleaved repetitions; the best of each is kept")
     ap.add_argument("--million", action="store_true", help="also integrate 1,000,000 orbits and report peak memory")
     ap.add_argument("--first-run", action="store_true", help="also time the CLI with empty caches, then warm")
+    ap.add_argument("--first-run-rounds", type=int, default=1, help="first-run measurements, each with fresh caches")
+    ap.add_argument("--kernel-vs", metavar="PATH", help="also time the kernel against the checkout at PATH")
+    ap.add_argument("--kernel-rounds", type=int, default=4, help="alternating rounds of --kernel-vs")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
 
@@ -137,7 +149,11 @@ def main():
         )
 
     if args.first_run:
-        first_run()
+        for _ in range(args.first_run_rounds):
+            first_run()
+
+    if args.kernel_vs:
+        kernel_vs(args.kernel_vs, args.kernel_rounds, args.orbits)
 
     first = _fresh_process(
         "import time, numpy as np, gamekit as gk; g = gk.models.platform_insurance().scenario('meta_goal');"
@@ -157,6 +173,7 @@ def first_run():
     import shutil
     import tempfile
 
+    load = os.getloadavg()[0]
     root = tempfile.mkdtemp(prefix="gamekit-first-run-")
     env = {
         **os.environ,
@@ -175,7 +192,76 @@ def first_run():
     warm = min(times[1:])
     print("gamekit simulate platform-insurance --scenario trap (10,000 orbits to t = 300), whole command:")
     print(f"  first run, empty caches: {times[0]:.1f} s;  warm: {', '.join(f'{t:.1f}' for t in times[1:])} s")
-    print(f"  ratio first / warm: {times[0] / warm:.1f}x")
+    print(
+        f"  ratio first / warm: {times[0] / warm:.2f}x  (load average {load:.1f} before, {os.getloadavg()[0]:.1f} after)"
+    )
+
+
+_KERNEL_TIMER = """
+import sys, time, numpy as np
+import gamekit
+from gamekit._kernels import dopri_numba
+z = np.load(sys.argv[1])
+args = [z[k] for k in "x0 pay off others flat nq bounds t_eval".split()]
+args += [float(z["tw"]), float(z["rtol"]), float(z["atol"]), int(z["max_steps"])]
+dopri_numba.integrate(args[0][:64], *args[1:])  # compile or load
+best = float("inf")
+for _ in range(7):
+    t0 = time.perf_counter()
+    dopri_numba.integrate(*args)
+    best = min(best, time.perf_counter() - t0)
+print(best / len(args[0]), gamekit.__file__)
+"""
+
+
+def kernel_vs(other: str, rounds: int, orbits: int):
+    """The compiled kernel of this checkout and of the one at ``other`` on the same inputs (docstring, item 4)."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from gamekit._kernels import dopri
+
+    game = gk.models.platform_insurance().scenario("meta_goal")
+    init = np.random.default_rng(0).uniform(0.01, 0.99, size=(orbits, 3))
+    captured = []
+
+    class Captured(Exception):
+        pass
+
+    def capture(*args, **kwargs):
+        captured.append(args)
+        raise Captured
+
+    saved, dopri.integrate_numba = dopri.integrate_numba, capture
+    try:
+        gk.simulate(game, init, 50, rtol=1e-6, atol=1e-9, chunk=orbits)
+    except Captured:
+        pass
+    finally:
+        dopri.integrate_numba = saved
+    names = "x0 pay off others flat nq bounds t_eval tw rtol atol max_steps".split()
+    here = str(Path(gk.__file__).resolve().parent.parent)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = os.path.join(tmp, "inputs.npz")
+        np.savez(data, **dict(zip(names, captured[0])))
+        found = {"this": [], "other": []}
+        print(
+            f"kernel alone, meta_goal, {orbits} orbits to t = 50, best of 7 per process (load {os.getloadavg()[0]:.1f}):"
+        )
+        for _ in range(rounds):
+            for label, root in (("this", here), ("other", other)):
+                env = {**os.environ, "PYTHONPATH": root}
+                run = subprocess.run(
+                    [sys.executable, "-c", _KERNEL_TIMER, data], env=env, capture_output=True, text=True
+                )
+                if run.returncode:
+                    raise SystemExit(f"{label} ({root}) failed:\n{run.stderr}")
+                per_orbit, where = run.stdout.split()
+                found[label].append(float(per_orbit) * 1e6)
+                print(f"  {label:5s} {float(per_orbit) * 1e6:6.3f} us/orbit  ({where})")
+    for label, values in found.items():
+        print(f"  {label}: {min(values):.3f}-{max(values):.3f} us/orbit over {rounds} processes")
 
 
 def _fresh_process(code: str) -> float:
