@@ -110,7 +110,7 @@ def main():
 
     import nashpy
 
-    hd = gk.models.hawk_dove()
+    hd = gk.models.hawk_dove_two_roles()  # (two populations, as nashpy's asymmetric replicator dynamics)
     A, B = hd.numeric_payoffs()
     ng = nashpy.Game(A, B)
     init2 = rng.uniform(size=(args.orbits, 2))
