@@ -252,8 +252,8 @@ def kernel_vs(other: str, rounds: int, orbits: int):
         for _ in range(rounds):
             for label, root in (("this", here), ("other", other)):
                 env = {**os.environ, "PYTHONPATH": root}
-                run = subprocess.run(
-                    [sys.executable, "-c", _KERNEL_TIMER, data], env=env, capture_output=True, text=True
+                run = subprocess.run(  # (from the temporary folder: no checkout in the working folder shadows root)
+                    [sys.executable, "-c", _KERNEL_TIMER, data], env=env, cwd=tmp, capture_output=True, text=True
                 )
                 if run.returncode:
                     raise SystemExit(f"{label} ({root}) failed:\n{run.stderr}")
