@@ -28,7 +28,8 @@ numba's own start-up in a new process, which no code of ours can shorten.
    checkout's ``simulate``) in fresh processes of this checkout and of the one at
    PATH (for example ``git worktree add /tmp/old 22531c2``), alternating,
    ``--kernel-rounds`` times; each process keeps its best of 7 calls.  Same
-   inputs, so the same integration work; prints wall time per orbit.
+   inputs, so the same integration work; prints wall time per orbit and CPU time
+   per orbit summed over the threads (steadier on a busy machine).
 """
 
 from __future__ import annotations
@@ -205,12 +206,12 @@ z = np.load(sys.argv[1])
 args = [z[k] for k in "x0 pay off others flat nq bounds t_eval".split()]
 args += [float(z["tw"]), float(z["rtol"]), float(z["atol"]), int(z["max_steps"])]
 dopri_numba.integrate(args[0][:64], *args[1:])  # compile or load
-best = float("inf")
+wall = cpu = float("inf")
 for _ in range(7):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     dopri_numba.integrate(*args)
-    best = min(best, time.perf_counter() - t0)
-print(best / len(args[0]), gamekit.__file__)
+    wall, cpu = min(wall, time.perf_counter() - t0), min(cpu, time.process_time() - c0)
+print(wall / len(args[0]), cpu / len(args[0]), gamekit.__file__)
 """
 
 
@@ -257,11 +258,17 @@ def kernel_vs(other: str, rounds: int, orbits: int):
                 )
                 if run.returncode:
                     raise SystemExit(f"{label} ({root}) failed:\n{run.stderr}")
-                per_orbit, where = run.stdout.split()
-                found[label].append(float(per_orbit) * 1e6)
-                print(f"  {label:5s} {float(per_orbit) * 1e6:6.3f} us/orbit  ({where})")
+                wall, cpu, where = run.stdout.split()
+                found[label].append((float(wall) * 1e6, float(cpu) * 1e6))
+                print(
+                    f"  {label:5s} {float(wall) * 1e6:6.3f} us/orbit, CPU {float(cpu) * 1e6:6.3f} us/orbit  ({where})"
+                )
     for label, values in found.items():
-        print(f"  {label}: {min(values):.3f}-{max(values):.3f} us/orbit over {rounds} processes")
+        wall, cpu = zip(*values)
+        print(
+            f"  {label}: {min(wall):.3f}-{max(wall):.3f} us/orbit, CPU time (all threads) {min(cpu):.3f}-{max(cpu):.3f}"
+            f" us/orbit, over {rounds} processes"
+        )
 
 
 def _fresh_process(code: str) -> float:
