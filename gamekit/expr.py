@@ -70,6 +70,7 @@ from .errors import AnalysisError, ExpressionError, ParameterError
 
 __all__ = [
     "parse_expression",
+    "parse_condition",
     "make_symbol",
     "exact",
     "number",
@@ -507,6 +508,52 @@ def parse_expression(text: str | float | sympy.Expr, symbols: Mapping[str, sympy
             "(MAX_EXPRESSION_LENGTH)"
         )
     return _check_value(_Parser(text, symbols).parse(), _shown(text))
+
+
+_COMPARISON = re.compile(r"(<=|>=|=<|=>|==|!=|<|>|=)")
+_RELATIONS = {"<": sympy.StrictLessThan, "<=": sympy.LessThan, ">": sympy.StrictGreaterThan, ">=": sympy.GreaterThan}
+
+
+def parse_condition(text: str | sympy.Rel, symbols: Mapping[str, sympy.Symbol]) -> sympy.Rel:
+    """Parse a condition ``lhs OP rhs``: one inequality (``<``, ``<=``, ``>``, ``>=``) between two expressions of
+    the payoff grammar, e.g. ``"delta*F > Cg"``; or a sympy inequality.  The relation is kept as written (never
+    evaluated to ``True``/``False``).
+
+    >>> symbols = {name: make_symbol(name) for name in ("delta", "F", "Cg")}
+    >>> parse_condition("delta*F > Cg", symbols)
+    F*delta > Cg
+    >>> parse_condition("delta*F = Cg", symbols)
+    Traceback (most recent call last):
+    ...
+    gamekit.errors.ExpressionError: condition 'delta*F = Cg' is not one inequality: write lhs < rhs, lhs <= rhs, lhs > rhs or lhs >= rhs
+    """
+    if isinstance(text, sympy.Rel):
+        op = {sympy.StrictLessThan: "<", sympy.LessThan: "<=", sympy.StrictGreaterThan: ">", sympy.GreaterThan: ">="}
+        kind = op.get(type(text))
+        if kind is None:
+            raise ExpressionError(f"condition {_shown(text)} is not an inequality (<, <=, >, >=)")
+        sides = [text.lhs, text.rhs]
+    elif isinstance(text, str):
+        if len(text) > MAX_EXPRESSION_LENGTH:
+            raise ExpressionError(
+                f"condition {_shown(text)} has {len(text)} characters; the limit is {MAX_EXPRESSION_LENGTH} "
+                "(MAX_EXPRESSION_LENGTH)"
+            )
+        parts = _COMPARISON.split(text)
+        if len(parts) != 3 or parts[1] not in _RELATIONS:
+            raise ExpressionError(
+                f"condition {_shown(text)} is not one inequality: write lhs < rhs, lhs <= rhs, lhs > rhs or lhs >= rhs"
+            )
+        kind, sides = parts[1], [parts[0].strip(), parts[2].strip()]
+    else:
+        raise ExpressionError(f"condition {_shown(text)} is not an inequality (a string such as 'delta*F > Cg')")
+    parsed = []
+    for side in sides:
+        try:
+            parsed.append(parse_expression(side, symbols))
+        except ExpressionError as err:
+            raise ExpressionError(f"condition {_shown(text)}: {err}") from None
+    return _RELATIONS[kind](parsed[0], parsed[1], evaluate=False)
 
 
 def substitute(expr: sympy.Expr, values: Mapping[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
