@@ -99,7 +99,7 @@ __all__ = ["parameters", "games", "assert_stable", "assert_unique_stable"]
 
 ANCHOR_SEED = 20_260_601  # fixed seed of the anchor search: the same problem gives the same anchors
 ANCHOR_SAMPLES = 4096  # points of the box screened first
-MIN_SEEDS = 8  # fewer feasible points than this among them: differential evolution looks for one
+MIN_SEEDS = 8  # fewer feasible points than this among them: an optimiser looks for a point deep inside
 CHAINS = 32  # hit-and-run chains
 WALK_STEPS = 24  # steps of each chain
 SCALES = 24  # proposals per step: 2^-k times the chord, k = 0 .. SCALES - 1
@@ -141,7 +141,7 @@ def _exact_holds(m: sympy.Expr, strict: bool, values: Mapping[sympy.Symbol, symp
 
 
 def _fraction_terms(m: sympy.Expr, symbols) -> list[tuple[Fraction, tuple[tuple[int, int], ...]]] | None:
-    """``m`` as ``[(coefficient, ((symbol index, power), ...))]`` when it is a polynomial with rational coefficients, else None."""
+    """``m`` as ``[(coefficient, ((symbol index, power), ...))]`` if a polynomial over the rationals, else None."""
     if not symbols:
         return None
     try:
@@ -191,7 +191,6 @@ class _Region:
 
     names: tuple[str, ...]  # the parameters drawn
     symbols: tuple[sympy.Symbol, ...]
-    fixed: dict  # {symbol: exact value} of the parameters not drawn
     margins: tuple[tuple[sympy.Expr, bool], ...]  # (m, strict), in the drawn symbols only
     lo: np.ndarray
     hi: np.ndarray
@@ -243,13 +242,12 @@ def _make_region(game: Game, where, bounds, vary) -> _Region:
     game = _validate.game(game)
     if isinstance(where, (str, sympy.Rel)):
         where = [where]
-    if not isinstance(where, Sequence) and not isinstance(where, (set, frozenset, tuple)):
-        try:
-            where = list(where)
-        except TypeError:
-            raise ArgumentError(
-                f"where must be a list of conditions such as 'delta*F > Cg', got {printable(repr(where), 60)}"
-            ) from None
+    try:
+        where = list(where)
+    except TypeError:
+        raise ArgumentError(
+            f"where must be a list of conditions such as 'delta*F > Cg', got {printable(repr(where), 60)}"
+        ) from None
     rels = [parse_condition(c, game.symbols) for c in where]
     if bounds is not None:
         if not isinstance(bounds, Mapping):
@@ -286,7 +284,7 @@ def _make_region(game: Game, where, bounds, vary) -> _Region:
         margins.append((m, strict))
     lo, hi = _box(game, names)
     text = ", ".join(payoff_text(r) for r in rels) or "no conditions"
-    region = _Region(names, symbols, fixed, tuple(margins), lo, hi, text)
+    region = _Region(names, symbols, tuple(margins), lo, hi, text)
     default = np.array(
         [min(max(float(game.parameters[n] or 0.0), a), b) for n, a, b in zip(names, lo, hi)], dtype=float
     )
@@ -495,12 +493,14 @@ def parameters(
             t /= 2.0
         return {name: _plain(v) for name, v in zip(names, a)}  # the anchor itself, checked exactly
 
-    return st.builds(
-        build,
-        st.integers(0, n - 1),
-        st.integers(0, n - 1),
-        st.floats(0.0, 1.0, allow_nan=False, allow_infinity=False),
-    )
+    @st.composite
+    def parameter_sets(draw) -> dict[str, float]:
+        i = draw(st.integers(0, n - 1))
+        j = draw(st.integers(0, n - 1))
+        t = draw(st.floats(0.0, 1.0, allow_nan=False, allow_infinity=False))
+        return build(i, j, t)
+
+    return parameter_sets()
 
 
 def _plain(v: float) -> int | float:
