@@ -18,6 +18,11 @@ Ranges of orbits run on a pool of Python threads, one per core: the compiled
 range integrator releases the GIL.  (A numba ``parallel=True`` loop would do the
 same but takes about a second to load from the on-disk cache in every process.)
 
+The window samples inside a step are taken by a function of their own (``_window_samples``), compiled
+apart from the driver and called through its address like the RHS: on a machine where nothing is compiled
+yet, this process compiles it (with the game's RHS) while a child process compiles the driver (``warm``),
+which makes the driver's compilation, the longest one, about a quarter shorter.
+
 Imported only when first used, so that ``import gamekit`` does not import numba.
 Compiled functions are cached in gamekit's checked cache folder (``cache``).
 Data flows one way: ``tableau``, ``layout``, ``primitives`` -> ``rhs_codegen``
@@ -27,8 +32,9 @@ Data flows one way: ``tableau``, ``layout``, ``primitives`` -> ``rhs_codegen``
 from __future__ import annotations
 
 import numpy as np
+from numba import carray, types
 
-from .cache import compile_driver_in_background, driver_marker, njit, wait_for_driver
+from .cache import cfunc, compile_driver_in_background, driver_marker, njit, wait_for_driver
 from .layout import pack_tables
 from .primitives import LANES, as_pointer, exp_neg
 from .tableau import DENSE, H0, MAX_FACTOR, MIN_FACTOR, SAFETY, TIME_RTOL, WINDOW_SAMPLES, A, B, E
@@ -45,8 +51,108 @@ B1, B3, B4, B5, B6 = B[0], B[2], B[3], B[4], B[5]
 E1, E3, E4, E5, E6, E7 = E[0], E[2], E[3], E[4], E[5], E[6]
 
 
+# The window samples inside accepted steps, compiled apart from the driver: a function of the common signature
+# below, called through its address like the RHS, so that the driver's compilation does not include it (the
+# first simulation on a machine compiles it in the calling process while a child compiles the driver).
+SAMPLER_SIGNATURE = types.void(*([types.voidptr] * 24), *([types.float64] * 4), types.int64, types.int64)
+
+
+def _window_samples(psample, pn_sampled, psnapped, pt, pt_prev, phh, poff, pV, pK0, pK2, pK3, pK4, pK5, pK6, pALIVE,
+                    pLO, pHI, pLO1, pHI1, pTURNS, pTURNS1, pcoef, pv_tau, ps_tau, tw, t_end, t_mid, t_tol, d, k):  # fmt: skip
+    """Window samples by dense output from the step's start, for the lanes flagged in ``sample``: each widens
+    the box of the current half (the first sample at or after ``t_mid`` keeps the first half's box and starts
+    the second's).  Arrays by address, laid out as in the driver."""
+    L = LANES
+    sample = carray(psample, (L,), dtype=np.float64)
+    n_sampled = carray(pn_sampled, (L,), dtype=np.int64)
+    snapped = carray(psnapped, (L,), dtype=np.int64)
+    t = carray(pt, (L,), dtype=np.float64)
+    t_prev = carray(pt_prev, (L,), dtype=np.float64)
+    hh = carray(phh, (L,), dtype=np.float64)
+    off = carray(poff, (k + 1,), dtype=np.int64)
+    V = carray(pV, (d, L), dtype=np.float64)
+    K0 = carray(pK0, (d, L), dtype=np.float64)
+    K2 = carray(pK2, (d, L), dtype=np.float64)
+    K3 = carray(pK3, (d, L), dtype=np.float64)
+    K4 = carray(pK4, (d, L), dtype=np.float64)
+    K5 = carray(pK5, (d, L), dtype=np.float64)
+    K6 = carray(pK6, (d, L), dtype=np.float64)
+    ALIVE = carray(pALIVE, (d, L), dtype=np.float64)
+    LO = carray(pLO, (d, L), dtype=np.float64)
+    HI = carray(pHI, (d, L), dtype=np.float64)
+    LO1 = carray(pLO1, (d, L), dtype=np.float64)
+    HI1 = carray(pHI1, (d, L), dtype=np.float64)
+    TURNS = carray(pTURNS, (d, L), dtype=np.float64)
+    TURNS1 = carray(pTURNS1, (d, L), dtype=np.float64)
+    coef = carray(pcoef, (7,), dtype=np.float64)
+    v_tau = carray(pv_tau, (d,), dtype=np.float64)
+    s_tau = carray(ps_tau, (d,), dtype=np.float64)
+    for ln in range(L):
+        if sample[ln] == 0.0:
+            continue
+        sample[ln] = 0.0
+        while n_sampled[ln] <= WINDOW_SAMPLES:
+            j = n_sampled[ln]
+            tau = tw + (t_end - tw) * j / WINDOW_SAMPLES
+            if tau > t[ln] + t_tol:
+                break
+            th = min(max((tau - t_prev[ln]) / hh[ln], 0.0), 1.0)
+            for st in range(7):
+                c = 0.0
+                for m in range(3, -1, -1):
+                    c = (c + DENSE[st, m]) * th
+                coef[st] = c
+            for i in range(d):
+                v_tau[i] = V[i, ln] + hh[ln] * (
+                        coef[0] * K0[i, ln] + coef[2] * K2[i, ln] + coef[3] * K3[i, ln] + coef[4] * K4[i, ln]
+                        + coef[5] * K5[i, ln] + coef[6] * K6[i, ln]
+                    )  # fmt: skip
+            if tau >= t_mid and snapped[ln] == 0:  # the first sample of the second half
+                for i in range(d):
+                    LO1[i, ln], HI1[i, ln], TURNS1[i, ln] = LO[i, ln], HI[i, ln], TURNS[i, ln]
+                    LO[i, ln], HI[i, ln] = np.inf, -np.inf
+                snapped[ln] = 1
+            for p in range(k):
+                a = off[p]
+                if off[p + 1] - a == 2:  # one exponential, as in the RHS
+                    x = v_tau[a + 1] - v_tau[a]
+                    x = x if ALIVE[a, ln] > 0.0 else 1e300
+                    x = x if ALIVE[a + 1, ln] > 0.0 else -1e300
+                    e = exp_neg(-abs(x))
+                    big = 1.0 / (1.0 + e)
+                    s_a, s_b = (big, e * big) if x <= 0.0 else (e * big, big)
+                    LO[a, ln] = min(LO[a, ln], s_a)
+                    HI[a, ln] = max(HI[a, ln], s_a)
+                    LO[a + 1, ln] = min(LO[a + 1, ln], s_b)
+                    HI[a + 1, ln] = max(HI[a + 1, ln], s_b)
+                    continue
+                top = -1e300
+                for i in range(off[p], off[p + 1]):
+                    if ALIVE[i, ln] > 0.0 and v_tau[i] > top:
+                        top = v_tau[i]
+                total = 0.0
+                for i in range(off[p], off[p + 1]):
+                    s_tau[i] = exp_neg(v_tau[i] - top) if ALIVE[i, ln] > 0.0 else 0.0
+                    total += s_tau[i]
+                for i in range(off[p], off[p + 1]):
+                    share = s_tau[i] / total
+                    LO[i, ln] = min(LO[i, ln], share)
+                    HI[i, ln] = max(HI[i, ln], share)
+            n_sampled[ln] += 1
+
+
+_compiled_sampler = []
+
+
+def _sampler():
+    """The compiled window sampler (compiled, or loaded from the cache folder, once per process)."""
+    if not _compiled_sampler:
+        _compiled_sampler.append(cfunc(SAMPLER_SIGNATURE, error_model="numpy", fastmath={"contract"})(_window_samples))
+    return _compiled_sampler[0]
+
+
 @njit(nogil=True, error_model="numpy", fastmath={"contract"})
-def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
+def _run_range(rhs, sampler, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
                rtol, atol, max_steps, sig_out, box, turns, out, steps_out, status_out):  # fmt: skip
     """Integrate orbits start..stop-1 in lanes with the compiled RHS ``rhs``, writing into the output arrays.
 
@@ -125,6 +231,13 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
     pALIVE, pREF, pPAYL = as_pointer(ALIVE.ctypes.data), as_pointer(ref.ctypes.data), as_pointer(payl.ctypes.data)
     pK1, pK2, pK3 = as_pointer(K1.ctypes.data), as_pointer(K2.ctypes.data), as_pointer(K3.ctypes.data)
     pK4, pK5, pK6 = as_pointer(K4.ctypes.data), as_pointer(K5.ctypes.data), as_pointer(K6.ctypes.data)
+    # and the arrays the window sampler reads and writes
+    pSAMPLE, pNSAMPLED, pSNAPPED = as_pointer(sample.ctypes.data), as_pointer(n_sampled.ctypes.data), as_pointer(snapped.ctypes.data)  # fmt: skip
+    pT, pTPREV, pHH, pOFF = as_pointer(t.ctypes.data), as_pointer(t_prev.ctypes.data), as_pointer(hh.ctypes.data), as_pointer(off.ctypes.data)  # fmt: skip
+    pV, pK0 = as_pointer(V.ctypes.data), as_pointer(K0.ctypes.data)
+    pLO, pHI, pLO1, pHI1 = as_pointer(LO.ctypes.data), as_pointer(HI.ctypes.data), as_pointer(LO1.ctypes.data), as_pointer(HI1.ctypes.data)  # fmt: skip
+    pTURNS, pTURNS1 = as_pointer(TURNS.ctypes.data), as_pointer(TURNS1.ctypes.data)
+    pCOEF, pVTAU, pSTAU = as_pointer(coef.ctypes.data), as_pointer(v_tau.ctypes.data), as_pointer(s_tau.ctypes.data)
     next_orbit = start
     running = 0
     for ln in range(L):
@@ -266,58 +379,9 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
             n_cross += 1 if crossing else 0
         # window samples inside accepted steps, by dense output from the step's start (rare: scalar code,
         # in a pass of its own so that the loops above stay lean)
-        for ln in range(L if n_sample > 0 else 0):
-            if sample[ln] == 0.0:
-                continue
-            sample[ln] = 0.0
-            while n_sampled[ln] <= WINDOW_SAMPLES:
-                j = n_sampled[ln]
-                tau = tw + (t_end - tw) * j / WINDOW_SAMPLES
-                if tau > t[ln] + t_tol:
-                    break
-                th = min(max((tau - t_prev[ln]) / hh[ln], 0.0), 1.0)
-                for st in range(7):
-                    c = 0.0
-                    for m in range(3, -1, -1):
-                        c = (c + DENSE[st, m]) * th
-                    coef[st] = c
-                for i in range(d):
-                    v_tau[i] = V[i, ln] + hh[ln] * (
-                        coef[0] * K0[i, ln] + coef[2] * K2[i, ln] + coef[3] * K3[i, ln] + coef[4] * K4[i, ln]
-                        + coef[5] * K5[i, ln] + coef[6] * K6[i, ln]
-                    )  # fmt: skip
-                if tau >= t_mid and snapped[ln] == 0:  # the first sample of the second half
-                    for i in range(d):
-                        LO1[i, ln], HI1[i, ln], TURNS1[i, ln] = LO[i, ln], HI[i, ln], TURNS[i, ln]
-                        LO[i, ln], HI[i, ln] = np.inf, -np.inf
-                    snapped[ln] = 1
-                for p in range(k):
-                    a = off[p]
-                    if off[p + 1] - a == 2:  # one exponential, as in the RHS
-                        x = v_tau[a + 1] - v_tau[a]
-                        x = x if ALIVE[a, ln] > 0.0 else 1e300
-                        x = x if ALIVE[a + 1, ln] > 0.0 else -1e300
-                        e = exp_neg(-abs(x))
-                        big = 1.0 / (1.0 + e)
-                        s_a, s_b = (big, e * big) if x <= 0.0 else (e * big, big)
-                        LO[a, ln] = min(LO[a, ln], s_a)
-                        HI[a, ln] = max(HI[a, ln], s_a)
-                        LO[a + 1, ln] = min(LO[a + 1, ln], s_b)
-                        HI[a + 1, ln] = max(HI[a + 1, ln], s_b)
-                        continue
-                    top = -1e300
-                    for i in range(off[p], off[p + 1]):
-                        if ALIVE[i, ln] > 0.0 and v_tau[i] > top:
-                            top = v_tau[i]
-                    total = 0.0
-                    for i in range(off[p], off[p + 1]):
-                        s_tau[i] = exp_neg(v_tau[i] - top) if ALIVE[i, ln] > 0.0 else 0.0
-                        total += s_tau[i]
-                    for i in range(off[p], off[p + 1]):
-                        share = s_tau[i] / total
-                        LO[i, ln] = min(LO[i, ln], share)
-                        HI[i, ln] = max(HI[i, ln], share)
-                n_sampled[ln] += 1
+        if n_sample > 0:
+            sampler(pSAMPLE, pNSAMPLED, pSNAPPED, pT, pTPREV, pHH, pOFF, pV, pK0, pK2, pK3, pK4, pK5, pK6, pALIVE, pLO,
+                    pHI, pLO1, pHI1, pTURNS, pTURNS1, pCOEF, pVTAU, pSTAU, tw, t_end, t_mid, t_tol, d, k)  # fmt: skip
         # accepted lanes move on (first stage of the next step = last of this one)
         for i in range(d):
             for ln in range(L):
@@ -393,11 +457,10 @@ def _run_range(rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
 def compile_driver() -> None:
     """Compile (or load) the driver for the argument types ``integrate`` passes, and record it in the cache folder.
 
-    Compiled from the types alone: every compiled RHS has the type of a function of the common signature,
-    so no RHS needs to be compiled for it.
+    Compiled from the types alone: every compiled RHS has the type of a function of the common signature, and
+    so has the window sampler, so neither needs to be compiled for it.
     """
     import numba
-    from numba import types
 
     from .layout import tables
     from .primitives import RHS_SIGNATURE
@@ -406,11 +469,12 @@ def compile_driver() -> None:
     tab, n_work = pack_tables(off, others, flat, nq, 4, LANES)
     floats = [np.empty((1,) * m) for m in range(5)]
     ints = np.empty(1, dtype=np.int64)
-    # integrate's call: rhs, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, rtol, atol, max_steps,
+    # integrate's call: rhs, sampler, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, rtol, atol, max_steps,
     # sig, box, turns, out, steps, status
     args = (tab, n_work, 0, 0, floats[2], floats[4], off, floats[1], floats[1], 0.5, 1e-8, 1e-10, 1,
             floats[2], floats[3], floats[3], floats[3], ints, ints)  # fmt: skip
-    _run_range.compile((types.FunctionType(RHS_SIGNATURE), *(numba.typeof(a) for a in args)))
+    functions = (types.FunctionType(RHS_SIGNATURE), types.FunctionType(SAMPLER_SIGNATURE))
+    _run_range.compile((*functions, *(numba.typeof(a) for a in args)))
     driver_marker().touch()
 
 
@@ -443,9 +507,11 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
         if not cached(shape, LANES):
             _driver_in_background()
         rhs = load(shape, LANES)
+        _sampler()  # (compiled here, if need be, while the child compiles the driver)
         wait_for_driver()
         if rhs is None:  # too large to write out: the generic RHS (compiled on its first use)
             from .rhs_generic import rhs_generic as rhs
+    sampler = _sampler()
     tab, n_work = pack_tables(off, others, flat, nq, n_prof, LANES)
     n_out = t_eval.shape[0]
     # every orbit writes every entry of these
@@ -460,7 +526,7 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
     ranges = [((n * i) // parts, (n * (i + 1)) // parts) for i in range(parts)]
 
     def run(r):
-        _run_range(rhs, tab, n_work, r[0], r[1], x0, pay, off, bounds, t_eval, tw, rtol, atol, max_steps,
+        _run_range(rhs, sampler, tab, n_work, r[0], r[1], x0, pay, off, bounds, t_eval, tw, rtol, atol, max_steps,
                    sig, box, turns, out, steps, status)  # fmt: skip
 
     if workers == 1:

@@ -17,7 +17,8 @@ The child is lean: it does not import the ``gamekit`` package (whose
 the package folder; so the compilation starts about as soon as numba is
 imported.  (``python -m gamekit._kernels.warm`` works too, with the whole
 package.)  The driver is compiled from its argument types alone
-(``dopri_numba.compile_driver``), so the child compiles no right-hand side.
+(``dopri_numba.compile_driver``), so the child compiles neither a right-hand
+side nor the window sampler, which the caller compiles meanwhile.
 
 A lock file (``driver.lock`` in the cache folder, created exclusively) keeps
 concurrent first calls from compiling the driver twice in the background; a
