@@ -9,6 +9,7 @@ gk.stability_table(game)     # symbolic conditions for every pure profile
 
 from . import models
 from .basins import Basins, basins
+from .check import CheckResult, check
 from .dynamics import Replicator, replicator
 from .equilibria import Continuum, Equilibria, Equilibrium, Uncertain, equilibria, linearize
 from .errors import (
@@ -65,6 +66,8 @@ __all__ = [
     "Path",
     "report",
     "Report",
+    "check",
+    "CheckResult",
     "GamekitError",
     "ModelError",
     "ExpressionError",

@@ -4,6 +4,11 @@
     gamekit simulate MODEL [--scenario NAME] [--set P=V ...] [--orbits N] [--t-end T] [--seed S] [--json]
     gamekit thresholds MODEL [--scenario NAME] [--set P=V ...] --target "regulate, insure, claim"
                        [--time-budget S] [--json]
+    gamekit check MODEL --state "regulate, evade, accept" --when "delta*F > Cg" [--when ...] [--unique]
+                  [--bound P=LOW,HIGH ...] [--json]
+
+``check`` exits 0 when the claim holds (proved, held in a search, or vacuously: contradictory conditions),
+1 when it is refuted (a verified counterexample), 2 on bad input.
 
 MODEL is a TOML model file or a shipped model's name (``platform-insurance``).
 Bad input prints one line ``gamekit: error: ...`` and exits with status 2; an
@@ -196,6 +201,43 @@ def _thresholds(args) -> int:
     return 0
 
 
+def _parse_bounds(items) -> dict[str, tuple[float | None, float | None]]:
+    out = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        low, comma, high = value.partition(",")
+        if not sep or not comma or not name.strip():
+            raise ParameterError(f"--bound {printable(repr(item))}: expected NAME=LOW,HIGH (an empty side is open)")
+        ends = []
+        for end in (low.strip(), high.strip()):
+            if not end:
+                ends.append(None)
+                continue
+            try:
+                number = float(end)
+            except ValueError:
+                raise ParameterError(
+                    f"--bound {printable(repr(item))}: {printable(repr(end))} is not a number"
+                ) from None
+            if not math.isfinite(number):
+                raise ParameterError(f"--bound {printable(repr(item))}: {printable(repr(end))} is not finite")
+            ends.append(number)
+        out[name.strip()] = tuple(ends)
+    return out
+
+
+def _check(args) -> int:
+    from .check import check
+
+    game = _game(args)
+    result = check(game, args.state, args.when or [], unique=args.unique, bounds=_parse_bounds(args.bound) or None)
+    if args.json:
+        print(json.dumps(result.to_json()))
+    else:
+        print(result)
+    return 0 if result.holds else 1
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line ``gamekit: error: ...`` (status 2) like every other error."""
 
@@ -249,6 +291,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--time-budget", type=float, default=None, metavar="SECONDS", help="time for exact solving (default 10)"
     )
     t.set_defaults(func=_thresholds)
+
+    c = sub.add_parser(
+        "check", help="prove or refute a claim: 'when CONDITIONS, STATE is (the unique) asymptotically stable state'"
+    )
+    common(c)
+    c.add_argument("--state", required=True, help='a pure profile ("regulate, evade, accept") or a state name')
+    c.add_argument(
+        "--when", action="append", metavar="CONDITION", help='an inequality, e.g. "delta*F > Cg" (repeatable)'
+    )
+    c.add_argument("--unique", action="store_true", help="also claim no other state is asymptotically stable there")
+    c.add_argument(
+        "--bound", action="append", metavar="P=LOW,HIGH", help="bound a parameter (replaces the model's; repeatable)"
+    )
+    c.set_defaults(func=_check)
     return parser
 
 
