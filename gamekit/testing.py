@@ -38,9 +38,11 @@ thin part of it, so the strategy draws from ``Omega`` itself:
    (and the game's own values) are screened; if fewer than ``MIN_SEEDS`` are feasible, differential
    evolution maximises the smallest normalised margin ``min_i g_i(theta) / s_i`` (``s_i`` the typical size of
    ``g_i`` over the box) to find a point deep inside ``Omega``.  From the feasible points,
-   ``CHAINS`` hit-and-run chains walk ``WALK_STEPS`` steps inside ``Omega``: along a random direction each
+   ``CHAINS`` hit-and-run chains walk ``WALK_STEPS`` steps inside ``Omega``: along a direction each
    proposes steps of ``2^-k`` times the chord of the box (``k = 0 .. SCALES - 1``) and takes the longest
-   step that stays in ``Omega``, so a chain moves along a thin region instead of sticking.  Up to
+   step that stays in ``Omega``.  Directions (in coordinates scaled to each parameter's range) are, in
+   turn, uniformly random, along one coordinate axis, and random but orthogonal to the gradients of every
+   ``g_i`` (finite differences), so that a chain moves along a thin region instead of sticking.  Up to
    ``MAX_ANCHORS`` visited points, rounded to ``DIGITS`` significant digits and each checked *exactly*
    (rational arithmetic on the conditions and the bounds), are the anchors, sorted by their distance to
    the game's values.  This is deterministic: the same game, conditions and bounds give the same anchors.
@@ -109,6 +111,7 @@ DIGITS = 6  # significant digits of every drawn value (exact rationals of short 
 ROUNDING = (DIGITS, 10, 17)  # digits tried in turn when rounding moves a point off a thin region
 OPTIMISER_STARTS = 6  # SLSQP starts (the best screened points) when few screened points are feasible
 MAX_FRACTION_DEGREE = 8  # conditions of higher degree are checked exactly by sympy instead
+GRADIENT_STEP = 1e-6  # finite-difference step of the margins' gradients, relative to each parameter's range
 MAX_HALVINGS = 40  # a draw off the region: t halved at most this often, then the anchor itself
 DEFAULT_WIDTH_FACTOR = 2.0  # an unbounded parameter of value v: a range of width 2|v| + 10 ...
 DEFAULT_WIDTH_OFFSET = 10.0  # ... from 0 (see the module docstring)
@@ -408,6 +411,32 @@ def _anchors(region: _Region, default: np.ndarray) -> np.ndarray:
     return keep
 
 
+def _directions(region: _Region, pos: np.ndarray, step: int, rng: np.random.Generator) -> np.ndarray:
+    """(C, d) directions in the parameters' unit coordinates for one step of the walk (module docstring):
+    uniformly random, along one coordinate axis, or random projected onto the tangent space of the conditions
+    (orthogonal to every margin's gradient, by finite differences), in turn."""
+    chains, d = pos.shape
+    kind = step % 3
+    if kind == 1:
+        return np.eye(d)[rng.integers(0, d, chains)]
+    r = rng.standard_normal((chains, d))
+    if kind == 0 or not region.margins:
+        return r
+    width = np.where(region.hi > region.lo, region.hi - region.lo, 0.0)
+    h = GRADIENT_STEP * np.where(width > 0, width, 1.0)
+    base = region.values(pos)  # (C, m)
+    grad = np.empty((chains, len(region.margins), d))
+    for k in range(d):
+        shifted = pos.copy()
+        shifted[:, k] += h[k]
+        grad[:, :, k] = (region.values(shifted) - base) / h[k] * width[k]  # d m / d u_k
+    grad = np.where(np.isfinite(grad), grad, 0.0)
+    along = np.einsum("cmd,cd->cm", grad, r)  # the gradients' components of r ...
+    projected = r - np.einsum("cdm,cm->cd", np.linalg.pinv(grad), along)  # ... removed: r - G^+ G r
+    flat = np.linalg.norm(projected, axis=1) <= 1e-9 * np.linalg.norm(r, axis=1)  # no tangent direction left
+    return np.where(flat[:, None], r, projected)
+
+
 def _walk(region: _Region, starts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Hit-and-run chains inside the region from ``starts`` (module docstring); every visited point."""
     d = starts.shape[1]
@@ -415,10 +444,8 @@ def _walk(region: _Region, starts: np.ndarray, rng: np.random.Generator) -> np.n
     width = np.where(region.hi > region.lo, region.hi - region.lo, 0.0)
     scales = 2.0 ** -np.arange(SCALES)
     visited = []
-    for _ in range(WALK_STEPS):
-        direction = rng.standard_normal((CHAINS, d)) * width
-        norm = np.linalg.norm(direction, axis=1, keepdims=True)
-        direction = np.where(norm > 0, direction / np.where(norm > 0, norm, 1.0), 0.0)
+    for step in range(WALK_STEPS):
+        direction = _directions(region, pos, step, rng) * width  # in the parameters' own units
         with np.errstate(divide="ignore", invalid="ignore"):
             up = np.where(
                 direction > 0,

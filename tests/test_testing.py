@@ -135,6 +135,10 @@ def test_a_thin_region_passes_hypothesis_health_checks_and_every_draw_is_inside(
 
     run()
     assert len(distinct) >= 20
+    # the draws spread along the region: R, A, V, Cw are not constrained and cover most of [0, 100]
+    for name in ("R", "A", "V", "Cw"):
+        drawn = [dict(p)[name] for p in distinct]
+        assert max(drawn) - min(drawn) > 40, (name, min(drawn), max(drawn))
 
 
 def test_parameters_without_bounds_get_the_documented_default_range():
