@@ -261,7 +261,10 @@ def _make_region(game: Game, where, bounds, vary) -> _Region:
     else:
         if isinstance(vary, str):
             vary = [vary]
-        names = tuple(dict.fromkeys(vary))
+        try:
+            names = tuple(dict.fromkeys(vary))
+        except TypeError:
+            raise ArgumentError(f"vary must be a list of parameter names, got {printable(repr(vary), 60)}") from None
         for name in names:
             if name not in game.parameters:
                 known = ", ".join(game.parameters)
@@ -657,22 +660,30 @@ def _shown_number(v: sympy.Expr) -> str:
     return text if text == approx else f"{text} (= {approx})"
 
 
+def _finite_real(v: sympy.Expr | None) -> bool:
+    return (
+        v is not None
+        and v.is_number
+        and v.is_extended_real is True
+        and not v.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo)
+    )
+
+
 def _gain_values(game: Game, idx: tuple[int, ...]):
-    """[(SwitchGain, exact value or None, float value)] at the game's values."""
+    """[(SwitchGain, exact value or None, float value)] at the game's values (nan where not a real number)."""
     subs = game.values()
     out = []
     for g in switch_gains(game, idx):
         try:
             v = substitute(g.gain, subs)
-        except AnalysisError:
+        except AnalysisError:  # an exact power too large: in floating point
             v = None
-        if (
-            v is not None
-            and not (v.is_number and v.is_extended_real is True)
-            or (v is not None and v.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo))
-        ):
+        if not _finite_real(v):
             v = None
-        f = float(v) if v is not None else float(g.gain.xreplace(game.values(exact_values=False)).evalf())
+        try:
+            f = float(v) if v is not None else float(g.gain.xreplace(game.values(exact_values=False)).evalf())
+        except (TypeError, ValueError, OverflowError):  # not a real number there
+            f = math.nan
         out.append((g, v, f))
     return out
 

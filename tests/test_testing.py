@@ -189,6 +189,23 @@ def test_bad_conditions_and_bounds_raise_one_line_errors(where, bounds, error, w
 def test_vary_names_must_be_parameters():
     with pytest.raises(gk.ParameterError, match="nonsense"):
         parameters(GAME, vary=["nonsense"])
+    with pytest.raises(gk.ArgumentError, match="vary"):
+        parameters(GAME, vary=[["nonsense"]])
+    with pytest.raises(gk.ArgumentError, match="vary"):
+        parameters(GAME, vary=5)
+    with pytest.raises(gk.ArgumentError, match="where"):
+        parameters(GAME, where=5)
+    with pytest.raises(gk.ExpressionError):
+        parameters(GAME, where=[5])
+    with pytest.raises(gk.ArgumentError, match="bounds"):
+        parameters(GAME, bounds=[(0, 1)])
+    with pytest.raises(gk.ArgumentError, match="game"):
+        parameters("platform-insurance")
+
+
+def test_a_game_without_parameters_gives_empty_sets():
+    game = gk.Game({"a": ["x", "y"], "b": ["x", "y"]}, {"x, x": [1, 1], "x, y": [0, 0], "y, x": [0, 0], "y, y": [2, 2]})
+    assert find(parameters(game), lambda p: True) == {}
 
 
 # -- assertions ---------------------------------------------------------------------------------------
