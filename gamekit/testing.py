@@ -43,16 +43,18 @@ thin part of it, so the strategy draws from ``Omega`` itself:
    step that stays in ``Omega``.  Directions (in coordinates scaled to each parameter's range) are, in
    turn, uniformly random, along one coordinate axis, and random but orthogonal to the gradients of every
    ``g_i`` (finite differences), so that a chain moves along a thin region instead of sticking.  Up to
-   ``MAX_ANCHORS`` visited points, rounded to ``DIGITS`` significant digits and each checked *exactly*
+   ``MAX_ANCHORS`` visited points, rounded to ``DIGITS`` significant digits (more, ``ROUNDING``, where the
+   region is too thin for them) and each checked *exactly*
    (rational arithmetic on the conditions and the bounds), are the anchors, sorted by their distance to
    the game's values.  This is deterministic: the same game, conditions and bounds give the same anchors.
 2. *a draw*: hypothesis draws two anchor indices ``i, j`` and ``t`` in ``[0, 1]``; the draw is
-   ``a_i + t (a_j - a_i)`` rounded to ``DIGITS`` significant digits if that point satisfies the conditions
+   ``a_i + t (a_j - a_i)`` rounded as the anchors are if that point satisfies the conditions
    and the bounds exactly, else the same with ``t`` halved (at most ``MAX_HALVINGS`` times; then ``a_i``
    itself).  Every draw is in ``Omega`` without rejection (a convex region is covered by the segments
    between anchors; in a non-convex one a segment is cut back towards ``a_i``).  Everything random in a
    draw comes from hypothesis primitives, so hypothesis shrinks it: towards ``i = j = 0, t = 0``, the
-   anchor nearest the game's values.
+   anchor nearest the game's values.  The region of the same game, conditions, bounds and ``vary`` is
+   found once per process (a cache of ``REGION_CACHE`` regions), so several tests of one claim pay once.
 
 A parameter without bounds, of value ``v`` (0 if it has none), is drawn from ``[0, w]`` with
 ``w = 2|v| + 10`` when ``v >= 0`` and from ``[-w, 0]`` when ``v < 0`` (``DEFAULT_WIDTH_FACTOR``,
@@ -112,6 +114,7 @@ ROUNDING = (DIGITS, 10, 17)  # digits tried in turn when rounding moves a point 
 OPTIMISER_STARTS = 6  # SLSQP starts (the best screened points) when few screened points are feasible
 MAX_FRACTION_DEGREE = 8  # conditions of higher degree are checked exactly by sympy instead
 GRADIENT_STEP = 1e-6  # finite-difference step of the margins' gradients, relative to each parameter's range
+REGION_CACHE = 32  # regions kept (oldest dropped first)
 MAX_HALVINGS = 40  # a draw off the region: t halved at most this often, then the anchor itself
 DEFAULT_WIDTH_FACTOR = 2.0  # an unbounded parameter of value v: a range of width 2|v| + 10 ...
 DEFAULT_WIDTH_OFFSET = 10.0  # ... from 0 (see the module docstring)
@@ -296,6 +299,28 @@ def _make_region(game: Game, where, bounds, vary) -> _Region:
     )
     region.anchors = _anchors(region, default)
     return region
+
+
+def _region(game: Game, where, bounds, vary) -> _Region:
+    """``_make_region``, cached on the hashable form of its arguments (the search is deterministic)."""
+    try:
+        key = (
+            game,
+            (where,) if isinstance(where, str) else tuple(where),
+            None if bounds is None else tuple(bounds.items()),
+            vary if vary is None or isinstance(vary, str) else tuple(vary),
+        )
+        hash(key)
+    except (TypeError, AttributeError):  # unhashable or malformed: no cache, and _make_region says what is wrong
+        return _make_region(game, where, bounds, vary)
+    if key not in _REGIONS:
+        if len(_REGIONS) >= REGION_CACHE:
+            _REGIONS.pop(next(iter(_REGIONS)))
+        _REGIONS[key] = _make_region(game, where, bounds, vary)
+    return _REGIONS[key]
+
+
+_REGIONS: dict = {}
 
 
 def _max_margin_point(region: _Region, starts: np.ndarray, scales: np.ndarray) -> np.ndarray | None:
@@ -500,13 +525,14 @@ def parameters(
         The parameters to draw (default: all); the others keep the game's values and are not in the dicts.
 
     Every drawn set satisfies the conditions and the bounds exactly (with the values as the exact
-    decimals they print as: :func:`gamekit.expr.exact`); values have ``DIGITS`` significant digits.  The
-    region is searched when this function is called (deterministically, a fraction of a second); conditions
+    decimals they print as: :func:`gamekit.expr.exact`); values have ``DIGITS`` significant digits unless the
+    region is too thin for them.  The region is searched when this function is called (deterministically,
+    about a second at most; then cached); conditions
     that no parameter set within the bounds satisfies (as far as that search finds) raise
     :class:`~gamekit.ParameterError` saying they look contradictory.  Draw it with ``@given``; pass each
     set to ``game.with_parameters``.
     """
-    region = _make_region(game, where, bounds, vary)
+    region = _region(game, where, bounds, vary)
     anchors = region.anchors
     n = len(anchors)
     names = region.names
