@@ -593,7 +593,7 @@ def games(
         The number of populations, or a range ``(min, max)``; default ``(2, 3)``.  ``kind="symmetric"``
         has one population (``None`` or 1).
     strategies
-        Strategies of each population, or a range ``(min, max)`` drawn for each population.
+        Strategies of each population (at least 2), or a range ``(min, max)`` drawn for each population.
     kind
         ``"populations"``: populations ``P0, P1, ...`` with strategies ``s00, s01, ...`` and one payoff per
         population at each pure profile; ``"symmetric"``: one population ``players`` (strategies ``s0, s1,
@@ -612,7 +612,7 @@ def games(
     integers = _validate.flag("integers", integers)
     if integers and math.ceil(low) > math.floor(high):
         raise ArgumentError(f"no integer payoff lies in [low, high] = [{low:g}, {high:g}]")
-    s_lo, s_hi = _count_range("strategies", strategies, 1, MAX_GAME_PROFILES)
+    s_lo, s_hi = _count_range("strategies", strategies, 2, MAX_GAME_PROFILES)
     if kind == "symmetric":
         if populations not in (None, 1):
             raise ArgumentError(f"a symmetric game has one population; got populations={printable(repr(populations))}")

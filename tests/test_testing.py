@@ -320,6 +320,8 @@ def test_symmetric_games(game):
         ({"kind": "group"}, "kind"),
         ({"kind": "symmetric", "populations": 2}, "one population"),
         ({"populations": 0}, "populations"),
+        ({"strategies": 1}, "strategies"),
+        ({"strategies": (3, 2)}, "strategies"),
         ({"strategies": 100, "populations": 3}, "MAX_GAME_PROFILES"),
         ({"low": 1, "high": 0}, "high"),
         ({"low": 0.2, "high": 0.8}, "no integer"),
