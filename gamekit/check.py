@@ -56,7 +56,13 @@ vertex in every kind of game), but an interior or face rest point can be asympto
 ``unique=True`` :func:`gamekit.equilibria` is run at ``UNIQUE_PROBES`` parameter sets of ``B ∩ C`` where ``s``
 is stable, and a stable non-pure rest point there refutes (``method "search"``: its label comes from
 linearisation); if none is found, the uniqueness part holds by search only.  Claims about interior or face
-states and "no stable state" claims are not supported yet (an :class:`~gamekit.errors.ArgumentError`).
+states are not supported yet (an :class:`~gamekit.errors.ArgumentError`).
+
+**"No state is asymptotically stable"** (``state=None``): refuted by a point of ``B ∩ C`` where some pure
+profile has every gain ``< 0``; proved when each of these sets is certified empty -- in a multilinear game only
+pure profiles can be asymptotically stable (Ritzberger-Weibull), so that is a proof; in any other game
+:func:`gamekit.equilibria` also looks for stable non-pure rest points at ``UNIQUE_PROBES`` points of ``B ∩ C``
+(a search).
 ``stable_there`` lists the pure profiles asymptotically stable at a counterexample (exact signs of their gains);
 a stable non-pure rest point found by :func:`gamekit.equilibria` is named in ``failing``.  The refutation is
 ``"exact"`` when that rest point's eigenvalues are exact and the game saw exactly the counterexample's values.
@@ -495,6 +501,8 @@ class CheckResult:
         """The claim in words."""
         what = "the unique asymptotically stable state" if self.unique else "asymptotically stable"
         when = f" when {', '.join(self.conditions)}" if self.conditions else ""
+        if not self.state:
+            return f"no state is asymptotically stable{when}"
         return f"({', '.join(self.state)}) is {what}{when}"
 
     def verdict(self) -> str:
@@ -530,7 +538,7 @@ class CheckResult:
             out.append(f"there: {self.failing}")
         if self.counterexample is not None:
             stable = "; ".join(f"({', '.join(p)})" for p in self.stable_there) or "none"
-            out.append(f"asymptotically stable there: {stable}")
+            out.append(f"pure profiles asymptotically stable there: {stable}")
         out += [f"also needs {m}" for m in self.missing]
         if self.method == "search" or self.checked:
             out.append(f"parameter sets searched: {self.checked}")
@@ -590,7 +598,7 @@ def _gain_constraints(game: Game, idx) -> list[_Constraint]:
 
 def check(
     game: Game,
-    state: str | Sequence[str] | Sequence[int],
+    state: str | Sequence[str] | Sequence[int] | None,
     when: Sequence[str | sympy.Rel] = (),
     unique: bool = False,
     *,
@@ -605,7 +613,8 @@ def check(
         The model; its parameter values only fill in, in a counterexample, the parameters that neither the
         conditions nor the eigenvalues involve (the claim is about every parameter set in the bounds).
     state
-        A pure profile: a state name (``"trap"``), ``"regulate, evade, accept"``, strategy names or indices.
+        A pure profile: a state name (``"trap"``), ``"regulate, evade, accept"``, strategy names or indices; or
+        ``None`` for the claim that *no* state is asymptotically stable (``state`` of the result is then ``()``).
     when
         The conditions, each one inequality of the payoff grammar (``"delta*F > Cg"``) or a sympy inequality.
     unique
@@ -620,8 +629,8 @@ def check(
     game = _validate.game(game)
     unique = _validate.flag("unique", unique)
     rng = _validate.generator(rng)
-    if state is None:
-        raise ArgumentError("claims that no state is asymptotically stable are not supported yet: give a pure profile")
+    if state is None and unique:
+        raise ArgumentError("unique=True needs a state: state=None claims that no state is asymptotically stable")
     if isinstance(state, np.ndarray) or (
         isinstance(state, Sequence) and not isinstance(state, str) and any(isinstance(v, float) for v in state)
     ):
@@ -631,8 +640,8 @@ def check(
     if isinstance(state, str) and "," not in state and state not in game.states and len(game.populations) > 1:
         known = ", ".join(game.states) or "none"
         raise ArgumentError(f"no state named {printable(repr(state))} (the model's states: {known})")
-    idx = _profile_indices(game, state)
-    profile = game.profile_names(idx)
+    idx = None if state is None else _profile_indices(game, state)
+    profile = () if idx is None else game.profile_names(idx)
     rels = _conditions(game, when)
     space = _Space(game, _bounds(game, bounds), rng)
     cond = [_from_relation(r) for r in rels]
@@ -676,6 +685,8 @@ def check(
             checked=space.checked,
             notes=tuple(notes + ["the claim holds vacuously"]),
         )
+    if idx is None:
+        return _no_stable_state(game, space, cond, base, notes, decide, refuted)
     # 2. every eigenvalue of the state negative where the conditions hold?
     gains = switch_gains(game, idx)
     missing, first, unknown = [], None, []
@@ -708,8 +719,7 @@ def check(
             if verdict == "empty" and unknown:  # s was not proved stable on all of B ∩ C: s' alone may still be
                 verdict, point = decide(cond + theirs)
             if verdict == "point":
-                name = game.state_name(other)
-                rivals.append((f"({', '.join(game.profile_names(other))})" + (f" [{name}]" if name else ""), point))
+                rivals.append((_profile_label(game, other), point))
             elif verdict == "unknown":
                 unknown.append(game.profile_names(other))
         if rivals:
@@ -738,6 +748,38 @@ def check(
     return CheckResult(**base, holds=True, method=method, checked=space.checked, notes=tuple(notes))
 
 
+def _profile_label(game: Game, idx) -> str:
+    name = game.state_name(idx)
+    return f"({', '.join(game.profile_names(idx))})" + (f" [{name}]" if name else "")
+
+
+def _no_stable_state(game, space, cond, base, notes, decide, refuted) -> CheckResult:
+    """The claim "no state is asymptotically stable": every pure profile's stability region misses B ∩ C."""
+    unknown = []
+    for idx in game.profiles():
+        own = _gain_constraints(game, idx)
+        if any(c.expr.is_number and c.expr <= 0 for c in own):
+            continue
+        verdict, point = decide(cond + own)
+        if verdict == "point":
+            return refuted(point, f"{_profile_label(game, idx)} is asymptotically stable")
+        if verdict == "unknown":
+            unknown.append(_profile_label(game, idx))
+    method = "search" if unknown else "exact"
+    if unknown:
+        notes.append("not decided exactly (no certificate, no counterexample): " + "; ".join(unknown) + " stable")
+    if not game.multilinear:
+        result = _other_rest_points(game, space, cond, notes, "")
+        if result is not None:
+            point, failing, exact = result
+            out = refuted(point, failing)
+            return out if exact else CheckResult(**{**out.__dict__, "method": "search"})
+        method = "search"
+    else:
+        notes.append("multilinear: only pure profiles can be asymptotically stable (Ritzberger-Weibull)")
+    return CheckResult(**base, holds=True, method=method, checked=space.checked, notes=tuple(notes))
+
+
 def _box_constraints(space: _Space) -> list[_Constraint]:
     out = []
     for sym, (low, high) in space.box.items():
@@ -748,8 +790,8 @@ def _box_constraints(space: _Space) -> list[_Constraint]:
     return out
 
 
-def _other_rest_points(game: Game, space: _Space, constraints: list[_Constraint], notes: list[str]):
-    """Non-multilinear games: gk.equilibria at a few points of B ∩ C where the state is stable."""
+def _other_rest_points(game: Game, space: _Space, constraints: list[_Constraint], notes: list[str], too: str = " too"):
+    """Non-multilinear games: gk.equilibria at a few points of B ∩ C (where the state is stable, if there is one)."""
     from .equilibria import equilibria
 
     probed: set = set()
@@ -775,7 +817,7 @@ def _other_rest_points(game: Game, space: _Space, constraints: list[_Constraint]
                 how = "exact eigenvalues" if exact else "numeric eigenvalues"
                 return (
                     point,
-                    f"the rest point {eq.describe_state()} is asymptotically stable too (gk.equilibria, {how})",
+                    f"the rest point {eq.describe_state()} is asymptotically stable{too} (gk.equilibria, {how})",
                     exact,
                 )
     notes.append(

@@ -6,6 +6,7 @@
                        [--time-budget S] [--json]
     gamekit check MODEL --state "regulate, evade, accept" --when "delta*F > Cg" [--when ...] [--unique]
                   [--bound P=LOW,HIGH ...] [--json]
+    gamekit check MODEL --no-stable-state --when ... [--bound P=LOW,HIGH ...] [--json]
 
 ``check`` exits 0 when the claim holds (proved, held in a search, or vacuously: contradictory conditions),
 1 when it is refuted (a verified counterexample), 2 on bad input.
@@ -296,7 +297,11 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="prove or refute a claim: 'when CONDITIONS, STATE is (the unique) asymptotically stable state'"
     )
     common(c)
-    c.add_argument("--state", required=True, help='a pure profile ("regulate, evade, accept") or a state name')
+    claim = c.add_mutually_exclusive_group(required=True)
+    claim.add_argument("--state", help='a pure profile ("regulate, evade, accept") or a state name')
+    claim.add_argument(
+        "--no-stable-state", action="store_true", help="claim instead that no state is asymptotically stable"
+    )
     c.add_argument(
         "--when", action="append", metavar="CONDITION", help='an inequality, e.g. "delta*F > Cg" (repeatable)'
     )

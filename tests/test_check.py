@@ -267,13 +267,42 @@ def test_dynamic_fine_trap_is_not_unique():
         ("nowhere", ["delta*F > Cg"], "no state named 'nowhere'"),
         ("regulate, evade, sleep", ["delta*F > Cg"], "not a pure profile"),
         ((1.0, 0.5, 0.0), ["delta*F > Cg"], "interior or face states are not supported"),
-        (None, ["delta*F > Cg"], "no state is asymptotically stable are not supported"),
         ("trap", 3, "when must be a list"),
     ],
 )
 def test_bad_claims_are_gamekit_errors(game, state, when, match):
     with pytest.raises(gk.GamekitError, match=match):
         gk.check(game, state, when)
+
+
+def test_no_stable_state_claims(game, model_file, capsys):
+    """The regulation-cycle regime: each condition rules out corners (by hand: delta*F > Cg rules out the lag,
+    and with delta*F <= F on the box also (relax, evade, claim); Cc > K the corners where workers claim against
+    evasion; Cp < B + S + delta*F the trap; R < Cg + S the corners where the government regulates insurers;
+    Cp > B + K >= B + theta*K the corners where it relaxes and platforms insure)."""
+    cycle = ["delta*F > Cg", "Cc > K", "Cp < B + S + delta*F", "R < Cg + S", "Cp > B + K"]
+    result = gk.check(game, None, cycle)
+    assert result.holds and result.method == "exact" and not result.contradictory and result.state == ()
+    rng = random.Random(3)
+    found = 0
+    for _ in range(20000):
+        p = {n: Fraction(rng.randint(0, 100), 100 if n in ("delta", "theta") else 1) for n in NAMES}
+        if all(holds(p, c) for c in cycle):
+            found += 1
+            assert not stable_profiles(p), p
+    assert found >= 10
+    refuted = gk.check(game, None, cycle[:-1])
+    assert not refuted.holds and refuted.method == "exact"
+    p = exact_point(refuted)
+    assert in_bounds(p) and all(holds(p, c) for c in cycle[:-1])
+    assert stable_profiles(p) and set(refuted.stable_there) == stable_profiles(p)
+    assert stable_profiles(p) <= {("relax", "insure", "claim"), ("relax", "insure", "accept")}
+    with pytest.raises(gk.GamekitError, match="unique=True needs a state"):
+        gk.check(game, None, cycle, unique=True)
+    assert main(["check", model_file, "--no-stable-state", *[a for c in cycle for a in ("--when", c)]]) == 0
+    assert "no state is asymptotically stable when" in capsys.readouterr().out
+    assert main(["check", model_file, "--no-stable-state", *[a for c in cycle[:-1] for a in ("--when", c)]]) == 1
+    capsys.readouterr()
 
 
 def test_bad_bounds_and_flags(game):
