@@ -458,3 +458,47 @@ def test_cli_bad_input_is_one_line_exit_2(extra, capsys):
     assert status == 2
     err = capsys.readouterr().err
     assert err.startswith("gamekit: error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+def _primal_feasible(rows: list[tuple[list[int], int, bool]], n: int) -> bool | None:
+    """Independent oracle: maximise t subject to a.y <= b (non-strict), a.y + t <= b (strict), t <= 1."""
+    import numpy as np
+    from scipy.optimize import linprog
+
+    a_ub = np.array([[*a, 1.0 if strict else 0.0] for a, _, strict in rows] + [[0.0] * n + [1.0]])
+    b_ub = np.array([float(b) for _, b, _ in rows] + [1.0])
+    res = linprog(np.r_[np.zeros(n), -1.0], A_ub=a_ub, b_ub=b_ub, bounds=[(None, None)] * (n + 1), method="highs")
+    if res.status == 2:
+        return False
+    if res.status != 0:
+        return None
+    t = -res.fun
+    return True if t > 1e-7 else (False if t <= 1e-12 else None)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 3).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(
+                st.tuples(st.lists(st.integers(-3, 3), min_size=n, max_size=n), st.integers(-5, 5), st.booleans()),
+                min_size=1,
+                max_size=6,
+            ),
+        )
+    )
+)
+def test_certificates_agree_with_an_independent_lp(system):
+    """A certificate is found exactly when the system {a.y <= b, strict rows a.y < b} has no solution."""
+    n, rows = system
+    ys = sympy.symbols(f"y0:{n}")
+    # a.y <= b  is  b - a.y >= 0
+    constraints = [_Constraint(b - sum(c * y for c, y in zip(a, ys)), strict) for a, b, strict in rows]
+    rel = _Relaxation(constraints, {})
+    w = rel.certificate()
+    feasible = _primal_feasible(rows, n)
+    if w is not None:
+        assert rel.verify(w) and feasible is not True
+    elif feasible is False:
+        pytest.fail(f"no certificate for an infeasible system {rows}")
