@@ -19,9 +19,11 @@ gain ``g'_j(theta) < 0`` of another profile), and **proved** by showing every se
 **Exact proofs (monomial relaxation, Motzkin certificate).**  Every constraint ``f > 0`` or ``f >= 0`` (``f`` a
 condition's ``lhs - rhs``, a bound ``theta_k - low``, a negated gain ``g_i``, ...) is expanded, and each distinct
 non-constant monomial ``m`` (``delta*F``, ``theta*K``, ``Cg``) becomes a variable ``y_m``: the constraints are
-linear in ``y``.  Ranges that the bounds imply for a monomial (interval arithmetic: ``0 <= delta*F <= 100`` for
-``delta`` in ``[0, 1]``, ``F`` in ``[0, 100]``) and McCormick's four inequalities linking ``y_{x z}`` to ``y_x``,
-``y_z`` for a product of two bounded parameters are added.  Every ``theta`` maps to a ``y`` satisfying the linear
+linear in ``y``.  The box is first narrowed by the constraints in one parameter alone (``F > 4``).  Ranges that the
+bounds imply for a monomial (interval arithmetic: ``0 <= delta*F <= 100`` for ``delta`` in ``[0, 1]``, ``F`` in
+``[0, 100]``) and McCormick's inequalities ``(x - a)(z - c) >= 0`` (``a``, ``c`` ends of the bounds of ``x``, ``z``,
+signs as the ends say; ``> 0`` when both ends come from strict constraints) linking ``y_{x z}`` to ``y_x``, ``y_z``
+are added.  Every ``theta`` maps to a ``y`` satisfying the linear
 system, so an infeasible linear system proves the original set empty.  Infeasibility of
 ``{A y <= b, S y < c}`` is certified by Motzkin's transposition theorem: multipliers ``lambda, mu >= 0`` with
 
@@ -33,10 +35,16 @@ The multipliers come from floating-point LPs (HiGHS, :func:`scipy.optimize.linpr
 they are rationalised (:meth:`fractions.Fraction.limit_denominator`) and the conditions above are verified
 **exactly in rationals**.  A certificate that fails the exact check proves nothing and is dropped.
 
+**Step functions** (``step(u)``, 1 for ``u >= 0``, else 0; group games' thresholds): with at most
+``MAX_STEP_CASES`` distinct steps, each sign pattern is a case -- the steps replaced by 1 or 0 and
+``u >= 0`` or ``u < 0`` added -- and the set is empty when every case has a certificate.  Otherwise each step
+term is one more free variable of the relaxation.
+
 **Counterexamples.**  Otherwise a point is searched for: ``SEARCH_SAMPLES`` random parameter sets in the box
 (a free parameter is sampled within ``SEARCH_SPAN`` of its value), then a bounded local maximisation
 (:func:`scipy.optimize.minimize`, Powell) of the smallest scaled constraint margin from the best
-``SEARCH_STARTS`` of them.  A candidate is rationalised, simplified parameter by parameter (rounded to integers,
+``SEARCH_STARTS`` of them.  A candidate (margin above ``-SEARCH_SLACK``: a boundary point such as ``F = 10``
+counts, since rounding may land on it exactly) is rationalised, simplified parameter by parameter (rounded to integers,
 then to one or two decimals, where the claim still fails: hypothesis-style shrinking), and **verified exactly**
 with sympy rationals -- the bounds, every condition, and ``g_i >= 0``.  Only a verified counterexample refutes;
 the verdict is then exact.  Parameters that no constraint mentions take the model's value (if it lies in the
@@ -70,6 +78,7 @@ a stable non-pure rest point found by :func:`gamekit.equilibria` is named in ``f
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -89,11 +98,13 @@ __all__ = ["CheckResult", "check", "SEARCH_SAMPLES", "SEARCH_STARTS", "SEARCH_SP
 
 SEARCH_SAMPLES = 4000  # random parameter sets per searched constraint system
 SEARCH_STARTS = 8  # local maximisations of the margin, from the best samples
+SEARCH_SLACK = 1e-6  # a candidate whose smallest scaled margin is above -this is rationalised and checked exactly
 SEARCH_SPAN = 100.0  # a free (unbounded) side of a parameter is searched this far from its value
 UNIQUE_PROBES = 5  # parameter sets where gk.equilibria looks for other stable rest points (non-multilinear games)
 CERT_TOL = 1e-9  # LP: a certificate objective above this is worth rationalising
 LP_ZERO = 1e-12  # multipliers below this are dropped before rationalising
 DENOMINATORS = (1, 10, 100, 1000, 10**6, 10**9)  # limit_denominator tries, simplest first
+MAX_STEP_CASES = 4  # step(u) terms split into the cases u >= 0, u < 0 (2**4 = 16 systems at most)
 SIMPLE_DIGITS = (0, 1, 2)  # shrinking: a counterexample's parameter rounded to this many decimals, if it still fails
 
 
@@ -179,23 +190,32 @@ def _monomial_range(mono: sympy.Expr, box: Mapping[sympy.Symbol, tuple]) -> tupl
     return None, None
 
 
-def _tightened(box: Mapping[sympy.Symbol, tuple], linear) -> dict[sympy.Symbol, tuple]:
-    """The box narrowed by every constraint in one parameter alone (``a x + c > 0``): closed, so still a relaxation."""
+def _tightened(box: Mapping[sympy.Symbol, tuple], linear) -> tuple[dict, dict]:
+    """The box narrowed by every constraint in one parameter alone (``a x + c > 0``), and which of its ends are
+    strict (``x > low``: only from a strict constraint; the model's bounds are closed)."""
     out = dict(box)
-    for terms, _ in linear:
+    strict_ends: dict[sympy.Symbol, list[bool]] = {x: [False, False] for x in box}
+    for terms, strict in linear:
         variables = [m for m in terms if m != 1 and terms[m] != 0]
         if len(variables) != 1 or not isinstance(variables[0], sympy.Symbol):
             continue
         x = variables[0]
         a, c = terms[x], terms.get(sympy.Integer(1), Fraction(0))
         low, high = out.get(x, (None, None))
+        ends = strict_ends.setdefault(x, [False, False])
         edge = -c / a
         if a > 0:
-            low = edge if low is None else max(low, edge)
+            if low is None or edge > low:
+                low, ends[0] = edge, strict
+            elif edge == low:
+                ends[0] = ends[0] or strict
         else:
-            high = edge if high is None else min(high, edge)
+            if high is None or edge < high:
+                high, ends[1] = edge, strict
+            elif edge == high:
+                ends[1] = ends[1] or strict
         out[x] = (low, high)
-    return out
+    return out, {x: tuple(v) for x, v in strict_ends.items()}
 
 
 def _mccormick_pair(mono: sympy.Expr, box: Mapping[sympy.Symbol, tuple]):
@@ -221,7 +241,7 @@ class _Relaxation:
                 self.ok = False
                 return
             linear.append((terms, con.strict))
-        box = _tightened(box, linear)
+        box, strict_ends = _tightened(box, linear)
         monos = list(dict.fromkeys(m for terms, _ in linear for m in terms if m != 1))
         # McCormick needs the factors of a product of two parameters with bounds as variables of their own
         for m in list(monos):
@@ -250,11 +270,16 @@ class _Relaxation:
             pair = _mccormick_pair(m, box)
             if pair is not None:  # (x - a)(z - c) >= 0 for x on the side a, z on the side c of their bounds
                 x, z = pair
-                for a, sign_x in ((box[x][0], 1), (box[x][1], -1)):
-                    for c, sign_z in ((box[z][0], 1), (box[z][1], -1)):
-                        if a is not None and c is not None:  # sx sz (x z - c x - a z + a c) >= 0
+                for side_x, sign_x in ((0, 1), (1, -1)):
+                    for side_z, sign_z in ((0, 1), (1, -1)):
+                        a, c = box[x][side_x], box[z][side_z]
+                        if a is not None and c is not None:  # sx sz (x z - c x - a z + a c) >= 0, > 0 if both strict
                             sign = sign_x * sign_z
-                            add({m: Fraction(sign), x: -sign * c, z: -sign * a, one: sign * a * c}, False)
+                            both = (
+                                strict_ends.get(x, (False, False))[side_x]
+                                and strict_ends.get(z, (False, False))[side_z]
+                            )
+                            add({m: Fraction(sign), x: -sign * c, z: -sign * a, one: sign * a * c}, both)
         self.rows = rows
 
     def certificate(self) -> list[Fraction] | None:
@@ -416,7 +441,9 @@ def _search(space: _Space, constraints: Sequence[_Constraint]) -> dict[sympy.Sym
         )
         for s in free
     ]
-    point = _rationalise(space, constraints, free, base, [samples[k] for k in order[:SEARCH_STARTS] if m[k] > 0])
+    point = _rationalise(
+        space, constraints, free, base, [samples[k] for k in order[:SEARCH_STARTS] if m[k] > -SEARCH_SLACK]
+    )
     if point is not None:
         return point
 
@@ -427,7 +454,7 @@ def _search(space: _Space, constraints: Sequence[_Constraint]) -> dict[sympy.Sym
 
     for k in order[:SEARCH_STARTS]:
         res = minimize(negative_margin, samples[k], method="Powell", bounds=bounds, options={"maxiter": 2000})
-        if -res.fun > 0:
+        if -res.fun > -SEARCH_SLACK:  # on the boundary too: rounding may land exactly on it (verified exactly)
             point = _rationalise(space, constraints, free, base, [np.asarray(res.x)])
             if point is not None:
                 return point
@@ -656,7 +683,7 @@ def check(
 
     def decide(constraints):
         """("empty", None), ("point", point) or ("unknown", None)."""
-        if _Relaxation(constraints + _box_constraints(space), space.box).certificate() is not None:
+        if _certified_empty(constraints + _box_constraints(space), space.box):
             return "empty", None
         point = _search(space, constraints)
         return ("point", point) if point is not None else ("unknown", None)
@@ -778,6 +805,22 @@ def _no_stable_state(game, space, cond, base, notes, decide, refuted) -> CheckRe
     else:
         notes.append("multilinear: only pure profiles can be asymptotically stable (Ritzberger-Weibull)")
     return CheckResult(**base, holds=True, method=method, checked=space.checked, notes=tuple(notes))
+
+
+def _certified_empty(constraints: list[_Constraint], box: Mapping[sympy.Symbol, tuple]) -> bool:
+    """A Motzkin certificate for the system, or for each case of its ``step`` functions (module docstring)."""
+    steps = sorted({h for c in constraints for h in c.expr.atoms(sympy.Heaviside)}, key=str)
+    if not steps or len(steps) > MAX_STEP_CASES:
+        return _Relaxation(constraints, box).certificate() is not None
+    for signs in itertools.product((1, 0), repeat=len(steps)):
+        case = [_Constraint(h.args[0], False) if v else _Constraint(-h.args[0], True) for h, v in zip(steps, signs)]
+        values = {h: sympy.Integer(v) for h, v in zip(steps, signs)}
+        system = [_Constraint(sympy.expand(c.expr.xreplace(values)), c.strict) for c in constraints] + case
+        if any(c.expr.has(sympy.Heaviside) for c in system):  # a step inside a step: no case split
+            return _Relaxation(constraints, box).certificate() is not None
+        if _Relaxation(system, box).certificate() is None:
+            return False
+    return True
 
 
 def _box_constraints(space: _Space) -> list[_Constraint]:

@@ -227,6 +227,28 @@ def test_uniqueness_in_a_symmetric_game_is_searched():
     assert not refuted.holds and C < V < 0 and refuted.stable_there == (("hawk",), ("dove",))
 
 
+def _stag_gain_at_all_cooperate(p: dict) -> Fraction:
+    """pi_defect(9) - pi_cooperate(9) in groups of 10 (stag_hunt.toml's payoffs, written out here)."""
+
+    def step(u):
+        return 1 if u >= 0 else 0
+
+    F, c, M = p["F"], p["c"], p["M"]
+    return 9 * F * c / 10 * step(9 - M) - ((9 + 1) * F * c / 10 * step(9 + 1 - M) - c)
+
+
+def test_group_game_steps_are_split_into_cases():
+    """All-cooperate is stable iff c (1 - F/10) < 0 once M <= 10 (step cases); F = 10 is the boundary."""
+    g = gk.load("stag-hunt")
+    proved = gk.check(g, "all-cooperate", ["F > 10", "c > 0", "M < 10", "M > 1"])
+    assert proved.holds and proved.method == "exact"
+    boundary = gk.check(g, "all-cooperate", ["F >= 10", "c > 0", "M <= 10"])
+    assert not boundary.holds and boundary.method == "exact"
+    p = dict(boundary.counterexample)
+    assert p["F"] >= 10 and p["c"] > 0 and p["M"] <= 10
+    assert _stag_gain_at_all_cooperate(p) >= 0  # zero at F = 10: non-hyperbolic, not asymptotically stable
+
+
 def test_dynamic_fine_trap_is_not_unique():
     """Near the trap values the face point (1, 3/5, 1) is stable too (the model's docstring)."""
     g = gk.load("platform-insurance-dynamic-fine")
