@@ -41,7 +41,7 @@ they are rationalised (:meth:`fractions.Fraction.limit_denominator`) and the con
 term is one more free variable of the relaxation.
 
 **Counterexamples.**  Otherwise a point is searched for: ``SEARCH_SAMPLES`` random parameter sets in the box
-(a free parameter is sampled within ``SEARCH_SPAN`` of its value), then a bounded local maximisation
+(narrowed by the constraints in one parameter alone; a free side is sampled up to ``SEARCH_SPAN`` away), then a bounded local maximisation
 (:func:`scipy.optimize.minimize`, Powell) of the smallest scaled constraint margin from the best
 ``SEARCH_STARTS`` of them.  A candidate (margin above ``-SEARCH_SLACK``: a boundary point such as ``F = 10``
 counts, since rounding may land on it exactly) is rationalised, simplified parameter by parameter (rounded to integers,
@@ -63,8 +63,14 @@ the result says so.
 vertex in every kind of game), but an interior or face rest point can be asymptotically stable too; with
 ``unique=True`` :func:`gamekit.equilibria` is run at ``UNIQUE_PROBES`` parameter sets of ``B ∩ C`` where ``s``
 is stable, and a stable non-pure rest point there refutes (``method "search"``: its label comes from
-linearisation); if none is found, the uniqueness part holds by search only.  Claims about interior or face
-states are not supported yet (an :class:`~gamekit.errors.ArgumentError`).
+linearisation); if none is found, the uniqueness part holds by search only.
+
+**Interior and face states** (``state`` given by shares: numbers, or expressions in the parameters such as
+``["V/C"]`` or ``(1, "1 - (Cp - B - S - K)/F", 1)``, in any layout :func:`gamekit.linearize` accepts): at up to
+``STATE_PROBES`` exactly verified points of ``B ∩ C`` (the search's point, then random ones spread over the region)
+the state is evaluated and linearised (:func:`gamekit.linearize`); a point where it is no state, no rest point, or
+not asymptotically stable refutes.  This is a search (``method "search"``; ``"exact"`` only when the failing label
+came from exact eigenvalues); ``unique=True`` is not supported for such states yet.
 
 **"No state is asymptotically stable"** (``state=None``): refuted by a point of ``B ∩ C`` where some pure
 profile has every gain ``< 0``; proved when each of these sets is certified empty -- in a multilinear game only
@@ -100,6 +106,7 @@ SEARCH_SAMPLES = 4000  # random parameter sets per searched constraint system
 SEARCH_STARTS = 8  # local maximisations of the margin, from the best samples
 SEARCH_SLACK = 1e-6  # a candidate whose smallest scaled margin is above -this is rationalised and checked exactly
 SEARCH_SPAN = 100.0  # a free (unbounded) side of a parameter is searched this far from its value
+STATE_PROBES = 12  # parameter sets where an interior or face state is linearised
 UNIQUE_PROBES = 5  # parameter sets where gk.equilibria looks for other stable rest points (non-multilinear games)
 CERT_TOL = 1e-9  # LP: a certificate objective above this is worth rationalising
 LP_ZERO = 1e-12  # multipliers below this are dropped before rationalising
@@ -414,19 +421,8 @@ def _search(space: _Space, constraints: Sequence[_Constraint]) -> dict[sympy.Sym
     base = dict(space.default)
     if not free:
         return base if _verified(space, constraints, base) else None
-    funcs = []
-    for c in constraints:
-        scale = max([abs(float(t.as_coeff_Mul()[0])) for t in sympy.Add.make_args(c.expr)] + [1.0])
-        funcs.append((sympy.lambdify(free, c.expr / scale, modules="numpy"), c.strict))
-    ranges = np.array([space.sample_range(s) for s in free])
-
-    def margins(x: np.ndarray) -> np.ndarray:  # x: (n, len(free)) -> the smallest margin of each row
-        out = np.full(x.shape[0], np.inf)
-        with np.errstate(all="ignore"):
-            for f, _ in funcs:
-                value = np.broadcast_to(np.asarray(f(*x.T), dtype=float), (x.shape[0],))
-                out = np.minimum(out, np.where(np.isfinite(value), value, -np.inf))
-        return out
+    margins = _margins(constraints, free)
+    ranges = _sample_ranges(space, constraints, free)
 
     samples = ranges[:, 0] + (ranges[:, 1] - ranges[:, 0]) * space.rng.random((SEARCH_SAMPLES, len(free)))
     centre = np.array([[float(space.default[s]) for s in free]])
@@ -459,6 +455,69 @@ def _search(space: _Space, constraints: Sequence[_Constraint]) -> dict[sympy.Sym
             if point is not None:
                 return point
     return None
+
+
+def _sample_ranges(space: _Space, constraints: Sequence[_Constraint], free: list[sympy.Symbol]) -> np.ndarray:
+    """Where to sample each free parameter: its box narrowed by the constraints in it alone (``F > 9.5``)."""
+    linear = []
+    for c in constraints:
+        terms = _linear_terms(c.expr)
+        if terms is not None:
+            linear.append((terms, c.strict))
+    narrowed, _ = _tightened(space.box, linear)
+    out = []
+    for s in free:
+        lo, hi = space.sample_range(s)
+        low, high = narrowed.get(s, (None, None))
+        lo, hi = max(lo, float(low)) if low is not None else lo, min(hi, float(high)) if high is not None else hi
+        if low is not None and high is None:
+            hi = max(hi, lo + SEARCH_SPAN)
+        if high is not None and low is None:
+            lo = min(lo, hi - SEARCH_SPAN)
+        out.append((lo, hi) if lo <= hi else space.sample_range(s))
+    return np.array(out)
+
+
+def _margins(constraints: Sequence[_Constraint], free: list[sympy.Symbol]):
+    """``x (n, len(free)) -> `` the smallest scaled constraint value of each row (``-inf`` where undefined)."""
+    funcs = []
+    for c in constraints:
+        scale = max([abs(float(t.as_coeff_Mul()[0])) for t in sympy.Add.make_args(c.expr)] + [1.0])
+        funcs.append(sympy.lambdify(free, c.expr / scale, modules="numpy"))
+
+    def margins(x: np.ndarray) -> np.ndarray:
+        out = np.full(x.shape[0], np.inf)
+        with np.errstate(all="ignore"):
+            for f in funcs:
+                value = np.broadcast_to(np.asarray(f(*x.T), dtype=float), (x.shape[0],))
+                out = np.minimum(out, np.where(np.isfinite(value), value, -np.inf))
+        return out
+
+    return margins
+
+
+def _spread_points(space: _Space, constraints: Sequence[_Constraint], count: int) -> list[dict]:
+    """Up to ``count`` different points of the box satisfying the constraints (exactly verified), spread out:
+    the shrunk point of :func:`_search` first, then random samples with a positive margin (rationalised)."""
+    first = _search(space, constraints)
+    if first is None:
+        return []
+    out = [first]
+    free = sorted({s for c in constraints for s in c.expr.free_symbols}, key=str)
+    if not free:
+        return out
+    ranges = _sample_ranges(space, constraints, free)
+    samples = ranges[:, 0] + (ranges[:, 1] - ranges[:, 0]) * space.rng.random((SEARCH_SAMPLES, len(free)))
+    space.checked += samples.shape[0]
+    good = samples[_margins(constraints, free)(samples) > 0]
+    for x in good[: 4 * count]:
+        if len(out) >= count:
+            break
+        point = dict(space.default)
+        point.update({s: Fraction(float(v)).limit_denominator(1000) for s, v in zip(free, x)})
+        if point not in out and _verified(space, constraints, point):
+            out.append(point)
+    return out
 
 
 def _rationalise(space, constraints, free, base, candidates):
@@ -641,7 +700,8 @@ def check(
         conditions nor the eigenvalues involve (the claim is about every parameter set in the bounds).
     state
         A pure profile: a state name (``"trap"``), ``"regulate, evade, accept"``, strategy names or indices; or
-        ``None`` for the claim that *no* state is asymptotically stable (``state`` of the result is then ``()``).
+        ``None`` for the claim that *no* state is asymptotically stable (``state`` of the result is then ``()``);
+        or an interior or face state by its shares, numbers or expressions (``["V/C"]``, ``(1, "3/5", 1)``).
     when
         The conditions, each one inequality of the payoff grammar (``"delta*F > Cg"``) or a sympy inequality.
     unique
@@ -658,17 +718,16 @@ def check(
     rng = _validate.generator(rng)
     if state is None and unique:
         raise ArgumentError("unique=True needs a state: state=None claims that no state is asymptotically stable")
-    if isinstance(state, np.ndarray) or (
-        isinstance(state, Sequence) and not isinstance(state, str) and any(isinstance(v, float) for v in state)
-    ):
-        raise ArgumentError(
-            "claims about interior or face states are not supported yet: give a pure profile or a state name"
-        )
+    shares = _share_state(game, state)
     if isinstance(state, str) and "," not in state and state not in game.states and len(game.populations) > 1:
         known = ", ".join(game.states) or "none"
         raise ArgumentError(f"no state named {printable(repr(state))} (the model's states: {known})")
-    idx = None if state is None else _profile_indices(game, state)
+    idx = None if state is None or shares is not None else _profile_indices(game, state)
     profile = () if idx is None else game.profile_names(idx)
+    if shares is not None:
+        if unique:
+            raise ArgumentError("unique=True is supported for pure profiles only (not yet for interior or face states)")
+        profile = tuple(payoff_text(e) for e in shares)
     rels = _conditions(game, when)
     space = _Space(game, _bounds(game, bounds), rng)
     cond = [_from_relation(r) for r in rels]
@@ -712,6 +771,8 @@ def check(
             checked=space.checked,
             notes=tuple(notes + ["the claim holds vacuously"]),
         )
+    if shares is not None:
+        return _state_by_linearisation(game, space, cond, base, notes, shares, decide)
     if idx is None:
         return _no_stable_state(game, space, cond, base, notes, decide, refuted)
     # 2. every eigenvalue of the state negative where the conditions hold?
@@ -773,6 +834,73 @@ def check(
             return out if exact else CheckResult(**{**out.__dict__, "method": "search"})
         method = "search"
     return CheckResult(**base, holds=True, method=method, checked=space.checked, notes=tuple(notes))
+
+
+def _share_state(game: Game, state) -> list[sympy.Expr] | None:
+    """A state given by shares (numbers, or expressions in the parameters): the flat list; None for a pure one."""
+    if isinstance(state, np.ndarray):
+        state = state.tolist()
+    if state is None or isinstance(state, str) or not isinstance(state, Sequence) or not state:
+        return None
+    names = [set(p.strategies) for p in game.populations]
+    flat = [v for row in state for v in row] if all(isinstance(r, (list, tuple)) for r in state) else list(state)
+    if len(state) == len(names) and all(isinstance(v, str) and v.strip() in n for v, n in zip(state, names)):
+        return None  # strategy names
+    if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in state):
+        return None  # strategy indices
+    from .expr import parse_expression
+
+    out = []
+    for v in flat:
+        if isinstance(v, bool) or not isinstance(v, (str, int, float, Fraction, np.integer, np.floating)):
+            raise ArgumentError(f"state: {printable(repr(v))} is neither a share nor a strategy")
+        expr = parse_expression(str(v) if isinstance(v, Fraction) else v, game.symbols)
+        out.append(expr)
+    return out
+
+
+def _state_by_linearisation(game, space, cond, base, notes, shares, decide) -> CheckResult:
+    """An interior or face state (shares, maybe depending on the parameters): linearised at sampled parameter sets."""
+    from .errors import StateError
+    from .stability import linearize
+
+    label = f"({', '.join(payoff_text(e) for e in shares)})"
+    points = _spread_points(space, cond, STATE_PROBES)
+    for point in points:
+        values = {s: _rational(v) for s, v in point.items()}
+        there = [substitute(e, values) for e in shares]
+        eq = None
+        if not all(v.is_number and v.is_extended_real for v in there):
+            failing = f"the state {label} is not a point of the state space there"
+        else:
+            params = {str(s): float(v) for s, v in point.items()}
+            try:
+                eq = linearize(game.with_parameters(params), [float(v) for v in there])
+            except StateError as err:
+                failing = f"the state {label} is not a rest point there: {err}"
+            if eq is not None:
+                if eq.stability == Stability.ASYMPTOTICALLY_STABLE:
+                    continue
+                failing = f"the state {label} is {eq.stability} there (eigenvalues {eq.describe_eigenvalues()})"
+        # exact only when the label came from exact eigenvalues of exactly this parameter set
+        exact = (
+            eq is not None
+            and eq.exact_eigenvalues is not None
+            and all(Fraction(repr(float(v))) == v for v in point.values())
+            and all(v.is_Rational for v in there)
+        )
+        return CheckResult(
+            **base,
+            holds=False,
+            method="exact" if exact else "search",
+            counterexample={str(s): point[s] for s in space.symbols.values()},
+            stable_there=_stable_profiles(game, point),
+            failing=failing,
+            checked=space.checked,
+            notes=tuple(notes + ["decided by linearisation at sampled parameter sets"]),
+        )
+    notes.append(f"linearised at {len(points)} parameter sets (search): asymptotically stable at each")
+    return CheckResult(**base, holds=True, method="search", checked=space.checked, notes=tuple(notes))
 
 
 def _profile_label(game: Game, idx) -> str:
@@ -837,15 +965,8 @@ def _other_rest_points(game: Game, space: _Space, constraints: list[_Constraint]
     """Non-multilinear games: gk.equilibria at a few points of B ∩ C (where the state is stable, if there is one)."""
     from .equilibria import equilibria
 
-    probed: set = set()
-    for _ in range(UNIQUE_PROBES):
-        point = _search(space, constraints)
-        if point is None:
-            break
-        key = tuple(sorted((str(s), v) for s, v in point.items()))
-        if key in probed:  # the search shrinks to simple values: the same point again
-            continue
-        probed.add(key)
+    probed = _spread_points(space, constraints, UNIQUE_PROBES)
+    for point in probed:
         values = {str(s): float(v) for s, v in point.items()}
         try:
             eqs = equilibria(game.with_parameters(values), progress=False)

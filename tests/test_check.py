@@ -277,6 +277,40 @@ def test_dynamic_fine_trap_is_not_unique():
     assert all(sympy.re(e) < 0 for e in eigen)
 
 
+# -- interior and face states (linearisation at sampled parameter sets) ---------------------------------------
+
+
+def test_hawk_dove_mixed_state():
+    hd = gk.load("hawk-dove")
+    result = gk.check(hd, ["V/C"], ["V < C", "V > 0"])  # eigenvalue -V (C - V)/(2 C) < 0 there
+    assert result.holds and result.method == "search" and result.state == ("V/C",)
+    assert any("linearised at 12 parameter sets" in n for n in result.notes)
+    outside = gk.check(hd, ["V/C"], ["V > C", "C > 0"])
+    V, C = outside.counterexample["V"], outside.counterexample["C"]
+    assert not outside.holds and V / C > 1  # not a state at all
+    half = gk.check(hd, [0.5], ["V < C", "V > 0"])
+    V, C = half.counterexample["V"], half.counterexample["C"]
+    # u(hawk) - u(dove) at x = 1/2, from the table: (V - C)/4 + V/2 - V/4 = (2 V - C)/4, not zero
+    assert not half.holds and 2 * V != C and "not a rest point" in half.failing
+
+
+def test_dynamic_fine_face_state():
+    """(1, y*, 1) with F (1 - y*) = Cp - B - S - K: the model docstring's face attractor, near the trap values."""
+    g = gk.load("platform-insurance-dynamic-fine")
+    near = []
+    for n, v in g.parameters.items():
+        v = Fraction(str(v))
+        near += [f"{n} > {float(v * Fraction(95, 100))}", f"{n} < {float(v * Fraction(105, 100))}"]
+    moving = gk.check(g, (1, "1 - (Cp - B - S - K)/F", 1), near)
+    assert moving.holds and moving.method == "search"
+    fixed = gk.check(g, (1, 0.6, 1), near)  # y* moves with the parameters: 3/5 is a rest point only at some
+    assert not fixed.holds and "not a rest point" in fixed.failing
+    p = fixed.counterexample
+    assert p["B"] + p["S"] - p["Cp"] + p["K"] + p["F"] * Fraction(2, 5) != 0  # the platform's gain on x = z = 1
+    with pytest.raises(gk.GamekitError, match="pure profiles only"):
+        gk.check(g, (1, 0.6, 1), near, unique=True)
+
+
 # -- bad input ---------------------------------------------------------------------------------------------
 
 
@@ -288,7 +322,8 @@ def test_dynamic_fine_trap_is_not_unique():
         ("trap", ["delta*Q > Cg"], "Q"),
         ("nowhere", ["delta*F > Cg"], "no state named 'nowhere'"),
         ("regulate, evade, sleep", ["delta*F > Cg"], "not a pure profile"),
-        ((1.0, 0.5, 0.0), ["delta*F > Cg"], "interior or face states are not supported"),
+        ((1.0, 0.5, "x"), ["delta*F > Cg"], "x"),
+        ((1.0, None, 0.0), ["delta*F > Cg"], "neither a share nor a strategy"),
         ("trap", 3, "when must be a list"),
     ],
 )
