@@ -229,9 +229,17 @@ def _parse_bounds(items) -> dict[str, tuple[float | None, float | None]]:
 
 def _check(args) -> int:
     from .check import check
+    from .expr import NAME_PATTERN
 
     game = _game(args)
-    result = check(game, args.state, args.when or [], unique=args.unique, bounds=_parse_bounds(args.bound) or None)
+    state = args.state
+    if state is not None:
+        parts = [part.strip() for part in state.split(",")]
+        strategies = {name for pop in game.populations for name in pop.strategies}
+        named = state in game.states or all(part in strategies for part in parts)
+        if not named and not all(NAME_PATTERN.match(part) for part in parts):  # shares: "1, 3/5, 1", "V/C"
+            state = parts
+    result = check(game, state, args.when or [], unique=args.unique, bounds=_parse_bounds(args.bound) or None)
     if args.json:
         print(json.dumps(result.to_json()))
     else:
@@ -298,7 +306,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common(c)
     claim = c.add_mutually_exclusive_group(required=True)
-    claim.add_argument("--state", help='a pure profile ("regulate, evade, accept") or a state name')
+    claim.add_argument(
+        "--state",
+        help='a pure profile ("regulate, evade, accept"), a state name, or shares ("1, 3/5, 1", "V/C": by linearisation)',
+    )
     claim.add_argument(
         "--no-stable-state", action="store_true", help="claim instead that no state is asymptotically stable"
     )

@@ -487,6 +487,14 @@ def test_cli_facts(model_file, capsys):
     }
 
 
+def test_cli_interior_state(capsys):
+    assert main(["check", "hawk-dove", "--state", "V/C", "--when", "V < C", "--when", "V > 0", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["holds"] is True and out["method"] == "search" and out["checked"] > 0
+    assert main(["check", "hawk-dove", "--state", "1/2", "--when", "V < C", "--when", "V > 0"]) == 1
+    assert "not a rest point" in capsys.readouterr().out
+
+
 def test_cli_bound_option_replaces_the_models_bounds(capsys):
     bounds = [a for n in NAMES for a in ("--bound", f"{n}={BOUNDS[n][0]},{BOUNDS[n][1]}")]
     assert main(_args("platform-insurance", "trap", ["delta*F > 100 + Cg"], *bounds)) == 0
