@@ -1,4 +1,4 @@
-r"""Check a paper's proposition about a pure state: proved exactly, refuted with a parameter set, or searched.
+r"""Check a paper's proposition about a state: proved exactly, refuted with a parameter set, or searched.
 
 **The claim.**  For a pure profile ``s`` the eigenvalues of the replicator field at ``s`` are the switch
 gains ``g_i(theta) = u_p(j) - u_p(s_p)`` at the vertex (:func:`gamekit.stability.switch_gains`, for every kind
@@ -41,11 +41,12 @@ they are rationalised (:meth:`fractions.Fraction.limit_denominator`) and the con
 term is one more free variable of the relaxation.
 
 **Counterexamples.**  Otherwise a point is searched for: ``SEARCH_SAMPLES`` random parameter sets in the box
-(narrowed by the constraints in one parameter alone; a free side is sampled up to ``SEARCH_SPAN`` away), then a bounded local maximisation
-(:func:`scipy.optimize.minimize`, Powell) of the smallest scaled constraint margin from the best
-``SEARCH_STARTS`` of them.  A candidate (margin above ``-SEARCH_SLACK``: a boundary point such as ``F = 10``
-counts, since rounding may land on it exactly) is rationalised, simplified parameter by parameter (rounded to integers,
-then to one or two decimals, where the claim still fails: hypothesis-style shrinking), and **verified exactly**
+(narrowed by the constraints in one parameter alone; a free side is sampled up to ``SEARCH_SPAN`` away), then a
+bounded local maximisation (:func:`scipy.optimize.minimize`, Powell) of the smallest scaled constraint margin from
+the best ``SEARCH_STARTS`` of them.  A candidate (margin above ``-SEARCH_SLACK``: a boundary point such as
+``F = 10`` counts, since rounding may land on it exactly) is rationalised, simplified parameter by parameter
+(rounded to integers, then to one or two decimals, where the claim still fails: hypothesis-style shrinking), and
+**verified exactly**
 with sympy rationals -- the bounds, every condition, and ``g_i >= 0``.  Only a verified counterexample refutes;
 the verdict is then exact.  Parameters that no constraint mentions take the model's value (if it lies in the
 bounds), else a point of their bounds.
@@ -62,21 +63,23 @@ the result says so.
 **Not multilinear games.**  The pure profiles are decided as above (their eigenvalues are the gains at the
 vertex in every kind of game), but an interior or face rest point can be asymptotically stable too; with
 ``unique=True`` :func:`gamekit.equilibria` is run at ``UNIQUE_PROBES`` parameter sets of ``B ∩ C`` where ``s``
-is stable, and a stable non-pure rest point there refutes (``method "search"``: its label comes from
-linearisation); if none is found, the uniqueness part holds by search only.
+is stable, and a stable non-pure rest point there refutes (``method "exact"`` when its eigenvalues are
+exact and the game saw exactly the point's values, else ``"search"``); if none is found, the uniqueness part holds
+by search only.
 
 **Interior and face states** (``state`` given by shares: numbers, or expressions in the parameters such as
 ``["V/C"]`` or ``(1, "1 - (Cp - B - S - K)/F", 1)``, in any layout :func:`gamekit.linearize` accepts): at up to
-``STATE_PROBES`` exactly verified points of ``B ∩ C`` (the search's point, then random ones spread over the region)
-the state is evaluated and linearised (:func:`gamekit.linearize`); a point where it is no state, no rest point, or
-not asymptotically stable refutes.  This is a search (``method "search"``; ``"exact"`` only when the failing label
-came from exact eigenvalues); ``unique=True`` is not supported for such states yet.
+``STATE_PROBES`` exactly verified points of ``B ∩ C`` (the search's point, then random ones spread over the
+region) the state is evaluated and linearised (:func:`gamekit.linearize`); a point where it is no state, no rest
+point, or not asymptotically stable refutes.  This is a search (``method "search"``; ``"exact"`` only when the
+failing label came from exact eigenvalues); ``unique=True`` is not supported for such states yet.
 
 **"No state is asymptotically stable"** (``state=None``): refuted by a point of ``B ∩ C`` where some pure
 profile has every gain ``< 0``; proved when each of these sets is certified empty -- in a multilinear game only
 pure profiles can be asymptotically stable (Ritzberger-Weibull), so that is a proof; in any other game
 :func:`gamekit.equilibria` also looks for stable non-pure rest points at ``UNIQUE_PROBES`` points of ``B ∩ C``
 (a search).
+
 ``stable_there`` lists the pure profiles asymptotically stable at a counterexample (exact signs of their gains);
 a stable non-pure rest point found by :func:`gamekit.equilibria` is named in ``failing``.  The refutation is
 ``"exact"`` when that rest point's eigenvalues are exact and the game saw exactly the counterexample's values.
@@ -95,7 +98,7 @@ import sympy
 
 from . import _validate
 from ._validate import printable
-from .errors import AnalysisError, ArgumentError, GamekitError
+from .errors import ArgumentError, GamekitError
 from .expr import parse_condition, payoff_text, substitute
 from .game import Game
 from .stability import Stability, _profile_indices, negative, switch_gains
@@ -343,7 +346,8 @@ class _Relaxation:
         return w if self.verify(w) else None
 
     def verify(self, w: Sequence[Fraction]) -> bool:
-        """Motzkin's conditions, exactly: ``w >= 0``, ``w A = 0``, and ``w.b < 0`` or (``w.b <= 0``, some strict w > 0)."""
+        """Motzkin's conditions in exact rationals: ``w >= 0``, ``w A = 0``; ``w.b < 0``, or ``w.b <= 0`` with a
+        strict row used."""
         if any(x < 0 for x in w):
             return False
         for k in range(len(self.monos)):
@@ -970,7 +974,7 @@ def _other_rest_points(game: Game, space: _Space, constraints: list[_Constraint]
         values = {str(s): float(v) for s, v in point.items()}
         try:
             eqs = equilibria(game.with_parameters(values), progress=False)
-        except (GamekitError, AnalysisError) as err:
+        except GamekitError as err:  # e.g. an AnalysisError: the probe is skipped, and the result says so
             notes.append(f"gk.equilibria failed at a probe: {err}")
             continue
         for eq in eqs.points:

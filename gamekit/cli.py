@@ -308,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     claim = c.add_mutually_exclusive_group(required=True)
     claim.add_argument(
         "--state",
-        help='a pure profile ("regulate, evade, accept"), a state name, or shares ("1, 3/5, 1", "V/C": by linearisation)',
+        help='a pure profile ("regulate, evade, accept"), a state name, or shares ("1, 3/5, 1", "V/C")',
     )
     claim.add_argument(
         "--no-stable-state", action="store_true", help="claim instead that no state is asymptotically stable"
