@@ -99,7 +99,7 @@ import sympy
 from . import _validate
 from ._validate import printable
 from .errors import ArgumentError, GamekitError
-from .expr import parse_condition, payoff_text, substitute
+from .expr import NAME_PATTERN, parse_condition, payoff_text, substitute
 from .game import Game
 from .stability import Stability, _profile_indices, negative, switch_gains
 
@@ -852,6 +852,8 @@ def _share_state(game: Game, state) -> list[sympy.Expr] | None:
         return None  # strategy names
     if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in state):
         return None  # strategy indices
+    if all(isinstance(v, str) and NAME_PATTERN.match(v.strip()) and v.strip() not in game.parameters for v in state):
+        return None  # names, none of them a parameter: meant as strategies (the profile lookup names the bad one)
     from .expr import parse_expression
 
     out = []

@@ -322,6 +322,7 @@ def test_dynamic_fine_face_state():
         ("trap", ["delta*Q > Cg"], "Q"),
         ("nowhere", ["delta*F > Cg"], "no state named 'nowhere'"),
         ("regulate, evade, sleep", ["delta*F > Cg"], "not a pure profile"),
+        (("regulate", "evade", "sleep"), ["delta*F > Cg"], "not a pure profile"),
         ((1.0, 0.5, "x"), ["delta*F > Cg"], "x"),
         ((1.0, None, 0.0), ["delta*F > Cg"], "neither a share nor a strategy"),
         ("trap", 3, "when must be a list"),
