@@ -11,10 +11,16 @@ pure profile with a payoff to each population; for a symmetric game one row per 
 opponent's)`` pair with my payoff; for a group game one row per strategy with its payoff in the
 count ``k`` -- and the stability table holds the switch gains at each pure state
 (:mod:`gamekit.stability`).
+
+``report(game).propositions([(state, when), ...])`` checks a paper's claims with
+:func:`gamekit.check` and tabulates them (:class:`Propositions`): the conditions as
+stated, the verdict (proved, refuted, or holds in a search), the conditions still
+missing and a counterexample where the claim fails.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import sympy
@@ -26,7 +32,7 @@ from .expr import payoff_text
 from .game import Game
 from .stability import stability_table
 
-__all__ = ["Report", "report"]
+__all__ = ["Report", "report", "Propositions"]
 
 
 TITLES = {
@@ -137,6 +143,127 @@ class Report:
     def __str__(self) -> str:
         """The Markdown, with control characters in names escaped (safe to print on a terminal)."""
         return "\n".join(printable(line, limit=len(line) * 6 + 1) for line in self.to_markdown().split("\n"))
+
+    def propositions(
+        self,
+        claims: Sequence[tuple | Mapping],
+        *,
+        bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
+        rng: int | None = 0,
+    ) -> Propositions:
+        """A paper's propositions, each checked by :func:`gamekit.check`, as a table.
+
+        Parameters
+        ----------
+        claims
+            ``(state, when)`` or ``(state, when, unique)`` tuples, or mappings with the keys ``state``, ``when``
+            and optionally ``unique`` (the arguments of :func:`gamekit.check`).
+        bounds
+            Parameter ranges replacing the model's ``[bounds]`` (as in :func:`gamekit.check`), for every claim.
+        rng
+            Seed of each check's counterexample search.
+        """
+        from .check import check as check_claim
+
+        if isinstance(claims, (str, bytes)) or not isinstance(claims, (list, tuple)):
+            raise check_error(f"claims must be a list of (state, when[, unique]), got {type(claims).__name__}")
+        results = []
+        for claim in claims:
+            if isinstance(claim, dict):
+                unknown = sorted(set(claim) - {"state", "when", "unique"})
+                if unknown or "state" not in claim:
+                    raise check_error(f"a claim has the keys state, when, unique; got {printable(repr(sorted(claim)))}")
+                args = (claim["state"], claim.get("when", ()), claim.get("unique", False))
+            elif isinstance(claim, tuple) and len(claim) in (2, 3):
+                args = claim if len(claim) == 3 else (*claim, False)
+            else:
+                raise check_error(f"a claim is (state, when[, unique]), got {printable(repr(claim), 80)}")
+            results.append(check_claim(self.game, args[0], args[1], args[2], bounds=bounds, rng=rng))
+        return Propositions(self.game, tuple(results))
+
+
+def check_error(message: str):
+    from .errors import ArgumentError
+
+    return ArgumentError(message)
+
+
+@dataclass(frozen=True, eq=False)
+class Propositions:
+    """Checked claims about a game (:meth:`Report.propositions`): one row per claim with its exact conditions,
+    the verdict and how it was reached, the conditions it still needs and a counterexample where it fails."""
+
+    game: Game = field(repr=False)
+    results: tuple
+
+    HEADER = ("", "state", "when", "verdict", "method", "also needs", "counterexample", "fails there")
+
+    def _rows(self, fmt: str) -> list[list[str]]:
+        from .check import _number_text
+        from .expr import parse_condition
+
+        def cond(text: str) -> str:
+            if fmt != "latex":
+                return f"`{text}`" if fmt == "markdown" else text
+            return f"${sympy.latex(parse_condition(text, self.game.symbols))}$"
+
+        rows = []
+        for n, r in enumerate(self.results, 1):
+            state = ", ".join(r.state) or "no stable state"
+            if r.unique:
+                state += " (unique)"
+            cx = ""
+            if r.counterexample is not None:
+                cx = ", ".join(f"{k} = {_number_text(v)}" for k, v in r.counterexample.items())
+            rows.append(
+                [
+                    str(n),
+                    state,
+                    "; ".join(cond(c) for c in r.conditions) or "always",
+                    r.verdict(),
+                    r.method,
+                    "; ".join(cond(m) for m in r.missing),
+                    cx,
+                    r.failing or "",
+                ]
+            )
+        return rows
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame(self._rows("text"), columns=list(self.HEADER))
+
+    def to_markdown(self) -> str:
+        lines = ["| " + " | ".join(h or "#" for h in self.HEADER) + " |", "|" + "---|" * len(self.HEADER)]
+        lines += ["| " + " | ".join(row) + " |" for row in self._rows("markdown")]
+        return "\n".join(lines) + "\n"
+
+    def to_latex(self) -> str:
+        """One booktabs table (``\\usepackage{booktabs}``)."""
+        out = [
+            r"\begin{table}[htbp]\centering",
+            rf"\caption{{Propositions: {_tex_text(self.game.name or 'game')}}}",
+            r"\begin{tabular}{" + "l" * len(self.HEADER) + "}",
+            r"\toprule",
+            " & ".join(_tex_text(h) for h in self.HEADER) + r" \\",
+            r"\midrule",
+        ]
+        for row in self._rows("latex"):
+            cells = [c if c.startswith("$") or "$" in c else _tex_text(c) for c in row]
+            out.append(" & ".join(cells) + r" \\")
+        out += [r"\bottomrule", r"\end{tabular}", r"\end{table}", ""]
+        return "\n".join(out)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def __str__(self) -> str:
+        return "\n".join(printable(line, limit=len(line) * 6 + 1) for line in self.to_markdown().split("\n"))
+
+    def __repr__(self) -> str:
+        verdicts = ", ".join(r.verdict() for r in self.results)
+        return f"Propositions({len(self.results)} claims: {verdicts})"
 
 
 def _payoff_table(game: Game) -> tuple[list[str], list[list]]:

@@ -177,3 +177,85 @@ def test_report_of_a_game_with_shares_in_payoffs():
     meta = rep.stability.set_index("name").loc["meta-goal"]
     assert meta["eigenvalues"] == "Cg - R + S, -B + Cp - K - S, Cw - V"  # no fine at y = 1
     assert rep.jacobian.shape == (3, 4) and "y**2" in rep.jacobian.iloc[0, 1]
+
+
+# -- the propositions table (issue #12) ------------------------------------------------------------------------
+
+BOUNDS = {**{n: (0, 100) for n in GAME.parameters}, "delta": (0, 1), "theta": (0, 1)}
+CLAIMS = [
+    ("trap", ["delta*F > Cg", "Cp > B + delta*F + S", "Cc > K"]),
+    ("trap", ["delta*F > Cg", "Cc > K"]),
+    {"state": "meta-goal", "when": ["R > Cg + S", "B + S + F + K > Cp", "V > Cw"], "unique": True},
+    ("lag", ["delta*F < Cg", "B < Cp", "theta*K < Cc"]),
+]
+
+
+def _gains_at(values, profile):
+    """Switch gains of the platform model at a pure profile, from its payoff table written out here."""
+    v = {k: float(x) for k, x in values.items()}
+    Cg, F, d, S, R, A, Cp, B, K, th, Cc, V, Cw = (v[k] for k in "Cg F delta S R A Cp B K theta Cc V Cw".split())
+    table = {
+        ("regulate", "insure", "claim"): (R - Cg - S, B + S - Cp, V - Cw),
+        ("regulate", "insure", "accept"): (R - Cg - S, B + S - Cp, 0),
+        ("regulate", "evade", "claim"): (F - Cg, -F - K, K - Cc),
+        ("regulate", "evade", "accept"): (d * F - Cg, -d * F, 0),
+        ("relax", "insure", "claim"): (0, B - Cp, V - Cw),
+        ("relax", "insure", "accept"): (0, B - Cp, 0),
+        ("relax", "evade", "claim"): (-A, -th * K, th * K - Cc),
+        ("relax", "evade", "accept"): (0, 0, 0),
+    }
+    names = [("regulate", "relax"), ("insure", "evade"), ("claim", "accept")]
+    out = []
+    for p, (a, b) in enumerate(names):
+        other = list(profile)
+        other[p] = b if profile[p] == a else a
+        out.append(table[tuple(other)][p] - table[tuple(profile)][p])
+    return out
+
+
+def test_propositions_table_verdicts_and_counterexamples():
+    props = gk.report(GAME).propositions(CLAIMS, bounds=BOUNDS)
+    assert [r.verdict() for r in props.results] == ["proved", "refuted", "refuted", "proved"]
+    frame = props.to_frame()
+    assert frame["verdict"].tolist() == ["proved", "refuted", "refuted", "proved"]
+    assert frame["also needs"][1] == "Cp > B + F*delta + S"
+    # the refutation of claim 2: the conditions hold there and the trap has a gain >= 0 (checked independently)
+    cx = props.results[1].counterexample
+    assert float(cx["delta"]) * float(cx["F"]) > float(cx["Cg"]) and float(cx["Cc"]) > float(cx["K"])
+    assert max(_gains_at(cx, ("regulate", "evade", "accept"))) >= 0
+    # claim 3: the meta-goal is stable there, and so is another pure profile
+    cx = props.results[2].counterexample
+    stable = [
+        p
+        for p in [(a, b, c) for a in ("regulate", "relax") for b in ("insure", "evade") for c in ("claim", "accept")]
+        if max(_gains_at(cx, p)) < 0
+    ]
+    assert ("regulate", "insure", "claim") in stable and len(stable) >= 2
+    md = props.to_markdown()
+    assert md.count("\n") == 2 + len(CLAIMS) and "`delta*F > Cg`" in md
+    tex = props.to_latex()
+    assert "\\toprule" in tex and "$F \\delta > Cg$" in tex
+
+
+def test_propositions_bad_claims_are_one_line_errors():
+    rep = gk.report(GAME)
+    with pytest.raises(gk.GamekitError, match="claim"):
+        rep.propositions("trap")
+    with pytest.raises(gk.GamekitError, match="claim"):
+        rep.propositions([("trap",)])
+    with pytest.raises(gk.GamekitError, match="keys"):
+        rep.propositions([{"state": "trap", "if": []}])
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+def test_propositions_latex_compiles(tmp_path):
+    body = gk.report(GAME).propositions(CLAIMS, bounds=BOUNDS).to_latex()
+    doc = "\\documentclass{article}\n\\usepackage{booktabs}\n\\usepackage[margin=1cm,landscape]{geometry}\n"
+    (tmp_path / "p.tex").write_text(doc + "\\begin{document}\n\\tiny\n" + body + "\\end{document}\n")
+    proc = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "p.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:]
