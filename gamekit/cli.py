@@ -128,17 +128,21 @@ def _analyze(args) -> int:
         print(f"\n{c}")
     stable = eqs.stable()
     print()
-    if not stable:
+    if not stable and not eqs.complete:
+        print("No asymptotically stable rest point found, but the search was incomplete (see below).")
+    elif not stable:
         print("No asymptotically stable rest point: orbits cycle or wander (simulate to see where they go).")
     else:
         what = "; ".join(
             (f"{e.name} " if e.name else "") + (f"({', '.join(e.profile)})" if e.profile else e.describe_state())
             for e in stable
         )
+        unique = len(stable) == 1 and eqs.complete
         head = (
             "The unique asymptotically stable state"
-            if len(stable) == 1
-            else f"{len(stable)} asymptotically stable states"
+            if unique
+            else f"{len(stable)} asymptotically stable state{'s' if len(stable) > 1 else ''}"
+            + ("" if eqs.complete else " found")
         )
         print(f"{head}: {what}")
     if any(e.stability == "non-hyperbolic" for e in eqs):

@@ -471,3 +471,19 @@ def test_bad_general_model_files_one_line(tmp_path, text, message):
     code, out, err = run("analyze", str(path))
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("gamekit: error: ") and message in err, err
+
+
+def test_analyze_summary_never_asserts_what_an_incomplete_search_cannot_know(tmp_path, capsys):
+    # y^10000 defeats the exact face solver: the interior attractor near (0.25, 0.99986) may be missed, and the
+    # summary must not say that there is none (or that a stable state found is the unique one)
+    path = tmp_path / "steep.toml"
+    path.write_text(
+        '[populations]\ninspector = ["inspect", "ignore"]\nfirm = ["violate", "comply"]\n'
+        '[parameters]\nc = 1\nF = 4\ng = 1\n[shares]\ny = "firm.violate"\n[payoffs]\n'
+        '"inspect, violate" = ["F*y^10000 - c", "g - F*y"]\n"inspect, comply" = ["-c", "0"]\n'
+        '"ignore, violate" = ["0", "g"]\n"ignore, comply" = ["0", "0"]\n'
+    )
+    assert main(["analyze", str(path), "--time-budget", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "may be missing" in out
+    assert "No asymptotically stable rest point:" not in out and "The unique asymptotically stable" not in out
