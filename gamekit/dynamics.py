@@ -79,7 +79,12 @@ and ``du``::
     d f_a / d sigma_b = delta_ab (u_a - ubar_p) + sigma_a (du[a, b] - [b in p] u_b - sum_{j in p} sigma_j du[j, b]),
 
 which reduces to the blocks above when ``du`` vanishes within each population (every multilinear
-game).  The symbolic ``Replicator.jacobian`` of such a game is the derivative of its equations.
+game).  The field is checked once (:func:`general_field`): every payoff, and every ``step``'s argument,
+must be real at a fixed set of probe states, and a group game's ``pi_i(k)`` must be a finite real
+number for ``k = 0..N-1`` (:func:`group_payoff`); otherwise a :class:`~gamekit.ParameterError` names
+the payoff and the count or state.  Where a ``step``/``abs``/``min``/``max`` of the shares switches
+(:meth:`GeneralField.kinks`) the field is not differentiable; :meth:`GeneralField.written_payoffs`
+evaluates it there as written (``step(0) = 1``).  The symbolic ``Replicator.jacobian`` of such a game is the derivative of its equations.
 
 **Pure profiles (every game).**  At a pure profile ``s`` the rows of the unused strategies are
 diagonal, so the eigenvalues of the tangent Jacobian are the switch gains
@@ -101,7 +106,7 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 
 from ._validate import game as check_game
-from .errors import AnalysisError
+from .errors import AnalysisError, ParameterError
 from .expr import make_symbol, payoff_text
 from .game import Game
 
@@ -118,6 +123,7 @@ __all__ = [
     "payoff_values",
     "rational_payoffs",
     "jacobian_from",
+    "jacobian_magnitude",
     "GeneralField",
     "general_field",
     "multilinear_only",
@@ -219,6 +225,47 @@ def tangent_jacobians(tensors, rows) -> np.ndarray:
     return np.concatenate(blocks, axis=1)
 
 
+GROUP_BITS = 4096  # an exact group payoff pi_i(k) with a numerator or denominator above this many bits is kept
+# as a GROUP_DIGITS-digit float ((k/199)^10000 would otherwise be printed with tens of thousands of digits)
+GROUP_DIGITS = 30
+
+
+def _group_problem(game: Game, i: int, j: int, what: str) -> ParameterError:
+    pop = game.populations[0]
+    return ParameterError(
+        f"the payoff of {pop.strategies[i]} at {game.group.count} = {j}, {payoff_text(game.payoff_tensors[0][i])}, "
+        f"{what}; a group game's payoffs must be finite real numbers for {game.group.count} = 0..{game.group.size - 1}"
+    )
+
+
+def group_payoff(game: Game, i: int, j: int, values=None) -> sympy.Expr:
+    """``pi_i(k)`` of a group game at ``k = j`` (parameters symbolic, or at ``values`` when given), checked.
+
+    Raises :class:`~gamekit.ParameterError` naming the strategy and ``k`` when it is infinite, undefined or not
+    real (``1/k``, ``log(k)`` at ``k = 0``; ``step(sqrt(k - 20))``).  A huge exact rational is rounded to
+    ``GROUP_DIGITS`` digits (``GROUP_BITS``).
+    """
+    from .expr import substitute
+
+    pi = game.payoff_tensors[0][i]
+    try:
+        v = pi.xreplace({game.count_symbol: sympy.Integer(j)})
+        if values is not None:
+            v = substitute(v, values)
+    except AnalysisError as err:
+        raise _group_problem(game, i, j, f"cannot be computed exactly ({err})") from None
+    except (ValueError, TypeError, ZeroDivisionError):
+        raise _group_problem(game, i, j, "is not a real number") from None
+    if v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        raise _group_problem(game, i, j, "is infinite or undefined")
+    if v.is_number:
+        if v.is_real is False or v.is_finite is False:
+            raise _group_problem(game, i, j, "is not a finite real number")
+        if v.is_Rational and max(abs(v.p).bit_length(), v.q.bit_length()) > GROUP_BITS:
+            v = sympy.Float(v, GROUP_DIGITS)
+    return v
+
+
 def expected_payoffs(game: Game, shares) -> tuple[tuple[sympy.Expr, ...], ...]:
     """``u_p(i)`` for every population and pure strategy, given ``shares[p][i]`` (expressions or numbers).
 
@@ -233,17 +280,17 @@ def expected_payoffs(game: Game, shares) -> tuple[tuple[sympy.Expr, ...], ...]:
     if game.kind == "symmetric":
         u = [tensors[0].dot(rows[0])]
     elif game.kind == "group":
-        size, k = game.group.size, game.count_symbol
+        size = game.group.size
         x, y = rows[0][0], rows[0][1]
         u = [
             [
                 sympy.Add(
                     *[
-                        sympy.binomial(size - 1, j) * x**j * y ** (size - 1 - j) * pi.xreplace({k: j})
+                        sympy.binomial(size - 1, j) * x**j * y ** (size - 1 - j) * group_payoff(game, i, j)
                         for j in range(size)
                     ]
                 )
-                for pi in tensors[0]
+                for i in range(len(tensors[0]))
             ]
         ]
     else:
@@ -290,6 +337,37 @@ def jacobian_from(sig, u, du, shape) -> np.ndarray:
     if not cols:
         return np.zeros(sig.shape[:-1] + (0, 0), dtype=full.dtype)
     return np.stack(cols, axis=-1)[..., rows, :]
+
+
+def jacobian_magnitude(sig, u, du, shape) -> np.ndarray:
+    r"""Entrywise sizes of the terms that make up :func:`jacobian_from`'s tangent Jacobian (floats, ``(d, d)``).
+
+    Each entry is a sum of products that floating point rounds relative to the sizes of those products, not of
+    their sum; this is that sum of sizes::
+
+        T_full[a, b] = sigma_a (|du[a, b]| + sum_{j in p} sigma_j |du[j, b]| + [b in p] |u_b|)
+                       + delta_ab (|u_a| + sum_{j in p} sigma_j |u_j|),
+
+    with the tangent rows and columns of :func:`jacobian_from` (a column's two terms added).  It grows linearly with
+    the payoffs, so zero decisions relative to it keep their scale invariance while staying local to the state.
+    """
+    sig, u, du = np.abs(np.asarray(sig, float)), np.abs(np.asarray(u, float)), np.abs(np.asarray(du, float))
+    off = np.concatenate([[0], np.cumsum(shape)]).astype(int)
+    full = np.zeros(du.shape)
+    for p in range(len(shape)):
+        a, b = off[p], off[p + 1]
+        sp = sig[a:b]
+        dubar = (sp[:, None] * du[a:b, :]).sum(axis=0)
+        dubar[a:b] += u[a:b]
+        full[a:b, :] = sp[:, None] * (du[a:b, :] + dubar[None, :])
+        ubar = float((sp * u[a:b]).sum())
+        for i in range(a, b):
+            full[i, i] += u[i] + ubar
+    rows = [i for p in range(len(shape)) for i in range(off[p], off[p + 1] - 1)]
+    cols = [full[:, i] + full[:, off[p + 1] - 1] for p in range(len(shape)) for i in range(off[p], off[p + 1] - 1)]
+    if not cols:
+        return np.zeros((0, 0))
+    return np.stack(cols, axis=-1)[rows, :]
 
 
 class _Latex(LatexPrinter):
@@ -436,16 +514,15 @@ class Replicator:
     def _group_gain(self) -> sympy.Expr:
         """``sum_k C(N-1, k) x^k (1 - x)^(N-1-k) (pi_first(k) - pi_second(k))``, each difference simplified."""
         game = self.game
-        size, count = game.group.size, game.count_symbol
+        size = game.group.size
         x = self.coordinates[0]
         named = {
             sym: self.shares[p][i]
             for sym, (p, i) in ((game.share_symbols[n], game.share_index(n)) for n in game.shares)
         }
-        first, second = game.payoff_tensors[0]
         terms = []
         for j in range(size):
-            diff = (first - second).xreplace({count: j})
+            diff = group_payoff(game, 0, j) - group_payoff(game, 1, j)
             diff = _readable(diff.xreplace(named) if named else diff, self.coordinates)
             if diff != 0:
                 terms.append(sympy.binomial(size - 1, j) * x**j * (1 - x) ** (size - 1 - j) * diff)
@@ -654,6 +731,10 @@ SCALE_SEED = 20261130
 MAX_SCALE_VERTICES = 4096
 
 
+SWITCHES = (sympy.Heaviside, sympy.Abs, sympy.sign, sympy.Min, sympy.Max)  # where they switch: not differentiable
+KINK_TOL = 1e-9  # a switch's argument within this times its size over the probe states counts as zero
+
+
 def _full_share_symbols(shape) -> tuple[tuple[Coordinate, ...], ...]:
     return tuple(tuple(Coordinate(f"sigma{p}_{i}", real=True) for i in range(n)) for p, n in enumerate(shape))
 
@@ -737,6 +818,94 @@ class GeneralField:
         """``u`` (M, D) at full shares ``sig`` (M, D)."""
         return self.numeric(sig)[0]
 
+    def display(self, expr: sympy.Expr) -> str:
+        """``expr`` in the game's names: a named share by its name, any other share as ``population.strategy``."""
+        game = self.game
+        names = {}
+        for p, row in enumerate(self.sigma):
+            for i, sym in enumerate(row):
+                names[sym] = sympy.Symbol(f"{game.populations[p].name}.{game.populations[p].strategies[i]}")
+        for name, sym in game.share_symbols.items():
+            p, i = game.share_index(name)
+            names[self.sigma[p][i]] = sym
+        return payoff_text(expr.xreplace(names))
+
+    @functools.cached_property
+    def _switches(self):
+        """``(atom, lambdified arguments, reference size)`` for every ``step``/``abs``/``min``/``max`` of the shares."""
+        state = set(self.flat_sigma)
+        atoms = set()
+        for e in self.flat_u:
+            atoms |= {a for a in e.atoms(*SWITCHES) if a.free_symbols & state}
+        out = []
+        probe = _scale_states(self.shape)
+        for a in sorted(atoms, key=sympy.default_sort_key):
+            args = list(a.args) if isinstance(a, (sympy.Min, sympy.Max)) else [a.args[0]]
+            f = sympy.lambdify(self.flat_sigma, args, modules="numpy")
+            with np.errstate(all="ignore"):
+                vals = np.array([_column(c, len(probe)) for c in f(*probe.T)], dtype=float)
+            vals = vals[np.isfinite(vals)]
+            ref = float(np.max(np.abs(vals))) if vals.size else 1.0
+            out.append((a, f, ref if ref > 0 else 1.0))
+        return out
+
+    def kinks(self, sig, exact_state=None) -> tuple[sympy.Expr, ...]:
+        """The ``step``/``abs``/``min``/``max`` atoms of ``u`` that switch at the state ``sig`` (full shares, flat).
+
+        A ``step``, ``abs`` or ``sign`` switches where its argument vanishes, a ``min``/``max`` where two of
+        its arguments tie for the extreme: there the field is not differentiable (``step``: not even
+        continuous).  Decided exactly when ``exact_state`` (flat sympy numbers) is given and sympy can,
+        else within ``KINK_TOL`` times the argument's size over the fixed probe states.
+        """
+        if not self._switches:
+            return ()
+        sig = np.asarray(sig, dtype=float)
+        subs = dict(zip(self.flat_sigma, exact_state)) if exact_state is not None else None
+        out = []
+        for atom, f, ref in self._switches:
+            if subs is not None and not isinstance(atom, (sympy.Min, sympy.Max)):
+                z = sympy.sympify(atom.args[0]).xreplace(subs).is_zero
+                if z is not None:
+                    if z:
+                        out.append(atom)
+                    continue
+            with np.errstate(all="ignore"):
+                vals = np.array([float(np.real(np.asarray(c, dtype=complex))) for c in f(*sig)])
+            if isinstance(atom, (sympy.Min, sympy.Max)):
+                best = np.min(vals) if isinstance(atom, sympy.Min) else np.max(vals)
+                if np.sum(np.abs(vals - best) <= KINK_TOL * ref) >= 2:
+                    out.append(atom)
+            elif abs(vals[0]) <= KINK_TOL * ref:
+                out.append(atom)
+        return tuple(out)
+
+    def written_payoffs(self, sig, kinks=(), exact_state=None) -> np.ndarray:
+        """``u`` (D,) at the state ``sig`` AS WRITTEN: every ``step`` in ``kinks`` (switching there) is 1, ``step(0)``.
+
+        Numerically a state near a jump may fall on either side of it; this evaluates the field at the jump
+        itself, as the grammar defines it, so that a limit of one branch is not taken for a rest point.
+        """
+        if exact_state is not None:
+            subs = dict(zip(self.flat_sigma, exact_state))
+            try:
+                vals = [sympy.sympify(e).xreplace(subs) for e in self.flat_u]
+            except (ValueError, TypeError):  # a step of a non-real number: undefined
+                return np.full(len(self.flat_u), np.nan)
+            out = []
+            for v in vals:
+                z = complex(sympy.N(v, 30)) if v.is_number and v.is_finite is not False else complex(np.nan)
+                out.append(z.real if abs(z.imag) <= 1e-30 * max(1.0, abs(z.real)) else np.nan)
+            return np.array(out)
+        fixed = {
+            a: (sympy.Integer(1) if isinstance(a, sympy.Heaviside) else sympy.Integer(0))
+            for a in kinks
+            if isinstance(a, (sympy.Heaviside, sympy.sign))
+        }
+        exprs = [e.xreplace(fixed) if fixed else e for e in self.flat_u]
+        f = sympy.lambdify(self.flat_sigma, exprs, modules="numpy")
+        with np.errstate(all="ignore"):
+            return np.array([float(np.real(np.asarray(c, dtype=complex))) for c in f(*np.asarray(sig, dtype=float))])
+
     # the protocol of stability._linearise (PayoffValues has the same three methods)
 
     def unit_jacobian(self, rows) -> np.ndarray:
@@ -745,13 +914,27 @@ class GeneralField:
         The derivatives of the payoffs of strategies not in use are taken as zero: in ``d f_a / d sigma_b``
         they are multiplied by ``sigma_a = 0``, and the limit of that product is zero for payoffs that stay
         finite there (``sqrt(y)`` at ``y = 0`` has an infinite derivative, and ``y * d sqrt(y)/dy`` tends to
-        zero), where floating point would give ``0 * inf = nan``.
+        zero), where floating point would give ``0 * inf = nan``.  Likewise the row of a strategy whose
+        share is 1 (its population at a vertex): it enters as ``du[a] - sum_j sigma_j du[j] = 0``.
         """
         sig = np.concatenate([np.asarray(r, dtype=float) for r in rows])
         with np.errstate(all="ignore"):
             u, du = self.numeric(sig[None, :])
             du = np.where((sig == 0)[None, :, None], 0.0, du)
+            # a population at a vertex (one share 1): its strategy's row enters as sigma_a (du[a] - sum_j sigma_j du[j])
+            # = du[a] - du[a] = 0 exactly; zeroed, so that an infinite derivative there gives 0, not inf - inf
+            du = np.where((sig == 1)[None, :, None], 0.0, du)
             return jacobian_from(sig, u[0], du[0], self.shape) / self.scale
+
+    def unit_magnitude(self, rows) -> np.ndarray:
+        """:func:`jacobian_magnitude` divided by ``scale`` at the state ``rows``, the unused rows zeroed as in
+        :meth:`unit_jacobian`."""
+        sig = np.concatenate([np.asarray(r, dtype=float) for r in rows])
+        with np.errstate(all="ignore"):
+            u, du = self.numeric(sig[None, :])
+            du = np.where(((sig == 0) | (sig == 1))[None, :, None], 0.0, du)
+            u = np.where(np.isfinite(u), u, 0.0)
+            return jacobian_magnitude(sig, u[0], du[0], self.shape) / self.scale
 
     def exact_jacobian(self, exact_rows) -> np.ndarray | None:
         """The tangent Jacobian at an exact state (an object array of Fractions), or None if not all rational."""
@@ -763,7 +946,10 @@ class GeneralField:
         }
         values = []
         for e in (*self.flat_u, *(x for row in self.du for x in row)):
-            v = e.xreplace(subs)
+            try:
+                v = e.xreplace(subs)
+            except (ValueError, TypeError):  # a step of a non-real number
+                return None
             v = sympy.nsimplify(v) if v.has(sympy.Float) else v
             if not v.is_Rational:
                 return None
@@ -784,7 +970,10 @@ class GeneralField:
         }
         out = []
         for p, row in enumerate(self.u):
-            here = [e.xreplace(subs) for e in row]
+            try:
+                here = [e.xreplace(subs) for e in row]
+            except (ValueError, TypeError):  # sympy refuses a step of a non-real number: not exact
+                return None
             here = [sympy.nsimplify(v) if v.has(sympy.Float) else v for v in here]  # (rationals as they are)
             if not all(v.is_number and v.is_finite for v in here):
                 return None
@@ -792,6 +981,46 @@ class GeneralField:
             for i in range(n - 1):
                 out.append(sympy.simplify(here[n - 1] - here[idx[p]] if i == idx[p] else here[i] - here[idx[p]]))
         return tuple(out)
+
+
+NON_REAL = 1e-9  # an imaginary part above this times max(1, |real part|) makes a value non-real
+
+
+def _check_real(field: GeneralField, sig: np.ndarray) -> None:
+    """Every payoff, and every ``step``'s argument, is real at the probe states (where finite); else ParameterError.
+
+    Numerically ``sqrt(y - 2)`` is ``nan`` and ``step(nan)`` would silently be 1; evaluated in complex arithmetic
+    a non-real value shows itself and is named with the state.
+    """
+    game = field.game
+    state = set(field.flat_sigma)
+    named = [
+        (f"the expected payoff of {pop.name}.{s}", e)
+        for pop, row in zip(game.populations, field.u)
+        for s, e in zip(pop.strategies, row)
+    ]
+    steps = {a for e in field.flat_u for a in e.atoms(sympy.Heaviside) if a.free_symbols & state}
+    named += [(f"the argument of {field.display(a)}", a.args[0]) for a in sorted(steps, key=sympy.default_sort_key)]
+    exprs = [e.replace(lambda x: isinstance(x, sympy.Heaviside), lambda x: sympy.Integer(1)) for _, e in named]
+    try:
+        f = sympy.lambdify(field.flat_sigma, exprs, modules="numpy")
+    except Exception:  # noqa: BLE001 - a printer limit: the check is a courtesy, the analysis decides later
+        return
+    with np.errstate(all="ignore"):
+        cols = f(*sig.astype(complex).T)
+    for (what, _), c in zip(named, cols):
+        z = np.broadcast_to(np.asarray(c, dtype=complex), (len(sig),))
+        bad = np.isfinite(z) & (np.abs(z.imag) > NON_REAL * np.maximum(1.0, np.abs(z.real)))
+        if np.any(bad):
+            row = sig[int(np.argmax(bad))]
+            off = np.concatenate([[0], np.cumsum(field.shape)]).astype(int)
+            where = "; ".join(
+                "(" + ", ".join(f"{x:.4g}" for x in row[off[p] : off[p + 1]]) + ")" for p in range(len(field.shape))
+            )
+            raise ParameterError(
+                f"{what} is not a real number at the state {where} (at these parameter values); "
+                "payoffs must be real on the whole state space"
+            )
 
 
 @functools.lru_cache(maxsize=32)
@@ -803,6 +1032,10 @@ def general_field(game: Game) -> GeneralField:
     sigma = _full_share_symbols(game.shape)
     symbolic = expected_payoffs(game, sigma)
     values = game.values()
+    if game.kind == "group":
+        for i in range(2):
+            for j in range(game.group.size):
+                group_payoff(game, i, j, values)
     exact = True
     try:
         u = tuple(tuple(substitute(e, values) for e in row) for row in symbolic)
@@ -812,6 +1045,7 @@ def general_field(game: Game) -> GeneralField:
         u = tuple(tuple(e.xreplace(floats) for e in row) for row in symbolic)
     field = GeneralField(game, sigma, u, exact, 1.0)
     sig = _scale_states(game.shape)
+    _check_real(field, sig)
     pay = field.payoffs(sig)
     off = np.concatenate([[0], np.cumsum(game.shape)]).astype(int)
     spread = 0.0

@@ -667,7 +667,7 @@ def field_of(game: Game) -> Field:
     key = (
         game.kind,
         game.shape,
-        tuple(str(e) for t in game.payoff_tensors for e in np.ravel(t)),
+        tuple(e for t in game.payoff_tensors for e in np.ravel(t)),  # (not str: 199**10000 has no decimal string)
         tuple(game.parameters),
         tuple(sorted(game.shares.items())),
         game.group,
@@ -682,6 +682,21 @@ def field_of(game: Game) -> Field:
         _FIELDS.pop(next(iter(_FIELDS)))
     _FIELDS[key] = fld
     return fld
+
+
+def _share_steps(game: Game) -> str:
+    """The ``step(...)`` terms of the shares in ``game``'s expected payoffs, in its names (for messages); "" if none."""
+    if game.multilinear:
+        return ""
+    from .dynamics import general_field
+
+    try:
+        fld = general_field(game)
+    except Exception:  # noqa: BLE001 - only for a message
+        return ""
+    state = set(fld.flat_sigma)
+    steps = {a for e in fld.flat_u for a in e.atoms(sympy.Heaviside) if a.free_symbols & state}
+    return ", ".join(fld.display(a) for a in sorted(steps, key=sympy.default_sort_key)[:3])
 
 
 def _probe_states(shape: tuple[int, ...]) -> np.ndarray:
@@ -964,10 +979,16 @@ def simulate(
                 off, others, flat, nq, bounds, te, tw, rtol, atol, max_steps,
             )  # fmt: skip
         if np.any(status):
+            jumps = _share_steps(game)
+            cause = (
+                f"the payoffs jump where {jumps} switches: an orbit that reaches a jump the field points into from "
+                "both sides slides along it, and no step size is small enough"
+                if jumps
+                else "an orbit that cycles takes steps in proportion to t_end times the payoff scale"
+            )
             raise AnalysisError(
                 f"{int(np.sum(status != 0))} orbits needed more than max_steps={max_steps} steps to reach "
-                f"t_end={t_end:g} (an orbit that cycles takes steps in proportion to t_end times the payoff "
-                "scale); shorten t_end, loosen rtol or raise max_steps"
+                f"t_end={t_end:g} ({cause}); shorten t_end, loosen rtol or raise max_steps"
             )
         if not np.all(np.isfinite(sig)):
             raise AnalysisError(

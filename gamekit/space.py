@@ -10,6 +10,12 @@ Two layouts of a state as a flat row are accepted everywhere:
 * **shares**: when every population has two strategies, each population's share
   of its *first* strategy (width ``k``) — the ``(x, y, z)`` of a paper.
 
+A third layout describes **one** state: a sequence of ``k`` rows, row ``p`` population ``p``'s
+mixed strategy (width ``n_p``) -- the layout of ``Equilibrium.state``.  :meth:`StateSpace.one`
+reads exactly one state in any of the three layouts (a ragged sequence of rows is always this
+layout, also in :meth:`StateSpace.full`); several rows that are not one state per population are
+refused there rather than silently cut to the first.
+
 ``coordinates`` is the layout gamekit returns: shares when every population has
 two strategies, full otherwise.
 """
@@ -50,8 +56,57 @@ class StateSpace:
         self.two_strategy = all(n == 2 for n in self.shape)
         self.width = len(self.shape) if self.two_strategy else self.full_width
 
+    def _per_population(self, state):
+        """``state`` as one full row if it is a sequence of one row per population (row ``p`` of width ``n_p``)."""
+        if isinstance(state, np.ndarray) and state.dtype != object:
+            if state.ndim != 2:
+                return None
+            rows = list(state)
+        elif isinstance(state, (list, tuple)) or (isinstance(state, np.ndarray) and state.dtype == object):
+            rows = list(state)
+        else:
+            return None
+        if len(rows) != len(self.shape):
+            return None
+        try:
+            lengths = [len(r) for r in rows]
+        except TypeError:
+            return None
+        if lengths != list(self.shape):
+            return None
+        return [x for r in rows for x in r]
+
+    def one(self, state, *, atol: float = 1e-9, name: str = "state") -> np.ndarray:
+        """Exactly one state as a full row (width ``sum n_p``), validated.
+
+        Accepts a flat row (full, or shares when every population has two strategies), an array with one
+        such row, or one row per population (``Equilibrium.state``'s layout).  Anything else with several
+        rows is a :class:`~gamekit.StateError`: one state is wanted, and rows are never silently dropped.
+        """
+        flat = self._per_population(state)
+        if flat is not None:
+            return self.full([flat], atol=atol, name=name)[0]
+        arr = self.full(state, atol=atol, name=name)
+        if arr.shape[0] != 1:
+            layouts = (
+                f"a row of {len(self.shape)} first-strategy share(s), a row of {self.full_width} full shares"
+                if self.two_strategy
+                else f"a row of {self.full_width} shares"
+            )
+            raise StateError(
+                f"{name} must be ONE state: {layouts}, or one mixed strategy per population "
+                f"({len(self.shape)} rows of widths {', '.join(map(str, self.shape))}); got {arr.shape[0]} rows"
+            )
+        return arr[0]
+
     def full(self, states, *, atol: float = 1e-9, name: str = "states") -> np.ndarray:
-        """States as an (N, sum n_p) array of mixed strategies, validated (errors call them ``name``)."""
+        """States as an (N, sum n_p) array of mixed strategies, validated (errors call them ``name``).
+
+        A ragged sequence of one row per population (row ``p`` of width ``n_p``, not all equal) is one state.
+        """
+        flat = self._per_population(states)
+        if flat is not None and len(set(self.shape)) > 1:
+            states = [flat]
         arr = check.floats(
             states, f"{name} must be an (N, d) array of real shares, every row of the same length", StateError
         )

@@ -16,7 +16,13 @@ fixed set of states) in any other:
 * ``saddle``                -- some positive and some negative;
 * ``unstable``              -- some positive, none negative;
 * ``non-hyperbolic``        -- none positive and some zero: linearisation
-  cannot decide.
+  cannot decide;
+* ``not linearised``        -- (games that are not multilinear) the field is not
+  differentiable at the rest point: a ``step`` (or ``abs``, ``min``, ``max``) of
+  the shares switches there, or a derivative of a payoff in use is infinite
+  (``F*log(y)`` at ``y = 0``).  No Jacobian exists, so no eigenvalue is given and
+  ``Equilibrium.note`` says why; the point's stability is not decided (a step can
+  make it semi-stable, stable from one side only).
 
 When the eigenvalues are known exactly their signs are decided exactly and
 ``zero_tol`` is not needed: at a rational rest point ``J`` is a matrix of
@@ -126,6 +132,7 @@ class Stability(str, enum.Enum):
     SADDLE = "saddle"
     UNSTABLE = "unstable"
     NON_HYPERBOLIC = "non-hyperbolic"
+    NOT_LINEARISED = "not linearised"
 
     def __str__(self) -> str:
         return self.value
@@ -158,6 +165,33 @@ def classify(eigenvalues, zero_tol: float = ZERO_TOL, *, scale: float = 0.0) -> 
     bound = zero_tol * max(float(scale), float(np.max(np.abs(ev))) if ev.size else 0.0)
     re = np.real(ev)
     return _label(np.where(re > bound, 1, np.where(re < -bound, -1, 0)))
+
+
+def _classify_local(J: np.ndarray, T: np.ndarray, zero_tol: float) -> Stability | None:
+    """Label of a general field's rest point from its Jacobian ``J`` and the sizes ``T`` of the terms of its entries.
+
+    A real part counts as zero when ``|Re lambda_i| <= zero_tol * |y_i|' T |x_i| / |y_i^H x_i|`` (``x_i``, ``y_i`` the
+    right and left eigenvectors): the first-order change of ``lambda_i`` under an entrywise relative error of
+    ``zero_tol`` in the terms of ``J`` -- local to the state, so payoffs 1e12 elsewhere in the simplex do not make a
+    clear eigenvalue zero, and linear in the payoffs, so scaling them changes no label.  None if not computable.
+    """
+    import scipy.linalg
+
+    if not (np.all(np.isfinite(J)) and np.all(np.isfinite(T))):
+        return None
+    try:
+        w, vl, vr = scipy.linalg.eig(J, left=True, right=True)
+    except (ValueError, np.linalg.LinAlgError):
+        return None
+    signs = []
+    for i in range(len(w)):
+        x, y = vr[:, i], vl[:, i]
+        dot = abs(np.vdot(y, x))
+        size = float(np.abs(y) @ T @ np.abs(x))
+        bound = zero_tol * size / dot if dot > 0 else np.inf
+        re = w[i].real
+        signs.append(1 if re > bound else -1 if re < -bound else 0)
+    return _label(signs)
 
 
 def _exact_sign(value) -> int | None:
@@ -542,6 +576,7 @@ class Equilibrium:
     name: str | None = None
     exact_state: tuple[tuple[sympy.Expr, ...], ...] | None = field(default=None, repr=False)
     exact_eigenvalues: tuple[sympy.Expr, ...] | None = field(default=None, repr=False)
+    note: str | None = None
 
     @property
     def coordinates(self) -> np.ndarray:
@@ -578,6 +613,8 @@ class Equilibrium:
         what = f"({', '.join(self.profile)})" if self.profile else self.describe_state()
         name = f" [{self.name}]" if self.name else ""
         kind = "" if self.exact else " (numeric)"
+        if self.stability is Stability.NOT_LINEARISED:
+            return f"{what}{name}: {self.stability} ({self.note}){kind}"
         return f"{what}{name}: {self.stability}; eigenvalues {self.describe_eigenvalues()}{kind}"
 
     def __repr__(self) -> str:
@@ -672,6 +709,8 @@ def _linearise(
         values = np.array([complex(sympy.N(e, 30)) for e in exact_eigenvalues], dtype=complex)
     else:
         values = unit_eig * pv.scale
+    if label is None and isinstance(pv, GeneralField) and J.size:
+        label = _classify_local(J, pv.unit_magnitude(rows), zero_tol)
     if label is None:
         label = classify(unit_eig, zero_tol, scale=1.0)
     if not np.all(np.isfinite(values)):
@@ -692,6 +731,72 @@ def _linearise(
         exact_state=exact_state,
         exact_eigenvalues=tuple(exact_eigenvalues[i] for i in order) if exact_eigenvalues is not None else None,
     )
+
+
+NOT_DIFFERENTIABLE = "not differentiable"
+WRITTEN_RESIDUAL = 1e-9  # as-written rest test at a switch: payoffs in use within this times their size (see below)
+WRITTEN_FLOOR = 1e-12  # ... or within this times the field's payoff scale (rounding of payoffs that nearly vanish)
+
+
+def _exact_flat(exact_rows):
+    if exact_rows is None:
+        return None
+    return [sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else v for r in exact_rows for v in r]
+
+
+def _switch_check(fld: GeneralField, rows, support, exact_rows=None):
+    """``(kinks, rest)`` at a state of a general field: the switches there (``GeneralField.kinks``) and whether the
+    state is a rest point of the field AS WRITTEN (``step(0) = 1``) -- checked only where a switch is (elsewhere the
+    caller's own test holds).  Rest: in each population the payoffs in use differ by at most ``WRITTEN_RESIDUAL`` times
+    their largest size there, or ``WRITTEN_FLOOR`` times the payoff scale."""
+    sig = np.concatenate([np.asarray(r, dtype=float) for r in rows])
+    exact_state = _exact_flat(exact_rows)
+    kinks = fld.kinks(sig, exact_state)
+    if not any(isinstance(a, (sympy.Heaviside, sympy.sign)) for a in kinks):
+        return kinks, True
+    u = fld.written_payoffs(sig, kinks, exact_state)
+    off = np.concatenate([[0], np.cumsum(fld.shape)]).astype(int)
+    for p, sup in enumerate(support):
+        used = u[off[p] : off[p + 1]][list(sup)]
+        if not np.all(np.isfinite(used)):
+            return kinks, False
+        if np.ptp(used) > WRITTEN_RESIDUAL * float(np.max(np.abs(used))) + WRITTEN_FLOOR * fld.scale:
+            return kinks, False
+    return kinks, True
+
+
+def _not_linearised(game: Game, rows, support, exact_rows, why: str) -> Equilibrium:
+    """The :class:`Equilibrium` of a rest point where the field is not differentiable: no eigenvalue, no label."""
+    pure = all(len(s) == 1 for s in support)
+    idx = tuple(s[0] for s in support) if pure else None
+    exact_state = None
+    if exact_rows is not None:
+        exact_state = tuple(
+            tuple(
+                sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sympy.sympify(v) for v in row
+            )
+            for row in exact_rows
+        )
+    return Equilibrium(
+        state=tuple(tuple(float(v) for v in row) for row in rows),
+        profile=game.profile_names(idx) if pure else None,
+        support=tuple(tuple(pop.strategies[i] for i in s) for pop, s in zip(game.populations, support)),
+        eigenvalues=(),
+        stability=Stability.NOT_LINEARISED,
+        exact=exact_rows is not None,
+        name=game.state_name(idx) if pure else None,
+        exact_state=exact_state,
+        note=f"{NOT_DIFFERENTIABLE}: {why}",
+    )
+
+
+def _kink_text(fld: GeneralField, kinks) -> str:
+    """The switching atoms, in the game's names."""
+    shown = ", ".join(fld.display(a) for a in kinks[:3])
+    return f"{shown} switches here" if kinks else ""
+
+
+INFINITE_DERIVATIVE = "a payoff in use, or its derivative, is infinite or undefined here"
 
 
 def linearize(
@@ -718,7 +823,7 @@ def linearize(
     residual_tol = check_zero_tol(residual_tol, "residual_tol")
     exact = _validate.flag("exact", exact)
     space = StateSpace(game.shape, tuple(p.name for p in game.populations))
-    rows = space.split(space.full(state)[0])
+    rows = space.split(space.one(state))
     if not game.multilinear:
         return _linearize_general(game, rows, zero_tol, residual_tol, exact)
     pv = payoff_values(game, exact=exact)
@@ -767,7 +872,19 @@ def _linearize_general(game: Game, rows, zero_tol: float, residual_tol: float, e
                 "in use earn different payoffs"
             )
     exact_rows = _exact_rest_point_general(fld, rows) if exact and fld.exact else None
-    return _linearise(game, fld, rows, zero_tol=zero_tol, exact_rows=exact_rows)
+    support = tuple(tuple(int(i) for i in np.nonzero(r > SHARE_TOL)[0]) for r in rows)
+    kinks, rest = _switch_check(fld, rows, support, exact_rows)
+    if not rest:
+        raise StateError(
+            f"{[r.tolist() for r in rows]} is not a rest point of the field as written: {_kink_text(fld, kinks)} "
+            "(step(0) = 1), and there the strategies in use earn different payoffs"
+        )
+    if kinks:
+        return _not_linearised(game, rows, support, exact_rows, _kink_text(fld, kinks))
+    J = fld.unit_jacobian(rows)
+    if not np.all(np.isfinite(J)):
+        return _not_linearised(game, rows, support, exact_rows, INFINITE_DERIVATIVE)
+    return _linearise(game, fld, rows, zero_tol=zero_tol, exact_rows=exact_rows, jacobian=J)
 
 
 def _exact_rest_point_general(fld: GeneralField, rows):

@@ -376,10 +376,24 @@ def test_a_payoff_without_a_derivative_where_its_strategy_is_unused_is_linearise
     assert np.all(np.isfinite(np.concatenate([e.eigenvalues for e in eqs])))
 
 
-def test_a_payoff_in_use_without_a_derivative_at_a_rest_point_is_a_gamekit_error():
-    """F log(1 - y): infinite at the vertices where every inspectee violates, where the inspector's payoffs are used."""
-    with pytest.raises(gk.AnalysisError, match="not differentiable"):
-        gk.equilibria(inspection_with("F*log(1 - y)"))
+def test_a_payoff_in_use_without_a_derivative_at_a_rest_point_is_listed_not_linearised():
+    """F log(1 - y): infinite at the vertices where every inspectee violates, where the inspector's payoffs are used.
+    Those two vertices get no Jacobian (label "not linearised", no eigenvalue, a note saying why); the analysis of the
+    others goes on: at y = 0 the fine vanishes, so (inspect, comply) has gains c = 1 and g = 1 (unstable) and
+    (trust, comply) gains -c = -1 and g = 1 (saddle).  No interior point: y F log(1 - y) - c < 0."""
+    eqs = gk.equilibria(inspection_with("F*log(1 - y)"))
+    check_listed_once(eqs)
+    by = {e.profile: e for e in eqs}
+    assert set(by) == {("inspect", "violate"), ("inspect", "comply"), ("trust", "violate"), ("trust", "comply")}
+    for undecided in [("inspect", "violate"), ("trust", "violate")]:
+        e = by[undecided]
+        assert e.stability is gk.Stability.NOT_LINEARISED and e.eigenvalues == ()
+        assert "not differentiable" in e.note and "not linearised" in str(e)
+        assert e.to_json()["stability"] == "not linearised"
+    assert by[("inspect", "comply")].exact_eigenvalues == (1, 1) and by[("inspect", "comply")].stability is UNSTABLE
+    assert sorted(by[("trust", "comply")].exact_eigenvalues) == [-1, 1]
+    assert by[("trust", "comply")].stability is SADDLE
+    assert any("not linearised" in n for n in eqs.notes)
 
 
 def test_identical_strategies_make_a_continuum_not_points():
@@ -535,3 +549,89 @@ def test_newton_finds_what_sympy_finds_on_polynomial_faces(game):
         return
     assert exact.complete
     assert signature(numeric) == signature(exact)
+
+
+# -- issue #9 hostile findings: decimal payoffs, payoffs undefined at a count or a state ------------------------------
+
+
+DEGENERATE = [[4, 1, 4, -5], [0, -3, 3, 4], [-4, -5, -1, -3], [0, 1, -4, -4]]
+
+
+def decimal_game(A, factor):
+    S = "abcd"
+    return gk.Game({"p": list(S)}, {f"{S[i]}, {S[j]}": [A[i][j] * factor] for i in range(4) for j in range(4)})
+
+
+def test_a_degenerate_point_is_listed_once_whatever_the_payoffs_unit():
+    """(1/5, 0, 0, 4/5) is a rest point with c tied there (u(a) = u(c) = u(d) = -16/5 for the integer matrix), so a
+    zero eigenvalue.  With payoffs 0.1 A (0.1 * 3 = 0.30000000000000004 in floating point) the face {a, c, d} has an
+    exact solution 3e-17 into it: the same point within the payoffs' rounding, listed once, on the edge {a, d}."""
+    rows = {}
+    for factor in [1, 0.1, 1e-9, 3, 1e9, 2.0**-30]:
+        eqs = decimal_game(DEGENERATE, factor)
+        eqs = gk.equilibria(eqs)
+        check_listed_once(eqs)
+        for e in eqs:  # no share is a rounding error
+            assert all(v == 0 or v > 1e-9 for v in e.state[0]), e
+        rows[factor] = sorted(tuple(np.round(e.state[0], 9)) for e in eqs)
+        (edge,) = [e for e in eqs if e.support == (("a", "d"),)]
+        assert edge.state[0] == pytest.approx((0.2, 0, 0, 0.8), abs=1e-15)
+    assert all(r == rows[1] for r in rows.values()) and len(rows[1]) == 7
+    labels = {f: [str(e.stability) for e in gk.equilibria(decimal_game(DEGENERATE, f))] for f in [1, 3, 2.0**-30, 1024]}
+    assert all(v == labels[1] for v in labels.values())  # factors that are exact in binary: identical labels
+
+
+@pytest.mark.parametrize(
+    ("payoff", "what"),
+    [("1/k", "infinite or undefined"), ("log(k)", "infinite or undefined"), ("step(sqrt(k - 20))", "not a real")],
+)
+def test_a_group_payoff_undefined_at_a_count_is_a_parameter_error_naming_it(payoff, what):
+    """pi_cooperate(k) must be a finite real number for k = 0..N-1; at k = 0 these are not."""
+    game = gk.Game(
+        {"h": ["cooperate", "defect"]}, {"cooperate": payoff, "defect": "0"}, group={"size": 10, "count": "k"}
+    )
+    for call in (gk.equilibria, gk.stability_table, lambda g: gk.simulate(g, [[0.5]], 10)):
+        with pytest.raises(gk.ParameterError, match=f"payoff of cooperate at k = 0.*{what}"):
+            call(game)
+
+
+def test_a_group_payoff_that_depends_on_a_parameter_is_checked_at_its_values():
+    """1/(k - M) is fine for M = 20 and infinite at k = M = 5."""
+    game = gk.Game(
+        {"h": ["cooperate", "defect"]},
+        {"cooperate": "1/(k - M)", "defect": "0"},
+        {"M": 20},
+        group={"size": 10, "count": "k"},
+    )
+    assert len(gk.equilibria(game)) >= 2
+    with pytest.raises(gk.ParameterError, match="payoff of cooperate at k = 5"):
+        gk.equilibria(game.with_parameters(M=5))
+
+
+def test_a_step_of_a_non_real_share_expression_is_a_parameter_error():
+    with pytest.raises(gk.ParameterError, match=r"step\(sqrt\(y - 2\)\).*not a real number"):
+        gk.equilibria(inspection_with("step(sqrt(y - 2))"))
+
+
+def test_a_group_payoff_with_a_huge_exact_value_is_analysed():
+    """pi_cooperate(k) = (k/199)^10000 - 1/2, N = 200: (198/199)^10000 has a 23,000-digit denominator.  d(x) is the
+    binomial average of pi(k): d(0) = pi(0) = -1/2 and d(1) = pi(199) = 1/2, so both pure states are stable
+    (eigenvalues d(0) and -d(1)), and d's root between them is unstable."""
+    from scipy.stats import binom
+
+    game = gk.Game(
+        {"h": ["cooperate", "defect"]},
+        {"cooperate": "(k/199)^10000 - 1/2", "defect": "0"},
+        group={"size": 200, "count": "k"},
+    )
+    eqs = gk.equilibria(game)
+    k = np.arange(200)
+
+    def d(x):
+        return float(np.sum(binom.pmf(k, 199, x) * ((k / 199) ** 10000 - 0.5)))
+
+    (mid,) = [e for e in eqs if not e.is_pure]
+    x = mid.state[0][0]
+    assert d(x - 1e-6) < 0 < d(x + 1e-6) and mid.stability is gk.Stability.UNSTABLE
+    assert [e.stability for e in eqs if e.is_pure] == [gk.Stability.ASYMPTOTICALLY_STABLE] * 2
+    assert "dx/dt" in str(gk.replicator(game))  # prints: the huge rational is rounded to 30 digits

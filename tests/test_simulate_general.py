@@ -549,3 +549,26 @@ def test_parameters_named_like_the_generated_code_s_own_variables():
     for backend in ("numba", "numpy"):
         traj = gk.simulate(game, [[0.2], [0.9]], 100.0, backend=backend)
         assert list(traj.outcome) == ["(0.5)", "(0.5)"]
+
+
+def test_a_sliding_jump_of_a_step_is_named_when_the_steps_run_out():
+    """u(hawk vs dove) = V step(1/3 - h): d(h) = -h + (1 - h)(2 step(1/3 - h) - 1) jumps from +1/3 to -1 at h = 1/3
+    (no rest point there): orbits slide along the jump and the integrator's steps run out; the message names the
+    step rather than blaming a cycle."""
+    game = gk.Game(
+        {"players": ["hawk", "dove"]},
+        {"hawk, hawk": ["(V - C)/2"], "hawk, dove": ["V*step(1/3 - h)"], "dove, hawk": ["0"], "dove, dove": ["V/2"]},
+        {"V": 2, "C": 4},
+        shares={"h": ("players", "hawk")},
+    )
+    with pytest.raises(gk.AnalysisError, match=r"jump where step\(1/3 - h\) switches"):
+        gk.simulate(game, [[0.1]], 200, max_steps=20_000)
+
+
+@pytest.mark.parametrize("payoff", ["1/k", "step(sqrt(k - 20))"])
+def test_simulating_a_group_game_with_an_undefined_payoff_is_a_parameter_error(payoff):
+    game = gk.Game(
+        {"h": ["cooperate", "defect"]}, {"cooperate": payoff, "defect": "0"}, group={"size": 10, "count": "k"}
+    )
+    with pytest.raises(gk.ParameterError, match="payoff of cooperate at k = 0"):
+        gk.simulate(game, [[0.5]], 300)

@@ -400,3 +400,156 @@ def test_group_game_pure_states_by_hand(size, c, threshold):
         assert row.stability is expected and is_strict_nash(game, (i,)) == (by_hand[i] < 0)
         eq = linearize(game, [[1 - i, i]], exact=False)
         assert np.allclose([z.real for z in eq.eigenvalues], [by_hand[i]], atol=1e-9)
+
+
+# -- issue #9 hostile findings: steps of shares, the state layout, local zero decisions -------------------------------
+
+
+def hawk_dove_with(hawk_vs_dove: str):
+    """Hawk-dove (V = 2, C = 4) whose hawk-meets-dove payoff uses the hawk share h."""
+    return gk.Game(
+        {"players": ["hawk", "dove"]},
+        {"hawk, hawk": ["(V - C)/2"], "hawk, dove": [hawk_vs_dove], "dove, hawk": ["0"], "dove, dove": ["V/2"]},
+        {"V": 2, "C": 4},
+        shares={"h": ("players", "hawk")},
+    )
+
+
+STEP_GAINS = {  # u(hawk) - u(dove) as written, step(0) = 1, by hand
+    "V + step(h - 1/2)": lambda h: -h + (1 - h) * (2 + (h >= 0.5)) - (1 - h),
+    "V*step(h - 1/2)": lambda h: -h + (1 - h) * 2 * (h >= 0.5) - (1 - h),
+}
+
+
+@pytest.mark.parametrize("fine", sorted(STEP_GAINS))
+def test_every_listed_rest_point_of_a_step_game_is_a_rest_point_as_written(fine):
+    """d(h) = u(hawk) - u(dove).  'V + step(h - 1/2)': d = 1 - 2h below 1/2 (tends to 0 at 1/2) but d(1/2) = 1/2
+    (step(0) = 1), so 1/2 is NOT a rest point; the only interior one is h = 2/3 (d = 2 - 3h), stable.
+    'V*step(h - 1/2)': d = -1 below 1/2 and 1 - 2h from 1/2 on: h = 1/2 is a rest point (d(1/2) = 0) where the field
+    jumps, semi-stable (orbits below it go to dove): not linearised, never 'asymptotically stable'."""
+    game = hawk_dove_with(fine)
+    eqs = gk.equilibria(game)
+    d = STEP_GAINS[fine]
+    for e in eqs:
+        h = e.state[0][0]
+        assert h in (0.0, 1.0) or abs(d(h)) < 1e-9, e
+    mixed = [e for e in eqs if not e.is_pure]
+    if fine == "V + step(h - 1/2)":
+        (only,) = mixed
+        assert only.state[0][0] == pytest.approx(2 / 3, abs=1e-12) and only.stability is AS
+        assert any("not rest points of the field as written" in n for n in eqs.notes)
+        with pytest.raises(gk.StateError, match="as written|not a rest point"):
+            linearize(game, [[0.5]])
+    else:
+        (only,) = mixed
+        assert only.state[0][0] == pytest.approx(0.5, abs=1e-12)
+        assert only.stability is gk.Stability.NOT_LINEARISED and only.eigenvalues == ()
+        assert "step(h - 1/2)" in only.note and "not differentiable" in only.note
+        by_hand = linearize(game, [[0.5]])
+        assert by_hand.stability is gk.Stability.NOT_LINEARISED and by_hand.eigenvalues == ()
+
+
+def test_a_kink_of_abs_is_not_linearised_but_a_smooth_point_is():
+    """u(hawk vs dove) = V + abs(h - 1/3): d(h) = 1 - 2h + |h - 1/3| (1 - h) has its root where h > 1/3:
+    1 - 2h + (h - 1/3)(1 - h) = 0, i.e. h^2 + 2/3 h - 2/3 = 0 -> h = (-1 + sqrt(7))/3, away from the kink:
+    linearised as usual; the kink h = 1/3 (d = 1/3) is no rest point."""
+    eqs = gk.equilibria(hawk_dove_with("V + abs(h - 1/3)"))
+    (mixed,) = [e for e in eqs if not e.is_pure]
+    root = (-1 + np.sqrt(7)) / 3
+    assert mixed.state[0][0] == pytest.approx(root, abs=1e-12)
+    slope = -2 + (1 - root) - (root - 1 / 3)  # d'(root)
+    assert mixed.stability is AS and mixed.eigenvalues[0].real == pytest.approx(root * (1 - root) * slope, rel=1e-9)
+
+
+MODELS = sorted(p.stem for p in (__import__("pathlib").Path(gk.__file__).parent / "models").glob("*.toml"))
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_linearize_of_a_listed_state_is_that_rest_point(name):
+    """The round trip e -> linearize(game, e.state) (one mixed strategy per population) is the identity."""
+    game = gk.load(name)
+    for e in gk.equilibria(game):
+        again = linearize(game, e.state)
+        assert np.allclose(np.concatenate(again.state), np.concatenate(e.state), atol=1e-9), (e, again)
+        assert again.stability is e.stability and again.profile == e.profile
+        assert np.allclose(
+            sorted(again.eigenvalues, key=lambda z: (z.real, z.imag)),
+            sorted(e.eigenvalues, key=lambda z: (z.real, z.imag)),
+            atol=1e-9,
+        )
+
+
+def test_linearize_reads_one_mixed_strategy_per_population_and_refuses_several_states():
+    bos = gk.load("battle-of-the-sexes")
+    opera = linearize(bos, ((1.0, 0.0), (1.0, 0.0)))  # both at opera: strict, gains -2 and -1
+    assert opera.profile == ("opera", "opera") and opera.stability is AS
+    ins = gk.load("inspection-dynamic-fine")
+    saddle = linearize(ins, [[1, 0], [0.25, 0.75]])  # x = 1, y = 1/4: the issue's saddle
+    assert saddle.state == ((1.0, 0.0), (0.25, 0.75)) and saddle.stability is gk.Stability.SADDLE
+    with pytest.raises(gk.StateError, match="ONE state"):
+        linearize(gk.load("hawk-dove"), [[1, 0], [0.5, 0.5]])
+    with pytest.raises(gk.StateError, match="ONE state"):
+        linearize(ins, [[1, 0.25], [0.5, 0.5], [0.2, 0.2]])
+    plat = gk.load("platform-insurance-dynamic-fine")  # three populations: the layout of Equilibrium.state
+    (e,) = [e for e in gk.equilibria(plat) if e.exact_state is not None and not e.is_pure and e.stability is AS]
+    assert linearize(plat, e.state).state == e.state
+
+
+def stag_gain(x, F, c=1.0, N=10, M=5):
+    """d(x) = sum_k C(N-1, k) x^k (1-x)^(N-1-k) (pi_c(k) - pi_d(k)) of the shipped stag hunt, by hand."""
+    from math import comb
+
+    total = 0.0
+    for k in range(N):
+        coop = (k + 1) * F * c / N * (k + 1 >= M) - c
+        defect = k * F * c / N * (k >= M)
+        total += comb(N - 1, k) * x**k * (1 - x) ** (N - 1 - k) * (coop - defect)
+    return total
+
+
+@pytest.mark.parametrize("F", [1e9, 1e12, 1e20])
+def test_a_clear_eigenvalue_is_not_zero_because_payoffs_are_large_elsewhere(F):
+    """Stag hunt with a huge F: one interior rest point x* near 0, eigenvalue x(1 - x) d'(x) at x* (about +4), while
+    payoffs reach F elsewhere.  Unstable, never 'non-hyperbolic'."""
+    eqs = gk.equilibria(gk.load("stag-hunt").with_parameters(F=F))
+    (mid,) = [e for e in eqs if not e.is_pure]
+    x = mid.state[0][0]
+    h = x * 1e-6
+    slope = (stag_gain(x + h, F) - stag_gain(x - h, F)) / (2 * h)
+    assert mid.eigenvalues[0].real == pytest.approx(x * (1 - x) * slope, rel=1e-5)
+    assert mid.eigenvalues[0].real > 3 and mid.stability is gk.Stability.UNSTABLE
+
+
+def test_local_zero_decisions_keep_scale_invariance():
+    """Every payoff times 1e9 or 1e-9 (each payoff is c times a function of F and k: c scaled): same points, labels."""
+    base = gk.load("stag-hunt")
+    labels = None
+    for factor in [1.0, 1e9, 1e-9]:
+        g = base.with_parameters(c=factor)
+        got = [(round(e.state[0][0], 9), e.stability) for e in gk.equilibria(g)]
+        labels = labels or got
+        assert got == labels
+    assert [s for _, s in labels].count(AS) == 2
+
+
+def test_an_eigenvalue_small_beside_a_huge_one_keeps_its_sign():
+    """Inspection with the inspector's payoff F exp(100 y) - c at (inspect, violate) (c = 1, F = 4, g = 1): at x = 1,
+    y = g/F the tangent Jacobian is triangular with diagonal -(F y e^(100 y) - c) and -F y (1 - y) = -0.75: both
+    negative, so asymptotically stable, though the first is -7.2e10."""
+    game = gk.Game(
+        {"inspector": ["inspect", "ignore"], "firm": ["violate", "comply"]},
+        {
+            "inspect, violate": ["F*exp(100*y) - c", "g - F*y"],
+            "inspect, comply": ["-c", "0"],
+            "ignore, violate": ["0", "g"],
+            "ignore, comply": ["0", "0"],
+        },
+        {"c": 1, "F": 4, "g": 1},
+        shares={"y": ("firm", "violate")},
+    )
+    (e,) = [e for e in gk.equilibria(game) if e.state[0][0] == 1 and 0 < e.state[1][0] < 1]
+    y = 0.25
+    expected = sorted([-(4 * y * np.exp(100 * y) - 1), -4 * y * (1 - y)])
+    assert e.state[1][0] == pytest.approx(y, abs=1e-12)
+    assert np.allclose(sorted(z.real for z in e.eigenvalues), expected, rtol=1e-9)
+    assert e.stability is AS

@@ -54,9 +54,22 @@ rest points.  Each isolated rest point is linearised by :func:`gamekit.stability
 the general field: exact eigenvalues at rational points, at exact irrational points computed in
 the worker when cheap (``MAX_EXACT_EIGEN_UNKNOWNS``, ``EIGEN_BUDGET``) and kept when they are
 surds, numeric otherwise.  The derivatives of the payoffs of strategies not in use enter the
-Jacobian multiplied by their zero shares and are taken as zero (``sqrt(y)`` at ``y = 0``); a rest
-point where the Jacobian is still not finite (a payoff in use with a pole or a logarithm there)
-raises :class:`~gamekit.AnalysisError`.
+Jacobian multiplied by their zero shares and are taken as zero (``sqrt(y)`` at ``y = 0``), and so
+are those of a strategy played by its whole population (they enter as ``du[a] - du[a]``).
+
+**Where the field is not differentiable.**  A ``step``, ``abs``, ``min`` or ``max`` of the shares
+*switches* at a state when its argument vanishes there (two arguments tie)
+(:meth:`~gamekit.dynamics.GeneralField.kinks`).  The solvers see one branch at a time, so a point
+found there may be only the limit of one branch: it is kept only if it is a rest point of the field
+*as written* (``step(0) = 1``, :func:`gamekit.stability._switch_check`; else it is dropped and a note
+names it).  Such a point, and one where a payoff in use or its derivative is infinite or undefined
+(``F*log(y)`` at ``y = 0``), has no Jacobian: it is listed with the label ``not linearised``, no
+eigenvalue and a note saying why, and the other rest points are analysed as usual.
+
+**Decimal payoffs.**  A point with a share of at most ``SHADOW_SHARE`` that is, within
+``SHADOW_DISTANCE``, a point found on the smaller face without those strategies is that point
+(:func:`_drop_shadows`): payoffs such as ``0.1 * 3 = 0.30000000000000004`` may split a degenerate rest
+point into an exact one and a copy ``1e-17`` into a larger face.
 
 >>> import gamekit as gk
 >>> payoffs = {"hawk, hawk": ["(V - C)/2"], "hawk, dove": ["V"], "dove, hawk": ["0"], "dove, dove": ["V/2"]}
@@ -79,9 +92,8 @@ import sympy
 
 from .._worker import BudgetSpent, worker
 from ..dynamics import GeneralField, general_field, jacobian_from
-from ..errors import AnalysisError
 from ..game import Game
-from ..stability import _linearise
+from ..stability import INFINITE_DERIVATIVE, Stability, _kink_text, _linearise, _not_linearised, _switch_check
 from .faces import (
     RawContinuum,
     RawPoint,
@@ -125,6 +137,8 @@ CLEAR = 100.0  # a share counts as positive above CLEAR error bounds; copies wit
 SHARE_FLOOR = 1e-13  # ... and above this
 SINGULAR = 1e-8  # smallest singular value of J at most this times the local derivative scale: not isolated
 DEDUPE = 1e-8  # verified points of one face closer than this (max-norm in shares) are one point
+SHADOW_SHARE = 1e-12  # a point with a share this small that is, within SHADOW_DISTANCE, a point of the smaller face
+SHADOW_DISTANCE = 1e-9  # ... without those strategies is that point (listed once, there): see _drop_shadows
 
 
 # -- faces ------------------------------------------------------------------------------------------------
@@ -180,6 +194,14 @@ def face_equations(field: GeneralField, face: Face):
         a, b = int(np.argmax(face.E[r])), int(np.argmin(face.E[r]))
         equations.append((u[a] - u[b]).xreplace(subs))
     return unknowns, shares, equations
+
+
+def _face_equations(field: GeneralField, face: Face):
+    """:func:`face_equations`, or None when sympy refuses to write them (a ``step`` of a non-real number)."""
+    try:
+        return face_equations(field, face)
+    except (ValueError, TypeError):
+        return None
 
 
 def _tame(expr, unknowns) -> bool:
@@ -669,7 +691,10 @@ class _Search:
             rows = [np.array([float(x) for x in r]) for r in ones]
             self.points.append(RawPoint(face.support, rows, ones if self.exact else None))
             return
-        unknowns, shares, equations = face_equations(self.field, face)
+        written = _face_equations(self.field, face)
+        if written is None:
+            return self.to_numeric(face)
+        unknowns, shares, equations = written
         poly = as_polynomial(equations, unknowns)
         if poly is None:
             return self.to_numeric(face)
@@ -890,6 +915,38 @@ def _face_key(support):
     return tuple((len(s), s) for s in support)
 
 
+def _drop_shadows(points: list[RawPoint]) -> list[RawPoint]:
+    """Points of a face with a share at most ``SHADOW_SHARE`` that are, within ``SHADOW_DISTANCE``, a point found on the
+    smaller face without those strategies: listed once, on the smaller face.
+
+    Payoffs written as decimals (``0.1*A``) are rounded binary fractions, so a degenerate rest point (a strategy tied
+    there, a zero eigenvalue) may split into an exact one and a copy ``1e-17`` into a larger face; the copy is
+    the same point within the payoffs' own rounding, and gone when the payoffs are scaled.  Never "exact".
+    """
+    out = []
+    for r in points:
+        tiny = [[i for i in sup if r.rows[p][i] <= SHADOW_SHARE] for p, sup in enumerate(r.support)]
+        if any(tiny):
+            reduced = tuple(tuple(i for i in sup if i not in t) for sup, t in zip(r.support, tiny))
+            flat = np.concatenate(r.rows)
+            if all(reduced) and any(
+                q.support == reduced and np.max(np.abs(np.concatenate(q.rows) - flat)) <= SHADOW_DISTANCE
+                for q in points
+            ):
+                continue
+        out.append(r)
+    return out
+
+
+def _describe(game: Game, r: RawPoint) -> str:
+    """A raw point as the table prints it: its profile when pure, else the shares (first shares when all are 2)."""
+    if _pure(r.support):
+        return "(" + ", ".join(game.profile_names(tuple(s[0] for s in r.support))) + ")"
+    if all(len(row) == 2 for row in r.rows):
+        return "(" + ", ".join(f"{row[0]:.6g}" for row in r.rows) + ")"
+    return "; ".join("(" + ", ".join(f"{x:.6g}" for x in row) + ")" for row in r.rows)
+
+
 def _names(game: Game, support):
     return tuple(tuple(pop.strategies[i] for i in sup) for pop, sup in zip(game.populations, support))
 
@@ -963,17 +1020,21 @@ def equilibria(
             f"{search.high_degree} rest points are roots of polynomials of degree above 2: found exactly "
             "(isolated), given numerically"
         )
-    points = sorted(search.points, key=lambda r: (_face_key(r.support), tuple(np.concatenate(r.rows))))
+    points = sorted(_drop_shadows(search.points), key=lambda r: (_face_key(r.support), tuple(np.concatenate(r.rows))))
     results = []
+    dropped = []
     for r in points:
+        kinks, rest = _switch_check(field, r.rows, r.support, r.exact_rows)
+        if not rest:
+            dropped.append(_describe(game, r))
+            continue
+        if kinks:
+            results.append(_not_linearised(game, r.rows, r.support, r.exact_rows, _kink_text(field, kinks)))
+            continue
         J = field.unit_jacobian(r.rows)
         if not np.all(np.isfinite(J)):
-            state = "; ".join("(" + ", ".join(f"{x:.6g}" for x in row) + ")" for row in r.rows)
-            raise AnalysisError(
-                f"the replicator field is not differentiable at the rest point {state} (a payoff or a derivative "
-                "of a payoff in use is infinite or undefined there), so its stability cannot be linearised; "
-                "write the payoffs without poles or logarithms at the boundary"
-            )
+            results.append(_not_linearised(game, r.rows, r.support, r.exact_rows, INFINITE_DERIVATIVE))
+            continue
         eig = (
             field.pure_eigenvalues(r.support)
             if r.exact_rows is not None and _pure(r.support)
@@ -990,6 +1051,16 @@ def equilibria(
                 exact_eigenvalues=eig,
                 jacobian=J,
             )
+        )
+    if dropped:
+        notes.append(
+            f"{len(dropped)} limit point(s) of the field at a jump of a step() were not rest points of the field as "
+            f"written (step(0) = 1) and are not listed: {', '.join(dropped)}"
+        )
+    if any(e.stability is Stability.NOT_LINEARISED for e in results):
+        notes.append(
+            "rest points marked 'not linearised': the payoffs are not differentiable there (a step/abs/min/max of "
+            "the shares switches, or a derivative is infinite), so linearisation cannot decide their stability"
         )
     continua = sorted(search.continua, key=lambda c: _face_key(c.support))
     return Equilibria(
