@@ -139,6 +139,7 @@ SINGULAR = 1e-8  # smallest singular value of J at most this times the local der
 DEDUPE = 1e-8  # verified points of one face closer than this (max-norm in shares) are one point
 SHADOW_SHARE = 1e-12  # a point with a share this small that is, within SHADOW_DISTANCE, a point of the smaller face
 SHADOW_DISTANCE = 1e-9  # ... without those strategies is that point (listed once, there): see _drop_shadows
+SHADOW_TIE = 1e-9  # ... when those strategies' payoffs there are within this of the used ones' (relative to their size)
 
 
 # -- faces ------------------------------------------------------------------------------------------------
@@ -915,25 +916,42 @@ def _face_key(support):
     return tuple((len(s), s) for s in support)
 
 
-def _drop_shadows(points: list[RawPoint]) -> list[RawPoint]:
+def _drop_shadows(field: GeneralField, points: list[RawPoint]) -> list[RawPoint]:
     """Points of a face with a share at most ``SHADOW_SHARE`` that are, within ``SHADOW_DISTANCE``, a point found on the
-    smaller face without those strategies: listed once, on the smaller face.
+    smaller face without those strategies, where those strategies are tied with the ones in use (payoffs within
+    ``SHADOW_TIE`` of each other, relative to their size there): listed once, on the smaller face.
 
     Payoffs written as decimals (``0.1*A``) are rounded binary fractions, so a degenerate rest point (a strategy tied
     there, a zero eigenvalue) may split into an exact one and a copy ``1e-17`` into a larger face; the copy is
-    the same point within the payoffs' own rounding, and gone when the payoffs are scaled.  Never "exact".
+    the same point within the payoffs' own rounding, and gone when the payoffs are scaled.  A point that close to a
+    vertex where the payoffs are not tied (the stag hunt's unstable point near 0 for F = 1e60) is a point of its own.
     """
     out = []
+    off = np.concatenate([[0], np.cumsum(field.shape)]).astype(int)
     for r in points:
         tiny = [[i for i in sup if r.rows[p][i] <= SHADOW_SHARE] for p, sup in enumerate(r.support)]
         if any(tiny):
             reduced = tuple(tuple(i for i in sup if i not in t) for sup, t in zip(r.support, tiny))
             flat = np.concatenate(r.rows)
-            if all(reduced) and any(
-                q.support == reduced and np.max(np.abs(np.concatenate(q.rows) - flat)) <= SHADOW_DISTANCE
-                for q in points
-            ):
-                continue
+            for q in points:
+                if not (
+                    all(reduced)
+                    and q.support == reduced
+                    and np.max(np.abs(np.concatenate(q.rows) - flat)) <= SHADOW_DISTANCE
+                ):
+                    continue
+                with np.errstate(all="ignore"):
+                    u = field.payoffs(np.concatenate(q.rows)[None, :])[0]
+                tied = True
+                for p in range(len(tiny)):
+                    block = u[off[p] : off[p + 1]][list(r.support[p])]
+                    size = float(np.max(np.abs(block))) if block.size else 0.0
+                    tied &= bool(np.all(np.isfinite(block)) and np.ptp(block) <= SHADOW_TIE * size)
+                if tied:
+                    break
+            else:
+                out.append(r)
+            continue
         out.append(r)
     return out
 
@@ -1020,7 +1038,9 @@ def equilibria(
             f"{search.high_degree} rest points are roots of polynomials of degree above 2: found exactly "
             "(isolated), given numerically"
         )
-    points = sorted(_drop_shadows(search.points), key=lambda r: (_face_key(r.support), tuple(np.concatenate(r.rows))))
+    points = sorted(
+        _drop_shadows(field, search.points), key=lambda r: (_face_key(r.support), tuple(np.concatenate(r.rows)))
+    )
     results = []
     dropped = []
     for r in points:
