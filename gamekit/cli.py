@@ -137,7 +137,8 @@ def _analyze(args) -> int:
             (f"{e.name} " if e.name else "") + (f"({', '.join(e.profile)})" if e.profile else e.describe_state())
             for e in stable
         )
-        unique = len(stable) == 1 and eqs.complete
+        undecided = any(e.stability == "not linearised" for e in eqs)
+        unique = len(stable) == 1 and eqs.complete and not undecided
         head = (
             "The unique asymptotically stable state"
             if unique
@@ -147,6 +148,11 @@ def _analyze(args) -> int:
         print(f"{head}: {what}")
     if any(e.stability == "non-hyperbolic" for e in eqs):
         print("Non-hyperbolic rest points: linearisation cannot decide their stability (centres, zero eigenvalues).")
+    if any(e.stability == "not linearised" for e in eqs):
+        print(
+            "Rest points not linearised: a payoff is not differentiable there (a step, abs, min or max that "
+            "switches, or an infinite derivative); simulate to see whether they attract."
+        )
     if not eqs.complete:
         print("Some faces were solved numerically; a rest point there may be missing.")
     return 0

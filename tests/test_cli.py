@@ -487,3 +487,23 @@ def test_analyze_summary_never_asserts_what_an_incomplete_search_cannot_know(tmp
     out = capsys.readouterr().out
     assert "may be missing" in out
     assert "No asymptotically stable rest point:" not in out and "The unique asymptotically stable" not in out
+
+
+def test_analyze_names_points_it_could_not_linearise(tmp_path, capsys):
+    # F*log(y): the payoff has an infinite derivative where y = 0; those points are listed, not labelled, and the
+    # summary does not call the one stable point found unique
+    path = tmp_path / "log.toml"
+    path.write_text(
+        '[populations]\ninspector = ["inspect", "ignore"]\nfirm = ["violate", "comply"]\n'
+        '[parameters]\nc = 1\nF = 4\ng = 1\n[shares]\ny = "firm.violate"\n[payoffs]\n'
+        '"inspect, violate" = ["F*log(y) - c", "g - F*y"]\n"inspect, comply" = ["-c", "0"]\n'
+        '"ignore, violate" = ["0", "g"]\n"ignore, comply" = ["0", "0"]\n'
+    )
+    assert main(["analyze", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("not linearised") >= 3 and "Rest points not linearised" in out
+    assert "The unique asymptotically stable" not in out
+    assert main(["analyze", str(path), "--json"]) == 0
+    labels = {tuple(map(tuple, e["state"])): e["stability"] for e in json.loads(capsys.readouterr().out)["equilibria"]}
+    assert labels[((0.0, 1.0), (1.0, 0.0))] == "asymptotically stable"  # (ignore, violate): gains -1, -1
+    assert labels[((1.0, 0.0), (0.0, 1.0))] == "not linearised"
