@@ -507,11 +507,12 @@ def stag_gain(x, F, c=1.0, N=10, M=5):
     return total
 
 
-@pytest.mark.parametrize("F", [1e9, 1e12, 1e20, 1e60])
+@pytest.mark.parametrize("F", [1e9, 1e12, 1e20, 1e60, 1e99])
 def test_a_clear_eigenvalue_is_not_zero_because_payoffs_are_large_elsewhere(F):
     """Stag hunt with a huge F: one interior rest point x* near 0, eigenvalue x(1 - x) d'(x) at x* (about +4), while
     payoffs reach F elsewhere.  Unstable, never 'non-hyperbolic'; for F = 1e60, x* = 3.5e-16 is listed (a point that
-    close to the vertex, but where the payoffs are not tied, is no rounding copy of the vertex)."""
+    close to the vertex, but where the payoffs are not tied, is no rounding copy of the vertex); for F = 1e99,
+    x* = 6.3e-26 (its isolating interval is refined relative to its distance from 0)."""
     eqs = gk.equilibria(gk.load("stag-hunt").with_parameters(F=F))
     (mid,) = [e for e in eqs if not e.is_pure]
     x = mid.state[0][0]

@@ -117,7 +117,9 @@ NUMERIC_BATCH = 256  # faces searched numerically in one vectorised batch (the p
 INLINE_DEGREE = 24  # one unknown: polynomials up to this degree are factored here, larger ones in the worker
 INLINE_BITS = 1024  # ... and coefficients up to this many bits
 MAX_DEGREE = 400  # a power of an unknown above this (or not an integer) makes a face non-polynomial
-ROOT_EPS = Fraction(1, 10**24)  # isolating intervals of roots of degree > 2 are refined to this width
+ROOT_EPS = Fraction(1, 10**24)  # isolating intervals of roots of degree > 2 are refined to this width (relative to
+# the root's distance from 0 and 1, so that a root 1e-30 from a face's end is told from the end)
+MAX_REFINE = 200  # refinements of one isolating interval at most
 MAX_EXACT_EIGEN_UNKNOWNS = 3  # exact eigenvalues of irrational rest points only up to this dimension
 EIGEN_BUDGET = 2.0  # seconds of sympy for one irrational rest point's exact eigenvalues
 MAX_SURD_OPS = 200  # an exact share bigger than this (operations) is reported numerically
@@ -281,11 +283,18 @@ def univariate_roots(poly: sympy.Poly, denominator):
             a, b = sympy.Rational(a), sympy.Rational(b)
             if b <= 0 or a >= 1:
                 continue
-            while a < 0 < b or a < 1 < b or b - a > ROOT_EPS:
-                a, b = f.refine_root(a, b, eps=ROOT_EPS)
-                a, b = sympy.Rational(a), sympy.Rational(b)
-                if b - a <= ROOT_EPS and not (a < 0 < b or a < 1 < b):
+            for _ in range(MAX_REFINE):
+                if b <= 0 or a >= 1:
                     break
+                if 0 < a and b < 1:
+                    # relative to the distance from the face's ends: a root 6e-26 from 0 is a point, not 0
+                    target = ROOT_EPS * min(a, 1 - b, 1)
+                    if b - a <= target:
+                        break
+                else:
+                    target = (b - a) / 16
+                a, b = f.refine_root(a, b, eps=min(target, (b - a) / 2))
+                a, b = sympy.Rational(a), sympy.Rational(b)
             if 0 < a and b < 1:
                 out.append((None, float((a + b) / 2)))
     return out
