@@ -515,7 +515,7 @@ class _Classifier:
         the strict profiles ``strict`` (R, P), and the certificate at the final shares ``final`` (N, D) under
         the last phase's payoffs ``pay_last`` (R, k, P) within the faces ``alive`` (N, D)."""
         n = box.shape[0]
-        lo, hi = self._window(box)
+        lo = np.minimum(box[:, 0], box[:, 2])  # (the window's maxima only if some orbit did not converge)
         codes = np.full(n, self.index[UNRESOLVED], dtype=np.int32)
         # near a pure profile over the whole window: in every population one strategy kept a share of at
         # least 1 - converge_tol (at most one can, as converge_tol < 1/2); converged if that profile is strict
@@ -534,7 +534,7 @@ class _Classifier:
             converged[rest] = certified
             profile[rest] = cert_profile
         codes[converged] = profile[converged]
-        self._cycling(box, turns, lo, hi, converged, codes)
+        self._cycling(box, turns, lo, None, converged, codes)
         return codes, converged
 
     def general(self, box, turns, final, theta, alive, fld: Field, scale):
@@ -637,6 +637,8 @@ class _Classifier:
         """Label the orbits that did not converge and keep oscillating (module docstring) as cycling."""
         if converged.all():
             return
+        if hi is None:
+            hi = np.maximum(box[:, 1], box[:, 3])
         # on every row (cheaper than copying out the rows that did not converge), then masked
         oscillating = (turns[:, 0] >= 2) & ((hi - lo) > self.amplitude)
         decaying = (turns[:, 1] >= 1) & ((box[:, 3] - box[:, 2]) < CYCLE_PERSISTENCE * (box[:, 1] - box[:, 0]))
@@ -827,6 +829,9 @@ def _backend(name: str):
     if not dopri.numba_available():
         raise GamekitError("backend='numba' needs numba installed (pip install numba), or use backend='numpy'")
     cache.folder()  # raises for an unsafe $GAMEKIT_CACHE_DIR, before anything is imported from it
+    # on a new machine the driver's compilation (seconds) starts now, in a child process, so that it overlaps
+    # this process's work before integrating (the game's RHS, its code generation); nothing once compiled
+    cache.compile_driver_in_background()
     return dopri.integrate_numba
 
 

@@ -511,6 +511,9 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
         wait_for_driver()
         if rhs is None:  # too large to write out: the generic RHS (compiled on its first use)
             from .rhs_generic import rhs_generic as rhs
+    else:  # a per-model RHS, compiled by the caller while a child started by the caller compiled the driver
+        _sampler()
+        wait_for_driver()
     sampler = _sampler()
     tab, n_work = pack_tables(off, others, flat, nq, n_prof, LANES)
     n_out = t_eval.shape[0]
