@@ -59,7 +59,7 @@ class StateSpace:
     def _per_population(self, state):
         """``state`` as one full row if it is a sequence of one row per population (row ``p`` of width ``n_p``)."""
         if isinstance(state, np.ndarray) and state.dtype != object:
-            if state.ndim != 2:
+            if state.ndim != 2 or state.shape[0] != len(self.shape):  # (never list a million rows to count them)
                 return None
             rows = list(state)
         elif isinstance(state, (list, tuple)) or (isinstance(state, np.ndarray) and state.dtype == object):
