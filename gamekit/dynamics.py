@@ -549,6 +549,8 @@ class Replicator:
     def jacobian(self) -> sympy.Matrix:
         if not self.game.multilinear:  # the derivative of the equations, a polynomial with factored coefficients
             J = sympy.Matrix(self.equations).jacobian(self.coordinates)
+            if self.game.kind == "group" and self.game.group.size > READABLE_GROUP_SIZE:
+                return J.applyfunc(_no_delta)  # (expanding a binomial sum of this many terms takes minutes)
             return J.applyfunc(lambda e: _readable(_no_delta(e), self.coordinates))
         rows = [np.array(s, dtype=object) for s in self.shares]
         J = tangent_jacobian(self.game.payoff_tensors, rows)
@@ -726,6 +728,7 @@ def payoff_values(game: Game, *, exact: bool = True) -> PayoffValues:
 
 # -- games whose expected payoffs are not multilinear: the general field ---------------------------------
 
+READABLE_GROUP_SIZE = 12  # larger groups' Jacobians stay in their binomial form (expanding them takes minutes)
 SCALE_SAMPLES = 64  # random (but fixed) states, besides the vertices and the centre, over which the scale is taken
 SCALE_SEED = 20261130
 MAX_SCALE_VERTICES = 4096

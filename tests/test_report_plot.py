@@ -259,3 +259,17 @@ def test_propositions_latex_compiles(tmp_path):
         text=True,
     )
     assert proc.returncode == 0, proc.stdout[-2000:]
+
+
+def test_report_of_a_large_group_game_keeps_the_binomial_form():
+    # a group of 200: the Jacobian stays a derivative of the binomial sum (expanding it took minutes); its value
+    # at a state equals the general field's Jacobian there
+    payoffs = {"cooperate": "(k + 1)*F*c/200 - c", "defect": "k*F*c/200"}
+    game = gk.Game({"players": ["cooperate", "defect"]}, payoffs, {"F": 8, "c": 1}, group={"size": 200})
+    rep = gk.report(game)
+    assert rep.jacobian.shape == (1, 2)
+    dyn = gk.replicator(game)
+    (x,) = dyn.coordinates
+    value = float(dyn.jacobian[0, 0].subs({x: 0.3, **game.values()}))
+    # public good, linear: d = c(F/200 - 1) constant, so d/dx [x(1-x)d] = (1 - 2x) d
+    assert value == pytest.approx((1 - 2 * 0.3) * (8 / 200 - 1), rel=1e-9)
