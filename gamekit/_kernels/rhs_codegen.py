@@ -37,6 +37,45 @@ MAX_TERMS = 1024  # D * Q multiply-adds in the payoffs; beyond, the generated co
 _loaded: dict[tuple[tuple[int, ...], int], object] = {}
 
 
+def share_lines(off, b: str, cutoff: float) -> list[str]:
+    """Lines (indented ``b``) that compute every share ``s<i>`` from the log-shares ``v`` of lane ``ln`` and store
+    it in ``sig``: a softmax per population over its alive strategies, one exponential for two strategies; a
+    share below ``exp(cutoff)`` is exactly zero.  (Shared by the per-shape RHS here and ``rhs_field``'s.)"""
+    o = []
+    for p in range(len(off) - 1):
+        a, z = int(off[p]), int(off[p + 1])
+        o.append(f"{b}# population {p}: strategies {a}..{z - 1}")
+        if z - a == 1:
+            o.append(f"{b}s{a} = 1.0")
+        elif z - a == 2:  # one exponential: sigma_a = 1 / (1 + exp(v_b - v_a)); a dead strategy sits at -inf
+            o += [
+                f"{b}x = v[{a + 1}, ln] - v[{a}, ln]",
+                f"{b}x = x if al[{a}, ln] > 0.0 else 1e300",
+                f"{b}x = x if al[{a + 1}, ln] > 0.0 else -1e300",
+                f"{b}y = -abs(x)",
+                f"{b}e = exp_neg(y)",
+                f"{b}e = e if y > {cutoff!r} else 0.0",
+                f"{b}big = 1.0 / (1.0 + e)",
+                f"{b}small = e * big",
+                f"{b}s{a} = big if x <= 0.0 else small",
+                f"{b}s{a + 1} = small if x <= 0.0 else big",
+            ]
+        else:
+            o.append(f"{b}m = v[{a}, ln] if al[{a}, ln] > 0.0 else -1e300")
+            for i in range(a + 1, z):
+                o.append(f"{b}m = max(m, v[{i}, ln] if al[{i}, ln] > 0.0 else -1e300)")
+            for i in range(a, z):
+                o += [
+                    f"{b}y = v[{i}, ln] - m",
+                    f"{b}e{i} = exp_neg(y)",
+                    f"{b}e{i} = e{i} * al[{i}, ln] if y > {cutoff!r} else 0.0",
+                ]
+            o.append(f"{b}tot = 1.0 / ({' + '.join(f'e{i}' for i in range(a, z))})")
+            o += [f"{b}s{i} = e{i} * tot" for i in range(a, z)]
+        o += [f"{b}sig[{i}, ln] = s{i}" for i in range(a, z)]
+    return o
+
+
 def source(shape: tuple[int, ...], lanes: int) -> str:
     """The Python source of a module defining ``rhs``, a numba cfunc with the kernel's RHS signature."""
     off, _, others, flat, nq = tables(shape)
@@ -65,35 +104,7 @@ def source(shape: tuple[int, ...], lanes: int) -> str:
         f"    for ln in range({lanes}):",
     ]
     b = "        "
-    for p in range(k):
-        a, z = int(off[p]), int(off[p + 1])
-        o.append(f"{b}# population {p}: strategies {a}..{z - 1}")
-        if z - a == 2:  # one exponential: sigma_a = 1 / (1 + exp(v_b - v_a)); a dead strategy sits at -inf
-            o += [
-                f"{b}x = v[{a + 1}, ln] - v[{a}, ln]",
-                f"{b}x = x if al[{a}, ln] > 0.0 else 1e300",
-                f"{b}x = x if al[{a + 1}, ln] > 0.0 else -1e300",
-                f"{b}y = -abs(x)",
-                f"{b}e = exp_neg(y)",
-                f"{b}e = e if y > {cutoff!r} else 0.0",
-                f"{b}big = 1.0 / (1.0 + e)",
-                f"{b}small = e * big",
-                f"{b}s{a} = big if x <= 0.0 else small",
-                f"{b}s{a + 1} = small if x <= 0.0 else big",
-            ]
-        else:
-            o.append(f"{b}m = v[{a}, ln] if al[{a}, ln] > 0.0 else -1e300")
-            for i in range(a + 1, z):
-                o.append(f"{b}m = max(m, v[{i}, ln] if al[{i}, ln] > 0.0 else -1e300)")
-            for i in range(a, z):
-                o += [
-                    f"{b}y = v[{i}, ln] - m",
-                    f"{b}e{i} = exp_neg(y)",
-                    f"{b}e{i} = e{i} * al[{i}, ln] if y > {cutoff!r} else 0.0",
-                ]
-            o.append(f"{b}tot = 1.0 / ({' + '.join(f'e{i}' for i in range(a, z))})")
-            o += [f"{b}s{i} = e{i} * tot" for i in range(a, z)]
-        o += [f"{b}sig[{i}, ln] = s{i}" for i in range(a, z)]
+    o += share_lines(off, b, cutoff)
     for p in range(k):
         a, z = int(off[p]), int(off[p + 1])
         o.append(f"{b}# payoffs of population {p}")

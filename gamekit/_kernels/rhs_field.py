@@ -54,6 +54,7 @@ import sympy
 from sympy.printing.pycode import PythonCodePrinter
 
 from . import cache
+from .rhs_codegen import share_lines
 from .tableau import UNDERFLOW
 
 __all__ = ["Field", "MAX_OPERATIONS", "MAX_UNROLLED_POWER"]
@@ -187,38 +188,7 @@ class Field:
         b = "        "
         # the shares, as rhs_codegen writes them; a share below exp(UNDERFLOW) is exactly zero (rhs_codegen's
         # cutoff for two populations: here a payoff is any function of the shares, not a product of k - 1)
-        cutoff = UNDERFLOW
-        for p in range(k):
-            a, z = int(off[p]), int(off[p + 1])
-            o.append(f"{b}# population {p}: strategies {a}..{z - 1}")
-            if z - a == 1:
-                o.append(f"{b}s{a} = 1.0")
-            elif z - a == 2:
-                o += [
-                    f"{b}x = v[{a + 1}, ln] - v[{a}, ln]",
-                    f"{b}x = x if al[{a}, ln] > 0.0 else 1e300",
-                    f"{b}x = x if al[{a + 1}, ln] > 0.0 else -1e300",
-                    f"{b}y = -abs(x)",
-                    f"{b}e = exp_neg(y)",
-                    f"{b}e = e if y > {cutoff!r} else 0.0",
-                    f"{b}big = 1.0 / (1.0 + e)",
-                    f"{b}small = e * big",
-                    f"{b}s{a} = big if x <= 0.0 else small",
-                    f"{b}s{a + 1} = small if x <= 0.0 else big",
-                ]
-            else:
-                o.append(f"{b}m = v[{a}, ln] if al[{a}, ln] > 0.0 else -1e300")
-                for i in range(a + 1, z):
-                    o.append(f"{b}m = max(m, v[{i}, ln] if al[{i}, ln] > 0.0 else -1e300)")
-                for i in range(a, z):
-                    o += [
-                        f"{b}y = v[{i}, ln] - m",
-                        f"{b}e{i} = exp_neg(y)",
-                        f"{b}e{i} = e{i} * al[{i}, ln] if y > {cutoff!r} else 0.0",
-                    ]
-                o.append(f"{b}tot = 1.0 / ({' + '.join(f'e{i}' for i in range(a, z))})")
-                o += [f"{b}s{i} = e{i} * tot" for i in range(a, z)]
-            o += [f"{b}sig[{i}, ln] = s{i}" for i in range(a, z)]
+        o += share_lines(off, b, UNDERFLOW)
         o.append(f"{b}# parameters, then the payoffs (common subexpressions first)")
         o += [f"{b}q{j} = pay[0, {j}, ln]" for j in range(self.n_parameters)]
         o += [f"{b}{sym} = {printer.doprint(e)}" for sym, e in subs]
@@ -239,7 +209,10 @@ class Field:
             return self._names[lanes]
         text = self.source(lanes)
         here = Path(__file__).parent
-        deps = b"".join((here / f).read_bytes() for f in ("rhs_field.py", "primitives.py", "tableau.py", "cache.py"))
+        deps = b"".join(
+            (here / f).read_bytes()
+            for f in ("rhs_field.py", "rhs_codegen.py", "primitives.py", "tableau.py", "cache.py")
+        )
         digest = hashlib.sha1(text.encode() + deps).hexdigest()[:16]
         self._names[lanes] = (text, f"gamekit_field_{'x'.join(map(str, self.shape))}_{digest}")
         return self._names[lanes]
