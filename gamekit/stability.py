@@ -173,7 +173,9 @@ def _classify_local(J: np.ndarray, T: np.ndarray, zero_tol: float) -> Stability 
     A real part counts as zero when ``|Re lambda_i| <= zero_tol * |y_i|' T |x_i| / |y_i^H x_i|`` (``x_i``, ``y_i`` the
     right and left eigenvectors): the first-order change of ``lambda_i`` under an entrywise relative error of
     ``zero_tol`` in the terms of ``J`` -- local to the state, so payoffs 1e12 elsewhere in the simplex do not make a
-    clear eigenvalue zero, and linear in the payoffs, so scaling them changes no label.  None if not computable.
+    clear eigenvalue zero, and linear in the payoffs, so scaling them changes no label.  The bound is capped at
+    ``sqrt(zero_tol) * |T|_2``, the size of the change of a double eigenvalue (whose first-order bound is
+    infinite).  None if not computable.
     """
     import scipy.linalg
 
@@ -184,11 +186,14 @@ def _classify_local(J: np.ndarray, T: np.ndarray, zero_tol: float) -> Stability 
     except (ValueError, np.linalg.LinAlgError):
         return None
     signs = []
+    # a multiple (defective) eigenvalue has nearly parallel left and right eigenvectors, and the first-order bound
+    # blows up; its actual change is at most of order (zero_tol |T|)^(1/2) |T|^(1/2) for a double one: cap there
+    cap = np.sqrt(zero_tol) * float(np.linalg.norm(T, 2))
     for i in range(len(w)):
         x, y = vr[:, i], vl[:, i]
         dot = abs(np.vdot(y, x))
         size = float(np.abs(y) @ T @ np.abs(x))
-        bound = zero_tol * size / dot if dot > 0 else np.inf
+        bound = min(zero_tol * size / dot, cap) if dot > 0 else cap
         re = w[i].real
         signs.append(1 if re > bound else -1 if re < -bound else 0)
     return _label(signs)

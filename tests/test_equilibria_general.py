@@ -635,3 +635,17 @@ def test_a_group_payoff_with_a_huge_exact_value_is_analysed():
     assert d(x - 1e-6) < 0 < d(x + 1e-6) and mid.stability is gk.Stability.UNSTABLE
     assert [e.stability for e in eqs if e.is_pure] == [gk.Stability.ASYMPTOTICALLY_STABLE] * 2
     assert "dx/dt" in str(gk.replicator(game))  # prints: the huge rational is rounded to 30 digits
+
+
+def test_a_double_eigenvalue_is_not_called_zero():
+    # the face point (0.6, 0, 0.4, 0) has eigenvalues -0.4 and a double 1.2: its left and right eigenvectors are
+    # nearly parallel, and a first-order error bound alone called it non-hyperbolic (found by hypothesis)
+    A = [[2, 0, -2, 0], [0, 0, 0, 0], [0, 0, 1, 1], [2, 0, 1, 0]]
+    for scale in (1, 1e9, 1e-9):
+        game = gk.Game(
+            {"p": list("abcd")},
+            {f"{a}, {b}": [A[i][j] * scale] for i, a in enumerate("abcd") for j, b in enumerate("abcd")},
+        )
+        [point] = [e for e in gk.equilibria(game, exact=False) if not e.is_pure]
+        assert point.state[0] == pytest.approx((0.6, 0, 0.4, 0))
+        assert str(point.stability) == "saddle"

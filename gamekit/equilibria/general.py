@@ -94,6 +94,7 @@ from .._worker import BudgetSpent, worker
 from ..dynamics import GeneralField, general_field, jacobian_from
 from ..game import Game
 from ..stability import INFINITE_DERIVATIVE, Stability, _kink_text, _linearise, _not_linearised, _switch_check
+from .exact import _positive
 from .faces import (
     RawContinuum,
     RawPoint,
@@ -106,7 +107,7 @@ from .faces import (
     share_symbols,
     supports,
 )
-from .numeric import Uncertain
+from .numeric import Uncertain, _dedupe_uncertain
 from .result import Continuum, Equilibria
 
 __all__ = ["equilibria", "face_equations", "univariate_roots", "solve_system", "exact_eigenvalues"]
@@ -298,17 +299,6 @@ def univariate_roots(poly: sympy.Poly, denominator):
             if 0 < a and b < 1:
                 out.append((None, float((a + b) / 2)))
     return out
-
-
-def _positive(value) -> bool:
-    if value.is_real is False:
-        return False
-    if value.is_positive:
-        return True
-    if value.is_nonpositive:
-        return False
-    z = complex(sympy.N(value, 50))
-    return abs(z.imag) < 1e-30 and z.real > 0
 
 
 def _surd(value) -> bool:
@@ -628,18 +618,6 @@ def solve_numeric(field: GeneralField, faces: list[Face], starts: int, rng):
 def _rows(shape, sig) -> tuple[tuple[float, ...], ...]:
     off = np.concatenate([[0], np.cumsum(shape)]).astype(int)
     return tuple(tuple(float(x) for x in sig[off[p] : off[p + 1]]) for p in range(len(shape)))
-
-
-def _dedupe_uncertain(items):
-    out = []
-    for support, rows, res in items:
-        flat = np.concatenate([np.asarray(r) for r in rows])
-        if not any(
-            s == support and np.max(np.abs(flat - np.concatenate([np.asarray(r) for r in rr]))) <= 1e-6
-            for s, rr, _ in out
-        ):
-            out.append((support, rows, res))
-    return out
 
 
 # -- the driver -------------------------------------------------------------------------------------------------
