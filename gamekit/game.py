@@ -207,6 +207,7 @@ class Game:
         symbols = {n: make_symbol(n) for n in (*params, *shares, *([group.count] if group else []))}
         sources = _sources(self.sources)
         kind = _kind(self.payoffs, pops, group)
+        from_table = isinstance(self.payoffs, Mapping)
         tensor_shape = _tensor_shape(kind, pops)
         if isinstance(self.payoffs, Mapping):
             flat, sources = _payoffs_from_profiles(self.payoffs, pops, symbols, kind)
@@ -226,6 +227,8 @@ class Game:
         set_(self, "states", _states(self.states, pops))
         set_(self, "bounds", _bounds(self.bounds, params))
         set_(self, "schedules", _schedules(self.schedules, params, self.scenarios))
+        if kind == "group" and from_table:  # (once, when written; with_parameters passes the stored form)
+            _check_group_payoffs(self)
 
     # -- description -----------------------------------------------------------------
 
@@ -736,6 +739,17 @@ def _group(group, pops, params, shares) -> Group | None:
             f"this one has {len(pops)} populations with {', '.join(str(len(p.strategies)) for p in pops)} strategies"
         )
     return group
+
+
+def _check_group_payoffs(game: Game) -> None:
+    """Every ``pi_i(k)``, ``k = 0 .. size - 1``, is a finite real number (at the parameter values when all have
+    one): ``1/k`` or ``log(k)`` is refused when the game is written, not at its first analysis."""
+    from .dynamics import group_payoff
+
+    values = game.values() if all(v is not None for v in game.parameters.values()) else None
+    for i in range(len(game.populations[0].strategies)):
+        for j in range(game.group.size):
+            group_payoff(game, i, j, values)
 
 
 def _sources(sources) -> FrozenMap:

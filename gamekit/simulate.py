@@ -746,8 +746,38 @@ def _field_rows(game: Game, fld: Field, values: np.ndarray) -> np.ndarray:
     pay = np.zeros((s_count, r_count, len(game.shape), max(n_par, 1)))
     pay[:, :, 0, :n_par] = values
     distinct = np.unique(values.reshape(-1, n_par), axis=0) if n_par else np.zeros((1, 0))
+    if game.kind == "group":
+        _check_group_rows(game, distinct)
     field_scale(fld, game.shape, distinct)
     return pay
+
+
+def _check_group_rows(game: Game, rows: np.ndarray) -> None:
+    """Every ``pi_i(k)``, ``k = 0 .. size - 1``, is a finite real number at every parameter row ``rows`` (M, J)
+    (``1/(k - M)`` at ``M = 3``, ``step(sqrt(k - M))`` at ``M = 20``), else a ParameterError naming it."""
+    import sympy
+
+    names = list(game.parameters)
+    count = game.count_symbol
+    symbols = [count] + [game.symbols[n] for n in names]
+    ks = np.arange(game.group.size, dtype=float)
+    for i, pi in enumerate(game.payoff_tensors[0]):
+        # step(u) as a select; a non-real argument (sqrt of a negative number) is NaN, never a silent 0 or 1
+        expr = pi.replace(lambda e: isinstance(e, sympy.Heaviside), lambda e: sympy.Piecewise(
+            (sympy.nan, sympy.Ne(sympy.im(e.args[0]), 0)), (1, e.args[0] >= 0), (0, True)))  # fmt: skip
+        f = sympy.lambdify(symbols, expr, modules=[{"sqrt": lambda x: np.sqrt(x + 0j)}, "numpy"])
+        with np.errstate(all="ignore"):
+            cols = [rows[:, j][:, None] for j in range(len(names))]
+            value = np.broadcast_to(np.asarray(f(ks[None, :], *cols), dtype=complex), (rows.shape[0], ks.size))
+        bad = ~np.isfinite(value) | (np.abs(value.imag) > 0)
+        if bad.any():
+            r, k = np.argwhere(bad)[0]
+            where = ", ".join(f"{n}={rows[r, j]:g}" for j, n in enumerate(names))
+            strategy = game.populations[0].strategies[i]
+            raise ParameterError(
+                f"the payoff of {strategy} at {count} = {k}, {check.printable(str(pi), 80)}, is not a finite real "
+                f"number at {where}"
+            )
 
 
 def _polish(fld: Field, space: StateSpace, start: np.ndarray, theta, support: np.ndarray, scale):

@@ -566,9 +566,21 @@ def test_a_sliding_jump_of_a_step_is_named_when_the_steps_run_out():
 
 
 @pytest.mark.parametrize("payoff", ["1/k", "step(sqrt(k - 20))"])
-def test_simulating_a_group_game_with_an_undefined_payoff_is_a_parameter_error(payoff):
-    game = gk.Game(
-        {"h": ["cooperate", "defect"]}, {"cooperate": payoff, "defect": "0"}, group={"size": 10, "count": "k"}
-    )
+def test_a_group_game_with_an_undefined_payoff_is_refused_when_written(payoff):
     with pytest.raises(gk.ParameterError, match="payoff of cooperate at k = 0"):
+        gk.Game({"h": ["cooperate", "defect"]}, {"cooperate": payoff, "defect": "0"}, group={"size": 10, "count": "k"})
+
+
+@pytest.mark.parametrize("payoff, bad", [("1/(k - M)", 3), ("step(sqrt(k - M))", 20)])
+def test_simulating_a_group_game_with_an_undefined_payoff_is_a_parameter_error(payoff, bad):
+    # fine at the defaults (M = 10.5, or M = 0), undefined at k = 3 (k = 0) once M changes: simulate says so
+    default = 10.5 if bad == 3 else 0
+    game = gk.Game(
+        {"h": ["cooperate", "defect"]},
+        {"cooperate": payoff, "defect": "0"},
+        {"M": default},
+        group={"size": 10, "count": "k"},
+    ).with_parameters(M=bad)
+    k = 3 if bad == 3 else 0  # where it is undefined: k = M, or every k < M
+    with pytest.raises(gk.ParameterError, match=rf"payoff of cooperate at k = {k}, .* at M={bad}$"):
         gk.simulate(game, [[0.5]], 300)
