@@ -542,6 +542,8 @@ def stability_table(game: Game) -> StabilityTable:
             label = _label(np.sign(_numeric_gains(game, idx, payoffs)))
         else:
             label = _label(_general_signs(game, idx, gains))
+            if _kinks_at_vertex(game, idx):  # a step/abs/min/max of the shares switches here: no linear label
+                label = Stability.NOT_LINEARISED
         rows.append(
             ProfileStability(
                 profile=game.profile_names(idx),
@@ -741,6 +743,15 @@ def _linearise(
 NOT_DIFFERENTIABLE = "not differentiable"
 WRITTEN_RESIDUAL = 1e-9  # as-written rest test at a switch: payoffs in use within this times their size (see below)
 WRITTEN_FLOOR = 1e-12  # ... or within this times the field's payoff scale (rounding of payoffs that nearly vanish)
+
+
+def _kinks_at_vertex(game: Game, idx) -> tuple:
+    """The switching ``step``/``abs``/``min``/``max`` atoms of a general game's payoffs at the pure state ``idx``."""
+    from .dynamics import general_field
+
+    fld = general_field(game)
+    exact = [sympy.Integer(int(i == s)) for s, n in zip(idx, game.shape) for i in range(n)]
+    return fld.kinks(np.array([float(v) for v in exact]), exact if fld.exact else None)
 
 
 def _exact_flat(exact_rows):

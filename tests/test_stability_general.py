@@ -555,3 +555,14 @@ def test_an_eigenvalue_small_beside_a_huge_one_keeps_its_sign():
     assert e.state[1][0] == pytest.approx(y, abs=1e-12)
     assert np.allclose(sorted(z.real for z in e.eigenvalues), expected, rtol=1e-9)
     assert e.stability is AS
+
+
+def test_the_table_does_not_label_a_pure_state_where_a_step_switches():
+    # hawk-dove with a bonus V*step(h - 1) (h the hawk share): at all-hawk the step's argument is zero, the field is
+    # not differentiable there and the table says so, as gk.equilibria does; at all-dove the gains decide (-1)
+    payoffs = {"hawk, hawk": "(V - C)/2", "hawk, dove": "V*step(h - 1)", "dove, hawk": "0", "dove, dove": "V/2"}
+    game = gk.Game({"players": ["hawk", "dove"]}, payoffs, {"V": 2, "C": 4}, shares={"h": ("players", "hawk")})
+    table = gk.stability_table(game)
+    assert [str(r.stability) for r in table] == ["not linearised", "asymptotically stable"]
+    by_profile = {e.profile: str(e.stability) for e in gk.equilibria(game) if e.is_pure}
+    assert by_profile == {("hawk",): "not linearised", ("dove",): "asymptotically stable"}
