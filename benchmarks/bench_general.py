@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,7 @@ import gamekit as gk
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_simulate import field as fixed_field  # noqa: E402 - the fixed-fine equations, written out by hand
+from bench_simulate import side_by_side  # noqa: E402
 
 
 def dynamic_field(game):
@@ -41,16 +41,6 @@ def dynamic_field(game):
         ]
 
     return f
-
-
-def side_by_side(runs, repeats):
-    best = {name: float("inf") for name in runs}
-    for _ in range(repeats):
-        for name, (fn, n) in runs.items():
-            t0 = time.perf_counter()
-            fn()
-            best[name] = min(best[name], (time.perf_counter() - t0) / n)
-    return best
 
 
 def main():
