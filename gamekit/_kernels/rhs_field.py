@@ -165,7 +165,9 @@ class Field:
         n_par = max(self.n_parameters, 1)
         printer = _Printer({"fully_qualified_modules": True, "standard": "python3"})
         subs, reduced = self._eliminated()
-        o = prologue(f"gamekit._kernels.rhs_field for a model of shape {shape}", d, k, n_par, lanes, ("import math", ""))
+        o = prologue(
+            f"gamekit._kernels.rhs_field for a model of shape {shape}", d, k, n_par, lanes, ("import math", "")
+        )
         b = "        "
         # the shares, as rhs_codegen writes them; a share below exp(UNDERFLOW) is exactly zero (rhs_codegen's
         # cutoff for two populations: here a payoff is any function of the shares, not a product of k - 1)
