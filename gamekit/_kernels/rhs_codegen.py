@@ -142,9 +142,7 @@ def cached(shape: tuple[int, ...], lanes: int) -> bool:
     shape = tuple(int(n) for n in shape)
     if (shape, int(lanes)) in _loaded or terms(shape) > MAX_TERMS:
         return (shape, int(lanes)) in _loaded
-    text, name = _name(shape, lanes)
-    path = cache.subfolder("kernels") / f"{name}.py"
-    return cache.private_file(path) and path.read_text() == text
+    return written(*_name(shape, lanes))
 
 
 def load(shape: tuple[int, ...], lanes: int):
@@ -156,25 +154,34 @@ def load(shape: tuple[int, ...], lanes: int):
     if terms(shape) > MAX_TERMS:
         _loaded[key] = None
         return None
-    text, name = _name(shape, lanes)
-    folder = cache.subfolder("kernels")
-    path = folder / f"{name}.py"
-    if not (cache.private_file(path) and path.read_text() == text):  # else written by an earlier process
-        # a new shape (or a new gamekit): numba compiles it once, which takes seconds: say so
+    _loaded[key] = import_generated(*_name(shape, lanes), f"game shape {shape}")
+    return _loaded[key]
+
+
+def written(text: str, name: str) -> bool:
+    """Whether the generated module ``name`` with exactly ``text`` is in the cache folder (no compiling needed)."""
+    path = cache.subfolder("kernels") / f"{name}.py"
+    return cache.private_file(path) and path.read_text() == text
+
+
+def import_generated(text: str, name: str, what: str):
+    """The ``rhs`` of the generated module ``name``: written to the cache folder first unless an earlier process
+    wrote exactly ``text`` there (then numba compiles it, once per machine, and says so for ``what``), imported."""
+    if not written(text, name):
         print(
-            f"gamekit: compiling the integrator for game shape {shape}, once per machine "
+            f"gamekit: compiling the integrator for {what}, once per machine "
             "(a few seconds; the first simulation on a new machine also compiles the driver, several seconds more)",
             file=sys.stderr,
         )
+        folder = cache.subfolder("kernels")
         tmp = folder / f".{name}.{os.getpid()}.tmp"
         tmp.unlink(missing_ok=True)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
-        os.replace(tmp, path)  # atomic: concurrent processes (Dask workers) never see half a file
-    spec = importlib.util.spec_from_file_location(name, path)
+        os.replace(tmp, folder / f"{name}.py")  # atomic: concurrent processes (Dask workers) never see half a file
+    spec = importlib.util.spec_from_file_location(name, cache.subfolder("kernels") / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
-    _loaded[key] = module.rhs
     return module.rhs

@@ -43,9 +43,6 @@ operations after elimination of common subexpressions is not compiled
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -53,8 +50,7 @@ import numpy as np
 import sympy
 from sympy.printing.pycode import PythonCodePrinter
 
-from . import cache
-from .rhs_codegen import prologue, share_lines
+from .rhs_codegen import import_generated, prologue, share_lines, written
 from .tableau import UNDERFLOW
 
 __all__ = ["Field", "MAX_OPERATIONS", "MAX_UNROLLED_POWER"]
@@ -211,10 +207,7 @@ class Field:
         if not self.compilable():
             return False
         text, name = self._name(lanes)
-        if name in _loaded:
-            return True
-        path = cache.subfolder("kernels") / f"{name}.py"
-        return cache.private_file(path) and path.read_text() == text
+        return name in _loaded or written(text, name)
 
     def load(self, lanes: int):
         """The compiled RHS of this model (generated, written and imported once per process), or None if too large."""
@@ -223,26 +216,8 @@ class Field:
         text, name = self._name(lanes)
         if name in _loaded:
             return _loaded[name]
-        folder = cache.subfolder("kernels")
-        path = folder / f"{name}.py"
-        if not (cache.private_file(path) and path.read_text() == text):  # else written by an earlier process
-            print(
-                f"gamekit: compiling the integrator for this model (shape {self.shape}), once per machine "
-                "(a few seconds; the first simulation on a new machine also compiles the driver, several seconds more)",
-                file=sys.stderr,
-            )
-            tmp = folder / f".{name}.{os.getpid()}.tmp"
-            tmp.unlink(missing_ok=True)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(text)
-            os.replace(tmp, path)  # atomic: concurrent processes (Dask workers) never see half a file
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-        _loaded[name] = module.rhs
-        return module.rhs
+        _loaded[name] = import_generated(text, name, f"this model (shape {self.shape})")
+        return _loaded[name]
 
     # ------------------------------------------------------------------ numpy
 
