@@ -854,14 +854,23 @@ def linearize(
     return _linearise(game, pv, rows, zero_tol=zero_tol, exact_rows=exact_rows)
 
 
-def _exact_rest_point(rational_tensors, rows):
-    """The state as simple rationals, if that is within 1e-12 and exactly a rest point; else None."""
+def _simple_rationals(rows):
+    """Each population's shares as Fractions of denominator at most 1e6, if within 1e-12 of ``rows`` and a mixed
+    strategy (non-negative, summing to one); else None."""
     state = []
     for row in rows:
         fr = [Fraction(float(v)).limit_denominator(10**6) for v in row]
         if any(abs(float(f) - v) > 1e-12 for f, v in zip(fr, row)) or sum(fr) != 1 or min(fr) < 0:
             return None
         state.append(np.array(fr, dtype=object))
+    return state
+
+
+def _exact_rest_point(rational_tensors, rows):
+    """The state as simple rationals, if that is within 1e-12 and exactly a rest point; else None."""
+    state = _simple_rationals(rows)
+    if state is None:
+        return None
     for p, u in enumerate(strategy_payoffs(list(rational_tensors), state)):
         active = [u[i] for i, v in enumerate(state[p]) if v > 0]
         if any(a != active[0] for a in active):
@@ -905,12 +914,9 @@ def _linearize_general(game: Game, rows, zero_tol: float, residual_tol: float, e
 
 def _exact_rest_point_general(fld: GeneralField, rows):
     """The state as simple rationals, if within 1e-12 and exactly a rest point of the general field; else None."""
-    state = []
-    for row in rows:
-        fr = [Fraction(float(v)).limit_denominator(10**6) for v in row]
-        if any(abs(float(f) - v) > 1e-12 for f, v in zip(fr, row)) or sum(fr) != 1 or min(fr) < 0:
-            return None
-        state.append(np.array(fr, dtype=object))
+    state = _simple_rationals(rows)
+    if state is None:
+        return None
     subs = {
         s: sympy.Rational(v.numerator, v.denominator) for s, v in zip(fld.flat_sigma, (v for row in state for v in row))
     }
