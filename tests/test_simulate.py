@@ -800,11 +800,11 @@ def test_plot_basins_takes_the_result_or_its_frame():
 def test_first_use_compiles_the_driver_beside_the_right_hand_side():
     """Once the driver is recorded as compiled, no child process is started; a live lock also prevents one."""
     pytest.importorskip("numba")
-    from gamekit._kernels import dopri_numba
+    from gamekit._kernels import cache, dopri_numba
 
     gk.simulate(PLATFORM.scenario("trap"), [[0.5, 0.5, 0.5]], 5, backend="numba")  # compiled or loaded now
     assert dopri_numba._run_range.overloads
     assert dopri_numba._driver_in_background() is None
-    marker = dopri_numba._marker()
+    marker = cache.driver_marker()
     dopri_numba.compile_driver()  # in-process: records the driver (it is cached already)
     assert marker.exists() and marker.parent.name == "numba"

@@ -478,11 +478,6 @@ def compile_driver() -> None:
     driver_marker().touch()
 
 
-def _marker():
-    """The file that records that this version of the driver is compiled in the cache folder."""
-    return driver_marker()
-
-
 def _driver_in_background():
     """Start compiling the driver in a child process (``warm``) if it is not compiled yet; the child, or None."""
     return None if _run_range.overloads else compile_driver_in_background()
