@@ -582,7 +582,7 @@ class _Classifier:
         """Orbits that oscillate around an asymptotically stable rest point, polished from their final state
         within the window's box widened by its range: possibly still winding in (a slowly damped focus seen
         through a window shorter than its period), so not called cycling (module docstring)."""
-        oscillating = (turns[:, 0] >= 2) & ((hi - lo) > self.amplitude)
+        oscillating = self._oscillating(turns, lo, hi)
         rows = np.flatnonzero(oscillating.any(axis=1) & ~converged)
         out = np.zeros(len(converged), dtype=bool)
         if rows.size == 0:
@@ -633,6 +633,10 @@ class _Classifier:
             codes[mixed] = np.asarray(found, dtype=np.int32)[np.ravel(inverse)]
         return codes
 
+    def _oscillating(self, turns, lo, hi) -> np.ndarray:
+        """(N, D): shares that turned twice or more in the window with a range above ``cycle_amplitude``."""
+        return (turns[:, 0] >= 2) & ((hi - lo) > self.amplitude)
+
     def _cycling(self, box, turns, lo, hi, converged, codes):
         """Label the orbits that did not converge and keep oscillating (module docstring) as cycling."""
         if converged.all():
@@ -640,7 +644,7 @@ class _Classifier:
         if hi is None:
             hi = np.maximum(box[:, 1], box[:, 3])
         # on every row (cheaper than copying out the rows that did not converge), then masked
-        oscillating = (turns[:, 0] >= 2) & ((hi - lo) > self.amplitude)
+        oscillating = self._oscillating(turns, lo, hi)
         decaying = (turns[:, 1] >= 1) & ((box[:, 3] - box[:, 2]) < CYCLE_PERSISTENCE * (box[:, 1] - box[:, 0]))
         cycling = (oscillating & ~decaying).any(axis=1) & ~converged
         if cycling.any():
