@@ -34,6 +34,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Game",
+from .sensitivity import Sensitivity, SensitivityMap, sensitivity, sensitivity_map
     "Population",
     "load",
     "Schedule",
@@ -64,6 +65,10 @@ __all__ = [
     "Policy",
     "follow",
     "Path",
+    "sensitivity",
+    "Sensitivity",
+    "sensitivity_map",
+    "SensitivityMap",
     "report",
     "Report",
     "check",
