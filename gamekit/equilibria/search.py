@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from fractions import Fraction
@@ -12,6 +13,7 @@ from .. import _validate
 from ..dynamics import PayoffValues, check_game, payoff_values, tangent_jacobians
 from ..errors import AnalysisError
 from ..game import Game
+from ..protocols import Dynamics, parse_dynamics
 from ..stability import ZERO_TOL, _linearise, check_zero_tol
 from . import exact as exact_faces
 from . import general
@@ -44,8 +46,9 @@ def equilibria(
     starts: int = 24,
     rng: int | np.random.Generator | None = 0,
     progress: bool | None = None,
+    dynamics: str | Dynamics | None = None,
 ) -> Equilibria:
-    """Every rest point of ``game``'s replicator dynamics, at its parameter values.
+    """Every rest point of ``game``'s replicator dynamics (or of ``dynamics``), at its parameter values.
 
     Games that are not multilinear (shares in payoffs, symmetric and group games: ``game.multilinear``
     false) are solved by :mod:`gamekit.equilibria.general`, with the same arguments and the same result.
@@ -71,8 +74,29 @@ def equilibria(
     progress
         Show a progress bar over the faces on stderr: ``None`` (default) when the work is long (at
         least ``PROGRESS_FACES`` faces, or ``PROGRESS_POLYNOMIAL`` polynomial faces to search).
+    dynamics
+        The revision protocol (:mod:`gamekit.protocols`): ``None`` or ``"replicator"`` (default: the
+        replicator, as above), ``"logit:ETA"`` (the logit QRE, found numerically by
+        :mod:`gamekit.equilibria.smooth`, ``complete`` always False), ``"replicator-mutator:MU"`` (likewise;
+        ``MU = 0`` is the replicator), ``"smith"`` or ``"bnn"`` (the Nash equilibria among the replicator's
+        rest points, :mod:`gamekit.equilibria.nash`), or a :class:`~gamekit.protocols.Dynamics`.  For
+        logit and the mutator ``starts`` scales the number of random Newton starts.
     """
     check_game(game)
+    dyn = parse_dynamics(dynamics)
+    if dyn.kind != "replicator":
+        return _other_dynamics(
+            game,
+            dyn,
+            zero_tol=zero_tol,
+            exact=exact,
+            time_budget=time_budget,
+            max_exact_unknowns=max_exact_unknowns,
+            max_exact_faces=max_exact_faces,
+            starts=starts,
+            rng=rng,
+            progress=progress,
+        )
     zero_tol = check_zero_tol(zero_tol)
     if not isinstance(exact, bool):
         _validate.choice("exact", exact, [True, False, "auto"])
@@ -185,6 +209,25 @@ def equilibria(
         notes=tuple(notes),
         game=game,
     )
+
+
+def _other_dynamics(game: Game, dyn: Dynamics, *, zero_tol, starts, rng, **replicator_options) -> Equilibria:
+    """Rest points and labels under a dynamics other than the replicator (see ``dynamics`` above)."""
+    zero_tol = check_zero_tol(zero_tol)
+    starts = _validate.integer("starts", starts, minimum=1, maximum=10_000)
+    rng = _validate.generator(rng)
+    if dyn.kind == "replicator-mutator" and dyn.mu == 0.0:  # the replicator itself: its exact search
+        result = equilibria(game, zero_tol=zero_tol, starts=starts, rng=rng, **replicator_options)
+        note = f"dynamics {dyn}: with no mutation this is the replicator, solved face by face"
+        return dataclasses.replace(result, notes=(note, *result.notes))
+    if dyn.smooth:
+        from . import smooth
+
+        return smooth.rest_points(game, dyn, zero_tol=zero_tol, starts=starts, rng=rng)
+    from . import nash
+
+    replicator = equilibria(game, zero_tol=zero_tol, starts=starts, rng=rng, **replicator_options)
+    return nash.rest_points(game, dyn, replicator, zero_tol=zero_tol)
 
 
 def _jacobians(pv: PayoffValues, points, batch: int = 4096):
