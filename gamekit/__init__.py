@@ -26,6 +26,7 @@ from .modelfile import load
 from .policy import Path, Policy, RegimeMap, Thresholds, cheapest_policy, follow, regime_map, thresholds
 from .report import Report, report
 from .schedule import Phase, Schedule
+from .sensitivity import Sensitivity, SensitivityMap, sensitivity, sensitivity_map
 from .simulate import Trajectory, simulate
 from .stability import Stability, StabilityTable, stability_table
 from .sweep import SweepResult, sweep
@@ -34,7 +35,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Game",
-from .sensitivity import Sensitivity, SensitivityMap, sensitivity, sensitivity_map
     "Population",
     "load",
     "Schedule",
@@ -57,6 +57,10 @@ from .sensitivity import Sensitivity, SensitivityMap, sensitivity, sensitivity_m
     "Basins",
     "sweep",
     "SweepResult",
+    "sensitivity",
+    "Sensitivity",
+    "sensitivity_map",
+    "SensitivityMap",
     "thresholds",
     "Thresholds",
     "regime_map",
@@ -65,10 +69,6 @@ from .sensitivity import Sensitivity, SensitivityMap, sensitivity, sensitivity_m
     "Policy",
     "follow",
     "Path",
-    "sensitivity",
-    "Sensitivity",
-    "sensitivity_map",
-    "SensitivityMap",
     "report",
     "Report",
     "check",
