@@ -164,6 +164,13 @@ def _named(game: Game, outcome: str) -> str:
     return printable(outcome, 60) + (f" ({printable(name, 40)})" if name else "")
 
 
+def _frozen(a) -> np.ndarray:
+    """A read-only float copy: a frozen result's arrays do not change under it."""
+    out = np.array(a, dtype=float)
+    out.flags.writeable = False
+    return out
+
+
 def _number(v: float) -> str:
     return f"{v:g}"
 
@@ -363,10 +370,10 @@ def sensitivity(
         game=game,
         parameter=parameter,
         values=tuple(float(v) for v in vals),
-        initial=starts,
-        t=np.asarray(traj.t, dtype=float),
-        states=traj.states.reshape(v_count, s_count, len(traj.t), width),
-        final=traj.final.reshape(v_count, s_count, width),
+        initial=_frozen(starts),
+        t=_frozen(traj.t),
+        states=_frozen(traj.states.reshape(v_count, s_count, len(traj.t), width)),
+        final=_frozen(traj.final.reshape(v_count, s_count, width)),
         outcomes=tuple(tuple(str(o) for o in row) for row in outcome),
         t_end=t_end,
     )
@@ -702,8 +709,8 @@ def sensitivity_map(
                 counts[iy, ix] = sum(k for o, k in result.counts[i] if _matches(o, target))
         low, high = np.vectorize(lambda k: wilson_interval(int(k), n), otypes=[float, float])(counts)
         return SensitivityMap(
-            game=game, x=x, y=y, xs=xs, ys=ys, quantity="basin", target=target, values=counts / n,
-            ci_low=low, ci_high=high, sweep=result, n=n, t_end=t_end,
+            game=game, x=x, y=y, xs=_frozen(xs), ys=_frozen(ys), quantity="basin", target=target,
+            values=_frozen(counts / n), ci_low=_frozen(low), ci_high=_frozen(high), sweep=result, n=n, t_end=t_end,
         )  # fmt: skip
     target, index = _share_target(game, share)
     if points > MAX_ORBITS:
@@ -721,10 +728,10 @@ def sensitivity_map(
     )
     full = _full(space, traj.final)
     return SensitivityMap(
-        game=game, x=x, y=y, xs=xs, ys=ys, quantity="share", target=target,
-        values=full[:, index].reshape(ys.size, xs.size),
+        game=game, x=x, y=y, xs=_frozen(xs), ys=_frozen(ys), quantity="share", target=target,
+        values=_frozen(full[:, index].reshape(ys.size, xs.size)),
         outcomes=np.asarray(traj.outcome, dtype=object).reshape(ys.size, xs.size),
-        initial=start, n=1, t_end=t_end,
+        initial=_frozen(start), n=1, t_end=t_end,
     )  # fmt: skip
 
 

@@ -212,6 +212,19 @@ def test_result_is_frozen_and_prints_its_outcomes():
     assert "F = 5: relax, evade, accept (lag)" in text and "F = 10: cycling on workers=claim" in text
     assert "\n" not in text
     assert "<table" in s._repr_html_()
+    with pytest.raises(ValueError, match="read-only"):
+        s.states[0, 0, 0, 0] = 1.0
+
+
+def test_populations_of_different_sizes():
+    """Full layout: a two-strategy population is one panel (its first share), a larger one a panel per strategy."""
+    payoffs = {f"{a}, {b}": [i + j, (i * j) % 3] for i, a in enumerate(["x", "y"]) for j, b in enumerate("pqr")}
+    game = gk.Game({"row": ["x", "y"], "col": ["p", "q", "r"]}, payoffs, {"c": 1.0})
+    s = gk.sensitivity(game, "c", [1.0, 2.0], initial=[0.3, 0.7, 0.2, 0.3, 0.5], t_end=5, t_eval=[0, 5])
+    assert s.coordinates == [("row", "x"), ("row", "y"), ("col", "p"), ("col", "q"), ("col", "r")]
+    np.testing.assert_allclose(s.states[:, 0, :, :2].sum(axis=-1), 1.0)
+    np.testing.assert_allclose(s.states[:, 0, :, 2:].sum(axis=-1), 1.0)
+    assert len(s.to_frame()) == 2 * 2 * 5
 
 
 def test_schedule_passes_through_unless_it_sets_the_parameter():
@@ -277,6 +290,16 @@ def test_figure_with_several_starts_and_given_axes(agg):
         s.plot(ax=axes[0])
     with pytest.raises(gk.ArgumentError, match="starts must be indices"):
         s.plot(starts=[2])
+
+
+def test_figure_panels_of_populations_of_different_sizes(agg):
+    payoffs = {f"{a}, {b}": [i - j, i * j] for i, a in enumerate(["x", "y"]) for j, b in enumerate("pqr")}
+    game = gk.Game({"row": ["x", "y"], "col": ["p", "q", "r"]}, payoffs, {"c": 1.0})
+    s = gk.sensitivity(game, "c", [1.0, 2.0], initial=[0.3, 0.7, 0.2, 0.3, 0.5], t_end=5, t_eval=[0, 5])
+    fig = s.plot()
+    assert [a.get_title() for a in fig.axes] == ["row", "col: p", "col: q", "col: r"]
+    np.testing.assert_array_equal(fig.axes[0].get_lines()[1].get_ydata(), s.states[1, 0, :, 0])  # row's x share
+    np.testing.assert_array_equal(fig.axes[3].get_lines()[0].get_ydata(), s.states[0, 0, :, 4])  # col's r share
 
 
 def test_figure_one_population_and_three_strategies(agg):
