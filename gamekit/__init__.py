@@ -22,6 +22,14 @@ from .errors import (
     StateError,
 )
 from .game import Game, Population
+from .finite import (
+    SimulatedFixation,
+    StationaryDistribution,
+    fixation_probability,
+    log_fixation_probability,
+    simulate_fixation,
+    stationary_distribution,
+)
 from .modelfile import load
 from .policy import Path, Policy, RegimeMap, Thresholds, cheapest_policy, follow, regime_map, thresholds
 from .report import Report, report
@@ -81,3 +89,9 @@ __all__ = [
     "ArgumentError",
     "AnalysisError",
 ]
+    "fixation_probability",
+    "log_fixation_probability",
+    "simulate_fixation",
+    "SimulatedFixation",
+    "stationary_distribution",
+    "StationaryDistribution",
