@@ -21,7 +21,6 @@ from .errors import (
     ParameterError,
     StateError,
 )
-from .game import Game, Population
 from .finite import (
     SimulatedFixation,
     StationaryDistribution,
@@ -30,6 +29,7 @@ from .finite import (
     simulate_fixation,
     stationary_distribution,
 )
+from .game import Game, Population
 from .modelfile import load
 from .policy import Path, Policy, RegimeMap, Thresholds, cheapest_policy, follow, regime_map, thresholds
 from .report import Report, report
@@ -88,10 +88,10 @@ __all__ = [
     "StateError",
     "ArgumentError",
     "AnalysisError",
-]
     "fixation_probability",
     "log_fixation_probability",
     "simulate_fixation",
     "SimulatedFixation",
     "stationary_distribution",
     "StationaryDistribution",
+]
