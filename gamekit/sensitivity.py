@@ -54,6 +54,9 @@ DEFAULT_TIMES = 401
 MAX_ORBITS = 1_000_000
 """Most orbits (values times starts, or grid points) one call integrates."""
 
+MAX_STORED = 50_000_000
+"""Most shares one :class:`Sensitivity` keeps (values x starts x times x coordinates: 400 MB of floats)."""
+
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 """Line colours of :meth:`Sensitivity.plot`: the Okabe-Ito palette (distinguishable with every common colour-vision
 deficiency), without its yellow, which is too light on white paper."""
@@ -347,6 +350,9 @@ def sensitivity(
     starts = _starts(space, initial)
     t_end = check.real("t_end", t_end, low=0.0, low_open=True)
     te = np.linspace(0.0, t_end, DEFAULT_TIMES) if t_eval is None else t_eval
+    times = np.size(check.floats(te, "t_eval must be increasing times within [0, t_end]"))
+    if times == 0:
+        raise ArgumentError("t_eval must hold at least one time (the curves are drawn through them), got none")
     if progress is not None:
         progress = check.flag("progress", progress)
     kwargs = _simulate_keywords(dict(simulate_kwargs), (parameter,), game, "sensitivity")
@@ -354,6 +360,12 @@ def sensitivity(
     if v_count * s_count > MAX_ORBITS:
         raise ArgumentError(
             f"{v_count} values x {s_count} starts are {v_count * s_count} orbits, more than {MAX_ORBITS}"
+        )
+    stored = v_count * s_count * times * space.width
+    if stored > MAX_STORED:
+        raise ArgumentError(
+            f"{v_count} values x {s_count} starts x {times} times x {space.width} shares are {stored:,} numbers to "
+            f"keep, more than {MAX_STORED:,}; use fewer values, starts or times (t_eval)"
         )
     traj = simulate(
         game,

@@ -386,6 +386,8 @@ def test_basin_map_of_cycling_orbits():
         ({"parameter": "F", "values": [1], "initial": [0.5, 0.5, 1.5]}, gk.StateError, "unit cube"),
         ({"parameter": "F", "values": [1], "t_end": 0}, gk.ArgumentError, "t_end"),
         ({"parameter": "F", "values": [1], "t_eval": [0, 60]}, gk.ArgumentError, "t_eval"),
+        ({"parameter": "F", "values": [1], "t_eval": []}, gk.ArgumentError, "at least one time"),
+        ({"parameter": "F", "values": range(200), "t_eval": np.linspace(0, 50, 100_000)}, gk.ArgumentError, "fewer"),
         ({"parameter": "F", "values": [1], "noise": 0.1}, gk.ArgumentError, "unexpected keyword argument 'noise'"),
         ({"parameter": "F", "values": [1], "colour": "red"}, gk.ArgumentError, "unexpected keyword argument"),
     ],
