@@ -2,6 +2,8 @@
 
     gamekit analyze MODEL [--scenario NAME] [--set P=V ...] [--tol TOL] [--numeric] [--time-budget S] [--json]
     gamekit simulate MODEL [--scenario NAME] [--set P=V ...] [--orbits N] [--t-end T] [--seed S] [--json]
+    gamekit fixation MODEL [--scenario NAME] [--set P=V ...] --size N --selection W [--process moran|fermi]
+                     [--mutant S --resident S [--initial K] [--exact] [--simulate RUNS] [--seed S]] [--json]
     gamekit thresholds MODEL [--scenario NAME] [--set P=V ...] --target "regulate, insure, claim"
                        [--time-budget S] [--json]
     gamekit check MODEL --state "regulate, evade, accept" --when "delta*F > Cg" [--when ...] [--unique]
@@ -199,6 +201,100 @@ def _simulate(args) -> int:
     return 0
 
 
+_EXACT_SHOWN = 200
+"""Longest exact fixation probability printed in full by ``gamekit fixation --exact`` (JSON always has it all)."""
+
+
+def _fixation(args) -> int:
+    """``gamekit fixation``: one mutant's fixation probability, or the small-mutation stationary distribution."""
+    from fractions import Fraction
+
+    import sympy
+
+    from .finite import fixation_probability, simulate_fixation, stationary_distribution
+
+    game = _game(args)
+    params = {k: float(v) for k, v in game.parameters.items()}
+    head = {"model": game.name, "parameters": params, "size": args.size, "selection": args.selection}
+    head["process"] = args.process
+    title = f"{game.name}" + (f" -- scenario {args.scenario}" if args.scenario else "")
+    setting = f"{args.process} process, population {args.size}, selection {args.selection:g}"
+    if args.mutant is None and args.resident is None:
+        if args.simulate is not None or args.initial != 1:
+            raise ParameterError("--simulate and --initial need --mutant and --resident")
+        sd = stationary_distribution(game, args.size, args.selection, args.process, exact=args.exact)
+        if args.json:
+            print(json.dumps(head | sd.to_dict()))
+            return 0
+        print(f"{title}\n{setting}\n\nstationary distribution when mutations are rare:")
+        names = sd.strategies
+        rows = [
+            [s, f"{float(p):.4%}"] + ["" if i == j else f"{sd.fixation[i, j]:.6g}" for j in range(len(names))]
+            for i, (s, p) in enumerate(zip(names, sd.distribution))
+        ]
+        print(_table(rows, ["resident", "share of time"] + [f"rho {m}" for m in names]))
+        print(f"\nrho m: fixation probability of one mutant m among the residents (neutral: 1/N = {1 / args.size:.6g})")
+        return 0
+    strategies = game.populations[0].strategies
+    mutant, resident = args.mutant, args.resident
+    if (mutant is None or resident is None) and len(strategies) == 2:
+        known = mutant if mutant is not None else resident
+        other = [s for s in strategies if s != known]
+        mutant, resident = (known, other[0]) if args.mutant is not None else (other[0], known)
+    if mutant is None or resident is None:
+        raise ParameterError("give both --mutant and --resident (the game has more than two strategies)")
+    rho = fixation_probability(game, mutant, resident, args.size, args.selection, args.process, initial=args.initial)
+    out = head | {"mutant": mutant, "resident": resident, "initial": args.initial, "fixation_probability": rho}
+    out["neutral"] = args.initial / args.size
+    exact_text = None
+    if args.exact:
+        value = fixation_probability(
+            game, mutant, resident, args.size, args.selection, args.process, initial=args.initial, exact=True
+        )
+        if isinstance(value, Fraction):
+            exact_text = f"{value.numerator}/{value.denominator}" if value.denominator != 1 else str(value.numerator)
+        else:
+            exact_text = str(sympy.N(value, 30))
+        out["exact"] = exact_text
+    sim = None
+    if args.simulate is not None:
+        sim = simulate_fixation(
+            game,
+            mutant,
+            resident,
+            args.size,
+            args.selection,
+            args.process,
+            runs=args.simulate,
+            initial=args.initial,
+            rng=args.seed,
+            progress=not args.json and args.simulate > 100_000,
+        )
+        out["simulation"] = {
+            k: v
+            for k, v in sim.to_dict().items()
+            if k in ("runs", "fixed", "lost", "unresolved", "share", "ci_low", "ci_high", "mean_steps", "agrees")
+        } | {"seed": args.seed}
+    if args.json:
+        print(json.dumps(out))
+        return 0
+    start = f"{args.initial} {mutant} among {args.size - args.initial} {resident}"
+    print(f"{title}\n{setting}\n")
+    print(
+        f"fixation probability of {start}: {rho:.6g}  (neutral {args.initial}/{args.size} = {out['neutral']:.6g}; "
+        f"ratio {rho / out['neutral']:.4g})"
+    )
+    if exact_text is not None:
+        shown = exact_text if len(exact_text) <= _EXACT_SHOWN else f"{exact_text[:_EXACT_SHOWN]}... (see --json)"
+        print(f"exact: {shown}" + ("" if args.process == "moran" else " (30 digits)"))
+    if sim is not None:
+        print(
+            f"simulated: {sim.fixed} of {sim.runs} runs fixed (seed {args.seed}): {sim.share:.4%} "
+            f"[{sim.ci_low:.4%}, {sim.ci_high:.4%}]" + (f"; {sim.unresolved} unresolved" if sim.unresolved else "")
+        )
+    return 0
+
+
 def _thresholds(args) -> int:
     from .policy import thresholds
 
@@ -302,6 +398,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--t-end", type=float, default=300.0, help="integration time (default 300)")
     s.add_argument("--seed", type=int, default=0, help="seed of the random starting states (an integer >= 0)")
     s.set_defaults(func=_simulate)
+
+    f = sub.add_parser("fixation", help="finite populations: fixation probabilities, rare-mutation stationary state")
+    common(f)
+    f.add_argument("--size", type=int, required=True, help="population size N (>= 2)")
+    f.add_argument("--selection", type=float, required=True, help="intensity of selection w (>= 0)")
+    f.add_argument("--process", choices=("moran", "fermi"), default="moran", help="update rule (default moran)")
+    f.add_argument("--mutant", help="the invading strategy (without --mutant/--resident: every pair, stationary state)")
+    f.add_argument("--resident", help="the strategy the rest of the population plays")
+    f.add_argument("--initial", type=int, default=1, help="mutants at the start (default 1)")
+    f.add_argument("--exact", action="store_true", help="exact arithmetic (fractions for the Moran process)")
+    f.add_argument("--simulate", type=int, default=None, metavar="RUNS", help="also run the process RUNS times")
+    f.add_argument("--seed", type=int, default=0, help="seed of the simulated runs (an integer >= 0)")
+    f.set_defaults(func=_fixation)
 
     t = sub.add_parser("thresholds", help="exact parameter ranges that make a target state asymptotically stable")
     common(t)
