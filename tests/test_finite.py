@@ -9,7 +9,10 @@ closed forms of the literature, nashpy's Moran process, and numpy's eigenvectors
 from __future__ import annotations
 
 import itertools
+import json
 import math
+import subprocess
+import sys
 from fractions import Fraction
 
 import numpy as np
@@ -621,3 +624,102 @@ def test_bad_input_gives_one_line_errors(call, message):
     with pytest.raises(gk.GamekitError, match=message) as info:
         call()
     assert "\n" not in str(info.value)
+
+
+# ---------------------------------------------------------------------------------------------------------------- CLI
+
+
+def test_cli_fixation_json_matches_the_api(capsys):
+    from gamekit.cli import main
+
+    args = ["fixation", "hawk-dove", "--mutant", "hawk", "--resident", "dove", "--size", "20", "--selection", "0.1"]
+    assert main([*args, "--exact", "--simulate", "4000", "--seed", "3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    game = gk.load("hawk-dove")
+    assert out["fixation_probability"] == gk.fixation_probability(game, "hawk", "dove", 20, 0.1)
+    assert Fraction(out["exact"]) == moran_reference([[-1, 2], [0, 1]], 0, 1, 20, Fraction(1, 10))
+    sim = out["simulation"]
+    assert sim["runs"] == 4000 and sim["fixed"] + sim["lost"] + sim["unresolved"] == 4000
+    assert sim["ci_low"] <= out["fixation_probability"] <= sim["ci_high"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "fixation probability of 1 hawk among 19 dove: 0.0723123" in text
+
+
+def test_cli_fixation_one_strategy_named_in_a_two_strategy_game(capsys):
+    from gamekit.cli import main
+
+    assert (
+        main(
+            [
+                "fixation",
+                "stag-hunt",
+                "--resident",
+                "defect",
+                "--size",
+                "12",
+                "--selection",
+                "1",
+                "--process",
+                "fermi",
+                "--initial",
+                "3",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert (out["mutant"], out["resident"], out["initial"]) == ("cooperate", "defect", 3)
+    expected = gk.fixation_probability(gk.load("stag-hunt"), "cooperate", "defect", 12, 1, "fermi", initial=3)
+    assert out["fixation_probability"] == expected
+
+
+def test_cli_stationary_distribution(capsys):
+    from gamekit.cli import main
+
+    assert (
+        main(["fixation", "rock-paper-scissors", "--scenario", "bad", "--size", "30", "--selection", "0.2", "--json"])
+        == 0
+    )
+    out = json.loads(capsys.readouterr().out)
+    game = gk.load("rock-paper-scissors").scenario("bad")
+    sd = gk.stationary_distribution(game, 30, 0.2)
+    assert out["distribution"] == dict(zip(sd.strategies, sd.distribution))
+    assert out["fixation"]["rock"]["paper"] == gk.fixation_probability(game, "paper", "rock", 30, 0.2)
+    assert main(["fixation", "hawk-dove", "--size", "30", "--selection", "0.05"]) == 0
+    text = capsys.readouterr().out
+    assert "stationary distribution when mutations are rare" in text and "rho hawk" in text
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["platform-insurance", "--size", "10", "--selection", "0.1"], "needs a game played within one population"),
+        (
+            ["platform-insurance", "--mutant", "insure", "--resident", "evade", "--size", "10", "--selection", "0.1"],
+            "within one population",
+        ),
+        (["hawk-dove", "--mutant", "hawk", "--size", "10", "--selection", "0.9"], "Moran fitness"),
+        (
+            ["hawk-dove", "--mutant", "eagle", "--resident", "dove", "--size", "10", "--selection", "0.1"],
+            "mutant must be a strategy",
+        ),
+        (["hawk-dove", "--mutant", "hawk", "--size", "1", "--selection", "0.1"], "size must be an integer >= 2"),
+        (["hawk-dove", "--mutant", "hawk", "--size", "10", "--selection", "-1"], "selection must be in"),
+        (["hawk-dove", "--size", "10", "--selection", "0.1", "--simulate", "10"], "need --mutant and --resident"),
+        (["rock-paper-scissors", "--mutant", "rock", "--size", "10", "--selection", "0.1"], "give both --mutant"),
+        (
+            ["hawk-dove", "--mutant", "hawk", "--size", "10", "--selection", "0.1", "--simulate", "10", "--seed", "-2"],
+            "--seed must be an integer >= 0",
+        ),
+        (["hawk-dove", "--size", "ten", "--selection", "0.1"], "invalid int value"),
+    ],
+)
+def test_cli_fixation_bad_input_one_line_exit_2(args, message):
+    proc = subprocess.run(
+        [sys.executable, "-m", "gamekit", "fixation", *args], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gamekit: error: ") and message in lines[0]
