@@ -9,6 +9,8 @@
     gamekit check MODEL --state "regulate, evade, accept" --when "delta*F > Cg" [--when ...] [--unique]
                   [--bound P=LOW,HIGH ...] [--json]
     gamekit check MODEL --no-stable-state --when ... [--bound P=LOW,HIGH ...] [--json]
+    gamekit sensitivity MODEL [--scenario NAME] [--set P=V ...] --parameter P --values V [V ...]
+                        [--initial X [X ...]] [--t-end T] [--times N] [--figure FILE] [--json]
 
 ``check`` exits 0 when the claim holds (proved, held in a search, or vacuously: contradictory conditions),
 1 when it is refuted (a verified counterexample), 2 on bad input.
@@ -30,7 +32,7 @@ import sys
 from . import _validate as check
 from ._validate import printable
 from .basins import MAX_ORBITS  # most orbits gamekit simulate integrates in one run, as gk.basins
-from .errors import AnalysisError, GamekitError, ParameterError
+from .errors import AnalysisError, ArgumentError, GamekitError, ParameterError
 
 __all__ = ["main", "build_parser"]
 
@@ -41,6 +43,9 @@ point could take a pure profile's name)."""
 
 MAX_T_END = 1e6
 """Largest ``--t-end``: far beyond it every cycling orbit runs out of integration steps anyway."""
+
+MAX_TIMES = 100_000
+"""Most output times ``gamekit sensitivity --times`` keeps."""
 
 MAX_TIME_BUDGET = 86_400.0
 """Largest ``--time-budget`` in seconds (a day)."""
@@ -353,6 +358,48 @@ def _check(args) -> int:
     return 0 if result.holds else 1
 
 
+def _sensitivity(args) -> int:
+    from .sensitivity import sensitivity
+
+    game = _game(args)
+    times = check.integer("--times", args.times, minimum=2, maximum=MAX_TIMES)
+    initial = args.initial if args.initial is None or len(args.initial) > 1 else args.initial[0]
+    result = sensitivity(
+        game,
+        args.parameter,
+        args.values,
+        initial=initial,
+        t_end=args.t_end,
+        t_eval=[args.t_end * i / (times - 1) for i in range(times)],
+        progress=False,
+    )
+    if args.figure:
+        import matplotlib
+
+        matplotlib.use("Agg")  # a file, never a window
+        try:
+            result.plot().savefig(args.figure, bbox_inches="tight")
+        except (OSError, ValueError) as err:
+            raise ArgumentError(f"--figure {printable(repr(args.figure))}: cannot write it ({err})") from None
+    if args.json:
+        print(json.dumps(result.to_json()))
+        return 0
+    print(f"{game.name}" + (f" -- scenario {args.scenario}" if args.scenario else ""))
+    print(f"{args.parameter} in {{{', '.join(f'{v:g}' for v in result.values)}}}, integrated to t = {args.t_end:g}")
+    print()
+    names = [f"{p}: {s}" for p, s in result.coordinates]
+    several = result.starts > 1
+    rows = [
+        [f"{v:g}"] + ([str(k)] if several else []) + [f"{x:.6g}" for x in result.final[j, k]] + [result.outcomes[j][k]]
+        for j, v in enumerate(result.values)
+        for k in range(result.starts)
+    ]
+    print(_table(rows, [args.parameter] + (["start"] if several else []) + names + ["outcome"]))
+    if args.figure:
+        print(f"\nfigure written to {args.figure}")
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line ``gamekit: error: ...`` (status 2) like every other error."""
 
@@ -440,6 +487,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--bound", action="append", metavar="P=LOW,HIGH", help="bound a parameter (replaces the model's; repeatable)"
     )
     c.set_defaults(func=_check)
+
+    e = sub.add_parser("sensitivity", help="orbits from the same start for several values of one parameter")
+    common(e)
+    e.add_argument("--parameter", required=True, help="the parameter to vary")
+    e.add_argument("--values", required=True, type=float, nargs="+", metavar="V", help="its values (e.g. 5 10 15)")
+    e.add_argument(
+        "--initial", type=float, nargs="+", action="append", metavar="X", help="a start (repeatable; default centre)"
+    )
+    e.add_argument("--t-end", type=float, default=50.0, help="integration time (default 50)")
+    e.add_argument("--times", type=int, default=101, help="output times from 0 to t-end (default 101)")
+    e.add_argument("--figure", metavar="FILE", help="also write the figure (png, pdf, svg: by the extension)")
+    e.set_defaults(func=_sensitivity)
     return parser
 
 

@@ -248,6 +248,24 @@ class Sensitivity:
         columns["share"] = self.states[vi, si, ti, ci]
         return pd.DataFrame(columns)
 
+    def to_json(self) -> dict:
+        """A JSON-ready dict: ``model``, ``parameter``, ``values``, ``t``, ``coordinates`` (``[population,
+        strategy]`` of each share), ``initial`` (full shares of each start), and ``curves``: one entry per value and
+        start, ``{"value", "start", "outcome", "states"}`` with ``states`` the shares at ``t`` (``T`` rows)."""
+        return {
+            "model": self.game.name,
+            "parameter": self.parameter,
+            "values": list(self.values),
+            "t": self.t.tolist(),
+            "coordinates": [list(c) for c in self.coordinates],
+            "initial": self.initial.tolist(),
+            "curves": [
+                {"value": v, "start": s, "outcome": self.outcomes[j][s], "states": self.states[j, s].tolist()}
+                for j, v in enumerate(self.values)
+                for s in range(self.starts)
+            ],
+        }
+
     def summary(self):
         """A DataFrame of the final states: the parameter, ``start`` (with several starts), the share of every
         coordinate at ``t_end`` (columns ``"population: strategy"``) and the ``outcome``."""

@@ -7,6 +7,7 @@ files' payoff tables and descriptions), never gamekit's own field.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 
 import numpy as np
@@ -417,3 +418,76 @@ def test_bad_map_input_one_line(kwargs, error, words):
     with pytest.raises(error, match=words) as info:
         gk.sensitivity_map(TRAP, **kwargs)
     assert "\n" not in str(info.value)
+
+
+# ------------------------------------------------------------------------------------------- command line
+
+
+def test_json_holds_every_curve():
+    s = gk.sensitivity(TRAP, "F", [5, 15], initial=[(0.5, 0.5, 0.5), (0.2, 0.6, 0.4)], t_end=10, t_eval=[0, 5, 10])
+    out = json.loads(json.dumps(s.to_json()))
+    assert out["parameter"] == "F" and out["values"] == [5.0, 15.0] and out["t"] == [0.0, 5.0, 10.0]
+    assert out["coordinates"] == [["government", "regulate"], ["platform", "insure"], ["workers", "claim"]]
+    assert [(c["value"], c["start"]) for c in out["curves"]] == [(5.0, 0), (5.0, 1), (15.0, 0), (15.0, 1)]
+    for c in out["curves"]:
+        j, k = [5.0, 15.0].index(c["value"]), c["start"]
+        np.testing.assert_array_equal(c["states"], s.states[j, k])
+        assert c["outcome"] == s.outcomes[j][k]
+
+
+def test_cli_json_matches_dop853(capsys):
+    from gamekit.cli import main
+
+    args = ["sensitivity", "platform-insurance", "--scenario", "trap", "--parameter", "F", "--values", "5", "10", "15"]
+    assert main([*args, "--initial", "0.5", "0.5", "0.5", "--t-end", "50", "--times", "6", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["t"] == [0.0, 10.0, 20.0, 30.0, 40.0, 50.0]
+    for curve in out["curves"]:
+        ref = oracle(platform_field({**values_of(TRAP), "F": curve["value"]}), [0.5] * 3, 50, out["t"])
+        np.testing.assert_allclose(curve["states"], ref, rtol=0, atol=AGREE)
+
+
+def test_cli_table_and_figure(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    from gamekit.cli import main
+
+    figure = tmp_path / "fine.png"
+    argv = [
+        "sensitivity",
+        "hawk-dove",
+        "--parameter",
+        "V",
+        "--values",
+        "1",
+        "2",
+        "--initial",
+        "0.1",
+        "--initial",
+        "0.9",
+    ]
+    assert main([*argv, "--t-end", "60", "--figure", str(figure)]) == 0
+    text = capsys.readouterr().out
+    assert "V  start  players: hawk  outcome" in text and "(0.25)" in text and "(0.5)" in text
+    assert figure.stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--parameter", "X", "--values", "1"], "'X' is not a parameter"),
+        (["--parameter", "F", "--values", "1", "--times", "1"], "--times must be an integer >= 2"),
+        (["--parameter", "F", "--values", "1", "--initial", "0.5", "0.5"], "width 2"),
+        (["--parameter", "F", "--values", "1", "--figure", "/nonexistent/dir/x.png"], "cannot write it"),
+        (["--parameter", "F", "--values", "1", "nan"], "finite number"),
+        (["--parameter", "F"], "--values"),
+    ],
+)
+def test_cli_bad_input_one_line(capsys, extra, words):
+    from gamekit.cli import main
+
+    try:
+        status = main(["sensitivity", "platform-insurance", *extra])
+    except SystemExit as exc:  # argparse's own usage errors
+        status = exc.code
+    err = capsys.readouterr().err
+    assert status == 2 and err.startswith("gamekit: error:") and words in err and err.count("\n") == 1
