@@ -10,6 +10,7 @@ gk.stability_table(game)     # symbolic conditions for every pure profile
 from . import models
 from .basins import Basins, basins
 from .check import CheckResult, check
+from .continuation import Bifurcation, Branch, BranchPoint, Continuation, continuation
 from .dynamics import Replicator, replicator
 from .equilibria import Continuum, Equilibria, Equilibrium, Uncertain, equilibria, linearize
 from .errors import (
@@ -86,6 +87,11 @@ __all__ = [
     "ExpressionError",
     "ParameterError",
     "StateError",
+    "continuation",
+    "Continuation",
+    "Branch",
+    "BranchPoint",
+    "Bifurcation",
     "ArgumentError",
     "AnalysisError",
     "fixation_probability",

@@ -10,6 +10,7 @@
                   [--bound P=LOW,HIGH ...] [--json]
     gamekit check MODEL --no-stable-state --when ... [--bound P=LOW,HIGH ...] [--json]
     gamekit sensitivity MODEL [--scenario NAME] [--set P=V ...] --parameter P --values V [V ...]
+    gamekit continue MODEL [--scenario NAME] [--set P=V ...] --parameter P --from LO --to HI [--json]
                         [--initial X [X ...]] [--t-end T] [--times N] [--figure FILE] [--json]
 
 ``check`` exits 0 when the claim holds (proved, held in a search, or vacuously: contradictory conditions),
@@ -423,6 +424,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("analyze", help="every rest point, its eigenvalues and stability")
     common(a)
+def _continue(args) -> int:
+    from .continuation import continuation
+
+    game = _game(args)
+    result = continuation(game, args.parameter, (args.lo, args.hi), progress=None if not args.json else False)
+    print(json.dumps(result.to_json()) if args.json else result)
+    return 0
+
+
     a.add_argument(
         "--tol",
         "--zero-tol",
@@ -573,6 +583,13 @@ def main(argv: list[str] | None = None) -> int:
         _fail(f"gamekit: internal error: {type(err).__name__}: {_one_line(err)} (please report)")
         return 2
     finally:
+    n = sub.add_parser("continue", help="every branch of rest points as one parameter moves, and the bifurcations")
+    common(n)
+    n.add_argument("--parameter", required=True, help="the parameter to vary")
+    n.add_argument("--from", dest="lo", type=float, required=True, metavar="LO", help="start of the interval")
+    n.add_argument("--to", dest="hi", type=float, required=True, metavar="HI", help="end of the interval")
+    n.set_defaults(func=_continue)
+
         sys.stdout = stdout
 
 

@@ -1,0 +1,655 @@
+r"""Branches of rest points in one parameter, and their bifurcation points.
+
+The parameter ``lam`` runs over ``[lo, hi]``; every other parameter keeps the game's value.  A rest point lies on
+exactly one face ``S = (S_0, ..., S_{k-1})`` (the strategies in use, :mod:`gamekit.equilibria`), where it solves
+the face's ``m`` equations in its ``m`` unknowns ``v`` (each population's last share in use eliminated)::
+
+    G(v, lam) = ( u_p(i) - u_p(l_p) )_{p, i in S_p, i != l_p} = 0,    every share in S positive,
+
+``u`` the expected payoffs of :func:`gamekit.dynamics.expected_payoffs` (every kind of game) with ``lam``
+kept as a symbol.  As ``lam`` moves, the solutions on a face trace curves: the *branches*.
+
+**Exact branches.**  Where ``G`` is linear in ``v`` with coefficients rational in ``lam`` -- every face of a
+multilinear game on which at most two populations mix, a pure profile (``m = 0``) of any game, hawk-dove's mixed
+state -- it is ``A(lam) v = b(lam)``, solved by sympy: ``v = A^{-1} b`` are rational functions of ``lam``.  The
+branch exists where every share is positive; it ends where a share's numerator vanishes (an exact root: the branch
+*meets a smaller face*) and, where ``det A`` vanishes, the face may hold a line of rest points (``rank A(lam_0) =
+rank [A | b](lam_0) < m``, checked exactly, and reported as ``degenerate``).  Faces with ``det A = 0`` identically
+(a population mixing alone: its gains do not depend on its own shares) hold rest points only where every
+``(r + 1)``-minor of ``[A | b]`` vanishes, ``r`` the generic rank: exact roots again.
+
+**Numeric branches** (every other face: three or more populations mixing, shares in payoffs, group games).
+Seeds are the rest points :func:`gamekit.equilibria` finds on that face at ``seeds`` values of ``lam``; from each,
+pseudo-arclength continuation (:mod:`._trace`) follows ``G(v, lam) = 0`` in ``X = (v, tau)``, ``tau = (lam - lo) /
+(hi - lo)``, in both directions, through folds, until the branch leaves ``[lo, hi]`` or the face (a share reaches
+zero, located by bisection).  A branch that exists only between two seed values is not found (say so: ``notes``).
+
+**Stability along a branch** is that of :mod:`gamekit.stability`: the eigenvalues of the tangent Jacobian
+(:func:`gamekit.dynamics.jacobian_from`), a real part counting as zero when ``|Re| <= zero_tol * s``, ``s`` the
+larger of the payoff scale at ``lam`` and the largest ``|eigenvalue|``.
+
+**Bifurcation points.**  Between consecutive points the number ``n_+`` of eigenvalues with positive real part is
+compared; where it changes, bisection along the branch locates the switch (to ``LOCATE_WIDTH``), and then
+
+* a real eigenvalue crossing zero where the branch turns back in ``lam`` (the ``tau`` component of the tangent
+  changes sign) is a ``fold``: two rest points are born or die together;
+* a complex pair crossing the imaginary axis is a ``hopf`` point; its first Lyapunov coefficient ``l_1`` (Kuznetsov's
+  formula, from the second and third derivatives of the field at the point) says whether the cycle born is stable
+  (``l_1 < 0``), unstable (``l_1 > 0``), or the crossing is *degenerate* (``l_1 = 0``: e.g. a centre surrounded by
+  closed orbits, as in every multilinear 2 x 2 game's interior);
+* a real eigenvalue crossing zero elsewhere, and a branch ending on a smaller face, are ``transcritical`` (branch
+  points: there a branch of a larger face meets this one -- the transverse eigenvalue of the smaller face's point
+  is the gain of the strategies about to come into use);
+* rest points that are not isolated at one parameter value (a line of them) are ``degenerate``, and a real crossing
+  of a point on the closure of such a line is reported with it.
+
+On exact branches a real crossing's value is made exact: the root of the numerator of ``det J(lam)`` (``J`` the
+tangent Jacobian along the branch, a rational function of ``lam``) inside the located bracket.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import numpy as np
+import sympy
+
+from .. import _validate
+from ..equilibria.faces import supports
+from ..errors import ArgumentError, ParameterError
+from ..game import Game
+from ..policy._common import domain
+from ..policy._common import parameter as check_parameter
+from ..stability import ZERO_TOL, _label, check_zero_tol
+from ._field import Face, LeverField, exact_sigma, linear_system, make_face, real_roots
+from ._lyapunov import first_lyapunov
+from ._trace import FaceProblem, locate
+from .result import KINDS, Bifurcation, Branch, BranchPoint, Continuation
+
+__all__ = ["continuation", "Continuation", "Branch", "BranchPoint", "Bifurcation", "KINDS"]
+
+SAME_VALUE = 1e-7  # events closer than this (relative to the interval) in the parameter ...
+SAME_STATE = 1e-6  # ... and than this in every share are one bifurcation point
+ON_BRANCH = 1e-6  # a seed this close (max-norm, in shares and tau) to a traced branch of its face is on it
+REAL_IMAG = 1e-7  # an eigenvalue with |Im| at most this times the Jacobian's scale counts as real
+NEAR_AXIS = 1e-6  # at a located crossing, a real eigenvalue this close to zero (relative) is the one crossing
+EXACT_MATCH = 1e-6  # an exact root within this (relative to the interval) of a located crossing is that crossing
+LP_MARGIN = 1e-9  # a line of rest points counts when it reaches this far into its face (every share above it)
+LYAPUNOV_ZERO = 1e-7  # |l_1| below this times the size of its terms: a degenerate Hopf point
+MAX_EXACT_DIM = 6  # exact crossings (det J) only for tangent dimensions up to this
+
+
+def continuation(
+    game: Game,
+    parameter: str,
+    interval: tuple[float, float],
+    *,
+    points: int = 201,
+    seeds: int = 9,
+    zero_tol: float = ZERO_TOL,
+    progress: bool | None = None,
+) -> Continuation:
+    """Every branch of rest points of ``game`` as ``parameter`` runs over ``interval = (lo, hi)``, with its
+    eigenvalues and stability, and the bifurcation points on the branches (module docstring).
+
+    Parameters
+    ----------
+    game
+        Any game :mod:`gamekit` supports; every parameter but ``parameter`` needs a value.
+    parameter
+        The parameter to vary (a name of ``game.parameters``).
+    interval
+        ``(lo, hi)`` with ``lo < hi``, inside the parameter's declared bounds.
+    points
+        Points per exact branch over the whole interval (numeric branches step by arclength).
+    seeds
+        Parameter values at which :func:`gamekit.equilibria` seeds the faces that are followed numerically.
+    zero_tol
+        Relative tolerance deciding a zero real part, as in :func:`gamekit.equilibria`.
+    progress
+        Show a progress bar over the faces (``None``: for games with more than 64 faces).
+    """
+    _validate.game(game)
+    parameter = check_parameter(game, parameter, "parameter")
+    lo, hi = _interval(game, parameter, interval)
+    points = _validate.integer("points", points, minimum=3, maximum=100_000)
+    seeds = _validate.integer("seeds", seeds, minimum=2, maximum=10_000)
+    zero_tol = check_zero_tol(zero_tol)
+    if progress is not None:
+        progress = _validate.flag("progress", progress)
+    free = [k for k, v in game.parameters.items() if v is None and k != parameter]
+    if free:
+        raise ParameterError(f"parameter {free[0]!r} has no value; give one with with_parameters({free[0]}=...)")
+    if game.parameters[parameter] is None:
+        game = game.with_parameters({parameter: float(lo)})
+    return _Run(game, parameter, lo, hi, points, seeds, zero_tol, progress).result()
+
+
+def _interval(game: Game, parameter: str, interval) -> tuple[sympy.Expr, sympy.Expr]:
+    from ..expr import exact
+
+    if isinstance(interval, (str, bytes)) or not hasattr(interval, "__len__") or len(interval) != 2:
+        raise ArgumentError(f"interval must be (lo, hi), got {_validate.printable(repr(interval), 60)}")
+    lo = _validate.real("interval's lo", interval[0])
+    hi = _validate.real("interval's hi", interval[1])
+    if lo >= hi:
+        raise ArgumentError(f"interval ({lo:g}, {hi:g}) is empty: lo must be below hi")
+    dom = domain(game, parameter)
+    if not (dom.contains(exact(lo)) and dom.contains(exact(hi))):
+        raise ParameterError(
+            f"interval ({lo:g}, {hi:g}) is outside {parameter}'s declared bounds [{dom.inf}, {dom.sup}]"
+        )
+    return exact(lo), exact(hi)
+
+
+class _Event:
+    def __init__(self, kind, value, state, note="", exact_value=None, support=None):
+        self.kind, self.value, self.state, self.note = kind, float(value), np.asarray(state, float), note
+        self.exact_value, self.support = exact_value, support
+
+
+class _Run:
+    def __init__(self, game, parameter, lo, hi, points, seeds, zero_tol, progress):
+        self.game, self.parameter, self.lo_exact, self.hi_exact = game, parameter, lo, hi
+        self.lo, self.hi = float(lo), float(hi)
+        self.width = self.hi - self.lo
+        self.points, self.seeds, self.zero_tol, self.progress = points, seeds, zero_tol, progress
+        self.lever = LeverField(game, parameter)
+        self.lam = self.lever.lam
+        self.branches: list[dict] = []
+        self.events: list[_Event] = []
+        self.notes: list[str] = []
+        self.continua: list[tuple[tuple, float]] = []  # (support, value) of the lines of rest points
+
+    # -- faces ---------------------------------------------------------------------------------------------
+
+    def result(self) -> Continuation:
+        faces = list(supports(self.game.shape))
+        numeric = []
+        bar = None
+        show = self.progress if self.progress is not None else len(faces) > 64
+        if show:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(faces), desc="faces", unit="face", file=sys.stderr, leave=False)
+        try:
+            for support in faces:
+                face = make_face(self.game.shape, support)
+                system = linear_system(self.lever, face)
+                if system is None:
+                    numeric.append(face)
+                else:
+                    self._exact_face(face, *system)
+                if bar is not None:
+                    bar.update(1)
+            if numeric:
+                self._numeric_faces(numeric)
+        finally:
+            if bar is not None:
+                bar.close()
+        branches = [self._finish(b) for b in self.branches]
+        bifurcations = self._classify()
+        order = sorted(range(len(branches)), key=lambda k: (branches[k].points[0].value, branches[k].support))
+        return Continuation(
+            parameter=self.parameter,
+            interval=(self.lo, self.hi),
+            branches=tuple(branches[k] for k in order),
+            bifurcations=tuple(bifurcations),
+            notes=tuple(self.notes),
+            game=self.game,
+        )
+
+    def _names(self, support):
+        return tuple(tuple(pop.strategies[i] for i in s) for pop, s in zip(self.game.populations, support))
+
+    def _face_text(self, support) -> str:
+        return "; ".join("{" + ", ".join(s) + "}" for s in self._names(support))
+
+    # -- exact faces -----------------------------------------------------------------------------------------
+
+    def _exact_face(self, face: Face, A, b, eqs):
+        lam, lo, hi = self.lam, self.lo_exact, self.hi_exact
+        m = face.m
+        if m == 0:
+            self._exact_branch(face, [sympy.Integer(int(x)) for x in face.e0], lo, hi)
+            return
+        det = sympy.cancel(A.det()) if A.shape[0] == A.shape[1] else sympy.Integer(0)
+        if det != 0:
+            sol = [sympy.cancel(e) for e in A.LUsolve(b)]
+            full = [sympy.cancel(e) for e in exact_sigma(face, sol)]
+            used = [full[i] for i in face.used]
+            crit = set()
+            for e in used:
+                crit.update(real_roots(e, lam, lo, hi) or [])
+                crit.update(real_roots(sympy.fraction(sympy.together(e))[1], lam, lo, hi) or [])
+            det_roots = real_roots(det, lam, lo, hi) or []
+            crit.update(det_roots)
+            for c in det_roots + [r for r in (lo, hi) if sympy.cancel(det.subs(lam, r)) == 0]:
+                self._continuum(face, A.subs(lam, c), b.subs(lam, c), c)
+            cuts = sorted(crit, key=float)
+            ends = [lo] + cuts + [hi]
+            run = None
+            for a, z in zip(ends[:-1], ends[1:]):
+                mid = sympy.Rational((float(a) + float(z)) / 2)
+                inside = all(_positive(e.subs(lam, mid)) for e in used)
+                if inside and run is None:
+                    run = a
+                if not inside and run is not None:
+                    self._exact_branch(face, full, run, a)
+                    run = None
+                if inside and run is not None and z is not hi and not self._interior_at(used, z):
+                    self._exact_branch(face, full, run, z)
+                    run = None
+            if run is not None:
+                self._exact_branch(face, full, run, hi)
+            return
+        # det A = 0 identically: rest points on this face only where [A | b] loses rank too
+        r = A.rank(simplify=True)
+        aug = A.row_join(b)
+        minors = [
+            aug.extract(list(rows), list(cols)).det()
+            for rows in _combinations(aug.rows, r + 1)
+            for cols in _combinations(aug.cols, r + 1)
+            if aug.cols - 1 in cols
+        ]
+        g = sympy.Integer(0)
+        for mnr in minors:
+            g = sympy.gcd(g, sympy.fraction(sympy.cancel(sympy.together(mnr)))[0])
+        if g == 0:
+            self.notes.append(
+                f"the face {self._face_text(face.support)} may hold rest points that are not isolated over the whole "
+                "interval; it was not followed"
+            )
+            return
+        roots = real_roots(g, lam, lo, hi) or []
+        roots += [x for x in (lo, hi) if sympy.expand(g.subs(lam, x)) == 0]
+        for c in roots:
+            self._continuum(face, A.subs(lam, c), b.subs(lam, c), c)
+
+    def _interior_at(self, used, c) -> bool:
+        """Every share positive (and finite) at the exact value ``c``: the branch runs on through ``c``."""
+        for e in used:
+            num, den = sympy.fraction(sympy.together(e))
+            d = sympy.simplify(den.subs(self.lam, c))
+            if d == 0:
+                return False
+            if not _positive(sympy.simplify(num.subs(self.lam, c) / d)):
+                return False
+        return True
+
+    def _exact_branch(self, face: Face, full, a, z):
+        lam = self.lam
+        share = sympy.lambdify(lam, full, modules="numpy")
+        n = max(3, int(math.ceil((self.points - 1) * (float(z) - float(a)) / self.width)) + 1)
+        values = np.linspace(float(a), float(z), n)
+        sig = np.array([np.broadcast_to(np.asarray(s, float), (n,)) for s in share(values)]).T
+        ok = np.all(np.isfinite(sig), axis=1)
+        values, sig = values[ok], np.clip(sig[ok], 0.0, 1.0)
+        if len(values) < 2:
+            return
+        locate_at = lambda x: (x, np.clip(np.array(share(x), float), 0.0, 1.0), None)  # noqa: E731
+        entry = {"face": face, "lam": values, "sig": sig, "full": full, "at": locate_at, "det": None, "extra": []}
+        self.branches.append(entry)
+        for end in (a, z):
+            if end in (self.lo_exact, self.hi_exact):
+                continue
+            state = np.clip(np.array(share(float(end)), float), 0.0, 1.0)
+            if np.all(np.isfinite(state)):
+                self.events.append(
+                    _Event(
+                        "exit",
+                        end,
+                        state,
+                        f"the branch on {self._face_text(face.support)} reaches a smaller face",
+                        end,
+                        face.support,
+                    )
+                )
+
+    def _continuum(self, face: Face, A, b, c):
+        """Rest points that are not isolated on ``face`` at the exact value ``c``: a degenerate point."""
+        A = sympy.Matrix(A).applyfunc(sympy.nsimplify)
+        b = sympy.Matrix(b).applyfunc(sympy.nsimplify)
+        rank = A.rank()
+        if rank != A.row_join(b).rank() or rank >= face.m:
+            return
+        example = _interior_example(face, np.array(A.evalf(), float), np.array(b.evalf(), float).ravel())
+        if example is None:
+            return
+        dim = face.m - rank
+        what = "a line" if dim == 1 else f"a set of dimension {dim}"
+        self.continua.append((face.support, float(c)))
+        self.events.append(
+            _Event(
+                "degenerate",
+                c,
+                example,
+                f"{what} of rest points on the face {self._face_text(face.support)} (not isolated) at this value",
+                c,
+                face.support,
+            )
+        )
+
+    # -- numeric faces ---------------------------------------------------------------------------------------
+
+    def _numeric_faces(self, faces: list[Face]):
+        from ..equilibria import equilibria
+
+        by_support = {f.support: f for f in faces}
+        problems = {f.support: FaceProblem(self.lever, f, self.lo, self.hi) for f in faces}
+        traced: dict[tuple, list[np.ndarray]] = {}
+        for g in np.linspace(self.lo, self.hi, self.seeds):
+            eqs = equilibria(self.game.with_parameters({self.parameter: float(g)}), exact=False, rng=0, progress=False)
+            for e in eqs:
+                support = tuple(
+                    tuple(pop.strategies.index(s) for s in sup) for pop, sup in zip(self.game.populations, e.support)
+                )
+                if support not in by_support:
+                    continue
+                face, prob = by_support[support], problems[support]
+                sig = np.concatenate([np.asarray(s) for s in e.state])
+                X0 = np.concatenate([sig[prob.unknown], [(g - self.lo) / self.width]])
+                if any(self._on_branch(prob, X0, P) for P in traced.get(support, [])):
+                    continue
+                X0 = prob.at_tau(X0, X0[-1])
+                t0 = prob.tangent(X0, None) if X0 is not None else None
+                if t0 is None:
+                    continue
+                fwd, tf, how_f = prob.trace(X0, t0)
+                back, tb, how_b = prob.trace(X0, -t0)
+                X = np.array(back[::-1] + fwd[1:])
+                T = np.array([-t for t in tb[::-1]] + tf[1:])
+                traced.setdefault(support, []).append(X)
+                for how in {how_f, how_b} - {"interval", "exit", "closed"}:
+                    self.notes.append(f"a branch on the face {self._face_text(support)} ended early ({how})")
+                self._numeric_branch(face, prob, X, T, (how_b, how_f))
+        self.notes.append(
+            f"faces followed numerically were seeded at {self.seeds} values of {self.parameter}: a branch that "
+            "exists only between two of them is not found"
+        )
+
+    @staticmethod
+    def _on_branch(prob: FaceProblem, X0, P) -> bool:
+        """``X0`` (a rest point at its tau) is a point of the traced branch ``P`` (N, m + 1)."""
+        tau = X0[-1]
+        for a, b in zip(P[:-1], P[1:]):
+            if (a[-1] - tau) * (b[-1] - tau) > 0 or a[-1] == b[-1]:
+                continue
+            s = (tau - a[-1]) / (b[-1] - a[-1])
+            X = prob.at_tau(a + s * (b - a), tau)
+            if X is not None and np.max(np.abs(X - X0)) <= ON_BRANCH:
+                return True
+        return bool(np.min(np.max(np.abs(P - X0), axis=1)) <= ON_BRANCH)
+
+    def _numeric_branch(self, face: Face, prob: FaceProblem, X, T, ends):
+        lam = self.lo + X[:, -1] * self.width
+        sig = np.array([prob.sigma(x) for x in X])
+        sig = np.clip(sig, 0.0, 1.0)
+
+        def at(i, s):
+            Xm = prob.between(X[i], T[i], X[i + 1], s)
+            if Xm is None:
+                return None
+            tm = prob.tangent(Xm, T[i])
+            return prob.lam(Xm), np.clip(prob.sigma(Xm), 0.0, 1.0), tm
+
+        entry = {"face": face, "lam": lam, "sig": sig, "full": None, "between": at, "T": T, "extra": []}
+        self.branches.append(entry)
+        for k, how in zip((0, len(X) - 1), ends):
+            if how == "exit":
+                self.events.append(
+                    _Event(
+                        "exit",
+                        lam[k],
+                        sig[k],
+                        f"the branch on {self._face_text(face.support)} reaches a smaller face",
+                        None,
+                        face.support,
+                    )
+                )
+        for i in range(len(X) - 1):  # folds: the tangent's tau component changes sign
+            if T[i, -1] * T[i + 1, -1] < 0:
+                s = locate(lambda s, i=i: _sign_at(at(i, s), T[i, -1]), 0.0, 1.0)
+                got = at(i, s)
+                if got is not None:
+                    entry["extra"].append((i + s, got[0], got[1]))
+                    self.events.append(
+                        _Event(
+                            "fold",
+                            got[0],
+                            got[1],
+                            "two rest points meet and vanish (a fold in the parameter)",
+                            None,
+                            face.support,
+                        )
+                    )
+
+    # -- stability along the branches ------------------------------------------------------------------------
+
+    def _spectrum(self, lam, sig):
+        J = self.lever.jacobians(sig, lam) if np.ndim(lam) else self.lever.jacobians(sig[None, :], lam)
+        with np.errstate(all="ignore"):
+            return np.linalg.eigvals(J) if J.shape[-1] else np.zeros(J.shape[:-1], complex)
+
+    def _signs(self, ev, lam, scale=None) -> tuple[int, tuple]:
+        scale = self.lever.scale(lam) if scale is None else scale
+        bound = self.zero_tol * max(scale, float(np.max(np.abs(ev))) if ev.size else 0.0)
+        re = ev.real
+        signs = np.where(re > bound, 1, np.where(re < -bound, -1, 0))
+        return int(np.sum(signs > 0)), tuple(signs)
+
+    def _labels(self, lam, sig):
+        ev = self._spectrum(lam, sig)
+        labels, counts = [], []
+        scales = self.lever.scales(lam)
+        for k in range(len(lam)):
+            n, signs = self._signs(ev[k], lam[k], scales[k])
+            labels.append(_label(signs))
+            counts.append((n, signs.count(0)))
+        return ev, labels, counts
+
+    def _finish(self, entry) -> Branch:
+        lam, sig = entry["lam"], entry["sig"]
+        ev, labels, counts = self._labels(lam, sig)
+        for i in range(len(lam) - 1):
+            if counts[i] != counts[i + 1] and counts[i][1] == 0:
+                self._crossing(entry, i, counts[i])
+        if entry["extra"]:  # the located bifurcation points join the branch, so that it reaches them
+            pos = list(range(len(lam))) + [p for p, _, _ in entry["extra"]]
+            lam = np.concatenate([lam, [x for _, x, _ in entry["extra"]]])
+            sig = np.vstack([sig, [z for _, _, z in entry["extra"]]])
+            order = np.argsort(pos, kind="stable")
+            lam, sig = lam[order], sig[order]
+            ev, labels, counts = self._labels(lam, sig)
+        pts = tuple(
+            BranchPoint(
+                float(lam[k]), _rows(self.game.shape, sig[k]), tuple(complex(z) for z in _ordered(ev[k])), labels[k]
+            )
+            for k in range(len(lam))
+        )
+        exact = None
+        if entry["full"] is not None:
+            off = self.lever.off
+            exact = tuple(tuple(entry["full"][off[p] : off[p + 1]]) for p in range(len(self.game.shape)))
+        return Branch(self._names(entry["face"].support), pts, exact)
+
+    def _point(self, entry, i, s):
+        if entry["full"] is not None:
+            x = entry["lam"][i] + s * (entry["lam"][i + 1] - entry["lam"][i])
+            return entry["at"](x)
+        return entry["between"](i, s)
+
+    def _crossing(self, entry, i, count):
+        """Locate where the number of eigenvalues with positive real part changes between points ``i`` and ``i+1``."""
+
+        def counts(s):
+            got = self._point(entry, i, s)
+            if got is None:
+                return None
+            ev = self._spectrum(got[0], got[1])[0]
+            n, signs = self._signs(ev, got[0])
+            return n, signs.count(0)
+
+        # the real part passes through the band |Re| <= zero_tol * scale: locate its two edges, take the middle
+        start, end = count, counts(1.0)
+        first = locate(lambda s: counts(s) in (start, None), 0.0, 1.0)
+        last = locate(lambda s: counts(s) not in (end, None), first, 1.0)
+        s = (first + last) / 2
+        got = self._point(entry, i, s)
+        if got is None:
+            return
+        lam, sig = float(got[0]), got[1]
+        ev = self._spectrum(lam, sig)[0]
+        scale = max(self.lever.scale(lam), float(np.max(np.abs(ev))) if ev.size else 0.0)
+        real = np.abs(ev.imag) <= REAL_IMAG * scale
+        face = entry["face"]
+        if not np.any(real & (np.abs(ev.real) <= NEAR_AXIS * scale)):  # no real eigenvalue at zero: a complex pair
+            note = self._hopf_note(lam, sig, ev)
+            self.events.append(_Event("hopf", lam, sig, note, None, face.support))
+            entry["extra"].append((i + s, lam, sig))
+            return
+        exact_value = self._exact_crossing(entry, lam) if entry["full"] is not None else None
+        if exact_value is not None:
+            lam, sig = float(exact_value), entry["at"](float(exact_value))[1]
+        entry["extra"].append((i + s, lam, sig))
+        self.events.append(
+            _Event(
+                "real",
+                exact_value if exact_value is not None else lam,
+                sig,
+                "a real eigenvalue crosses zero",
+                exact_value,
+                face.support,
+            )
+        )
+
+    def _exact_crossing(self, entry, lam_star: float):
+        if self.lever.dim > MAX_EXACT_DIM:
+            return None
+        if entry["det"] is None:
+            J = self.lever.exact_jacobian(entry["full"])
+            entry["det"] = sympy.cancel(J.det()) if J.shape[0] else sympy.Integer(1)
+        width = EXACT_MATCH * self.width
+        roots = real_roots(entry["det"], self.lam, sympy.Rational(lam_star - width), sympy.Rational(lam_star + width))
+        if roots and len(roots) == 1:
+            return roots[0]
+        return None
+
+    def _hopf_note(self, lam, sig, ev) -> str:
+        l1, size = first_lyapunov(self.lever, sig, lam)
+        omega = float(np.max(np.abs(ev.imag)))
+        base = f"a complex pair crosses the imaginary axis (eigenvalues +-{omega:.6g}i)"
+        if l1 is None:
+            return base + "; the first Lyapunov coefficient could not be computed"
+        if abs(l1) <= LYAPUNOV_ZERO * size:
+            return (
+                base + "; degenerate: the first Lyapunov coefficient vanishes (to this order the point is a centre,"
+                " as where closed orbits surround it)"
+            )
+        side = "supercritical: a stable cycle" if l1 < 0 else "subcritical: an unstable cycle"
+        return base + f"; {side} (first Lyapunov coefficient {l1:.4g})"
+
+    # -- bifurcation points ----------------------------------------------------------------------------------
+
+    def _classify(self) -> list[Bifurcation]:
+        tol_v = SAME_VALUE * max(1.0, self.width)
+        clusters: list[list[_Event]] = []
+        degenerate = [e for e in self.events if e.kind == "degenerate"]
+        for e in self.events:
+            if e.kind == "degenerate":
+                continue
+            for c in clusters:
+                if abs(c[0].value - e.value) <= tol_v and np.max(np.abs(c[0].state - e.state)) <= SAME_STATE:
+                    c.append(e)
+                    break
+            else:
+                clusters.append([e])
+        out = []
+        for c in clusters:
+            kinds = {e.kind for e in c}
+            exact = next((e.exact_value for e in c if e.exact_value is not None), None)
+            value = exact if exact is not None else float(np.mean([e.value for e in c]))
+            state = _rows(self.game.shape, c[0].state)
+            if "fold" in kinds:
+                kind, note = "fold", next(e.note for e in c if e.kind == "fold")
+            elif "hopf" in kinds:
+                kind, note = "hopf", next(e.note for e in c if e.kind == "hopf")
+            elif "exit" in kinds:
+                kind = "transcritical"
+                note = next(e.note for e in c if e.kind == "exit")
+            else:
+                line = [
+                    d for d in degenerate if abs(d.value - c[0].value) <= tol_v and _within(c[0].support, d.support)
+                ]
+                if line:
+                    kind = "degenerate"
+                    note = f"a real eigenvalue crosses zero where {line[0].note.split(' (')[0]} ends"
+                else:
+                    kind = "transcritical"
+                    note = "a real eigenvalue crosses zero (no other branch through this point was found)"
+            out.append(Bifurcation(kind, value, state, note, exact is not None, self._eigenvalues(c[0])))
+        for d in degenerate:
+            state = _rows(self.game.shape, d.state)
+            out.append(Bifurcation("degenerate", d.exact_value, state, d.note, True, self._eigenvalues(d)))
+        assert all(b.kind in KINDS for b in out)
+        out.sort(key=lambda b: (float(b.value), b.kind))
+        return out
+
+    def _eigenvalues(self, e: _Event) -> tuple[complex, ...]:
+        return tuple(complex(z) for z in _ordered(self._spectrum(e.value, e.state)[0]))
+
+
+def _combinations(n, k):
+    import itertools
+
+    return itertools.combinations(range(n), k)
+
+
+def _positive(value) -> bool:
+    value = sympy.nsimplify(value) if isinstance(value, float) else value
+    try:
+        return bool(value > 0)
+    except TypeError:
+        return float(sympy.N(value, 30)) > 0
+
+
+def _within(small, big) -> bool:
+    return all(set(s) <= set(b) for s, b in zip(small, big))
+
+
+def _rows(shape, sig) -> tuple[tuple[float, ...], ...]:
+    off = np.concatenate([[0], np.cumsum(shape)]).astype(int)
+    return tuple(tuple(float(v) for v in sig[off[p] : off[p + 1]]) for p in range(len(shape)))
+
+
+def _ordered(ev):
+    return sorted(ev, key=lambda z: (round(z.real, 12), round(z.imag, 12)))
+
+
+def _sign_at(got, sign) -> bool:
+    return got is None or got[2] is None or got[2][-1] * sign > 0
+
+
+def _interior_example(face: Face, A: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """A point of ``{A v = b}`` deepest inside the face (maximising its smallest share), if it enters the face."""
+    from scipy.optimize import linprog
+
+    m = face.m
+    Eu, e0u = face.E[face.used], face.e0[face.used]
+    # variables (v, t): maximise t subject to A v = b, shares Eu v + e0u >= t, t <= 1
+    c = np.zeros(m + 1)
+    c[-1] = -1.0
+    A_ub = np.column_stack([-Eu, np.ones(len(e0u))])
+    res = linprog(
+        c,
+        A_ub=A_ub,
+        b_ub=e0u,
+        A_eq=np.column_stack([A, np.zeros(len(b))]),
+        b_eq=b,
+        bounds=[(None, None)] * m + [(None, 1.0)],
+        method="highs",
+    )
+    if res.status != 0 or -res.fun <= LP_MARGIN:
+        return None
+    return face.sigma(res.x[:m])
