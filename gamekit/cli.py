@@ -10,8 +10,8 @@
                   [--bound P=LOW,HIGH ...] [--json]
     gamekit check MODEL --no-stable-state --when ... [--bound P=LOW,HIGH ...] [--json]
     gamekit sensitivity MODEL [--scenario NAME] [--set P=V ...] --parameter P --values V [V ...]
-    gamekit continue MODEL [--scenario NAME] [--set P=V ...] --parameter P --from LO --to HI [--json]
                         [--initial X [X ...]] [--t-end T] [--times N] [--figure FILE] [--json]
+    gamekit continue MODEL [--scenario NAME] [--set P=V ...] --parameter P --from LO --to HI [--json]
 
 ``check`` exits 0 when the claim holds (proved, held in a search, or vacuously: contradictory conditions),
 1 when it is refuted (a verified counterexample), 2 on bad input.
@@ -401,6 +401,15 @@ def _sensitivity(args) -> int:
     return 0
 
 
+def _continue(args) -> int:
+    from .continuation import continuation
+
+    game = _game(args)
+    result = continuation(game, args.parameter, (args.lo, args.hi), progress=None if not args.json else False)
+    print(json.dumps(result.to_json()) if args.json else result)
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line ``gamekit: error: ...`` (status 2) like every other error."""
 
@@ -424,15 +433,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("analyze", help="every rest point, its eigenvalues and stability")
     common(a)
-def _continue(args) -> int:
-    from .continuation import continuation
-
-    game = _game(args)
-    result = continuation(game, args.parameter, (args.lo, args.hi), progress=None if not args.json else False)
-    print(json.dumps(result.to_json()) if args.json else result)
-    return 0
-
-
     a.add_argument(
         "--tol",
         "--zero-tol",
@@ -509,6 +509,13 @@ def _continue(args) -> int:
     e.add_argument("--times", type=int, default=101, help="output times from 0 to t-end (default 101)")
     e.add_argument("--figure", metavar="FILE", help="also write the figure (png, pdf, svg: by the extension)")
     e.set_defaults(func=_sensitivity)
+
+    n = sub.add_parser("continue", help="every branch of rest points as one parameter moves, and the bifurcations")
+    common(n)
+    n.add_argument("--parameter", required=True, help="the parameter to vary")
+    n.add_argument("--from", dest="lo", type=float, required=True, metavar="LO", help="start of the interval")
+    n.add_argument("--to", dest="hi", type=float, required=True, metavar="HI", help="end of the interval")
+    n.set_defaults(func=_continue)
     return parser
 
 
@@ -583,13 +590,6 @@ def main(argv: list[str] | None = None) -> int:
         _fail(f"gamekit: internal error: {type(err).__name__}: {_one_line(err)} (please report)")
         return 2
     finally:
-    n = sub.add_parser("continue", help="every branch of rest points as one parameter moves, and the bifurcations")
-    common(n)
-    n.add_argument("--parameter", required=True, help="the parameter to vary")
-    n.add_argument("--from", dest="lo", type=float, required=True, metavar="LO", help="start of the interval")
-    n.add_argument("--to", dest="hi", type=float, required=True, metavar="HI", help="end of the interval")
-    n.set_defaults(func=_continue)
-
         sys.stdout = stdout
 
 
