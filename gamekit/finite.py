@@ -107,6 +107,8 @@ PROCESSES = ("moran", "fermi")
 BACKENDS = ("auto", "numba", "numpy")
 CHUNK = 4096
 """Runs per chunk of :func:`simulate_fixation` (a unit of progress and of work for a thread)."""
+PROGRESS_RUNS = 200_000
+"""Runs from which :func:`simulate_fixation` shows a progress bar unless told (``progress``)."""
 STEPS_PER_SQUARED_SIZE = 200
 """Default step budget of a run: ``STEPS_PER_SQUARED_SIZE * N**2`` steps (the neutral Moran process fixes in
 ``N (N - 1)`` steps on average, conditional on fixation)."""
@@ -339,9 +341,12 @@ def _group_payoffs(s: _Setup, ev: _Evaluator):
 
 def _moran_fitness_check(s: _Setup, fm, fr) -> None:
     for who, f in ((0, fm), (1, fr)):
-        bad = [k for k, v in enumerate(f) if not v > 0]
-        if bad:
-            j = bad[0] + 1
+        if isinstance(f, np.ndarray):
+            bad = np.flatnonzero(~(f > 0))
+        else:
+            bad = [k for k, v in enumerate(f) if not v > 0]
+        if len(bad):
+            j = int(bad[0]) + 1
             name = s.names[who]
             raise ArgumentError(
                 f"the Moran fitness 1 - w + w*payoff of {name} is {float(f[bad[0]]):.6g} <= 0 {_state_label(s, j)} "
@@ -644,7 +649,7 @@ def simulate_fixation(
     backend
         ``"auto"`` (numba if installed), ``"numba"`` or ``"numpy"`` (vectorised over runs).
     progress
-        Show a progress bar (default: when there is more than one chunk of ``CHUNK`` runs).
+        Show a progress bar (default: from ``PROGRESS_RUNS`` runs on).
 
     >>> import gamekit as gk
     >>> sim = gk.simulate_fixation(gk.load("hawk-dove"), "hawk", "dove", size=20, selection=0.1, runs=2000, rng=1)
@@ -665,7 +670,7 @@ def simulate_fixation(
     final = np.empty(runs, dtype=np.int64)
     steps = np.empty(runs, dtype=np.int64)
     starts = range(0, runs, CHUNK)
-    show = progress if progress is not None else len(starts) > 1
+    show = progress if progress is not None else runs >= PROGRESS_RUNS
     use_numba = _numba(backend)
     if use_numba:
         from ._kernels import fixation_numba as kernel
