@@ -723,3 +723,50 @@ def test_cli_fixation_bad_input_one_line_exit_2(args, message):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("gamekit: error: ") and message in lines[0]
+
+
+# ----------------------------------------------------------------------------------------- EGTtools, where installed
+
+
+def _egttools():
+    return pytest.importorskip("egttools.analytical", reason="EGTtools is not a dependency; installed, it is an oracle")
+
+
+@pytest.mark.parametrize(
+    "model, scenario, size, beta",
+    [("rock-paper-scissors", "bad", 30, 0.2), ("hawk-dove", None, 50, 1.0), ("hawk-dove", None, 40, 0.05)],
+)
+def test_egttools_pairwise_comparison_agrees(model, scenario, size, beta):
+    """EGTtools' StochDynamics (Fermi rule, pairs): its fixation probabilities and its stationary distribution of
+    the rare-mutation chain (``calculate_stationary_distribution`` of its column-stochastic matrix)."""
+    analytical = _egttools()
+    from egttools.utils import calculate_stationary_distribution
+
+    game = gk.load(model)
+    game = game.scenario(scenario) if scenario else game
+    table = game.numeric_payoffs()[0]
+    names = game.populations[0].strategies
+    dyn = analytical.StochDynamics(len(names), table, size)
+    for i, j in itertools.permutations(range(len(names)), 2):
+        theirs = dyn.fixation_probability(j, i, beta)
+        assert gk.fixation_probability(game, names[j], names[i], size, beta, "fermi") == pytest.approx(
+            theirs, rel=1e-12
+        )
+    transitions, _ = dyn.transition_and_fixation_matrix(beta)
+    theirs = calculate_stationary_distribution(transitions)
+    assert gk.stationary_distribution(game, size, beta, "fermi").distribution == pytest.approx(theirs, rel=1e-9)
+
+
+def test_egttools_group_fermi_agrees():
+    """EGTtools' group version: payoffs[i, j](count of i in the group with the focal, group size)."""
+    analytical = _egttools()
+    game = gk.load("stag-hunt")
+    pi = stag_hunt_payoffs(Fraction(8), 5, Fraction(1), 10)
+    payoffs = np.empty((2, 2), dtype=object)
+    payoffs[0, 1] = lambda cooperators, n: float(pi[0](cooperators - 1))
+    payoffs[1, 0] = lambda defectors, n: float(pi[1](n - defectors))
+    dyn = analytical.StochDynamics(2, payoffs, 30, group_size=10)
+    for m, r in ((0, 1), (1, 0)):
+        names = game.populations[0].strategies
+        theirs = dyn.fixation_probability(m, r, 0.5)
+        assert gk.fixation_probability(game, names[m], names[r], 30, 0.5, "fermi") == pytest.approx(theirs, rel=1e-9)
