@@ -138,6 +138,66 @@ parameters vary per orbit), the deficits enlarged by ``CERTIFICATE_SLACK`` for
 the integration error, vectorised over orbits.  It is exact for fixed payoff
 tables (multilinear games, the only ones it is used for) and independent of the
 payoff scale.
+
+**Other dynamics** (``dynamics="logit:ETA"``, ``"smith"``, ``"bnn"``,
+``"replicator-mutator:MU"``; :mod:`gamekit.protocols` has the fields).  These
+do not keep faces of the simplex invariant, so orbits are integrated in the
+shares themselves (``_kernels.flow``: the same Dormand-Prince method, error
+control and window statistics, on the compiled kernel with the game's compiled
+payoffs; the shares are clipped at zero and rescaled after every step, so they
+stay in the state space exactly).  No strategy is dead from the start: every
+strategy counts as alive in every orbit.  An orbit has
+
+* **converged** to a rest point ``x*`` of *that* dynamics when every share
+  stayed within ``converge_tol`` of ``x*`` over the window and ``x*`` is known to
+  be asymptotically stable:
+
+  - *logit, replicator-mutator* (smooth fields): ``x*`` is polished by Newton's
+    method on the field itself, ``F(x) = 0`` on the product of simplices (each
+    population's last share carries one minus the others; at most
+    ``NEWTON_STEPS`` steps, until ``max |F|`` is below ``NEWTON_TOL`` times the
+    field's scale: 1 for logit, whose field is a difference of shares,
+    ``(1 - MU)`` times the payoff scale plus ``MU`` for the mutator), and it is
+    asymptotically stable when every eigenvalue of the field's tangent Jacobian
+    (``J = D softmax(u/ETA) Du - I`` for logit, ``(1 - MU) J_replicator - MU I``
+    for the mutator) has real part below ``-ZERO_TOL`` times the larger of that
+    scale and the largest eigenvalue's modulus;
+  - *Smith, BNN* (Lipschitz fields, not differentiable where payoffs tie, which
+    they do at every Nash equilibrium that is not strict): the rest points are
+    exactly the Nash equilibria, so ``x*`` is polished as an equilibrium (equal
+    payoffs on the support the window shows, Newton as for the replicator) and
+    must be one: no strategy earns more than the support by more than
+    ``NASH_TOL`` times the payoff scale.  A *strict* pure equilibrium is
+    asymptotically stable under both (Sandholm 2010; :mod:`gamekit.protocols`),
+    so the window decides as for the replicator.  At any other equilibrium no
+    linearisation exists, and the orbit converged only if, besides, the window
+    shows it settling: its largest distance from ``x*`` over the second half of
+    the window is at most ``NONSMOOTH_RATIO`` (0.9) times that over the first
+    half, or below ``REST_FACTOR`` times ``rtol + atol`` (at rest to the
+    integration's accuracy: near such a point the field is as small as the
+    error the step control allows, and the numerical orbit jitters there).  (Not
+    a halving: in a game that is stable but not strictly, like zero-sum
+    rock-paper-scissors, orbits close in on the equilibrium only like ``1/t``.)  This is
+    evidence, not a proof: an orbit that creeps along the stable set of an
+    unstable equilibrium for a whole window would pass it (integrate longer, or
+    from other starts, to see it leave);
+
+* **cycling** as for the replicator: a share keeps oscillating with an amplitude
+  that does not die out (its range in the second half of the window at least
+  ``CYCLE_PERSISTENCE`` times the first half's).  An oscillation around an
+  asymptotically stable rest point of a smooth dynamics (within the window's
+  box widened by its range) is ``unresolved`` as for the replicator; around a
+  Nash equilibrium under Smith or BNN it is ``unresolved`` unless its range in
+  the second half is at least ``NONSMOOTH_RATIO`` times the first half's: a
+  spiral that loses a tenth of its amplitude per half window is not called a
+  cycle there, since no linearisation says whether that equilibrium attracts;
+* **unresolved** otherwise.
+
+Rock-paper-scissors in one population shows the difference: with ``w = l``
+orbits cycle under the replicator (closed orbits around the centre) but
+converge to the centre under Smith and BNN (a zero-sum game is a stable game:
+Hofbauer & Sandholm 2009); with ``w = 1``, ``l = 2`` Smith orbits approach a
+limit cycle around the centre and are ``cycling``, never converged.
 """
 
 from __future__ import annotations
@@ -155,6 +215,7 @@ from ._kernels.rhs_field import Field
 from .dynamics import compile_payoffs, expected_payoffs, jacobian_from
 from .errors import AnalysisError, ArgumentError, GamekitError, ParameterError
 from .game import Game
+from .protocols import REPLICATOR, Dynamics, parse_dynamics, velocity
 from .schedule import Schedule
 from .space import StateSpace
 from .stability import ZERO_TOL, strict_profiles
@@ -186,6 +247,17 @@ FACE_SLACK = 1e-9
 # The field's scale is the largest payoff difference within a population over the centre, the states with one
 # population at a vertex and the others at the centre, and up to SCALE_PROFILES pure profiles
 SCALE_PROFILES = 64
+# Smith and BNN (module docstring): a point is a Nash equilibrium when no strategy earns more than its population's
+# support by more than NASH_TOL times the payoff scale (and a strict one when every other strategy earns less by
+# more than that).  At an equilibrium that is not strict an orbit settles when its distance from it over the
+# window's second half is below NONSMOOTH_RATIO times that over the first half (or below REST_FACTOR times the
+# integration's tolerance rtol + atol: the integrator resolves a non-smooth field no finer), and an
+# oscillation around it is a cycle only if its range over the second half is at least NONSMOOTH_RATIO times that
+# over the first.  (Not CYCLE_PERSISTENCE: near an equilibrium of a game that is stable but not strictly, such as
+# zero-sum rock-paper-scissors, Smith and BNN orbits close in like 1/t, which loses a third per half window.)
+NASH_TOL = 1e-9
+NONSMOOTH_RATIO = 0.9
+REST_FACTOR = 100.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -210,6 +282,8 @@ class Trajectory:
         or ``"unresolved"``.
     steps
         Accepted and rejected steps per orbit.
+    dynamics
+        The dynamics integrated (``"replicator"``, ``"logit:0.5"``, ``"smith"``, ...).
     """
 
     game: Game = field(repr=False)
@@ -222,6 +296,7 @@ class Trajectory:
     steps: np.ndarray = field(repr=False)
     t_end: float = 0.0
     points: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
+    dynamics: str = "replicator"
 
     @property
     def outcome(self) -> np.ndarray:
@@ -261,10 +336,12 @@ class Trajectory:
 
     def __repr__(self) -> str:
         parts = ", ".join(f"{s:.1%} {check.printable(k)}" for k, s in self.shares().items())
-        return f"Trajectory({self.n} orbits to t={self.t_end:g}: {parts})"
+        under = "" if self.dynamics == "replicator" else f" under {self.dynamics}"
+        return f"Trajectory({self.n} orbits to t={self.t_end:g}{under}: {parts})"
 
     def _repr_html_(self) -> str:
-        return f"<p>{self.n} orbits to t = {self.t_end:g}</p>" + self.summary().to_html(index=False)
+        under = "" if self.dynamics == "replicator" else f" under {self.dynamics}"
+        return f"<p>{self.n} orbits to t = {self.t_end:g}{under}</p>" + self.summary().to_html(index=False)
 
 
 def _per_orbit(game: Game, parameters, n: int) -> dict[str, np.ndarray]:
@@ -478,8 +555,9 @@ class _Classifier:
     are codes ``0 .. P-1``, in C order of the shape).
     """
 
-    def __init__(self, game: Game, space: StateSpace, converge_tol, amplitude, face_tol):
-        self.game, self.space = game, space
+    def __init__(self, game: Game, space: StateSpace, converge_tol, amplitude, face_tol, dyn: Dynamics = REPLICATOR):
+        self.game, self.space, self.dyn = game, space, dyn
+        self.rest_floor = 0.0  # Smith, BNN: a distance from an equilibrium that counts as at rest (_settling)
         self.converge_tol, self.amplitude, self.face_tol = converge_tol, amplitude, face_tol
         self.labels = [", ".join(game.profile_names(idx)) for idx in np.ndindex(*game.shape)]
         self.labels.append(UNRESOLVED)
@@ -571,7 +649,8 @@ class _Classifier:
                     near[retry] = np.all(
                         np.maximum(np.abs(lo[rows[retry]] - own), np.abs(hi[rows[retry]] - own)) <= tol, axis=1
                     )
-                done = near & (ok > 0)
+                # 1: asymptotically stable; 2 (Smith, BNN): an equilibrium that is not strict, if the orbit settles
+                done = near & ((ok == 1) | ((ok == 2) & _settling(box[rows], point, self.rest_floor)))
                 codes[rows[done]] = self._rest_codes(point[done])
                 converged[rows[done]] = True
         spiral = self._into_stable_focus(box, turns, lo, hi, converged, final, theta, alive, fld, scale)
@@ -597,15 +676,27 @@ class _Classifier:
             width = hi[group] - lo[group] + self.converge_tol
             inside = np.all((point >= lo[group] - width) & (point <= hi[group] + width), axis=1)
             out[group] = (ok > 0) & inside
+            if not self.dyn.smooth:  # Smith, BNN: a persisting oscillation around an equilibrium is a cycle
+                keeps = (box[group, 3] - box[group, 2]) >= NONSMOOTH_RATIO * (box[group, 1] - box[group, 0])
+                out[group] &= ~np.any(oscillating[group] & keeps, axis=1)
         return out
 
     def _rest_points(self, fld, rows, final, theta, scale, key):
         """Rest points polished from the final states of ``rows`` on the face ``key[d:]`` and their status:
         1 asymptotically stable within the orbits' face ``key[:d]``, 0 a rest point that is not, -1 no rest
-        point found (Newton failed or left the face)."""
+        point found (Newton failed or left the face); under Smith and BNN (module docstring) 1 for a strict
+        equilibrium, 2 for another equilibrium, -1 for a point that is not an equilibrium."""
         d = final.shape[1]
         th = theta[rows] if theta.shape[0] > 1 else theta
         sc = scale[rows] if scale.shape[0] > 1 else np.broadcast_to(scale, rows.shape)
+        if self.dyn.kind != "replicator":
+            if self.dyn.smooth:
+                point, found = _polish_field(self.dyn, fld, self.space, final[rows], th, sc)
+                stable = _stable_under(self.dyn, fld, self.space, point, th, sc)
+                return point, np.where(found, stable.astype(np.int64), -1)
+            point, found = _polish(fld, self.space, final[rows], th, key[d:], sc)
+            nash, strict = _nash(fld, self.space, point, th, sc)
+            return point, np.where(found & nash, np.where(strict, 1, 2), -1)
         point, found = _polish(fld, self.space, final[rows], th, key[d:], sc)
         stable = _asymptotically_stable(fld, self.space, point, th, key[:d], sc)
         return point, np.where(found, stable.astype(np.int64), -1)
@@ -754,6 +845,27 @@ def _field_rows(game: Game, fld: Field, values: np.ndarray) -> np.ndarray:
         _check_group_rows(game, distinct)
     field_scale(fld, game.shape, distinct)
     return pay
+
+
+def _check_integration(game: Game, sig: np.ndarray, status: np.ndarray, max_steps: int, t_end: float) -> None:
+    """An AnalysisError if some orbit reached the step limit (``status``) or a final state ``sig`` is not finite."""
+    if np.any(status):
+        jumps = _share_steps(game)
+        cause = (
+            f"the payoffs jump where {jumps} switches: an orbit that reaches a jump the field points into from "
+            "both sides slides along it, and no step size is small enough"
+            if jumps
+            else "an orbit that cycles takes steps in proportion to t_end times the payoff scale"
+        )
+        raise AnalysisError(
+            f"{int(np.sum(status != 0))} orbits needed more than max_steps={max_steps} steps to reach "
+            f"t_end={t_end:g} ({cause}); shorten t_end, loosen rtol or raise max_steps"
+        )
+    if not np.all(np.isfinite(sig)):
+        raise AnalysisError(
+            "the integration produced a value that is not a finite number (payoffs too large for double "
+            "precision?); rescale the payoffs or loosen rtol"
+        )
 
 
 def _check_group_rows(game: Game, rows: np.ndarray) -> None:
@@ -911,8 +1023,11 @@ def simulate(
     chunk: int = 50_000,
     backend: str = "auto",
     progress: bool | None = None,
+    dynamics: str | Dynamics | None = None,
+    noise: Mapping[str, float] | None = None,
+    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
 ) -> Trajectory:
-    """Integrate the replicator dynamics from every row of ``initial`` to ``t_end``.
+    """Integrate the replicator dynamics (or another, ``dynamics``) from every row of ``initial`` to ``t_end``.
 
     Any kind of game: fixed payoff tables, payoffs that use shares, one-population
     and group games (module docstring).
@@ -957,7 +1072,28 @@ def simulate(
         ``"auto"`` (numba if installed), ``"numba"`` or ``"numpy"``.
     progress
         Show a progress bar (default: when there is more than one chunk).
+    dynamics
+        The revision protocol: ``None`` or ``"replicator"`` (the default), ``"logit:ETA"``, ``"smith"``,
+        ``"bnn"``, ``"replicator-mutator:MU"``, or a :class:`gamekit.protocols.Dynamics` (module docstring:
+        how their orbits are integrated and their outcomes decided).
+    noise
+        ``{"population.strategy": sigma}``: the stochastic replicator dynamics instead
+        (:func:`gamekit.stochastic.simulate_noisy`, which says what it returns and which of the
+        arguments above it takes).
+    rng
+        Seed of the noise (with ``noise`` only).
     """
+    dyn = parse_dynamics(dynamics)
+    if noise is not None:
+        if dyn.kind != "replicator":
+            raise ArgumentError(f"noise is the stochastic replicator dynamics; it cannot be combined with {dyn}")
+        from .stochastic import simulate_noisy
+
+        return simulate_noisy(
+            game, initial, t_end, noise=noise, rng=rng, t_eval=t_eval, parameters=parameters, progress=progress
+        )
+    if rng is not None:
+        raise ArgumentError("rng seeds the noise; without noise the dynamics are deterministic (give noise=...)")
     check.game(game)
     space = StateSpace(game.shape, tuple(p.name for p in game.populations))
     full = space.full(initial, name="initial")
@@ -976,6 +1112,13 @@ def simulate(
         progress = check.flag("progress", progress)
     te = _times(t_eval, t_end)
     bounds, values = _segments(game, t_end, schedule, parameters, n)
+    if dyn.kind != "replicator":
+        classify = _Classifier(game, space, converge_tol, cycle_amplitude, face_tol, dyn)
+        classify.rest_floor = REST_FACTOR * (rtol + atol)
+        return _simulate_flow(
+            game, full, te, bounds, values, dyn, classify, (rtol, atol, t_end * (1.0 - window), max_steps),
+            chunk, backend, progress,
+        )  # fmt: skip
     general = not game.multilinear
     integrate = _backend(backend)
     if general:  # payoffs depend on the state: a right-hand side generated for this model
@@ -1017,23 +1160,7 @@ def simulate(
                 np.ascontiguousarray(p_chunk),
                 off, others, flat, nq, bounds, te, tw, rtol, atol, max_steps,
             )  # fmt: skip
-        if np.any(status):
-            jumps = _share_steps(game)
-            cause = (
-                f"the payoffs jump where {jumps} switches: an orbit that reaches a jump the field points into from "
-                "both sides slides along it, and no step size is small enough"
-                if jumps
-                else "an orbit that cycles takes steps in proportion to t_end times the payoff scale"
-            )
-            raise AnalysisError(
-                f"{int(np.sum(status != 0))} orbits needed more than max_steps={max_steps} steps to reach "
-                f"t_end={t_end:g} ({cause}); shorten t_end, loosen rtol or raise max_steps"
-            )
-        if not np.all(np.isfinite(sig)):
-            raise AnalysisError(
-                "the integration produced a value that is not a finite number (payoffs too large for double "
-                "precision?); rescale the payoffs or loosen rtol"
-            )
+        _check_integration(game, sig, status, max_steps, t_end)
         final[a:b] = space.coordinates(sig)
         if general:
             theta = theta_all[a:b] if r_count > 1 else theta_all
@@ -1058,3 +1185,210 @@ def simulate(
         t_end=t_end,
         points=dict(classify.points),
     )
+
+
+# ----------------------------------------------------------------------------- dynamics other than the replicator
+
+
+def _simulate_flow(game, full, te, bounds, values, dyn: Dynamics, classify, control, chunk, backend, progress):
+    """:func:`simulate` under a dynamics other than the replicator (module docstring): orbits in the shares
+    (``_kernels.flow``), every strategy alive, outcomes by ``classify`` (``_Classifier`` of that dynamics)."""
+    rtol, atol, tw, max_steps = control
+    space = classify.space
+    n = full.shape[0]
+    fld = field_of(game)  # the payoffs and their derivatives (polishing, linearisation; a model's RHS)
+    theta_all = values[-1]  # (R, J): the last phase's parameters
+    if theta_all.shape[1]:
+        distinct, where = np.unique(theta_all, axis=0, return_inverse=True)
+    else:
+        distinct, where = np.zeros((1, 0)), np.zeros(theta_all.shape[0], dtype=np.int64)
+    scale_all = field_scale(fld, game.shape, distinct)[np.ravel(where)]
+    pay = _payoff_rows(game, values) if game.multilinear else _field_rows(game, fld, values)
+    integrate = _flow_backend(game, fld, dyn, backend)
+    r_count = pay.shape[1]
+    off, _, others, flat, nq = tables(game.shape)
+    final = np.empty((n, space.width))
+    codes = np.empty(n, dtype=np.int32)
+    converged = np.empty(n, dtype=bool)
+    steps = np.empty(n, dtype=np.int64)
+    states = np.empty((n, te.size, space.width)) if te.size else None
+    starts = range(0, n, chunk)
+    show = progress if progress is not None else len(starts) > 1
+    if show:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, desc="orbits", unit="chunk", total=len(starts))
+    for a in starts:
+        b = min(a + chunk, n)
+        p_chunk = pay[:, a:b] if r_count > 1 else pay
+        with np.errstate(over="ignore", invalid="ignore"):
+            sig, box, turns, out, st, status = integrate(
+                np.ascontiguousarray(full[a:b]), np.ascontiguousarray(p_chunk), off, others, flat, nq, bounds, te, tw,
+                rtol, atol, max_steps,
+            )  # fmt: skip
+        _check_integration(game, sig, status, max_steps, bounds[-1])
+        final[a:b] = space.coordinates(sig)
+        theta = theta_all[a:b] if r_count > 1 else theta_all
+        scale = scale_all[a:b] if r_count > 1 else scale_all
+        alive = np.ones(sig.shape, dtype=bool)  # no strategy is dead from the start under these dynamics
+        codes[a:b], converged[a:b] = classify.general(box, turns, sig, theta, alive, fld, scale)
+        steps[a:b] = st
+        if states is not None:
+            states[a:b] = space.coordinates(out)
+    return Trajectory(
+        game=game,
+        t=te if te.size else np.array([bounds[-1]]),
+        states=states,
+        final=final,
+        converged=converged,
+        codes=codes,
+        labels=tuple(classify.labels),
+        steps=steps,
+        t_end=float(bounds[-1]),
+        points=dict(classify.points),
+        dynamics=str(dyn),
+    )
+
+
+def _flow_backend(game: Game, fld: Field, dyn: Dynamics, name: str):
+    """The share-coordinate integrator (``_kernels.flow``) for ``dyn``: compiled with the game's compiled payoffs,
+    or the numpy twin with :func:`gamekit.protocols.velocity` (numba absent, or a model too large to compile)."""
+    from ._kernels import flow
+
+    if name == "numba" and not dopri.numba_available():
+        raise GamekitError("backend='numba' needs numba installed (pip install numba), or use backend='numpy'")
+    if name == "numba" or (name == "auto" and dopri.numba_available()):
+        cache.folder()  # raises for an unsafe $GAMEKIT_CACHE_DIR, before anything is imported from it
+        from ._kernels.primitives import LANES
+
+        rhs = None if game.multilinear else fld.load(LANES)
+        if game.multilinear or rhs is not None:
+            code, eta, mu = _KIND_CODES[dyn.kind], dyn.eta or 0.0, dyn.mu or 0.0
+            return lambda *args: flow.integrate_numba(*args, code, eta, mu, rhs=rhs)
+    off = StateSpace(game.shape).offsets
+    field_ = None if game.multilinear else fld.payoffs
+    return lambda *args: flow.integrate_numpy(*args, lambda x, g: velocity(dyn, x, g, off), field=field_)
+
+
+# the compiled kernel's code of each protocol (flow_numba.KINDS, in the order of gamekit.protocols.KINDS)
+_KIND_CODES = {"replicator": 0, "logit": 1, "smith": 2, "bnn": 3, "replicator-mutator": 4}
+
+
+def _flow_scale(dyn: Dynamics, scale: np.ndarray) -> np.ndarray:
+    """The scale of the field of a smooth ``dyn`` at payoff scale ``scale``: 1 for logit (a difference of shares),
+    ``(1 - MU) scale + MU`` for the replicator-mutator (module docstring)."""
+    if dyn.kind == "logit":
+        return np.ones_like(scale)
+    mu = dyn.mu or 0.0
+    return (1.0 - mu) * scale + mu
+
+
+def tangent_jacobian(dyn: Dynamics, x: np.ndarray, u: np.ndarray, du: np.ndarray, shape) -> np.ndarray:
+    """The tangent Jacobian (M, d, d) of a smooth dynamics' field at full shares ``x`` (M, D), with payoffs ``u``
+    (M, D) and ``du[:, a, b] = d u_a / d x_b``: ``(1 - MU) J_replicator - MU I`` (the replicator is ``MU = 0``), or
+    for logit ``D softmax(u/ETA) Du - I``; rows: each population's first ``n_p - 1`` strategies, columns
+    ``d/dx_m - d/dx_last`` (as :func:`gamekit.dynamics.jacobian_from`)."""
+    shape = tuple(int(n) for n in shape)
+    d = sum(shape) - len(shape)
+    if dyn.kind != "logit":
+        mu = dyn.mu or 0.0
+        return (1.0 - mu) * jacobian_from(x, u, du, shape) - mu * np.eye(d)
+    off = np.concatenate([[0], np.cumsum(shape)]).astype(int)
+    full = np.empty(du.shape)
+    for a, b in zip(off[:-1], off[1:]):
+        z = u[:, a:b] / dyn.eta
+        e = np.exp(z - np.max(z, axis=1, keepdims=True))
+        s = e / np.sum(e, axis=1, keepdims=True)
+        ds = (s[:, :, None] * np.eye(b - a) - s[:, :, None] * s[:, None, :]) / dyn.eta  # d softmax / d u
+        full[:, a:b, :] = ds @ du[:, a:b, :]
+    full -= np.eye(int(off[-1]))
+    rows = [i for p in range(len(shape)) for i in range(off[p], off[p + 1] - 1)]
+    cols = [
+        full[:, :, i] - full[:, :, off[p + 1] - 1] for p in range(len(shape)) for i in range(off[p], off[p + 1] - 1)
+    ]
+    if not cols:
+        return np.zeros((x.shape[0], 0, 0))
+    return np.stack(cols, axis=2)[:, rows, :]
+
+
+def _polish_field(dyn: Dynamics, fld: Field, space: StateSpace, start: np.ndarray, theta, scale):
+    """Newton's method for ``F(x) = 0`` of a smooth ``dyn`` on the product of simplices from ``start`` (M, D): each
+    population's last share carries one minus the others.  Returns the points (M, D) and whether each converged
+    (``max |F|`` at most ``NEWTON_TOL`` times the field's scale, in the state space)."""
+    off = space.offsets
+    shape = tuple(int(b - a) for a, b in zip(off[:-1], off[1:]))
+    x = np.array(start, dtype=float)
+    free = np.array([i for a, b in zip(off[:-1], off[1:]) for i in range(a, b - 1)], dtype=np.int64)
+    last = np.array([b - 1 for a, b in zip(off[:-1], off[1:]) for _ in range(a, b - 1)], dtype=np.int64)
+    tol = NEWTON_TOL * _flow_scale(dyn, np.asarray(scale, dtype=float))
+    m = x.shape[0]
+    done = np.zeros(m, dtype=bool)
+    if free.size == 0:
+        return x, np.ones(m, dtype=bool)
+    with np.errstate(all="ignore"):
+        for _ in range(NEWTON_STEPS):
+            u, du = fld.derivatives(x, theta)
+            g = velocity(dyn, x, u, off)[:, free]
+            done |= np.max(np.abs(g), axis=1) <= tol
+            if done.all():
+                break
+            jac = tangent_jacobian(dyn, x, u, du, shape)
+            try:
+                step = np.linalg.solve(jac, -g[:, :, None])[:, :, 0]
+            except np.linalg.LinAlgError:
+                step = (np.linalg.pinv(jac) @ -g[:, :, None])[:, :, 0]
+            step = np.where(done[:, None] | ~np.isfinite(step), 0.0, step)
+            x[:, free] += step
+            np.subtract.at(x.T, last, step.T)
+        u, _ = fld.derivatives(x, theta)
+        g = velocity(dyn, x, u, off)
+    ok = np.all(np.isfinite(x), axis=1) & (np.max(np.abs(g), axis=1) <= tol) & np.all(x >= -FACE_SLACK, axis=1)
+    x = np.where(x <= FACE_SLACK, 0.0, np.minimum(x, 1.0))
+    for a, b in zip(off[:-1], off[1:]):
+        total = x[:, a:b].sum(axis=1, keepdims=True)
+        x[:, a:b] /= np.where(total > 0, total, 1.0)
+    return x, ok
+
+
+def _stable_under(dyn: Dynamics, fld: Field, space: StateSpace, point, theta, scale) -> np.ndarray:
+    """Whether every eigenvalue of a smooth ``dyn``'s tangent Jacobian at ``point`` (M, D) has real part below
+    ``-ZERO_TOL`` times the larger of the field's scale and the largest eigenvalue's modulus."""
+    off = space.offsets
+    shape = tuple(int(b - a) for a, b in zip(off[:-1], off[1:]))
+    if sum(shape) == len(shape):
+        return np.ones(point.shape[0], dtype=bool)
+    u, du = fld.derivatives(point, theta)
+    jac = tangent_jacobian(dyn, point, u, du, shape)
+    finite = np.all(np.isfinite(jac), axis=(1, 2))
+    stable = np.zeros(point.shape[0], dtype=bool)
+    if finite.any():
+        ev = np.linalg.eigvals(jac[finite])
+        top = np.maximum(_flow_scale(dyn, np.broadcast_to(scale, finite.shape)[finite]), np.max(np.abs(ev), axis=1))
+        stable[finite] = np.max(ev.real, axis=1) < -ZERO_TOL * top
+    return stable
+
+
+def _nash(fld: Field, space: StateSpace, point, theta, scale) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each point (M, D) is a Nash equilibrium (no strategy earns more than its population's support by more
+    than ``NASH_TOL`` times the payoff scale), and whether a strict one (pure, every other strategy earning less
+    by more than that)."""
+    u = fld.payoffs(point, theta)
+    slack = NASH_TOL * np.asarray(scale, dtype=float)
+    nash = np.all(np.isfinite(u), axis=1)
+    strict = nash.copy()
+    for a, b in zip(space.offsets[:-1], space.offsets[1:]):
+        used = point[:, a:b] > 0
+        us = u[:, a:b]
+        low = np.min(np.where(used, us, np.inf), axis=1)
+        nash &= np.max(us, axis=1) - low <= slack
+        other = np.max(np.where(used, -np.inf, us), axis=1)
+        strict &= (used.sum(axis=1) == 1) & (other < low - slack)
+    return nash, strict & nash
+
+
+def _settling(box: np.ndarray, point: np.ndarray, floor: float) -> np.ndarray:
+    """Whether an orbit's distance from ``point`` (M, D) over the window's second half (``box`` (M, 4, D)) is at
+    most ``NONSMOOTH_RATIO`` times that over the first half, or below ``floor``."""
+    first = np.max(np.maximum(np.abs(box[:, 0] - point), np.abs(box[:, 1] - point)), axis=1)
+    second = np.max(np.maximum(np.abs(box[:, 2] - point), np.abs(box[:, 3] - point)), axis=1)
+    return (second <= NONSMOOTH_RATIO * first) | (second <= floor)

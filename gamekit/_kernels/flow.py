@@ -1,0 +1,183 @@
+r"""Dormand-Prince 5(4) on the shares themselves, for revision protocols other than the replicator.
+
+Bare-array kernels behind :func:`gamekit.simulate` with ``dynamics=`` (no
+validation here).  Two implementations of one algorithm, as in ``dopri``:
+``integrate_numba`` (module ``flow_numba``: compiled, lanes of orbits on a
+thread pool) and ``integrate_numpy`` (every orbit in lock-step iterations, each
+with its own step size, vectorised over orbits).  Each orbit's step sequence
+depends on that orbit alone, so the two agree to rounding and neither depends
+on how orbits are batched.
+
+**Why shares, not log-ratios.**  The replicator keeps every face of the simplex
+invariant, and ``dopri`` integrates it in log-ratios so that a share never
+rounds onto a face.  The other protocols do not keep faces: logit and the
+replicator-mutator (``MU > 0``) push every share into the interior, Smith and
+BNN revive an unused strategy that earns more.  Their fields are written in the
+shares ``x`` (``gamekit.protocols``), so ``x`` is the state::
+
+    dx/dt = F(x) = velocity(x, u(x) - u_ref)      per population, u_ref its first strategy's payoff,
+
+with ``u(x)`` the game's payoffs (fixed tables, or a model's field) and
+``velocity`` the protocol; every protocol reads only payoff differences within a
+population.  The error norm is scipy's (RMS over every share of the local error
+over ``atol + rtol max(|x|, |x_new|)``), so ``rtol``, ``atol`` mean what they
+mean to ``solve_ivp``.  Each field's components sum to zero in each population,
+so every stage keeps each population's sum (to rounding); after every accepted
+step each population's shares are clipped at zero and rescaled to sum one (a
+step may overshoot a face by up to its local error; the clip moves the state by
+no more than that, and keeps it in the state space exactly).
+
+**Payoffs.**  The compiled kernel reuses the replicator's compiled right-hand
+sides, which take log-shares: it hands them ``ln x`` (``flow_numba``).  The
+numpy twin does the same with ``dopri``'s numpy right-hand side, and evaluates
+the protocol with the ``velocity`` it is given (``gamekit.protocols.velocity``:
+one numpy copy of the formulas in the library).
+
+Arrays and outputs are those of ``dopri`` (``box`` and ``turns`` now of the
+shares ``x``: turning points are sign changes of ``dx_i/dt`` at the ends of
+accepted steps), plus ``kind, eta, mu`` for the compiled kernel (``flow_numba.KINDS``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .dopri import _rhs_np, _widen
+from .tableau import DENSE, H0, MAX_FACTOR, MIN_FACTOR, SAFETY, TIME_RTOL, WINDOW_SAMPLES, A, B, E
+
+__all__ = ["integrate_numpy", "integrate_numba", "payoff_gaps", "project"]
+
+SHARE_FLOOR = 1e-300  # as flow_numba: a share at or below it reaches the payoffs as LOG_FLOOR in log-share
+LOG_FLOOR = -720.0
+
+
+def payoff_gaps(x, pay, off, others, flat, nq, field=None):
+    """``u_i - u_ref`` (M, D) at shares ``x`` (M, D), ``pay`` (M, k, P) as in ``dopri._rhs_np`` (``field``: a
+    model's numpy payoffs, the parameters in population 0's slot); every strategy alive, each population's first
+    strategy the reference, the shares handed over as log-shares as the compiled kernel does."""
+    m, _ = x.shape
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.where(x > SHARE_FLOOR, np.log(np.maximum(x, SHARE_FLOOR)), LOG_FLOOR)
+    alive = np.ones(x.shape, dtype=bool)
+    ref = np.broadcast_to(np.asarray(off[:-1], dtype=np.int64), (m, len(off) - 1))
+    return _rhs_np(logs, alive, ref, pay, off, others, flat, nq, field)[0]
+
+
+def project(x, off):
+    """Each population's shares clipped at zero and rescaled to sum one."""
+    x = np.maximum(x, 0.0)
+    for a, b in zip(off[:-1], off[1:]):
+        x[:, a:b] /= x[:, a:b].sum(axis=1, keepdims=True)
+    return x
+
+
+def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps, velocity, field=None):
+    """All orbits in lock-step, vectorised over orbits; ``velocity(x, gaps) -> xdot`` the protocol (rows)."""
+    n, d = x0.shape
+    per_orbit = pay.shape[1] != 1
+
+    def f(x, P):
+        with np.errstate(all="ignore"):
+            return velocity(x, payoff_gaps(x, P, off, others, flat, nq, field))
+
+    x = np.array(x0, dtype=float)
+    t = np.zeros(n)
+    seg = np.zeros(n, dtype=np.int64)
+    h = np.full(n, H0)
+    steps = np.zeros(n, dtype=np.int64)
+    status = np.zeros(n, dtype=np.int64)
+    nxt = np.zeros(n, dtype=np.int64)
+    n_out = len(t_eval)
+    out = np.full((n, n_out, d), np.nan)
+    box = np.empty((n, 4, d))
+    box[:, 0::2] = np.inf
+    box[:, 1::2] = -np.inf
+    turns = np.zeros((n, 2, d))
+    last_sign = np.zeros((n, d))
+    n_sampled = np.zeros(n, dtype=np.int64)
+    t_end = bounds[-1]
+    t_tol = TIME_RTOL * max(1.0, t_end)
+    t_mid = tw + 0.5 * (t_end - tw)
+    nseg = len(bounds) - 1
+    while n_out:
+        hit = (nxt < n_out) & (t_eval[np.minimum(nxt, n_out - 1)] <= 0.0)
+        if not hit.any():
+            break
+        out[hit, nxt[hit]] = x[hit]
+        nxt[hit] += 1
+    active = np.ones(n, dtype=bool)
+    while active.any():
+        idx = np.nonzero(active)[0]
+        xi, ti, hprev, si = x[idx], t[idx], h[idx], seg[idx]
+        P = pay[si, idx] if per_orbit else pay[si, 0]
+        target = bounds[si + 1].copy()
+        if n_out:
+            has = nxt[idx] < n_out
+            target = np.where(has, np.minimum(target, t_eval[np.minimum(nxt[idx], n_out - 1)]), target)
+        hh = np.minimum(hprev, target - ti)
+        ks = [f(xi, P)]
+        for s in range(1, 7):
+            ks.append(f(xi + hh[:, None] * sum(A[s, j] * ks[j] for j in range(s) if A[s, j] != 0), P))
+        x_new = xi + hh[:, None] * sum(B[j] * ks[j] for j in range(6) if B[j] != 0)
+        err_vec = hh[:, None] * sum(E[j] * ks[j] for j in range(7) if E[j] != 0)
+        err = np.sqrt(np.mean((err_vec / (atol + rtol * np.maximum(np.abs(xi), np.abs(x_new)))) ** 2, axis=1))
+        accept = ~(err > 1.0)
+        with np.errstate(divide="ignore"):
+            factor = np.where(err == 0, MAX_FACTOR, np.clip(SAFETY / np.sqrt(np.sqrt(err)), MIN_FACTOR, MAX_FACTOR))
+        steps[idx] += 1
+        rej = idx[~accept]
+        h[rej] = hh[~accept] * np.minimum(factor[~accept], 1.0)
+        a_ = accept
+        acc = idx[a_]
+        x[acc] = project(x_new[a_], off)
+        t_new = ti[a_] + hh[a_]
+        tgt = target[a_]
+        t[acc] = np.where(t_new >= tgt - t_tol, tgt, t_new)
+        while True:  # window samples inside the step, by dense output from the step's start
+            j = n_sampled[acc]
+            tau = tw + (t_end - tw) * j / WINDOW_SAMPLES
+            due = (j <= WINDOW_SAMPLES) & (tau <= t[acc] + t_tol)
+            if not due.any():
+                break
+            w = acc[due]
+            theta = np.clip((tau[due] - ti[a_][due]) / hh[a_][due], 0.0, 1.0)
+            coef = (theta[:, None] ** np.arange(1, 5)) @ DENSE.T
+            x_tau = xi[a_][due] + hh[a_][due][:, None] * sum(coef[:, [s]] * ks[s][a_][due] for s in range(7))
+            late = tau[due] >= t_mid
+            _widen(box, w[~late], x_tau[~late], 0)
+            _widen(box, w[late], x_tau[late], 2)
+            n_sampled[w] += 1
+        win = t[acc] >= tw
+        if win.any():
+            w = acc[win]
+            g = ks[6][a_][win]  # the field at the end of the step (first same as last)
+            second = t[w] >= t_mid
+            _widen(box, w[~second], x[w][~second], 0)
+            _widen(box, w[second], x[w][second], 2)
+            sgn = np.sign(g)
+            turn = (sgn * last_sign[w] < 0) & (sgn != 0)
+            turns[w, 0] += turn
+            turns[w, 1] += turn & second[:, None]
+            last_sign[w] = np.where(sgn != 0, sgn, last_sign[w])
+        shortened = hh[a_] < hprev[a_]
+        h[acc] = np.where(shortened, np.maximum(hprev[a_], hh[a_] * factor[a_]), hh[a_] * factor[a_])
+        if n_out:
+            o_hit = (nxt[acc] < n_out) & (np.abs(t[acc] - t_eval[np.minimum(nxt[acc], n_out - 1)]) <= t_tol)
+            o = acc[o_hit]
+            out[o, nxt[o]] = x[o]
+            nxt[o] += 1
+        seg[acc] += np.abs(t[acc] - bounds[seg[acc] + 1]) <= t_tol
+        done = seg[idx] >= nseg
+        over = (steps[idx] >= max_steps) & ~done
+        status[idx[over]] = 1
+        active[idx[done | over]] = False
+        seg[idx[done]] = nseg - 1
+    return x, box, turns, out, steps, status
+
+
+def integrate_numba(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps, kind, eta, mu,
+                    rhs=None):  # fmt: skip
+    """The compiled kernel (module ``flow_numba``, imported on first use; compiled once and cached on disk)."""
+    from .flow_numba import integrate
+
+    return integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps, kind, eta, mu, rhs=rhs)

@@ -1,0 +1,469 @@
+"""The compiled driver for revision protocols other than the replicator: Dormand-Prince 5(4) on the shares.
+
+The numpy twin, the arrays and the mathematics are in ``flow``.  Orbits run in
+lanes as in ``dopri_numba`` (each lane with its own time, step size, parameter
+segment; a lane whose orbit reached ``t_end`` takes the next orbit of its range;
+ranges of orbits on a thread pool, the GIL released), every loop over lanes
+innermost and branch-free so that it compiles to SIMD instructions.
+
+The payoffs come from the same compiled right-hand sides as the replicator's
+(``rhs_codegen`` per game shape, ``rhs_generic`` beyond it, ``rhs_field`` per
+model), called through their common C signature: they read log-shares and write
+``u_i - u_ref`` per population.  Every protocol here depends on the payoffs only
+through their differences within a population, so the driver feeds them
+``ln x_i`` (``LOG_FLOOR`` for a share at or below ``SHARE_FLOOR``: a stage may
+step a share slightly below zero) with every strategy alive and each
+population's first strategy as the reference, and evaluates the protocol on the
+differences (``_velocity``).
+
+Imported only when first used (``import gamekit`` does not import numba);
+compiled once per machine into gamekit's checked cache folder.  This driver is
+compiled in the calling process on its first use (the replicator's driver is
+compiled in a child process meanwhile only when a replicator simulation asks).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .cache import njit
+from .layout import pack_tables
+from .primitives import LANES, as_pointer, exp_neg
+from .tableau import DENSE, H0, MAX_FACTOR, MIN_FACTOR, SAFETY, TIME_RTOL, WINDOW_SAMPLES, A, B, E
+
+__all__ = ["integrate", "LANES", "KINDS", "SHARE_FLOOR", "LOG_FLOOR"]
+
+KINDS = ("replicator", "logit", "smith", "bnn", "replicator-mutator")  # the kernel's code of each protocol
+# A share at or below SHARE_FLOOR reaches the payoffs as LOG_FLOOR in log-share (below every right-hand side's
+# underflow cutoff: an exact zero in the payoffs), whatever its sign.
+SHARE_FLOOR = 1e-300
+LOG_FLOOR = -720.0
+
+A21 = A[1, 0]
+A31, A32 = A[2, 0], A[2, 1]
+A41, A42, A43 = A[3, 0], A[3, 1], A[3, 2]
+A51, A52, A53, A54 = A[4, 0], A[4, 1], A[4, 2], A[4, 3]
+A61, A62, A63, A64, A65 = A[5, 0], A[5, 1], A[5, 2], A[5, 3], A[5, 4]
+B1, B3, B4, B5, B6 = B[0], B[2], B[3], B[4], B[5]
+E1, E3, E4, E5, E6, E7 = E[0], E[2], E[3], E[4], E[5], E[6]
+
+
+@njit(inline="always", error_model="numpy", fastmath={"contract"})
+def _logs(Y, LOG, d):
+    """``LOG = ln Y`` lane by lane, ``LOG_FLOOR`` at or below ``SHARE_FLOOR``."""
+    for i in range(d):
+        for ln in range(LANES):
+            y = Y[i, ln]
+            v = np.log(max(y, SHARE_FLOOR))
+            LOG[i, ln] = v if y > SHARE_FLOOR else LOG_FLOOR
+
+
+@njit(inline="always", error_model="numpy", fastmath={"contract"})
+def _velocity(kind, eta, mu, off, k, Y, G, K, S0, S1):
+    """``K = xdot`` of protocol ``kind`` (``KINDS``) at shares ``Y`` with payoff differences ``G`` (D, L); the
+    formulas of ``gamekit.protocols``, written per population with every loop over lanes innermost.  ``S0``,
+    ``S1`` (L,) are scratch."""
+    L = LANES
+    for p in range(k):
+        a, b = off[p], off[p + 1]
+        if kind == 1:  # logit: softmax(u / eta) - x, shifted by the largest payoff
+            inv = 1.0 / eta
+            for ln in range(L):
+                S0[ln] = G[a, ln]
+                S1[ln] = 0.0
+            for i in range(a + 1, b):
+                for ln in range(L):
+                    S0[ln] = max(S0[ln], G[i, ln])
+            for i in range(a, b):
+                for ln in range(L):
+                    e = exp_neg((G[i, ln] - S0[ln]) * inv)
+                    K[i, ln] = e
+                    S1[ln] += e
+            for i in range(a, b):
+                for ln in range(L):
+                    K[i, ln] = K[i, ln] / S1[ln] - Y[i, ln]
+        elif kind == 2:  # smith: sum_j x_j [u_i - u_j]_+ - x_i sum_j [u_j - u_i]_+
+            for i in range(a, b):
+                for ln in range(L):
+                    K[i, ln] = 0.0
+                for j in range(a, b):
+                    if j == i:
+                        continue
+                    for ln in range(L):
+                        gap = G[i, ln] - G[j, ln]
+                        K[i, ln] += Y[j, ln] * max(gap, 0.0) - Y[i, ln] * max(-gap, 0.0)
+        else:  # replicator, bnn, replicator-mutator: through the mean payoff sum_j x_j u_j
+            for ln in range(L):
+                S0[ln] = 0.0
+                S1[ln] = 0.0
+            for i in range(a, b):
+                for ln in range(L):
+                    S0[ln] += Y[i, ln] * G[i, ln]
+            if kind == 3:  # bnn: [u_i - ubar]_+ - x_i sum_j [u_j - ubar]_+
+                for i in range(a, b):
+                    for ln in range(L):
+                        e = max(G[i, ln] - S0[ln], 0.0)
+                        K[i, ln] = e
+                        S1[ln] += e
+                for i in range(a, b):
+                    for ln in range(L):
+                        K[i, ln] -= Y[i, ln] * S1[ln]
+            else:  # (1 - mu) x_i (u_i - ubar) + mu (1 / n - x_i); the replicator is mu = 0
+                keep = 1.0 - mu if kind == 4 else 1.0
+                rate = mu if kind == 4 else 0.0
+                even = rate / (b - a)
+                for i in range(a, b):
+                    for ln in range(L):
+                        K[i, ln] = keep * Y[i, ln] * (G[i, ln] - S0[ln]) + (even - rate * Y[i, ln])
+
+
+@njit(inline="always", error_model="numpy", fastmath={"contract"})
+def _project(X, off, k, S0):
+    """Each population's shares clipped at zero and rescaled to sum 1 (after every accepted step)."""
+    for p in range(k):
+        for ln in range(LANES):
+            S0[ln] = 0.0
+        for i in range(off[p], off[p + 1]):
+            for ln in range(LANES):
+                x = max(X[i, ln], 0.0)
+                X[i, ln] = x
+                S0[ln] += x
+        for i in range(off[p], off[p + 1]):
+            for ln in range(LANES):
+                X[i, ln] = X[i, ln] / S0[ln]
+
+
+@njit(nogil=True, error_model="numpy", fastmath={"contract"})
+def _run_range(rhs, kind, eta, mu, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
+               rtol, atol, max_steps, sig_out, box, turns, out, steps_out, status_out):  # fmt: skip
+    """Integrate orbits start..stop-1 in lanes; outputs as ``flow.integrate_numpy`` returns them."""
+    d = x0.shape[1]
+    k = off.shape[0] - 1
+    L = LANES
+    nseg = bounds.shape[0] - 1
+    n_out = t_eval.shape[0]
+    n_prof = pay.shape[3]
+    t_end = bounds[nseg]
+    t_tol = TIME_RTOL * (t_end if t_end > 1.0 else 1.0)
+    t_mid = tw + 0.5 * (t_end - tw)
+    per_orbit = pay.shape[1] != 1
+    X = np.zeros((d, L))
+    Y = np.zeros((d, L))
+    LOG = np.zeros((d, L))
+    G = np.zeros((d, L))
+    K0 = np.zeros((d, L))
+    K1 = np.zeros((d, L))
+    K2 = np.zeros((d, L))
+    K3 = np.zeros((d, L))
+    K4 = np.zeros((d, L))
+    K5 = np.zeros((d, L))
+    K6 = np.zeros((d, L))
+    SIGN = np.zeros((d, L))
+    ALIVE = np.ones((d, L))
+    LO = np.zeros((d, L))
+    HI = np.zeros((d, L))
+    LO1 = np.zeros((d, L))
+    HI1 = np.zeros((d, L))
+    TURNS = np.zeros((d, L))
+    TURNS1 = np.zeros((d, L))
+    LAST = np.zeros((d, L))
+    payl = np.zeros((k * n_prof, L))
+    ref = np.zeros((k, L), dtype=np.int64)
+    work = np.zeros((1, n_work))[0]
+    S0 = np.zeros((1, L))[0]
+    S1 = np.zeros((1, L))[0]
+    errsum = np.zeros((1, L))[0]
+    acc = np.zeros((1, L))[0]
+    inwin = np.zeros((1, L))[0]
+    cross = np.zeros((1, L))[0]
+    sample = np.zeros((1, L))[0]
+    starting = np.zeros((1, L))[0]
+    t = np.zeros((1, L))[0]
+    h = np.zeros((1, L))[0]
+    hh = np.zeros((1, L))[0]
+    target = np.zeros((1, L))[0]
+    t_prev = np.zeros((1, L))[0]
+    snapped = np.zeros((1, L), dtype=np.int64)[0]
+    seg = np.zeros((1, L), dtype=np.int64)[0]
+    row = np.zeros((1, L), dtype=np.int64)[0]
+    orbit = np.zeros((1, L), dtype=np.int64)[0]
+    nxt = np.zeros((1, L), dtype=np.int64)[0]
+    steps = np.zeros((1, L), dtype=np.int64)[0]
+    n_sampled = np.zeros((1, L), dtype=np.int64)[0]
+    fresh = np.zeros((1, L), dtype=np.int64)[0]
+    coef = np.zeros((1, 7))[0]
+    x_tau = np.zeros((1, d))[0]
+    for p in range(k):
+        for ln in range(L):
+            ref[p, ln] = off[p]
+            for i in range(off[p], off[p + 1]):
+                X[i, ln] = 1.0 / (off[p + 1] - off[p])  # an idle lane holds a valid state
+    for ln in range(L):
+        orbit[ln] = -1
+    pLOG, pALIVE, pREF, pPAYL = as_pointer(LOG.ctypes.data), as_pointer(ALIVE.ctypes.data), as_pointer(ref.ctypes.data), as_pointer(payl.ctypes.data)  # fmt: skip
+    pSIGN, pG, pTAB, pWORK = as_pointer(SIGN.ctypes.data), as_pointer(G.ctypes.data), as_pointer(tab.ctypes.data), as_pointer(work.ctypes.data)  # fmt: skip
+    next_orbit = start
+    running = 0
+    for ln in range(L):
+        if next_orbit < stop:
+            orbit[ln] = next_orbit
+            next_orbit += 1
+            running += 1
+            fresh[ln] = 1
+    while running > 0:
+        # lanes that start an orbit or a parameter segment: this iteration's first stage (a zero step) is theirs
+        any_starting = False
+        for ln in range(L):
+            if fresh[ln]:
+                fresh[ln] = 0
+                starting[ln] = 1.0
+                any_starting = True
+                r = orbit[ln]
+                if seg[ln] == 0:
+                    for i in range(d):
+                        X[i, ln] = x0[r, i]
+                        LO[i, ln] = np.inf
+                        HI[i, ln] = -np.inf
+                        LO1[i, ln] = np.inf
+                        HI1[i, ln] = -np.inf
+                        TURNS[i, ln] = 0.0
+                        TURNS1[i, ln] = 0.0
+                        LAST[i, ln] = 0.0
+                    row[ln] = r if per_orbit else 0
+                    h[ln] = H0
+                    t[ln] = 0.0
+                    steps[ln] = 0
+                    n_sampled[ln] = 0
+                    snapped[ln] = 0
+                    nxt[ln] = 0
+                for p in range(k):
+                    for f in range(n_prof):
+                        payl[p * n_prof + f, ln] = pay[seg[ln], row[ln], p, f]
+                for i in range(d):
+                    K0[i, ln] = 0.0
+        for ln in range(L):
+            if orbit[ln] < 0 or starting[ln] > 0.0:
+                hh[ln] = 0.0
+                continue
+            tg = bounds[seg[ln] + 1]
+            if nxt[ln] < n_out and t_eval[nxt[ln]] < tg:
+                tg = t_eval[nxt[ln]]
+            target[ln] = tg
+            hh[ln] = h[ln] if h[ln] < tg - t[ln] else tg - t[ln]
+        # the six new stages: shares Y -> log-shares -> payoff differences G -> the protocol's velocity
+        for i in range(d):
+            for ln in range(L):
+                Y[i, ln] = X[i, ln] + hh[ln] * (A21 * K0[i, ln])
+        _logs(Y, LOG, d)
+        rhs(pLOG, pALIVE, pREF, pPAYL, pSIGN, pG, pTAB, pWORK)
+        _velocity(kind, eta, mu, off, k, Y, G, K1, S0, S1)
+        for ln in range(L if any_starting else 0):
+            if starting[ln] > 0.0:  # K1 = f(X): the first stage of the orbit or segment
+                for i in range(d):
+                    K0[i, ln] = K1[i, ln]
+                r = orbit[ln]
+                while nxt[ln] < n_out and t_eval[nxt[ln]] <= t[ln]:
+                    for i in range(d):
+                        out[r, nxt[ln], i] = X[i, ln]
+                    nxt[ln] += 1
+        for i in range(d):
+            for ln in range(L):
+                Y[i, ln] = X[i, ln] + hh[ln] * (A31 * K0[i, ln] + A32 * K1[i, ln])
+        _logs(Y, LOG, d)
+        rhs(pLOG, pALIVE, pREF, pPAYL, pSIGN, pG, pTAB, pWORK)
+        _velocity(kind, eta, mu, off, k, Y, G, K2, S0, S1)
+        for i in range(d):
+            for ln in range(L):
+                Y[i, ln] = X[i, ln] + hh[ln] * (A41 * K0[i, ln] + A42 * K1[i, ln] + A43 * K2[i, ln])
+        _logs(Y, LOG, d)
+        rhs(pLOG, pALIVE, pREF, pPAYL, pSIGN, pG, pTAB, pWORK)
+        _velocity(kind, eta, mu, off, k, Y, G, K3, S0, S1)
+        for i in range(d):
+            for ln in range(L):
+                Y[i, ln] = X[i, ln] + hh[ln] * (A51 * K0[i, ln] + A52 * K1[i, ln] + A53 * K2[i, ln] + A54 * K3[i, ln])
+        _logs(Y, LOG, d)
+        rhs(pLOG, pALIVE, pREF, pPAYL, pSIGN, pG, pTAB, pWORK)
+        _velocity(kind, eta, mu, off, k, Y, G, K4, S0, S1)
+        for i in range(d):
+            for ln in range(L):
+                Y[i, ln] = X[i, ln] + hh[ln] * (
+                    A61 * K0[i, ln] + A62 * K1[i, ln] + A63 * K2[i, ln] + A64 * K3[i, ln] + A65 * K4[i, ln]
+                )
+        _logs(Y, LOG, d)
+        rhs(pLOG, pALIVE, pREF, pPAYL, pSIGN, pG, pTAB, pWORK)
+        _velocity(kind, eta, mu, off, k, Y, G, K5, S0, S1)
+        for i in range(d):
+            for ln in range(L):
+                Y[i, ln] = X[i, ln] + hh[ln] * (
+                    B1 * K0[i, ln] + B3 * K2[i, ln] + B4 * K3[i, ln] + B5 * K4[i, ln] + B6 * K5[i, ln]
+                )
+        _logs(Y, LOG, d)
+        rhs(pLOG, pALIVE, pREF, pPAYL, pSIGN, pG, pTAB, pWORK)
+        _velocity(kind, eta, mu, off, k, Y, G, K6, S0, S1)
+        # error norm over every share (scipy's: RMS of the error over atol + rtol max(|x|, |x_new|))
+        for ln in range(L):
+            errsum[ln] = 0.0
+        for i in range(d):
+            for ln in range(L):
+                ec = (E1 * K0[i, ln] + E3 * K2[i, ln] + E4 * K3[i, ln] + E5 * K4[i, ln] + E6 * K5[i, ln]
+                      + E7 * K6[i, ln])  # fmt: skip
+                q = hh[ln] * ec / (atol + rtol * max(abs(X[i, ln]), abs(Y[i, ln])))
+                errsum[ln] += q * q
+        n_sample = 0
+        n_cross = 0
+        for ln in range(L):
+            stepping = orbit[ln] >= 0 and starting[ln] == 0.0
+            starting[ln] = 0.0
+            err = np.sqrt(errsum[ln] / d)
+            factor = MAX_FACTOR if err == 0.0 else min(MAX_FACTOR, max(MIN_FACTOR, SAFETY / np.sqrt(np.sqrt(err))))
+            ok = stepping and not err > 1.0
+            steps[ln] += 1 if stepping else 0
+            t_old, step, h_old, tg = t[ln], hh[ln], h[ln], target[ln]
+            t_new = t_old + step
+            t_new = tg if t_new >= tg - t_tol else t_new
+            h_acc = max(h_old, step * factor) if step < h_old else step * factor
+            h_rej = step * min(factor, 1.0)
+            h[ln] = h_acc if ok else (h_rej if stepping else h_old)
+            t[ln] = t_new if ok else t_old
+            t_prev[ln] = t_old
+            acc[ln] = 1.0 if ok else 0.0
+            inwin[ln] = 1.0 if ok and t_new >= tw else 0.0
+            due = ok and tw + (t_end - tw) * n_sampled[ln] / WINDOW_SAMPLES <= t_new + t_tol
+            sample[ln] = 1.0 if due else 0.0
+            n_sample += 1 if due else 0
+            crossing = ok and t_new >= t_mid and snapped[ln] == 0
+            cross[ln] = 1.0 if crossing else 0.0
+            n_cross += 1 if crossing else 0
+        # window samples inside accepted steps, by dense output from the step's start (scalar, rare)
+        for ln in range(L if n_sample > 0 else 0):
+            if sample[ln] == 0.0:
+                continue
+            sample[ln] = 0.0
+            while n_sampled[ln] <= WINDOW_SAMPLES:
+                tau = tw + (t_end - tw) * n_sampled[ln] / WINDOW_SAMPLES
+                if tau > t[ln] + t_tol:
+                    break
+                th = min(max((tau - t_prev[ln]) / hh[ln], 0.0), 1.0)
+                for st in range(7):
+                    c = 0.0
+                    for m in range(3, -1, -1):
+                        c = (c + DENSE[st, m]) * th
+                    coef[st] = c
+                for i in range(d):
+                    x_tau[i] = X[i, ln] + hh[ln] * (
+                        coef[0] * K0[i, ln] + coef[2] * K2[i, ln] + coef[3] * K3[i, ln] + coef[4] * K4[i, ln]
+                        + coef[5] * K5[i, ln] + coef[6] * K6[i, ln]
+                    )  # fmt: skip
+                if tau >= t_mid and snapped[ln] == 0:  # the first sample of the second half
+                    for i in range(d):
+                        LO1[i, ln], HI1[i, ln], TURNS1[i, ln] = LO[i, ln], HI[i, ln], TURNS[i, ln]
+                        LO[i, ln], HI[i, ln] = np.inf, -np.inf
+                    snapped[ln] = 1
+                for i in range(d):
+                    LO[i, ln] = min(LO[i, ln], x_tau[i])
+                    HI[i, ln] = max(HI[i, ln], x_tau[i])
+                n_sampled[ln] += 1
+        # accepted lanes move on (first stage of the next step = last of this one), back onto the simplex
+        for i in range(d):
+            for ln in range(L):
+                take = acc[ln] > 0.0
+                y, x, k6, k0 = Y[i, ln], X[i, ln], K6[i, ln], K0[i, ln]
+                X[i, ln] = y if take else x
+                K0[i, ln] = k6 if take else k0
+        _project(X, off, k, S0)
+        for ln in range(L if n_cross > 0 else 0):
+            if cross[ln] > 0.0:
+                cross[ln] = 0.0
+                if snapped[ln] == 0:
+                    for i in range(d):
+                        LO1[i, ln], HI1[i, ln], TURNS1[i, ln] = LO[i, ln], HI[i, ln], TURNS[i, ln]
+                        LO[i, ln], HI[i, ln] = np.inf, -np.inf
+                    snapped[ln] = 1
+        # window statistics: range of every share, turning points of every share
+        for i in range(d):
+            for ln in range(L):
+                inside = inwin[ln] > 0.0
+                s_, g, last = X[i, ln], K0[i, ln], LAST[i, ln]
+                sg = 1.0 if g > 0.0 else (-1.0 if g < 0.0 else 0.0)
+                LO[i, ln] = min(LO[i, ln], s_ if inside else np.inf)
+                HI[i, ln] = max(HI[i, ln], s_ if inside else -np.inf)
+                TURNS[i, ln] += 1.0 if inside and sg * last < 0.0 else 0.0
+                LAST[i, ln] = sg if inside and sg != 0.0 else last
+        for ln in range(L):
+            r = orbit[ln]
+            if r < 0:
+                continue
+            if acc[ln] > 0.0:
+                if nxt[ln] < n_out and abs(t[ln] - t_eval[nxt[ln]]) <= t_tol:
+                    for i in range(d):
+                        out[r, nxt[ln], i] = X[i, ln]
+                    nxt[ln] += 1
+                if abs(t[ln] - bounds[seg[ln] + 1]) <= t_tol:
+                    seg[ln] += 1
+                    if seg[ln] < nseg:
+                        fresh[ln] = 1
+            finished = seg[ln] >= nseg
+            if finished or steps[ln] >= max_steps:
+                for i in range(d):
+                    sig_out[r, i] = X[i, ln]
+                    box[r, 0, i] = LO1[i, ln]
+                    box[r, 1, i] = HI1[i, ln]
+                    box[r, 2, i] = LO[i, ln]
+                    box[r, 3, i] = HI[i, ln]
+                    turns[r, 0, i] = TURNS[i, ln]
+                    turns[r, 1, i] = TURNS[i, ln] - TURNS1[i, ln]
+                steps_out[r] = steps[ln]
+                status_out[r] = 0 if finished else 1
+                seg[ln] = 0
+                fresh[ln] = 0
+                if next_orbit < stop:
+                    orbit[ln] = next_orbit
+                    next_orbit += 1
+                    fresh[ln] = 1
+                else:
+                    orbit[ln] = -1
+                    running -= 1
+                    for p in range(k):
+                        for i in range(off[p], off[p + 1]):
+                            X[i, ln] = 1.0 / (off[p + 1] - off[p])
+
+
+def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps, kind, eta, mu, rhs=None):
+    """Integrate every orbit under protocol ``kind`` (index into ``KINDS``; ``eta``, ``mu`` its parameters, unused
+    by the others); ranges of orbits on a thread pool.  ``rhs``: a per-model compiled RHS (``rhs_field``), else
+    the game shape's (``rhs_codegen``, or ``rhs_generic`` beyond its size)."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    n, d = x0.shape
+    n_prof = pay.shape[3]
+    if rhs is None:
+        from .rhs_codegen import load
+
+        shape = tuple(int(off[p + 1] - off[p]) for p in range(len(off) - 1))
+        rhs = load(shape, LANES)
+        if rhs is None:
+            from .rhs_generic import rhs_generic as rhs
+    tab, n_work = pack_tables(off, others, flat, nq, n_prof, LANES)
+    sig = np.empty((n, d))
+    box = np.empty((n, 4, d))
+    turns = np.empty((n, 2, d))
+    out = np.empty((n, t_eval.shape[0], d))
+    steps = np.empty(n, dtype=np.int64)
+    status = np.empty(n, dtype=np.int64)
+    workers = max(1, min(os.cpu_count() or 1, (n + LANES - 1) // LANES))
+    parts = max(1, min(8 * workers, (n + LANES - 1) // LANES))
+    ranges = [((n * i) // parts, (n * (i + 1)) // parts) for i in range(parts)]
+    kind, eta, mu = int(kind), float(eta), float(mu)
+
+    def run(r):
+        _run_range(rhs, kind, eta, mu, tab, n_work, r[0], r[1], x0, pay, off, bounds, t_eval, tw, rtol, atol,
+                   max_steps, sig, box, turns, out, steps, status)  # fmt: skip
+
+    if workers == 1:
+        for r in ranges:
+            run(r)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(run, ranges))
+    return sig, box, turns, out, steps, status
