@@ -38,6 +38,7 @@ from .schedule import Phase, Schedule
 from .sensitivity import Sensitivity, SensitivityMap, sensitivity, sensitivity_map
 from .simulate import Trajectory, simulate
 from .stability import Stability, StabilityTable, stability_table
+from .stochastic import HittingProbability, Noise, NoisyPaths, hitting_probability
 from .sweep import SweepResult, sweep
 
 __version__ = "0.1.0"
@@ -62,6 +63,10 @@ __all__ = [
     "Stability",
     "simulate",
     "Trajectory",
+    "Noise",
+    "NoisyPaths",
+    "hitting_probability",
+    "HittingProbability",
     "basins",
     "Basins",
     "sweep",

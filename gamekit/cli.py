@@ -2,6 +2,7 @@
 
     gamekit analyze MODEL [--scenario NAME] [--set P=V ...] [--tol TOL] [--numeric] [--time-budget S] [--json]
     gamekit simulate MODEL [--scenario NAME] [--set P=V ...] [--orbits N] [--t-end T] [--seed S] [--json]
+                     [--noise POP.STRATEGY=SIGMA ...] [--noise-form F] [--noise-scheme S] [--dt DT] [--radius R]
     gamekit fixation MODEL [--scenario NAME] [--set P=V ...] --size N --selection W [--process moran|fermi]
                      [--mutant S --resident S [--initial K] [--exact] [--simulate RUNS] [--seed S]] [--json]
     gamekit thresholds MODEL [--scenario NAME] [--set P=V ...] --target "regulate, insure, claim"
@@ -166,10 +167,72 @@ def _analyze(args) -> int:
     return 0
 
 
+def _parse_noise(items) -> dict[str, float]:
+    """``--noise POPULATION.STRATEGY=SIGMA`` options as ``{"population.strategy": sigma}`` (sigma checked later)."""
+    out = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or "." not in key or not key.strip():
+            raise ArgumentError(f"--noise {printable(repr(item))}: expected POPULATION.STRATEGY=SIGMA")
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            raise ArgumentError(f"--noise {printable(repr(item))}: {printable(repr(value))} is not a number") from None
+    return out
+
+
+NOISY_PATHS = 1000
+"""Default ``--orbits`` of ``gamekit simulate --noise`` (noisy paths take a step per ``--dt``)."""
+
+NOISY_T_END = 50.0
+"""Default ``--t-end`` of ``gamekit simulate --noise``."""
+
+
+def _simulate_noisy(args, game) -> int:
+    from .space import StateSpace
+    from .stochastic import Noise, simulate_noisy
+
+    noise = Noise(_parse_noise(args.noise), form=args.noise_form, scheme=args.noise_scheme, dt=args.dt)
+    n = NOISY_PATHS if args.orbits is None else args.orbits
+    t_end = NOISY_T_END if args.t_end is None else args.t_end
+    space = StateSpace(game.shape, tuple(p.name for p in game.populations))
+    initial = space.sample(n, args.seed)
+    paths = simulate_noisy(
+        game, initial, t_end, noise=noise, rng=args.seed, radius=args.radius, progress=not args.json and n > 50_000
+    )
+    if args.json:
+        params = {k: float(v) for k, v in game.parameters.items()}
+        print(json.dumps({"model": game.name, "parameters": params} | paths.to_json()))
+        return 0
+    print(f"{game.name}" + (f" -- scenario {args.scenario}" if args.scenario else ""))
+    print(f"{n} noisy paths from uniform random starts (seed {args.seed}), to t = {t_end:g}")
+    print(noise.describe() + (f" (steps of {paths.dt:g})" if paths.dt != noise.dt else ""))
+    print(f"\nwhere the paths are at t = {t_end:g} (within {paths.radius:g} of a pure profile, largest share gap):")
+    rows = [
+        [r.outcome, f"{r.share:.1%}", f"[{r.ci_low:.1%}, {r.ci_high:.1%}]", str(int(r.paths))]
+        for r in paths.to_frame().itertuples()
+    ]
+    print(_table(rows, ["outcome", "share", "95% interval", "paths"]))
+    print(f"\nreached by t = {t_end:g} (within {paths.radius:g} at some step):")
+    rows = [
+        [r.target, f"{r.probability:.1%}", f"[{r.ci_low:.1%}, {r.ci_high:.1%}]", str(int(r.paths))]
+        for r in paths.reached().itertuples()
+    ]
+    print(_table(rows, ["target", "probability", "95% interval", "paths"]))
+    if noise.form != "fudenberg-harris":
+        absorbed = ", ".join(f"{k}: {v}" for k, v in paths.absorptions.items())
+        print(f"\nabsorbed at a boundary share 0 or 1 (paths per population): {absorbed}")
+    return 0
+
+
 def _simulate(args) -> int:
     from .basins import basins
 
     game = _game(args)
+    if args.noise:
+        return _simulate_noisy(args, game)
+    args.orbits = 10_000 if args.orbits is None else args.orbits
+    args.t_end = 300.0 if args.t_end is None else args.t_end
     try:
         result = basins(
             game, args.orbits, rng=args.seed, t_end=args.t_end, progress=not args.json and args.orbits > 50_000
@@ -451,9 +514,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("simulate", help="basins of attraction: where orbits from random starts end up")
     common(s)
-    s.add_argument("--orbits", type=int, default=10_000, help="number of orbits (default 10000)")
-    s.add_argument("--t-end", type=float, default=300.0, help="integration time (default 300)")
+    s.add_argument(
+        "--orbits", type=int, default=None, help=f"number of orbits (default 10000; {NOISY_PATHS} with --noise)"
+    )
+    s.add_argument(
+        "--t-end", type=float, default=None, help=f"integration time (default 300; {NOISY_T_END:g} with --noise)"
+    )
     s.add_argument("--seed", type=int, default=0, help="seed of the random starting states (an integer >= 0)")
+    s.add_argument(
+        "--noise",
+        action="append",
+        metavar="POP.STRATEGY=SIGMA",
+        help="stochastic replicator dynamics: noise on a strategy (repeatable); prints outcome probabilities",
+    )
+    s.add_argument(
+        "--noise-form",
+        default="fudenberg-harris",
+        help="fudenberg-harris (default), additive or multiplicative (two-strategy populations, absorbing)",
+    )
+    s.add_argument("--noise-scheme", default="euler", help="euler (default) or milstein")
+    s.add_argument("--dt", type=float, default=0.01, help="time step of the noisy paths (default 0.01)")
+    s.add_argument(
+        "--radius", type=float, default=0.05, help="a path is at a pure profile within this largest share gap (0.05)"
+    )
     s.set_defaults(func=_simulate)
 
     f = sub.add_parser("fixation", help="finite populations: fixation probabilities, rare-mutation stationary state")
