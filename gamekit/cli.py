@@ -228,6 +228,8 @@ def _simulate_noisy(args, game) -> int:
 def _simulate(args) -> int:
     from .basins import basins
 
+    dyn = _simulate_dynamics(args)
+
     game = _game(args)
     if args.noise:
         return _simulate_noisy(args, game)
@@ -235,7 +237,12 @@ def _simulate(args) -> int:
     args.t_end = 300.0 if args.t_end is None else args.t_end
     try:
         result = basins(
-            game, args.orbits, rng=args.seed, t_end=args.t_end, progress=not args.json and args.orbits > 50_000
+            game,
+            args.orbits,
+            rng=args.seed,
+            t_end=args.t_end,
+            progress=not args.json and args.orbits > 50_000,
+            dynamics=dyn,
         )
     except AnalysisError as err:
         if "max_steps" not in str(err):
@@ -251,12 +258,14 @@ def _simulate(args) -> int:
             "orbits": args.orbits,
             "t_end": args.t_end,
             "seed": args.seed,
+            "dynamics": str(dyn),
             "basins": result.to_json(),  # each entry: outcome, share, ci_low, ci_high, orbits, state
         }
         print(json.dumps(out))
         return 0
     print(f"{game.name}" + (f" -- scenario {args.scenario}" if args.scenario else ""))
     print(f"{args.orbits} orbits from uniform random starts (seed {args.seed}), integrated to t = {args.t_end:g}")
+    print(f"dynamics: {dyn}")
     print()
     rows = [
         [r.outcome, f"{r.share:.1%}", f"[{r.ci_low:.1%}, {r.ci_high:.1%}]", str(int(r.orbits))]
@@ -362,6 +371,21 @@ def _fixation(args) -> int:
             f"[{sim.ci_low:.4%}, {sim.ci_high:.4%}]" + (f"; {sim.unresolved} unresolved" if sim.unresolved else "")
         )
     return 0
+
+
+DYNAMICS_SPECS = "replicator, logit:ETA, smith, bnn, replicator-mutator:MU"
+
+
+def _simulate_dynamics(args):
+    """The dynamics of ``gamekit simulate --dynamics SPEC`` (one-line error for a bad spec, or with --noise)."""
+    from .protocols import parse_dynamics
+
+    dyn = parse_dynamics(args.dynamics)
+    if getattr(args, "noise", None) and dyn.kind != "replicator":
+        raise ArgumentError(
+            f"--noise is the stochastic replicator dynamics; it cannot be combined with --dynamics {dyn}"
+        )
+    return dyn
 
 
 def _thresholds(args) -> int:
@@ -538,6 +562,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--radius", type=float, default=0.05, help="a path is at a pure profile within this largest share gap (0.05)"
     )
     s.set_defaults(func=_simulate)
+    s.add_argument("--dynamics", metavar="SPEC", help=f"the revision protocol: {DYNAMICS_SPECS} (default replicator)")
 
     f = sub.add_parser("fixation", help="finite populations: fixation probabilities, rare-mutation stationary state")
     common(f)
