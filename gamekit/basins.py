@@ -15,6 +15,12 @@ Every outcome that is a rest point -- a pure profile, or in a game that is not
 multilinear a mixed rest point (see :mod:`gamekit.simulate`) -- comes with its
 state, ``{population: {strategy: share}}`` (``Basins.states``, and ``"state"`` in
 ``to_json()``; ``None`` for cycling and unresolved orbits).
+
+Under another dynamics (``dynamics="smith"``, ``"logit:0.5"``, ... passed on to
+:func:`gamekit.simulate`, which says how those orbits are integrated and
+decided) the outcomes are that dynamics' rest points and cycles, and
+``Basins.dynamics`` names it.  Noisy paths have no basins in this sense: their
+outcome probabilities come from ``gk.simulate(..., noise=...)`` itself.
 """
 
 from __future__ import annotations
@@ -66,6 +72,8 @@ class Basins:
         Number of orbits per outcome.
     n, t_end, game
         Orbits in all, integration time, the game's name.
+    dynamics
+        The dynamics the orbits followed (``"replicator"``, ``"smith"``, ``"logit:0.5"``, ...).
     states
         Per outcome, the rest point it names as ``{population: {strategy: share}}``, or ``None`` (cycling,
         unresolved).
@@ -80,6 +88,7 @@ class Basins:
     t_end: float = 0.0
     game: str = ""
     states: tuple[dict[str, dict[str, float]] | None, ...] = field(default=(), repr=False)
+    dynamics: str = "replicator"
 
     @classmethod
     def of(cls, traj: Trajectory) -> Basins:
@@ -97,6 +106,7 @@ class Basins:
             t_end=traj.t_end,
             game=traj.game.name,
             states=tuple(_named_state(traj.game, traj.rest_point(traj.labels[i])) for i in order),
+            dynamics=traj.dynamics,
         )
 
     def to_json(self) -> list[dict]:
@@ -144,7 +154,8 @@ class Basins:
     def __repr__(self) -> str:
         parts = ", ".join(f"{s:.1%} {check.printable(o)}" for o, s in zip(self.outcomes, self.shares))
         name = f"{check.printable(self.game)}: " if self.game else ""
-        return f"Basins({name}{self.n} orbits to t={self.t_end:g}: {parts})"
+        under = "" if self.dynamics == "replicator" else f" under {self.dynamics}"
+        return f"Basins({name}{self.n} orbits to t={self.t_end:g}{under}: {parts})"
 
     def _repr_html_(self) -> str:
         import html
@@ -153,7 +164,8 @@ class Basins:
             f"<tr><td>{html.escape(o)}</td><td>{s:.1%}</td><td>[{lo:.1%}, {hi:.1%}]</td><td>{int(k)}</td></tr>"
             for o, s, lo, hi, k in zip(self.outcomes, self.shares, self.ci_low, self.ci_high, self.orbits)
         )
-        head = f"<p>{html.escape(self.game or 'basins')}: {self.n} orbits to t = {self.t_end:g}</p>"
+        under = "" if self.dynamics == "replicator" else f" under {html.escape(self.dynamics)}"
+        head = f"<p>{html.escape(self.game or 'basins')}: {self.n} orbits to t = {self.t_end:g}{under}</p>"
         return (
             head + f"<table><tr><th>outcome</th><th>share</th><th>95% interval</th><th>orbits</th></tr>{rows}</table>"
         )
@@ -183,7 +195,8 @@ def basins(
 
     Starting states are ``n`` uniform draws from the product of simplices (seeded
     by ``rng``), or, with ``grid=m``, a regular grid of ``m`` points per axis.
-    Other keyword arguments go to :func:`simulate`.  Returns a :class:`Basins`
+    Other keyword arguments go to :func:`simulate` (``dynamics="smith"``, ``rtol``, ...; not ``noise``).
+    Returns a :class:`Basins`
     (``.to_frame()`` for a DataFrame with columns ``outcome, share, ci_low,
     ci_high, orbits``).
     """
@@ -192,6 +205,11 @@ def basins(
     if unknown:
         raise ArgumentError(
             f"basins got an unknown argument {unknown[0]!r} (it passes on: {', '.join(sorted(_SIMULATE_OPTIONS))})"
+        )
+    if kwargs.get("noise") is not None:
+        raise ArgumentError(
+            "basins integrates deterministic orbits; for noisy paths call gk.simulate(game, initial, t_end, "
+            "noise=...), whose result gives the outcome probabilities"
         )
     space = StateSpace(game.shape, tuple(p.name for p in game.populations))
     if grid is not None:

@@ -16,6 +16,14 @@ For every parameter combination ``theta`` of a grid:
   back end), integrated by :func:`gamekit.simulate`, and the share of orbits
   per outcome with a Wilson 95% interval.
 
+Under another dynamics (``dynamics="logit:0.5"``, ``"smith"``, ...) both columns
+are that dynamics': the analytic one lists the rest points
+:func:`gamekit.equilibria` (``exact=False``, ``dynamics=...``) labels
+asymptotically stable (for logit and the replicator-mutator by linearisation,
+for Smith and BNN the strict Nash equilibria; an equilibrium there that is not
+strict has no label the mathematics supports and is not listed), and the orbits
+follow that dynamics (:func:`gamekit.simulate`).
+
 The result is a :class:`SweepResult`; ``to_frame()`` gives the tidy table, one
 row per combination and outcome.
 
@@ -43,6 +51,7 @@ from .basins import MAX_ORBITS, wilson_interval  # MAX_ORBITS: most orbits per c
 from .dynamics import compile_payoffs
 from .errors import ArgumentError, ParameterError
 from .game import Game
+from .protocols import REPLICATOR, Dynamics, parse_dynamics
 from .simulate import point_label, simulate
 from .space import StateSpace
 from .stability import strict_profiles
@@ -52,8 +61,8 @@ __all__ = ["sweep", "grid_points", "SweepResult", "MAX_POINTS", "MAX_ORBITS"]
 MAX_POINTS = 1_000_000
 """Most parameter combinations one sweep evaluates."""
 
-_OWN_KEYWORDS = ("game", "initial", "t_end", "parameters", "progress", "t_eval")
-"""Arguments of :func:`gamekit.simulate` that :func:`sweep` sets itself (not passed through)."""
+_OWN_KEYWORDS = ("game", "initial", "t_end", "parameters", "progress", "t_eval", "dynamics", "noise", "rng")
+"""Arguments of :func:`gamekit.simulate` that :func:`sweep` sets itself or does not take (not passed through)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,6 +83,8 @@ class SweepResult:
         Per combination, ``(outcome, orbits)`` pairs, most frequent first (empty when ``n == 0``).
     n, rng, t_end
         Orbits per combination, the seed, the integration time.
+    dynamics
+        The dynamics of both columns (``"replicator"``, ``"smith"``, ``"logit:0.5"``, ...).
     """
 
     game: Game = field(repr=False)
@@ -85,6 +96,7 @@ class SweepResult:
     n: int
     rng: int
     t_end: float
+    dynamics: str = "replicator"
 
     def __len__(self) -> int:
         return len(self.points)
@@ -119,7 +131,8 @@ class SweepResult:
         over = ", ".join(printable(p) for p in shown[:4]) + (", ..." if len(shown) > 4 else "")
         over = ("scenarios " if self.scenarios is not None else "") + (over or "no parameter")
         sim = f"{self.n} orbits each to t={self.t_end:g}, seed {self.rng}" if self.n else "analytic only"
-        return f"SweepResult({len(self.points)} points over {over}; {sim})"
+        under = "" if self.dynamics == "replicator" else f" under {self.dynamics}"
+        return f"SweepResult({len(self.points)} points over {over}{under}; {sim})"
 
     def _repr_html_(self) -> str:
         import html
@@ -197,14 +210,14 @@ def grid_points(
     )
 
 
-def _stable_sets(game: Game, combos) -> list[str]:
+def _stable_sets(game: Game, combos, dyn: Dynamics = REPLICATOR) -> list[str]:
     """The asymptotically stable profiles at each combination, as text (state names where the game has them)."""
     names = list(game.parameters)
     missing = [k for k in names if game.parameters[k] is None and any(k not in c for c in combos)]
     if missing:
         raise ParameterError(f"grid: parameter {printable(repr(missing[0]))} has no value at some combination")
-    if not game.multilinear:
-        return [_stable_points(game.with_parameters(dict(c))) for c in combos]
+    if not game.multilinear or dyn.kind != "replicator":
+        return [_stable_points(game.with_parameters(dict(c)), dyn) for c in combos]
     compiled = compile_payoffs(game)
     rows = np.array([[c.get(k, game.parameters[k]) for k in names] for c in combos], dtype=float)
     with np.errstate(all="ignore"):
@@ -224,14 +237,15 @@ def _stable_sets(game: Game, combos) -> list[str]:
     return out
 
 
-def _stable_points(game: Game) -> str:
-    """The asymptotically stable rest points of a game that is not multilinear, named as simulate names them."""
+def _stable_points(game: Game, dyn: Dynamics = REPLICATOR) -> str:
+    """The asymptotically stable rest points of ``dyn`` (a game that is not multilinear, or a dynamics other than
+    the replicator), named as simulate names them."""
     from .equilibria import equilibria
     from .stability import Stability
 
     space = StateSpace(game.shape, tuple(p.name for p in game.populations))
     labels = []
-    for eq in equilibria(game, exact=False, progress=False):
+    for eq in equilibria(game, exact=False, progress=False, dynamics=dyn):
         if eq.stability != Stability.ASYMPTOTICALLY_STABLE:
             continue
         full = np.array([float(v) for row in eq.state for v in row])
@@ -244,14 +258,14 @@ def _stable_points(game: Game) -> str:
     return "; ".join(labels) if labels else "none"
 
 
-def _simulate_batch(game: Game, combos, indices, n, seed, t_end, kwargs):
+def _simulate_batch(game: Game, combos, indices, n, seed, t_end, kwargs, dynamics: str = "replicator"):
     """Outcome counts for a batch of combinations: list of {outcome: count}."""
     space = StateSpace(game.shape, tuple(p.name for p in game.populations))
     starts = np.concatenate([space.sample(n, np.random.default_rng([seed, i])) for i in indices])
     params = {
         k: np.repeat([combos[j].get(k, game.parameters[k]) for j in range(len(indices))], n) for k in game.parameters
     }
-    traj = simulate(game, starts, t_end, parameters=params, progress=False, **kwargs)
+    traj = simulate(game, starts, t_end, parameters=params, progress=False, dynamics=dynamics, **kwargs)
     out = []
     for j in range(len(indices)):
         codes = traj.codes[j * n : (j + 1) * n]
@@ -283,6 +297,7 @@ def sweep(
     client: object | None = None,
     batch_orbits: int = 20_000,
     progress: bool | None = None,
+    dynamics: str | Dynamics | None = None,
     **simulate_kwargs: object,
 ) -> SweepResult:
     """Stable states (analytic) and basin shares (simulated) at every point of ``grid``.
@@ -304,6 +319,9 @@ def sweep(
         About how many orbits one batch (one task) integrates (>= 1).
     progress
         Show a progress bar (default: when there is more than one batch).
+    dynamics
+        The dynamics of both columns: ``None`` (the replicator), ``"logit:ETA"``, ``"smith"``, ``"bnn"``,
+        ``"replicator-mutator:MU"`` (module docstring).
     simulate_kwargs
         Passed on to :func:`gamekit.simulate` (``rtol``, ``atol``, ``chunk``, ``backend``, ...).
 
@@ -334,7 +352,8 @@ def sweep(
     if client is not None and not callable(getattr(client, "submit", None)):
         raise ArgumentError(f"client must be a dask.distributed.Client or None, got {type(client).__name__}")
     simulate_kwargs = _simulate_keywords(dict(simulate_kwargs))
-    stable = _stable_sets(game, combos)
+    dyn = parse_dynamics(dynamics)
+    stable = _stable_sets(game, combos, dyn)
     per_batch = max(1, batch_orbits // max(n, 1))
     batches = [list(range(i, min(i + per_batch, len(combos)))) for i in range(0, len(combos), per_batch)]
     counts: list[dict[str, int]] = [{} for _ in combos]
@@ -347,7 +366,7 @@ def sweep(
             bar = tqdm(total=len(combos), desc="sweep", unit="point")
         if client is None:
             for idx in batches:
-                res = _simulate_batch(game, [combos[i] for i in idx], idx, n, rng, t_end, simulate_kwargs)
+                res = _simulate_batch(game, [combos[i] for i in idx], idx, n, rng, t_end, simulate_kwargs, str(dyn))
                 for i, c in zip(idx, res):
                     counts[i] = c
                 if bar is not None:
@@ -365,6 +384,7 @@ def sweep(
                     rng,
                     t_end,
                     simulate_kwargs,
+                    str(dyn),
                     pure=False,
                 ): idx
                 for idx in batches
@@ -388,4 +408,5 @@ def sweep(
         n=n,
         rng=rng,
         t_end=t_end,
+        dynamics=str(dyn),
     )
