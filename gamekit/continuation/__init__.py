@@ -77,6 +77,7 @@ NEAR_AXIS = 1e-6  # at a located crossing, a real eigenvalue this close to zero 
 EXACT_MATCH = 1e-6  # an exact root within this (relative to the interval) of a located crossing is that crossing
 LP_MARGIN = 1e-9  # a line of rest points counts when it reaches this far into its face (every share above it)
 LYAPUNOV_ZERO = 1e-7  # |l_1| below this times the size of its terms: a degenerate Hopf point
+EXIT_SHARE = 1e-9  # where a branch leaves its face, shares at most this are the ones that reached zero
 MAX_EXACT_DIM = 6  # exact crossings (det J) only for tangent dimensions up to this
 
 
@@ -203,6 +204,13 @@ class _Run:
     def _names(self, support):
         return tuple(tuple(pop.strategies[i] for i in s) for pop, s in zip(self.game.populations, support))
 
+    def _exit_text(self, face: Face, state) -> str:
+        off = self.lever.off
+        smaller = tuple(
+            tuple(i for i in sup if state[off[p] + i] > EXIT_SHARE) or sup for p, sup in enumerate(face.support)
+        )
+        return f"the branch on {self._face_text(face.support)} meets the face {self._face_text(smaller)}"
+
     def _face_text(self, support) -> str:
         return "; ".join("{" + ", ".join(s) + "}" for s in self._names(support))
 
@@ -301,7 +309,7 @@ class _Run:
                         "exit",
                         end,
                         state,
-                        f"the branch on {self._face_text(face.support)} reaches a smaller face",
+                        self._exit_text(face, state),
                         end,
                         face.support,
                     )
@@ -403,7 +411,7 @@ class _Run:
                         "exit",
                         lam[k],
                         sig[k],
-                        f"the branch on {self._face_text(face.support)} reaches a smaller face",
+                        self._exit_text(face, sig[k]),
                         None,
                         face.support,
                     )
@@ -491,12 +499,20 @@ class _Run:
             n, signs = self._signs(ev, got[0])
             return n, signs.count(0)
 
-        # the real part passes through the band |Re| <= zero_tol * scale: locate its two edges, take the middle
-        start, end = count, counts(1.0)
-        first = locate(lambda s: counts(s) in (start, None), 0.0, 1.0)
-        last = locate(lambda s: counts(s) not in (end, None), first, 1.0)
-        s = (first + last) / 2
-        got = self._point(entry, i, s)
+        got = None
+        if entry["full"] is not None:  # an exact branch: a single root of det J(lam) in the bracket is the crossing
+            a, b = entry["lam"][i], entry["lam"][i + 1]
+            root = self._exact_crossing(entry, (a + b) / 2, (b - a) / 2 + EXACT_MATCH * self.width)
+            if root is not None:
+                got = entry["at"](float(root))
+                s = (float(root) - a) / (b - a)
+        if got is None:
+            # the real part passes through the band |Re| <= zero_tol * scale: locate its two edges, take the middle
+            start, end = count, counts(1.0)
+            first = locate(lambda s: counts(s) in (start, None), 0.0, 1.0)
+            last = locate(lambda s: counts(s) not in (end, None), first, 1.0)
+            s = (first + last) / 2
+            got = self._point(entry, i, s)
         if got is None:
             return
         lam, sig = float(got[0]), got[1]
@@ -524,13 +540,14 @@ class _Run:
             )
         )
 
-    def _exact_crossing(self, entry, lam_star: float):
+    def _exact_crossing(self, entry, lam_star: float, width: float | None = None):
+        """The single exact root of ``det J(lam)`` along an exact branch within ``width`` of ``lam_star``, or None."""
         if self.lever.dim > MAX_EXACT_DIM:
             return None
         if entry["det"] is None:
             J = self.lever.exact_jacobian(entry["full"])
             entry["det"] = sympy.cancel(J.det()) if J.shape[0] else sympy.Integer(1)
-        width = EXACT_MATCH * self.width
+        width = EXACT_MATCH * self.width if width is None else width
         roots = real_roots(entry["det"], self.lam, sympy.Rational(lam_star - width), sympy.Rational(lam_star + width))
         if roots and len(roots) == 1:
             return roots[0]
