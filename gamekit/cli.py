@@ -1,6 +1,6 @@
 """The ``gamekit`` command: analyse model files from a terminal.
 
-    gamekit analyze MODEL [--scenario NAME] [--set P=V ...] [--tol TOL] [--numeric] [--time-budget S] [--json]
+    gamekit analyze MODEL [--scenario NAME] [--set P=V ...] [--tol TOL] [--numeric] [--time-budget S] [--dynamics SPEC] [--json]
     gamekit simulate MODEL [--scenario NAME] [--set P=V ...] [--orbits N] [--t-end T] [--seed S] [--json]
                      [--noise POP.STRATEGY=SIGMA ...] [--noise-form F] [--noise-scheme S] [--dt DT] [--radius R]
     gamekit fixation MODEL [--scenario NAME] [--set P=V ...] --size N --selection W [--process moran|fermi]
@@ -106,20 +106,31 @@ def _equilibria_options(args) -> dict:
 def _analyze(args) -> int:
     from .dynamics import replicator
     from .equilibria import equilibria
+    from .protocols import parse_dynamics
 
+    dyn = parse_dynamics(args.dynamics)  # a bad spec: one line, before any work
     game = _game(args)
-    eqs = equilibria(game, **_equilibria_options(args))
+    eqs = equilibria(game, **_equilibria_options(args), dynamics=dyn)
     params = {k: float(v) for k, v in game.parameters.items()}
     if args.json:
         out = {"model": game.name, "parameters": params, "equilibria": [e.to_json() for e in eqs]}
         if eqs.continua:
             out["continua"] = [c.to_json() for c in eqs.continua]
+        if args.dynamics is not None:  # named only when asked for: the replicator's JSON stays as it was
+            out["dynamics"] = str(dyn)
+            out["complete"] = eqs.complete
+            out["notes"] = list(eqs.notes)
+            for row, e in zip(out["equilibria"], eqs):
+                row["note"] = e.note
         print(json.dumps(out))
         return 0
     print(f"{game.name}" + (f" -- scenario {args.scenario}" if args.scenario else ""))
     print("parameters: " + ", ".join(f"{k}={v:g}" for k, v in params.items()))
     print()
-    print(replicator(game))
+    if dyn.kind == "replicator":
+        print(replicator(game))
+    else:
+        print(f"dynamics: {dyn}")
     print()
     coords = ", ".join(p.name for p in game.populations)
     rows = [
@@ -158,11 +169,19 @@ def _analyze(args) -> int:
     if any(e.stability == "non-hyperbolic" for e in eqs):
         print("Non-hyperbolic rest points: linearisation cannot decide their stability (centres, zero eigenvalues).")
     if any(e.stability == "not linearised" for e in eqs):
-        print(
-            "Rest points not linearised: a payoff is not differentiable there (a step, abs, min or max that "
-            "switches, or an infinite derivative); simulate to see whether they attract."
-        )
-    if not eqs.complete:
+        if dyn.kind in ("smith", "bnn"):
+            for e in eqs:
+                if e.stability == "not linearised":
+                    print(f"{e.describe_state()}: not linearised: {e.note}")
+        else:
+            print(
+                "Rest points not linearised: a payoff is not differentiable there (a step, abs, min or max that "
+                "switches, or an infinite derivative); simulate to see whether they attract."
+            )
+    if dyn.kind != "replicator":
+        for note in eqs.notes:
+            print(f"({note})")
+    elif not eqs.complete:
         print("Some faces were solved numerically; a rest point there may be missing.")
     return 0
 
@@ -534,6 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument(
         "--numeric", action="store_true", help="numeric rest points only (no exact solving): fast on large games"
     )
+    a.add_argument("--dynamics", metavar="SPEC", help=f"the revision protocol: {DYNAMICS_SPECS} (default replicator)")
     a.set_defaults(func=_analyze)
 
     s = sub.add_parser("simulate", help="basins of attraction: where orbits from random starts end up")
