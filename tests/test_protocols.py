@@ -8,12 +8,14 @@ QRE by a one-dimensional root count or a Lipschitz exclusion search over the cub
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import gamekit as gk
 from gamekit.errors import ArgumentError
 from gamekit.protocols import REPLICATOR, Dynamics, parse_dynamics, velocity
 
@@ -192,3 +194,515 @@ def test_velocity_refuses_mismatched_input():
         velocity(REPLICATOR, np.ones((2, 3)), np.ones((2, 2)), [0, 3])
     with pytest.raises(ArgumentError, match="off must run"):
         velocity(REPLICATOR, np.ones((2, 3)), np.ones((2, 3)), [0, 2])
+
+
+# -- helpers shared by the rest-point tests -----------------------------------------------------------------
+
+
+def _bimatrix(A, B) -> gk.Game:
+    n, m = A.shape
+    rows, cols = [f"r{i}" for i in range(n)], [f"c{j}" for j in range(m)]
+    table = {f"{rows[i]}, {cols[j]}": [int(A[i, j]), int(B[i, j])] for i in range(n) for j in range(m)}
+    return gk.Game({"row": rows, "column": cols}, table, name="bimatrix")
+
+
+def _symmetric(A) -> gk.Game:
+    names = [f"s{i}" for i in range(A.shape[0])]
+    table = {f"{a}, {b}": [int(A[i, j])] for i, a in enumerate(names) for j, b in enumerate(names)}
+    return gk.Game({"players": names}, table, name="symmetric")
+
+
+def _payoffs_from_tables(game: gk.Game, x: np.ndarray) -> np.ndarray:
+    """u (D,) at full shares x by contracting the payoff tables (populations games) or A x (symmetric)."""
+    tabs = game.numeric_payoffs()
+    off = np.concatenate([[0], np.cumsum(game.shape)])
+    rows = [x[off[p] : off[p + 1]] for p in range(len(game.shape))]
+    if game.kind == "symmetric":
+        return tabs[0] @ rows[0]
+    out = []
+    for p, T in enumerate(tabs):
+        t = T
+        for q in reversed(range(len(rows))):
+            if q != p:
+                t = np.tensordot(t, rows[q], axes=([q], [0]))
+        out.append(t)
+    return np.concatenate(out)
+
+
+def _flat(e) -> np.ndarray:
+    return np.concatenate([np.asarray(s, dtype=float) for s in e.state])
+
+
+def _same_sets(a, b, tol):
+    a, b = [np.asarray(v) for v in a], [np.asarray(v) for v in b]
+    assert len(a) == len(b), (a, b)
+    for v in a:
+        assert min(np.max(np.abs(v - w)) for w in b) <= tol, (v, b)
+
+
+def _trap():
+    return gk.load("platform-insurance").scenario("trap")
+
+
+# -- Smith and BNN: the rest points are the Nash equilibria ---------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_smith_and_bnn_rest_points_are_nashpys_equilibria_of_random_bimatrix_games(seed):
+    nashpy = pytest.importorskip("nashpy")
+    rng = np.random.default_rng(seed)
+    n, m = rng.integers(2, 4, size=2)
+    A, B = rng.integers(-999, 1000, size=(n, m)), rng.integers(-999, 1000, size=(n, m))
+    game = _bimatrix(A, B)
+    rep = gk.equilibria(game)
+    if rep.continua:  # a degenerate game: nashpy's support enumeration is not complete there
+        pytest.skip("degenerate game")
+    ref = [np.concatenate(eq) for eq in nashpy.Game(A, B).support_enumeration(tol=1e-9)]
+    for kind in ("smith", "bnn"):
+        got = gk.equilibria(game, dynamics=kind)
+        _same_sets([_flat(e) for e in got], ref, 1e-9)
+        assert got.complete
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_smith_and_bnn_rest_points_of_one_population_games_are_the_symmetric_equilibria(seed):
+    nashpy = pytest.importorskip("nashpy")
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(2, 4))
+    A = rng.integers(-999, 1000, size=(n, n))
+    game = _symmetric(A)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        # the symmetric Nash equilibria of (A, A^T): the states where x = y
+        ref = [x for x, y in nashpy.Game(A, A.T).support_enumeration(tol=1e-9) if np.allclose(x, y, atol=1e-12)]
+    if caught or gk.equilibria(game).continua:  # nashpy: "the game is degenerate"
+        pytest.skip("degenerate game")
+    for kind in ("smith", "bnn"):
+        _same_sets([_flat(e) for e in gk.equilibria(game, dynamics=kind)], ref, 1e-9)
+
+
+def _nash_by_faces(game: gk.Game):
+    """Every Nash equilibrium of a game of two-strategy populations, face by face (sympy on the gains)."""
+    import itertools
+
+    import sympy
+
+    tabs = game.exact_payoffs_rational()
+    k = len(game.shape)
+    xs = sympy.symbols(f"x0:{k}")
+
+    def gain(p, share):  # payoff of the first strategy minus the second, population p, shares of first strategies
+        total = 0
+        for idx in itertools.product(*(range(2) for _ in range(k))):
+            if idx[p] != 0:
+                continue
+            w = 1
+            for q in range(k):
+                if q != p:
+                    w *= share[q] if idx[q] == 0 else 1 - share[q]
+            other = list(idx)
+            other[p] = 1
+            total += w * (sympy.Rational(tabs[p][idx]) - sympy.Rational(tabs[p][tuple(other)]))
+        return sympy.expand(total)
+
+    out = []
+    for face in itertools.product(("first", "second", "mixed"), repeat=k):
+        fixed = {xs[p]: 1 if f == "first" else 0 for p, f in enumerate(face) if f != "mixed"}
+        mixed = [xs[p] for p, f in enumerate(face) if f == "mixed"]
+        eqs = [gain(p, xs).subs(fixed) for p, f in enumerate(face) if f == "mixed"]
+        sols = sympy.solve(eqs, mixed, dict=True) if mixed else [{}]
+        for sol in sols:
+            share = [sympy.sympify(v).subs(fixed).subs(sol) for v in xs]
+            if any(s.free_symbols for s in share) or any(not (0 < s < 1) for s, f in zip(share, face) if f == "mixed"):
+                continue
+            ok = True
+            for p, f in enumerate(face):
+                g = gain(p, share)
+                if (f == "first" and g < 0) or (f == "second" and g > 0):
+                    ok = False
+            if ok:
+                out.append(np.array([v for s in share for v in (float(s), 1 - float(s))]))
+    return out
+
+
+def test_smith_and_bnn_rest_points_of_the_trap_are_its_nash_equilibria_by_brute_force():
+    trap = _trap()
+    ref = _nash_by_faces(trap)
+    assert len(ref) == 3
+    for kind in ("smith", "bnn"):
+        got = gk.equilibria(trap, dynamics=kind)
+        _same_sets([_flat(e) for e in got], ref, 1e-12)
+        assert got.complete
+
+
+def _gambit_equilibria(game: gk.Game):
+    import io
+    import itertools
+
+    gbt = pytest.importorskip("pygambit")
+    tabs = game.exact_payoffs_rational()
+    head = 'NFG 1 R "g" { ' + " ".join(f'"{p.name}"' for p in game.populations) + " } { "
+    head += " ".join(str(n) for n in game.shape) + " }\n\n"
+    vals = []
+    for rev in itertools.product(*[range(n) for n in reversed(game.shape)]):  # first player fastest
+        idx = tuple(reversed(rev))
+        vals += [str(tabs[p][idx]) for p in range(len(game.shape))]
+    g = gbt.read_nfg(io.StringIO(head + " ".join(vals) + "\n"))
+    out = []
+    for eq in gbt.nash.enumpoly_solve(g).equilibria:
+        row = []
+        for pl in g.players:
+            items = list(eq[pl])
+            row += [float(v[1]) if isinstance(v, tuple) else float(v) for v in items]
+        out.append(np.array(row))
+    return out
+
+
+def test_smith_and_bnn_rest_points_of_the_trap_are_gambits_enumpoly_equilibria():
+    trap = _trap()
+    ref = _gambit_equilibria(trap)
+    for kind in ("smith", "bnn"):
+        _same_sets([_flat(e) for e in gk.equilibria(trap, dynamics=kind)], ref, 1e-7)
+
+
+def test_smith_and_bnn_labels_say_only_what_the_mathematics_gives():
+    trap = _trap()
+    rep = {e.profile: e for e in gk.equilibria(trap) if e.profile}
+    smith = gk.equilibria(trap, dynamics="smith")
+    bnn = gk.equilibria(trap, dynamics="bnn")
+    for s, b in zip(smith, bnn):
+        if s.profile == ("regulate", "evade", "accept"):  # strict: Smith's eigenvalues are -(u_s - u_j) = the gains
+            assert s.stability is b.stability is gk.Stability.ASYMPTOTICALLY_STABLE
+            assert sorted(z.real for z in s.eigenvalues) == sorted(z.real for z in rep[s.profile].eigenvalues)
+            assert all(z == 0 for z in b.eigenvalues) and "Lyapunov" in b.note
+        else:  # mixed Nash equilibria: not differentiable, no eigenvalue, no linear label
+            assert s.stability is b.stability is gk.Stability.NOT_LINEARISED
+            assert s.eigenvalues == () and "linearisation decides nothing" in s.note
+            assert "not a stable game" in s.note
+
+
+def test_smith_at_a_strict_equilibrium_of_three_strategies_matches_a_finite_difference_jacobian():
+    A = np.array([[3, 0, 1], [1, 2, 0], [0, 1, 1]])  # (s0, s0) strict: 3 > 1, 3 > 0
+    game = _symmetric(A)
+    e = next(e for e in gk.equilibria(game, dynamics="smith") if e.profile == ("s0",))
+    v = np.array([1.0, 0.0, 0.0])
+    h = 1e-7
+    cols = []
+    for j in (1, 2):  # tangent directions e_j - e_0 into the simplex; the field is differentiable at v
+        x = v + h * (np.eye(3)[j] - v)
+        cols.append(velocity(Dynamics("smith"), x, _payoffs_from_tables(game, x), [0, 3])[1:] / h)
+    J = np.array(cols).T
+    np.testing.assert_allclose(sorted(np.linalg.eigvals(J).real), sorted(z.real for z in e.eigenvalues), atol=1e-5)
+    assert e.stability is gk.Stability.ASYMPTOTICALLY_STABLE
+
+
+@pytest.mark.parametrize("scenario, stable", [("good", True), ("zero-sum", True), ("bad", False)])
+def test_rock_paper_scissors_is_a_stable_game_unless_a_loss_costs_more_than_a_win(scenario, stable):
+    game = gk.load("rock-paper-scissors").scenario(scenario)
+    for kind in ("smith", "bnn"):
+        (centre,) = gk.equilibria(game, dynamics=kind)
+        np.testing.assert_allclose(_flat(centre), [1 / 3] * 3)
+        assert centre.stability is gk.Stability.NOT_LINEARISED
+        assert ("globally asymptotically stable" in centre.note) == stable
+        assert ("not a stable game" in centre.note) == (not stable)
+
+
+def test_two_population_stable_games_are_the_zero_sum_ones():
+    # x^T (A + B) y = 0 on the tangent spaces: matching pennies is; a coordination game is not
+    pennies = gk.equilibria(_bimatrix(np.array([[1, -1], [-1, 1]]), np.array([[-1, 1], [1, -1]])), dynamics="smith")
+    coordination = gk.equilibria(_bimatrix(np.array([[2, 0], [0, 1]]), np.array([[2, 0], [0, 1]])), dynamics="smith")
+    assert "globally asymptotically stable" in pennies[0].note
+    mixed = [e for e in coordination if e.profile is None]
+    assert len(mixed) == 1 and "not a stable game" in mixed[0].note
+
+
+# -- logit: the quantal response equilibria -----------------------------------------------------------------
+
+
+def _sigmoid(t):
+    return 1.0 / (1.0 + np.exp(-t))
+
+
+def _gain_tables(game: gk.Game):
+    """For two-strategy populations: D_p[s_{-p}] = A_p[first, s_{-p}] - A_p[second, s_{-p}] (the gain of the first)."""
+    return [np.take(T, 0, axis=p) - np.take(T, 1, axis=p) for p, T in enumerate(game.numeric_payoffs())]
+
+
+def _qre_boxes(game: gk.Game, eta: float, levels: int = 13):
+    """Boxes of side 2^-levels that may hold a logit QRE of a game of two-strategy populations (x: first shares).
+
+    Interval exclusion: the gain D_p is multilinear in the other shares, so its range over a box is spanned by
+    its values at the box's corners, and x_p - sigmoid(D_p/eta) over the box lies in
+    [lo_p - sigmoid(max D_p/eta), hi_p - sigmoid(min D_p/eta)]: a box whose interval misses 0 for some p holds
+    no QRE.  Bisecting the survivors ``levels`` times leaves boxes around every QRE (and no root outside them).
+    """
+    import itertools
+
+    gains = _gain_tables(game)
+    k = len(game.shape)
+    lo = np.zeros((1, k))
+    hi = np.ones((1, k))
+    for _ in range(levels):
+        mid = (lo + hi) / 2
+        new_lo, new_hi = [], []
+        for pick in itertools.product((0, 1), repeat=k):
+            pick = np.array(pick)
+            new_lo.append(np.where(pick, mid, lo))
+            new_hi.append(np.where(pick, hi, mid))
+        lo, hi = np.vstack(new_lo), np.vstack(new_hi)
+        keep = np.ones(len(lo), dtype=bool)
+        for p in range(k):
+            others = [q for q in range(k) if q != p]
+            vals = []
+            for corner in itertools.product((0, 1), repeat=k - 1):
+                share = {q: np.where(c, hi[:, q], lo[:, q]) for q, c in zip(others, corner)}
+                v = 0.0
+                for idx in itertools.product((0, 1), repeat=k - 1):
+                    w = 1.0
+                    for q, i in zip(others, idx):
+                        w = w * (share[q] if i == 0 else 1 - share[q])
+                    v = v + w * gains[p][idx]
+                vals.append(v)
+            vals = np.array(vals)
+            dmin, dmax = vals.min(axis=0), vals.max(axis=0)
+            keep &= (lo[:, p] - _sigmoid(dmax / eta) <= 0) & (hi[:, p] - _sigmoid(dmin / eta) >= 0)
+        lo, hi = lo[keep], hi[keep]
+    return lo, hi
+
+
+def _clusters(lo, hi):
+    """The touching boxes grouped: a list of (lo, hi) arrays, one per connected cluster."""
+    side = hi[0, 0] - lo[0, 0]
+    cells = {tuple(np.rint(v / side).astype(int)): i for i, v in enumerate(lo)}
+    seen, out = set(), []
+    import itertools
+
+    for start in cells:
+        if start in seen:
+            continue
+        stack, members = [start], []
+        seen.add(start)
+        while stack:
+            c = stack.pop()
+            members.append(cells[c])
+            for step in itertools.product((-1, 0, 1), repeat=len(c)):
+                nb = tuple(a + b for a, b in zip(c, step))
+                if nb in cells and nb not in seen:
+                    seen.add(nb)
+                    stack.append(nb)
+        out.append((lo[members], hi[members]))
+    return out
+
+
+@pytest.mark.parametrize("eta", [2.0, 1.0, 0.25])
+def test_logit_finds_every_qre_of_the_trap_that_interval_exclusion_allows(eta):
+    trap = _trap()
+    got = gk.equilibria(trap, dynamics=f"logit:{eta}")
+    assert not got.complete and "does not prove" in " ".join(got.notes)
+    clusters = _clusters(*_qre_boxes(trap, eta))
+    first = [np.array([e.state[p][0] for p in range(3)]) for e in got]
+    # every QRE lies in some cluster of boxes; each cluster holds exactly one point gamekit found, and vice versa
+    assert len(first) == len(clusters)
+    for lo, hi in clusters:
+        inside = [x for x in first if np.any(np.all((lo - 1e-9 <= x) & (x <= hi + 1e-9), axis=1))]
+        assert len(inside) == 1
+    # and the boxes are small: each cluster is a neighbourhood of one root, not a curve of near-roots
+    assert all(np.max(hi.max(axis=0) - lo.min(axis=0)) < 0.01 for lo, hi in clusters)
+
+
+def test_logit_at_eta_one_quarter_has_three_qre_at_two_one_only():
+    trap = _trap()
+    assert len(gk.equilibria(trap, dynamics="logit:2")) == 1
+    assert len(gk.equilibria(trap, dynamics="logit:1/4")) == 3
+
+
+def _qre_count_2x2(A, B, eta):
+    """Logit QRE of a 2x2 bimatrix game by a one-dimensional root count: x = s(a(y)), y = s(b(x))."""
+    x = np.linspace(0.0, 1.0, 400_001)
+    y = _sigmoid(((B[0, 0] - B[0, 1]) * x + (B[1, 0] - B[1, 1]) * (1 - x)) / eta)
+    g = _sigmoid(((A[0, 0] - A[1, 0]) * y + (A[0, 1] - A[1, 1]) * (1 - y)) / eta) - x
+    roots = []
+    for i in np.nonzero(np.sign(g[:-1]) != np.sign(g[1:]))[0]:
+        a, b = x[i], x[i + 1]
+        for _ in range(60):  # bisection
+            m = (a + b) / 2
+            ym = _sigmoid(((B[0, 0] - B[0, 1]) * m + (B[1, 0] - B[1, 1]) * (1 - m)) / eta)
+            gm = _sigmoid(((A[0, 0] - A[1, 0]) * ym + (A[0, 1] - A[1, 1]) * (1 - ym)) / eta) - m
+            if np.sign(gm) == np.sign(g[i]):
+                a = m
+            else:
+                b = m
+        xr = (a + b) / 2
+        roots.append(np.array([xr, _sigmoid(((B[0, 0] - B[0, 1]) * xr + (B[1, 0] - B[1, 1]) * (1 - xr)) / eta)]))
+    return roots
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_logit_qre_of_2x2_games_match_a_one_dimensional_root_count(seed):
+    rng = np.random.default_rng(200 + seed)
+    A, B = rng.integers(-9, 10, size=(2, 2)), rng.integers(-9, 10, size=(2, 2))
+    for eta in (0.2, 1.0, 3.0):
+        ref = _qre_count_2x2(A, B, eta)
+        got = gk.equilibria(_bimatrix(A, B), dynamics=f"logit:{eta}")
+        _same_sets([np.array([e.state[0][0], e.state[1][0]]) for e in got], ref, 1e-8)
+
+
+def test_logit_at_large_noise_has_one_qre_near_the_uniform_state():
+    trap = _trap()
+    (e,) = gk.equilibria(trap, dynamics="logit:1000")
+    np.testing.assert_allclose(_flat(e), 0.5, atol=0.01)
+    assert e.stability is gk.Stability.ASYMPTOTICALLY_STABLE
+
+
+def _tangent_fd_jacobian(game, dyn, x, h=1e-6):
+    """The tangent Jacobian of the velocity by central differences (each population's last share eliminated)."""
+    off = np.concatenate([[0], np.cumsum(game.shape)])
+    cols = []
+    rows = [i for p in range(len(game.shape)) for i in range(off[p], off[p + 1] - 1)]
+    for p in range(len(game.shape)):
+        for i in range(off[p], off[p + 1] - 1):
+            d = np.zeros_like(x)
+            d[i], d[off[p + 1] - 1] = 1.0, -1.0
+            f = lambda y: velocity(dyn, y, _payoffs_from_tables(game, y), off)  # noqa: E731
+            cols.append((f(x + h * d) - f(x - h * d))[rows] / (2 * h))
+    return np.array(cols).T
+
+
+@pytest.mark.parametrize("spec", ["logit:2", "logit:0.25", "replicator-mutator:0.01", "replicator-mutator:0.3"])
+def test_every_listed_point_is_a_rest_point_and_its_eigenvalues_are_the_velocitys(spec):
+    trap = _trap()
+    dyn = parse_dynamics(spec)
+    got = gk.equilibria(trap, dynamics=spec)
+    assert len(got) >= 1
+    off = np.concatenate([[0], np.cumsum(trap.shape)])
+    for e in got:
+        x = _flat(e)
+        assert np.max(np.abs(velocity(dyn, x, _payoffs_from_tables(trap, x), off))) < 1e-9
+        J = _tangent_fd_jacobian(trap, dyn, x)
+        ref = np.linalg.eigvals(J)
+        for z in e.eigenvalues:
+            assert np.min(np.abs(ref - z)) < 1e-5 * max(1.0, abs(z))
+        re = np.real(ref)
+        expected = (
+            gk.Stability.ASYMPTOTICALLY_STABLE
+            if np.all(re < 0)
+            else gk.Stability.SADDLE
+            if np.any(re < 0)
+            else gk.Stability.UNSTABLE
+        )
+        assert e.stability is expected
+
+
+@pytest.mark.parametrize("spec", ["smith", "bnn"])
+def test_every_smith_and_bnn_point_is_a_rest_point_of_the_velocity(spec):
+    for game in (_trap(), gk.load("rock-paper-scissors"), gk.load("hawk-dove"), gk.load("matching-pennies")):
+        off = np.concatenate([[0], np.cumsum(game.shape)])
+        for e in gk.equilibria(game, dynamics=spec):
+            x = _flat(e)
+            assert np.max(np.abs(velocity(parse_dynamics(spec), x, _payoffs_from_tables(game, x), off))) < 1e-12
+
+
+def test_replicator_mutator_at_the_ends():
+    trap = _trap()
+    (centre,) = gk.equilibria(trap, dynamics="replicator-mutator:1")  # xdot = 1/n - x
+    np.testing.assert_allclose(_flat(centre), 0.5, atol=1e-12)
+    np.testing.assert_allclose([z.real for z in centre.eigenvalues], -1.0)
+    plain, none = gk.equilibria(trap), gk.equilibria(trap, dynamics="replicator-mutator:0")
+    assert [str(e) for e in plain] == [str(e) for e in none]
+    assert gk.equilibria(trap, dynamics=None) == plain == gk.equilibria(trap, dynamics="replicator")
+
+
+@st.composite
+def _games_2x2x2(draw):
+    k = 3
+    table = {}
+    import itertools
+
+    for idx in itertools.product(range(2), repeat=k):
+        key = ", ".join(f"s{p}{i}" for p, i in enumerate(idx))
+        table[key] = [draw(st.integers(-5, 5)) for _ in range(k)]
+    return gk.Game({f"P{p}": [f"s{p}0", f"s{p}1"] for p in range(k)}, table, name="random")
+
+
+@settings(max_examples=4, deadline=None)
+@given(_games_2x2x2(), st.integers(0, 2**31))
+def test_labels_are_unchanged_by_payoff_shifts_that_depend_only_on_the_others(game, seed):
+    from tests.strategies import shifted
+
+    rng = np.random.default_rng(seed)
+    other = shifted(game, lambda: int(rng.integers(-20, 21)))
+    for spec in ("logit:1", "replicator-mutator:0.05", "smith", "bnn"):
+        a, b = gk.equilibria(game, dynamics=spec), gk.equilibria(other, dynamics=spec)
+        assert len(a) == len(b)
+        for e, f in zip(a, b):
+            np.testing.assert_allclose(_flat(e), _flat(f), atol=1e-8)
+            assert e.stability is f.stability
+
+
+def test_equilibria_refuses_bad_dynamics_in_one_line():
+    trap = _trap()
+    for spec, words in [("logit:0", "eta"), ("replicator-mutator:2", "mu"), ("fictitious", "unknown dynamics")]:
+        with pytest.raises(ArgumentError, match=words):
+            gk.equilibria(trap, dynamics=spec)
+
+
+# -- the command line ----------------------------------------------------------------------------------------
+
+
+def test_cli_analyze_dynamics_json_has_todays_shape_with_the_dynamics_named(capsys):
+    import json
+
+    from gamekit.cli import main
+
+    assert main(["analyze", "platform-insurance", "--scenario", "trap", "--dynamics", "logit:1/4", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["dynamics"] == "logit:0.25" and out["complete"] is False
+    assert {"model", "parameters", "equilibria"} <= set(out)
+    api = gk.equilibria(_trap(), dynamics="logit:0.25")
+    assert len(out["equilibria"]) == len(api) == 3
+    for row, e in zip(out["equilibria"], api):
+        assert {"state", "profile", "eigenvalues", "stability"} <= set(row)
+        np.testing.assert_allclose(np.concatenate(row["state"]), _flat(e), atol=1e-12)
+        assert row["stability"] == str(e.stability)
+    # smith through the CLI: the Nash equilibria, the strict one labelled, the others not linearised
+    assert main(["analyze", "platform-insurance", "--scenario", "trap", "--dynamics", "smith", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    _same_sets([np.concatenate(r["state"]) for r in out["equilibria"]], _nash_by_faces(_trap()), 1e-12)
+    assert sorted(r["stability"] for r in out["equilibria"]) == [
+        "asymptotically stable",
+        "not linearised",
+        "not linearised",
+    ]
+
+
+def test_cli_analyze_dynamics_text_names_the_dynamics(capsys):
+    from gamekit.cli import main
+
+    assert main(["analyze", "rock-paper-scissors", "--scenario", "bad", "--dynamics", "bnn"]) == 0
+    out = capsys.readouterr().out
+    assert "dynamics: bnn" in out and "not a stable game" in out
+
+
+@pytest.mark.parametrize(
+    "spec, words",
+    [
+        ("logit:0", "eta must be a finite number > 0"),
+        ("logit:-0.5", "eta must be a finite number > 0"),
+        ("replicator-mutator:1.5", "mu must be in [0, 1]"),
+        ("replicator-mutator:-1", "mu must be in [0, 1]"),
+        ("moran", "unknown dynamics"),
+    ],
+)
+def test_cli_analyze_bad_dynamics_is_one_line_and_exit_2(spec, words):
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "gamekit", "analyze", "platform-insurance", "--dynamics", spec],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("gamekit: error:") and words in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr

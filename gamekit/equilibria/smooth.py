@@ -350,11 +350,16 @@ def _branch(sys: _System, target: float, lam_end: float):
 
 def _unique(w: np.ndarray, res: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """Indices of ``keep`` rows of ``w``, one per cluster (``SAME_TOL``), the smallest residual first."""
-    order = [i for i in np.argsort(res) if keep[i]]
+    order = [i for i in np.argsort(res, kind="stable") if keep[i]]
     chosen: list[int] = []
+    reps = np.empty((0, w.shape[1]))
     for i in order:
-        if all(np.max(np.abs(w[i] - w[j])) > SAME_TOL * (1.0 + np.max(np.abs(w[j]), initial=0.0)) for j in chosen):
-            chosen.append(i)
+        if len(chosen):
+            gap = np.max(np.abs(reps - w[i]), axis=1, initial=0.0)
+            if np.any(gap <= SAME_TOL * (1.0 + np.max(np.abs(reps), axis=1, initial=0.0))):
+                continue
+        chosen.append(i)
+        reps = np.vstack([reps, w[i]])
     return np.array(chosen, dtype=int)
 
 
