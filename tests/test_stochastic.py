@@ -406,3 +406,42 @@ def test_cli_bad_noise_is_one_line_and_status_2(capsys, option, message):
     assert cli.main(["simulate", "platform-insurance", "--noise", option, "--orbits", "5", "--t-end", "1"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("gamekit: error:") and message in err and err.count("\n") == 1
+
+
+def test_cli_shows_the_better_strategy_dying_out_and_additive_absorptions(tmp_path, capsys):
+    model = tmp_path / "two.toml"
+    two_strategies().save(model)
+    argv = ["simulate", str(model), "--noise", "pop.better=1", "--t-end", "200", "--dt", "0.05", "--orbits", "200"]
+    assert cli.main(argv + ["--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [(o["outcome"], o["paths"]) for o in out["outcomes"]] == [("worse", 200)]
+    assert out["absorbed"] == {"pop": 0}
+    argv = ["simulate", str(model), "--noise", "pop.better=1", "--noise-form", "additive", "--t-end", "5",
+            "--orbits", "200"]  # fmt: skip
+    assert cli.main(argv) == 0
+    text = capsys.readouterr().out
+    assert "additive noise (pop.better 1)" in text and "absorbed at a boundary share 0 or 1" in text
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    sigma=st.floats(0.0, 3.0),
+    form=st.sampled_from(["additive", "multiplicative"]),
+    scheme=st.sampled_from(["euler", "milstein"]),
+    on_second=st.booleans(),
+)
+def test_the_forms_stay_in_the_unit_interval_and_absorbed_paths_stay_put(sigma, form, scheme, on_second):
+    game = gk.load("hawk-dove")
+    key = "players.dove" if on_second else "players.hawk"
+    init = np.linspace(0.0, 1.0, 64)[:, None]
+    paths = simulate_noisy(
+        game, init, 3.0, noise=Noise({key: sigma}, form=form, scheme=scheme, dt=0.05), rng=1, t_eval=[1.0, 2.0, 3.0]
+    )
+    x = paths.states[:, :, 0]
+    assert np.all((x >= 0) & (x <= 1))
+    when = paths.absorbed[:, 0]
+    assert np.all(when[[0, -1]] == 0.0) and np.array_equal(x[[0, -1], -1], [0.0, 1.0])  # the boundary from t = 0
+    for j, t in enumerate(paths.t):  # after its absorption a path no longer moves, and it sits on the boundary
+        done = when <= t
+        assert np.all((x[done, j] == 0.0) | (x[done, j] == 1.0))
+        assert np.array_equal(x[done, j], x[done, -1])
