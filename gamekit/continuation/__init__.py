@@ -56,6 +56,7 @@ import numpy as np
 import sympy
 
 from .. import _validate
+from ..dynamics import SWITCHES
 from ..equilibria.faces import supports
 from ..errors import ArgumentError, ParameterError
 from ..game import Game
@@ -162,6 +163,11 @@ class _Run:
         self.events: list[_Event] = []
         self.notes: list[str] = []
         self.continua: list[tuple[tuple, float]] = []  # (support, value) of the lines of rest points
+        if any(a.has(self.lam) for e in self.lever.u for a in e.atoms(*SWITCHES)):
+            self.notes.append(
+                f"the payoffs are not smooth in {parameter} (a step, abs, min or max of it): branches end where the"
+                " rest points jump"
+            )
 
     # -- faces ---------------------------------------------------------------------------------------------
 
@@ -197,7 +203,7 @@ class _Run:
             interval=(self.lo, self.hi),
             branches=tuple(branches[k] for k in order),
             bifurcations=tuple(bifurcations),
-            notes=tuple(self.notes),
+            notes=tuple(dict.fromkeys(self.notes)),
             game=self.game,
         )
 
@@ -637,7 +643,7 @@ def _within(small, big) -> bool:
 
 def _rows(shape, sig) -> tuple[tuple[float, ...], ...]:
     off = np.concatenate([[0], np.cumsum(shape)]).astype(int)
-    return tuple(tuple(float(v) for v in sig[off[p] : off[p + 1]]) for p in range(len(shape)))
+    return tuple(tuple(float(v) + 0.0 for v in sig[off[p] : off[p + 1]]) for p in range(len(shape)))  # no -0.0
 
 
 def _ordered(ev):

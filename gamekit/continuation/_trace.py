@@ -20,6 +20,7 @@ MIN_STEP = 1e-9  # a step this short that still fails ends the branch
 MAX_STEPS = 5000  # steps of one branch in one direction at most
 NEWTON_STEPS = 12
 NEWTON_TOL = 1e-13  # a Newton correction shorter than this (max-norm, in shares and tau) has converged
+EXIT_SHARE = 1e-9  # a located exit is one only if the smallest share there is at most this
 LOCATE_STEPS = 64  # bisections locating an event (each halves the bracket)
 LOCATE_WIDTH = 1e-14  # ... or until the bracket is this short (in tau, or in the fraction of a step)
 
@@ -125,10 +126,11 @@ class FaceProblem:
                 Xn[-1] = min(max(Xn[-1], 0.0), 1.0)
             if self.min_share(Xn) < 0:
                 Xe = self._exit(X, t, Xn)
-                if Xe is not None:
-                    pts.append(Xe)
-                    te = self.tangent(Xe, t)
-                    tans.append(te if te is not None else t)
+                if Xe is None or self.min_share(Xe) > EXIT_SHARE:  # no share reached zero: the field jumps here
+                    return pts, tans, "stalled"
+                pts.append(Xe)
+                te = self.tangent(Xe, t)
+                tans.append(te if te is not None else t)
                 return pts, tans, "exit"
             pts.append(Xn)
             tans.append(tn)
