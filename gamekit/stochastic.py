@@ -57,6 +57,9 @@ rule at the boundary.
 **Steps.**  Every path uses the grid ``t_j = j h``, ``h = t_end / ceil(t_end /
 dt)`` (``dt`` rounded down so that the grid ends at ``t_end``).  States at
 ``t_eval`` are those at the nearest grid times (``NoisyPaths.t`` gives them).
+Parameters may change at the times of a schedule, as in :func:`gamekit.simulate`:
+the step from ``t_j`` uses the phase in force at ``t_j`` (a phase that starts
+between two grid times takes effect at the next one).
 
 **Random numbers.**  The normal increment of noise source ``s`` of path ``n``
 in step ``j`` is ``sqrt(h)`` times a standard normal computed from ``(seed,
@@ -94,6 +97,7 @@ from ._frozen import FrozenMap
 from .basins import wilson_interval
 from .errors import AnalysisError, ArgumentError, StateError
 from .game import Game
+from .schedule import Schedule
 from .space import StateSpace
 
 __all__ = ["Noise", "NoisyPaths", "HittingProbability", "simulate_noisy", "hitting_probability"]
@@ -542,20 +546,21 @@ class NoisyPaths:
 
 
 def _rhs(game: Game, values: np.ndarray):
-    """The compiled right-hand side for ``game`` and the (R, k, P) array it reads (parameter rows ``values``)."""
+    """The compiled right-hand side for ``game`` and the (S, R, k, P) array it reads (parameter rows ``values``
+    (S, R, J) of S segments)."""
     from ._kernels import cache, rhs_codegen
     from ._kernels.primitives import LANES
     from .simulate import _field_rows, _payoff_rows, field_of
 
     cache.folder()  # raises for an unsafe $GAMEKIT_CACHE_DIR, before anything is imported from it
     if game.multilinear:
-        pay = _payoff_rows(game, values)[0]
+        pay = _payoff_rows(game, values)
         rhs = rhs_codegen.load(game.shape, LANES)
         if rhs is None:
             from ._kernels.rhs_generic import rhs_generic as rhs
         return rhs, pay
     fld = field_of(game)
-    pay = _field_rows(game, fld, values)[0]
+    pay = _field_rows(game, fld, values)
     rhs = fld.load(LANES)
     if rhs is None:
         raise AnalysisError(
@@ -575,6 +580,7 @@ def simulate_noisy(
     t_eval: np.ndarray | Sequence[float] | None = None,
     parameters: Mapping[str, Sequence[float] | np.ndarray | float] | None = None,
     progress: bool | None = None,
+    schedule: Schedule | str | Sequence | Mapping | None = None,
     targets: str | Sequence[str] | Mapping[str, object] | None = None,
     radius: float = DEFAULT_RADIUS,
     path_offset: int = 0,
@@ -602,6 +608,9 @@ def simulate_noisy(
         ``{param: array of N values}``: parameters that vary per path.
     progress
         Show a progress bar (default: when there is more than one chunk).
+    schedule
+        Parameter changes at increasing times, as for :func:`gamekit.simulate`; a phase that starts at ``s``
+        takes effect from the first grid time at or after ``s``.
     targets
         The states whose neighbourhoods are watched: a state name or pure profile, a list of them, or
         ``{name: state}``; default every pure profile (at most ``MAX_TARGETS``).
@@ -639,7 +648,7 @@ def simulate_noisy(
     te = _times(t_eval, t_end)
     out_steps = np.minimum(np.round(te / h).astype(np.int64), n_steps)
     names, tgt = _targets(game, space, targets)
-    _, values = _segments(game, t_end, None, parameters, n)
+    bounds, values = _segments(game, t_end, schedule, parameters, n)
     rhs, pay = _rhs(game, values)
     off, _, others, flat, nq = tables(game.shape)
     from ._kernels import sde_numba
@@ -659,15 +668,15 @@ def simulate_noisy(
         from tqdm.auto import tqdm
 
         starts = tqdm(starts, desc="paths", unit="chunk", total=len(starts))
-    per_path = pay.shape[0] > 1
+    per_path = pay.shape[1] > 1
     for a in starts:
         b = min(a + chunk, n)
         with np.errstate(all="ignore"):
             res = sde_numba.integrate(
                 rhs,
                 np.ascontiguousarray(full[a:b]),
-                np.ascontiguousarray(pay[a:b] if per_path else pay),
-                off, others, flat, nq,
+                np.ascontiguousarray(pay[:, a:b] if per_path else pay),
+                bounds, off, others, flat, nq,
                 seed=np.uint64(seed), path_offset=path_offset + a, form=form, scheme=scheme, sigma=sigma,
                 source=source, n_steps=n_steps, t_end=t_end, out_steps=out_steps, targets=tgt, radius=radius,
                 threads=threads,
@@ -713,13 +722,14 @@ def hitting_probability(
     radius: float = DEFAULT_RADIUS,
     parameters: Mapping[str, Sequence[float] | np.ndarray | float] | None = None,
     progress: bool | None = None,
+    schedule: Schedule | str | Sequence | Mapping | None = None,
 ) -> HittingProbability:
     """The probability that noisy paths from ``initial`` reach ``target``'s neighbourhood by ``by`` (or, with
     ``leave=True``, that paths starting inside it leave it), with a Wilson 95% interval.
 
     Parameters
     ----------
-    game, initial, t_end, noise, rng, radius, parameters, progress
+    game, initial, t_end, noise, rng, radius, parameters, progress, schedule
         As for :func:`simulate_noisy`.
     target
         A state name (``"trap"``), a pure profile, or ``{name: state}`` with one entry.
@@ -732,8 +742,8 @@ def hitting_probability(
     if isinstance(target, Mapping) and len(target) != 1:
         raise ArgumentError("target must be one state (a mapping with one entry)")
     paths = simulate_noisy(
-        game, initial, t_end, noise=noise, rng=rng, parameters=parameters, progress=progress, targets=target,
-        radius=radius,
+        game, initial, t_end, noise=noise, rng=rng, parameters=parameters, progress=progress, schedule=schedule,
+        targets=target, radius=radius,
     )  # fmt: skip
     name = paths.target_names[0]
     return paths.leaving_probability(name, by) if leave else paths.hitting_probability(name, by)

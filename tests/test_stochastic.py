@@ -136,6 +136,21 @@ def test_fudenberg_harris_with_fixed_payoffs_is_brownian_motion_with_the_ito_dri
     assert np.max(np.abs(y - (-0.4 * t + paths.wiener[:, 0]))) < 1e-10
 
 
+def test_a_schedule_changes_the_drift_at_its_time():
+    """Payoff a = 1 until t = 2 (a phase starting between grid times: at 2.005), then a = 2: Y_T = (1 - 1 - 1/2)
+    2.01 + (2 - 1 - 1/2) (T - 2.01) + W_T, exactly."""
+    game = gk.Game(
+        populations={"pop": ["better", "worse"]}, payoffs={"better": ["a"], "worse": ["1"]}, parameters={"a": 1.0}
+    )
+    noise = Noise({"pop.better": 1.0}, dt=0.01)
+    paths = simulate_noisy(game, np.full((200, 1), 0.5), 5.0, noise=noise, rng=3, schedule=[(2.005, {"a": 2.0})])
+    want = -0.5 * 2.01 + 0.5 * (5.0 - 2.01) + paths.wiener[:, 0]
+    assert np.max(np.abs(logit(paths.final[:, 0]) - want)) < 1e-10
+    p = hitting_probability(game, [[0.5]] * 50, 5.0, "better", noise=noise, rng=3, schedule=[(2.005, {"a": 2.0})])
+    assert p.paths == int(np.sum(simulate_noisy(game, [[0.5]] * 50, 5.0, noise=noise, rng=3,
+                                                schedule=[(2.005, {"a": 2.0})]).entered[:, 0] < np.inf))  # fmt: skip
+
+
 def test_the_better_strategy_dies_out_because_of_its_own_noise():
     game = two_strategies()
     noisy = simulate_noisy(game, np.full((500, 1), 0.5), 200.0, noise=Noise({"pop.better": 1.0}, dt=0.05), rng=7)

@@ -68,6 +68,8 @@ _S12 = np.uint64(12)
 _S16 = np.uint64(16)
 _S32 = np.uint64(32)
 _ROUNDS = 10
+# A parameter segment starting at s takes effect at the first grid time t_j >= s - SEGMENT_SLACK * h (j h rounds)
+SEGMENT_SLACK = 1e-9
 ONE_BITS = 0x3FF0000000000000  # the bits of 1.0
 SQRT2 = 1.4142135623730951
 HALF_PI = 0.5 * np.pi
@@ -174,12 +176,13 @@ def normals(seed, path, step, count):
 
 
 @njit(nogil=True, error_model="numpy")
-def _run_range(rhs, tab, n_work, start, stop, path_offset, seed, x0, pay, off, form, scheme, sigma, source,
+def _run_range(rhs, tab, n_work, start, stop, path_offset, seed, x0, pay, bounds, off, form, scheme, sigma, source,
                n_source, n_steps, t_end, out_steps, targets, radius,
                final, out, wiener, entered, exited, absorbed):  # fmt: skip
     """Step paths ``start .. stop - 1`` to ``t_end`` in lanes, writing into the output arrays.
 
-    ``x0`` (N, D) initial shares; ``pay`` (R, k, P) what the RHS reads per lane (R = N or 1); ``sigma`` (D,)
+    ``x0`` (N, D) initial shares; ``pay`` (S, R, k, P) what the RHS reads per lane in each of the S parameter
+    segments (R = N or 1), segment ``s`` from the first grid time at or after ``bounds[s]``; ``sigma`` (D,)
     each strategy's noise (0: none); ``source`` (D,) its noise source (-1: none), ``n_source`` sources in all;
     ``out_steps`` (T,) increasing step indices to store; ``targets`` (W, D) full states watched with ``radius``.
     Outputs: ``final`` (N, D) shares at ``t_end``; ``out`` (N, T, D); ``wiener`` (N, n_source) each source's
@@ -190,10 +193,11 @@ def _run_range(rhs, tab, n_work, start, stop, path_offset, seed, x0, pay, off, f
     d = x0.shape[1]
     k = off.shape[0] - 1
     L = LANES
-    n_prof = pay.shape[2]
+    n_prof = pay.shape[3]
+    nseg = pay.shape[0]
     n_out = out_steps.shape[0]
     n_tg = targets.shape[0]
-    per_path = pay.shape[0] != 1
+    per_path = pay.shape[1] != 1
     dt = t_end / n_steps
     sqdt = np.sqrt(dt)
     n_block = (n_source + 1) // 2
@@ -215,6 +219,7 @@ def _run_range(rhs, tab, n_work, start, stop, path_offset, seed, x0, pay, off, f
     payl = np.zeros((k * n_prof, L))
     ref = np.zeros((k, L), dtype=np.int64)
     path = np.zeros((1, L), dtype=np.int64)[0]
+    row = np.zeros((1, L), dtype=np.int64)[0]
     work = np.zeros((1, n_work))[0]
     half_var = np.zeros((1, d))[0]
     for i in range(d):
@@ -228,10 +233,10 @@ def _run_range(rhs, tab, n_work, start, stop, path_offset, seed, x0, pay, off, f
         for ln in range(L):
             r = first + ln if ln < m else first
             path[ln] = r
-            row = r if per_path else 0
+            row[ln] = r if per_path else 0
             for p in range(k):
                 for f in range(n_prof):
-                    payl[p * n_prof + f, ln] = pay[row, p, f]
+                    payl[p * n_prof + f, ln] = pay[0, row[ln], p, f]
             for z in range(n_source):
                 WSUM[z, ln] = 0.0
             for w in range(n_tg):
@@ -259,8 +264,15 @@ def _run_range(rhs, tab, n_work, start, stop, path_offset, seed, x0, pay, off, f
                     if x0[r, a] <= 0.0 or x0[r, a] >= 1.0:
                         ABS[p, ln] = 0.0
         nxt = 0
+        seg = 0
         for j in range(n_steps + 1):
             t = t_end if j == n_steps else j * dt
+            while seg + 1 < nseg and t >= bounds[seg + 1] - SEGMENT_SLACK * dt:  # the next parameter segment
+                seg += 1
+                for ln in range(L):
+                    for p in range(k):
+                        for f in range(n_prof):
+                            payl[p * n_prof + f, ln] = pay[seg, row[ln], p, f]
             if form != 0:  # log-ratios of the shares, for the payoffs
                 for p in range(k):
                     a = off[p]
@@ -353,18 +365,18 @@ def _run_range(rhs, tab, n_work, start, stop, path_offset, seed, x0, pay, off, f
                 absorbed[r, p] = ABS[p, ln]
 
 
-def integrate(rhs, x0, pay, off, others, flat, nq, *, seed, path_offset, form, scheme, sigma, source, n_steps,
+def integrate(rhs, x0, pay, bounds, off, others, flat, nq, *, seed, path_offset, form, scheme, sigma, source, n_steps,
               t_end, out_steps, targets, radius, threads=None):  # fmt: skip
     """Step every path (ranges of paths on a thread pool); returns ``final, out, wiener, entered, exited,
-    absorbed`` (see ``_run_range``).  ``rhs`` is a compiled right-hand side of the common signature; ``pay`` (R, k,
-    P) what it reads.  ``threads`` (default: the cores) changes nothing but the speed."""
+    absorbed`` (see ``_run_range``).  ``rhs`` is a compiled right-hand side of the common signature; ``pay`` (S, R,
+    k, P) what it reads in each parameter segment, ``bounds`` (S + 1,) the segments' start times and t_end.  ``threads`` (default: the cores) changes nothing but the speed."""
     import os
     from concurrent.futures import ThreadPoolExecutor
 
     n, d = x0.shape
     k = len(off) - 1
     n_source = int(max(source.max() + 1, 0)) if source.size else 0
-    tab, n_work = pack_tables(off, others, flat, nq, pay.shape[2], LANES)
+    tab, n_work = pack_tables(off, others, flat, nq, pay.shape[3], LANES)
     final = np.empty((n, d))
     out = np.empty((n, out_steps.shape[0], d))
     wiener = np.empty((n, n_source))
@@ -382,7 +394,7 @@ def integrate(rhs, x0, pay, off, others, flat, nq, *, seed, path_offset, form, s
     ]
 
     def run(r):
-        _run_range(rhs, tab, n_work, r[0], r[1], path_offset, seed, x0, pay, off, form, scheme, sigma, source,
+        _run_range(rhs, tab, n_work, r[0], r[1], path_offset, seed, x0, pay, bounds, off, form, scheme, sigma, source,
                    n_source, n_steps, t_end, out_steps, targets, radius,
                    final, out, wiener, entered, exited, absorbed)  # fmt: skip
 
