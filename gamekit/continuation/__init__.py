@@ -62,7 +62,7 @@ from ..errors import ArgumentError, ParameterError
 from ..game import Game
 from ..policy._common import domain
 from ..policy._common import parameter as check_parameter
-from ..stability import ZERO_TOL, _label, check_zero_tol
+from ..stability import ZERO_TOL, Stability, _label, check_zero_tol
 from ._field import Face, LeverField, exact_sigma, linear_system, make_face, real_roots
 from ._lyapunov import first_lyapunov
 from ._trace import FaceProblem, locate
@@ -162,7 +162,6 @@ class _Run:
         self.branches: list[dict] = []
         self.events: list[_Event] = []
         self.notes: list[str] = []
-        self.continua: list[tuple[tuple, float]] = []  # (support, value) of the lines of rest points
         if any(a.has(self.lam) for e in self.lever.u for a in e.atoms(*SWITCHES)):
             self.notes.append(
                 f"the payoffs are not smooth in {parameter} (a step, abs, min or max of it): branches end where the"
@@ -333,7 +332,6 @@ class _Run:
             return
         dim = face.m - rank
         what = "a line" if dim == 1 else f"a set of dimension {dim}"
-        self.continua.append((face.support, float(c)))
         self.events.append(
             _Event(
                 "degenerate",
@@ -442,9 +440,15 @@ class _Run:
     # -- stability along the branches ------------------------------------------------------------------------
 
     def _spectrum(self, lam, sig):
+        """Eigenvalues (M, d) of the tangent Jacobians; NaN where a derivative is infinite or undefined."""
         J = self.lever.jacobians(sig, lam) if np.ndim(lam) else self.lever.jacobians(sig[None, :], lam)
-        with np.errstate(all="ignore"):
-            return np.linalg.eigvals(J) if J.shape[-1] else np.zeros(J.shape[:-1], complex)
+        out = np.full(J.shape[:-1], np.nan, dtype=complex)
+        if not J.shape[-1]:
+            return np.zeros(J.shape[:-1], complex)
+        finite = np.all(np.isfinite(J), axis=(-2, -1))
+        if np.any(finite):
+            out[finite] = np.linalg.eigvals(J[finite])
+        return out
 
     def _signs(self, ev, lam, scale=None) -> tuple[int, tuple]:
         scale = self.lever.scale(lam) if scale is None else scale
@@ -458,6 +462,10 @@ class _Run:
         labels, counts = [], []
         scales = self.lever.scales(lam)
         for k in range(len(lam)):
+            if not np.all(np.isfinite(ev[k])):  # as gk.equilibria: no Jacobian, no label
+                labels.append(Stability.NOT_LINEARISED)
+                counts.append(None)
+                continue
             n, signs = self._signs(ev[k], lam[k], scales[k])
             labels.append(_label(signs))
             counts.append((n, signs.count(0)))
@@ -467,7 +475,7 @@ class _Run:
         lam, sig = entry["lam"], entry["sig"]
         ev, labels, counts = self._labels(lam, sig)
         for i in range(len(lam) - 1):
-            if counts[i] != counts[i + 1] and counts[i][1] == 0:
+            if None not in (counts[i], counts[i + 1]) and counts[i] != counts[i + 1] and counts[i][1] == 0:
                 self._crossing(entry, i, counts[i])
         if entry["extra"]:  # the located bifurcation points join the branch, so that it reaches them
             pos = list(range(len(lam))) + [p for p, _, _ in entry["extra"]]
@@ -477,9 +485,7 @@ class _Run:
             lam, sig = lam[order], sig[order]
             ev, labels, counts = self._labels(lam, sig)
         pts = tuple(
-            BranchPoint(
-                float(lam[k]), _rows(self.game.shape, sig[k]), tuple(complex(z) for z in _ordered(ev[k])), labels[k]
-            )
+            BranchPoint(float(lam[k]), _rows(self.game.shape, sig[k]), _finite(ev[k]), labels[k])
             for k in range(len(lam))
         )
         exact = None
@@ -620,7 +626,7 @@ class _Run:
         return out
 
     def _eigenvalues(self, e: _Event) -> tuple[complex, ...]:
-        return tuple(complex(z) for z in _ordered(self._spectrum(e.value, e.state)[0]))
+        return _finite(self._spectrum(e.value, e.state)[0])
 
 
 def _combinations(n, k):
@@ -648,6 +654,11 @@ def _rows(shape, sig) -> tuple[tuple[float, ...], ...]:
 
 def _ordered(ev):
     return sorted(ev, key=lambda z: (round(z.real, 12), round(z.imag, 12)))
+
+
+def _finite(ev) -> tuple[complex, ...]:
+    """The eigenvalues in gamekit's order, or none where the Jacobian does not exist (as ``not linearised``)."""
+    return tuple(complex(z) for z in _ordered(ev)) if np.all(np.isfinite(ev)) else ()
 
 
 def _sign_at(got, sign) -> bool:

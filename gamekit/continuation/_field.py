@@ -88,7 +88,10 @@ class LeverField:
         """Tangent Jacobians (M, d, d) of the replicator field."""
         sig = np.atleast_2d(np.asarray(sig, dtype=float))
         u, du, _ = self.numeric(sig, lam)
-        return jacobian_from(sig, u, du, self.shape)
+        # a strategy not in use (share 0) contributes sigma_a du[a, b] = 0, even where du[a, b] is infinite
+        du = np.where(sig[..., :, None] == 0, 0.0, du)
+        with np.errstate(all="ignore"):
+            return jacobian_from(sig, u, du, self.shape)
 
     def velocity(self, sig, lam) -> np.ndarray:
         """The replicator field ``sigma_a (u_a - ubar_p)`` at full shares (M, D)."""
