@@ -19,7 +19,11 @@ symbols ``theta[j]``; in log-ratio coordinates (see ``dopri``)::
   array carries the parameter values in population 0's slot: shape ``(S, R, k,
   max(J, 1))`` for ``J`` parameters; the driver copies it per lane and never looks
   inside), the common subexpressions of all payoffs (``sympy.cse``), the payoffs,
-  and the differences;
+  and the differences.  Before that, in each payoff that is a polynomial in the
+  shares and the parameters, every sum ``c m (s_a + ... + s_z)`` over all the shares
+  of one population becomes ``c m`` (``_shares_sum_to_one``: equal on the simplex,
+  where the kernel evaluates it; an expected payoff written out as a sum over
+  profiles loses about half its operations);
 * ``payoffs(sig, theta)``: the same ``u`` on numpy arrays, ``(M, D)`` from ``(M, D)``
   and ``(M, J)`` (the numpy twin of the kernel, ``dopri.integrate_numpy``);
 * ``derivatives(sig, theta)``: ``u`` and ``du[:, a, b] = d u_a / d sigma_b``, ``(M, D, D)``
@@ -53,11 +57,93 @@ from sympy.printing.pycode import PythonCodePrinter
 from .rhs_codegen import import_generated, prologue, share_lines, written
 from .tableau import UNDERFLOW
 
-__all__ = ["Field", "MAX_OPERATIONS", "MAX_UNROLLED_POWER"]
+__all__ = ["Field", "MAX_OPERATIONS", "MAX_UNROLLED_POWER", "MAX_MERGED_OPERATIONS"]
 
 MAX_OPERATIONS = 20_000  # operations in the generated payoffs; beyond, numba would take minutes to compile
 MAX_UNROLLED_POWER = 16  # x**n for integers 2 <= |n| <= this is written as a product
+MAX_MERGED_OPERATIONS = 2_000  # payoffs of more nodes are compiled without merging sums of shares (time)
 _loaded: dict[str, object] = {}
+
+
+def _polynomial(expr: sympy.Expr) -> bool:
+    """Whether ``expr`` is sums and products of symbols, rationals and their powers to positive integers, in at most
+    ``MAX_MERGED_OPERATIONS`` nodes (a cheap test, before anything is expanded)."""
+    for count, node in enumerate(sympy.preorder_traversal(expr)):
+        if count > MAX_MERGED_OPERATIONS:
+            return False
+        if node.is_Add or node.is_Mul or node.is_Symbol or node.is_Rational:
+            continue
+        if not (node.is_Pow and node.exp.is_Integer and node.exp > 0):
+            return False
+    return True
+
+
+def _shares_sum_to_one(
+    expr: sympy.Expr, groups: Sequence[Sequence[sympy.Symbol]], parameters: Sequence[sympy.Symbol]
+) -> sympy.Expr:
+    """``expr`` with every sum ``c m (s_a + ... + s_z)`` over all the shares of one population replaced by ``c m``.
+
+    For ``expr`` a polynomial with rational coefficients in the shares (``groups``: the share symbols of each
+    population) and the parameters: wherever the terms ``c m s_i``, ``i`` over the strategies of population
+    ``p``, have the same coefficient ``c`` (a polynomial in the parameters) and the same monomial ``m`` in the
+    other shares, they become one term ``c m``, as the shares of a population sum to one.  Repeated over the
+    populations until nothing merges.  Equal on the simplex, and closer to the exact value there than the sum
+    (which is one only up to rounding).  An expected payoff written out as a sum over profiles loses about half
+    its operations: a payoff that ignores a population's strategy stops multiplying by that population's
+    shares.  Anything else (another function of the shares or the parameters, more than
+    ``MAX_MERGED_OPERATIONS`` nodes, nothing to merge) is returned as it is.
+    """
+    gens = [s for g in groups for s in g]
+    if not expr.free_symbols & set(gens) or not _polynomial(expr):
+        return expr
+    poly = sympy.Poly(expr, *gens, *parameters)
+    if not (poly.domain.is_ZZ or poly.domain.is_QQ):
+        return expr
+    d = len(gens)
+    # share monomial -> its coefficient, a polynomial in the parameters (parameter monomial -> rational)
+    terms: dict[tuple[int, ...], dict[tuple[int, ...], object]] = {}
+    for mon, c in poly.terms():
+        terms.setdefault(mon[:d], {})[mon[d:]] = c
+    where = {s: n for n, s in enumerate(gens)}
+    any_merged = False
+    while True:
+        merged = False
+        for group in groups:
+            pos = [where[s] for s in group]
+            # terms of degree one in this population's shares, by the monomial in the others
+            linear: dict[tuple[int, ...], dict[int, dict]] = {}
+            for mon, c in terms.items():
+                hits = [n for n in pos if mon[n]]
+                if len(hits) == 1 and mon[hits[0]] == 1:
+                    linear.setdefault(mon[: hits[0]] + (0,) + mon[hits[0] + 1 :], {})[hits[0]] = c
+            for rest, cs in linear.items():
+                first = cs.get(pos[0])
+                if len(cs) < len(pos) or any(c != first for c in cs.values()):
+                    continue
+                for n in pos:
+                    del terms[rest[:n] + (1,) + rest[n + 1 :]]
+                total = dict(terms.get(rest, {}))
+                for q, c in first.items():
+                    total[q] = total.get(q, 0) + c
+                terms[rest] = {q: c for q, c in total.items() if c != 0}
+                if not terms[rest]:
+                    del terms[rest]
+                merged = True
+        if not merged:
+            break
+        any_merged = True
+    if not any_merged:
+        return expr
+
+    def monomial(symbols, mon):
+        return sympy.Mul(*(s**e for s, e in zip(symbols, mon) if e))
+
+    return sympy.Add(
+        *(
+            sympy.Add(*(c * monomial(parameters, q) for q, c in coef.items())) * monomial(gens, mon)
+            for mon, coef in terms.items()
+        )
+    )
 
 
 def _steps(expr: sympy.Expr) -> sympy.Expr:
@@ -146,7 +232,9 @@ class Field:
 
     def _eliminated(self):
         if self._cse is None:
-            self._cse = sympy.cse(list(self.exprs), symbols=sympy.numbered_symbols("c"), order="none")
+            groups = [self._s[a:z] for a, z in zip(np.cumsum((0, *self.shape[:-1])), np.cumsum(self.shape))]
+            merged = [_shares_sum_to_one(u, groups, self._q) for u in self.exprs]
+            self._cse = sympy.cse(merged, symbols=sympy.numbered_symbols("c"), order="none")
         return self._cse
 
     def operations(self) -> int:
