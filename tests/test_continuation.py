@@ -287,6 +287,50 @@ def test_inspection_through_the_cli(inspection, capsys):
     assert abs(hopf["value"]) < 1e-9 and [s[0] for s in hopf["state"]] == pytest.approx([0.25, 0.25], abs=1e-9)
 
 
+# -- one population: rock-paper-scissors, w from 0.5 to 3 (l = 1) --------------------------------------------------
+
+
+def _rps_field(x3, w, loss=1.0):
+    A = np.array([[0, -loss, w], [w, 0, -loss], [-loss, w, 0]], float)
+    u = A @ x3
+    return x3 * (u - x3 @ u)
+
+
+def test_rock_paper_scissors_hopf_at_w_equal_l():
+    game = gk.load("rock-paper-scissors").with_parameters(l=1)
+    res = gk.continuation(game, "w", (0.5, 3))
+    (hopf,) = [b for b in res.bifurcations if b.kind == "hopf"]
+    assert float(hopf.value) == pytest.approx(1.0, abs=1e-9)
+    assert hopf.state[0] == pytest.approx((1 / 3, 1 / 3, 1 / 3), abs=1e-12)
+    assert "degenerate" in hopf.note  # zero-sum: closed orbits around the centre
+    (centre,) = _branch(res, (("rock", "paper", "scissors"),))
+    for pt in centre.points[::10]:
+        # tangent Jacobian by finite differences in (rock, paper), scissors eliminated
+        def f(z, w=pt.value):
+            return _rps_field(np.array([z[0], z[1], 1 - z[0] - z[1]]), w)[:2]
+
+        ref = np.sort_complex(np.linalg.eigvals(_fd_jacobian(f, [1 / 3, 1 / 3])))
+        assert np.allclose(np.sort_complex(np.array(pt.eigenvalues)), ref, atol=1e-7)
+        if abs(pt.value - 1) > 1e-6:
+            assert (pt.stability is gk.Stability.ASYMPTOTICALLY_STABLE) == (pt.value > 1)
+
+
+# -- a payoff with an infinite derivative at the boundary -----------------------------------------------------------
+
+
+def test_infinite_derivative_at_a_vertex_is_labelled_as_equilibria(tmp_path):
+    path = tmp_path / "sqrt.toml"
+    path.write_text(INSPECTION.replace("F*(dyn*y + 1 - dyn)", "F*sqrt(y)"))
+    game = gk.load(str(path))
+    res = gk.continuation(game, "F", (2, 6))
+    json.dumps(res.to_json(), allow_nan=False)  # no NaN anywhere
+    for br in res.branches:
+        pt = br.points[len(br.points) // 2]
+        eqs = gk.equilibria(game.with_parameters(F=pt.value), exact=False)
+        same = [e for e in eqs if np.max(np.abs(_flat(e.state) - _flat(pt.state))) <= 1e-7]
+        assert len(same) == 1 and same[0].stability is pt.stability
+
+
 # -- property: every branch point is a rest point, labelled as gk.equilibria labels it ------------------------------
 
 

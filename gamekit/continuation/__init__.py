@@ -476,7 +476,10 @@ class _Run:
         ev, labels, counts = self._labels(lam, sig)
         for i in range(len(lam) - 1):
             if None not in (counts[i], counts[i + 1]) and counts[i] != counts[i + 1] and counts[i][1] == 0:
-                self._crossing(entry, i, counts[i])
+                j = i + 1  # the next point outside the zero band: points i+1 .. j-1 are in it (a zero at a point)
+                while j < len(lam) and counts[j] is not None and counts[j][1] > 0:
+                    j += 1
+                self._crossing(entry, i, counts[i], None if j == i + 1 else (i + j) // 2 if j < len(lam) else i + 1)
         if entry["extra"]:  # the located bifurcation points join the branch, so that it reaches them
             pos = list(range(len(lam))) + [p for p, _, _ in entry["extra"]]
             lam = np.concatenate([lam, [x for _, x, _ in entry["extra"]]])
@@ -500,8 +503,9 @@ class _Run:
             return entry["at"](x)
         return entry["between"](i, s)
 
-    def _crossing(self, entry, i, count):
-        """Locate where the number of eigenvalues with positive real part changes between points ``i`` and ``i+1``."""
+    def _crossing(self, entry, i, count, k=None):
+        """Locate where the number of eigenvalues with positive real part changes between points ``i`` and ``i+1``;
+        ``k`` is a later point with a real part in the zero band (the crossing is there, unless exact)."""
 
         def counts(s):
             got = self._point(entry, i, s)
@@ -513,11 +517,13 @@ class _Run:
 
         got = None
         if entry["full"] is not None:  # an exact branch: a single root of det J(lam) in the bracket is the crossing
-            a, b = entry["lam"][i], entry["lam"][i + 1]
+            a, b = entry["lam"][i], entry["lam"][i + 1 if k is None else k]
             root = self._exact_crossing(entry, (a + b) / 2, (b - a) / 2 + EXACT_MATCH * self.width)
             if root is not None:
                 got = entry["at"](float(root))
-                s = (float(root) - a) / (b - a)
+                s = (float(root) - a) / (entry["lam"][i + 1] - a)
+        if got is None and k is not None:
+            got, s = (entry["lam"][k], entry["sig"][k]), float(k - i)
         if got is None:
             # the real part passes through the band |Re| <= zero_tol * scale: locate its two edges, take the middle
             start, end = count, counts(1.0)
@@ -535,12 +541,14 @@ class _Run:
         if not np.any(real & (np.abs(ev.real) <= NEAR_AXIS * scale)):  # no real eigenvalue at zero: a complex pair
             note = self._hopf_note(lam, sig, ev)
             self.events.append(_Event("hopf", lam, sig, note, None, face.support))
-            entry["extra"].append((i + s, lam, sig))
+            if s != int(s):
+                entry["extra"].append((i + s, lam, sig))
             return
         exact_value = self._exact_crossing(entry, lam) if entry["full"] is not None else None
         if exact_value is not None:
             lam, sig = float(exact_value), entry["at"](float(exact_value))[1]
-        entry["extra"].append((i + s, lam, sig))
+        if s != int(s) or not np.any(entry["lam"] == lam):
+            entry["extra"].append((i + s, lam, sig))
         self.events.append(
             _Event(
                 "real",
