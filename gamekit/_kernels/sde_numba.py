@@ -127,21 +127,23 @@ def sincos_turn(u):
     t2 = th * th
     t4 = t2 * t2
     t8 = t4 * t4
+    # Taylor coefficients as products with reciprocal factorials (constants folded at compile time: no division)
     sp = (
-        ((1.0 - t2 / 6.0) + t4 * (1.0 / 120.0 - t2 / 5040.0))
-        + t8 * ((1.0 / 362880.0 - t2 / 39916800.0) + t4 * (1.0 / 6227020800.0 - t2 / 1307674368000.0))
+        ((1.0 - t2 * (1.0 / 6.0)) + t4 * (1.0 / 120.0 - t2 * (1.0 / 5040.0)))
+        + t8 * ((1.0 / 362880.0 - t2 * (1.0 / 39916800.0)) + t4 * (1.0 / 6227020800.0 - t2 * (1.0 / 1307674368000.0)))
         + (t8 * t8) * (1.0 / 355687428096000.0)
     )
     sn = th * sp
     cs = (
-        ((1.0 - t2 / 2.0) + t4 * (1.0 / 24.0 - t2 / 720.0))
-        + t8 * ((1.0 / 40320.0 - t2 / 3628800.0) + t4 * (1.0 / 479001600.0 - t2 / 87178291200.0))
-        + (t8 * t8) * (1.0 / 20922789888000.0 - t2 / 6402373705728000.0)
+        ((1.0 - t2 * 0.5) + t4 * (1.0 / 24.0 - t2 * (1.0 / 720.0)))
+        + t8 * ((1.0 / 40320.0 - t2 * (1.0 / 3628800.0)) + t4 * (1.0 / 479001600.0 - t2 * (1.0 / 87178291200.0)))
+        + (t8 * t8) * (1.0 / 20922789888000.0 - t2 * (1.0 / 6402373705728000.0))
     )
-    q4 = q - 4.0 * np.floor(q * 0.25)  # 0, 1, 2, 3
-    s_out = sn if q4 == 0.0 else (cs if q4 == 1.0 else (-sn if q4 == 2.0 else -cs))
-    c_out = cs if q4 == 0.0 else (-sn if q4 == 1.0 else (-cs if q4 == 2.0 else sn))
-    return s_out, c_out
+    q4 = q - 4.0 * np.floor(q * 0.25)  # 0, 1, 2, 3: sin = sn, cs, -sn, -cs and cos = cs, -sn, -cs, sn
+    odd = q4 == 1.0 or q4 == 3.0
+    s_sign = -1.0 if q4 >= 2.0 else 1.0
+    c_sign = -1.0 if q4 == 1.0 or q4 == 2.0 else 1.0
+    return (cs if odd else sn) * s_sign, (sn if odd else cs) * c_sign
 
 
 @njit(inline="always", error_model="numpy")
