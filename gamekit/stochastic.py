@@ -476,6 +476,66 @@ class NoisyPaths:
         lo, hi = wilson_interval(k, n)
         return HittingProbability(event, self.target_names[w], by, self.radius, k, n, k / n, lo, hi)
 
+    def probability_curve(self, target: str, times: Sequence[float] | np.ndarray | None = None, *, leave: bool = False):
+        """A DataFrame ``t, probability, ci_low, ci_high, paths, n``: the probability of reaching ``target`` (or,
+        with ``leave=True``, of leaving it) by each time, as :meth:`hitting_probability` gives it.
+
+        Parameters
+        ----------
+        target
+            A watched target (see :meth:`hitting_probability`).
+        times
+            Increasing times within ``[0, t_end]`` (default: 101 evenly spaced).
+        leave
+            Leaving instead of reaching (over the paths that start inside).
+        """
+        import pandas as pd
+
+        leave = check.flag("leave", leave)
+        times = np.linspace(0.0, self.t_end, 101) if times is None else _curve_times(times, self.t_end)
+        rows = [(self.leaving_probability(target, t) if leave else self.hitting_probability(target, t)) for t in times]
+        frame = pd.DataFrame(
+            {
+                "t": times,
+                "probability": [r.probability for r in rows],
+                "ci_low": [r.ci_low for r in rows],
+                "ci_high": [r.ci_high for r in rows],
+                "paths": [r.paths for r in rows],
+                "n": [r.n for r in rows],
+            }
+        )
+        frame.attrs["target"] = rows[0].target if rows else target
+        frame.attrs["event"] = "leave" if leave else "reach"
+        return frame
+
+    def plot_probability(
+        self, target: str, *, leave: bool = False, times: Sequence[float] | np.ndarray | None = None,
+        ax: object | None = None,
+    ):  # fmt: skip
+        """Draw :meth:`probability_curve` (the probability and its Wilson 95% band against time); returns the
+        matplotlib Figure.
+
+        Parameters
+        ----------
+        target, leave, times
+            As for :meth:`probability_curve`.
+        ax
+            A matplotlib Axes to draw on (default: a new figure).
+        """
+        from .plot import _axes
+
+        frame = self.probability_curve(target, times, leave=leave)
+        fig, ax = _axes(ax)
+        what = "leaves" if leave else "reaches"
+        ax.plot(frame.t, frame.probability, label=f"{what} {frame.attrs['target']} (radius {self.radius:g})")
+        ax.fill_between(frame.t, frame.ci_low, frame.ci_high, alpha=0.25, label="Wilson 95% interval")
+        ax.set_xlabel("t")
+        ax.set_ylabel(f"probability a path {what} it by t")
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_title(f"{self.n} paths, {self.noise.describe()}", fontsize="small")
+        ax.legend(loc="best", fontsize="small")
+        return fig
+
     def reached(self, by: float | None = None):
         """A DataFrame: for every watched target, the probability of reaching it by ``by`` (default ``t_end``):
         ``target, paths, probability, ci_low, ci_high``.
@@ -543,6 +603,15 @@ class NoisyPaths:
 
         head = f"<p>{html.escape(repr(self))}</p>"
         return head + self.to_frame().to_html(index=False)
+
+
+def _curve_times(times, t_end: float) -> np.ndarray:
+    arr = check.floats(times, "times must be increasing times within [0, t_end]")
+    if arr.ndim != 1 or arr.size == 0 or np.any(~np.isfinite(arr)) or np.any(np.diff(arr) <= 0):
+        raise ArgumentError("times must be a non-empty sequence of increasing times within [0, t_end]")
+    if arr[0] < 0 or arr[-1] > t_end:
+        raise ArgumentError(f"times must lie within [0, t_end = {t_end:g}]")
+    return arr
 
 
 def _rhs(game: Game, values: np.ndarray):

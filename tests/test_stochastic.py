@@ -255,6 +255,18 @@ def test_hitting_probability_function_and_state_names():
     assert probs == sorted(probs) and probs[0] == 0.0
     at_end = paths.shares()
     assert all(paths.hitting_probability(name).probability >= at_end.get(name, 0.0) for name in paths.target_names)
+    curve = paths.probability_curve("trap", [0.0, 2.0, 5.0, 10.0])
+    assert curve.probability.tolist() == probs and curve.attrs["target"] == "regulate, evade, accept"
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = paths.plot_probability("trap")
+    assert len(fig.axes[0].lines) == 1 and np.all(np.diff(fig.axes[0].lines[0].get_ydata()) >= 0)
+    plt.close(fig)
+    with pytest.raises(gk.ArgumentError, match="times must"):
+        paths.probability_curve("trap", [5.0, 2.0])
     frame = paths.reached()
     assert list(frame.target) == list(paths.target_names) and np.all(frame.ci_low <= frame.probability)
     assert abs(paths.to_frame().share.sum() - 1) < 1e-12
