@@ -5,10 +5,11 @@ starts ``sigma^(1), ..., sigma^(S)``, the orbits
 
     sigma_{j,s}(t) = phi_t(sigma^(s); theta_j),      0 <= t <= t_end,
 
-of the dynamics ``d sigma / dt = f(sigma; theta)`` (the replicator dynamics of :mod:`gamekit.dynamics` on the
-product of simplices, for every kind of game), sampled at the times ``t_eval``.  In a game of two-strategy
-populations these are the papers' ``x(t), y(t), z(t)``: each population's share of its first strategy, one curve
-per value of ``theta`` (the most common figure of a tripartite evolutionary game).
+of the dynamics ``d sigma / dt = f(sigma; theta)`` on the product of simplices, for every kind of game (the
+replicator dynamics of :mod:`gamekit.dynamics`, or with ``dynamics="logit:ETA"``, ``"smith"``, ``"bnn"`` or
+``"replicator-mutator:MU"`` the protocols of :mod:`gamekit.protocols`), sampled at the times ``t_eval``.  In a
+game of two-strategy populations these are the papers' ``x(t), y(t), z(t)``: each population's share of its first
+strategy, one curve per value of ``theta`` (the most common figure of a tripartite evolutionary game).
 
 The ``V * S`` orbits are one batch of :func:`gamekit.simulate` (``parameters={theta: per-orbit values}``), orbit
 ``j * S + s`` for value ``j`` and start ``s``: one call of the compiled kernel, whose orbits are integrated
@@ -93,7 +94,8 @@ def _values(game: Game, parameter: str, values, what: str = "values") -> np.ndar
     arr = check.floats(values, f"{what} must be numbers (values of {parameter})", ParameterError)
     if arr.ndim == 0:
         raise ArgumentError(
-            f"{what} must be a sequence of numbers (values of {parameter}), got one number {printable(repr(values), 40)}"
+            f"{what} must be a sequence of numbers (values of {parameter}), "
+            f"got one number {printable(repr(values), 40)}"
         )
     if arr.ndim != 1:
         raise ArgumentError(
@@ -139,6 +141,13 @@ def _simulate_keywords(kwargs: dict, schedule_sets: tuple[str, ...], game: Game,
     return kwargs
 
 
+def _dynamics_name(kwargs: dict) -> str:
+    """The dynamics' spec as text (``"replicator"`` by default); a bad spec is a one-line ArgumentError."""
+    from .protocols import parse_dynamics
+
+    return str(parse_dynamics(kwargs.get("dynamics")))
+
+
 def _starts(space: StateSpace, initial) -> np.ndarray:
     """Full starting states (S, D); the centre of the state space when ``initial`` is None."""
     if initial is None:
@@ -174,6 +183,10 @@ def _frozen(a) -> np.ndarray:
     return out
 
 
+def _under(dynamics: str) -> str:
+    return "" if dynamics == "replicator" else f" under {dynamics}"
+
+
 def _number(v: float) -> str:
     return f"{v:g}"
 
@@ -205,6 +218,8 @@ class Sensitivity:
         ``"cycling on workers=claim"``, ``"unresolved"``, ...).
     t_end
         The integration time.
+    dynamics
+        The dynamics integrated (``"replicator"``, ``"logit:0.5"``, ...: :func:`gamekit.simulate`'s ``dynamics``).
     """
 
     game: Game = field(repr=False)
@@ -216,6 +231,7 @@ class Sensitivity:
     final: np.ndarray = field(repr=False)
     outcomes: tuple[tuple[str, ...], ...] = field(repr=False)
     t_end: float = 0.0
+    dynamics: str = "replicator"
 
     @property
     def coordinates(self) -> list[tuple[str, str]]:
@@ -254,6 +270,7 @@ class Sensitivity:
         start, ``{"value", "start", "outcome", "states"}`` with ``states`` the shares at ``t`` (``T`` rows)."""
         return {
             "model": self.game.name,
+            "dynamics": self.dynamics,
             "parameter": self.parameter,
             "values": list(self.values),
             "t": self.t.tolist(),
@@ -286,7 +303,8 @@ class Sensitivity:
         """One panel per population (per population and strategy when a population has more than two strategies),
         one curve per value of the parameter -- colour and dash pattern together (:data:`OKABE_ITO`,
         :data:`LINESTYLES`), so the figure reads in colour, for colour-blind readers and in grey print -- with a
-        legend of the values (above the panels; on the first panel when ``ax`` is given).  Several starts are drawn in their value's style.
+        legend of the values (above the panels; on the first panel when ``ax`` is given).  Several starts are
+        drawn in their value's style.
 
         ``ax``: an Axes when there is one panel, or a sequence of one Axes per panel; by default a new figure.
         ``starts``: indices of the starts to draw (default: all).  Returns the figure.
@@ -308,7 +326,7 @@ class Sensitivity:
             parts.append(f"{printable(self.parameter)} = {_number(v)}: {told}")
         return (
             f"Sensitivity({printable(self.parameter)} in {{{values}}}, {starts}, t to {self.t_end:g} "
-            f"({len(self.t)} times) -> {'; '.join(parts)})"
+            f"({len(self.t)} times){_under(self.dynamics)} -> {'; '.join(parts)})"
         )
 
     def _repr_html_(self) -> str:
@@ -348,8 +366,8 @@ def sensitivity(
     progress
         Show a progress bar (as :func:`gamekit.simulate`).
     simulate_kwargs
-        Passed on to :func:`gamekit.simulate` (``rtol``, ``atol``, ``backend``, a ``schedule`` that does not set
-        ``parameter``, ...).
+        Passed on to :func:`gamekit.simulate` (``rtol``, ``atol``, ``backend``, ``dynamics="logit:0.5"``, a
+        ``schedule`` that does not set ``parameter``, ...).
 
     Returns a :class:`Sensitivity`: ``to_frame()`` is the tidy table, ``plot()`` the figure.
 
@@ -374,6 +392,7 @@ def sensitivity(
     if progress is not None:
         progress = check.flag("progress", progress)
     kwargs = _simulate_keywords(dict(simulate_kwargs), (parameter,), game, "sensitivity")
+    dynamics = _dynamics_name(kwargs)
     v_count, s_count = vals.size, starts.shape[0]
     if v_count * s_count > MAX_ORBITS:
         raise ArgumentError(
@@ -406,6 +425,7 @@ def sensitivity(
         final=_frozen(traj.final.reshape(v_count, s_count, width)),
         outcomes=tuple(tuple(str(o) for o in row) for row in outcome),
         t_end=t_end,
+        dynamics=dynamics,
     )
 
 
@@ -529,6 +549,8 @@ class SensitivityMap:
         For a final share, the start (full shares); else ``None``.
     n, t_end
         Orbits per point (1 for a final share) and the integration time.
+    dynamics
+        The dynamics integrated (:func:`gamekit.simulate`'s ``dynamics``).
     """
 
     game: Game = field(repr=False)
@@ -546,6 +568,7 @@ class SensitivityMap:
     initial: np.ndarray | None = field(repr=False, default=None)
     n: int = 1
     t_end: float = 0.0
+    dynamics: str = "replicator"
 
     @property
     def label(self) -> str:
@@ -602,7 +625,7 @@ class SensitivityMap:
             f"SensitivityMap({printable(self.label, 80)} over {printable(self.x)} "
             f"[{_number(self.xs[0])}, {_number(self.xs[-1])}] x {printable(self.y)} "
             f"[{_number(self.ys[0])}, {_number(self.ys[-1])}], {len(self.xs)} x {len(self.ys)} points, {how}: "
-            f"{lo:.3g} to {hi:.3g})"
+            f"{lo:.3g} to {hi:.3g}{_under(self.dynamics)})"
         )
 
     def _repr_html_(self) -> str:
@@ -707,7 +730,8 @@ def sensitivity_map(
     progress
         Show a progress bar.
     simulate_kwargs
-        Passed on to :func:`gamekit.simulate` (``rtol``, ``atol``, ``backend``, ...).
+        Passed on to :func:`gamekit.simulate` (``rtol``, ``atol``, ``backend``, ``dynamics``, ...), and for
+        ``basin`` to :func:`gamekit.sweep`.
 
     Returns a :class:`SensitivityMap`: ``to_frame()`` is the tidy table, ``plot()`` the heatmap.
     """
@@ -722,6 +746,7 @@ def sensitivity_map(
     if progress is not None:
         progress = check.flag("progress", progress)
     kwargs = _simulate_keywords(dict(simulate_kwargs), (x, y), game, "sensitivity_map")
+    dynamics = _dynamics_name(kwargs)
     points = xs.size * ys.size
     if basin is not None:
         from .sweep import sweep
@@ -741,6 +766,7 @@ def sensitivity_map(
         return SensitivityMap(
             game=game, x=x, y=y, xs=_frozen(xs), ys=_frozen(ys), quantity="basin", target=target,
             values=_frozen(counts / n), ci_low=_frozen(low), ci_high=_frozen(high), sweep=result, n=n, t_end=t_end,
+            dynamics=dynamics,
         )  # fmt: skip
     target, index = _share_target(game, share)
     if points > MAX_ORBITS:
@@ -761,7 +787,7 @@ def sensitivity_map(
         game=game, x=x, y=y, xs=_frozen(xs), ys=_frozen(ys), quantity="share", target=target,
         values=_frozen(full[:, index].reshape(ys.size, xs.size)),
         outcomes=np.asarray(traj.outcome, dtype=object).reshape(ys.size, xs.size),
-        initial=_frozen(start), n=1, t_end=t_end,
+        initial=_frozen(start), n=1, t_end=t_end, dynamics=dynamics,
     )  # fmt: skip
 
 

@@ -33,19 +33,39 @@ RPS = gk.load("rock-paper-scissors")
 # ------------------------------------------------------------------------------------------- the oracles
 
 
-def platform_field(p: dict, dynamic: bool = False):
-    """The platform game's replicator field in (x, y, z) = (regulate, insure, claim) shares, from its payoff table
-    (a fine F, or F (1 - y) when ``dynamic``)."""
+def platform_gains(p: dict, s, dynamic: bool = False) -> np.ndarray:
+    """u(regulate) - u(relax), u(insure) - u(evade), u(claim) - u(accept) at (x, y, z), from the payoff table (a
+    fine F, or F (1 - y) when ``dynamic``)."""
+    x, y, z = s
+    fine = p["F"] * (1 - y) if dynamic else p["F"]
+    gx = y * (p["R"] - p["S"]) - p["Cg"] + (1 - y) * (z * fine + (1 - z) * p["delta"] * fine + z * p["A"])
+    gy = p["B"] - p["Cp"] + x * p["S"] + x * (z * (fine + p["K"]) + (1 - z) * p["delta"] * fine)
+    gy += (1 - x) * z * p["theta"] * p["K"]
+    gz = y * (p["V"] - p["Cw"]) + (1 - y) * (x * p["K"] + (1 - x) * p["theta"] * p["K"] - p["Cc"])
+    return np.array([gx, gy, gz])
+
+
+def platform_field(p: dict, dynamic: bool = False, protocol: str = "replicator"):
+    """The platform game's field in (x, y, z) = (regulate, insure, claim) shares.  With two strategies and the gain
+    g = u(first) - u(second), each protocol reduces to (x the first strategy's share, [a]_+ = max(a, 0)):
+    replicator x (1 - x) g; logit:ETA 1 / (1 + exp(-g / ETA)) - x; smith (1 - x) [g]_+ - x [-g]_+;
+    bnn (1 - x)^2 [g]_+ - x^2 [-g]_+; replicator-mutator:MU (1 - MU) x (1 - x) g + MU (1/2 - x)."""
+    kind, _, arg = protocol.partition(":")
 
     def f(t, s):
-        x, y, z = s
-        fine = p["F"] * (1 - y) if dynamic else p["F"]
-        # u(regulate) - u(relax), u(insure) - u(evade), u(claim) - u(accept)
-        gx = y * (p["R"] - p["S"]) - p["Cg"] + (1 - y) * (z * fine + (1 - z) * p["delta"] * fine + z * p["A"])
-        gy = p["B"] - p["Cp"] + x * p["S"] + x * (z * (fine + p["K"]) + (1 - z) * p["delta"] * fine)
-        gy += (1 - x) * z * p["theta"] * p["K"]
-        gz = y * (p["V"] - p["Cw"]) + (1 - y) * (x * p["K"] + (1 - x) * p["theta"] * p["K"] - p["Cc"])
-        return [x * (1 - x) * gx, y * (1 - y) * gy, z * (1 - z) * gz]
+        x = np.asarray(s, dtype=float)
+        g = platform_gains(p, x, dynamic)
+        pos, neg = np.maximum(g, 0.0), np.maximum(-g, 0.0)
+        if kind == "replicator":
+            return x * (1 - x) * g
+        if kind == "logit":
+            return 1.0 / (1.0 + np.exp(-g / float(arg))) - x
+        if kind == "smith":
+            return (1 - x) * pos - x * neg
+        if kind == "bnn":
+            return (1 - x) ** 2 * pos - x**2 * neg
+        mu = float(arg)
+        return (1 - mu) * x * (1 - x) * g + mu * (0.5 - x)
 
     return f
 
@@ -103,6 +123,15 @@ def test_platform_trap_fine_sensitivity_matches_dop853():
     # F = 5 leaves the trap for the lag (regulation does not pay); F = 10, 15 cycle on the face z = 1
     assert s.outcomes[0] == ("relax, evade, accept",)
     assert all(o[0].startswith("cycling") for o in s.outcomes[1:])
+
+
+@pytest.mark.parametrize("protocol", ["logit:0.5", "smith", "bnn", "replicator-mutator:0.01"])
+def test_other_dynamics_match_dop853(protocol):
+    s = gk.sensitivity(TRAP, "F", [5, 10, 15], initial=(0.5, 0.5, 0.5), t_end=30, dynamics=protocol)
+    assert s.dynamics == protocol and f"under {protocol}" in repr(s)
+    for j, F in enumerate([5, 10, 15]):
+        ref = oracle(platform_field({**values_of(TRAP), "F": F}, protocol=protocol), [0.5, 0.5, 0.5], 30, s.t)
+        np.testing.assert_allclose(s.states[j, 0], ref, rtol=0, atol=AGREE)
 
 
 def test_state_dependent_fine_several_starts():
