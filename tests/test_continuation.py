@@ -389,7 +389,7 @@ def test_plot_draws_stable_solid_unstable_dashed_and_marks_bifurcations(trap_r):
     markers = [line for line in ax.lines if line.get_linestyle() == "None"]
     assert len(markers) == len(trap_r.bifurcations)
     assert {m.get_marker() for m in markers} == {"o", "X"}  # transcritical and degenerate points at R = 3
-    assert ax.texts and all("R=3" in t.get_text() for t in ax.texts)
+    assert ax.texts and all(t.get_text().endswith("R = 3") for t in ax.texts)
     assert ax.get_xlabel() == "R" and ax.get_ylabel() == "government.regulate"
     assert ax.get_xlim() == (0.0, 8.0)
     assert dict(matplotlib.rcParams) == before

@@ -205,7 +205,8 @@ class Continuation:
                 if i == len(b.points) or b.points[i].stability is not b.points[start].stability:
                     ls, colour, lw = styles.get(b.points[start].stability, ("--", _UNSTABLE, 1.4))
                     stop = min(i + 1, len(b.points))  # share the switching point, so the curve is unbroken
-                    ax.plot(xs[start:stop], ys[start:stop], linestyle=ls, color=colour, linewidth=lw)
+                    on_top = 2.5 if ls == "-" else 2.0  # a stable stretch stays visible where branches overlap
+                    ax.plot(xs[start:stop], ys[start:stop], linestyle=ls, color=colour, linewidth=lw, zorder=on_top)
                     start = i
         seen = {}
         for bif in self.bifurcations:
@@ -219,9 +220,9 @@ class Continuation:
             seen.setdefault(key, []).append(bif)
         if labels:
             for (x, y), bifs in seen.items():
-                kinds = sorted({b.kind[0].upper() for b in bifs})
-                text = f"{'/'.join(kinds)} {self.parameter}={_value_text(bifs[0].value)}"
-                ax.annotate(text, (x, y), xytext=(4, 6), textcoords="offset points", fontsize=8)
+                kinds = [k for k in KINDS if any(b.kind == k for b in bifs)]
+                text = f"{', '.join(kinds)}: {self.parameter} = {_short(bifs[0].value, self.interval)}"
+                ax.annotate(text, (x, y), xytext=(5, 6), textcoords="offset points", fontsize=8, zorder=4)
         lo, hi = self.interval
         ax.set_xlim(lo, hi)
         ax.set_ylim(-0.03, 1.03)
@@ -241,6 +242,14 @@ class Continuation:
                 )
         ax.legend(handles=handles, fontsize=8, frameon=False, loc="best")
         return fig
+
+
+def _short(value, interval) -> str:
+    """A label's value: exact as sympy prints it, else 4 significant digits (0 when within rounding of zero)."""
+    if isinstance(value, sympy.Basic) and (value.is_Rational or not value.is_number):
+        return sympy.sstr(value)
+    v = float(value)
+    return "0" if abs(v) <= 1e-9 * (interval[1] - interval[0]) else f"{v:.4g}"
 
 
 def _share_names(game: Game) -> list[str]:
