@@ -808,8 +808,8 @@ def hitting_probability(
         The probability of leaving instead of reaching.
     """
     leave = check.flag("leave", leave)
-    if isinstance(target, Mapping) and len(target) != 1:
-        raise ArgumentError("target must be one state (a mapping with one entry)")
+    if not isinstance(target, (str, Mapping)) or (isinstance(target, Mapping) and len(target) != 1):
+        raise ArgumentError("target must be one state: a state name, a pure profile, or {name: state}")
     paths = simulate_noisy(
         game, initial, t_end, noise=noise, rng=rng, parameters=parameters, progress=progress, schedule=schedule,
         targets=target, radius=radius,

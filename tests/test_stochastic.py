@@ -384,6 +384,12 @@ def test_forms_need_two_strategies_and_one_noise_per_population():
         )
     with pytest.raises(gk.ArgumentError, match="rng"):
         simulate_noisy(equal_payoffs(), [[0.5]], 1.0, noise={"pop.better": 0.1}, rng=-1)
+    with pytest.raises(gk.ArgumentError, match="target must be one state"):
+        hitting_probability(equal_payoffs(), [[0.5]], 1.0, ["better", "worse"], noise={"pop.better": 0.1}, rng=0)
+    with pytest.raises(gk.StateError, match="neither a state name"):
+        hitting_probability(equal_payoffs(), [[0.5]], 1.0, "trap", noise={"pop.better": 0.1}, rng=0)
+    with pytest.raises(gk.ArgumentError, match="radius"):
+        simulate_noisy(equal_payoffs(), [[0.5]], 1.0, noise={"pop.better": 0.1}, rng=0, radius=0.0)
     with pytest.raises(gk.ArgumentError, match="not a watched target"):
         simulate_noisy(equal_payoffs(), [[0.5]], 1.0, noise={"pop.better": 0.1}, rng=0).hitting_probability("trap")
 
