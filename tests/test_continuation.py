@@ -15,6 +15,7 @@ import pytest
 import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.integrate import solve_ivp
 from scipy.optimize import minimize_scalar
 from scipy.stats import binom
 
@@ -285,6 +286,32 @@ def test_inspection_through_the_cli(inspection, capsys):
     out = json.loads(capsys.readouterr().out)
     (hopf,) = [b for b in out["bifurcations"] if b["kind"] == "hopf"]
     assert abs(hopf["value"]) < 1e-9 and [s[0] for s in hopf["state"]] == pytest.approx([0.25, 0.25], abs=1e-9)
+
+
+@pytest.mark.parametrize("b", [4, -4])
+def test_hopf_side_from_the_first_lyapunov_coefficient_matches_simulation(tmp_path, b):
+    """Fine F (1 + a (y - 1/4) + b (y - 1/4)^2): the interior stays at (1/4, 1/4) and turns at a = 0.  The sign of
+    the first Lyapunov coefficient says whether a small stable cycle surrounds the point on its unstable side
+    (a < 0); DOP853 on the field written out here says the same."""
+    fine = f"F*(1 + a*(y - 1/4) + {b}*(y - 1/4)^2)"
+    path = tmp_path / "hopf.toml"
+    path.write_text(INSPECTION.replace("F*(dyn*y + 1 - dyn)", fine).replace("dyn = 1", "a = 0"))
+    res = gk.continuation(gk.load(str(path)), "a", (-1, 1))
+    (hopf,) = [h for h in res.bifurcations if h.kind == "hopf"]
+    assert abs(float(hopf.value)) < 1e-9 and [s[0] for s in hopf.state] == pytest.approx([0.25, 0.25], abs=1e-9)
+
+    def field(t, z, a=-0.05):
+        x, y = z
+        phi = 4 * (1 + a * (y - 0.25) + b * (y - 0.25) ** 2)
+        return [x * (1 - x) * (y * phi - 1), y * (1 - y) * (1 - x * phi)]
+
+    sol = solve_ivp(field, (0, 1500), [0.26, 0.25], method="DOP853", rtol=1e-10, atol=1e-12, dense_output=True)
+    late = sol.sol(np.linspace(1000, 1500, 4000))
+    amplitude = np.max(np.hypot(late[0] - 0.25, late[1] - 0.25))
+    if "supercritical" in hopf.note:  # a small stable cycle: the orbit settles on it
+        assert amplitude < 0.2
+    else:
+        assert "subcritical" in hopf.note and amplitude > 0.5  # no small stable cycle: it runs away
 
 
 # -- one population: rock-paper-scissors, w from 0.5 to 3 (l = 1) --------------------------------------------------
