@@ -33,6 +33,7 @@ from .finite import (
 from .game import Game, Population
 from .modelfile import load
 from .policy import Path, Policy, RegimeMap, Thresholds, cheapest_policy, follow, regime_map, thresholds
+from .protocols import Dynamics, parse_dynamics
 from .report import Report, report
 from .schedule import Phase, Schedule
 from .sensitivity import Sensitivity, SensitivityMap, sensitivity, sensitivity_map
@@ -61,6 +62,8 @@ __all__ = [
     "stability_table",
     "StabilityTable",
     "Stability",
+    "Dynamics",
+    "parse_dynamics",
     "simulate",
     "Trajectory",
     "Noise",
