@@ -8,20 +8,35 @@ compiler turns it into SIMD instructions: the stages, the right-hand side, the
 error norm, the window statistics, and the acceptance with the step-size
 decision (computed for every lane as selects, an idle lane's result discarded)
 all run vectorised over lanes.  Only the step-size limits (the next output time
-or segment boundary), the window samples inside a step, the output times, the
-parameter segments and the loading of orbits are scalar per lane, each in a pass
-of its own that only lanes with something to do enter.  When a lane's orbit reaches ``t_end`` the lane
-takes the next orbit of the range, so a long cycling orbit does not hold the
-others back.
+or segment boundary) and four rare passes are scalar per lane: loading an orbit
+or a parameter segment into a lane (``_load_lanes``), taking the first stage of
+the lanes just loaded (``_start_lanes``), the window samples inside a step and
+the entry into the window's second half (``_window_samples``), and the output
+times, segment boundaries, finished orbits and refills (``_settle_lanes``).
+When a lane's orbit reaches ``t_end`` the lane takes the next orbit of the
+range, so a long cycling orbit does not hold the others back.
 
 Ranges of orbits run on a pool of Python threads, one per core: the compiled
 range integrator releases the GIL.  (A numba ``parallel=True`` loop would do the
 same but takes about a second to load from the on-disk cache in every process.)
 
-The window samples inside a step are taken by a function of their own (``_window_samples``), compiled
-apart from the driver and called through its address like the RHS: on a machine where nothing is compiled
-yet, this process compiles it (with the game's RHS) while a child process compiles the driver (``warm``),
-which makes the driver's compilation, the longest one, about a quarter shorter.
+**Compiled in two halves.**  The driver ``_run_range`` holds the vectorised
+loops; the four passes are compiled apart from it, as C callbacks (numba's
+``cfunc``) of one signature (``PASS_SIGNATURE``) that the driver calls through
+their addresses, like the RHS.  A pass reads and writes the driver's arrays through an int64
+table of their addresses (slots ``_V`` ... ``_STATUSOUT``) and two small arrays
+of scalars (sizes, and the times ``tw``, ``t_end``, ``t_mid``, ``t_tol``); every
+array it views is C-contiguous (``integrate`` makes sure of it for the caller's
+arrays).  So the driver's type is fixed by the signatures alone
+(``compile_driver``), and on a machine where nothing is compiled yet a child
+process compiles the driver (``warm``) while this process compiles the game's
+RHS and the passes: the two halves of the compilation, of similar length, run
+side by side on two cores.  A pass is called at most once per iteration of the
+``LANES`` lanes (``_load_lanes`` only when a lane needs loading,
+``_start_lanes`` only after one was loaded, ``_window_samples`` only when a lane
+samples or enters the window's second half): nanoseconds against the six RHS
+calls of a step.  A pass does the same floating-point operations in the same
+order as when it was inline in the driver, so results are the same bit for bit.
 
 Imported only when first used, so that ``import gamekit`` does not import numba.
 Compiled functions are cached in gamekit's checked cache folder (``cache``).
@@ -51,42 +66,174 @@ B1, B3, B4, B5, B6 = B[0], B[2], B[3], B[4], B[5]
 E1, E3, E4, E5, E6, E7 = E[0], E[2], E[3], E[4], E[5], E[6]
 
 
-# The window samples inside accepted steps, compiled apart from the driver: a function of the common signature
-# below, called through its address like the RHS, so that the driver's compilation does not include it (the
-# first simulation on a machine compiles it in the calling process while a child compiles the driver).
-SAMPLER_SIGNATURE = types.void(*([types.voidptr] * 24), *([types.float64] * 4), types.int64, types.int64)
+# The driver's rare, scalar per-lane passes are compiled apart from it, as functions of one signature called
+# through their addresses like the RHS: pass(addresses, sizes, times) -> int64, where ``addresses`` is an int64
+# table of the driver's arrays (slots below), ``sizes`` its int64 scalars and ``times`` its float64 ones.  On a
+# machine where nothing is compiled yet this process compiles them (with the game's RHS) while a child process
+# compiles the driver (``warm``), so the two halves of the compilation run side by side.
+PASS_SIGNATURE = types.int64(types.voidptr, types.voidptr, types.voidptr)
+
+# slots of the address table: (D, L) floats, then (k, L) and (k P, L), lane vectors, scratch, the call's arrays
+(_V, _K0, _K1, _K2, _K3, _K4, _K5, _K6, _SIG, _SIGN, _ALIVE, _FREE, _LO, _HI, _LO1, _HI1, _TURNS, _TURNS1, _LAST,
+ _REF, _PAYL, _T, _H, _HH, _TPREV, _CNT, _CROSS, _SAMPLE, _STARTING, _ACC, _SEG, _ROW, _ORBIT, _NXT, _STEPS,
+ _NSAMPLED, _SNAPPED, _FRESH, _COEF, _VTAU, _STAU, _X0, _PAY, _OFF, _BOUNDS, _TEVAL, _SIGOUT, _BOX, _TURNSOUT,
+ _OUT, _STEPSOUT, _STATUSOUT, N_SLOTS) = range(53)  # fmt: skip
+# the int64 scalars (the last three change as the passes refill lanes) and the float64 ones
+(_D, _K, _NPROF, _NSEG, _NOUT, _NROWS, _PAYSEG, _PAYROWS, _PERORBIT, _MAXSTEPS, _STOP, _NEXT, _RUNNING,
+ N_SIZES) = range(14)  # fmt: skip
+_TW, _TEND, _TMID, _TTOL, N_TIMES = range(5)
 
 
-def _window_samples(psample, pn_sampled, psnapped, pt, pt_prev, phh, poff, pV, pK0, pK2, pK3, pK4, pK5, pK6, pALIVE,
-                    pLO, pHI, pLO1, pHI1, pTURNS, pTURNS1, pcoef, pv_tau, ps_tau, tw, t_end, t_mid, t_tol, d, k):  # fmt: skip
+def _load_lanes(pa, pn, pf):
+    """Lanes flagged ``fresh`` start an orbit (log-ratios to each population's largest share, fresh window
+    statistics) or a parameter segment (its payoffs): loaded now, they get their first stage from the driver's
+    next RHS call (with a zero step) and step from the iteration after.  Returns 1 if any lane was loaded."""
+    L = LANES
+    a = carray(pa, (N_SLOTS,), dtype=np.int64)
+    n = carray(pn, (N_SIZES,), dtype=np.int64)
+    d, k, n_prof, per_orbit = n[_D], n[_K], n[_NPROF], n[_PERORBIT] != 0
+    fresh = carray(as_pointer(a[_FRESH]), (L,), dtype=np.int64)
+    starting = carray(as_pointer(a[_STARTING]), (L,), dtype=np.float64)
+    orbit = carray(as_pointer(a[_ORBIT]), (L,), dtype=np.int64)
+    seg = carray(as_pointer(a[_SEG]), (L,), dtype=np.int64)
+    row = carray(as_pointer(a[_ROW]), (L,), dtype=np.int64)
+    steps = carray(as_pointer(a[_STEPS]), (L,), dtype=np.int64)
+    n_sampled = carray(as_pointer(a[_NSAMPLED]), (L,), dtype=np.int64)
+    snapped = carray(as_pointer(a[_SNAPPED]), (L,), dtype=np.int64)
+    nxt = carray(as_pointer(a[_NXT]), (L,), dtype=np.int64)
+    cnt = carray(as_pointer(a[_CNT]), (L,), dtype=np.float64)
+    h = carray(as_pointer(a[_H]), (L,), dtype=np.float64)
+    t = carray(as_pointer(a[_T]), (L,), dtype=np.float64)
+    V = carray(as_pointer(a[_V]), (d, L), dtype=np.float64)
+    K0 = carray(as_pointer(a[_K0]), (d, L), dtype=np.float64)
+    ALIVE = carray(as_pointer(a[_ALIVE]), (d, L), dtype=np.float64)
+    FREE = carray(as_pointer(a[_FREE]), (d, L), dtype=np.float64)
+    LO = carray(as_pointer(a[_LO]), (d, L), dtype=np.float64)
+    HI = carray(as_pointer(a[_HI]), (d, L), dtype=np.float64)
+    LO1 = carray(as_pointer(a[_LO1]), (d, L), dtype=np.float64)
+    HI1 = carray(as_pointer(a[_HI1]), (d, L), dtype=np.float64)
+    TURNS = carray(as_pointer(a[_TURNS]), (d, L), dtype=np.float64)
+    TURNS1 = carray(as_pointer(a[_TURNS1]), (d, L), dtype=np.float64)
+    LAST = carray(as_pointer(a[_LAST]), (d, L), dtype=np.float64)
+    ref = carray(as_pointer(a[_REF]), (k, L), dtype=np.int64)
+    payl = carray(as_pointer(a[_PAYL]), (k * n_prof, L), dtype=np.float64)
+    x0 = carray(as_pointer(a[_X0]), (n[_NROWS], d), dtype=np.float64)
+    pay = carray(as_pointer(a[_PAY]), (n[_PAYSEG], n[_PAYROWS], k, n_prof), dtype=np.float64)
+    off = carray(as_pointer(a[_OFF]), (k + 1,), dtype=np.int64)
+    any_starting = 0
+    for ln in range(L):
+        if fresh[ln]:
+            fresh[ln] = 0
+            starting[ln] = 1
+            any_starting = 1
+            r = orbit[ln]
+            if seg[ln] == 0:  # a new orbit: log-ratios to each population's largest share
+                for i in range(d):
+                    LO[i, ln] = np.inf
+                    HI[i, ln] = -np.inf
+                    LO1[i, ln] = np.inf
+                    HI1[i, ln] = -np.inf
+                    TURNS[i, ln] = 0.0
+                    TURNS1[i, ln] = 0.0
+                    LAST[i, ln] = 0.0
+                for p in range(k):
+                    best = off[p]
+                    for i in range(off[p], off[p + 1]):
+                        if x0[r, i] > x0[r, best]:
+                            best = i
+                    ref[p, ln] = best
+                    log_ref = np.log(x0[r, best])
+                    for i in range(off[p], off[p + 1]):
+                        alive = x0[r, i] > 0.0
+                        ALIVE[i, ln] = 1.0 if alive else 0.0
+                        FREE[i, ln] = 1.0 if alive and i != best else 0.0
+                        V[i, ln] = np.log(x0[r, i]) - log_ref if alive else 0.0
+                c = 0.0
+                for i in range(d):
+                    c += FREE[i, ln]
+                cnt[ln] = max(c, 1.0)
+                row[ln] = r if per_orbit else 0
+                h[ln] = H0
+                t[ln] = 0.0
+                steps[ln] = 0
+                n_sampled[ln] = 0
+                snapped[ln] = 0
+                nxt[ln] = 0
+            for p in range(k):
+                for f in range(n_prof):
+                    payl[p * n_prof + f, ln] = pay[seg[ln], row[ln], p, f]
+            for i in range(d):
+                K0[i, ln] = 0.0  # finite: the zero step multiplies it
+    return any_starting
+
+
+def _start_lanes(pa, pn, pf):
+    """After the RHS call at the start of an iteration: for the lanes just loaded, its result K1 = f(V) is their
+    first stage, and its shares their state; output times at or before their time are written.  Returns 0."""
+    L = LANES
+    a = carray(pa, (N_SLOTS,), dtype=np.int64)
+    n = carray(pn, (N_SIZES,), dtype=np.int64)
+    d, n_out = n[_D], n[_NOUT]
+    starting = carray(as_pointer(a[_STARTING]), (L,), dtype=np.float64)
+    orbit = carray(as_pointer(a[_ORBIT]), (L,), dtype=np.int64)
+    nxt = carray(as_pointer(a[_NXT]), (L,), dtype=np.int64)
+    t = carray(as_pointer(a[_T]), (L,), dtype=np.float64)
+    K0 = carray(as_pointer(a[_K0]), (d, L), dtype=np.float64)
+    K1 = carray(as_pointer(a[_K1]), (d, L), dtype=np.float64)
+    SIG = carray(as_pointer(a[_SIG]), (d, L), dtype=np.float64)
+    SIGN = carray(as_pointer(a[_SIGN]), (d, L), dtype=np.float64)
+    t_eval = carray(as_pointer(a[_TEVAL]), (n_out,), dtype=np.float64)
+    out = carray(as_pointer(a[_OUT]), (n[_NROWS], n_out, d), dtype=np.float64)
+    for ln in range(L):
+        if starting[ln]:  # K1 = f(V): the first stage of the orbit or segment, and its shares
+            for i in range(d):
+                K0[i, ln] = K1[i, ln]
+                SIG[i, ln] = SIGN[i, ln]
+            r = orbit[ln]
+            while nxt[ln] < n_out and t_eval[nxt[ln]] <= t[ln]:
+                for i in range(d):
+                    out[r, nxt[ln], i] = SIG[i, ln]
+                nxt[ln] += 1
+    return 0
+
+
+def _window_samples(pa, pn, pf):
     """Window samples by dense output from the step's start, for the lanes flagged in ``sample``: each widens
     the box of the current half (the first sample at or after ``t_mid`` keeps the first half's box and starts
-    the second's).  Arrays by address, laid out as in the driver."""
+    the second's).  Then the lanes flagged in ``cross``, whose accepted step ended in the second half of the
+    window for the first time, keep the first half's statistics and start the second half's if no sample did
+    (neither touches what the driver's move of accepted lanes changes).  Returns 0."""
     L = LANES
-    sample = carray(psample, (L,), dtype=np.float64)
-    n_sampled = carray(pn_sampled, (L,), dtype=np.int64)
-    snapped = carray(psnapped, (L,), dtype=np.int64)
-    t = carray(pt, (L,), dtype=np.float64)
-    t_prev = carray(pt_prev, (L,), dtype=np.float64)
-    hh = carray(phh, (L,), dtype=np.float64)
-    off = carray(poff, (k + 1,), dtype=np.int64)
-    V = carray(pV, (d, L), dtype=np.float64)
-    K0 = carray(pK0, (d, L), dtype=np.float64)
-    K2 = carray(pK2, (d, L), dtype=np.float64)
-    K3 = carray(pK3, (d, L), dtype=np.float64)
-    K4 = carray(pK4, (d, L), dtype=np.float64)
-    K5 = carray(pK5, (d, L), dtype=np.float64)
-    K6 = carray(pK6, (d, L), dtype=np.float64)
-    ALIVE = carray(pALIVE, (d, L), dtype=np.float64)
-    LO = carray(pLO, (d, L), dtype=np.float64)
-    HI = carray(pHI, (d, L), dtype=np.float64)
-    LO1 = carray(pLO1, (d, L), dtype=np.float64)
-    HI1 = carray(pHI1, (d, L), dtype=np.float64)
-    TURNS = carray(pTURNS, (d, L), dtype=np.float64)
-    TURNS1 = carray(pTURNS1, (d, L), dtype=np.float64)
-    coef = carray(pcoef, (7,), dtype=np.float64)
-    v_tau = carray(pv_tau, (d,), dtype=np.float64)
-    s_tau = carray(ps_tau, (d,), dtype=np.float64)
+    a = carray(pa, (N_SLOTS,), dtype=np.int64)
+    n = carray(pn, (N_SIZES,), dtype=np.int64)
+    s = carray(pf, (N_TIMES,), dtype=np.float64)
+    d, k = n[_D], n[_K]
+    tw, t_end, t_mid, t_tol = s[_TW], s[_TEND], s[_TMID], s[_TTOL]
+    sample = carray(as_pointer(a[_SAMPLE]), (L,), dtype=np.float64)
+    cross = carray(as_pointer(a[_CROSS]), (L,), dtype=np.float64)
+    n_sampled = carray(as_pointer(a[_NSAMPLED]), (L,), dtype=np.int64)
+    snapped = carray(as_pointer(a[_SNAPPED]), (L,), dtype=np.int64)
+    t = carray(as_pointer(a[_T]), (L,), dtype=np.float64)
+    t_prev = carray(as_pointer(a[_TPREV]), (L,), dtype=np.float64)
+    hh = carray(as_pointer(a[_HH]), (L,), dtype=np.float64)
+    off = carray(as_pointer(a[_OFF]), (k + 1,), dtype=np.int64)
+    V = carray(as_pointer(a[_V]), (d, L), dtype=np.float64)
+    K0 = carray(as_pointer(a[_K0]), (d, L), dtype=np.float64)
+    K2 = carray(as_pointer(a[_K2]), (d, L), dtype=np.float64)
+    K3 = carray(as_pointer(a[_K3]), (d, L), dtype=np.float64)
+    K4 = carray(as_pointer(a[_K4]), (d, L), dtype=np.float64)
+    K5 = carray(as_pointer(a[_K5]), (d, L), dtype=np.float64)
+    K6 = carray(as_pointer(a[_K6]), (d, L), dtype=np.float64)
+    ALIVE = carray(as_pointer(a[_ALIVE]), (d, L), dtype=np.float64)
+    LO = carray(as_pointer(a[_LO]), (d, L), dtype=np.float64)
+    HI = carray(as_pointer(a[_HI]), (d, L), dtype=np.float64)
+    LO1 = carray(as_pointer(a[_LO1]), (d, L), dtype=np.float64)
+    HI1 = carray(as_pointer(a[_HI1]), (d, L), dtype=np.float64)
+    TURNS = carray(as_pointer(a[_TURNS]), (d, L), dtype=np.float64)
+    TURNS1 = carray(as_pointer(a[_TURNS1]), (d, L), dtype=np.float64)
+    coef = carray(as_pointer(a[_COEF]), (7,), dtype=np.float64)
+    v_tau = carray(as_pointer(a[_VTAU]), (d,), dtype=np.float64)
+    s_tau = carray(as_pointer(a[_STAU]), (d,), dtype=np.float64)
     for ln in range(L):
         if sample[ln] == 0.0:
             continue
@@ -113,18 +260,18 @@ def _window_samples(psample, pn_sampled, psnapped, pt, pt_prev, phh, poff, pV, p
                     LO[i, ln], HI[i, ln] = np.inf, -np.inf
                 snapped[ln] = 1
             for p in range(k):
-                a = off[p]
-                if off[p + 1] - a == 2:  # one exponential, as in the RHS
-                    x = v_tau[a + 1] - v_tau[a]
-                    x = x if ALIVE[a, ln] > 0.0 else 1e300
-                    x = x if ALIVE[a + 1, ln] > 0.0 else -1e300
+                a_ = off[p]
+                if off[p + 1] - a_ == 2:  # one exponential, as in the RHS
+                    x = v_tau[a_ + 1] - v_tau[a_]
+                    x = x if ALIVE[a_, ln] > 0.0 else 1e300
+                    x = x if ALIVE[a_ + 1, ln] > 0.0 else -1e300
                     e = exp_neg(-abs(x))
                     big = 1.0 / (1.0 + e)
                     s_a, s_b = (big, e * big) if x <= 0.0 else (e * big, big)
-                    LO[a, ln] = min(LO[a, ln], s_a)
-                    HI[a, ln] = max(HI[a, ln], s_a)
-                    LO[a + 1, ln] = min(LO[a + 1, ln], s_b)
-                    HI[a + 1, ln] = max(HI[a + 1, ln], s_b)
+                    LO[a_, ln] = min(LO[a_, ln], s_a)
+                    HI[a_, ln] = max(HI[a_, ln], s_a)
+                    LO[a_ + 1, ln] = min(LO[a_ + 1, ln], s_b)
+                    HI[a_ + 1, ln] = max(HI[a_ + 1, ln], s_b)
                     continue
                 top = -1e300
                 for i in range(off[p], off[p + 1]):
@@ -139,22 +286,117 @@ def _window_samples(psample, pn_sampled, psnapped, pt, pt_prev, phh, poff, pV, p
                     LO[i, ln] = min(LO[i, ln], share)
                     HI[i, ln] = max(HI[i, ln], share)
             n_sampled[ln] += 1
+    for ln in range(L):
+        if cross[ln] > 0.0:
+            cross[ln] = 0.0
+            if snapped[ln] == 0:
+                for i in range(d):
+                    LO1[i, ln], HI1[i, ln], TURNS1[i, ln] = LO[i, ln], HI[i, ln], TURNS[i, ln]
+                    LO[i, ln], HI[i, ln] = np.inf, -np.inf
+                snapped[ln] = 1
+    return 0
 
 
-_compiled_sampler = []
+def _settle_lanes(pa, pn, pf):
+    """After an iteration, per lane: the output time or segment boundary an accepted step landed on, and an
+    orbit finished (or out of steps) written out and its lane refilled with the range's next orbit, or idled.
+    Returns the number of lanes flagged ``fresh`` (to be loaded: a new orbit or a new segment)."""
+    L = LANES
+    a = carray(pa, (N_SLOTS,), dtype=np.int64)
+    n = carray(pn, (N_SIZES,), dtype=np.int64)
+    s = carray(pf, (N_TIMES,), dtype=np.float64)
+    d, k, n_out, nseg, max_steps, stop = n[_D], n[_K], n[_NOUT], n[_NSEG], n[_MAXSTEPS], n[_STOP]
+    n_rows = n[_NROWS]
+    t_tol = s[_TTOL]
+    orbit = carray(as_pointer(a[_ORBIT]), (L,), dtype=np.int64)
+    acc = carray(as_pointer(a[_ACC]), (L,), dtype=np.float64)
+    nxt = carray(as_pointer(a[_NXT]), (L,), dtype=np.int64)
+    t = carray(as_pointer(a[_T]), (L,), dtype=np.float64)
+    seg = carray(as_pointer(a[_SEG]), (L,), dtype=np.int64)
+    fresh = carray(as_pointer(a[_FRESH]), (L,), dtype=np.int64)
+    steps = carray(as_pointer(a[_STEPS]), (L,), dtype=np.int64)
+    SIG = carray(as_pointer(a[_SIG]), (d, L), dtype=np.float64)
+    V = carray(as_pointer(a[_V]), (d, L), dtype=np.float64)
+    ALIVE = carray(as_pointer(a[_ALIVE]), (d, L), dtype=np.float64)
+    LO = carray(as_pointer(a[_LO]), (d, L), dtype=np.float64)
+    HI = carray(as_pointer(a[_HI]), (d, L), dtype=np.float64)
+    LO1 = carray(as_pointer(a[_LO1]), (d, L), dtype=np.float64)
+    HI1 = carray(as_pointer(a[_HI1]), (d, L), dtype=np.float64)
+    TURNS = carray(as_pointer(a[_TURNS]), (d, L), dtype=np.float64)
+    TURNS1 = carray(as_pointer(a[_TURNS1]), (d, L), dtype=np.float64)
+    ref = carray(as_pointer(a[_REF]), (k, L), dtype=np.int64)
+    off = carray(as_pointer(a[_OFF]), (k + 1,), dtype=np.int64)
+    bounds = carray(as_pointer(a[_BOUNDS]), (nseg + 1,), dtype=np.float64)
+    t_eval = carray(as_pointer(a[_TEVAL]), (n_out,), dtype=np.float64)
+    out = carray(as_pointer(a[_OUT]), (n_rows, n_out, d), dtype=np.float64)
+    sig_out = carray(as_pointer(a[_SIGOUT]), (n_rows, d), dtype=np.float64)
+    box = carray(as_pointer(a[_BOX]), (n_rows, 4, d), dtype=np.float64)
+    turns = carray(as_pointer(a[_TURNSOUT]), (n_rows, 2, d), dtype=np.float64)
+    steps_out = carray(as_pointer(a[_STEPSOUT]), (n_rows,), dtype=np.int64)
+    status_out = carray(as_pointer(a[_STATUSOUT]), (n_rows,), dtype=np.int64)
+    n_fresh = 0
+    for ln in range(L):
+        r = orbit[ln]
+        if r < 0:
+            continue
+        if acc[ln] > 0.0:
+            if nxt[ln] < n_out and abs(t[ln] - t_eval[nxt[ln]]) <= t_tol:
+                for i in range(d):
+                    out[r, nxt[ln], i] = SIG[i, ln]
+                nxt[ln] += 1
+            if abs(t[ln] - bounds[seg[ln] + 1]) <= t_tol:
+                seg[ln] += 1
+                if seg[ln] < nseg:
+                    fresh[ln] = 1  # new parameters: recompute the first stage
+        finished = seg[ln] >= nseg
+        if finished or steps[ln] >= max_steps:
+            for i in range(d):
+                sig_out[r, i] = SIG[i, ln]
+                box[r, 0, i] = LO1[i, ln]
+                box[r, 1, i] = HI1[i, ln]
+                box[r, 2, i] = LO[i, ln]
+                box[r, 3, i] = HI[i, ln]
+                turns[r, 0, i] = TURNS[i, ln]
+                turns[r, 1, i] = TURNS[i, ln] - TURNS1[i, ln]
+            steps_out[r] = steps[ln]
+            status_out[r] = 0 if finished else 1
+            seg[ln] = 0
+            fresh[ln] = 0
+            if n[_NEXT] < stop:
+                orbit[ln] = n[_NEXT]
+                n[_NEXT] += 1
+                fresh[ln] = 1
+            else:
+                orbit[ln] = -1
+                n[_RUNNING] -= 1
+                for i in range(d):
+                    ALIVE[i, ln] = 1.0
+                    V[i, ln] = 0.0
+                for p in range(k):
+                    ref[p, ln] = off[p]
+        n_fresh += fresh[ln]
+    return n_fresh
 
 
-def _sampler():
-    """The compiled window sampler (compiled, or loaded from the cache folder, once per process)."""
-    if not _compiled_sampler:
-        _compiled_sampler.append(cfunc(SAMPLER_SIGNATURE, error_model="numpy", fastmath={"contract"})(_window_samples))
-    return _compiled_sampler[0]
+_PASSES = (_load_lanes, _start_lanes, _window_samples, _settle_lanes)
+_compiled_passes = []
+
+
+def _passes():
+    """The compiled passes, in the driver's argument order (compiled, or loaded from the cache folder, once per
+    process)."""
+    if not _compiled_passes:
+        compile_ = cfunc(PASS_SIGNATURE, error_model="numpy", fastmath={"contract"})
+        _compiled_passes.extend(compile_(f) for f in _PASSES)
+    return tuple(_compiled_passes)
 
 
 @njit(nogil=True, error_model="numpy", fastmath={"contract"})
-def _run_range(rhs, sampler, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
+def _run_range(rhs, load, begin, sampler, settle, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
                rtol, atol, max_steps, sig_out, box, turns, out, steps_out, status_out):  # fmt: skip
-    """Integrate orbits start..stop-1 in lanes with the compiled RHS ``rhs``, writing into the output arrays.
+    """Integrate orbits start..stop-1 in lanes with the compiled RHS ``rhs`` and passes ``load``, ``begin``,
+    ``sampler``, ``settle`` (``_load_lanes``, ``_start_lanes``, ``_window_samples``, ``_settle_lanes``), writing
+    into the output arrays (C-contiguous, as every array here: the passes read them by address).
 
     ``box[r]`` is (4, D): min and max of every share over the first half of the observation window, then
     over the second half; ``turns[r]`` is (2, D): turning points over the window, and over its second half.
@@ -163,12 +405,10 @@ def _run_range(rhs, sampler, tab, n_work, start, stop, x0, pay, off, bounds, t_e
     k = off.shape[0] - 1
     L = LANES
     nseg = bounds.shape[0] - 1
-    n_out = t_eval.shape[0]
     n_prof = pay.shape[3]
     t_end = bounds[nseg]
     t_tol = TIME_RTOL * (t_end if t_end > 1.0 else 1.0)
     t_mid = tw + 0.5 * (t_end - tw)
-    per_orbit = pay.shape[1] != 1
     # working arrays, each its own allocation (so the compiler knows they do not overlap, and vectorises the
     # loops over lanes without run-time overlap checks), all by two calls of np.zeros (float and int, two
     # dimensions; a one-dimensional array is a row): each other form would be compiled on its own
@@ -218,88 +458,66 @@ def _run_range(rhs, sampler, tab, n_work, start, stop, x0, pay, off, bounds, t_e
     coef = np.zeros((1, 7))[0]
     v_tau = np.zeros((1, d))[0]
     s_tau = np.zeros((1, d))[0]
+    # the passes' view of all this: the address table, the int64 and the float64 scalars
+    slots = np.zeros((1, N_SLOTS), dtype=np.int64)[0]
+    sizes = np.zeros((1, N_SIZES), dtype=np.int64)[0]
+    times = np.zeros((1, N_TIMES))[0]
+    for slot, arr in ((_V, V), (_K0, K0), (_K1, K1), (_K2, K2), (_K3, K3), (_K4, K4), (_K5, K5), (_K6, K6),
+                      (_SIG, SIG), (_SIGN, SIGN), (_ALIVE, ALIVE), (_FREE, FREE), (_LO, LO), (_HI, HI), (_LO1, LO1),
+                      (_HI1, HI1), (_TURNS, TURNS), (_TURNS1, TURNS1), (_LAST, LAST), (_PAYL, payl), (_X0, x0),
+                      (_SIGOUT, sig_out)):  # fmt: skip
+        slots[slot] = arr.ctypes.data
+    for slot, arr in ((_T, t), (_H, h), (_HH, hh), (_TPREV, t_prev), (_CNT, cnt), (_CROSS, cross),
+                      (_SAMPLE, sample), (_STARTING, starting), (_ACC, acc), (_COEF, coef), (_VTAU, v_tau),
+                      (_STAU, s_tau), (_BOUNDS, bounds), (_TEVAL, t_eval)):  # fmt: skip
+        slots[slot] = arr.ctypes.data
+    for slot, arr in ((_SEG, seg), (_ROW, row), (_ORBIT, orbit), (_NXT, nxt), (_STEPS, steps),
+                      (_NSAMPLED, n_sampled), (_SNAPPED, snapped), (_FRESH, fresh), (_OFF, off),
+                      (_STEPSOUT, steps_out), (_STATUSOUT, status_out)):  # fmt: skip
+        slots[slot] = arr.ctypes.data
+    for slot, arr in ((_BOX, box), (_TURNSOUT, turns), (_OUT, out)):
+        slots[slot] = arr.ctypes.data
+    slots[_REF] = ref.ctypes.data
+    slots[_PAY] = pay.ctypes.data
+    for slot, value in ((_D, d), (_K, k), (_NPROF, n_prof), (_NSEG, nseg), (_NOUT, t_eval.shape[0]),
+                        (_NROWS, x0.shape[0]), (_PAYSEG, pay.shape[0]), (_PAYROWS, pay.shape[1]),
+                        (_PERORBIT, 1 if pay.shape[1] != 1 else 0), (_MAXSTEPS, max_steps), (_STOP, stop)):  # fmt: skip
+        sizes[slot] = value
+    for slot, time in ((_TW, tw), (_TEND, t_end), (_TMID, t_mid), (_TTOL, t_tol)):
+        times[slot] = time
+    pA, pN, pF = as_pointer(slots.ctypes.data), as_pointer(sizes.ctypes.data), as_pointer(times.ctypes.data)
+    # the arrays the RHS reads and writes, by address (they stay put for the whole call)
+    pY, pSIGN, pTAB, pWORK = as_pointer(Y.ctypes.data), as_pointer(SIGN.ctypes.data), as_pointer(tab.ctypes.data), as_pointer(work.ctypes.data)  # fmt: skip
+    pALIVE, pREF, pPAYL = as_pointer(ALIVE.ctypes.data), as_pointer(ref.ctypes.data), as_pointer(payl.ctypes.data)
+    pK1, pK2, pK3 = as_pointer(K1.ctypes.data), as_pointer(K2.ctypes.data), as_pointer(K3.ctypes.data)
+    pK4, pK5, pK6 = as_pointer(K4.ctypes.data), as_pointer(K5.ctypes.data), as_pointer(K6.ctypes.data)
     for i in range(d):
         for ln in range(L):
             ALIVE[i, ln] = 1.0
     for p in range(k):
         for ln in range(L):
             ref[p, ln] = off[p]
+    next_orbit = start
+    n_fresh = 0
     for ln in range(L):
         orbit[ln] = -1
-    # the arrays the RHS reads and writes, by address (they stay put for the whole call)
-    pY, pSIGN, pTAB, pWORK = as_pointer(Y.ctypes.data), as_pointer(SIGN.ctypes.data), as_pointer(tab.ctypes.data), as_pointer(work.ctypes.data)  # fmt: skip
-    pALIVE, pREF, pPAYL = as_pointer(ALIVE.ctypes.data), as_pointer(ref.ctypes.data), as_pointer(payl.ctypes.data)
-    pK1, pK2, pK3 = as_pointer(K1.ctypes.data), as_pointer(K2.ctypes.data), as_pointer(K3.ctypes.data)
-    pK4, pK5, pK6 = as_pointer(K4.ctypes.data), as_pointer(K5.ctypes.data), as_pointer(K6.ctypes.data)
-    # and the arrays the window sampler reads and writes
-    pSAMPLE, pNSAMPLED, pSNAPPED = as_pointer(sample.ctypes.data), as_pointer(n_sampled.ctypes.data), as_pointer(snapped.ctypes.data)  # fmt: skip
-    pT, pTPREV, pHH, pOFF = as_pointer(t.ctypes.data), as_pointer(t_prev.ctypes.data), as_pointer(hh.ctypes.data), as_pointer(off.ctypes.data)  # fmt: skip
-    pV, pK0 = as_pointer(V.ctypes.data), as_pointer(K0.ctypes.data)
-    pLO, pHI, pLO1, pHI1 = as_pointer(LO.ctypes.data), as_pointer(HI.ctypes.data), as_pointer(LO1.ctypes.data), as_pointer(HI1.ctypes.data)  # fmt: skip
-    pTURNS, pTURNS1 = as_pointer(TURNS.ctypes.data), as_pointer(TURNS1.ctypes.data)
-    pCOEF, pVTAU, pSTAU = as_pointer(coef.ctypes.data), as_pointer(v_tau.ctypes.data), as_pointer(s_tau.ctypes.data)
-    next_orbit = start
-    running = 0
-    for ln in range(L):
         if next_orbit < stop:
             orbit[ln] = next_orbit
             next_orbit += 1
-            running += 1
             fresh[ln] = 1
-    while running > 0:
-        # lanes that start an orbit or a parameter segment: load now; this iteration's first RHS call (with
+            n_fresh += 1
+    sizes[_NEXT], sizes[_RUNNING] = next_orbit, n_fresh
+    while sizes[_RUNNING] > 0:
+        # lanes that start an orbit or a parameter segment: loaded now; this iteration's first RHS call (with
         # a zero step) gives them their first stage, and they step from the next iteration (no extra call)
-        any_starting = False
-        for ln in range(L):
-            if fresh[ln]:
-                fresh[ln] = 0
-                starting[ln] = 1
-                any_starting = True
-                r = orbit[ln]
-                if seg[ln] == 0:  # a new orbit: log-ratios to each population's largest share
-                    for i in range(d):
-                        LO[i, ln] = np.inf
-                        HI[i, ln] = -np.inf
-                        LO1[i, ln] = np.inf
-                        HI1[i, ln] = -np.inf
-                        TURNS[i, ln] = 0.0
-                        TURNS1[i, ln] = 0.0
-                        LAST[i, ln] = 0.0
-                    for p in range(k):
-                        best = off[p]
-                        for i in range(off[p], off[p + 1]):
-                            if x0[r, i] > x0[r, best]:
-                                best = i
-                        ref[p, ln] = best
-                        log_ref = np.log(x0[r, best])
-                        for i in range(off[p], off[p + 1]):
-                            alive = x0[r, i] > 0.0
-                            ALIVE[i, ln] = 1.0 if alive else 0.0
-                            FREE[i, ln] = 1.0 if alive and i != best else 0.0
-                            V[i, ln] = np.log(x0[r, i]) - log_ref if alive else 0.0
-                    c = 0.0
-                    for i in range(d):
-                        c += FREE[i, ln]
-                    cnt[ln] = max(c, 1.0)
-                    row[ln] = r if per_orbit else 0
-                    h[ln] = H0
-                    t[ln] = 0.0
-                    steps[ln] = 0
-                    n_sampled[ln] = 0
-                    snapped[ln] = 0
-                    nxt[ln] = 0
-                for p in range(k):
-                    for f in range(n_prof):
-                        payl[p * n_prof + f, ln] = pay[seg[ln], row[ln], p, f]
-                for i in range(d):
-                    K0[i, ln] = 0.0  # finite: the zero step multiplies it
+        any_starting = load(pA, pN, pF) if n_fresh > 0 else 0
         # step sizes: up to the next segment boundary or output time
         for ln in range(L):
             if orbit[ln] < 0 or starting[ln]:
                 hh[ln] = 0.0
                 continue
             tg = bounds[seg[ln] + 1]
-            if nxt[ln] < n_out and t_eval[nxt[ln]] < tg:
+            if nxt[ln] < t_eval.shape[0] and t_eval[nxt[ln]] < tg:
                 tg = t_eval[nxt[ln]]
             target[ln] = tg
             hh[ln] = h[ln] if h[ln] < tg - t[ln] else tg - t[ln]
@@ -308,16 +526,8 @@ def _run_range(rhs, sampler, tab, n_work, start, stop, x0, pay, off, bounds, t_e
             for ln in range(L):
                 Y[i, ln] = V[i, ln] + hh[ln] * (A21 * K0[i, ln])
         rhs(pY, pALIVE, pREF, pPAYL, pSIGN, pK1, pTAB, pWORK)
-        for ln in range(L if any_starting else 0):
-            if starting[ln]:  # K1 = f(V): the first stage of the orbit or segment, and its shares
-                for i in range(d):
-                    K0[i, ln] = K1[i, ln]
-                    SIG[i, ln] = SIGN[i, ln]
-                r = orbit[ln]
-                while nxt[ln] < n_out and t_eval[nxt[ln]] <= t[ln]:
-                    for i in range(d):
-                        out[r, nxt[ln], i] = SIG[i, ln]
-                    nxt[ln] += 1
+        if any_starting:  # K1 = f(V): the first stage of the lanes just loaded
+            begin(pA, pN, pF)
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = V[i, ln] + hh[ln] * (A31 * K0[i, ln] + A32 * K1[i, ln])
@@ -377,11 +587,10 @@ def _run_range(rhs, sampler, tab, n_work, start, stop, x0, pay, off, bounds, t_e
             crossing = ok and t_new >= t_mid and snapped[ln] == 0  # into the second half of the window
             cross[ln] = 1.0 if crossing else 0.0
             n_cross += 1 if crossing else 0
-        # window samples inside accepted steps, by dense output from the step's start (rare: scalar code,
-        # in a pass of its own so that the loops above stay lean)
-        if n_sample > 0:
-            sampler(pSAMPLE, pNSAMPLED, pSNAPPED, pT, pTPREV, pHH, pOFF, pV, pK0, pK2, pK3, pK4, pK5, pK6, pALIVE, pLO,
-                    pHI, pLO1, pHI1, pTURNS, pTURNS1, pCOEF, pVTAU, pSTAU, tw, t_end, t_mid, t_tol, d, k)  # fmt: skip
+        # window samples inside accepted steps, by dense output from the step's start, and the lanes that
+        # entered the second half of the window (rare: scalar code, compiled apart)
+        if n_sample + n_cross > 0:
+            sampler(pA, pN, pF)
         # accepted lanes move on (first stage of the next step = last of this one)
         for i in range(d):
             for ln in range(L):
@@ -392,16 +601,6 @@ def _run_range(rhs, sampler, tab, n_work, start, stop, x0, pay, off, bounds, t_e
                 V[i, ln] = y if take else v_
                 K0[i, ln] = k6 if take else k0
                 SIG[i, ln] = sn if take else sg_
-        # lanes whose step ended in the second half of the window for the first time: keep the first half's
-        # statistics, start the second half's (rare: scalar code)
-        for ln in range(L if n_cross > 0 else 0):
-            if cross[ln] > 0.0:
-                cross[ln] = 0.0
-                if snapped[ln] == 0:
-                    for i in range(d):
-                        LO1[i, ln], HI1[i, ln], TURNS1[i, ln] = LO[i, ln], HI[i, ln], TURNS[i, ln]
-                        LO[i, ln], HI[i, ln] = np.inf, -np.inf
-                    snapped[ln] = 1
         # window statistics: range of every share, and turning points of every log-ratio
         for i in range(d):
             for ln in range(L):
@@ -412,53 +611,15 @@ def _run_range(rhs, sampler, tab, n_work, start, stop, x0, pay, off, bounds, t_e
                 HI[i, ln] = max(HI[i, ln], s_ if inside else -np.inf)
                 TURNS[i, ln] += 1.0 if inside and sg * last < 0.0 else 0.0
                 LAST[i, ln] = sg if inside and sg != 0.0 else last
-        # per lane: output times, segment boundaries, finished orbits and refills
-        for ln in range(L):
-            r = orbit[ln]
-            if r < 0:
-                continue
-            if acc[ln] > 0.0:
-                if nxt[ln] < n_out and abs(t[ln] - t_eval[nxt[ln]]) <= t_tol:
-                    for i in range(d):
-                        out[r, nxt[ln], i] = SIG[i, ln]
-                    nxt[ln] += 1
-                if abs(t[ln] - bounds[seg[ln] + 1]) <= t_tol:
-                    seg[ln] += 1
-                    if seg[ln] < nseg:
-                        fresh[ln] = 1  # new parameters: recompute the first stage
-            finished = seg[ln] >= nseg
-            if finished or steps[ln] >= max_steps:
-                for i in range(d):
-                    sig_out[r, i] = SIG[i, ln]
-                    box[r, 0, i] = LO1[i, ln]
-                    box[r, 1, i] = HI1[i, ln]
-                    box[r, 2, i] = LO[i, ln]
-                    box[r, 3, i] = HI[i, ln]
-                    turns[r, 0, i] = TURNS[i, ln]
-                    turns[r, 1, i] = TURNS[i, ln] - TURNS1[i, ln]
-                steps_out[r] = steps[ln]
-                status_out[r] = 0 if finished else 1
-                seg[ln] = 0
-                fresh[ln] = 0
-                if next_orbit < stop:
-                    orbit[ln] = next_orbit
-                    next_orbit += 1
-                    fresh[ln] = 1
-                else:
-                    orbit[ln] = -1
-                    running -= 1
-                    for i in range(d):
-                        ALIVE[i, ln] = 1.0
-                        V[i, ln] = 0.0
-                    for p in range(k):
-                        ref[p, ln] = off[p]
+        # per lane: output times, segment boundaries, finished orbits and refills (scalar code, compiled apart)
+        n_fresh = settle(pA, pN, pF)
 
 
 def compile_driver() -> None:
     """Compile (or load) the driver for the argument types ``integrate`` passes, and record it in the cache folder.
 
     Compiled from the types alone: every compiled RHS has the type of a function of the common signature, and
-    so has the window sampler, so neither needs to be compiled for it.
+    so has every pass, so none of them needs to be compiled for it.
     """
     import numba
 
@@ -469,11 +630,11 @@ def compile_driver() -> None:
     tab, n_work = pack_tables(off, others, flat, nq, 4, LANES)
     floats = [np.empty((1,) * m) for m in range(5)]
     ints = np.empty(1, dtype=np.int64)
-    # integrate's call: rhs, sampler, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, rtol, atol, max_steps,
-    # sig, box, turns, out, steps, status
+    # integrate's call: rhs, load, begin, sample, settle, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
+    # rtol, atol, max_steps, sig, box, turns, out, steps, status
     args = (tab, n_work, 0, 0, floats[2], floats[4], off, floats[1], floats[1], 0.5, 1e-8, 1e-10, 1,
             floats[2], floats[3], floats[3], floats[3], ints, ints)  # fmt: skip
-    functions = (types.FunctionType(RHS_SIGNATURE), types.FunctionType(SAMPLER_SIGNATURE))
+    functions = (types.FunctionType(RHS_SIGNATURE), *[types.FunctionType(PASS_SIGNATURE)] * len(_PASSES))
     _run_range.compile((*functions, *(numba.typeof(a) for a in args)))
     driver_marker().touch()
 
@@ -502,14 +663,17 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
         if not cached(shape, LANES):
             _driver_in_background()
         rhs = load(shape, LANES)
-        _sampler()  # (compiled here, if need be, while the child compiles the driver)
+        _passes()  # (compiled here, if need be, while the child compiles the driver)
         wait_for_driver()
         if rhs is None:  # too large to write out: the generic RHS (compiled on its first use)
             from .rhs_generic import rhs_generic as rhs
     else:  # a per-model RHS, compiled by the caller while a child started by the caller compiled the driver
-        _sampler()
+        _passes()
         wait_for_driver()
-    sampler = _sampler()
+    passes = _passes()
+    # the passes read these by address, as C-contiguous arrays of these types (no copy when they are already)
+    x0, pay, bounds, t_eval = (np.ascontiguousarray(a, dtype=np.float64) for a in (x0, pay, bounds, t_eval))
+    off = np.ascontiguousarray(off, dtype=np.int64)
     tab, n_work = pack_tables(off, others, flat, nq, n_prof, LANES)
     n_out = t_eval.shape[0]
     # every orbit writes every entry of these
@@ -524,7 +688,7 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
     ranges = [((n * i) // parts, (n * (i + 1)) // parts) for i in range(parts)]
 
     def run(r):
-        _run_range(rhs, sampler, tab, n_work, r[0], r[1], x0, pay, off, bounds, t_eval, tw, rtol, atol, max_steps,
+        _run_range(rhs, *passes, tab, n_work, r[0], r[1], x0, pay, off, bounds, t_eval, tw, rtol, atol, max_steps,
                    sig, box, turns, out, steps, status)  # fmt: skip
 
     if workers == 1:

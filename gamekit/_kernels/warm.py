@@ -1,14 +1,17 @@
 """The child process that compiles the driver: ``python <this file>``, started by ``cache``.
 
 On a machine where nothing is compiled yet, the first compiled simulation needs
-the driver (``dopri_numba._run_range``, several seconds of numba compilation, the
-same for every game) and the right-hand side of the game's shape (a second or
-two).  ``cache.compile_driver_in_background`` runs this file as a script in a
-child process, which compiles the driver into gamekit's cache folder while the
-caller goes on (it compiles the right-hand side, or anything else);
+the driver (``dopri_numba._run_range``, the vectorised loops, several seconds of
+numba compilation, the same for every game), the driver's scalar passes
+(``dopri_numba._PASSES``, a few seconds, also the same for every game) and the
+right-hand side of the game's shape (a second or two).
+``cache.compile_driver_in_background`` runs this file as a script in a child
+process, which compiles the driver into gamekit's cache folder while the caller
+goes on (it compiles the right-hand side and the passes);
 ``cache.wait_for_driver`` waits for the child, and the caller then loads the
 driver from the cache.  On two or more cores the first call costs the longer of
-the two compilations instead of their sum.  The result is the same compiled
+the two halves instead of their sum; the passes are split off the driver so
+that the halves are of similar length.  The result is the same compiled
 code, so nothing about the simulation depends on where it was compiled.
 
 The child is lean: it does not import the ``gamekit`` package (whose
@@ -18,7 +21,7 @@ the package folder; so the compilation starts about as soon as numba is
 imported.  (``python -m gamekit._kernels.warm`` works too, with the whole
 package.)  The driver is compiled from its argument types alone
 (``dopri_numba.compile_driver``), so the child compiles neither a right-hand
-side nor the window sampler, which the caller compiles meanwhile.
+side nor a pass, which the caller compiles meanwhile.
 
 A lock file (``driver.lock`` in the cache folder, created exclusively) keeps
 concurrent first calls from compiling the driver twice in the background; a
