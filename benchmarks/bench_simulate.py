@@ -1,7 +1,7 @@
 """Per-orbit cost of gamekit.simulate against the loops economists write today, side by side in one run.
 
     python benchmarks/bench_simulate.py [--orbits 20000] [--baseline-orbits 200] [--repeats 3] [--million]
-                                        [--first-run]
+                                        [--first-run [--first-run-rounds N] [--first-run-only]]
 
 1. Platform model, scenario meta_goal, orbits to t = 50 at rtol 1e-6:
    gamekit.simulate (numba, and numpy) against a Python loop of
@@ -21,7 +21,8 @@ numba's own start-up in a new process, which no code of ours can shorten.
    side), then twice more with those caches warm; prints wall times and the
    ratio first / best warm (the target is at most 3), and the load average (the
    figure depends on it: compilation competes with everything else running).
-   ``--first-run-rounds N`` repeats this with fresh caches each time.
+   ``--first-run-rounds N`` repeats this with fresh caches each time;
+   ``--first-run-only`` skips everything else (items 1, 2 and the new process).
 
 4. With ``--kernel-vs PATH``: the compiled kernel alone (``dopri_numba.integrate``
    on the same 20,000 meta_goal orbits to t = 50, its inputs captured from this
@@ -82,9 +83,14 @@ def main():
     ap.add_argument("--million", action="store_true", help="also integrate 1,000,000 orbits and report peak memory")
     ap.add_argument("--first-run", action="store_true", help="also time the CLI with empty caches, then warm")
     ap.add_argument("--first-run-rounds", type=int, default=1, help="first-run measurements, each with fresh caches")
+    ap.add_argument("--first-run-only", action="store_true", help="with --first-run: nothing else")
     ap.add_argument("--kernel-vs", metavar="PATH", help="also time the kernel against the checkout at PATH")
     ap.add_argument("--kernel-rounds", type=int, default=4, help="alternating rounds of --kernel-vs")
     args = ap.parse_args()
+    if args.first_run and args.first_run_only:
+        for _ in range(args.first_run_rounds):
+            first_run()
+        return
     rng = np.random.default_rng(0)
 
     game = gk.models.platform_insurance().scenario("meta_goal")
