@@ -706,3 +706,21 @@ def test_cli_analyze_bad_dynamics_is_one_line_and_exit_2(spec, words):
     assert proc.returncode == 2
     assert proc.stderr.startswith("gamekit: error:") and words in proc.stderr
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_a_qre_where_a_payoff_switches_is_not_linearised():
+    # p's gain of a is |y - 1/2| (y its own share of a): the logit QRE (1/2, 1/2) sits on the kink
+    game = gk.Game(
+        {"p": ["a", "b"], "q": ["c", "d"]},
+        {
+            "a, c": ["abs(y - 1/2)", "0"],
+            "a, d": ["abs(y - 1/2)", "0"],
+            "b, c": ["0", "0"],
+            "b, d": ["0", "0"],
+        },
+        {},
+        shares={"y": ("p", "a")},
+    )
+    (e,) = gk.equilibria(game, dynamics="logit:1")
+    np.testing.assert_allclose(_flat(e), 0.5, atol=1e-12)
+    assert e.stability is gk.Stability.NOT_LINEARISED and "switches" in e.note and e.eigenvalues == ()

@@ -199,6 +199,9 @@ def rest_points(game: Game, dyn: Dynamics, replicator: Equilibria, *, zero_tol: 
         if not is_nash_point(fld, e, zero_tol):
             continue
         d = len(e.eigenvalues)
+        if e.stability is Stability.NOT_LINEARISED:  # a payoff switches here: not differentiable for any dynamics
+            points.append(dataclasses.replace(e, exact_eigenvalues=None))
+            continue
         if e.profile is not None and is_strict_nash(game, game.profile_index(e.profile)):
             idx = game.profile_index(e.profile)
             if dyn.kind == "smith":

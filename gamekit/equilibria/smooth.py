@@ -36,6 +36,8 @@ singular (a fold of the branch) is *uncertain*, reported apart.  Roots closer th
 Jacobian of the *velocity* (not of ``G``): for logit, ``J = D softmax(u/ETA) Du - I``, for the mutator
 ``J = (1 - MU) J_replicator - MU I`` (:func:`gamekit.dynamics.jacobian_from`), each on the tangent space
 (first ``n_p - 1`` rows; columns ``d/dx_m - d/dx_last``), labelled by :func:`gamekit.stability.classify`.
+Where a ``step``/``abs``/``min``/``max`` of the shares in a payoff switches at the rest point the field is not
+differentiable there: the label is ``not linearised`` and the note names the switch.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from ..dynamics import general_field, jacobian_from
 from ..errors import AnalysisError
 from ..game import Game
 from ..protocols import Dynamics
-from ..stability import Equilibrium, classify
+from ..stability import Equilibrium, Stability, classify
 from .numeric import Uncertain
 from .result import Equilibria
 
@@ -424,6 +426,21 @@ def rest_points(
         singular = sv.size and sv[-1] <= SINGULAR * max(sv[0], 1.0)
         if pres[i] > RESIDUAL_TOL or singular:
             uncertain.append(Uncertain(names, rows, float(pres[i])))
+            continue
+        kinks = sys.field.kinks(x)
+        if kinks:  # a step/abs/min/max of the shares switches here: the field is not differentiable
+            what = ", ".join(sys.field.display(a) for a in kinks)
+            points.append(
+                Equilibrium(
+                    state=rows,
+                    profile=None,
+                    support=names,
+                    eigenvalues=(),
+                    stability=Stability.NOT_LINEARISED,
+                    exact=False,
+                    note=f"not differentiable: {what} switches here",
+                )
+            )
             continue
         J = sys.velocity_jacobian(x)
         eig = np.linalg.eigvals(J) if J.size else np.array([], dtype=complex)
