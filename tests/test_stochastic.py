@@ -478,3 +478,18 @@ def test_the_forms_stay_in_the_unit_interval_and_absorbed_paths_stay_put(sigma, 
         done = when <= t
         assert np.all((x[done, j] == 0.0) | (x[done, j] == 1.0))
         assert np.array_equal(x[done, j], x[done, -1])
+
+
+def test_without_noise_the_steps_converge_to_the_replicator_orbit_at_order_one():
+    """sigma = 0: Euler steps of the replicator field in log-ratios, against the adaptive integrator (rtol 1e-10);
+    a tenfold smaller step, a tenfold smaller error."""
+    trap = gk.load("platform-insurance")
+    init = np.random.default_rng(4).uniform(0.1, 0.9, (20, 3))
+    exact = gk.simulate(trap, init, 2.0, rtol=1e-10, atol=1e-12).final
+    error = {}
+    for dt in (1e-2, 1e-3):
+        paths = simulate_noisy(trap, init, 2.0, noise=Noise({"platform.insure": 0.0}, dt=dt), rng=0)
+        assert paths.wiener.shape == (20, 0)
+        error[dt] = np.max(np.abs(paths.final - exact))
+    assert error[1e-3] < 5e-3
+    assert 7 < error[1e-2] / error[1e-3] < 13, error
