@@ -499,6 +499,8 @@ def test_logit_finds_every_qre_of_the_trap_that_interval_exclusion_allows(eta):
     trap = _trap()
     got = gk.equilibria(trap, dynamics=f"logit:{eta}")
     assert not got.complete and "does not prove" in " ".join(got.notes)
+    indices = [int(np.sign(np.prod([-z for z in e.eigenvalues]).real)) for e in got]
+    assert sum(indices) == 1 and "sum to 1" in " ".join(got.notes)  # Poincare-Hopf
     clusters = _clusters(*_qre_boxes(trap, eta))
     first = [np.array([e.state[p][0] for p in range(3)]) for e in got]
     # every QRE lies in some cluster of boxes; each cluster holds exactly one point gamekit found, and vice versa

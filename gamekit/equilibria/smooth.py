@@ -32,6 +32,11 @@ test is relative), and when its Jacobian is not singular (``SINGULAR``): a root 
 singular (a fold of the branch) is *uncertain*, reported apart.  Roots closer than ``SAME_TOL * (1 + |w|)``
 (max-norm in ``w``) are one root, so none is listed twice.
 
+**A necessary check.**  Both fields point strictly into the state space on its boundary (``xdot_i > 0`` where
+``x_i = 0``), so the homotopy to ``c - x`` has no zero on the boundary and the indices ``sign det(-J)`` of the
+rest points (all non-degenerate) sum to 1 (Poincare-Hopf).  The notes say whether the points found pass this
+test: a sum other than 1 proves that some rest point is missing; a sum of 1 proves nothing more.
+
 **Stability.**  Both fields are smooth, so each rest point is labelled from the eigenvalues of the tangent
 Jacobian of the *velocity* (not of ``G``): for logit, ``J = D softmax(u/ETA) Du - I``, for the mutator
 ``J = (1 - MU) J_replicator - MU I`` (:func:`gamekit.dynamics.jacobian_from`), each on the tangent space
@@ -417,6 +422,7 @@ def rest_points(
         roots = new_roots
     chosen = _unique(pool, pres, keep)
     points, uncertain = [], []
+    index_sum, indexed = 0, True
     names = tuple(tuple(p.strategies) for p in game.populations)
     for i in chosen:
         x = sys.shares(pool[i : i + 1])[0]
@@ -426,9 +432,11 @@ def rest_points(
         singular = sv.size and sv[-1] <= SINGULAR * max(sv[0], 1.0)
         if pres[i] > RESIDUAL_TOL or singular:
             uncertain.append(Uncertain(names, rows, float(pres[i])))
+            indexed = False
             continue
         kinks = sys.field.kinks(x)
         if kinks:  # a step/abs/min/max of the shares switches here: the field is not differentiable
+            indexed = False
             what = ", ".join(sys.field.display(a) for a in kinks)
             points.append(
                 Equilibrium(
@@ -444,6 +452,9 @@ def rest_points(
             continue
         J = sys.velocity_jacobian(x)
         eig = np.linalg.eigvals(J) if J.size else np.array([], dtype=complex)
+        index = int(np.sign(np.prod(-eig).real)) if eig.size else 1  # sign det(-J): the point's index
+        index_sum += index
+        indexed &= index != 0
         scale = 1.0 if sys.logit else max((1.0 - dyn.mu) * spread, dyn.mu)
         label = classify(eig, zero_tol, scale=scale)
         eig = sorted((complex(z) for z in eig), key=lambda z: (round(z.real, 12), round(z.imag, 12)))
@@ -451,13 +462,28 @@ def rest_points(
             Equilibrium(state=rows, profile=None, support=names, eigenvalues=tuple(eig), stability=label, exact=False)
         )
     points.sort(key=lambda e: tuple(v for row in e.state for v in row))
-    kind = "quantal response equilibria" if sys.logit else "rest points"
+    one = len(points) == 1
+    kind = (
+        ("quantal response equilibri" + ("um" if one else "a")) if sys.logit else ("rest point" + ("" if one else "s"))
+    )
     notes.insert(
         0,
         f"dynamics {dyn}: {len(points)} {kind} found numerically (grid and random starts, the principal branch, "
         "deflation); the field is smooth and every rest point is interior, but the search does not prove that "
         "it found them all",
     )
+    if indexed and index_sum != 1:
+        notes.insert(
+            1,
+            f"the indices sign det(-J) of the rest points found sum to {index_sum}, not 1 as they must for the whole "
+            "set (Poincare-Hopf: the field points into the state space on its boundary): some rest point is missing",
+        )
+    elif indexed:
+        notes.insert(
+            1,
+            "the indices sign det(-J) of the rest points found sum to 1, as Poincare-Hopf requires of the whole set "
+            "(necessary, not sufficient: a missing pair of opposite indices would not show)",
+        )
     return Equilibria(
         points=tuple(points),
         continua=(),
