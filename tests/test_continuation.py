@@ -395,6 +395,18 @@ def test_branch_points_are_rest_points_labelled_as_equilibria(a, b, where):
                 assert eqs.continua
                 continue
             assert same[0].stability is pt.stability
+    # and, the other way round, every isolated rest point gk.equilibria finds at a value lies on a branch there
+    lam = game.symbols["lam"]
+    for v in (-2.5, 0.5, 1.75):
+        for e in gk.equilibria(game.with_parameters(lam=v), exact=False):
+            on = [
+                br
+                for br in res.branches
+                if br.exact is not None
+                and min(br.values) <= v <= max(br.values)
+                and np.allclose([float(x.subs(lam, v)) for row in br.exact for x in row], _flat(e.state), atol=1e-9)
+            ]
+            assert on, f"{e} at lam = {v} is on no branch"
 
 
 # -- the diagram ----------------------------------------------------------------------------------------------------

@@ -269,11 +269,14 @@ class _Run:
         g = sympy.Integer(0)
         for mnr in minors:
             g = sympy.gcd(g, sympy.fraction(sympy.cancel(sympy.together(mnr)))[0])
-        if g == 0:
-            self.notes.append(
-                f"the face {self._face_text(face.support)} may hold rest points that are not isolated over the whole "
-                "interval; it was not followed"
-            )
+        if g == 0:  # consistent at every value: rest points that are not isolated, wherever they enter the face
+            mid = sympy.Rational((self.lo + self.hi) / 2)
+            A_mid = np.array(A.subs(lam, mid).evalf(), float)
+            if _interior_example(face, A_mid, np.array(b.subs(lam, mid).evalf(), float).ravel()) is not None:
+                self.notes.append(
+                    f"the face {self._face_text(face.support)} holds rest points that are not isolated (a set of "
+                    f"dimension {face.m - r}) at every value of {self.parameter}; it is not drawn as a branch"
+                )
             return
         roots = real_roots(g, lam, lo, hi) or []
         roots += [x for x in (lo, hi) if sympy.expand(g.subs(lam, x)) == 0]
