@@ -209,15 +209,26 @@ NOISY_T_END = 50.0
 
 def _simulate_noisy(args, game) -> int:
     from .space import StateSpace
-    from .stochastic import Noise, simulate_noisy
+    from .stochastic import DEFAULT_DT, DEFAULT_RADIUS, Noise, simulate_noisy
 
-    noise = Noise(_parse_noise(args.noise), form=args.noise_form, scheme=args.noise_scheme, dt=args.dt)
+    noise = Noise(
+        _parse_noise(args.noise),
+        form=args.noise_form or "fudenberg-harris",
+        scheme=args.noise_scheme or "euler",
+        dt=DEFAULT_DT if args.dt is None else args.dt,
+    )
     n = NOISY_PATHS if args.orbits is None else args.orbits
     t_end = NOISY_T_END if args.t_end is None else args.t_end
     space = StateSpace(game.shape, tuple(p.name for p in game.populations))
     initial = space.sample(n, args.seed)
     paths = simulate_noisy(
-        game, initial, t_end, noise=noise, rng=args.seed, radius=args.radius, progress=not args.json and n > 50_000
+        game,
+        initial,
+        t_end,
+        noise=noise,
+        rng=args.seed,
+        radius=DEFAULT_RADIUS if args.radius is None else args.radius,
+        progress=not args.json and n > 50_000,
     )
     if args.json:
         params = {k: float(v) for k, v in game.parameters.items()}
@@ -253,6 +264,9 @@ def _simulate(args) -> int:
     game = _game(args)
     if args.noise:
         return _simulate_noisy(args, game)
+    for option in ("noise_form", "noise_scheme", "dt", "radius"):
+        if getattr(args, option) is not None:
+            raise ArgumentError(f"--{option.replace('_', '-')} is an option of noisy paths: give --noise too")
     args.orbits = 10_000 if args.orbits is None else args.orbits
     args.t_end = 300.0 if args.t_end is None else args.t_end
     try:
@@ -582,18 +596,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--noise",
         action="append",
         metavar="POP.STRATEGY=SIGMA",
-        help="stochastic replicator dynamics: noise on a strategy (repeatable); prints outcome probabilities",
+        help="stochastic replicator dynamics: noise on a strategy (repeatable; --seed seeds the noise too)",
     )
     s.add_argument(
         "--noise-form",
-        default="fudenberg-harris",
         help="fudenberg-harris (default), additive or multiplicative (two-strategy populations, absorbing)",
     )
-    s.add_argument("--noise-scheme", default="euler", help="euler (default) or milstein")
-    s.add_argument("--dt", type=float, default=0.01, help="time step of the noisy paths (default 0.01)")
-    s.add_argument(
-        "--radius", type=float, default=0.05, help="a path is at a pure profile within this largest share gap (0.05)"
-    )
+    s.add_argument("--noise-scheme", help="euler (default) or milstein")
+    s.add_argument("--dt", type=float, help="time step of the noisy paths (default 0.01)")
+    s.add_argument("--radius", type=float, help="a path is at a pure profile within this largest share gap (0.05)")
     s.set_defaults(func=_simulate)
     s.add_argument("--dynamics", metavar="SPEC", help=f"the revision protocol: {DYNAMICS_SPECS} (default replicator)")
 
