@@ -493,3 +493,9 @@ def test_without_noise_the_steps_converge_to_the_replicator_orbit_at_order_one()
         error[dt] = np.max(np.abs(paths.final - exact))
     assert error[1e-3] < 5e-3
     assert 7 < error[1e-2] / error[1e-3] < 13, error
+
+
+def test_cli_noise_options_without_noise_are_refused(capsys):
+    assert cli.main(["simulate", "platform-insurance", "--dt", "0.1", "--orbits", "5"]) == 2
+    err = capsys.readouterr().err
+    assert err == "gamekit: error: --dt is an option of noisy paths: give --noise too\n"
