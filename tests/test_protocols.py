@@ -518,25 +518,51 @@ def test_logit_at_eta_one_quarter_has_three_qre_at_two_one_only():
     assert len(gk.equilibria(trap, dynamics="logit:1/4")) == 3
 
 
-def _qre_count_2x2(A, B, eta):
-    """Logit QRE of a 2x2 bimatrix game by a one-dimensional root count: x = s(a(y)), y = s(b(x))."""
-    x = np.linspace(0.0, 1.0, 400_001)
-    y = _sigmoid(((B[0, 0] - B[0, 1]) * x + (B[1, 0] - B[1, 1]) * (1 - x)) / eta)
-    g = _sigmoid(((A[0, 0] - A[1, 0]) * y + (A[0, 1] - A[1, 1]) * (1 - y)) / eta) - x
+def _roots_2x2(A, B, response):
+    """Rest points of a 2x2 bimatrix game whose populations each answer their payoff gain D with the share
+    response(D): x = response(a(y)), y = response(b(x)), a one-dimensional root count on a fine grid in x."""
+
+    def col(x):
+        return response((B[0, 0] - B[0, 1]) * x + (B[1, 0] - B[1, 1]) * (1 - x))
+
+    def g(x):
+        y = col(x)
+        return response((A[0, 0] - A[1, 0]) * y + (A[0, 1] - A[1, 1]) * (1 - y)) - x
+
+    x = np.linspace(0.0, 1.0, 200_001)
+    gx = g(x)
     roots = []
-    for i in np.nonzero(np.sign(g[:-1]) != np.sign(g[1:]))[0]:
+    for i in np.nonzero(np.sign(gx[:-1]) != np.sign(gx[1:]))[0]:
         a, b = x[i], x[i + 1]
         for _ in range(60):  # bisection
             m = (a + b) / 2
-            ym = _sigmoid(((B[0, 0] - B[0, 1]) * m + (B[1, 0] - B[1, 1]) * (1 - m)) / eta)
-            gm = _sigmoid(((A[0, 0] - A[1, 0]) * ym + (A[0, 1] - A[1, 1]) * (1 - ym)) / eta) - m
-            if np.sign(gm) == np.sign(g[i]):
+            if np.sign(g(np.array([m]))[0]) == np.sign(gx[i]):
                 a = m
             else:
                 b = m
         xr = (a + b) / 2
-        roots.append(np.array([xr, _sigmoid(((B[0, 0] - B[0, 1]) * xr + (B[1, 0] - B[1, 1]) * (1 - xr)) / eta)]))
+        roots.append(np.array([xr, col(np.array([xr]))[0]]))
     return roots
+
+
+def _qre_count_2x2(A, B, eta):
+    """Logit QRE of a 2x2 bimatrix game: the response is the sigmoid of D/eta."""
+    return _roots_2x2(A, B, lambda d: _sigmoid(d / eta))
+
+
+def _mutator_response(mu):
+    """The share x in (0, 1) with (1 - mu) x (1 - x) D + mu (1/2 - x) = 0 (one root there: + at 0, - at 1)."""
+
+    def response(d):
+        d = np.asarray(d, dtype=float)
+        lo, hi = np.zeros_like(d), np.ones_like(d)
+        for _ in range(60):
+            m = (lo + hi) / 2
+            up = (1 - mu) * m * (1 - m) * d + mu * (0.5 - m) > 0
+            lo, hi = np.where(up, m, lo), np.where(up, hi, m)
+        return (lo + hi) / 2
+
+    return response
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -546,6 +572,16 @@ def test_logit_qre_of_2x2_games_match_a_one_dimensional_root_count(seed):
     for eta in (0.2, 1.0, 3.0):
         ref = _qre_count_2x2(A, B, eta)
         got = gk.equilibria(_bimatrix(A, B), dynamics=f"logit:{eta}")
+        _same_sets([np.array([e.state[0][0], e.state[1][0]]) for e in got], ref, 1e-8)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_replicator_mutator_rest_points_of_2x2_games_match_a_one_dimensional_root_count(seed):
+    rng = np.random.default_rng(300 + seed)
+    A, B = rng.integers(-9, 10, size=(2, 2)), rng.integers(-9, 10, size=(2, 2))
+    for mu in (0.01, 0.1, 0.5):
+        ref = _roots_2x2(A, B, _mutator_response(mu))
+        got = gk.equilibria(_bimatrix(A, B), dynamics=f"replicator-mutator:{mu}")
         _same_sets([np.array([e.state[0][0], e.state[1][0]]) for e in got], ref, 1e-8)
 
 
