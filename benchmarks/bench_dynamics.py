@@ -1,0 +1,131 @@
+"""Orbits per second under logit and Smith dynamics against the obvious solve_ivp loop, side by side (issue #10).
+
+    python benchmarks/bench_dynamics.py [--orbits 20000] [--baseline-orbits 200] [--repeats 3] [--eta 1]
+
+The platform model, trap values, orbits from uniform random starts to t = 50: ``gk.simulate(...,
+dynamics="logit:ETA")`` and ``dynamics="smith"`` (the compiled share-coordinate driver, every core) against a
+Python loop of scipy.integrate.solve_ivp (RK45, the same rtol 1e-6 and atol 1e-9) over the equations written out
+by hand: each population's first share ``x`` and its payoff advantage ``D`` (as in a paper's code), with
+
+    logit:  dx/dt = 1 / (1 + exp(-D/eta)) - x,        smith:  dx/dt = (1 - x) [D]_+ - x [-D]_+.
+
+Before timing, the hand-written equations are checked against gamekit's (DOP853 at rtol 1e-11 on them, gamekit
+at rtol 1e-10).  Each side runs ``--repeats`` times, interleaved with the others, and keeps its best time (the
+machine is shared: the ratio is what matters).  Two ratios: wall time (gamekit on every core, the loop on one) and
+CPU time summed over threads (per core, steadier on a busy machine).  Both sides' shares at t = 10 at the timed
+tolerances are compared with DOP853 at rtol 1e-12 (the errors are printed: the speed is not bought with accuracy;
+Smith's field has kinks where payoffs tie, which costs both sides steps and accuracy alike).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import time
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+import gamekit as gk
+
+T_END = 50.0
+RTOL, ATOL = 1e-6, 1e-9
+ACCURACY_TIME = 10.0
+
+
+def advantages(game):
+    """The platform model's payoff advantage of each population's first strategy, written out by hand."""
+    p = {k: float(v) for k, v in game.parameters.items()}
+    Cg, F, delta, S, R, A, Cp, B, K, theta, Cc, V, Cw = (p[k] for k in "Cg F delta S R A Cp B K theta Cc V Cw".split())
+
+    def d(x, y, z):
+        return (
+            y * (R - S) - Cg + (1 - y) * (z * F + (1 - z) * delta * F + z * A),
+            B - Cp + x * S + x * (z + (1 - z) * delta) * F + z * K * (x + (1 - x) * theta),
+            y * (V - Cw) + (1 - y) * (x * K + (1 - x) * theta * K - Cc),
+        )
+
+    return d
+
+
+def logit_field(game, eta):
+    d = advantages(game)
+
+    def f(t, s):
+        return [1.0 / (1.0 + math.exp(-a / eta)) - x for x, a in zip(s, d(*s))]
+
+    return f
+
+
+def smith_field(game):
+    d = advantages(game)
+
+    def f(t, s):
+        return [(1 - x) * max(a, 0.0) - x * max(-a, 0.0) for x, a in zip(s, d(*s))]
+
+    return f
+
+
+def side_by_side(runs, repeats):
+    """Best wall and CPU seconds per orbit of each ``name: (fn, orbits)``, the runs interleaved."""
+    wall = {name: float("inf") for name in runs}
+    cpu = {name: float("inf") for name in runs}
+    for _ in range(repeats):
+        for name, (fn, n) in runs.items():
+            w0, c0 = time.perf_counter(), time.process_time()
+            fn()
+            wall[name] = min(wall[name], (time.perf_counter() - w0) / n)
+            cpu[name] = min(cpu[name], (time.process_time() - c0) / n)
+    return wall, cpu
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--orbits", type=int, default=20_000)
+    ap.add_argument("--baseline-orbits", type=int, default=200)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--eta", type=float, default=1.0, help="the logit noise (default 1)")
+    args = ap.parse_args()
+    trap = gk.load("platform-insurance").scenario("trap")
+    init = np.random.default_rng(0).uniform(size=(args.orbits, 3))
+    nb = args.baseline_orbits
+    cases = {f"logit:{args.eta:g}": logit_field(trap, args.eta), "smith": smith_field(trap)}
+    for dyn in cases:
+        gk.simulate(trap, init[:10], T_END, dynamics=dyn, rtol=RTOL, atol=ATOL)  # compile or load the kernels
+    # the hand-written equations are gamekit's: check before timing
+    for dyn, f in cases.items():
+        ours = gk.simulate(trap, init[:5], 5.0, dynamics=dyn, rtol=1e-10, atol=1e-12).final
+        ref = np.array([solve_ivp(f, (0, 5), x0, method="DOP853", rtol=1e-11, atol=1e-13).y[:, -1] for x0 in init[:5]])
+        assert np.allclose(ours, ref, atol=1e-6), (dyn, ours, ref)
+    errors = {}
+    for dyn, f in cases.items():
+        x0s, te = init[: min(nb, 50)], [ACCURACY_TIME]
+        ref = np.array([solve_ivp(f, (0, T_END), x, method="DOP853", rtol=1e-12, atol=1e-14, t_eval=te).y[:, 0]
+                        for x in x0s])  # fmt: skip
+        ours = gk.simulate(trap, x0s, T_END, dynamics=dyn, rtol=RTOL, atol=ATOL, t_eval=te).states[:, 0]
+        theirs = np.array([solve_ivp(f, (0, T_END), x, rtol=RTOL, atol=ATOL, t_eval=te).y[:, 0] for x in x0s])
+        errors[dyn] = (np.max(np.abs(ours - ref)), np.max(np.abs(theirs - ref)))
+    runs = {}
+    for dyn, f in cases.items():
+        runs[dyn] = (lambda dyn=dyn: gk.simulate(trap, init, T_END, dynamics=dyn, rtol=RTOL, atol=ATOL), args.orbits)
+        runs[f"{dyn} scipy"] = (
+            lambda f=f: [solve_ivp(f, (0, T_END), x0, rtol=RTOL, atol=ATOL) for x0 in init[:nb]],
+            nb,
+        )
+    wall, cpu = side_by_side(runs, args.repeats)
+    load = os.getloadavg()
+    print(f"platform model, trap values, t_end={T_END:g}, rtol={RTOL:g}, atol={ATOL:g} (solve_ivp: RK45, the same), "
+          f"{args.orbits} orbits against {nb}; best of {args.repeats} interleaved runs; {os.cpu_count()} cores, "
+          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")  # fmt: skip
+    for dyn in cases:
+        ours, base, ours_cpu, base_cpu = wall[dyn], wall[f"{dyn} scipy"], cpu[dyn], cpu[f"{dyn} scipy"]
+        print(f"  {dyn + ':':10s} wall: gamekit {1 / ours:9.0f} orbits/s, solve_ivp loop {1 / base:6.0f} orbits/s, "
+              f"ratio {base / ours:5.0f}x; CPU (per core): {1 / ours_cpu:9.0f} against {1 / base_cpu:6.0f} "
+              f"orbits/s, ratio {base_cpu / ours_cpu:5.0f}x")  # fmt: skip
+        print(f"  {'':10s} largest error of a share at t = {ACCURACY_TIME:g} against DOP853 (rtol 1e-12), first "
+              f"{min(nb, 50)} orbits: gamekit {errors[dyn][0]:.1e}, solve_ivp {errors[dyn][1]:.1e}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
