@@ -69,7 +69,19 @@ _OWN_KEYWORDS = ("game", "initial", "t_end", "parameters", "progress", "t_eval",
 """Arguments of :func:`gamekit.simulate` that these functions set themselves (or do not take: the deterministic
 dynamics only)."""
 
-_RESERVED = ("value", "start", "t", "population", "strategy", "share", "outcome", "ci_low", "ci_high", "orbits")
+_RESERVED = (
+    "value",
+    "start",
+    "t",
+    "population",
+    "strategy",
+    "share",
+    "outcome",
+    "ci_low",
+    "ci_high",
+    "orbits",
+    "stable",
+)
 """Column names of the frames: a parameter with one of these names is called ``value`` (or ``x``/``y``) there."""
 
 
@@ -545,6 +557,9 @@ class SensitivityMap:
         For a final share, the outcome of the orbit at every point (same shape); else ``None``.
     sweep
         For a basin share, the :class:`~gamekit.SweepResult` it was read from; else ``None``.
+    stable
+        For a basin share, the asymptotically stable states at every point as the sweep derives them without
+        simulation (same shape, text; ``"none"`` if there are none); else ``None``.
     initial
         For a final share, the start (full shares); else ``None``.
     n, t_end
@@ -565,6 +580,7 @@ class SensitivityMap:
     ci_high: np.ndarray | None = field(repr=False, default=None)
     outcomes: np.ndarray | None = field(repr=False, default=None)
     sweep: object | None = field(repr=False, default=None)
+    stable: np.ndarray | None = field(repr=False, default=None)
     initial: np.ndarray | None = field(repr=False, default=None)
     n: int = 1
     t_end: float = 0.0
@@ -580,7 +596,8 @@ class SensitivityMap:
 
     def to_frame(self):
         """A tidy DataFrame, one row per grid point: the two parameters (``x``/``y`` if a name is taken by another
-        column), ``share``, and ``outcome`` (final share) or ``ci_low, ci_high, orbits`` (basin share)."""
+        column), ``share``, and ``outcome`` (final share) or ``ci_low, ci_high, orbits, stable`` (basin share;
+        ``stable``: the asymptotically stable states there, derived without simulation)."""
         import pandas as pd
 
         iy, ix = np.meshgrid(np.arange(len(self.ys)), np.arange(len(self.xs)), indexing="ij")
@@ -593,6 +610,7 @@ class SensitivityMap:
             cols["ci_low"] = self.ci_low[iy, ix]
             cols["ci_high"] = self.ci_high[iy, ix]
             cols["orbits"] = np.rint(self.values[iy, ix] * self.n).astype(int)
+            cols["stable"] = [str(v) for v in self.stable[iy, ix]]
         return pd.DataFrame(cols).sort_values([xname, yname], kind="stable").reset_index(drop=True)
 
     def plot(self, ax: object | None = None):
@@ -758,15 +776,17 @@ def sensitivity_map(
         result = sweep(game, {x: xs, y: ys}, n=n, rng=rng, t_end=t_end, progress=progress, **kwargs)
         where = {(combo[x], combo[y]): i for i, combo in enumerate(result.points)}
         counts = np.zeros((ys.size, xs.size), dtype=np.int64)
+        stable = np.empty((ys.size, xs.size), dtype=object)
         for ix, xv in enumerate(xs):
             for iy, yv in enumerate(ys):
                 i = where[(float(xv), float(yv))]
                 counts[iy, ix] = sum(k for o, k in result.counts[i] if _matches(o, target))
+                stable[iy, ix] = result.stable[i]
         low, high = np.vectorize(lambda k: wilson_interval(int(k), n), otypes=[float, float])(counts)
         return SensitivityMap(
             game=game, x=x, y=y, xs=_frozen(xs), ys=_frozen(ys), quantity="basin", target=target,
             values=_frozen(counts / n), ci_low=_frozen(low), ci_high=_frozen(high), sweep=result, n=n, t_end=t_end,
-            dynamics=dynamics,
+            dynamics=dynamics, stable=stable,
         )  # fmt: skip
     target, index = _share_target(game, share)
     if points > MAX_ORBITS:

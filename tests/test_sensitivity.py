@@ -384,7 +384,9 @@ def test_basin_map_follows_the_exact_threshold():
         ix, iy = list(m.xs).index(combo["R"]), list(m.ys).index(combo["K"])
         assert m.values[iy, ix] == m.sweep.shares(i).get("regulate, insure, claim", 0.0)
     df = m.to_frame()
-    assert list(df.columns) == ["R", "K", "share", "ci_low", "ci_high", "orbits"]
+    assert list(df.columns) == ["R", "K", "share", "ci_low", "ci_high", "orbits", "stable"]
+    # beside the simulated share, the analytic stable set: the meta-goal among the stable states iff R > 3
+    assert all(("meta-goal" in st) == (r > 3) for r, st in zip(df.R, df.stable))
     assert df.orbits.sum() == round(m.values.sum() * 60)
 
 
