@@ -63,6 +63,31 @@ def test_philox_gives_random123_known_answers():
         assert [int(x) for x in got] == want
 
 
+def test_the_written_out_log_sin_and_cos_agree_with_the_c_library():
+    from numba import njit
+
+    from gamekit._kernels.sde_numba import log_unit, sincos_turn
+
+    @njit
+    def apply(u):
+        out = np.empty((3, u.size))
+        for i in range(u.size):
+            out[0, i] = log_unit(u[i])
+            out[1, i], out[2, i] = sincos_turn(u[i])
+        return out
+
+    rng = np.random.default_rng(0)
+    u = np.concatenate(
+        [rng.random(200_000), 1 - rng.random(1000) * 1e-12, 2.0 ** -np.arange(1, 53), np.arange(16) / 16]
+    )
+    u = u[u > 0]
+    got = apply(u)
+    ln = np.log(u)
+    assert np.all(np.abs(got[0] - ln) <= 4 * np.finfo(float).eps * np.abs(ln))  # a few units in the last place
+    assert np.max(np.abs(got[1] - np.sin(2 * np.pi * u))) < 2e-15
+    assert np.max(np.abs(got[2] - np.cos(2 * np.pi * u))) < 2e-15
+
+
 def test_normals_are_standard_normal_and_differ_between_paths_and_steps():
     from gamekit._kernels.sde_numba import normals
 

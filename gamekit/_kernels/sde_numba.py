@@ -36,10 +36,11 @@ the lane or the thread: every lane runs the same instructions on its own data
 (nothing is reduced across lanes), and its random numbers do not depend on what
 the other lanes draw.
 
-Forms (``form``): 0 Fudenberg-Harris in log-ratios ``v``; 1 additive and 2
-multiplicative noise on the first share ``x_p`` of two-strategy populations, with
-absorption at 0 and 1.  Schemes (``scheme``): 0 Euler-Maruyama, 1 Milstein (the
-same as Euler-Maruyama except for the multiplicative form).
+Forms (``form``, an index into ``gamekit.stochastic.FORMS``): 0 Fudenberg-Harris
+in log-ratios ``v``; 1 additive and 2 multiplicative noise on the first share
+``x_p`` of two-strategy populations, with absorption at 0 and 1.  Schemes
+(``scheme``, into ``SCHEMES``): 0 Euler-Maruyama, 1 Milstein (the same as
+Euler-Maruyama except for the multiplicative form).
 
 Imported only when first used (``import gamekit`` does not import numba).
 """
@@ -47,16 +48,12 @@ Imported only when first used (``import gamekit`` does not import numba).
 from __future__ import annotations
 
 import numpy as np
-from numba import carray  # noqa: F401  (the generated RHS modules use it; kept for symmetry with dopri_numba)
 
 from .cache import njit
 from .layout import pack_tables
 from .primitives import LANES, LN2_HI, LN2_LO, _bits, _float, as_pointer
 
-__all__ = ["integrate", "philox", "normals", "LANES", "FORMS", "SCHEMES"]
-
-FORMS = ("fudenberg-harris", "additive", "multiplicative")
-SCHEMES = ("euler", "milstein")
+__all__ = ["integrate", "philox", "normals", "log_unit", "sincos_turn", "LANES"]
 
 # Philox4x32-10 constants (Random123): multipliers and the Weyl key increments
 _M0 = np.uint64(0xD2511F53)
