@@ -16,7 +16,8 @@ du[i, b] - du[last, b]`` from :func:`gamekit.dynamics.general_field` (any kind o
 
 **Search** (several methods, their roots pooled; none proves that it found every root):
 
-1. *Starts*: damped Newton (steps clipped to ``MAX_STEP``, backtracking on ``max |G|``) from a regular grid
+1. *Starts*: damped Newton (steps clipped to ``MAX_STEP`` times the root box's half-width ``B``, at least
+   ``MIN_STEP``; backtracking on ``max |G|``) from a regular grid
    of shares (``GRID_POINTS`` in all) and from random points, uniform on each simplex and uniform in the box
    of ``w`` that holds every root (``|w_i| <= lam * spread + 1`` for logit, ``spread`` the largest payoff
    difference over the probe states), all in one vectorised iteration.
@@ -61,7 +62,8 @@ RESIDUAL_TOL = 1e-10  # a root: max |G| at most this times the size of G's terms
 UNCERTAIN_TOL = 1e-6  # a candidate polished only to this (relative) is reported as uncertain
 SAME_TOL = 1e-6  # two roots within this times (1 + |w|) in max-norm are one root
 SINGULAR = 1e-9  # smallest singular value of dG/dw relative to its largest: below it the root is a fold
-MAX_STEP = 4.0  # a Newton step in w is clipped to this max-norm
+MAX_STEP = 0.25  # a Newton step in w is clipped to this times the root box's half-width (max-norm) ...
+MIN_STEP = 4.0  # ... or to this, if larger
 NEWTON_STEPS = 80
 POLISH_STEPS = 8
 BACKTRACKS = 12
@@ -217,8 +219,12 @@ def _deflation_factor(w: np.ndarray, roots: np.ndarray, step: np.ndarray) -> np.
     return step / denom[:, None]
 
 
-def _newton(sys: _System, w: np.ndarray, lam: float, steps: int, roots: np.ndarray | None = None):
-    """Damped (optionally deflated) Newton on ``G(., lam)`` from every row of ``w``; returns ``w`` and ``|G|/size``."""
+def _newton(sys: _System, w: np.ndarray, lam: float, steps: int, roots: np.ndarray | None = None, bound: float = 0.0):
+    """Damped (optionally deflated) Newton on ``G(., lam)`` from every row of ``w``; returns ``w`` and ``|G|/size``.
+
+    ``bound`` is the half-width of the box of ``w`` that holds the roots (it sets the largest step).
+    """
+    clip = max(MIN_STEP, MAX_STEP * bound)
     w = w.copy()
     G, size, J, _ = sys.evaluate(w, lam)
     res = np.max(np.abs(G), axis=1, initial=0.0) / size
@@ -232,7 +238,7 @@ def _newton(sys: _System, w: np.ndarray, lam: float, steps: int, roots: np.ndarr
         if roots is not None:
             step = _deflation_factor(w[idx], roots, step)
         big = np.max(np.abs(step), axis=1, initial=0.0)
-        step *= np.minimum(1.0, MAX_STEP / np.maximum(big, 1e-300))[:, None]
+        step *= np.minimum(1.0, clip / np.maximum(big, 1e-300))[:, None]
         alpha = np.ones(len(idx))
         todo = np.arange(len(idx))
         new_w = w[idx].copy()
@@ -393,7 +399,7 @@ def rest_points(
         bound = float(np.log(1.0 / x_min)) + 1.0
     candidates = [np.zeros((1, sys.d))]
     w0 = _starts(sys, starts, rng, bound)
-    w, res = _newton(sys, w0, target, NEWTON_STEPS)
+    w, res = _newton(sys, w0, target, NEWTON_STEPS, bound=bound)
     candidates.append(w[res <= UNCERTAIN_TOL])
     notes = []
     lam_end = BRANCH_BEYOND * target if sys.logit else min(MAX_MUTATOR_LAM, target + 0.5 * (1.0 - target))
@@ -402,17 +408,17 @@ def rest_points(
     if stopped:
         notes.append(stopped)
     if on_branch:
-        wb, rb = _newton(sys, np.array(on_branch), target, NEWTON_STEPS)
+        wb, rb = _newton(sys, np.array(on_branch), target, NEWTON_STEPS, bound=bound)
         candidates.append(wb[rb <= UNCERTAIN_TOL])
     pool = np.vstack(candidates)
-    pool, pres = _newton(sys, pool, target, POLISH_STEPS)
+    pool, pres = _newton(sys, pool, target, POLISH_STEPS, bound=bound)
     keep = np.isfinite(pres) & (pres <= UNCERTAIN_TOL)
     roots = pool[_unique(pool, pres, keep & (pres <= RESIDUAL_TOL))]
     for _ in range(DEFLATION_ROUNDS):
         fresh = _starts(sys, max(1, DEFLATION_STARTS // (2 * RANDOM_PER_START)), rng, bound)
         fresh = fresh[rng.permutation(len(fresh))[:DEFLATION_STARTS]]
-        wd, _ = _newton(sys, fresh, target, NEWTON_STEPS, roots=roots)
-        wd, rd = _newton(sys, wd, target, POLISH_STEPS)  # polish undeflated
+        wd, _ = _newton(sys, fresh, target, NEWTON_STEPS, roots=roots, bound=bound)
+        wd, rd = _newton(sys, wd, target, POLISH_STEPS, bound=bound)  # polish undeflated
         pool = np.vstack([pool, wd])
         pres = np.concatenate([pres, rd])
         keep = np.isfinite(pres) & (pres <= UNCERTAIN_TOL)
