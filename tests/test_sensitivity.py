@@ -131,6 +131,15 @@ def test_platform_trap_fine_sensitivity_matches_dop853():
         assert outcome == "cycling on workers=claim"
 
 
+@pytest.mark.parametrize("game", [TRAP, DYNAMIC], ids=["fixed fine", "dynamic fine"])
+def test_numpy_twin_matches_dop853(game):
+    """The numpy twin of the kernel (where numba is absent) draws the same curves."""
+    s = gk.sensitivity(game, "F", [5, 15], initial=(0.5, 0.5, 0.5), t_end=20, t_eval=[0, 10, 20], backend="numpy")
+    for j, F in enumerate([5, 15]):
+        ref = oracle(platform_field({**values_of(game), "F": F}, dynamic=game is DYNAMIC), [0.5] * 3, 20, s.t)
+        np.testing.assert_allclose(s.states[j, 0], ref, rtol=0, atol=AGREE)
+
+
 @pytest.mark.parametrize("protocol", ["logit:0.5", "smith", "bnn", "replicator-mutator:0.01"])
 def test_other_dynamics_match_dop853(protocol):
     s = gk.sensitivity(TRAP, "F", [5, 10, 15], initial=(0.5, 0.5, 0.5), t_end=30, dynamics=protocol)
