@@ -314,6 +314,25 @@ def test_hopf_side_from_the_first_lyapunov_coefficient_matches_simulation(tmp_pa
         assert "subcritical" in hopf.note and amplitude > 0.5  # no small stable cycle: it runs away
 
 
+def test_branch_born_between_seeds_is_found_where_it_is_born():
+    """Dynamic fine, trap, F from 2 to 30, seeded only at the ends: the face where the platform and the workers mix
+    under regulation holds rest points only for F in (5, 25); it is found from the transcritical points where the
+    smaller faces' branches change stability, and each of its points is the rest point gk.equilibria finds there."""
+    game = gk.load("platform-insurance-dynamic-fine").scenario("trap")
+    res = gk.continuation(game, "F", (2, 30), seeds=2)
+    (inner,) = _branch(res, (("regulate",), ("insure", "evade"), ("claim", "accept")))
+    assert min(inner.values) == pytest.approx(5, abs=1e-9) and max(inner.values) == pytest.approx(25, abs=1e-6)
+    for pt in inner.points[5::20]:
+        eqs = gk.equilibria(game.with_parameters(F=pt.value), exact=False)
+        same = [e for e in eqs if e.support == inner.support]
+        assert len(same) == 1 and np.max(np.abs(_flat(same[0].state) - _flat(pt.state))) < 1e-9
+        assert same[0].stability is pt.stability
+    for end in (5, 25):
+        assert any(
+            b.kind == "transcritical" and float(b.value) == pytest.approx(end, abs=1e-6) for b in res.bifurcations
+        )
+
+
 # -- one population: rock-paper-scissors, w from 0.5 to 3 (l = 1) --------------------------------------------------
 
 

@@ -19,10 +19,13 @@ rank [A | b](lam_0) < m``, checked exactly, and reported as ``degenerate``).  Fa
 ``(r + 1)``-minor of ``[A | b]`` vanishes, ``r`` the generic rank: exact roots again.
 
 **Numeric branches** (every other face: three or more populations mixing, shares in payoffs, group games).
-Seeds are the rest points :func:`gamekit.equilibria` finds on that face at ``seeds`` values of ``lam``; from each,
+Seeds are the rest points :func:`gamekit.equilibria` finds on that face at ``seeds`` values of ``lam``, and the
+points where a smaller face's branch has a real eigenvalue crossing zero because the gain of a strategy not in use
+does (there a branch of the face that adds the strategy passes through: it is born or dies); from each,
 pseudo-arclength continuation (:mod:`._trace`) follows ``G(v, lam) = 0`` in ``X = (v, tau)``, ``tau = (lam - lo) /
 (hi - lo)``, in both directions, through folds, until the branch leaves ``[lo, hi]`` or the face (a share reaches
-zero, located by bisection).  A branch that exists only between two seed values is not found (say so: ``notes``).
+zero, located by bisection).  A branch that exists only between two seed values and meets no smaller face (born and
+dying in folds) is not found (said in ``notes``).
 
 **Stability along a branch** is that of :mod:`gamekit.stability`: the eigenvalues of the tangent Jacobian
 (:func:`gamekit.dynamics.jacobian_from`), a real part counting as zero when ``|Re| <= zero_tol * s``, ``s`` the
@@ -162,6 +165,9 @@ class _Run:
         self.branches: list[dict] = []
         self.events: list[_Event] = []
         self.notes: list[str] = []
+        self.numeric: dict[tuple, Face] = {}  # the faces followed numerically, their problems and traced branches
+        self.problems: dict[tuple, FaceProblem] = {}
+        self.traced: dict[tuple, list[np.ndarray]] = {}
         if any(a.has(self.lam) for e in self.lever.u for a in e.atoms(*SWITCHES)):
             self.notes.append(
                 f"the payoffs are not smooth in {parameter} (a step, abs, min or max of it): branches end where the"
@@ -194,7 +200,12 @@ class _Run:
         finally:
             if bar is not None:
                 bar.close()
-        branches = [self._finish(b) for b in self.branches]
+        branches, seen = [], 0
+        while len(branches) < len(self.branches):  # branches born where a finished one changes stability, if any
+            branches += [self._finish(b) for b in self.branches[len(branches) :]]
+            fresh, seen = self.events[seen:], len(self.events)
+            if self.numeric:
+                self._born(fresh)
         bifurcations = self._classify()
         order = sorted(range(len(branches)), key=lambda k: (branches[k].points[0].value, branches[k].support))
         return Continuation(
@@ -351,38 +362,70 @@ class _Run:
     def _numeric_faces(self, faces: list[Face]):
         from ..equilibria import equilibria
 
-        by_support = {f.support: f for f in faces}
-        problems = {f.support: FaceProblem(self.lever, f, self.lo, self.hi) for f in faces}
-        traced: dict[tuple, list[np.ndarray]] = {}
+        self.numeric = {f.support: f for f in faces}
+        self.problems = {f.support: FaceProblem(self.lever, f, self.lo, self.hi) for f in faces}
         for g in np.linspace(self.lo, self.hi, self.seeds):
             eqs = equilibria(self.game.with_parameters({self.parameter: float(g)}), exact=False, rng=0, progress=False)
             for e in eqs:
                 support = tuple(
                     tuple(pop.strategies.index(s) for s in sup) for pop, sup in zip(self.game.populations, e.support)
                 )
-                if support not in by_support:
-                    continue
-                face, prob = by_support[support], problems[support]
-                sig = np.concatenate([np.asarray(s) for s in e.state])
-                X0 = np.concatenate([sig[prob.unknown], [(g - self.lo) / self.width]])
-                if any(self._on_branch(prob, X0, P) for P in traced.get(support, [])):
-                    continue
-                X0 = prob.at_tau(X0, X0[-1])
-                t0 = prob.tangent(X0, None) if X0 is not None else None
-                if t0 is None:
-                    continue
-                fwd, tf, how_f = prob.trace(X0, t0)
-                back, tb, how_b = prob.trace(X0, -t0)
-                X = np.array(back[::-1] + fwd[1:])
-                T = np.array([-t for t in tb[::-1]] + tf[1:])
-                traced.setdefault(support, []).append(X)
-                for how in {how_f, how_b} - {"interval", "exit", "closed"}:
-                    self.notes.append(f"a branch on the face {self._face_text(support)} ended early ({how})")
-                self._numeric_branch(face, prob, X, T, (how_b, how_f))
+                if support in self.numeric:
+                    self._seed(support, np.concatenate([np.asarray(s) for s in e.state]), float(g))
         self.notes.append(
-            f"faces followed numerically were seeded at {self.seeds} values of {self.parameter}: a branch that "
-            "exists only between two of them is not found"
+            f"faces followed numerically were seeded at {self.seeds} values of {self.parameter} and where a branch of"
+            " a smaller face changes stability: a branch that exists only between two seed values and meets no"
+            " smaller face is not found"
         )
+
+    def _seed(self, support, sig, lam: float, inward: int | None = None):
+        """Follow the branch of the numeric face ``support`` through the rest point ``sig`` at ``lam`` (unless already
+        traced); ``inward``: the share (index into the full shares) that is zero there, on the face's boundary, so
+        that the branch is followed into the face only."""
+        face, prob = self.numeric[support], self.problems[support]
+        X0 = np.concatenate([sig[prob.unknown], [(lam - self.lo) / self.width]])
+        if any(self._on_branch(prob, X0, P) for P in self.traced.get(support, [])):
+            return
+        X0 = prob.at_tau(X0, X0[-1])
+        t0 = prob.tangent(X0, None) if X0 is not None else None
+        if t0 is None:
+            return
+        if inward is None:
+            fwd, tf, how_f = prob.trace(X0, t0)
+            back, tb, how_b = prob.trace(X0, -t0)
+        else:
+            if (face.E @ t0[:-1])[inward] < 0:
+                t0 = -t0
+            if (X0[-1] >= 1 and t0[-1] > 0) or (X0[-1] <= 0 and t0[-1] < 0):
+                return  # born at an end of the interval, into the face only outside it
+            fwd, tf, how_f = prob.trace(X0, t0)
+            back, tb, how_b = [X0], [t0], "exit"
+        X = np.array(back[::-1] + fwd[1:])
+        T = np.array([-t for t in tb[::-1]] + tf[1:])
+        if len(X) < 2:
+            return
+        self.traced.setdefault(support, []).append(X)
+        for how in {how_f, how_b} - {"interval", "exit", "closed"}:
+            self.notes.append(f"a branch on the face {self._face_text(support)} ended early ({how})")
+        self._numeric_branch(face, prob, X, T, (how_b, how_f))
+
+    def _born(self, events: list[_Event]) -> None:
+        """Seed the larger numeric faces at real crossings of a smaller face's branch: where the gain of a strategy
+        not in use crosses zero, a branch of the face that adds it passes through the point (transcritical)."""
+        off = self.lever.off
+        for e in events:
+            if e.kind != "real" or e.support is None:
+                continue
+            u = self.lever.numeric(e.state[None, :], e.value)[0][0]
+            scale = self.lever.scale(e.value)
+            for p, sup in enumerate(e.support):
+                used = u[off[p] + sup[-1]]
+                for j in range(self.game.shape[p]):
+                    if j in sup or abs(u[off[p] + j] - used) > NEAR_AXIS * scale:
+                        continue
+                    bigger = tuple(tuple(sorted(s + (j,))) if q == p else s for q, s in enumerate(e.support))
+                    if bigger in self.numeric:
+                        self._seed(bigger, e.state, e.value, inward=int(off[p] + j))
 
     @staticmethod
     def _on_branch(prob: FaceProblem, X0, P) -> bool:
@@ -606,6 +649,7 @@ class _Run:
             else:
                 clusters.append([e])
         out = []
+        clusters = [c for c in clusters if self.lo - tol_v <= c[0].value <= self.hi + tol_v]
         for c in clusters:
             kinds = {e.kind for e in c}
             exact = next((e.exact_value for e in c if e.exact_value is not None), None)
