@@ -762,3 +762,13 @@ def test_a_qre_where_a_payoff_switches_is_not_linearised():
     (e,) = gk.equilibria(game, dynamics="logit:1")
     np.testing.assert_allclose(_flat(e), 0.5, atol=1e-12)
     assert e.stability is gk.Stability.NOT_LINEARISED and "switches" in e.note and e.eigenvalues == ()
+
+
+def test_logit_reaches_qre_far_out_in_log_ratios():
+    # coordination with payoffs 1e6 at eta = 1: the QRE near (0, 0) and (1, 1) have log-ratios of -+1e6
+    big = 10**6
+    game = _bimatrix(np.array([[big, 0], [0, big]]), np.array([[big, 0], [0, big]]))
+    got = gk.equilibria(game, dynamics="logit:1")
+    assert [round(e.state[0][0], 6) for e in got] == [0.0, 0.5, 1.0]
+    assert [str(e.stability) for e in got] == ["asymptotically stable", "saddle", "asymptotically stable"]
+    assert "sum to 1" in " ".join(got.notes)
