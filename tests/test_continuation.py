@@ -481,6 +481,14 @@ def test_bad_input(trap):
         gk.continuation(trap, "delta", (0.5, 1.5))
     with pytest.raises(gk.ArgumentError, match="finite"):
         gk.continuation(trap, "R", (0, math.inf))
+    with pytest.raises(gk.ArgumentError, match=r"interval must be \(lo, hi\)"):
+        gk.continuation(trap, "R", (0, 1, 2))
+    with pytest.raises(gk.ArgumentError, match="points must be an integer >= 3"):
+        gk.continuation(trap, "R", (0, 1), points=2)
+    with pytest.raises(gk.ArgumentError, match="zero_tol"):
+        gk.continuation(trap, "R", (0, 1), zero_tol=0)
+    with pytest.raises(gk.ArgumentError, match="game must be a gamekit Game"):
+        gk.continuation("platform-insurance", "R", (0, 1))
 
 
 @pytest.mark.parametrize(
