@@ -119,6 +119,9 @@ def test_a_path_is_bit_identical_alone_in_a_batch_in_chunks_and_on_any_number_of
     assert np.array_equal(other.final, whole.final)
     assert np.array_equal(other.exited, whole.exited)
     assert not np.array_equal(simulate_noisy(game, init[:5], 5.0, noise=noise, rng=1).final, whole.final[:5])
+    # what is recorded does not change the paths
+    watched = simulate_noisy(game, init[:70], 5.0, noise=noise, rng=12345, targets="trap", t_eval=[1.0, 2.5])
+    assert np.array_equal(watched.final, whole.final[:70])
 
 
 @settings(max_examples=10, deadline=None)
