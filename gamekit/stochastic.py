@@ -692,6 +692,12 @@ def simulate_noisy(
         Paths per call of the kernel (memory; results do not depend on it).
     threads
         Threads (default: every core; results do not depend on it).
+
+    Returns
+    -------
+    NoisyPaths
+        The paths' final states (and states at ``t_eval``), the watched targets' entry and exit times, the
+        absorptions, the seed: outcome shares and hitting probabilities with Wilson intervals.
     """
     from ._kernels.layout import tables
     from .simulate import _segments, _times
