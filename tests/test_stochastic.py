@@ -527,3 +527,16 @@ def test_cli_noise_options_without_noise_are_refused(capsys):
     assert cli.main(["simulate", "platform-insurance", "--dt", "0.1", "--orbits", "5"]) == 2
     err = capsys.readouterr().err
     assert err == "gamekit: error: --dt is an option of noisy paths: give --noise too\n"
+
+
+def test_parameters_per_path_are_those_of_each_path():
+    """A sweep over F in one call gives each path the run it would have alone with that F (its own index)."""
+    trap = gk.load("platform-insurance")
+    fines = [4.0, 10.0, 16.0]
+    start = [[0.6, 0.4, 0.5]] * 3
+    noise = {"platform.insure": 0.5}
+    swept = simulate_noisy(trap, start, 10.0, noise=noise, rng=2, parameters={"F": fines})
+    for i, fine in enumerate(fines):
+        alone = simulate_noisy(trap.with_parameters(F=fine), start[i : i + 1], 10.0, noise=noise, rng=2, path_offset=i)
+        assert np.allclose(alone.final, swept.final[i : i + 1], rtol=0, atol=1e-9)
+        assert np.array_equal(alone.wiener, swept.wiener[i : i + 1])
