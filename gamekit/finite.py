@@ -107,8 +107,12 @@ PROCESSES = ("moran", "fermi")
 BACKENDS = ("auto", "numba", "numpy")
 CHUNK = 4096
 """Runs per chunk of :func:`simulate_fixation` (a unit of progress and of work for a thread)."""
-PROGRESS_RUNS = 200_000
-"""Runs from which :func:`simulate_fixation` shows a progress bar unless told (``progress``)."""
+PROGRESS_DELAY = 2.0
+"""Seconds after which :func:`simulate_fixation` shows a progress bar unless told (``progress``)."""
+MAX_SIZE = 10_000_000
+"""Largest population size (the computations hold a few arrays of ``N`` floats)."""
+MAX_RUNS = 10_000_000
+"""Most runs of one :func:`simulate_fixation` call (three arrays of ``runs`` 64-bit numbers)."""
 STEPS_PER_SQUARED_SIZE = 200
 """Default step budget of a run: ``STEPS_PER_SQUARED_SIZE * N**2`` steps (the neutral Moran process fixes in
 ``N (N - 1)`` steps on average, conditional on fixation)."""
@@ -154,7 +158,7 @@ def _strategy(game: Game, name: str, what: str) -> int:
 
 
 def _size(game: Game, size: int) -> int:
-    size = check.integer("size", size, minimum=2)
+    size = check.integer("size", size, minimum=2, maximum=MAX_SIZE)
     if game.kind == "group" and size < game.group.size:
         raise ArgumentError(
             f"size must be at least the group size {game.group.size} (groups are drawn from the population), got {size}"
@@ -284,22 +288,35 @@ def _symmetric_payoffs(s: _Setup, ev: _Evaluator):
 
 def _hypergeometric(size: int, group: int, firsts: np.ndarray, focal_first: bool, exact: bool):
     """Weights ``P(k)`` (rows: states with ``firsts`` first-strategy players; columns ``k = 0..group-1``) of ``k``
-    first-strategy players among a focal individual's ``group - 1`` co-players, drawn without replacement."""
-    others = group - 1
-    if exact:
-        total = math.comb(size - 1, others)
-        rows = []
-        for i in firsts:
-            succ = int(i) - 1 if focal_first else int(i)
-            rows.append(
-                [Fraction(math.comb(succ, k) * math.comb(size - 1 - succ, others - k), total) for k in range(group)]
-            )
-        return rows
-    from scipy.stats import hypergeom
+    first-strategy players among a focal individual's ``group - 1`` co-players, drawn without replacement.
 
+    Exact: ``(numerators, denominator)``, integers ``C(s, k) C(N - 1 - s, n - 1 - k)`` over ``C(N - 1, n - 1)``
+    (``s`` the first-strategy players among the other ``N - 1``).  Floats: from log-binomials (``gammaln``).
+    """
+    others = group - 1
     succ = firsts - 1 if focal_first else firsts
-    k = np.arange(group)
-    return hypergeom.pmf(k[None, :], size - 1, succ[:, None], others)
+    if exact:
+        rows = [[math.comb(int(s), k) * math.comb(size - 1 - int(s), others - k) for k in range(group)] for s in succ]
+        return rows, math.comb(size - 1, others)
+    from scipy.special import gammaln
+
+    def log_comb(a, b):
+        with np.errstate(invalid="ignore"):
+            out = gammaln(a + 1.0) - gammaln(b + 1.0) - gammaln(a - b + 1.0)
+        return np.where((b < 0) | (b > a), -np.inf, out)
+
+    k = np.arange(group, dtype=float)[None, :]
+    s = succ.astype(float)[:, None]
+    logs = log_comb(s, k) + log_comb(size - 1.0 - s, others - k) - log_comb(float(size - 1), float(others))
+    return np.exp(logs)
+
+
+def _exact_average(numerators: list[int], denominator: int, values: list[Fraction]) -> Fraction:
+    """``sum_k numerators[k] values[k] / denominator`` with one division (values over a common denominator)."""
+    common = math.lcm(*(v.denominator for v in values))
+    return Fraction(
+        sum(n * (v.numerator * (common // v.denominator)) for n, v in zip(numerators, values)), denominator * common
+    )
 
 
 def _group_payoffs(s: _Setup, ev: _Evaluator):
@@ -318,7 +335,8 @@ def _group_payoffs(s: _Setup, ev: _Evaluator):
         if not stateful:
             vals = [ev(e, f"the payoff of {pop.strategies[st]} at {count} = {k}") for k, e in enumerate(base[st])]
             if ev.exact:
-                expected.append([sum((w * v for w, v in zip(row, vals)), Fraction(0)) for row in weights])
+                rows, total = weights
+                expected.append([_exact_average(row, total, vals) for row in rows])
             else:
                 expected.append(weights @ np.array(vals, dtype=float))
             continue
@@ -330,8 +348,10 @@ def _group_payoffs(s: _Setup, ev: _Evaluator):
                 ev(e, f"the payoff of {pop.strategies[st]} at {count} = {k} {_state_label(s, int(j))}", counts, n)
                 for k, e in enumerate(base[st])
             ]
-            row = weights[idx]
-            column.append(sum((w * v for w, v in zip(row, vals)), Fraction(0)) if ev.exact else float(row @ vals))
+            if ev.exact:
+                column.append(_exact_average(weights[0][idx], weights[1], vals))
+            else:
+                column.append(float(weights[idx] @ np.array(vals, dtype=float)))
         expected.append(column if ev.exact else np.array(column, dtype=float))
     return expected[s.mutant], expected[s.resident]
 
@@ -388,17 +408,26 @@ def _exact_rho(s: _Setup, initial: int):
         fm = [1 - w + w * p for p in pim]
         fr = [1 - w + w * p for p in pir]
         _moran_fitness_check(s, fm, fr)
-        prod, partial = Fraction(1), [Fraction(1)]
-        for g, f in zip(fr, fm):
-            prod *= g / f
-            partial.append(prod)
-        return sum(partial[:initial], Fraction(0)) / sum(partial, Fraction(0))
+        # gamma_j = f_R(j) / f_M(j) = u_j / v_j in integers; the sums by Horner's rule without reducing on the way
+        ratios = [(g.numerator * f.denominator, g.denominator * f.numerator) for g, f in zip(fr, fm)]
+        num_i, den_i = _partial_sum(ratios, initial)
+        num_n, den_n = _partial_sum(ratios, s.size)
+        return Fraction(num_i * den_n, den_i * num_n)
     wr = sympy.Rational(w.numerator, w.denominator)
     acc, terms = Fraction(0), [sympy.Integer(1)]
     for a, b in zip(pim, pir):
         acc += a - b
         terms.append(sympy.exp(-wr * sympy.Rational(acc.numerator, acc.denominator)))
     return sympy.Add(*terms[:initial]) / sympy.Add(*terms)
+
+
+def _partial_sum(ratios: list[tuple[int, int]], count: int) -> tuple[int, int]:
+    """``sum_{k=0}^{count-1} prod_{j<=k} u_j/v_j`` as an unreduced ``(numerator, denominator)``: Horner's rule,
+    ``T = 1 + (u_{k+1}/v_{k+1}) T`` from the last term back (one gcd at the end instead of one per term)."""
+    num, den = 1, 1
+    for u, v in reversed(ratios[: count - 1]):
+        num, den = v * den + u * num, v * den
+    return num, den
 
 
 def _initial(initial: int, size: int) -> int:
@@ -425,7 +454,7 @@ def fixation_probability(
     mutant, resident
         Strategy names: the invading strategy and the one the rest of the population plays.
     size
-        Population size ``N >= 2`` (at least the group size of a group game).
+        Population size ``2 <= N <= MAX_SIZE`` (at least the group size of a group game).
     selection
         Intensity of selection ``w >= 0`` (``0``: neutral drift, ``rho = initial/N``).
     process
@@ -638,18 +667,20 @@ def simulate_fixation(
     game, mutant, resident, size, selection, process, initial
         As :func:`fixation_probability`.
     runs
-        Number of independent runs (>= 1).
+        Number of independent runs (1 to ``MAX_RUNS``).
     rng
         Seed, ``numpy`` Generator or SeedSequence; one 64-bit seed is drawn per run, so the counts do not depend on
         chunking, threads or backend.
     max_steps
         Step budget of one run (default ``STEPS_PER_SQUARED_SIZE * N**2``); a run still mixed then is unresolved.
+        The work is at most ``runs * max_steps`` steps (about 1e8 a second per core compiled).
         (Where selection favours coexistence, hawk-dove under strong selection, fixation takes a time exponential
         in ``N``.)
     backend
         ``"auto"`` (numba if installed), ``"numba"`` or ``"numpy"`` (vectorised over runs).
     progress
-        Show a progress bar (default: from ``PROGRESS_RUNS`` runs on).
+        Show a progress bar: ``True``, ``False``, or ``None`` (default) once the runs have taken ``PROGRESS_DELAY``
+        seconds.
 
     >>> import gamekit as gk
     >>> sim = gk.simulate_fixation(gk.load("hawk-dove"), "hawk", "dove", size=20, selection=0.1, runs=2000, rng=1)
@@ -658,7 +689,7 @@ def simulate_fixation(
     """
     s = _setup(game, mutant, resident, size, selection, process, "simulate_fixation")
     initial = _initial(initial, s.size)
-    runs = check.integer("runs", runs, minimum=1)
+    runs = check.integer("runs", runs, minimum=1, maximum=MAX_RUNS)
     if max_steps is None:
         max_steps = STEPS_PER_SQUARED_SIZE * s.size**2
     max_steps = check.integer("max_steps", max_steps, minimum=1)
@@ -670,7 +701,8 @@ def simulate_fixation(
     final = np.empty(runs, dtype=np.int64)
     steps = np.empty(runs, dtype=np.int64)
     starts = range(0, runs, CHUNK)
-    show = progress if progress is not None else runs >= PROGRESS_RUNS
+    if progress is not None:
+        progress = check.flag("progress", progress)
     use_numba = _numba(backend)
     if use_numba:
         from ._kernels import fixation_numba as kernel
@@ -690,10 +722,10 @@ def simulate_fixation(
             return a
 
     bar = None
-    if show:
+    if progress is not False:  # None: shown once the work has taken PROGRESS_DELAY seconds
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(starts), desc="runs", unit="chunk")
+        bar = tqdm(total=len(starts), desc="runs", unit="chunk", delay=0 if progress else PROGRESS_DELAY)
     try:
         if use_numba and len(starts) > 1:
             from concurrent.futures import ThreadPoolExecutor
