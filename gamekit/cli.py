@@ -380,7 +380,7 @@ def _fixation(args) -> int:
             runs=args.simulate,
             initial=args.initial,
             rng=args.seed,
-            progress=not args.json and args.simulate > 100_000,
+            progress=False if args.json else None,
         )
         out["simulation"] = {
             k: v
