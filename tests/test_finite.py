@@ -365,6 +365,32 @@ def test_a_named_share_takes_the_population_composition():
         assert gk.fixation_probability(game, *names, size, 0.1) == pytest.approx(float(got), rel=FLOAT_REL)
 
 
+def test_a_named_share_in_a_group_game_takes_the_population_composition():
+    # a public good whose return grows with the share x of cooperators in the whole population
+    game = gk.Game(
+        {"players": ["give", "keep"]},
+        {"give": "(k + 1)*(2 + x)/4 - 1", "keep": "k*(2 + x)/4"},
+        group={"size": 4},
+        shares={"x": "players.give"},
+    )
+    size, w = 9, Fraction(1, 4)
+    for mutant_first in (True, False):
+        up, down = {}, {}
+        for j in range(1, size):
+            firsts = j if mutant_first else size - j
+            x = Fraction(firsts, size)
+            pi = (lambda k, x=x: (k + 1) * (2 + x) / 4 - 1, lambda k, x=x: k * (2 + x) / 4)
+            p_first, p_second = group_reference_payoffs(pi, 4, size, firsts)
+            pm, pr = (p_first, p_second) if mutant_first else (p_second, p_first)
+            fm, fr = 1 - w + w * pm, 1 - w + w * pr
+            total = j * fm + (size - j) * fr
+            up[j], down[j] = j * fm / total * Fraction(size - j, size), (size - j) * fr / total * Fraction(j, size)
+        names = ("give", "keep") if mutant_first else ("keep", "give")
+        got = gk.fixation_probability(game, *names, size, w, exact=True)
+        assert got == absorption(up, down, size, 1)
+        assert gk.fixation_probability(game, *names, size, 0.25) == pytest.approx(float(got), rel=FLOAT_REL)
+
+
 # -------------------------------------------------------------------------------------------------------- large N, w
 
 
@@ -656,6 +682,17 @@ def test_cli_fixation_json_matches_the_api(capsys):
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "fixation probability of 1 hawk among 19 dove: 0.0723123" in text
+
+
+def test_cli_fermi_matches_the_absorbing_chain(capsys):
+    from gamekit.cli import main
+
+    args = ["fixation", "hawk-dove", "--mutant", "dove", "--resident", "hawk", "--size", "15", "--selection", "0.8"]
+    assert main([*args, "--process", "fermi", "--exact", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    reference = fermi_reference([[-1, 2], [0, 1]], 1, 0, 15, 0.8)
+    assert out["fixation_probability"] == pytest.approx(reference, rel=FLOAT_REL)
+    assert float(out["exact"]) == pytest.approx(reference, rel=FLOAT_REL)
 
 
 def test_cli_fixation_one_strategy_named_in_a_two_strategy_game(capsys):
