@@ -313,7 +313,9 @@ def _nash_by_faces(game: gk.Game):
         sols = sympy.solve(eqs, mixed, dict=True) if mixed else [{}]
         for sol in sols:
             share = [sympy.sympify(v).subs(fixed).subs(sol) for v in xs]
-            if any(s.free_symbols for s in share) or any(not (0 < s < 1) for s, f in zip(share, face) if f == "mixed"):
+            if any(s.free_symbols or not s.is_real for s in share):
+                continue
+            if any(not (0 < s < 1) for s, f in zip(share, face) if f == "mixed"):
                 continue
             ok = True
             for p, f in enumerate(face):
@@ -772,3 +774,20 @@ def test_logit_reaches_qre_far_out_in_log_ratios():
     assert [round(e.state[0][0], 6) for e in got] == [0.0, 0.5, 1.0]
     assert [str(e.stability) for e in got] == ["asymptotically stable", "saddle", "asymptotically stable"]
     assert "sum to 1" in " ".join(got.notes)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_smith_and_bnn_rest_points_of_random_three_population_games_are_the_nash_equilibria(seed):
+    import itertools
+
+    rng = np.random.default_rng(400 + seed)
+    table = {
+        ", ".join(f"s{p}{i}" for p, i in enumerate(idx)): [int(v) for v in rng.integers(-99, 100, size=3)]
+        for idx in itertools.product(range(2), repeat=3)
+    }
+    game = gk.Game({f"P{p}": [f"s{p}0", f"s{p}1"] for p in range(3)}, table, name="random")
+    if gk.equilibria(game).continua:
+        pytest.skip("degenerate game")
+    ref = _nash_by_faces(game)
+    for kind in ("smith", "bnn"):
+        _same_sets([_flat(e) for e in gk.equilibria(game, dynamics=kind)], ref, 1e-9)
