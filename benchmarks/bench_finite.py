@@ -6,7 +6,8 @@ Hawk-dove (V = 2, C = 4), one hawk among ``size - 1`` doves, Moran process at w 
 (numba) and its numpy twin against nashpy's ``Game.fixation_probabilities`` (a Python loop over individuals per step,
 the obvious implementation) on the fitness table ``1 - w + w A``.  Each side runs ``--repeats`` times, interleaved
 with the others, and keeps its best time per run (the machine is shared: the ratio is what matters).  Then the
-time of ``gk.fixation_probability`` in floating point (log space) and in exact fractions for growing N.
+time of ``gk.fixation_probability`` in floating point (log space) and in exact fractions for growing N, for
+hawk-dove and for the ten-person stag hunt (groups drawn without replacement).
 """
 
 from __future__ import annotations
@@ -69,6 +70,17 @@ def main():
         if size <= 1_000:
             t0 = time.perf_counter()
             gk.fixation_probability(game, "hawk", "dove", size, w, exact=True)
+            line += f", exact {(time.perf_counter() - t0) * 1e3:9.1f} ms"
+        print(line)
+    stag = gk.load("stag-hunt").with_parameters(c=0.2)
+    print("gk.fixation_probability (stag hunt, groups of 10, cooperate into defect, w = 0.1):")
+    for size in (1_000, 100_000):
+        t0 = time.perf_counter()
+        gk.fixation_probability(stag, "cooperate", "defect", size, w)
+        line = f"  N = {size:>9,}: float {(time.perf_counter() - t0) * 1e3:8.2f} ms"
+        if size <= 1_000:
+            t0 = time.perf_counter()
+            gk.fixation_probability(stag, "cooperate", "defect", size, w, exact=True)
             line += f", exact {(time.perf_counter() - t0) * 1e3:9.1f} ms"
         print(line)
 
