@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
-from ..dynamics import _full_share_symbols, _scale_states, expected_payoffs, jacobian_from
+from ..dynamics import MAX_SCALE_VERTICES, _full_share_symbols, _scale_states, expected_payoffs, jacobian_from
 from ..errors import AnalysisError
 from ..expr import substitute
 from ..game import Game
@@ -47,12 +47,30 @@ class LeverField:
         self.dl = tuple(_diff(e, self.lam) for e in self.u)
         self.off = np.concatenate([[0], np.cumsum(self.shape)]).astype(int)
         self.dim = int(sum(n - 1 for n in self.shape))
-        self._probe = _scale_states(self.shape)
+        probe = _scale_states(self.shape)
+        # in a multilinear game a payoff difference is multilinear in the others' shares: largest at a vertex
+        self._probe = probe[1 : 1 + min(int(np.prod(self.shape)), MAX_SCALE_VERTICES)] if game.multilinear else probe
 
     @functools.cached_property
     def _compiled(self):
         exprs = list(self.u) + [e for row in self.du for e in row] + list(self.dl)
         return sympy.lambdify(self.flat_sigma + (self.lam,), exprs, modules="numpy", cse=True)
+
+    @functools.cached_property
+    def _compiled_u(self):
+        return sympy.lambdify(self.flat_sigma + (self.lam,), list(self.u), modules="numpy", cse=True)
+
+    def payoffs(self, sig, lam) -> np.ndarray:
+        """``u`` (M, D) only."""
+        sig = np.atleast_2d(np.asarray(sig, dtype=float))
+        m, d = sig.shape
+        lam = np.broadcast_to(np.asarray(lam, dtype=float), (m,))
+        with np.errstate(all="ignore"):
+            cols = self._compiled_u(*sig.T, lam)
+        out = np.empty((m, d))
+        for j, c in enumerate(cols):
+            out[:, j] = c
+        return out
 
     def numeric(self, sig, lam):
         sig = np.atleast_2d(np.asarray(sig, dtype=float))
@@ -74,7 +92,7 @@ class LeverField:
         """:meth:`scale` at each of ``lams`` (N,), in one evaluation."""
         lams = np.asarray(lams, dtype=float)
         k = len(self._probe)
-        u, _, _ = self.numeric(np.tile(self._probe, (len(lams), 1)), np.repeat(lams, k))
+        u = self.payoffs(np.tile(self._probe, (len(lams), 1)), np.repeat(lams, k))
         u = u.reshape(len(lams), k, -1)
         spread = np.zeros(len(lams))
         with np.errstate(all="ignore"):
@@ -96,7 +114,7 @@ class LeverField:
     def velocity(self, sig, lam) -> np.ndarray:
         """The replicator field ``sigma_a (u_a - ubar_p)`` at full shares (M, D)."""
         sig = np.atleast_2d(np.asarray(sig, dtype=float))
-        u, _, _ = self.numeric(sig, lam)
+        u = self.payoffs(sig, lam)
         out = np.empty_like(sig)
         for p in range(len(self.shape)):
             a, b = self.off[p], self.off[p + 1]
