@@ -111,6 +111,8 @@ PROGRESS_DELAY = 2.0
 """Seconds after which :func:`simulate_fixation` shows a progress bar unless told (``progress``)."""
 MAX_SIZE = 10_000_000
 """Largest population size (the computations hold a few arrays of ``N`` floats)."""
+MAX_EXACT_SIZE = 20_000
+"""Largest population size with ``exact=True`` (the exact sums grow with ``N``: about 5 s at this size)."""
 MAX_RUNS = 10_000_000
 """Most runs of one :func:`simulate_fixation` call (three arrays of ``runs`` 64-bit numbers)."""
 STEPS_PER_SQUARED_SIZE = 200
@@ -430,6 +432,14 @@ def _partial_sum(ratios: list[tuple[int, int]], count: int) -> tuple[int, int]:
     return num, den
 
 
+def _exact_size(size: int) -> None:
+    if size > MAX_EXACT_SIZE:
+        raise ArgumentError(
+            f"exact=True is limited to size <= {MAX_EXACT_SIZE} (MAX_EXACT_SIZE; exact sums grow with N), got {size}; "
+            "use exact=False (log space)"
+        )
+
+
 def _initial(initial: int, size: int) -> int:
     return check.integer("initial", initial, minimum=1, maximum=size - 1)
 
@@ -464,7 +474,7 @@ def fixation_probability(
         Number of mutants at the start, ``1 <= initial <= N - 1``.
     exact
         ``True``: a :class:`fractions.Fraction` (Moran; rational payoffs, ``w`` read as a decimal) or a sympy
-        expression (Fermi).  ``False`` (default): a float computed in log space (no overflow for any ``N``, ``w``).
+        expression (Fermi); ``N <= MAX_EXACT_SIZE``.  ``False`` (default): a float computed in log space (no overflow for any ``N``, ``w``).
 
     Raises :class:`~gamekit.ArgumentError` for a game of several populations, an unknown strategy, ``mutant ==
     resident``, ``N < 2``, ``w < 0``, or a Moran fitness ``<= 0`` (naming the state).
@@ -479,6 +489,7 @@ def fixation_probability(
     s = _setup(game, mutant, resident, size, selection, process, "fixation_probability")
     initial = _initial(initial, s.size)
     if check.flag("exact", exact):
+        _exact_size(s.size)
         return _exact_rho(s, initial)
     return math.exp(_log_rho(_log_gammas(s), initial))
 
@@ -939,6 +950,8 @@ def stationary_distribution(
         raise ArgumentError(
             "exact=True for the stationary distribution needs process='moran' (Fermi rates are exponentials)"
         )
+    if exact:
+        _exact_size(size)
     strategies = game.populations[0].strategies
     n = len(strategies)
     log_fix = np.full((n, n), np.nan)

@@ -645,6 +645,16 @@ def _platform():
             f"size must be an integer <= {finite.MAX_SIZE}",
         ),
         (
+            lambda: gk.fixation_probability(
+                gk.load("hawk-dove"), "hawk", "dove", finite.MAX_EXACT_SIZE + 1, 0.1, exact=True
+            ),
+            f"exact=True is limited to size <= {finite.MAX_EXACT_SIZE}",
+        ),
+        (
+            lambda: gk.stationary_distribution(gk.load("hawk-dove"), finite.MAX_EXACT_SIZE + 1, 0.1, exact=True),
+            "exact=True is limited to size",
+        ),
+        (
             lambda: gk.simulate_fixation(gk.load("hawk-dove"), "hawk", "dove", 10, 0.1, runs=finite.MAX_RUNS + 1),
             f"runs must be an integer <= {finite.MAX_RUNS}",
         ),
