@@ -303,15 +303,20 @@ def _grid_w(sys: _System, grid: np.ndarray) -> np.ndarray:
     return out
 
 
-def _branch(sys: _System, target: float, lam_end: float):
-    """Roots at ``target`` on the branch from ``(w, lam) = (0, 0)`` (pseudo-arclength), and a note if it stopped."""
+def _branch(sys: _System, target: float, lam_end: float, unit: float = 1.0):
+    """Roots at ``target`` on the branch from ``(w, lam) = (0, 0)`` (pseudo-arclength), and a note if it stopped.
+
+    The branch is followed in ``tau = lam / unit`` (for logit ``unit = 1/spread``, so that ``tau`` and ``w`` are
+    of one size and the steps suit both).
+    """
     d = sys.d
     v = np.zeros(d + 1)
     found = []
+    target, lam_end = target / unit, lam_end / unit
 
     def aug(vv):
-        G, size, J, Gl = sys.evaluate(vv[None, :d], vv[d])
-        return G[0], size[0], np.concatenate([J[0], Gl[0][:, None]], axis=1)
+        G, size, J, Gl = sys.evaluate(vv[None, :d], vv[d] * unit)
+        return G[0], size[0], np.concatenate([J[0], unit * Gl[0][:, None]], axis=1)
 
     def tangent(A, prev):
         _, _, vt = np.linalg.svd(A)
@@ -323,7 +328,6 @@ def _branch(sys: _System, target: float, lam_end: float):
     G, size, A = aug(v)
     t = tangent(A, None)
     h, h_min, h_max = 0.05, 1e-7, 1.0 + 0.05 * max(target, 1.0)
-    scale_lam = 1.0
     for _ in range(BRANCH_STEPS):
         if v[d] >= lam_end:
             return found, None
@@ -343,12 +347,12 @@ def _branch(sys: _System, target: float, lam_end: float):
                 z = z - np.linalg.solve(M, F)
             except np.linalg.LinAlgError:
                 break
-        if not ok or np.linalg.norm(z - v) > 2.0 * h * scale_lam + 1e-12:
+        if not ok or np.linalg.norm(z - v) > 2.0 * h + 1e-12:
             h *= 0.5
             if h < h_min:
                 if v[d] >= target:
                     return found, None
-                return found, f"the principal branch could not be followed beyond lam = {v[d]:.6g}"
+                return found, f"the principal branch could not be followed beyond lam = {v[d] * unit:.6g}"
             continue
         if (v[d] - target) * (z[d] - target) <= 0 and z[d] != v[d]:
             s = (target - v[d]) / (z[d] - v[d])
@@ -358,7 +362,7 @@ def _branch(sys: _System, target: float, lam_end: float):
         h = min(h * 1.3, h_max)
     if v[d] >= target:
         return found, None
-    return found, f"the principal branch was followed for {BRANCH_STEPS} steps only (to lam = {v[d]:.6g})"
+    return found, f"the principal branch was followed for {BRANCH_STEPS} steps only (to lam = {v[d] * unit:.6g})"
 
 
 def _unique(w: np.ndarray, res: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -404,7 +408,7 @@ def rest_points(
     notes = []
     lam_end = BRANCH_BEYOND * target if sys.logit else min(MAX_MUTATOR_LAM, target + 0.5 * (1.0 - target))
     lam_end = max(lam_end, target)
-    on_branch, stopped = _branch(sys, target, lam_end)
+    on_branch, stopped = _branch(sys, target, lam_end, 1.0 / spread if sys.logit else 1.0)
     if stopped:
         notes.append(stopped)
     if on_branch:
