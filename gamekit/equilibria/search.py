@@ -80,7 +80,9 @@ def equilibria(
         :mod:`gamekit.equilibria.smooth`, ``complete`` always False), ``"replicator-mutator:MU"`` (likewise;
         ``MU = 0`` is the replicator), ``"smith"`` or ``"bnn"`` (the Nash equilibria among the replicator's
         rest points, :mod:`gamekit.equilibria.nash`), or a :class:`~gamekit.protocols.Dynamics`.  For
-        logit and the mutator ``starts`` scales the number of random Newton starts.
+        logit and the mutator ``starts`` scales the number of random Newton starts and ``exact``,
+        ``time_budget``, ``max_exact_*`` and ``progress`` do not apply (every rest point is interior and
+        numeric); Smith and BNN pass them to the replicator's search.
     """
     check_game(game)
     dyn = parse_dynamics(dynamics)
