@@ -25,9 +25,11 @@ replicator rest points is kept when its example point is Nash (its Nash points a
   says why).
 * any other Nash equilibrium: a payoff ties another (Smith) or the average (BNN), the field is not
   differentiable, so the label is ``not linearised``.  If the game is a *stable game* -- the payoff
-  Jacobian ``Du`` negative semidefinite on the tangent space ``z_p . 1 = 0``, checked here exactly where
+  Jacobian ``Du`` negative semidefinite on the tangent space ``z_p . 1 = 0``, decided here exactly where
   ``Du`` is constant (one-population matrix games, two-population games, any game whose payoffs are affine
-  in the state) -- the note says that the set of Nash equilibria is globally asymptotically stable under
+  in the state) and in every multilinear game (no population's payoffs depend on its own shares, so the
+  tangent form ``z' Du(x) z`` has zero diagonal blocks and is negative semidefinite iff it vanishes
+  identically: a polynomial identity; with three or more populations it rarely holds) -- the note says that the set of Nash equilibria is globally asymptotically stable under
   both dynamics (Hofbauer & Sandholm 2009); otherwise that linearisation decides nothing and simulation
   (``gk.simulate(..., dynamics=...)``) shows what orbits do.
 """
