@@ -180,7 +180,20 @@ strategy counts as alive in every orbit.  An orbit has
     rock-paper-scissors, orbits close in on the equilibrium only like ``1/t``.)  This is
     evidence, not a proof: an orbit that creeps along the stable set of an
     unstable equilibrium for a whole window would pass it (integrate longer, or
-    from other starts, to see it leave);
+    from other starts, to see it leave).  In a multilinear game an orbit has
+    also converged when its final state lies in a trapping box of a strict
+    equilibrium ``s`` (the certificate below, its deficits enlarged by
+    ``REST_FACTOR (rtol + atol)`` for the integration error): on the box every
+    ``u_p(j) < u_p(s_p)``, so under Smith every ``dx_p[s_p]/dt = sum_j x_j
+    (u_p(s_p) - u_p(j)) > 0`` -- the box is forward invariant and ``1 -
+    x_p[s_p]`` decays exponentially; under BNN, whose orbits close in on a
+    strict equilibrium only like ``1/t`` (the field's Jacobian vanishes there),
+    the box must also keep every ``u_p(j)`` below the mean payoff ``ubar_p``,
+    checked as ``bound_pj + eps_p max_j L_pj < 0`` with ``L_pj`` the box's upper
+    bound of ``u_p(s_p) - u_p(j)`` (from the smallest ``Delta_pj``, as the largest
+    gives ``bound_pj``), since ``u_p(j) - ubar_p = (u_p(j) - u_p(s_p)) + sum_{j' !=
+    s_p} x_p[j'] (u_p(s_p) - u_p(j'))``; then every ``dx_p[j]/dt = -x_p[j] sum_i
+    [u_p(i) - ubar_p]_+ <= 0`` and ``1 - x_p[s_p]`` decreases to zero;
 
 * **cycling** as for the replicator: a share keeps oscillating with an amplitude
   that does not die out (its range in the second half of the window at least
@@ -458,12 +471,21 @@ def _block_argmax(x: np.ndarray, a: int, b: int) -> tuple[np.ndarray, np.ndarray
     return index, best
 
 
-def certify(final: np.ndarray, pay: np.ndarray, shape: tuple[int, ...], alive: np.ndarray):
+def certify(
+    final: np.ndarray,
+    pay: np.ndarray,
+    shape: tuple[int, ...],
+    alive: np.ndarray,
+    excess: bool = False,
+    slack: float = CERTIFICATE_SLACK,
+):
     """The convergence certificate of the module docstring, for every orbit.
 
     ``final`` (N, D) final shares, ``pay`` (R, k, P) payoffs after the last schedule change (R = N or 1),
     ``alive`` (N, D) strategies alive in each orbit.  Returns ``(certified, profile)``: whether the final state
-    lies in a trapping box of the pure profile ``profile`` (flat index, C order), and that profile.
+    lies in a trapping box of the pure profile ``profile`` (flat index, C order), and that profile.  The same box
+    traps Smith orbits; with ``excess`` the stronger condition for BNN orbits (module docstring) is checked.
+    ``slack`` is added to every deficit (the integration error of the final shares).
     """
     n = final.shape[0]
     k = len(shape)
@@ -472,11 +494,11 @@ def certify(final: np.ndarray, pay: np.ndarray, shape: tuple[int, ...], alive: n
     strides = [int(np.prod(shape[q + 1 :])) for q in range(k)]
     masked = np.where(alive, final, -1.0)
     s = [_block_argmax(masked, off[p], off[p + 1])[0] for p in range(k)]  # (N,) local index per population
-    eps = [np.clip(1.0 - final[rows, off[p] + s[p]] + CERTIFICATE_SLACK, 0.0, 1.0) for p in range(k)]
+    eps = [np.clip(1.0 - final[rows, off[p] + s[p]] + slack, 0.0, 1.0) for p in range(k)]
     profile = sum(strides[p] * s[p] for p in range(k))
     ok = np.ones(n, dtype=bool)
     per_orbit = pay.shape[0] != 1
-    if not per_orbit and alive.all() and _switch_table_size(shape) <= MAX_SWITCH_TABLE:
+    if not excess and not per_orbit and alive.all() and _switch_table_size(shape) <= MAX_SWITCH_TABLE:
         # one payoff table, every strategy alive: gains and worst cases per pure profile, looked up per orbit
         # (the same numbers, by the same operations, as the general loop below)
         gain_t, worst_t = _switch_table(pay[0], shape)
@@ -503,6 +525,7 @@ def certify(final: np.ndarray, pay: np.ndarray, shape: tuple[int, ...], alive: n
         pay_p = pay[:, p, :]
         best_flat = flat[off[p] + s[p], :q_count]  # (N, Q): profile index of (s_p, j')
         base = np.take_along_axis(pay_p, best_flat, axis=1) if per_orbit else pay_p[0][best_flat]
+        bounds, lead = [], np.zeros(n)  # (BNN: the largest bound of u_p(s_p) - u_p(j) over the box)
         for j in range(shape[p]):
             considered = (s[p] != j) & alive[:, off[p] + j]
             if not considered.any():
@@ -513,6 +536,12 @@ def certify(final: np.ndarray, pay: np.ndarray, shape: tuple[int, ...], alive: n
             worst = np.max(np.where(live, delta, -np.inf), axis=1)
             bound = gain + (worst - gain) * c
             ok &= ~considered | (bound < 0.0)
+            if excess:
+                least = np.min(np.where(live, delta, np.inf), axis=1)
+                lead = np.maximum(lead, np.where(considered, -(gain + (least - gain) * c), 0.0))
+                bounds.append((considered, bound))
+        for considered, bound in bounds:  # u_p(j) - ubar_p <= bound + eps_p * lead on the box
+            ok &= ~considered | (bound + eps[p] * lead < 0.0)
     return ok, profile
 
 
@@ -1232,6 +1261,13 @@ def _simulate_flow(game, full, te, bounds, values, dyn: Dynamics, classify, cont
         scale = scale_all[a:b] if r_count > 1 else scale_all
         alive = np.ones(sig.shape, dtype=bool)  # no strategy is dead from the start under these dynamics
         codes[a:b], converged[a:b] = classify.general(box, turns, sig, theta, alive, fld, scale)
+        rest = np.flatnonzero(~converged[a:b])
+        if not dyn.smooth and game.multilinear and rest.size:  # Smith, BNN: the trapping box of a strict equilibrium
+            rows = pay[-1, a:b][rest] if r_count > 1 else pay[-1]
+            slack = REST_FACTOR * (rtol + atol)
+            certified, profile = certify(sig[rest], rows, game.shape, alive[rest], dyn.kind == "bnn", slack)
+            codes[a + rest[certified]] = profile[certified]
+            converged[a + rest[certified]] = True
         steps[a:b] = st
         if states is not None:
             states[a:b] = space.coordinates(out)

@@ -409,3 +409,62 @@ def test_other_bad_combinations():
          "players.rock=0.1"], capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "cannot be combined" in proc.stderr
+
+
+# ----------------------------------------------------------------------------- Smith and BNN: trapping boxes
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_the_bnn_certificate_holds_on_its_whole_box(data):
+    """Where certify(excess=True) accepts a state near a pure profile s, every state of the box {x_p[s_p] >= 1 -
+    eps_p} has u_p(j) < u_p(s_p) and u_p(j) < ubar_p for every j != s_p (checked on random points of the box with
+    payoffs contracted here)."""
+    from tests.strategies import games
+
+    game = data.draw(games(min_pops=2, max_pops=3, max_strategies=3))
+    space = StateSpace(game.shape)
+    off = space.offsets
+    profile = [data.draw(st.integers(0, n - 1)) for n in game.shape]
+    deficits = [data.draw(st.floats(1e-4, 0.2)) for _ in game.shape]
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+
+    def near(eps):  # states with x_p[s_p] = 1 - eps_p, the rest spread at random
+        rows = []
+        for p, n in enumerate(game.shape):
+            rest = rng.dirichlet(np.ones(n - 1), eps.shape[0]) * eps[:, [p]]
+            rows.append(np.insert(rest, profile[p], 1 - eps[:, p], axis=1))
+        return np.concatenate(rows, axis=1)
+
+    final = near(np.array([deficits]))
+    pay = np.array([[np.ravel(t) for t in game.numeric_payoffs()]], dtype=float)
+    ok, flat = sim.certify(final, pay, game.shape, np.ones(final.shape, dtype=bool), excess=True, slack=0.0)
+    assert flat[0] == np.ravel_multi_index(profile, game.shape)
+    if not ok[0]:
+        return
+    u = table_payoffs(game)
+    for x in near(rng.uniform(0, 1, (300, len(game.shape))) * np.array(deficits)):
+        pay_x = u(x)
+        for p, (a, b) in enumerate(zip(off[:-1], off[1:])):
+            ubar = x[a:b] @ pay_x[a:b]
+            others = [i for i in range(a, b) if i != a + profile[p]]
+            assert all(pay_x[i] < pay_x[a + profile[p]] and pay_x[i] < ubar for i in others)
+
+
+def test_certified_bnn_orbits_keep_closing_in():
+    """Platform trap: BNN orbits certified at t = 300 (they close in only like 1/t) keep closing in on their
+    profile under DOP853 on the hand-written field: every unused share decreases."""
+    trap = gk.load("platform-insurance").scenario("trap")
+    space = StateSpace(trap.shape)
+    traj = gk.simulate(trap, space.sample(100, np.random.default_rng(6)), 300.0, dynamics="bnn")
+    rows = np.flatnonzero(traj.outcome == "regulate, evade, accept")
+    assert rows.size and traj.converged[rows].all()
+    assert np.abs(space.full(traj.final[rows]) - traj.rest_point("regulate, evade, accept")).max() > 1e-4
+    u = table_payoffs(trap)
+    target = traj.rest_point("regulate, evade, accept")
+    unused = np.flatnonzero(target == 0)
+    for row in rows[:3]:
+        x0 = space.full(traj.final[row : row + 1])[0]
+        path = reference("bnn", u, space.offsets, x0, np.linspace(0, 2000, 21), rtol=1e-9)
+        assert np.all(np.diff(path[:, unused], axis=0) <= 1e-12)
+        assert np.abs(path[-1] - target).max() < 0.5 * np.abs(path[0] - target).max()
