@@ -95,6 +95,7 @@ __all__ = [
     "PROCESSES",
     "fixation_probability",
     "log_fixation_probability",
+    "fixation_time",
     "simulate_fixation",
     "SimulatedFixation",
     "stationary_distribution",
@@ -596,6 +597,76 @@ def _transition_arrays(s: _Setup) -> tuple[bool, tuple[np.ndarray, ...]]:
     return False, (focal, j / (n - 1), (n - j) / (n - 1), expit(w * diff), expit(-w * diff))
 
 
+def _log_steps(s: _Setup, log_gammas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``log T+(j)``, ``log T-(j)`` (``j = 1..N-1``): the probability that one step of the simulated process moves
+    ``j`` up or down (its draws as in ``gamekit._kernels.fixation_numba``)."""
+    n = s.size
+    j = np.arange(1, n, dtype=float)
+    mix = np.log(j / n) + np.log((n - j) / n)
+    if s.process == "moran":  # birth of a mutant w.p. 1 / (1 + gamma_j (N - j)/j); death of one w.p. j/N
+        x = log_gammas + np.log((n - j) / j)
+        return -np.logaddexp(0.0, x) + np.log((n - j) / n), -np.logaddexp(0.0, -x) + np.log(j / n)
+    pim, pir = _payoffs(s, exact=False)
+    z = s.selection * (pim - pir)
+    pick = mix + math.log(n / (n - 1))  # focal of one type (of N), model of the other (of the other N - 1)
+    return pick - np.logaddexp(0.0, -z), pick - np.logaddexp(0.0, z)
+
+
+def _fixation_time(s: _Setup, initial: int) -> float:
+    from scipy.linalg import solve_banded
+
+    n = s.size
+    log_g = _log_gammas(s)
+    log_up, log_down = _log_steps(s, log_g)
+    # phi_i proportional to S_i = sum_{k<i} P_k; the conditional chain moves up w.p. T+ phi_{i+1}/phi_i, down
+    # w.p. T- phi_{i-1}/phi_i (0 at i = 1): in logs, so nothing underflows before the ratio is taken
+    log_s = np.logaddexp.accumulate(np.concatenate(([0.0], np.cumsum(log_g))))  # log S_1 .. log S_N
+    with np.errstate(all="ignore"):
+        up = np.exp(log_up + log_s[1:] - log_s[:-1])
+        down = np.zeros(n - 1)
+        down[1:] = np.exp(log_down[1:] + log_s[:-2] - log_s[1:-1])
+        bands = np.zeros((3, n - 1))
+        bands[0, 1:] = -up[:-1]
+        bands[1] = up + down
+        bands[2, :-1] = -down[1:]
+        try:
+            t = solve_banded((1, 1), bands, np.ones(n - 1))
+        except (np.linalg.LinAlgError, ValueError):
+            return math.inf
+    value = float(t[initial - 1])
+    return value if math.isfinite(value) and value > 0 else math.inf
+
+
+def fixation_time(
+    game: Game,
+    mutant: str,
+    resident: str,
+    size: int,
+    selection: float,
+    process: Process = "moran",
+    *,
+    initial: int = 1,
+) -> float:
+    """Mean number of steps until ``initial`` mutants take over, in the runs where they do (conditional fixation time).
+
+    A step is one update of the process that :func:`simulate_fixation` runs: a Moran birth-death event, or one
+    comparison of a random focal individual with a random *other* one (Fermi).  Divide by ``N`` for generations.
+    ``t_i`` solves the tridiagonal system of the process conditioned on fixation (Antal & Scheuring 2006; Traulsen
+    & Hauert 2009), whose steps go up with probability ``T+(i) phi_{i+1} / phi_i`` and down with ``T-(i) phi_{i-1} /
+    phi_i`` (``phi`` the fixation probabilities, in log space):
+    ``(T+* + T-*) t_i - T+* t_{i+1} - T-* t_{i-1} = 1``, ``t_N = 0``.  Neutral Moran: ``t_1 = N (N - 1)``.
+    ``inf`` where floating point cannot resolve the chain (a step probability below the smallest float).
+
+    Arguments as :func:`fixation_probability`.
+
+    >>> import gamekit as gk
+    >>> gk.fixation_time(gk.load("hawk-dove"), "hawk", "dove", size=20, selection=0)
+    380.0...
+    """
+    s = _setup(game, mutant, resident, size, selection, process, "fixation_time")
+    return _fixation_time(s, _initial(initial, s.size))
+
+
 @dataclass(frozen=True)
 class SimulatedFixation:
     """The result of :func:`simulate_fixation`: how many independent runs of the process fixed the mutant.
@@ -615,7 +686,9 @@ class SimulatedFixation:
         The exact fixation probability (:func:`fixation_probability`), for comparison.
     mean_steps
         Mean number of steps (individual updates) of the runs that fixed; ``nan`` if none did.  Divide by ``N``
-        for generations.
+        for generations.  With unresolved runs it leaves out the slowest fixations, so it is then too small.
+    expected_steps
+        The exact mean number of steps of the runs that fix (:func:`fixation_time`), for comparison.
     max_steps
         The step budget of a run.
     """
@@ -637,6 +710,7 @@ class SimulatedFixation:
     probability: float
     mean_steps: float
     max_steps: int
+    expected_steps: float = math.nan
 
     @property
     def agrees(self) -> bool:
@@ -779,6 +853,7 @@ def simulate_fixation(
         probability=probability,
         mean_steps=float(steps[fixed_mask].mean()) if fixed else math.nan,
         max_steps=max_steps,
+        expected_steps=_fixation_time(s, initial),
     )
 
 

@@ -532,6 +532,44 @@ def test_simulation_agrees_with_the_exact_probability(model, mutant, resident, s
     assert sim.unresolved == 0
     assert sim.ci_low <= exact <= sim.ci_high
     assert sim.agrees
+    expected_time = gk.fixation_time(game, mutant, resident, size, w, process, initial=initial)
+    assert sim.expected_steps == pytest.approx(expected_time)
+    assert sim.mean_steps == pytest.approx(expected_time, rel=TIME_REL)
+
+
+def traulsen_hauert_time(up, down, phi, size):
+    """t_1 = sum_{k=1}^{N-1} sum_{l=1}^{k} (phi_l / T+(l)) prod_{m=l+1}^{k} T-(m)/T+(m) (Traulsen & Hauert 2009)."""
+    total = 0 * up[1]
+    for k in range(1, size):
+        for start in range(1, k + 1):
+            term = phi[start] / up[start]
+            for m in range(start + 1, k + 1):
+                term *= down[m] / up[m]
+            total += term
+    return total
+
+
+@given(setups(max_size=12), selections, st.sampled_from(finite.PROCESSES))
+@settings(max_examples=40, deadline=None)
+def test_fixation_time_is_the_traulsen_hauert_double_sum(setup, w, process):
+    table, m, r, size, _ = setup
+    game = matrix_game(table)
+    up, down = {}, {}
+    for j in range(1, size):
+        pm, pr = individual_payoffs(table, m, r, size, j)
+        if process == "moran":  # birth-death: T+ = j f_M/(j f_M + (N-j) f_R) (N-j)/N
+            fm, fr = 1 - w + w * pm, 1 - w + w * pr
+            total = j * fm + (size - j) * fr
+            up[j] = j * fm / total * Fraction(size - j, size)
+            down[j] = (size - j) * fr / total * Fraction(j, size)
+        else:  # a random focal individual, a random other one as its model
+            pick = Fraction(size - j, size) * Fraction(j, size - 1)
+            up[j] = float(pick) / (1 + math.exp(-float(w) * float(pm - pr)))
+            down[j] = float(pick) / (1 + math.exp(float(w) * float(pm - pr)))
+    phi = {i: absorption(up, down, size, i) for i in range(1, size)}
+    expected = traulsen_hauert_time(up, down, phi, size)
+    got = gk.fixation_time(game, f"s{m}", f"s{r}", size, w, process)
+    assert got == pytest.approx(float(expected), rel=FLOAT_REL)
 
 
 def test_neutral_moran_fixes_in_n_times_n_minus_one_steps_on_average():
@@ -541,6 +579,7 @@ def test_neutral_moran_fixes_in_n_times_n_minus_one_steps_on_average():
     size = 20
     sim = gk.simulate_fixation(game, "hawk", "dove", size, 0, runs=20_000, rng=3)
     assert sim.mean_steps == pytest.approx(size * (size - 1), rel=TIME_REL)
+    assert gk.fixation_time(game, "hawk", "dove", size, 0) == pytest.approx(size * (size - 1), rel=1e-12)
     low, high = wilson_interval(sim.fixed, sim.runs)
     assert low <= 1 / size <= high
 
