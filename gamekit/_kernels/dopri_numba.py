@@ -8,35 +8,36 @@ compiler turns it into SIMD instructions: the stages, the right-hand side, the
 error norm, the window statistics, and the acceptance with the step-size
 decision (computed for every lane as selects, an idle lane's result discarded)
 all run vectorised over lanes.  Only the step-size limits (the next output time
-or segment boundary) and four rare passes are scalar per lane: loading an orbit
-or a parameter segment into a lane (``_load_lanes``), taking the first stage of
-the lanes just loaded (``_start_lanes``), the window samples inside a step and
-the entry into the window's second half (``_window_samples``), and the output
-times, segment boundaries, finished orbits and refills (``_settle_lanes``).
-When a lane's orbit reaches ``t_end`` the lane takes the next orbit of the
-range, so a long cycling orbit does not hold the others back.
+or segment boundary) and three rare passes are scalar per lane: the end of an
+iteration, with output times, segment boundaries, finished orbits, refills and
+the loading of an orbit or a parameter segment into a lane (``_settle_lanes``);
+taking the first stage of the lanes just loaded (``_start_lanes``); the window
+samples inside a step and the entry into the window's second half
+(``_window_samples``).  When a lane's orbit reaches ``t_end`` the lane takes
+the next orbit of the range, so a long cycling orbit does not hold the others
+back.
 
 Ranges of orbits run on a pool of Python threads, one per core: the compiled
 range integrator releases the GIL.  (A numba ``parallel=True`` loop would do the
 same but takes about a second to load from the on-disk cache in every process.)
 
 **Compiled in two halves.**  The driver ``_run_range`` holds the vectorised
-loops; the four passes are compiled apart from it, as C callbacks (numba's
+loops; the three passes are compiled apart from it, as C callbacks (numba's
 ``cfunc``) of one signature (``PASS_SIGNATURE``) that the driver calls through
-their addresses, like the RHS.  A pass reads and writes the driver's arrays through an int64
-table of their addresses (slots ``_V`` ... ``_STATUSOUT``) and two small arrays
-of scalars (sizes, and the times ``tw``, ``t_end``, ``t_mid``, ``t_tol``); every
-array it views is C-contiguous (``integrate`` makes sure of it for the caller's
-arrays).  So the driver's type is fixed by the signatures alone
+their addresses, like the RHS.  A pass reads and writes the driver's arrays
+through an int64 table of their addresses (slots ``_V`` ... ``_STATUSOUT``) and
+two small arrays of scalars (sizes, and the times ``tw``, ``t_end``, ``t_mid``,
+``t_tol``); every array it views is C-contiguous (``integrate`` makes sure of it
+for the caller's arrays).  So the driver's type is fixed by the signatures alone
 (``compile_driver``), and on a machine where nothing is compiled yet a child
 process compiles the driver (``warm``) while this process compiles the game's
 RHS and the passes: the two halves of the compilation, of similar length, run
 side by side on two cores.  A pass is called at most once per iteration of the
-``LANES`` lanes (``_load_lanes`` only when a lane needs loading,
-``_start_lanes`` only after one was loaded, ``_window_samples`` only when a lane
-samples or enters the window's second half): nanoseconds against the six RHS
-calls of a step.  A pass does the same floating-point operations in the same
-order as when it was inline in the driver, so results are the same bit for bit.
+``LANES`` lanes (``_start_lanes`` only after a lane was loaded,
+``_window_samples`` only when a lane samples or enters the window's second
+half): nanoseconds against the six RHS calls of a step.  A pass does the same
+floating-point operations in the same order as when it was inline in the
+driver, so results are the same bit for bit.
 
 Imported only when first used, so that ``import gamekit`` does not import numba.
 Compiled functions are cached in gamekit's checked cache folder (``cache``).
@@ -66,7 +67,7 @@ B1, B3, B4, B5, B6 = B[0], B[2], B[3], B[4], B[5]
 E1, E3, E4, E5, E6, E7 = E[0], E[2], E[3], E[4], E[5], E[6]
 
 
-# The driver's rare, scalar per-lane passes are compiled apart from it, as functions of one signature called
+# The driver's rare, scalar per-lane passes (module docstring) are compiled apart from it, as functions of one signature called
 # through their addresses like the RHS: pass(addresses, sizes, times) -> int64, where ``addresses`` is an int64
 # table of the driver's arrays (slots below), ``sizes`` its int64 scalars and ``times`` its float64 ones.  On a
 # machine where nothing is compiled yet this process compiles them (with the game's RHS) while a child process
@@ -76,95 +77,12 @@ PASS_SIGNATURE = types.int64(types.voidptr, types.voidptr, types.voidptr)
 # slots of the address table: (D, L) floats, then (k, L) and (k P, L), lane vectors, scratch, the call's arrays
 (_V, _K0, _K1, _K2, _K3, _K4, _K5, _K6, _SIG, _SIGN, _ALIVE, _FREE, _LO, _HI, _LO1, _HI1, _TURNS, _TURNS1, _LAST,
  _REF, _PAYL, _T, _H, _HH, _TPREV, _CNT, _CROSS, _SAMPLE, _STARTING, _ACC, _SEG, _ROW, _ORBIT, _NXT, _STEPS,
- _NSAMPLED, _SNAPPED, _FRESH, _COEF, _VTAU, _STAU, _X0, _PAY, _OFF, _BOUNDS, _TEVAL, _SIGOUT, _BOX, _TURNSOUT,
- _OUT, _STEPSOUT, _STATUSOUT, N_SLOTS) = range(53)  # fmt: skip
+ _NSAMPLED, _SNAPPED, _COEF, _VTAU, _STAU, _X0, _PAY, _OFF, _BOUNDS, _TEVAL, _SIGOUT, _BOX, _TURNSOUT,
+ _OUT, _STEPSOUT, _STATUSOUT, N_SLOTS) = range(52)  # fmt: skip
 # the int64 scalars (the last three change as the passes refill lanes) and the float64 ones
 (_D, _K, _NPROF, _NSEG, _NOUT, _NROWS, _PAYSEG, _PAYROWS, _PERORBIT, _MAXSTEPS, _STOP, _NEXT, _RUNNING,
  N_SIZES) = range(14)  # fmt: skip
 _TW, _TEND, _TMID, _TTOL, N_TIMES = range(5)
-
-
-def _load_lanes(pa, pn, pf):
-    """Lanes flagged ``fresh`` start an orbit (log-ratios to each population's largest share, fresh window
-    statistics) or a parameter segment (its payoffs): loaded now, they get their first stage from the driver's
-    next RHS call (with a zero step) and step from the iteration after.  Returns 1 if any lane was loaded."""
-    L = LANES
-    a = carray(pa, (N_SLOTS,), dtype=np.int64)
-    n = carray(pn, (N_SIZES,), dtype=np.int64)
-    d, k, n_prof, per_orbit = n[_D], n[_K], n[_NPROF], n[_PERORBIT] != 0
-    fresh = carray(as_pointer(a[_FRESH]), (L,), dtype=np.int64)
-    starting = carray(as_pointer(a[_STARTING]), (L,), dtype=np.float64)
-    orbit = carray(as_pointer(a[_ORBIT]), (L,), dtype=np.int64)
-    seg = carray(as_pointer(a[_SEG]), (L,), dtype=np.int64)
-    row = carray(as_pointer(a[_ROW]), (L,), dtype=np.int64)
-    steps = carray(as_pointer(a[_STEPS]), (L,), dtype=np.int64)
-    n_sampled = carray(as_pointer(a[_NSAMPLED]), (L,), dtype=np.int64)
-    snapped = carray(as_pointer(a[_SNAPPED]), (L,), dtype=np.int64)
-    nxt = carray(as_pointer(a[_NXT]), (L,), dtype=np.int64)
-    cnt = carray(as_pointer(a[_CNT]), (L,), dtype=np.float64)
-    h = carray(as_pointer(a[_H]), (L,), dtype=np.float64)
-    t = carray(as_pointer(a[_T]), (L,), dtype=np.float64)
-    V = carray(as_pointer(a[_V]), (d, L), dtype=np.float64)
-    K0 = carray(as_pointer(a[_K0]), (d, L), dtype=np.float64)
-    ALIVE = carray(as_pointer(a[_ALIVE]), (d, L), dtype=np.float64)
-    FREE = carray(as_pointer(a[_FREE]), (d, L), dtype=np.float64)
-    LO = carray(as_pointer(a[_LO]), (d, L), dtype=np.float64)
-    HI = carray(as_pointer(a[_HI]), (d, L), dtype=np.float64)
-    LO1 = carray(as_pointer(a[_LO1]), (d, L), dtype=np.float64)
-    HI1 = carray(as_pointer(a[_HI1]), (d, L), dtype=np.float64)
-    TURNS = carray(as_pointer(a[_TURNS]), (d, L), dtype=np.float64)
-    TURNS1 = carray(as_pointer(a[_TURNS1]), (d, L), dtype=np.float64)
-    LAST = carray(as_pointer(a[_LAST]), (d, L), dtype=np.float64)
-    ref = carray(as_pointer(a[_REF]), (k, L), dtype=np.int64)
-    payl = carray(as_pointer(a[_PAYL]), (k * n_prof, L), dtype=np.float64)
-    x0 = carray(as_pointer(a[_X0]), (n[_NROWS], d), dtype=np.float64)
-    pay = carray(as_pointer(a[_PAY]), (n[_PAYSEG], n[_PAYROWS], k, n_prof), dtype=np.float64)
-    off = carray(as_pointer(a[_OFF]), (k + 1,), dtype=np.int64)
-    any_starting = 0
-    for ln in range(L):
-        if fresh[ln]:
-            fresh[ln] = 0
-            starting[ln] = 1
-            any_starting = 1
-            r = orbit[ln]
-            if seg[ln] == 0:  # a new orbit: log-ratios to each population's largest share
-                for i in range(d):
-                    LO[i, ln] = np.inf
-                    HI[i, ln] = -np.inf
-                    LO1[i, ln] = np.inf
-                    HI1[i, ln] = -np.inf
-                    TURNS[i, ln] = 0.0
-                    TURNS1[i, ln] = 0.0
-                    LAST[i, ln] = 0.0
-                for p in range(k):
-                    best = off[p]
-                    for i in range(off[p], off[p + 1]):
-                        if x0[r, i] > x0[r, best]:
-                            best = i
-                    ref[p, ln] = best
-                    log_ref = np.log(x0[r, best])
-                    for i in range(off[p], off[p + 1]):
-                        alive = x0[r, i] > 0.0
-                        ALIVE[i, ln] = 1.0 if alive else 0.0
-                        FREE[i, ln] = 1.0 if alive and i != best else 0.0
-                        V[i, ln] = np.log(x0[r, i]) - log_ref if alive else 0.0
-                c = 0.0
-                for i in range(d):
-                    c += FREE[i, ln]
-                cnt[ln] = max(c, 1.0)
-                row[ln] = r if per_orbit else 0
-                h[ln] = H0
-                t[ln] = 0.0
-                steps[ln] = 0
-                n_sampled[ln] = 0
-                snapped[ln] = 0
-                nxt[ln] = 0
-            for p in range(k):
-                for f in range(n_prof):
-                    payl[p * n_prof + f, ln] = pay[seg[ln], row[ln], p, f]
-            for i in range(d):
-                K0[i, ln] = 0.0  # finite: the zero step multiplies it
-    return any_starting
 
 
 def _start_lanes(pa, pn, pf):
@@ -298,87 +216,141 @@ def _window_samples(pa, pn, pf):
 
 
 def _settle_lanes(pa, pn, pf):
-    """After an iteration, per lane: the output time or segment boundary an accepted step landed on, and an
-    orbit finished (or out of steps) written out and its lane refilled with the range's next orbit, or idled.
-    Returns the number of lanes flagged ``fresh`` (to be loaded: a new orbit or a new segment)."""
+    """At the end of an iteration, per lane: the output time or segment boundary an accepted step landed on, and an
+    orbit that finished (or ran out of steps) written out; a lane without an orbit takes the range's next one, if
+    any (at the first call, every lane).  Then every lane that starts an orbit (log-ratios to each population's
+    largest share, fresh window statistics) or a parameter segment (its payoffs) is loaded: the driver's next RHS
+    call (with a zero step) gives it its first stage, and it steps from the iteration after.  Returns the number
+    of lanes loaded."""
     L = LANES
     a = carray(pa, (N_SLOTS,), dtype=np.int64)
     n = carray(pn, (N_SIZES,), dtype=np.int64)
     s = carray(pf, (N_TIMES,), dtype=np.float64)
-    d, k, n_out, nseg, max_steps, stop = n[_D], n[_K], n[_NOUT], n[_NSEG], n[_MAXSTEPS], n[_STOP]
-    n_rows = n[_NROWS]
+    d, k, n_prof, n_out, nseg = n[_D], n[_K], n[_NPROF], n[_NOUT], n[_NSEG]
+    n_rows, max_steps, stop, per_orbit = n[_NROWS], n[_MAXSTEPS], n[_STOP], n[_PERORBIT] != 0
     t_tol = s[_TTOL]
     orbit = carray(as_pointer(a[_ORBIT]), (L,), dtype=np.int64)
     acc = carray(as_pointer(a[_ACC]), (L,), dtype=np.float64)
+    starting = carray(as_pointer(a[_STARTING]), (L,), dtype=np.float64)
     nxt = carray(as_pointer(a[_NXT]), (L,), dtype=np.int64)
-    t = carray(as_pointer(a[_T]), (L,), dtype=np.float64)
     seg = carray(as_pointer(a[_SEG]), (L,), dtype=np.int64)
-    fresh = carray(as_pointer(a[_FRESH]), (L,), dtype=np.int64)
+    row = carray(as_pointer(a[_ROW]), (L,), dtype=np.int64)
     steps = carray(as_pointer(a[_STEPS]), (L,), dtype=np.int64)
+    n_sampled = carray(as_pointer(a[_NSAMPLED]), (L,), dtype=np.int64)
+    snapped = carray(as_pointer(a[_SNAPPED]), (L,), dtype=np.int64)
+    t = carray(as_pointer(a[_T]), (L,), dtype=np.float64)
+    h = carray(as_pointer(a[_H]), (L,), dtype=np.float64)
+    cnt = carray(as_pointer(a[_CNT]), (L,), dtype=np.float64)
     SIG = carray(as_pointer(a[_SIG]), (d, L), dtype=np.float64)
     V = carray(as_pointer(a[_V]), (d, L), dtype=np.float64)
+    K0 = carray(as_pointer(a[_K0]), (d, L), dtype=np.float64)
     ALIVE = carray(as_pointer(a[_ALIVE]), (d, L), dtype=np.float64)
+    FREE = carray(as_pointer(a[_FREE]), (d, L), dtype=np.float64)
     LO = carray(as_pointer(a[_LO]), (d, L), dtype=np.float64)
     HI = carray(as_pointer(a[_HI]), (d, L), dtype=np.float64)
     LO1 = carray(as_pointer(a[_LO1]), (d, L), dtype=np.float64)
     HI1 = carray(as_pointer(a[_HI1]), (d, L), dtype=np.float64)
     TURNS = carray(as_pointer(a[_TURNS]), (d, L), dtype=np.float64)
     TURNS1 = carray(as_pointer(a[_TURNS1]), (d, L), dtype=np.float64)
+    LAST = carray(as_pointer(a[_LAST]), (d, L), dtype=np.float64)
     ref = carray(as_pointer(a[_REF]), (k, L), dtype=np.int64)
+    payl = carray(as_pointer(a[_PAYL]), (k * n_prof, L), dtype=np.float64)
     off = carray(as_pointer(a[_OFF]), (k + 1,), dtype=np.int64)
     bounds = carray(as_pointer(a[_BOUNDS]), (nseg + 1,), dtype=np.float64)
     t_eval = carray(as_pointer(a[_TEVAL]), (n_out,), dtype=np.float64)
+    x0 = carray(as_pointer(a[_X0]), (n_rows, d), dtype=np.float64)
+    pay = carray(as_pointer(a[_PAY]), (n[_PAYSEG], n[_PAYROWS], k, n_prof), dtype=np.float64)
     out = carray(as_pointer(a[_OUT]), (n_rows, n_out, d), dtype=np.float64)
     sig_out = carray(as_pointer(a[_SIGOUT]), (n_rows, d), dtype=np.float64)
     box = carray(as_pointer(a[_BOX]), (n_rows, 4, d), dtype=np.float64)
     turns = carray(as_pointer(a[_TURNSOUT]), (n_rows, 2, d), dtype=np.float64)
     steps_out = carray(as_pointer(a[_STEPSOUT]), (n_rows,), dtype=np.int64)
     status_out = carray(as_pointer(a[_STATUSOUT]), (n_rows,), dtype=np.int64)
-    n_fresh = 0
+    n_loaded = 0
     for ln in range(L):
         r = orbit[ln]
-        if r < 0:
-            continue
-        if acc[ln] > 0.0:
-            if nxt[ln] < n_out and abs(t[ln] - t_eval[nxt[ln]]) <= t_tol:
+        fresh = False
+        if r >= 0:
+            if acc[ln] > 0.0:
+                if nxt[ln] < n_out and abs(t[ln] - t_eval[nxt[ln]]) <= t_tol:
+                    for i in range(d):
+                        out[r, nxt[ln], i] = SIG[i, ln]
+                    nxt[ln] += 1
+                if abs(t[ln] - bounds[seg[ln] + 1]) <= t_tol:
+                    seg[ln] += 1
+                    fresh = seg[ln] < nseg  # new parameters: recompute the first stage
+            finished = seg[ln] >= nseg
+            if finished or steps[ln] >= max_steps:
                 for i in range(d):
-                    out[r, nxt[ln], i] = SIG[i, ln]
-                nxt[ln] += 1
-            if abs(t[ln] - bounds[seg[ln] + 1]) <= t_tol:
-                seg[ln] += 1
-                if seg[ln] < nseg:
-                    fresh[ln] = 1  # new parameters: recompute the first stage
-        finished = seg[ln] >= nseg
-        if finished or steps[ln] >= max_steps:
-            for i in range(d):
-                sig_out[r, i] = SIG[i, ln]
-                box[r, 0, i] = LO1[i, ln]
-                box[r, 1, i] = HI1[i, ln]
-                box[r, 2, i] = LO[i, ln]
-                box[r, 3, i] = HI[i, ln]
-                turns[r, 0, i] = TURNS[i, ln]
-                turns[r, 1, i] = TURNS[i, ln] - TURNS1[i, ln]
-            steps_out[r] = steps[ln]
-            status_out[r] = 0 if finished else 1
-            seg[ln] = 0
-            fresh[ln] = 0
-            if n[_NEXT] < stop:
-                orbit[ln] = n[_NEXT]
-                n[_NEXT] += 1
-                fresh[ln] = 1
-            else:
-                orbit[ln] = -1
+                    sig_out[r, i] = SIG[i, ln]
+                    box[r, 0, i] = LO1[i, ln]
+                    box[r, 1, i] = HI1[i, ln]
+                    box[r, 2, i] = LO[i, ln]
+                    box[r, 3, i] = HI[i, ln]
+                    turns[r, 0, i] = TURNS[i, ln]
+                    turns[r, 1, i] = TURNS[i, ln] - TURNS1[i, ln]
+                steps_out[r] = steps[ln]
+                status_out[r] = 0 if finished else 1
+                seg[ln] = 0
+                fresh = False
+                orbit[ln] = r = -1
                 n[_RUNNING] -= 1
-                for i in range(d):
-                    ALIVE[i, ln] = 1.0
-                    V[i, ln] = 0.0
-                for p in range(k):
-                    ref[p, ln] = off[p]
-        n_fresh += fresh[ln]
-    return n_fresh
+                if n[_NEXT] >= stop:  # the lane stays idle: harmless values for the RHS
+                    for i in range(d):
+                        ALIVE[i, ln] = 1.0
+                        V[i, ln] = 0.0
+                    for p in range(k):
+                        ref[p, ln] = off[p]
+        if r < 0 and n[_NEXT] < stop:  # the range's next orbit
+            orbit[ln] = r = n[_NEXT]
+            n[_NEXT] += 1
+            n[_RUNNING] += 1
+            fresh = True
+        if not fresh:
+            continue
+        n_loaded += 1
+        starting[ln] = 1
+        if seg[ln] == 0:  # a new orbit: log-ratios to each population's largest share
+            for i in range(d):
+                LO[i, ln] = np.inf
+                HI[i, ln] = -np.inf
+                LO1[i, ln] = np.inf
+                HI1[i, ln] = -np.inf
+                TURNS[i, ln] = 0.0
+                TURNS1[i, ln] = 0.0
+                LAST[i, ln] = 0.0
+            for p in range(k):
+                best = off[p]
+                for i in range(off[p], off[p + 1]):
+                    if x0[r, i] > x0[r, best]:
+                        best = i
+                ref[p, ln] = best
+                log_ref = np.log(x0[r, best])
+                for i in range(off[p], off[p + 1]):
+                    alive = x0[r, i] > 0.0
+                    ALIVE[i, ln] = 1.0 if alive else 0.0
+                    FREE[i, ln] = 1.0 if alive and i != best else 0.0
+                    V[i, ln] = np.log(x0[r, i]) - log_ref if alive else 0.0
+            c = 0.0
+            for i in range(d):
+                c += FREE[i, ln]
+            cnt[ln] = max(c, 1.0)
+            row[ln] = r if per_orbit else 0
+            h[ln] = H0
+            t[ln] = 0.0
+            steps[ln] = 0
+            n_sampled[ln] = 0
+            snapped[ln] = 0
+            nxt[ln] = 0
+        for p in range(k):
+            for f in range(n_prof):
+                payl[p * n_prof + f, ln] = pay[seg[ln], row[ln], p, f]
+        for i in range(d):
+            K0[i, ln] = 0.0  # finite: the zero step multiplies it
+    return n_loaded
 
 
-_PASSES = (_load_lanes, _start_lanes, _window_samples, _settle_lanes)
+_PASSES = (_settle_lanes, _start_lanes, _window_samples)
 _compiled_passes = []
 
 
@@ -392,11 +364,10 @@ def _passes():
 
 
 @njit(nogil=True, error_model="numpy", fastmath={"contract"})
-def _run_range(rhs, load, begin, sampler, settle, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
+def _run_range(rhs, settle, begin, sampler, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
                rtol, atol, max_steps, sig_out, box, turns, out, steps_out, status_out):  # fmt: skip
-    """Integrate orbits start..stop-1 in lanes with the compiled RHS ``rhs`` and passes ``load``, ``begin``,
-    ``sampler``, ``settle`` (``_load_lanes``, ``_start_lanes``, ``_window_samples``, ``_settle_lanes``), writing
-    into the output arrays (C-contiguous, as every array here: the passes read them by address).
+    """Integrate orbits start..stop-1 in lanes with the compiled RHS ``rhs`` and passes ``settle``, ``begin``,
+    ``sampler`` (``_settle_lanes``, ``_start_lanes``, ``_window_samples``), writing into the output arrays (C-contiguous, as every array here: the passes read them by address).
 
     ``box[r]`` is (4, D): min and max of every share over the first half of the observation window, then
     over the second half; ``turns[r]`` is (2, D): turning points over the window, and over its second half.
@@ -453,7 +424,6 @@ def _run_range(rhs, load, begin, sampler, settle, tab, n_work, start, stop, x0, 
     steps = np.zeros((1, L), dtype=np.int64)[0]
     n_sampled = np.zeros((1, L), dtype=np.int64)[0]
     sample = np.zeros((1, L))[0]
-    fresh = np.zeros((1, L), dtype=np.int64)[0]
     starting = np.zeros((1, L))[0]
     coef = np.zeros((1, 7))[0]
     v_tau = np.zeros((1, d))[0]
@@ -472,7 +442,7 @@ def _run_range(rhs, load, begin, sampler, settle, tab, n_work, start, stop, x0, 
                       (_STAU, s_tau), (_BOUNDS, bounds), (_TEVAL, t_eval)):  # fmt: skip
         slots[slot] = arr.ctypes.data
     for slot, arr in ((_SEG, seg), (_ROW, row), (_ORBIT, orbit), (_NXT, nxt), (_STEPS, steps),
-                      (_NSAMPLED, n_sampled), (_SNAPPED, snapped), (_FRESH, fresh), (_OFF, off),
+                      (_NSAMPLED, n_sampled), (_SNAPPED, snapped), (_OFF, off),
                       (_STEPSOUT, steps_out), (_STATUSOUT, status_out)):  # fmt: skip
         slots[slot] = arr.ctypes.data
     for slot, arr in ((_BOX, box), (_TURNSOUT, turns), (_OUT, out)):
@@ -497,20 +467,14 @@ def _run_range(rhs, load, begin, sampler, settle, tab, n_work, start, stop, x0, 
     for p in range(k):
         for ln in range(L):
             ref[p, ln] = off[p]
-    next_orbit = start
-    n_fresh = 0
     for ln in range(L):
         orbit[ln] = -1
-        if next_orbit < stop:
-            orbit[ln] = next_orbit
-            next_orbit += 1
-            fresh[ln] = 1
-            n_fresh += 1
-    sizes[_NEXT], sizes[_RUNNING] = next_orbit, n_fresh
+    sizes[_NEXT] = start
+    # lanes take orbits and are loaded by the pass that ends every iteration (here: the first orbits); the next
+    # iteration's first RHS call (with a zero step) gives a loaded lane its first stage, and it steps from the
+    # iteration after (no extra call)
+    any_starting = settle(pA, pN, pF)
     while sizes[_RUNNING] > 0:
-        # lanes that start an orbit or a parameter segment: loaded now; this iteration's first RHS call (with
-        # a zero step) gives them their first stage, and they step from the next iteration (no extra call)
-        any_starting = load(pA, pN, pF) if n_fresh > 0 else 0
         # step sizes: up to the next segment boundary or output time
         for ln in range(L):
             if orbit[ln] < 0 or starting[ln]:
@@ -611,8 +575,8 @@ def _run_range(rhs, load, begin, sampler, settle, tab, n_work, start, stop, x0, 
                 HI[i, ln] = max(HI[i, ln], s_ if inside else -np.inf)
                 TURNS[i, ln] += 1.0 if inside and sg * last < 0.0 else 0.0
                 LAST[i, ln] = sg if inside and sg != 0.0 else last
-        # per lane: output times, segment boundaries, finished orbits and refills (scalar code, compiled apart)
-        n_fresh = settle(pA, pN, pF)
+        # per lane: output times, segment boundaries, finished orbits, refills and loading (scalar, compiled apart)
+        any_starting = settle(pA, pN, pF)
 
 
 def compile_driver() -> None:
@@ -630,7 +594,7 @@ def compile_driver() -> None:
     tab, n_work = pack_tables(off, others, flat, nq, 4, LANES)
     floats = [np.empty((1,) * m) for m in range(5)]
     ints = np.empty(1, dtype=np.int64)
-    # integrate's call: rhs, load, begin, sample, settle, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
+    # integrate's call: rhs, settle, begin, sampler, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
     # rtol, atol, max_steps, sig, box, turns, out, steps, status
     args = (tab, n_work, 0, 0, floats[2], floats[4], off, floats[1], floats[1], 0.5, 1e-8, 1e-10, 1,
             floats[2], floats[3], floats[3], floats[3], ints, ints)  # fmt: skip
