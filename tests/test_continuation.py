@@ -491,6 +491,18 @@ def test_bad_input(trap):
         gk.continuation("platform-insurance", "R", (0, 1))
 
 
+def test_cli_writes_the_diagram(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "diagram.png"
+    args = ["continue", "hawk-dove", "--set", "C=4", "--parameter", "V", "--from", "0.5", "--to", "8"]
+    assert main([*args, "--figure", str(path), "--share", "players.hawk"]) == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"figure written to {path}" in capsys.readouterr().out
+    assert main([*args, "--share", "players.hawk"]) == 2
+    assert "give --figure" in capsys.readouterr().err
+    assert main([*args, "--figure", str(path), "--share", "nobody"]) == 2
+    assert capsys.readouterr().err.startswith("gamekit: error: share 'nobody' is not a share")
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
