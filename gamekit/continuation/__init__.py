@@ -627,8 +627,8 @@ class _Run:
             return base + "; the first Lyapunov coefficient could not be computed"
         if abs(l1) <= LYAPUNOV_ZERO * size:
             return (
-                base + "; degenerate: the first Lyapunov coefficient vanishes (to this order the point is a centre,"
-                " as where closed orbits surround it)"
+                base + "; degenerate: the first Lyapunov coefficient is zero, so the normal form does not decide"
+                " (as at a centre surrounded by closed orbits)"
             )
         side = "supercritical: a stable cycle" if l1 < 0 else "subcritical: an unstable cycle"
         return base + f"; {side} (first Lyapunov coefficient {l1:.4g})"
