@@ -12,8 +12,7 @@
     gamekit check MODEL --no-stable-state --when ... [--bound P=LOW,HIGH ...] [--json]
     gamekit sensitivity MODEL [--scenario NAME] [--set P=V ...] --parameter P --values V [V ...]
                         [--initial X [X ...]] [--t-end T] [--times N] [--figure FILE] [--json]
-    gamekit continue MODEL [--scenario NAME] [--set P=V ...] --parameter P --from LO --to HI
-                     [--share POPULATION.STRATEGY] [--figure FILE] [--json]
+    gamekit continue MODEL [--scenario NAME] [--set P=V ...] --parameter P --from LO --to HI [--json]
 
 ``check`` exits 0 when the claim holds (proved, held in a search, or vacuously: contradictory conditions),
 1 when it is refuted (a verified counterexample), 2 on bad input.
@@ -324,7 +323,7 @@ def _fixation(args) -> int:
 
     import sympy
 
-    from .finite import fixation_probability, simulate_fixation, stationary_distribution
+    from .finite import fixation_probability, fixation_time, simulate_fixation, stationary_distribution
 
     game = _game(args)
     params = {k: float(v) for k, v in game.parameters.items()}
@@ -359,6 +358,8 @@ def _fixation(args) -> int:
     rho = fixation_probability(game, mutant, resident, args.size, args.selection, args.process, initial=args.initial)
     out = head | {"mutant": mutant, "resident": resident, "initial": args.initial, "fixation_probability": rho}
     out["neutral"] = args.initial / args.size
+    steps = fixation_time(game, mutant, resident, args.size, args.selection, args.process, initial=args.initial)
+    out["fixation_time_steps"] = steps if math.isfinite(steps) else None
     exact_text = None
     if args.exact:
         value = fixation_probability(
@@ -400,11 +401,17 @@ def _fixation(args) -> int:
     if exact_text is not None:
         shown = exact_text if len(exact_text) <= _EXACT_SHOWN else f"{exact_text[:_EXACT_SHOWN]}... (see --json)"
         print(f"exact: {shown}" + ("" if args.process == "moran" else " (30 digits)"))
+    if math.isfinite(steps):
+        print(f"mean time to fixation, when it happens: {steps:.6g} steps = {steps / args.size:.6g} generations")
+    else:
+        print("mean time to fixation, when it happens: beyond floating point")
     if sim is not None:
         print(
             f"simulated: {sim.fixed} of {sim.runs} runs fixed (seed {args.seed}): {sim.share:.4%} "
             f"[{sim.ci_low:.4%}, {sim.ci_high:.4%}]" + (f"; {sim.unresolved} unresolved" if sim.unresolved else "")
         )
+        if sim.fixed:
+            print(f"simulated mean time to fixation: {sim.mean_steps:.6g} steps")
     return 0
 
 
@@ -539,22 +546,8 @@ def _continue(args) -> int:
     from .continuation import continuation
 
     game = _game(args)
-    if args.share and not args.figure:
-        raise ArgumentError("--share is an option of the diagram: give --figure FILE too")
-    progress = None if not args.json and sys.stderr.isatty() else False
-    result = continuation(game, args.parameter, (args.lo, args.hi), progress=progress)
-    if args.figure:
-        import matplotlib
-
-        matplotlib.use("Agg")  # a file, never a window
-        figure = result.plot(share=args.share)
-        try:
-            figure.savefig(args.figure, bbox_inches="tight")
-        except (OSError, ValueError) as err:
-            raise ArgumentError(f"--figure {printable(repr(args.figure))}: cannot write it ({err})") from None
+    result = continuation(game, args.parameter, (args.lo, args.hi), progress=None if not args.json else False)
     print(json.dumps(result.to_json()) if args.json else result)
-    if args.figure and not args.json:
-        print(f"\nfigure written to {args.figure}")
     return 0
 
 
@@ -682,8 +675,6 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--parameter", required=True, help="the parameter to vary")
     n.add_argument("--from", dest="lo", type=float, required=True, metavar="LO", help="start of the interval")
     n.add_argument("--to", dest="hi", type=float, required=True, metavar="HI", help="end of the interval")
-    n.add_argument("--share", help="the share on the diagram's y axis (population.strategy; default the first)")
-    n.add_argument("--figure", metavar="FILE", help="also write the bifurcation diagram (png, pdf, svg)")
     n.set_defaults(func=_continue)
     return parser
 
