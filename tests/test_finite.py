@@ -725,6 +725,7 @@ def test_cli_fixation_json_matches_the_api(capsys):
     game = gk.load("hawk-dove")
     assert out["fixation_probability"] == gk.fixation_probability(game, "hawk", "dove", 20, 0.1)
     assert Fraction(out["exact"]) == moran_reference([[-1, 2], [0, 1]], 0, 1, 20, Fraction(1, 10))
+    assert out["fixation_time_steps"] == gk.fixation_time(game, "hawk", "dove", 20, 0.1)
     sim = out["simulation"]
     assert sim["runs"] == 4000 and sim["fixed"] + sim["lost"] + sim["unresolved"] == 4000
     assert sim["ci_low"] <= out["fixation_probability"] <= sim["ci_high"]
