@@ -12,7 +12,8 @@
     gamekit check MODEL --no-stable-state --when ... [--bound P=LOW,HIGH ...] [--json]
     gamekit sensitivity MODEL [--scenario NAME] [--set P=V ...] --parameter P --values V [V ...]
                         [--initial X [X ...]] [--t-end T] [--times N] [--figure FILE] [--json]
-    gamekit continue MODEL [--scenario NAME] [--set P=V ...] --parameter P --from LO --to HI [--json]
+    gamekit continue MODEL [--scenario NAME] [--set P=V ...] --parameter P --from LO --to HI
+                     [--share POPULATION.STRATEGY] [--figure FILE] [--json]
 
 ``check`` exits 0 when the claim holds (proved, held in a search, or vacuously: contradictory conditions),
 1 when it is refuted (a verified counterexample), 2 on bad input.
@@ -546,8 +547,22 @@ def _continue(args) -> int:
     from .continuation import continuation
 
     game = _game(args)
-    result = continuation(game, args.parameter, (args.lo, args.hi), progress=None if not args.json else False)
+    if args.share and not args.figure:
+        raise ArgumentError("--share is an option of the diagram: give --figure FILE too")
+    progress = None if not args.json and sys.stderr.isatty() else False
+    result = continuation(game, args.parameter, (args.lo, args.hi), progress=progress)
+    if args.figure:
+        import matplotlib
+
+        matplotlib.use("Agg")  # a file, never a window
+        figure = result.plot(share=args.share)
+        try:
+            figure.savefig(args.figure, bbox_inches="tight")
+        except (OSError, ValueError) as err:
+            raise ArgumentError(f"--figure {printable(repr(args.figure))}: cannot write it ({err})") from None
     print(json.dumps(result.to_json()) if args.json else result)
+    if args.figure and not args.json:
+        print(f"\nfigure written to {args.figure}")
     return 0
 
 
@@ -675,6 +690,8 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--parameter", required=True, help="the parameter to vary")
     n.add_argument("--from", dest="lo", type=float, required=True, metavar="LO", help="start of the interval")
     n.add_argument("--to", dest="hi", type=float, required=True, metavar="HI", help="end of the interval")
+    n.add_argument("--share", help="the share on the diagram's y axis (population.strategy; default the first)")
+    n.add_argument("--figure", metavar="FILE", help="also write the bifurcation diagram (png, pdf, svg)")
     n.set_defaults(func=_continue)
     return parser
 
