@@ -56,6 +56,10 @@ Fermi one as a sympy expression (a sum of exponentials of rationals).  Otherwise
 ``log gamma_j = log1p(w (pi_R - 1)) - log1p(w (pi_M - 1))`` (Moran): nothing overflows for any ``N`` and ``w``, and
 a probability below the smallest float is ``0.0`` while its log (``log_fixation_probability``) stays exact.
 
+**Time to fixation** (:func:`fixation_time`): the mean number of steps until ``initial`` mutants take over,
+conditional on their doing so (Antal & Scheuring 2006; Traulsen & Hauert 2009), from the chain conditioned on
+fixation, whose steps go up with probability ``T^+(j) rho_{j+1} / rho_j`` and down with ``T^-(j) rho_{j-1} / rho_j``.
+
 **Simulated fixation** (:func:`simulate_fixation`) runs the processes themselves, individual draws and all (the
 steps where nothing changes included), for many independent runs, each with its own random stream seeded from
 ``rng``: the counts do not depend on the chunking, the threads, or the backend (a numba kernel and a numpy twin that
