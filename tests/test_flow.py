@@ -65,6 +65,17 @@ def test_the_kernel_codes_the_protocols_in_their_order():
     assert sim._KIND_CODES == {k: i for i, k in enumerate(KINDS)}
 
 
+@settings(max_examples=200, deadline=None)
+@given(x=st.floats(1e-300, 1.0) | st.floats(0.7, 1.5))
+def test_the_kernel_logarithm_is_accurate(x):
+    """The driver's branch-free log (vectorised; np.log is a libm call per element) to a few ulp of math.log."""
+    pytest.importorskip("numba")
+    from gamekit._kernels.flow_numba import log_pos
+
+    exact = math.log(x)
+    assert abs(log_pos(x) - exact) <= 8 * np.spacing(abs(exact)) + 1e-300
+
+
 def test_flow_modules_import_in_one_direction():
     """flow_numba uses the leaf kernel modules and the compiled RHS; flow (the numpy twin) the numpy RHS; neither
     imports anything of gamekit outside _kernels."""
