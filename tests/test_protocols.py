@@ -793,3 +793,19 @@ def test_smith_and_bnn_rest_points_of_random_three_population_games_are_the_nash
     ref = _nash_by_faces(game)
     for kind in ("smith", "bnn"):
         _same_sets([_flat(e) for e in gk.equilibria(game, dynamics=kind)], ref, 1e-9)
+
+
+def test_mutator_rest_points_near_a_vertex_are_polished_not_left_uncertain():
+    # shares of 1e-4 near a strict equilibrium: a candidate that deflation left unpolished is polished and merged
+    import itertools
+
+    rng = np.random.default_rng(7)
+    for trial in range(9):  # the ninth game of this stream (found by a stress run)
+        shape = [(2, 2, 2), (3, 3), (3, 2, 2), (3, 3)][trial % 4]
+        pops = {f"P{p}": [f"s{p}{i}" for i in range(n)] for p, n in enumerate(shape)}
+        table = {
+            ", ".join(f"s{p}{i}" for p, i in enumerate(idx)): [int(v) for v in rng.integers(-9, 10, len(shape))]
+            for idx in itertools.product(*[range(n) for n in shape])
+        }
+    got = gk.equilibria(gk.Game(pops, table), dynamics="replicator-mutator:0.005")
+    assert not got.uncertain and len(got) == 3 and "sum to 1" in " ".join(got.notes)

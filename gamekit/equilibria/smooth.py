@@ -430,6 +430,10 @@ def rest_points(
         if len(new_roots) == len(roots):
             break
         roots = new_roots
+    loose = np.nonzero(keep & (pres > RESIDUAL_TOL))[0]  # near a root but not polished: a full Newton run more
+    if len(loose):
+        pool[loose], pres[loose] = _newton(sys, pool[loose], target, NEWTON_STEPS, bound=bound)
+        keep = np.isfinite(pres) & (pres <= UNCERTAIN_TOL)
     chosen = _unique(pool, pres, keep)
     points, uncertain = [], []
     index_sum, indexed = 0, True
