@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import sympy
@@ -14,7 +15,8 @@ from ..stability import Stability
 
 __all__ = ["BranchPoint", "Branch", "Bifurcation", "Continuation", "KINDS"]
 
-KINDS = ("transcritical", "fold", "hopf", "degenerate")
+Kind = Literal["transcritical", "fold", "hopf", "degenerate"]
+KINDS: tuple[Kind, ...] = ("transcritical", "fold", "hopf", "degenerate")
 """Kinds of bifurcation point: ``transcritical`` -- a branch meets a face or another branch (a real eigenvalue
 crosses zero where two branches cross); ``fold`` -- the branch turns back in the parameter (two rest points are born
 or die together); ``hopf`` -- a complex pair of eigenvalues crosses the imaginary axis; ``degenerate`` -- rest points
@@ -111,7 +113,7 @@ class Bifurcation:
     printed as ``3``; else a float), the ``state``, a ``note`` saying what meets there, whether the value is ``exact``,
     and the ``eigenvalues`` of the tangent Jacobian there."""
 
-    kind: str
+    kind: Kind
     value: float | sympy.Expr
     state: tuple[tuple[float, ...], ...]
     note: str = ""
