@@ -346,7 +346,7 @@ def test_rock_paper_scissors_hopf_at_w_equal_l():
     game = gk.load("rock-paper-scissors").with_parameters(l=1)
     res = gk.continuation(game, "w", (0.5, 3))
     (hopf,) = [b for b in res.bifurcations if b.kind == "hopf"]
-    assert float(hopf.value) == pytest.approx(1.0, abs=1e-9)
+    assert hopf.exact and hopf.value == 1  # the centre's trace (l - w)/3 vanishes: exact on this linear face
     assert hopf.state[0] == pytest.approx((1 / 3, 1 / 3, 1 / 3), abs=1e-12)
     assert "degenerate" in hopf.note  # zero-sum: closed orbits around the centre
     (centre,) = _branch(res, (("rock", "paper", "scissors"),))

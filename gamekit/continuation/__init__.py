@@ -46,8 +46,10 @@ compared; where it changes, bisection along the branch locates the switch (to ``
 * rest points that are not isolated at one parameter value (a line of them) are ``degenerate``, and a real crossing
   of a point on the closure of such a line is reported with it.
 
-On exact branches a real crossing's value is made exact: the root of the numerator of ``det J(lam)`` (``J`` the
-tangent Jacobian along the branch, a rational function of ``lam``) inside the located bracket.
+On exact branches a crossing's value is made exact: for a real eigenvalue the root of the numerator of
+``det J(lam)`` (``J`` the tangent Jacobian along the branch, a rational function of ``lam``) inside the bracket; for
+a complex pair the root of the resultant in ``w^2`` of ``A`` and ``B``, where ``det(i w - J(lam)) = A(w^2) + i w
+B(w^2)`` (both vanish at a pair ``+-i w``).
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ LP_MARGIN = 1e-9  # a line of rest points counts when it reaches this far into i
 LYAPUNOV_ZERO = 1e-7  # |l_1| below this times the size of its terms: a degenerate Hopf point
 EXIT_SHARE = 1e-9  # where a branch leaves its face, shares at most this are the ones that reached zero
 MAX_EXACT_DIM = 6  # exact crossings (det J) only for tangent dimensions up to this
+MAX_EXACT_HOPF_DIM = 4  # exact Hopf values (a resultant of the characteristic polynomial) up to this dimension
 
 
 def continuation(
@@ -585,8 +588,12 @@ class _Run:
         real = np.abs(ev.imag) <= REAL_IMAG * scale
         face = entry["face"]
         if not np.any(real & (np.abs(ev.real) <= NEAR_AXIS * scale)):  # no real eigenvalue at zero: a complex pair
+            exact_value = self._exact_hopf(entry, lam) if entry["full"] is not None else None
+            if exact_value is not None:
+                lam, sig = float(exact_value), entry["at"](float(exact_value))[1]
+                ev = self._spectrum(lam, sig)[0]
             note = self._hopf_note(lam, sig, ev)
-            self.events.append(_Event("hopf", lam, sig, note, None, face.support))
+            self.events.append(_Event("hopf", lam, sig, note, exact_value, face.support))
             if s != int(s):
                 entry["extra"].append((i + s, lam, sig))
             return
@@ -618,6 +625,30 @@ class _Run:
         if roots and len(roots) == 1:
             return roots[0]
         return None
+
+    def _exact_hopf(self, entry, lam_star: float):
+        """The single exact root within ``EXACT_MATCH`` of ``lam_star`` of the condition for a pair ``+-i w`` on an
+        exact branch: with ``p(z) = det(z - J(lam))`` and ``p(i w) = A(w^2) + i w B(w^2)``, the resultant of ``A`` and
+        ``B`` in ``w^2`` vanishes."""
+        if self.lever.dim > MAX_EXACT_HOPF_DIM:
+            return None
+        if entry.get("hopf") is None:
+            J = self.lever.exact_jacobian(entry["full"])
+            z, w2 = sympy.Dummy("z"), sympy.Dummy("s")
+            coeffs = [sympy.cancel(c) for c in J.charpoly(z).all_coeffs()]  # z^d + c_1 z^(d-1) + ...
+            d = len(coeffs) - 1
+            A = sum(c * (-w2) ** ((d - k) // 2) for k, c in enumerate(coeffs) if (d - k) % 2 == 0)
+            B = sum(c * (-w2) ** ((d - k - 1) // 2) for k, c in enumerate(coeffs) if (d - k) % 2 == 1)
+            num_a = sympy.fraction(sympy.together(A))[0]
+            num_b = sympy.fraction(sympy.together(B))[0]
+            entry["hopf"] = (
+                sympy.resultant(sympy.expand(num_a), sympy.expand(num_b), w2)
+                if num_b.has(w2) or num_a.has(w2)
+                else num_b
+            )
+        width = EXACT_MATCH * self.width
+        roots = real_roots(entry["hopf"], self.lam, sympy.Rational(lam_star - width), sympy.Rational(lam_star + width))
+        return roots[0] if roots and len(roots) == 1 else None
 
     def _hopf_note(self, lam, sig, ev) -> str:
         l1, size = first_lyapunov(self.lever, sig, lam)
