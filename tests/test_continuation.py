@@ -452,8 +452,12 @@ def test_plot_draws_stable_solid_unstable_dashed_and_marks_bifurcations(trap_r):
     assert ax.get_xlim() == (0.0, 8.0)
     assert dict(matplotlib.rcParams) == before
     plt.close("all")
+    assert ax.get_legend() is not None
     fig2 = trap_r.plot(share="platform.insure")  # a figure of its own without ax
     assert fig2.axes[0].get_ylabel() == "platform.insure"
+    _, bare = plt.subplots()
+    trap_r.plot(ax=bare, labels=False, legend=False)
+    assert bare.get_legend() is None and not bare.texts
     plt.close("all")
     with pytest.raises(gk.ArgumentError, match="not a share"):
         trap_r.plot(share="nobody")

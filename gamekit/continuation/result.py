@@ -8,7 +8,7 @@ from typing import Literal
 import numpy as np
 import sympy
 
-from .._validate import printable
+from .._validate import flag, printable
 from ..errors import ArgumentError
 from ..game import Game
 from ..stability import Stability
@@ -185,17 +185,24 @@ class Continuation:
         head = f"**continuation in {self.parameter}**: {len(self.branches)} branches\n\n"
         return head + "\n".join(lines) + "".join(f"\n\n({n})" for n in self.notes)
 
-    def plot(self, share: str | None = None, ax: object | None = None, labels: bool = True):
+    def plot(self, share: str | None = None, ax: object | None = None, labels: bool = True, legend: bool = True):
         """The bifurcation diagram: the parameter on x, ``share`` on y (``"population.strategy"``, a population's
         name for its first strategy, or a named share; default the first population's first strategy).  Stable
         stretches solid, unstable dashed, non-hyperbolic dotted; bifurcation points marked by kind and, with
-        ``labels``, annotated.  Draws on ``ax`` when given; returns the figure."""
+        ``labels``, annotated; with ``legend``, a key to the right of the axes (turn it off on all panels but one of
+        a grid).  Draws on ``ax`` when given; returns the figure."""
         from matplotlib.lines import Line2D
 
         from ..plot import _axes
 
+        labels = flag("labels", labels)
+        legend = flag("legend", legend)
         column, label = _share_column(self.game, share)
+        own = ax is None
         fig, ax = _axes(ax)
+        if own and legend:  # room for the key on the right of a figure of our own
+            fig.set_size_inches(8.0, 4.8)
+            fig.subplots_adjust(right=0.74)
         styles = {
             Stability.ASYMPTOTICALLY_STABLE: ("-", _STABLE, 1.8),
             Stability.NON_HYPERBOLIC: (":", _NON_HYPERBOLIC, 1.4),
@@ -242,7 +249,8 @@ class Continuation:
                 handles.append(
                     Line2D([], [], linestyle="none", marker=marker, color=colour, markeredgecolor="black", label=kind)
                 )
-        ax.legend(handles=handles, fontsize=8, frameon=False, loc="best")
+        if legend:  # outside the axes: never over a branch or a label
+            ax.legend(handles=handles, fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
         return fig
 
 
