@@ -78,7 +78,7 @@ def log_pos(x):
     return e * LN2_HI + (e * LN2_LO + 2.0 * f * series)
 
 
-@njit(inline="always", error_model="numpy", fastmath={"contract"})
+@njit(error_model="numpy", fastmath={"contract"})
 def _logs(Y, LOG, d):
     """``LOG = ln Y`` lane by lane, ``LOG_FLOOR`` at or below ``SHARE_FLOOR``."""
     for i in range(d):
@@ -88,7 +88,7 @@ def _logs(Y, LOG, d):
             LOG[i, ln] = v if y > SHARE_FLOOR else LOG_FLOOR
 
 
-@njit(inline="always", error_model="numpy", fastmath={"contract"})
+@njit(error_model="numpy", fastmath={"contract"})
 def _velocity(kind, eta, mu, off, k, Y, G, K, S0, S1):
     """``K = xdot`` of protocol ``kind`` (``KINDS``) at shares ``Y`` with payoff differences ``G`` (D, L); the
     formulas of ``gamekit.protocols``, written per population with every loop over lanes innermost.  ``S0``,
@@ -147,7 +147,7 @@ def _velocity(kind, eta, mu, off, k, Y, G, K, S0, S1):
                         K[i, ln] = keep * Y[i, ln] * (G[i, ln] - S0[ln]) + (even - rate * Y[i, ln])
 
 
-@njit(inline="always", error_model="numpy", fastmath={"contract"})
+@njit(error_model="numpy", fastmath={"contract"})
 def _project(X, off, k, S0):
     """Each population's shares clipped at zero and rescaled to sum 1 (after every accepted step)."""
     for p in range(k):
