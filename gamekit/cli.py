@@ -1,7 +1,8 @@
 """The ``gamekit`` command: analyse model files from a terminal.
 
     gamekit analyze MODEL [--scenario NAME] [--set P=V ...] [--tol TOL] [--numeric] [--time-budget S] [--dynamics SPEC] [--json]
-    gamekit simulate MODEL [--scenario NAME] [--set P=V ...] [--orbits N] [--t-end T] [--seed S] [--json]
+    gamekit simulate MODEL [--scenario NAME] [--set P=V ...] [--orbits N] [--t-end T] [--seed S] [--dynamics SPEC]
+                     [--json]
                      [--noise POP.STRATEGY=SIGMA ...] [--noise-form F] [--noise-scheme S] [--dt DT] [--radius R]
     gamekit fixation MODEL [--scenario NAME] [--set P=V ...] --size N --selection W [--process moran|fermi]
                      [--mutant S --resident S [--initial K] [--exact] [--simulate RUNS] [--seed S]] [--json]
