@@ -809,3 +809,14 @@ def test_mutator_rest_points_near_a_vertex_are_polished_not_left_uncertain():
         }
     got = gk.equilibria(gk.Game(pops, table), dynamics="replicator-mutator:0.005")
     assert not got.uncertain and len(got) == 3 and "sum to 1" in " ".join(got.notes)
+
+
+def test_a_continuum_with_nash_points_away_from_its_example_is_kept():
+    # the row player is indifferent against c0, so {r0, r1} x {c0} is a continuum of replicator rest points;
+    # c0 is a best reply iff x(r0) >= 2/3: its example (1/2, 1/2) is not Nash, a third of it is
+    game = _bimatrix(np.array([[0, 1], [0, 3]]), np.array([[1, 0], [0, 2]]))
+    rep = gk.equilibria(game)
+    face = [c for c in rep.continua if c.support == (("r0", "r1"), ("c0",))]
+    assert len(face) == 1
+    smith = gk.equilibria(game, dynamics="smith")
+    assert [c.support for c in smith.continua] == [(("r0", "r1"), ("c0",))]

@@ -9,7 +9,10 @@ are found as the replicator rest points of :func:`gamekit.equilibria` that pass 
 
 decided *exactly* (sympy, at the exact state) where the replicator point is exact, else within ``zero_tol``
 times the payoff scale.  Completeness is that of the replicator search (``complete``).  A continuum of
-replicator rest points is kept when its example point is Nash (its Nash points are rest points here).
+replicator rest points is kept when its example point, or (for a continuum that is a whole face) one of
+``CONTINUUM_SAMPLES`` seeded random points of it, is Nash: its Nash points are rest points here.  A curved
+continuum that is not Nash at its example point may still hold Nash points: the notes say so and
+``complete`` is False.
 
 **Stability** (never a label the mathematics does not give):
 
@@ -47,6 +50,8 @@ from ..protocols import Dynamics
 from ..stability import Equilibrium, Stability, classify, is_strict_nash
 from .result import Equilibria
 
+CONTINUUM_SAMPLES = 64  # a continuum that is a whole face is tested for Nash points at this many random points
+CONTINUUM_SEED = 0
 STABLE_GAME_TOL = 1e-12  # floating-point Du: an eigenvalue of the tangent form above this times its scale is positive
 
 
@@ -151,6 +156,13 @@ def stable_game(game: Game) -> tuple[bool | None, str]:
     return ok, how
 
 
+def _spread(values, idx, n: int) -> np.ndarray:
+    """``values`` placed at the indices ``idx`` of a zero vector of length ``n``."""
+    out = np.zeros(n)
+    out[idx] = values
+    return out
+
+
 def _tangent_basis(shape, off) -> sympy.Matrix:
     """Columns ``e_{p, i} - e_{p, last}``: a basis of the tangent space of the simplex product."""
     D = int(off[-1])
@@ -237,11 +249,30 @@ def rest_points(game: Game, dyn: Dynamics, replicator: Equilibria, *, zero_tol: 
                 e, eigenvalues=(), stability=Stability.NOT_LINEARISED, exact_eigenvalues=None, note=general
             )
         )
-    continua = []
+    continua, undecided = [], 0
+    rng = np.random.default_rng(CONTINUUM_SEED)
     for c in replicator.continua:
-        probe = Equilibrium(c.example, None, c.support, (), Stability.NOT_LINEARISED, False)
-        if is_nash_point(fld, probe, zero_tol):
+        probes = [c.example]
+        if not c.equations and c.dimension is not None:  # every point of the face: sample it too
+            names = [game.populations[p].strategies for p in range(len(game.shape))]
+            for _ in range(CONTINUUM_SAMPLES):
+                probes.append(
+                    tuple(
+                        tuple(
+                            float(v)
+                            for v in _spread(rng.dirichlet(np.ones(len(sup))), [names[p].index(n) for n in sup], n_p)
+                        )
+                        for p, (sup, n_p) in enumerate(zip(c.support, game.shape))
+                    )
+                )
+        nash = [
+            is_nash_point(fld, Equilibrium(x, None, c.support, (), Stability.NOT_LINEARISED, False), zero_tol)
+            for x in probes
+        ]
+        if any(nash):
             continua.append(c)
+        elif c.equations or c.dimension is None:
+            undecided += 1  # a curved or numeric continuum, not Nash at its example point: not decided
     notes = [
         f"dynamics {dyn}: the rest points are the Nash equilibria (Smith and BNN are Nash stationary), "
         "taken from the replicator's rest points by the Nash test"
@@ -253,14 +284,20 @@ def rest_points(game: Game, dyn: Dynamics, replicator: Equilibria, *, zero_tol: 
         )
     if continua:
         notes.append(
-            "a continuum of replicator rest points is listed when its example point is Nash; its Nash points are "
-            "rest points of this dynamics, its other points are not"
+            "a continuum of replicator rest points is listed when some of its points are Nash (its example, or "
+            "random points of a continuum that is a whole face); its Nash points are rest points of this dynamics, "
+            "its other points are not"
+        )
+    if undecided:
+        notes.append(
+            f"{undecided} continua of replicator rest points are not Nash at their example points; other points of "
+            "them may be Nash equilibria (rest points of this dynamics), which are not listed"
         )
     notes += list(replicator.notes)
     return Equilibria(
         points=tuple(points),
         continua=tuple(continua),
-        complete=replicator.complete,
+        complete=replicator.complete and not undecided,
         numeric_faces=replicator.numeric_faces,
         uncertain=replicator.uncertain,
         notes=tuple(notes),

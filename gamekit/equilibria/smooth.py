@@ -17,7 +17,8 @@ du[i, b] - du[last, b]`` from :func:`gamekit.dynamics.general_field` (any kind o
 **Search** (several methods, their roots pooled; none proves that it found every root):
 
 1. *Starts*: damped Newton (steps clipped to ``MAX_STEP`` times the root box's half-width ``B``, at least
-   ``MIN_STEP``; backtracking on ``max |G|``) from a regular grid
+   ``MIN_STEP``; backtracking on ``max |G|``) from points near every face (uniform on its supports, the other
+   shares ``exp(-level B)``), from a regular grid
    of shares (``GRID_POINTS`` in all) and from random points, uniform on each simplex and uniform in the box
    of ``w`` that holds every root (``|w_i| <= lam * spread + 1`` for logit, ``spread`` the largest payoff
    difference over the probe states), all in one vectorised iteration.
@@ -69,6 +70,8 @@ POLISH_STEPS = 8
 BACKTRACKS = 12
 GRID_POINTS = 1000  # regular starting grid (shares), at most this many points
 RANDOM_PER_START = 25  # random starts = this times `starts`
+MAX_FACE_STARTS = 4096  # starts near faces: at most this many faces ...
+FACE_LEVELS = (0.05, 0.3, 1.0)  # ... each with its unused shares exp(-level * bound)
 DEFLATION_ROUNDS = 4
 DEFLATION_STARTS = 200
 BRANCH_BEYOND = 4.0  # the logit principal branch is followed to this times the target lam
@@ -284,7 +287,32 @@ def _starts(sys: _System, starts: int, rng: np.random.Generator, bound: float) -
     x = np.concatenate([rng.dirichlet(np.ones(k), n) for k in sys.shape], axis=1)
     rows.append(sys.to_w(x))
     rows.append(rng.uniform(-bound, bound, size=(n, d)))
+    rows.append(_face_starts(sys, bound))
     return np.vstack(rows)
+
+
+def _face_starts(sys: _System, bound: float) -> np.ndarray:
+    """One start per face and level: uniform on the face's supports, the other shares ``exp(-level * bound)``.
+
+    For small noise the rest points sit near the faces that hold Nash equilibria (or, for the mutator, near
+    the replicator's rest points), with the unused shares exponentially small: far out in ``w``, where random
+    starts rarely land.  At most ``MAX_FACE_STARTS`` faces (the first in lexicographic order of supports).
+    """
+    import itertools
+
+    subsets = [[sub for r in range(1, n + 1) for sub in itertools.combinations(range(n), r)] for n in sys.shape]
+    rows = []
+    for faces, support in enumerate(itertools.product(*subsets)):
+        if faces >= MAX_FACE_STARTS:
+            break
+        for level in FACE_LEVELS:
+            logx = np.concatenate(
+                [[0.0 if i in sup else -level * bound for i in range(n)] for sup, n in zip(support, sys.shape)]
+            )
+            rows.append(
+                [logx[sys.off[p] + i] - logx[sys.off[p] + n - 1] for p, n in enumerate(sys.shape) for i in range(n - 1)]
+            )
+    return np.array(rows, dtype=float).reshape(-1, sys.d)
 
 
 def _grid_w(sys: _System, grid: np.ndarray) -> np.ndarray:
