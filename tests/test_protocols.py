@@ -820,3 +820,23 @@ def test_a_continuum_with_nash_points_away_from_its_example_is_kept():
     assert len(face) == 1
     smith = gk.equilibria(game, dynamics="smith")
     assert [c.support for c in smith.continua] == [(("r0", "r1"), ("c0",))]
+
+
+def test_logit_qre_at_small_noise_sit_next_to_the_nash_equilibria():
+    # McKelvey-Palfrey: as eta -> 0 every regular Nash equilibrium is the limit of one QRE branch.  In this
+    # 4 x 3 game (the eighth of a seeded stream) the saddle QRE has unused shares below 1e-250
+    import itertools
+
+    rng = np.random.default_rng(11)
+    for trial in range(8):
+        shape = [(2, 2, 2), (3, 3), (3, 2, 2), (4, 3)][trial % 4]
+        pops = {f"P{p}": [f"s{p}{i}" for i in range(n)] for p, n in enumerate(shape)}
+        table = {
+            ", ".join(f"s{p}{i}" for p, i in enumerate(idx)): [int(v) for v in rng.integers(-99, 100, len(shape))]
+            for idx in itertools.product(*[range(n) for n in shape])
+        }
+    game = gk.Game(pops, table)
+    nash = gk.equilibria(game, dynamics="smith")
+    qre = gk.equilibria(game, dynamics="logit:0.01")
+    assert len(nash) == len(qre) == 3 and nash.complete and "sum to 1" in " ".join(qre.notes)
+    _same_sets([_flat(e) for e in qre], [_flat(e) for e in nash], 0.01)
