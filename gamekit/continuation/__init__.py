@@ -54,6 +54,7 @@ B(w^2)`` (both vanish at a pair ``+-i w``).
 
 from __future__ import annotations
 
+import itertools
 import math
 import sys
 
@@ -276,8 +277,8 @@ class _Run:
         aug = A.row_join(b)
         minors = [
             aug.extract(list(rows), list(cols)).det()
-            for rows in _combinations(aug.rows, r + 1)
-            for cols in _combinations(aug.cols, r + 1)
+            for rows in itertools.combinations(range(aug.rows), r + 1)
+            for cols in itertools.combinations(range(aug.cols), r + 1)
             if aug.cols - 1 in cols
         ]
         g = sympy.Integer(0)
@@ -713,12 +714,6 @@ class _Run:
 
     def _eigenvalues(self, e: _Event) -> tuple[complex, ...]:
         return _finite(self._spectrum(e.value, e.state)[0])
-
-
-def _combinations(n, k):
-    import itertools
-
-    return itertools.combinations(range(n), k)
 
 
 def _positive(value) -> bool:
