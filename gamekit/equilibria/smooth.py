@@ -23,7 +23,8 @@ du[i, b] - du[last, b]`` from :func:`gamekit.dynamics.general_field` (any kind o
    of ``w`` that holds every root (``|w_i| <= lam * spread + 1`` for logit, ``spread`` the largest payoff
    difference over the probe states), all in one vectorised iteration.
 2. *Principal branch*: pseudo-arclength continuation of ``G(w, lam) = 0`` from ``(0, 0)`` past the target
-   ``lam`` (to ``BRANCH_BEYOND`` times it, or ``lam = 1`` for the mutator), turning points included; every
+   ``lam`` (to ``BRANCH_BEYOND`` times it; for the mutator halfway from it to ``lam = 1``, where the rest
+   points reach the boundary), turning points included; every
    crossing of the target is a root (McKelvey & Palfrey 1995's principal branch of the logit correspondence).
 3. *Deflation* (Farrell, Birkisson & Funke 2015): Newton on ``G(w) prod_r (1/|w - r|^2 + 1)`` over the roots
    ``r`` found so far, from fresh starts, repeated while it finds new roots (at most ``DEFLATION_ROUNDS``).
