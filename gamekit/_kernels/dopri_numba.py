@@ -359,7 +359,7 @@ def _passes():
     process)."""
     if not _compiled_passes:
         compile_ = cfunc(PASS_SIGNATURE, error_model="numpy", fastmath={"contract"})
-        _compiled_passes.extend(compile_(f) for f in _PASSES)
+        _compiled_passes[:] = [compile_(f) for f in _PASSES]  # (all or none, should one fail)
     return tuple(_compiled_passes)
 
 
