@@ -217,6 +217,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import sympy
@@ -232,6 +233,9 @@ from .protocols import REPLICATOR, Dynamics, parse_dynamics, velocity
 from .schedule import Schedule
 from .space import StateSpace
 from .stability import ZERO_TOL, strict_profiles
+
+if TYPE_CHECKING:  # (stochastic imports basins, which imports this module)
+    from .stochastic import Noise, NoisyPaths
 
 __all__ = ["simulate", "Trajectory"]
 
@@ -1053,9 +1057,9 @@ def simulate(
     backend: str = "auto",
     progress: bool | None = None,
     dynamics: str | Dynamics | None = None,
-    noise: Mapping[str, float] | None = None,
+    noise: Noise | Mapping[str, float] | None = None,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
-) -> Trajectory:
+) -> Trajectory | NoisyPaths:
     """Integrate the replicator dynamics (or another, ``dynamics``) from every row of ``initial`` to ``t_end``.
 
     Any kind of game: fixed payoff tables, payoffs that use shares, one-population
@@ -1106,9 +1110,12 @@ def simulate(
         ``"bnn"``, ``"replicator-mutator:MU"``, or a :class:`gamekit.protocols.Dynamics` (module docstring:
         how their orbits are integrated and their outcomes decided).
     noise
-        ``{"population.strategy": sigma}``: the stochastic replicator dynamics instead
-        (:func:`gamekit.stochastic.simulate_noisy`, which says what it returns and which of the
-        arguments above it takes).
+        ``{"population.strategy": sigma}`` or a :class:`gamekit.stochastic.Noise`: the stochastic
+        replicator dynamics instead (:func:`gamekit.stochastic.simulate_noisy`, which says what it
+        returns).  It takes ``initial``, ``t_end``, ``t_eval``, ``schedule``, ``parameters``, ``chunk``
+        and ``progress``; ``rtol``, ``atol``, ``window``, ``converge_tol``, ``cycle_amplitude``,
+        ``face_tol``, ``max_steps`` and ``backend`` control the deterministic integration only, and
+        are refused (:class:`~gamekit.errors.ArgumentError`) with ``noise`` unless left at their defaults.
     rng
         Seed of the noise (with ``noise`` only).
     """
@@ -1116,11 +1123,17 @@ def simulate(
     if noise is not None:
         if dyn.kind != "replicator":
             raise ArgumentError(f"noise is the stochastic replicator dynamics; it cannot be combined with {dyn}")
+        given = {"rtol": rtol, "atol": atol, "window": window, "converge_tol": converge_tol}
+        given |= {"cycle_amplitude": cycle_amplitude, "face_tol": face_tol, "max_steps": max_steps, "backend": backend}
+        ignored = [name for name, value in given.items() if _differs(value, simulate.__kwdefaults__[name])]
+        if ignored:
+            raise ArgumentError(f"{', '.join(ignored)} control the deterministic integration; not used with noise")
         from .stochastic import simulate_noisy
 
         return simulate_noisy(
-            game, initial, t_end, noise=noise, rng=rng, t_eval=t_eval, parameters=parameters, progress=progress
-        )
+            game, initial, t_end, noise=noise, rng=rng, t_eval=t_eval, parameters=parameters, progress=progress,
+            schedule=schedule, chunk=chunk,
+        )  # fmt: skip
     if rng is not None:
         raise ArgumentError("rng seeds the noise; without noise the dynamics are deterministic (give noise=...)")
     check.game(game)
@@ -1214,6 +1227,16 @@ def simulate(
         t_end=t_end,
         points=dict(classify.points),
     )
+
+
+def _differs(value, default) -> bool:
+    """Whether an argument was given a value other than its default (an array always differs)."""
+    if value is default:
+        return False
+    try:
+        return not bool(value == default)
+    except (TypeError, ValueError):  # an array, or something not comparable
+        return True
 
 
 # ----------------------------------------------------------------------------- dynamics other than the replicator

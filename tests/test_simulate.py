@@ -811,3 +811,52 @@ def test_first_use_compiles_the_driver_beside_the_right_hand_side():
     marker = cache.driver_marker()
     dopri_numba.compile_driver()  # in-process: records the driver (it is cached already)
     assert marker.exists() and marker.parent.name == "numba"
+
+
+# ----------------------------------------------------------------------------- the noise dispatch
+
+
+def _better_worse():
+    return gk.Game(
+        populations={"pop": ["better", "worse"]}, payoffs={"better": ["a"], "worse": ["1"]}, parameters={"a": 1.0}
+    )
+
+
+def test_noisy_simulate_follows_the_schedule():
+    """gk.simulate(noise=...) passes the schedule on: with payoff a = 1 until the grid time 2.01 and a = 2 after,
+    the log-odds Y = log(x / (1 - x)) of Fudenberg-Harris noise on "better" is exactly
+    Y_T = (1 - 1 - 1/2) 2.01 + (2 - 1 - 1/2) (T - 2.01) + W_T (Ito: drift u_better - u_worse - sigma^2 / 2)."""
+    from gamekit.stochastic import Noise
+
+    noise = Noise({"pop.better": 1.0}, dt=0.01)
+    paths = gk.simulate(_better_worse(), np.full((50, 1), 0.5), 5.0, noise=noise, rng=3,
+                        schedule=[(2.005, {"a": 2.0})])  # fmt: skip
+    y = np.log(paths.final[:, 0] / (1.0 - paths.final[:, 0]))
+    want = -0.5 * 2.01 + 0.5 * (5.0 - 2.01) + paths.wiener[:, 0]
+    assert np.max(np.abs(y - want)) < 1e-9
+    # without the schedule the drift stays -1/2 throughout: the orbits differ by 0.5 (T - 2.01) in log-odds
+    still = gk.simulate(_better_worse(), np.full((50, 1), 0.5), 5.0, noise=noise, rng=3)
+    y0 = np.log(still.final[:, 0] / (1.0 - still.final[:, 0]))
+    assert np.allclose(y - y0, 5.0 - 2.01, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "option, value",
+    [("rtol", 1e-6), ("atol", 1e-8), ("window", 0.3), ("converge_tol", 1e-3), ("cycle_amplitude", 1e-2),
+     ("face_tol", 1e-4), ("max_steps", 10), ("backend", "numpy")],
+)  # fmt: skip
+def test_noisy_simulate_refuses_options_it_would_ignore(option, value):
+    game = _better_worse()
+    with pytest.raises(gk.errors.ArgumentError, match=f"^{option} control the deterministic") as err:
+        gk.simulate(game, [[0.5]], 1.0, noise={"pop.better": 0.5}, rng=1, **{option: value})
+    assert "\n" not in str(err.value)
+    # the default value, given explicitly, is accepted (it changes nothing)
+    default = gk.simulate.__kwdefaults__[option]
+    paths = gk.simulate(game, [[0.5]], 1.0, noise={"pop.better": 0.5}, rng=1, **{option: default})
+    again = gk.simulate(game, [[0.5]], 1.0, noise={"pop.better": 0.5}, rng=1)
+    assert np.array_equal(paths.final, again.final)
+
+
+def test_noisy_simulate_names_every_ignored_option():
+    with pytest.raises(gk.errors.ArgumentError, match="^rtol, backend control"):
+        gk.simulate(_better_worse(), [[0.5]], 1.0, noise={"pop.better": 0.5}, rng=1, rtol=1e-6, backend="numpy")
