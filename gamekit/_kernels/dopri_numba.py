@@ -33,9 +33,10 @@ for the caller's arrays).  So the driver's type is fixed by the signatures alone
 process compiles the driver (``warm``) while this process compiles the game's
 RHS and the passes: the two halves of the compilation, of similar length, run
 side by side on two cores.  A pass is called at most once per iteration of the
-``LANES`` lanes (``_start_lanes`` only after a lane was loaded,
-``_window_samples`` only when a lane samples or enters the window's second
-half): nanoseconds against the six RHS calls of a step.  A pass does the same
+``LANES`` lanes (``_settle_lanes`` only when a step landed on an output time
+or a segment boundary or a lane reached the step limit, ``_start_lanes`` only
+after a lane was loaded, ``_window_samples`` only when a lane samples or enters
+the window's second half): nanoseconds against the six RHS calls of a step.  A pass does the same
 floating-point operations in the same order as when it was inline in the
 driver, so results are the same bit for bit.
 
@@ -528,6 +529,7 @@ def _run_range(rhs, settle, begin, sampler, tab, n_work, start, stop, x0, pay, o
         # per lane: accept or reject, time and step size (an error that is not above 1, NaN too, accepts)
         n_sample = 0
         n_cross = 0
+        n_settle = 0
         for ln in range(L):
             stepping = orbit[ln] >= 0 and starting[ln] == 0.0
             starting[ln] = 0.0
@@ -551,6 +553,11 @@ def _run_range(rhs, settle, begin, sampler, tab, n_work, start, stop, x0, pay, o
             crossing = ok and t_new >= t_mid and snapped[ln] == 0  # into the second half of the window
             cross[ln] = 1.0 if crossing else 0.0
             n_cross += 1 if crossing else 0
+            # a step that landed on its target (an output time or a segment boundary), or the step limit: the lane
+            # has something for the pass that ends the iteration (nothing else does: a step that stops short of its
+            # target is more than t_tol before it)
+            settling = (ok and t_new == tg) or (orbit[ln] >= 0 and steps[ln] >= max_steps)
+            n_settle += 1 if settling else 0
         # window samples inside accepted steps, by dense output from the step's start, and the lanes that
         # entered the second half of the window (rare: scalar code, compiled apart)
         if n_sample + n_cross > 0:
@@ -576,7 +583,7 @@ def _run_range(rhs, settle, begin, sampler, tab, n_work, start, stop, x0, pay, o
                 TURNS[i, ln] += 1.0 if inside and sg * last < 0.0 else 0.0
                 LAST[i, ln] = sg if inside and sg != 0.0 else last
         # per lane: output times, segment boundaries, finished orbits, refills and loading (scalar, compiled apart)
-        any_starting = settle(pA, pN, pF)
+        any_starting = settle(pA, pN, pF) if n_settle > 0 else 0
 
 
 def compile_driver() -> None:
