@@ -32,7 +32,10 @@ for the caller's arrays).  So the driver's type is fixed by the signatures alone
 (``compile_driver``), and on a machine where nothing is compiled yet a child
 process compiles the driver (``warm``) while this process compiles the game's
 RHS and the passes: the two halves of the compilation, of similar length, run
-side by side on two cores.  A pass is called at most once per iteration of the
+side by side on two cores.  (The split costs some CPU time in all, about half a
+second to a second here: the passes' array views and numba's per-function and
+per-process start-up; on a machine whose cores are all busy it is the total
+that counts, and the split does not shorten a first run there.)  A pass is called at most once per iteration of the
 ``LANES`` lanes (``_settle_lanes`` only when a step landed on an output time
 or a segment boundary or a lane reached the step limit, ``_start_lanes`` only
 after a lane was loaded, ``_window_samples`` only when a lane samples or enters
