@@ -65,6 +65,7 @@ from fractions import Fraction
 import numpy as np
 
 from ._validate import printable
+from .dynamics import jacobian_from
 from .errors import ArgumentError
 
 __all__ = ["Dynamics", "REPLICATOR", "KINDS", "parse_dynamics", "velocity"]
@@ -254,3 +255,55 @@ def velocity(dyn: Dynamics, x, u, off) -> np.ndarray:
         else:
             out[:, a:b] = xs * (us - ubar)
     return out[0] if single else out
+
+
+def velocity_jacobian(dyn: Dynamics, x, u, du, off) -> np.ndarray:
+    r"""The tangent Jacobian ``(M, d, d)`` of a smooth dynamics' :func:`velocity` at full shares ``x`` (M, D).
+
+    ``u`` (M, D) are the payoffs at ``x`` and ``du`` (M, D, D) their derivatives, ``du[:, a, b] = d u_a / d x_b``
+    (:func:`gamekit.dynamics.general_field`); ``off`` the population offsets, as for :func:`velocity`.  A single
+    state (``x`` (D,), ``du`` (D, D)) gives ``(d, d)``.  With ``F`` the velocity and ``J_rep`` the replicator's
+    derivative (:func:`gamekit.dynamics.jacobian_from`)::
+
+        replicator-mutator:MU:  dF_a/dx_b = (1 - MU) J_rep[a, b] - MU delta_ab
+        logit:ETA:              dF_a/dx_b = sum_{c in p} (s_a delta_ac - s_a s_c) / ETA * du[c, b] - delta_ab,
+                                s = softmax(u_p / ETA) (max-shifted), a in population p
+
+    (the replicator is ``MU = 0``).  The tangent Jacobian keeps each population's first ``n_p - 1`` rows and, as
+    columns, ``d/dx_m - d/dx_last`` of each population (the coordinates of :func:`gamekit.dynamics.jacobian_from`;
+    the ``- delta_ab`` terms become ``- I``).  Smith and BNN are not differentiable where payoffs tie, so they are
+    refused (:class:`~gamekit.errors.ArgumentError`).
+
+    Parameters
+    ----------
+    dyn
+        A smooth dynamics (``dyn.smooth``).
+    x
+        Full shares, one row per state.
+    u
+        Each strategy's payoff at that state, same shape as ``x``.
+    du
+        The payoffs' derivatives, ``(M, D, D)``.
+    off
+        Population offsets into the columns.
+    """
+    if not dyn.smooth:
+        raise ArgumentError(f"{dyn} is not differentiable where payoffs tie: no Jacobian")
+    x, u, du = np.asarray(x, dtype=float), np.asarray(u, dtype=float), np.asarray(du, dtype=float)
+    off = [int(o) for o in off]
+    shape = tuple(b - a for a, b in zip(off, off[1:]))
+    d = off[-1] - len(shape)
+    if dyn.kind != "logit":
+        mu = dyn.mu or 0.0
+        return (1.0 - mu) * jacobian_from(x, u, du, shape) - mu * np.eye(d)
+    full = np.empty(du.shape)
+    for a, b in zip(off, off[1:]):
+        z = u[..., a:b] / dyn.eta
+        e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+        s = e / np.sum(e, axis=-1, keepdims=True)
+        ds = (s[..., :, None] * np.eye(b - a) - s[..., :, None] * s[..., None, :]) / dyn.eta  # d softmax / d u
+        full[..., a:b, :] = ds @ du[..., a:b, :]
+    rows = [i for a, b in zip(off, off[1:]) for i in range(a, b - 1)]
+    last = [b - 1 for a, b in zip(off, off[1:]) for _ in range(a, b - 1)]
+    tangent = full[..., rows, :][..., :, rows] - full[..., rows, :][..., :, last]
+    return tangent - np.eye(d)

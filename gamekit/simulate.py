@@ -229,7 +229,7 @@ from ._kernels.rhs_field import Field
 from .dynamics import compile_payoffs, expected_payoffs, jacobian_from
 from .errors import AnalysisError, ArgumentError, GamekitError, ParameterError
 from .game import Game
-from .protocols import REPLICATOR, Dynamics, parse_dynamics, velocity
+from .protocols import REPLICATOR, Dynamics, parse_dynamics, velocity, velocity_jacobian
 from .schedule import Schedule
 from .space import StateSpace
 from .stability import ZERO_TOL, strict_profiles
@@ -1342,40 +1342,11 @@ def _flow_scale(dyn: Dynamics, scale: np.ndarray) -> np.ndarray:
     return (1.0 - mu) * scale + mu
 
 
-def tangent_jacobian(dyn: Dynamics, x: np.ndarray, u: np.ndarray, du: np.ndarray, shape) -> np.ndarray:
-    """The tangent Jacobian (M, d, d) of a smooth dynamics' field at full shares ``x`` (M, D), with payoffs ``u``
-    (M, D) and ``du[:, a, b] = d u_a / d x_b``: ``(1 - MU) J_replicator - MU I`` (the replicator is ``MU = 0``), or
-    for logit ``D softmax(u/ETA) Du - I``; rows: each population's first ``n_p - 1`` strategies, columns
-    ``d/dx_m - d/dx_last`` (as :func:`gamekit.dynamics.jacobian_from`)."""
-    shape = tuple(int(n) for n in shape)
-    d = sum(shape) - len(shape)
-    if dyn.kind != "logit":
-        mu = dyn.mu or 0.0
-        return (1.0 - mu) * jacobian_from(x, u, du, shape) - mu * np.eye(d)
-    off = np.concatenate([[0], np.cumsum(shape)]).astype(int)
-    full = np.empty(du.shape)
-    for a, b in zip(off[:-1], off[1:]):
-        z = u[:, a:b] / dyn.eta
-        e = np.exp(z - np.max(z, axis=1, keepdims=True))
-        s = e / np.sum(e, axis=1, keepdims=True)
-        ds = (s[:, :, None] * np.eye(b - a) - s[:, :, None] * s[:, None, :]) / dyn.eta  # d softmax / d u
-        full[:, a:b, :] = ds @ du[:, a:b, :]
-    full -= np.eye(int(off[-1]))
-    rows = [i for p in range(len(shape)) for i in range(off[p], off[p + 1] - 1)]
-    cols = [
-        full[:, :, i] - full[:, :, off[p + 1] - 1] for p in range(len(shape)) for i in range(off[p], off[p + 1] - 1)
-    ]
-    if not cols:
-        return np.zeros((x.shape[0], 0, 0))
-    return np.stack(cols, axis=2)[:, rows, :]
-
-
 def _polish_field(dyn: Dynamics, fld: Field, space: StateSpace, start: np.ndarray, theta, scale):
     """Newton's method for ``F(x) = 0`` of a smooth ``dyn`` on the product of simplices from ``start`` (M, D): each
     population's last share carries one minus the others.  Returns the points (M, D) and whether each converged
     (``max |F|`` at most ``NEWTON_TOL`` times the field's scale, in the state space)."""
     off = space.offsets
-    shape = tuple(int(b - a) for a, b in zip(off[:-1], off[1:]))
     x = np.array(start, dtype=float)
     free = np.array([i for a, b in zip(off[:-1], off[1:]) for i in range(a, b - 1)], dtype=np.int64)
     last = np.array([b - 1 for a, b in zip(off[:-1], off[1:]) for _ in range(a, b - 1)], dtype=np.int64)
@@ -1391,7 +1362,7 @@ def _polish_field(dyn: Dynamics, fld: Field, space: StateSpace, start: np.ndarra
             done |= np.max(np.abs(g), axis=1) <= tol
             if done.all():
                 break
-            jac = tangent_jacobian(dyn, x, u, du, shape)
+            jac = velocity_jacobian(dyn, x, u, du, off)
             try:
                 step = np.linalg.solve(jac, -g[:, :, None])[:, :, 0]
             except np.linalg.LinAlgError:
@@ -1417,7 +1388,7 @@ def _stable_under(dyn: Dynamics, fld: Field, space: StateSpace, point, theta, sc
     if sum(shape) == len(shape):
         return np.ones(point.shape[0], dtype=bool)
     u, du = fld.derivatives(point, theta)
-    jac = tangent_jacobian(dyn, point, u, du, shape)
+    jac = velocity_jacobian(dyn, point, u, du, off)
     finite = np.all(np.isfinite(jac), axis=(1, 2))
     stable = np.zeros(point.shape[0], dtype=bool)
     if finite.any():

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import gamekit as gk
 from gamekit.errors import ArgumentError
-from gamekit.protocols import REPLICATOR, Dynamics, parse_dynamics, velocity
+from gamekit.protocols import REPLICATOR, Dynamics, parse_dynamics, velocity, velocity_jacobian
 
 # -- the contract: Dynamics, parse_dynamics ------------------------------------------------------------------
 
@@ -840,3 +840,82 @@ def test_logit_qre_at_small_noise_sit_next_to_the_nash_equilibria():
     qre = gk.equilibria(game, dynamics="logit:0.01")
     assert len(nash) == len(qre) == 3 and nash.complete and "sum to 1" in " ".join(qre.notes)
     _same_sets([_flat(e) for e in qre], [_flat(e) for e in nash], 0.01)
+
+
+# ----------------------------------------------------------------------------- velocity_jacobian
+
+
+@settings(max_examples=60, deadline=None)
+@given(states_and_payoffs(), st.sampled_from(["replicator", "logit:0.7", "logit:0.05", "replicator-mutator:0.2"]))
+def test_velocity_jacobian_is_the_central_difference_of_the_velocity(case, spec):
+    """Payoffs quadratic in the shares, u_a = sum_b A_ab x_b + sum_bc C_abc x_b x_c (so du is not zero within a
+    population, unlike a fixed payoff table); the tangent Jacobian against central differences of
+    :func:`velocity` along e_m - e_last of each population, at every row at once."""
+    shape, x, _ = case
+    dyn = parse_dynamics(spec)
+    off = np.concatenate([[0], np.cumsum(shape)])
+    D = int(off[-1])
+    rng = np.random.default_rng(int(1e6 * x[0, 0]))
+    A, C = rng.normal(0, 1, (D, D)), rng.normal(0, 0.5, (D, D, D))
+    u_of = lambda y: y @ A.T + np.einsum("abc,mb,mc->ma", C, y, y)  # noqa: E731
+    du = A[None] + np.einsum("abc,mc->mab", C + C.transpose(0, 2, 1), x)
+    got = velocity_jacobian(dyn, x, u_of(x), du, off)
+    h = 1e-6
+    rows = [i for a, b in zip(off, off[1:]) for i in range(a, b - 1)]
+    want = np.zeros(got.shape)
+    col = 0
+    for a, b in zip(off, off[1:]):
+        for i in range(a, b - 1):
+            step = np.zeros(D)
+            step[i], step[b - 1] = h, -h
+            plus, minus = x + step, x - step
+            diff = velocity(dyn, plus, u_of(plus), off) - velocity(dyn, minus, u_of(minus), off)
+            want[:, :, col] = diff[:, rows] / (2 * h)
+            col += 1
+    scale = 1.0 + np.max(np.abs(want)) if want.size else 1.0
+    assert np.allclose(got, want, atol=1e-5 * scale)
+    # one state in, one matrix out
+    if x.shape[0]:
+        assert np.allclose(velocity_jacobian(dyn, x[0], u_of(x[:1])[0], du[0], off), got[0])
+
+
+@pytest.mark.parametrize("spec", ["smith", "bnn"])
+def test_velocity_jacobian_refuses_the_dynamics_that_are_not_differentiable(spec):
+    x = np.array([0.5, 0.5])
+    with pytest.raises(ArgumentError, match="not differentiable"):
+        velocity_jacobian(parse_dynamics(spec), x, np.array([1.0, 0.0]), np.zeros((2, 2)), [0, 2])
+
+
+# ----------------------------------------------------------------------------- the result names its dynamics
+
+
+@pytest.mark.parametrize("spec", ["logit:0.5", "replicator-mutator:0.01", "smith", "bnn", "replicator-mutator:0"])
+def test_equilibria_carry_and_show_their_dynamics(spec):
+    trap = _trap()
+    got = gk.equilibria(trap, dynamics=spec)
+    assert got.dynamics == parse_dynamics(spec)
+    assert repr(got).endswith(f", dynamics={parse_dynamics(spec)})")
+    assert str(got).splitlines()[0] == f"dynamics {parse_dynamics(spec)}:"
+    smooth_search = spec.startswith("logit") or spec == "replicator-mutator:0.01"
+    # the interior search of a smooth dynamics says in its own note that it may miss points; no "faces" line
+    assert not (smooth_search and "searched numerically" in str(got))
+    plain = gk.equilibria(trap)
+    assert plain.dynamics == REPLICATOR and "dynamics" not in repr(plain) and "dynamics" not in str(plain)
+
+
+def test_the_face_count_line_reads_in_the_singular_and_the_plural():
+    from gamekit.equilibria.result import Equilibria
+
+    assert "(1 face was searched numerically: " in str(Equilibria(points=(), complete=False, numeric_faces=1))
+    assert "(3 faces were searched numerically: " in str(Equilibria(points=(), complete=False, numeric_faces=3))
+    logit = Equilibria(points=(), complete=False, numeric_faces=1, dynamics=parse_dynamics("logit:1"))
+    assert "searched numerically" not in str(logit)
+
+
+def test_a_bnn_strict_equilibrium_prints_why_it_is_stable_on_its_line():
+    got = gk.equilibria(_trap(), dynamics="bnn")
+    strict = [e for e in got if e.stability is gk.Stability.ASYMPTOTICALLY_STABLE]
+    assert strict and all(e.note and "Lyapunov" in e.note for e in strict)
+    lines = str(got).splitlines()
+    for e in strict:
+        assert f"{e}; {e.note}" in lines

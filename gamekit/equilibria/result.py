@@ -9,6 +9,7 @@ import sympy
 from .._frozen import normalized
 from ..errors import ArgumentError
 from ..game import Game
+from ..protocols import REPLICATOR, Dynamics
 from ..stability import Equilibrium, Stability
 from .numeric import Uncertain
 
@@ -63,7 +64,8 @@ class Equilibria:
     (Newton from random starts: a rest point there may be missing); ``numeric_faces`` counts those
     faces and ``uncertain`` holds numeric candidates whose verification did not converge (not rest
     points, not counted).  ``notes`` say what else the analysis had to do (a budget spent, payoffs
-    too large for exact arithmetic).
+    too large for exact arithmetic).  ``dynamics`` is the dynamics whose rest points these are
+    (:func:`gamekit.equilibria`'s ``dynamics``; shown when it is not the replicator).
     """
 
     points: tuple[Equilibrium, ...]
@@ -72,6 +74,7 @@ class Equilibria:
     numeric_faces: int = 0
     uncertain: tuple[Uncertain, ...] = ()
     notes: tuple[str, ...] = ()
+    dynamics: Dynamics = REPLICATOR
     game: Game | None = field(default=None, repr=False, compare=False)
 
     def __iter__(self):
@@ -113,24 +116,45 @@ class Equilibria:
             }
         )
 
+    @property
+    def _face_search(self) -> bool:
+        """Whether the rest points come from the replicator's face-by-face search (the replicator, Smith and BNN,
+        the mutator at ``MU = 0``), not from the interior search of a smooth dynamics (whose note says how)."""
+        kind, mu = self.dynamics.kind, self.dynamics.mu
+        return not (kind == "logit" or (kind == "replicator-mutator" and mu))
+
     def _tail(self) -> list[str]:
         lines = [str(c) for c in self.continua] + [str(u) for u in self.uncertain]
-        if not self.complete:
-            lines.append(f"({self.numeric_faces} faces were searched numerically: rest points there may be missing)")
+        if not self.complete and self.numeric_faces and self._face_search:
+            faces = "1 face was" if self.numeric_faces == 1 else f"{self.numeric_faces} faces were"
+            lines.append(f"({faces} searched numerically: rest points there may be missing)")
         return lines + [f"({n})" for n in self.notes]
 
+    @staticmethod
+    def _line(e: Equilibrium) -> str:
+        """The point's line, with its note where its label has one (a not-linearised point prints its own)."""
+        if e.note and e.stability is not Stability.NOT_LINEARISED:
+            return f"{e}; {e.note}"
+        return str(e)
+
     def __str__(self) -> str:
-        return "\n".join([str(e) for e in self.points] + self._tail())
+        head = [] if self.dynamics == REPLICATOR else [f"dynamics {self.dynamics}:"]
+        return "\n".join(head + [self._line(e) for e in self.points] + self._tail())
 
     def __repr__(self) -> str:
         extra = f", {len(self.uncertain)} uncertain" if self.uncertain else ""
-        return f"Equilibria({len(self.points)} rest points, {len(self.continua)} continua{extra}, complete={self.complete})"
+        dyn = "" if self.dynamics == REPLICATOR else f", dynamics={self.dynamics}"
+        return (
+            f"Equilibria({len(self.points)} rest points, {len(self.continua)} continua{extra}, "
+            f"complete={self.complete}{dyn})"
+        )
 
     def _repr_markdown_(self) -> str:
         lines = ["| state | profile | name | eigenvalues | stability |", "|---|---|---|---|---|"]
         for e in self.points:
             lines.append(
                 f"| {e.describe_state()} | {', '.join(e.profile) if e.profile else ''} | {e.name or ''} "
-                f"| {e.describe_eigenvalues()} | {e.stability}{'' if e.exact else ' (numeric)'} |"
+                f"| {e.describe_eigenvalues()} | {e.stability}{'' if e.exact else ' (numeric)'}"
+                f"{f' ({e.note})' if e.note else ''} |"
             )
         return "\n".join(lines + [f"\n{t}" for t in self._tail()])

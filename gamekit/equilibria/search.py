@@ -221,15 +221,17 @@ def _other_dynamics(game: Game, dyn: Dynamics, *, zero_tol, starts, rng, **repli
     if dyn.kind == "replicator-mutator" and dyn.mu == 0.0:  # the replicator itself: its exact search
         result = equilibria(game, zero_tol=zero_tol, starts=starts, rng=rng, **replicator_options)
         note = f"dynamics {dyn}: with no mutation this is the replicator, solved face by face"
-        return dataclasses.replace(result, notes=(note, *result.notes))
+        return dataclasses.replace(result, notes=(note, *result.notes), dynamics=dyn)
     if dyn.smooth:
         from . import smooth
 
-        return smooth.rest_points(game, dyn, zero_tol=zero_tol, starts=starts, rng=rng)
+        return dataclasses.replace(
+            smooth.rest_points(game, dyn, zero_tol=zero_tol, starts=starts, rng=rng), dynamics=dyn
+        )
     from . import nash
 
     replicator = equilibria(game, zero_tol=zero_tol, starts=starts, rng=rng, **replicator_options)
-    return nash.rest_points(game, dyn, replicator, zero_tol=zero_tol)
+    return dataclasses.replace(nash.rest_points(game, dyn, replicator, zero_tol=zero_tol), dynamics=dyn)
 
 
 def _jacobians(pv: PayoffValues, points, batch: int = 4096):

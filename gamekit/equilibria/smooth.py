@@ -52,10 +52,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..dynamics import general_field, jacobian_from
+from ..dynamics import general_field
 from ..errors import AnalysisError
 from ..game import Game
-from ..protocols import Dynamics
+from ..protocols import Dynamics, velocity_jacobian
 from ..stability import Equilibrium, Stability, classify
 from .numeric import Uncertain
 from .result import Equilibria
@@ -126,6 +126,7 @@ class _System:
         ddelta = np.empty((m, d, self.D))  # dDelta_i / dx_b
         dxdw = np.zeros((m, self.D, d))
         inv = np.empty((m, d))  # 1/x_i - 1/x_last (mutator)
+        inv_size = np.empty((m, d))  # 1/x_i + 1/x_last: the size of its terms
         dinv = np.zeros((m, d, d))
         nvec = np.empty(d)
         for p, n in enumerate(self.shape):
@@ -142,17 +143,20 @@ class _System:
                         dinv[:, c + i, c + j] = -((i == j) - xp[:, j]) / xp[:, i] - xp[:, j] / xp[:, n - 1]
                 if not self.logit:
                     inv[:, c + i] = 1.0 / xp[:, i] - 1.0 / xp[:, n - 1]
+                    inv_size[:, c + i] = 1.0 / xp[:, i] + 1.0 / xp[:, n - 1]
             for j in range(n - 1):
                 dxdw[:, last, c + j] = -xp[:, n - 1] * xp[:, j]
         L = lam[:, None]
+        rest = self.complement(lam)  # 1 - lam, exactly MU at the target
+        R = rest[:, None]
         if self.logit:
             G = w - L * delta
             size = 1.0 + np.max(np.abs(w), axis=1, initial=0.0) + np.max(np.abs(L * delta), axis=1, initial=0.0)
         else:
-            G = L * delta + (1.0 - L) / nvec * inv
-            size = np.max(np.abs(L * delta), axis=1, initial=0.0) + np.max(
-                np.abs((1.0 - L) / nvec * inv), axis=1, initial=0.0
-            )
+            G = L * delta + R / nvec * inv
+            # the size of G's terms: 1/x_i and 1/x_last separately (at a rest point near the uniform state their
+            # difference vanishes, and a residual relative to it would ask for more digits than there are)
+            size = np.max(np.abs(L * delta), axis=1, initial=0.0) + np.max(R / nvec * inv_size, axis=1, initial=0.0)
             size = np.where(size > 0, size, 1.0)
         if not jacobian:
             return G, size
@@ -161,38 +165,25 @@ class _System:
             J = np.eye(d)[None] - lam[:, None, None] * chain
             Gl = -delta
         else:
-            J = lam[:, None, None] * chain + ((1.0 - lam)[:, None, None] / nvec[None, :, None]) * dinv
+            J = lam[:, None, None] * chain + (rest[:, None, None] / nvec[None, :, None]) * dinv
             Gl = delta - inv / nvec
         return G, size, J, Gl
+
+    def complement(self, lam: np.ndarray) -> np.ndarray:
+        """``1 - lam``, and exactly ``MU`` where ``lam`` is the mutator's target ``1 - MU`` (for ``MU`` below the
+        spacing of floats near 1, ``1 - (1 - MU)`` is 0 or a rounded ``MU``)."""
+        rest = 1.0 - lam
+        if self.logit:
+            return rest
+        return np.where(lam == self.target, self.dyn.mu, rest)
 
     # -- the velocity's tangent Jacobian at rest points (labels) --------------------------------------------
 
     def velocity_jacobian(self, x: np.ndarray) -> np.ndarray:
-        """The tangent Jacobian (d, d) of the velocity at the full state ``x`` (D,)."""
+        """The tangent Jacobian (d, d) of the velocity at the full state ``x`` (D,)
+        (:func:`gamekit.protocols.velocity_jacobian`)."""
         u, du = self.field.numeric(x[None, :])
-        u, du = u[0], du[0]
-        if not self.logit:
-            mu = self.dyn.mu
-            return (1.0 - mu) * jacobian_from(x, u, du, self.shape) - mu * np.eye(self.d)
-        eta = self.dyn.eta
-        full = np.zeros((self.D, self.D))
-        for p, n in enumerate(self.shape):
-            a = self.off[p]
-            z = u[a : a + n] / eta
-            e = np.exp(z - np.max(z))
-            s = e / np.sum(e)
-            ds = (np.diag(s) - np.outer(s, s)) / eta  # d softmax / d u within the population
-            full[a : a + n, :] = ds @ du[a : a + n, :]
-        full -= np.eye(self.D)
-        rows = [i for p in range(len(self.shape)) for i in range(self.off[p], self.off[p + 1] - 1)]
-        cols = [
-            full[:, i] - full[:, self.off[p + 1] - 1]
-            for p in range(len(self.shape))
-            for i in range(self.off[p], self.off[p + 1] - 1)
-        ]
-        if not cols:
-            return np.zeros((0, 0))
-        return np.stack(cols, axis=1)[rows, :]
+        return velocity_jacobian(self.dyn, x, u[0], du[0], self.off)
 
 
 def _solve(J: np.ndarray, G: np.ndarray) -> np.ndarray:
