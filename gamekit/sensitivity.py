@@ -97,12 +97,23 @@ def _parameter(game: Game, parameter, what: str = "parameter") -> str:
     return parameter
 
 
+def _has_bool(values) -> bool:
+    """Whether ``values`` is or holds True/False (which numpy would silently read as 1/0)."""
+    if isinstance(values, (bool, np.bool_)):
+        return True
+    if isinstance(values, np.ndarray):
+        return values.dtype == np.bool_
+    return isinstance(values, (list, tuple)) and any(_has_bool(v) for v in values)
+
+
 def _values(game: Game, parameter: str, values, what: str = "values") -> np.ndarray:
     """``values`` of ``parameter`` as a 1-D array of distinct finite numbers within the declared bounds."""
     if isinstance(values, (str, bytes, Mapping)):
         raise ArgumentError(
             f"{what} must be a sequence of numbers (values of {parameter}), got {printable(repr(values), 60)}"
         )
+    if _has_bool(values):
+        raise ArgumentError(f"{what} must be numbers (values of {parameter}), not True/False")
     arr = check.floats(values, f"{what} must be numbers (values of {parameter})", ParameterError)
     if arr.ndim == 0:
         raise ArgumentError(

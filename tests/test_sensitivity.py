@@ -459,6 +459,8 @@ def test_basin_map_of_cycling_orbits():
         ({"parameter": "F", "values": [[1, 2]]}, gk.ArgumentError, "one-dimensional"),
         ({"parameter": "F", "values": ["a"]}, gk.ParameterError, "must be numbers"),
         ({"parameter": "F", "values": [1, 1]}, gk.ArgumentError, "distinct"),
+        ({"parameter": "F", "values": [True, False]}, gk.ArgumentError, "not True/False"),
+        ({"parameter": "F", "values": np.array([True, False])}, gk.ArgumentError, "not True/False"),
         ({"parameter": "delta", "values": [0.5, 1.5]}, gk.ParameterError, "outside its declared bounds"),
         ({"parameter": "F", "values": [1], "initial": [0.5, 0.5]}, gk.StateError, "width 2"),
         ({"parameter": "F", "values": [1], "initial": [[[0.5]]]}, gk.StateError, "initial"),
