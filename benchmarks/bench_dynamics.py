@@ -106,13 +106,17 @@ def main():
         ours = gk.simulate(trap, x0s, T_END, dynamics=dyn, rtol=RTOL, atol=ATOL, t_eval=te).states[:, 0]
         theirs = np.array([solve_ivp(f, (0, T_END), x, rtol=RTOL, atol=ATOL, t_eval=te).y[:, 0] for x in x0s])
         errors[dyn] = (np.max(np.abs(ours - ref)), np.max(np.abs(theirs - ref)))
-    runs = {}
+    runs, last = {}, {}  # last: each side's results of its last timed run (for the step counts)
+
+    def run_ours(dyn):
+        last[dyn] = gk.simulate(trap, init, T_END, dynamics=dyn, rtol=RTOL, atol=ATOL)
+
+    def run_theirs(dyn, f):
+        last[f"{dyn} scipy"] = [solve_ivp(f, (0, T_END), x0, rtol=RTOL, atol=ATOL) for x0 in init[:nb]]
+
     for dyn, f in cases.items():
-        runs[dyn] = (lambda dyn=dyn: gk.simulate(trap, init, T_END, dynamics=dyn, rtol=RTOL, atol=ATOL), args.orbits)
-        runs[f"{dyn} scipy"] = (
-            lambda f=f: [solve_ivp(f, (0, T_END), x0, rtol=RTOL, atol=ATOL) for x0 in init[:nb]],
-            nb,
-        )
+        runs[dyn] = (lambda dyn=dyn: run_ours(dyn), args.orbits)
+        runs[f"{dyn} scipy"] = (lambda dyn=dyn, f=f: run_theirs(dyn, f), nb)
     wall, cpu = side_by_side(runs, args.repeats)
     load = os.getloadavg()
     print(f"platform model, trap values, t_end={T_END:g}, rtol={RTOL:g}, atol={ATOL:g} (solve_ivp: RK45, the same), "
@@ -123,6 +127,14 @@ def main():
         print(f"  {dyn + ':':10s} wall: gamekit {1 / ours:9.0f} orbits/s, solve_ivp loop {1 / base:6.0f} orbits/s, "
               f"ratio {base / ours:5.0f}x; CPU (per core): {1 / ours_cpu:9.0f} against {1 / base_cpu:6.0f} "
               f"orbits/s, ratio {base_cpu / ours_cpu:5.0f}x")  # fmt: skip
+        sols = last[f"{dyn} scipy"]
+        # RK45: two evaluations choose the first step, then six per attempt (first same as last)
+        attempts = np.mean([(sol.nfev - 2) / 6 for sol in sols])
+        accepted = np.mean([sol.t.size - 1 for sol in sols])
+        steps = last[dyn].steps.mean()
+        print(f"  {'':10s} steps per orbit: gamekit {steps:.1f} attempts ({ours_cpu / steps * 1e9:.0f} ns CPU per orbit-step),"
+              f" solve_ivp {attempts:.1f} attempts ({accepted:.1f} accepted; gamekit's error norm covers every share,"
+              f" solve_ivp's here one share per population)")  # fmt: skip
         print(f"  {'':10s} largest error of a share at t = {ACCURACY_TIME:g} against DOP853 (rtol 1e-12), first "
               f"{min(nb, 50)} orbits: gamekit {errors[dyn][0]:.1e}, solve_ivp {errors[dyn][1]:.1e}")  # fmt: skip
 

@@ -16,6 +16,10 @@ step a share slightly below zero) with every strategy alive and each
 population's first strategy as the reference, and evaluates the protocol on the
 differences (``_velocity``).
 
+Step-size control is scipy's (``flow``): ``h_new = h clip(SAFETY err**(-1/5), MIN_FACTOR, MAX_FACTOR)``, no
+growth on the step after a rejection; ``err**(1/5)`` as ``exp(ln(err) / 5)`` by ``log_pos`` and ``exp_neg``
+(vectorisable), ``err`` clamped to ``ERR_CLAMP`` first (outside it the factor is at its bounds anyway).
+
 Imported only when first used (``import gamekit`` does not import numba);
 compiled once per machine into gamekit's checked cache folder.  This driver is
 compiled in the calling process on its first use (the replicator's driver is
@@ -31,13 +35,27 @@ from .layout import pack_tables
 from .primitives import LANES, LN2_HI, LN2_LO, _bits, _float, as_pointer, exp_neg
 from .tableau import DENSE, H0, MAX_FACTOR, MIN_FACTOR, SAFETY, TIME_RTOL, WINDOW_SAMPLES, A, B, E
 
-__all__ = ["integrate", "LANES", "KINDS", "SHARE_FLOOR", "LOG_FLOOR", "log_pos"]
+__all__ = [
+    "integrate",
+    "LANES",
+    "KINDS",
+    "SHARE_FLOOR",
+    "LOG_FLOOR",
+    "ERROR_EXPONENT",
+    "ERR_CLAMP",
+    "log_pos",
+    "step_factor",
+]
 
 KINDS = ("replicator", "logit", "smith", "bnn", "replicator-mutator")  # the kernel's code of each protocol
 # A share at or below SHARE_FLOOR reaches the payoffs as LOG_FLOOR in log-share (below every right-hand side's
 # underflow cutoff: an exact zero in the payoffs), whatever its sign.
 SHARE_FLOOR = 1e-300
 LOG_FLOOR = -720.0
+# as flow (the numpy twin): the step factor is SAFETY err**(-ERROR_EXPONENT), err first clamped to ERR_CLAMP
+ERROR_EXPONENT = 0.2
+ERR_CLAMP = (1e-6, 1e4)
+ERR_LO, ERR_HI = ERR_CLAMP
 
 A21 = A[1, 0]
 A31, A32 = A[2, 0], A[2, 1]
@@ -78,6 +96,20 @@ def log_pos(x):
     return e * LN2_HI + (e * LN2_LO + 2.0 * f * series)
 
 
+@njit(inline="always", error_model="numpy")
+def step_factor(err):
+    """``clip(SAFETY err**(-1/5), MIN_FACTOR, MAX_FACTOR)`` for an error norm ``err >= 0`` (0 and NaN included: NaN
+    gives MIN_FACTOR), branch- and call-free: ``err**(1/5) = exp(ln(err) / 5)`` with ``err`` clamped to
+    ``ERR_CLAMP``, by ``log_pos`` and ``exp_neg`` (``|ln(err) / 5| < 3``; ``exp_neg`` takes only arguments <= 0,
+    so ``exp(-|a|)`` and its reciprocal)."""
+    e = ERR_LO if err < ERR_LO else err
+    e = e if e < ERR_HI else ERR_HI  # (NaN -> ERR_HI)
+    a = ERROR_EXPONENT * log_pos(e)
+    q = exp_neg(-abs(a))
+    root = q if a < 0.0 else 1.0 / q
+    return min(MAX_FACTOR, max(MIN_FACTOR, SAFETY / root))
+
+
 @njit(error_model="numpy", fastmath={"contract"})
 def _logs(Y, LOG, d):
     """``LOG = ln Y`` lane by lane, ``LOG_FLOOR`` at or below ``SHARE_FLOOR``."""
@@ -109,9 +141,11 @@ def _velocity(kind, eta, mu, off, k, Y, G, K, S0, S1):
                     e = exp_neg((G[i, ln] - S0[ln]) * inv)
                     K[i, ln] = e
                     S1[ln] += e
+            for ln in range(L):
+                S1[ln] = 1.0 / S1[ln]  # one division per population, not per strategy
             for i in range(a, b):
                 for ln in range(L):
-                    K[i, ln] = K[i, ln] / S1[ln] - Y[i, ln]
+                    K[i, ln] = K[i, ln] * S1[ln] - Y[i, ln]
         elif kind == 2:  # smith: sum_j x_j [u_i - u_j]_+ - x_i sum_j [u_j - u_i]_+
             for i in range(a, b):
                 for ln in range(L):
@@ -221,6 +255,7 @@ def _run_range(rhs, kind, eta, mu, tab, n_work, start, stop, x0, pay, off, bound
     steps = np.zeros((1, L), dtype=np.int64)[0]
     n_sampled = np.zeros((1, L), dtype=np.int64)[0]
     fresh = np.zeros((1, L), dtype=np.int64)[0]
+    retry = np.zeros((1, L))[0]  # 1.0 after a rejected step: the next accepted step may not grow
     coef = np.zeros((1, 7))[0]
     x_tau = np.zeros((1, d))[0]
     for p in range(k):
@@ -261,6 +296,7 @@ def _run_range(rhs, kind, eta, mu, tab, n_work, start, stop, x0, pay, off, bound
                         LAST[i, ln] = 0.0
                     row[ln] = r if per_orbit else 0
                     h[ln] = H0
+                    retry[ln] = 0.0
                     t[ln] = 0.0
                     steps[ln] = 0
                     n_sampled[ln] = 0
@@ -345,8 +381,10 @@ def _run_range(rhs, kind, eta, mu, tab, n_work, start, stop, x0, pay, off, bound
             stepping = orbit[ln] >= 0 and starting[ln] == 0.0
             starting[ln] = 0.0
             err = np.sqrt(errsum[ln] / d)
-            factor = MAX_FACTOR if err == 0.0 else min(MAX_FACTOR, max(MIN_FACTOR, SAFETY / np.sqrt(np.sqrt(err))))
+            factor = step_factor(err)
             ok = stepping and not err > 1.0
+            factor = min(factor, 1.0) if retry[ln] > 0.0 else factor
+            retry[ln] = 0.0 if ok else (1.0 if stepping else retry[ln])
             steps[ln] += 1 if stepping else 0
             t_old, step, h_old, tg = t[ln], hh[ln], h[ln], target[ln]
             t_new = t_old + step
