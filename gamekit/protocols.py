@@ -59,6 +59,8 @@ field is a polynomial in the shares and payoffs, so linearisation decides stabil
 from __future__ import annotations
 
 import math
+import re
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -87,7 +89,27 @@ def _check_eta(value) -> float:
     v = float(value)
     if not math.isfinite(v) or v <= 0:
         raise ArgumentError(f"the logit noise eta must be a finite number > 0, got {printable(repr(value), 40)}")
+    if v < sys.float_info.min:  # subnormal: u/eta overflows for any payoff difference above about 1e-16
+        raise ArgumentError(f"the logit noise eta must be at least {sys.float_info.min:g}, got {_number(v)}")
     return v
+
+
+ETA_FLOOR = 1e-12
+"""The smallest logit noise relative to the payoff scale: below ``ETA_FLOOR * scale`` the unused shares
+``exp(-Delta/ETA)`` of every QRE are 0 in double precision (so the QRE are Nash equilibria) and ``u/ETA``
+leaves the range where steps in log-ratios are resolved."""
+
+
+def check_logit_scale(dyn: Dynamics, scale: float) -> None:
+    """Refuse (one line) a logit ``dyn`` whose noise is below ``ETA_FLOOR`` times the payoff scale ``scale``."""
+    if dyn.kind != "logit" or not math.isfinite(scale) or scale <= 0:
+        return
+    if dyn.eta < ETA_FLOOR * scale:
+        raise ArgumentError(
+            f"{dyn}: eta must be at least {ETA_FLOOR:g} times the payoff scale {scale:.3g} (eta >= "
+            f"{ETA_FLOOR * scale:.3g}); below it every QRE is a Nash equilibrium to double precision "
+            "(dynamics='smith' or 'bnn' has the Nash equilibria as rest points)"
+        )
 
 
 def _check_mu(value) -> float:
@@ -96,7 +118,7 @@ def _check_mu(value) -> float:
     v = float(value)
     if not math.isfinite(v) or not 0.0 <= v <= 1.0:
         raise ArgumentError(f"the mutation rate mu must be in [0, 1], got {printable(repr(value), 40)}")
-    return v
+    return v + 0.0  # -0.0 -> 0.0
 
 
 @dataclass(frozen=True)
@@ -156,9 +178,14 @@ class Dynamics:
 REPLICATOR = Dynamics("replicator")
 
 
+_NUMBER = re.compile(r"[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|\d+/\d+|inf|infinity|nan)\Z", re.IGNORECASE)
+
+
 def _parameter_value(kind: str, text: str) -> float:
     what = "the logit noise eta" if kind == "logit" else "the mutation rate mu"
     t = text.strip()
+    if not _NUMBER.match(t):  # float() alone would read "1_0" as 10
+        raise ArgumentError(f"{what} must be a number (a decimal or a fraction p/q), got {printable(repr(t), 40)}")
     try:
         value = Fraction(t) if "/" in t else float(t)
     except (ValueError, ZeroDivisionError):

@@ -229,7 +229,7 @@ from ._kernels.rhs_field import Field
 from .dynamics import compile_payoffs, expected_payoffs, jacobian_from
 from .errors import AnalysisError, ArgumentError, GamekitError, ParameterError
 from .game import Game
-from .protocols import REPLICATOR, Dynamics, parse_dynamics, velocity, velocity_jacobian
+from .protocols import REPLICATOR, Dynamics, check_logit_scale, parse_dynamics, velocity, velocity_jacobian
 from .schedule import Schedule
 from .space import StateSpace
 from .stability import ZERO_TOL, strict_profiles
@@ -1255,6 +1255,8 @@ def _simulate_flow(game, full, te, bounds, values, dyn: Dynamics, classify, cont
     else:
         distinct, where = np.zeros((1, 0)), np.zeros(theta_all.shape[0], dtype=np.int64)
     scale_all = field_scale(fld, game.shape, distinct)[np.ravel(where)]
+    if scale_all.size:
+        check_logit_scale(dyn, float(np.max(scale_all)))  # a tiny eta: u/eta beyond what the steps resolve
     pay = _payoff_rows(game, values) if game.multilinear else _field_rows(game, fld, values)
     integrate = _flow_backend(game, fld, dyn, backend)
     r_count = pay.shape[1]

@@ -919,3 +919,91 @@ def test_a_bnn_strict_equilibrium_prints_why_it_is_stable_on_its_line():
     lines = str(got).splitlines()
     for e in strict:
         assert f"{e}; {e.note}" in lines
+
+
+# ----------------------------------------------------------------------------- the mutator at extreme scales
+
+
+@pytest.mark.parametrize("mu", [1e-12, 1e-50, 1e-300])
+def test_a_tiny_mutation_rate_keeps_the_rest_point_next_to_the_strict_equilibrium(mu):
+    """Near the strict Nash equilibrium s of the trap (regulate, evade, accept) the mutator's rest point has, to
+    first order in MU, the unused shares x_i = MU / (n_p (u_s - u_i)) (xdot_i = x_i (u_i - u_s) + MU/n_p = 0),
+    payoffs at the vertex; 1 - MU rounds to 1 for MU below 1e-16, which left no rest point at all."""
+    trap = _trap()
+    got = gk.equilibria(trap, dynamics=f"replicator-mutator:{mu!r}")
+    assert len(got) >= 1  # Brouwer: there is always one
+    vertex = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 1.0])  # regulate; evade (second); accept (second)
+    names = [list(p.strategies) for p in trap.populations]
+    assert (names[0][0], names[1][1], names[2][1]) == ("regulate", "evade", "accept")
+    u = _payoffs_from_tables(trap, vertex)
+    want = np.array([mu / (2 * (u[0] - u[1])), mu / (2 * (u[3] - u[2])), mu / (2 * (u[5] - u[4]))])
+    near = [e for e in got if min(e.state[0][0], e.state[1][1], e.state[2][1]) > 0.99]
+    assert len(near) == 1
+    e = near[0]
+    unused = np.array([e.state[0][1], e.state[1][0], e.state[2][0]])
+    assert np.allclose(unused, want, rtol=1e-6, atol=0.0)
+    assert e.stability is gk.Stability.ASYMPTOTICALLY_STABLE
+
+
+def test_the_mutator_on_tiny_payoffs_has_its_rest_point_next_to_the_uniform_state():
+    """Payoffs times 1e-9 with MU = 0.01: the velocity is MU (1/2 - x) + O(1e-9), so its one rest point is within
+    1e-6 of the uniform state and its Jacobian is -MU I + O(1e-7): listed, not uncertain, asymptotically stable."""
+    rng = np.random.default_rng(5)
+    pops = {"a": ["a1", "a2"], "b": ["b1", "b2"], "c": ["c1", "c2"]}
+    payoffs = {
+        f"{i}, {j}, {k}": [float(v) * 1e-9 for v in rng.integers(-9, 10, size=3)]
+        for i in pops["a"]
+        for j in pops["b"]
+        for k in pops["c"]
+    }
+    game = gk.Game(populations=pops, payoffs=payoffs)
+    got = gk.equilibria(game, dynamics="replicator-mutator:0.01")
+    assert len(got) == 1 and not got.uncertain
+    assert np.max(np.abs(_flat(got[0]) - 0.5)) < 1e-6
+    assert np.allclose(got[0].eigenvalues, -0.01, atol=1e-6)
+    assert got[0].stability is gk.Stability.ASYMPTOTICALLY_STABLE
+
+
+# ----------------------------------------------------------------------------- tiny logit noise, number grammar
+
+
+@pytest.mark.parametrize("spec", ["logit:1e-320", "logit:5e-324"])
+def test_a_subnormal_logit_noise_is_refused_when_parsed(spec):
+    with pytest.raises(ArgumentError, match="at least 2.22507e-308") as err:
+        parse_dynamics(spec)
+    assert "\n" not in str(err.value)
+
+
+def test_a_logit_noise_below_the_floor_relative_to_the_payoffs_is_refused_in_one_line():
+    """ETA_FLOOR times the payoff scale (the trap's is 10): 1e-13 is refused by equilibria and simulate, 1e-6
+    works and its QRE sit within 1e-4 of the Nash equilibria that Smith's rest points are."""
+    from gamekit.dynamics import general_field
+    from gamekit.protocols import ETA_FLOOR
+
+    trap = _trap()
+    scale = general_field(trap).scale
+    tiny = f"logit:{ETA_FLOOR * scale / 10!r}"
+    for call in (
+        lambda: gk.equilibria(trap, dynamics=tiny),
+        lambda: gk.simulate(trap, [[0.5] * 3], 5.0, dynamics=tiny),
+    ):
+        with pytest.raises(ArgumentError, match="eta must be at least 1e-12 times the payoff scale") as err:
+            call()
+        assert "\n" not in str(err.value)
+    qre = gk.equilibria(trap, dynamics="logit:1e-6")
+    nash = [_flat(e) for e in gk.equilibria(trap, dynamics="smith")]
+    assert len(qre) >= 1
+    for e in qre:
+        assert min(np.max(np.abs(_flat(e) - x)) for x in nash) < 1e-4
+
+
+@pytest.mark.parametrize("spec", ["logit:1_0", "logit:0x10", "replicator-mutator:1_0e-2", "logit:½"])
+def test_parameters_are_plain_decimals_or_fractions(spec):
+    with pytest.raises(ArgumentError, match=r"must be a number \(a decimal or a fraction p/q\)"):
+        parse_dynamics(spec)
+
+
+def test_a_negative_zero_mutation_rate_reads_as_zero():
+    d = parse_dynamics("replicator-mutator:-0")
+    assert str(d) == "replicator-mutator:0" and math.copysign(1.0, d.mu) == 1.0
+    assert parse_dynamics("logit:1/4").eta == 0.25 and parse_dynamics("logit:.5").eta == 0.5

@@ -55,7 +55,7 @@ import numpy as np
 from ..dynamics import general_field
 from ..errors import AnalysisError
 from ..game import Game
-from ..protocols import Dynamics, velocity_jacobian
+from ..protocols import Dynamics, check_logit_scale, velocity_jacobian
 from ..stability import Equilibrium, Stability, classify
 from .numeric import Uncertain
 from .result import Equilibria
@@ -412,6 +412,12 @@ def rest_points(
     if dyn.kind == "replicator-mutator" and dyn.mu == 0.0:
         raise AnalysisError("replicator-mutator:0 is the replicator: its rest points are gk.equilibria(game)")
     sys = _System(game, dyn)
+    check_logit_scale(dyn, sys.field.scale)
+    with np.errstate(all="ignore"):  # shares that underflow give non-finite rows, which the search drops
+        return _rest_points(game, dyn, sys, zero_tol=zero_tol, starts=starts, rng=rng)
+
+
+def _rest_points(game: Game, dyn: Dynamics, sys: _System, *, zero_tol: float, starts: int, rng) -> Equilibria:
     target = sys.target
     spread = sys.field.scale
     # the root box: logit |w_i| = lam |Delta_i| <= lam * spread (spread: over the probe states, not a bound in general)
