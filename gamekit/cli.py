@@ -502,10 +502,40 @@ def _check(args) -> int:
     return 0 if result.holds else 1
 
 
+def _check_figure(path: str) -> None:
+    """A figure file can be written: its folder exists and is writable, and its suffix is a format matplotlib writes."""
+    import pathlib
+
+    target = pathlib.Path(path)
+    folder = target.parent if str(target.parent) else pathlib.Path(".")
+    what = f"--figure {printable(repr(path))}: cannot write it"
+    if not folder.is_dir():
+        raise ArgumentError(f"{what} (no folder {printable(str(folder))})")
+    if not os.access(folder, os.W_OK):
+        raise ArgumentError(f"{what} (the folder {printable(str(folder))} is not writable)")
+    formats = ("png", "pdf", "svg", "eps", "ps", "jpg", "jpeg", "tif", "tiff", "webp", "pgf")
+    if target.suffix.lower().lstrip(".") not in formats:
+        raise ArgumentError(f"{what} (the name must end in one of .{', .'.join(formats)})")
+
+
+def _save_figure(draw, path: str) -> None:
+    """Draw (``draw()`` returns the figure) and save to ``path``, on the Agg backend: a file, never a window."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    figure = draw()  # (its own errors are its own: a share that is not one, ...)
+    try:
+        figure.savefig(path, bbox_inches="tight")
+    except (OSError, ValueError) as err:
+        raise ArgumentError(f"--figure {printable(repr(path))}: cannot write it ({err})") from None
+
+
 def _sensitivity(args) -> int:
     from .sensitivity import sensitivity
 
     game = _game(args)
+    if args.figure:
+        _check_figure(args.figure)  # before the work, not after it
     times = check.integer("--times", args.times, minimum=2, maximum=MAX_TIMES)
     initial = args.initial if args.initial is None or len(args.initial) > 1 else args.initial[0]
     result = sensitivity(
@@ -518,13 +548,7 @@ def _sensitivity(args) -> int:
         progress=False,
     )
     if args.figure:
-        import matplotlib
-
-        matplotlib.use("Agg")  # a file, never a window
-        try:
-            result.plot().savefig(args.figure, bbox_inches="tight")
-        except (OSError, ValueError) as err:
-            raise ArgumentError(f"--figure {printable(repr(args.figure))}: cannot write it ({err})") from None
+        _save_figure(result.plot, args.figure)
     if args.json:
         print(json.dumps(result.to_json()))
         return 0
@@ -550,17 +574,12 @@ def _continue(args) -> int:
     game = _game(args)
     if args.share and not args.figure:
         raise ArgumentError("--share is an option of the diagram: give --figure FILE too")
+    if args.figure:
+        _check_figure(args.figure)  # before the work, not after it
     progress = None if not args.json and sys.stderr.isatty() else False
     result = continuation(game, args.parameter, (args.lo, args.hi), progress=progress)
     if args.figure:
-        import matplotlib
-
-        matplotlib.use("Agg")  # a file, never a window
-        figure = result.plot(share=args.share)
-        try:
-            figure.savefig(args.figure, bbox_inches="tight")
-        except (OSError, ValueError) as err:
-            raise ArgumentError(f"--figure {printable(repr(args.figure))}: cannot write it ({err})") from None
+        _save_figure(lambda: result.plot(share=args.share), args.figure)
     print(json.dumps(result.to_json()) if args.json else result)
     if args.figure and not args.json:
         print(f"\nfigure written to {args.figure}")
