@@ -943,6 +943,10 @@ def test_a_tiny_mutation_rate_keeps_the_rest_point_next_to_the_strict_equilibriu
     unused = np.array([e.state[0][1], e.state[1][0], e.state[2][0]])
     assert np.allclose(unused, want, rtol=1e-6, atol=0.0)
     assert e.stability is gk.Stability.ASYMPTOTICALLY_STABLE
+    # where the principal branch stopped is said in mu (a lam = 1 - mu would print as 1)
+    for note in got.notes:
+        if note.startswith("the principal branch"):
+            assert "lam = " not in note and float(note.rsplit("mu = ", 1)[1].split()[0].rstrip(")")) > mu
 
 
 def test_the_mutator_on_tiny_payoffs_has_its_rest_point_next_to_the_uniform_state():

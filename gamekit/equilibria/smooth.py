@@ -372,7 +372,7 @@ def _branch(sys: _System, target: float, lam_end: float, unit: float = 1.0):
             if h < h_min:
                 if v[d] >= target:
                     return found, None
-                return found, f"the principal branch could not be followed beyond lam = {v[d] * unit:.6g}"
+                return found, f"the principal branch could not be followed beyond {_where(sys, v[d] * unit)}"
             continue
         if (v[d] - target) * (z[d] - target) <= 0 and z[d] != v[d]:
             s = (target - v[d]) / (z[d] - v[d])
@@ -382,7 +382,15 @@ def _branch(sys: _System, target: float, lam_end: float, unit: float = 1.0):
         h = min(h * 1.3, h_max)
     if v[d] >= target:
         return found, None
-    return found, f"the principal branch was followed for {BRANCH_STEPS} steps only (to lam = {v[d] * unit:.6g})"
+    return found, f"the principal branch was followed for {BRANCH_STEPS} steps only (to {_where(sys, v[d] * unit)})"
+
+
+def _where(sys: _System, lam: float) -> str:
+    """A point of the branch in the dynamics' own parameter: ``eta = 1/lam`` (logit), ``mu = 1 - lam`` (mutator;
+    near ``lam = 1`` the rate itself, not a ``lam`` that prints as 1)."""
+    if sys.logit:
+        return f"eta = {1.0 / lam:.6g}" if lam > 0 else "eta = infinity"
+    return f"mu = {1.0 - lam:.3g}"
 
 
 def _unique(w: np.ndarray, res: np.ndarray, keep: np.ndarray) -> np.ndarray:
