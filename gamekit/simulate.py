@@ -1108,7 +1108,8 @@ def simulate(
     dynamics
         The revision protocol: ``None`` or ``"replicator"`` (the default), ``"logit:ETA"``, ``"smith"``,
         ``"bnn"``, ``"replicator-mutator:MU"``, or a :class:`gamekit.protocols.Dynamics` (module docstring:
-        how their orbits are integrated and their outcomes decided).
+        how their orbits are integrated and their outcomes decided).  ``ETA`` below
+        ``gamekit.protocols.ETA_FLOOR`` times the payoff scale is refused.
     noise
         ``{"population.strategy": sigma}`` or a :class:`gamekit.stochastic.Noise`: the stochastic
         replicator dynamics instead (:func:`gamekit.stochastic.simulate_noisy`, which says what it

@@ -82,7 +82,9 @@ def equilibria(
         rest points, :mod:`gamekit.equilibria.nash`), or a :class:`~gamekit.protocols.Dynamics`.  For
         logit and the mutator ``starts`` scales the number of random Newton starts and ``exact``,
         ``time_budget``, ``max_exact_*`` and ``progress`` do not apply (every rest point is interior and
-        numeric); Smith and BNN pass them to the replicator's search.
+        numeric); Smith and BNN pass them to the replicator's search.  ``ETA`` below
+        ``gamekit.protocols.ETA_FLOOR`` times the payoff scale is refused (the QRE are then Nash
+        equilibria to double precision).  The result's ``dynamics`` names the dynamics.
     """
     check_game(game)
     dyn = parse_dynamics(dynamics)
