@@ -3,6 +3,7 @@
 import importlib
 import itertools
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -810,7 +811,21 @@ def test_first_use_compiles_the_driver_beside_the_right_hand_side():
     assert dopri_numba._driver_in_background() is None
     marker = cache.driver_marker()
     dopri_numba.compile_driver()  # in-process: records the driver (it is cached already)
-    assert marker.exists() and marker.parent.name == "numba"
+    assert marker.exists() and marker.parent == cache.numba_folder()
+
+
+def test_compiled_caches_are_keyed_by_every_kernel_source(monkeypatch):
+    """numba checks only the defining file's stamp; a change to any kernel source (a tableau constant) must start a
+    fresh cache folder, so that no machine code compiled from the old constants is loaded."""
+    from gamekit._kernels import cache
+
+    before = cache.kernels_digest()
+    monkeypatch.setattr(cache, "_digest", [])
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: real(self) + (b"#" if self.name == "tableau.py" else b""))
+    changed = cache.kernels_digest()
+    assert changed != before
+    assert cache.numba_folder().name == changed and cache.driver_marker().parent.name == changed
 
 
 # ----------------------------------------------------------------------------- the noise dispatch

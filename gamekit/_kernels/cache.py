@@ -38,9 +38,11 @@ functions next to their module (``gamekit/_kernels/__pycache__``), or where
 ``$NUMBA_CACHE_DIR`` points, and reads them back from there.  gamekit's compiled
 functions (the driver, the exponential, the right-hand sides) are decorated by
 :func:`njit` and :func:`cfunc` below, which point numba's locator at
-``<folder>/numba`` while the function is decorated (numba fixes a function's
+``<folder>/numba/<digest>`` while the function is decorated (numba fixes a function's
 cache location when it is decorated): their pickles are written to and read
-from the checked folder only, whatever ``$NUMBA_CACHE_DIR`` says.  numba files
+from the checked folder only, whatever ``$NUMBA_CACHE_DIR`` says.  ``<digest>``
+covers every kernel source, numba's version and Python's (:func:`kernels_digest`),
+because numba's own check looks only at the defining file's stamp.  numba files
 left in the package's ``__pycache__`` by earlier versions are never read.
 """
 
@@ -201,7 +203,7 @@ def _numba_cache_dir():
     """numba's user-provided cache folder set to ``<folder>/numba`` while functions are decorated."""
     from numba.core import config
 
-    target = str(subfolder("numba"))
+    target = str(numba_folder())
     with _numba_lock:
         old = config.CACHE_DIR
         config.CACHE_DIR = target
@@ -237,25 +239,43 @@ def cfunc(signature, **options):
 # (here rather than in ``warm``, the child's script, or ``dopri_numba``, which imports numba: a caller can start the
 # child before it imports numba or anything heavy, and ``dopri_numba`` waits for it)
 
-_DRIVER_SOURCES = ("dopri_numba.py", "primitives.py", "tableau.py", "layout.py", "cache.py", "warm.py")
 _child = None  # the child compiling the driver, started by this process and not yet waited for
+_digest: list[str] = []  # the kernels' digest, computed once per process
+
+
+def kernels_digest() -> str:
+    """A digest of every source file of ``gamekit._kernels``, numba's version and Python's.
+
+    numba's on-disk cache checks only the stamp of the file that defines a function, yet a compiled function
+    also freezes what it takes from other modules (the tableau's constants, the inlined exponential, the
+    layout): a change there alone would leave stale machine code in use.  So every compiled cache lives in a
+    folder named by this digest (:func:`numba_folder`): any change to any kernel source, to numba or to Python
+    starts a fresh folder.
+    """
+    if not _digest:
+        import hashlib
+        from importlib.metadata import PackageNotFoundError, version
+
+        here = Path(__file__).parent
+        sources = b"".join(f.name.encode() + f.read_bytes() for f in sorted(here.glob("*.py")))
+        try:
+            numba_version = version("numba")
+        except PackageNotFoundError:  # (numba importable but not installed as a distribution)
+            import numba
+
+            numba_version = numba.__version__
+        _digest.append(hashlib.sha1(sources + numba_version.encode() + sys.version.encode()).hexdigest()[:16])
+    return _digest[0]
+
+
+def numba_folder() -> Path:
+    """``<folder>/numba/<kernels digest>``: where numba's caches of this version of the kernels live."""
+    return _secure(subfolder("numba") / kernels_digest())
 
 
 def driver_marker():
     """The file that records that this version of the driver is compiled in the cache folder."""
-    import hashlib
-    from importlib.metadata import PackageNotFoundError, version
-
-    here = Path(__file__).parent
-    deps = b"".join((here / f).read_bytes() for f in _DRIVER_SOURCES)
-    try:
-        numba_version = version("numba")
-    except PackageNotFoundError:  # (numba importable but not installed as a distribution)
-        import numba
-
-        numba_version = numba.__version__
-    digest = hashlib.sha1(deps + numba_version.encode() + sys.version.encode()).hexdigest()[:16]
-    return subfolder("numba") / f"driver-{digest}.ok"
+    return numba_folder() / "driver.ok"
 
 
 def compile_driver_in_background():
