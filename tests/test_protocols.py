@@ -1011,3 +1011,16 @@ def test_a_negative_zero_mutation_rate_reads_as_zero():
     d = parse_dynamics("replicator-mutator:-0")
     assert str(d) == "replicator-mutator:0" and math.copysign(1.0, d.mu) == 1.0
     assert parse_dynamics("logit:1/4").eta == 0.25 and parse_dynamics("logit:.5").eta == 0.5
+
+
+def test_a_search_that_verifies_nothing_says_it_failed(monkeypatch):
+    """Brouwer: every smooth field here has a rest point, so an empty result is the search's failure, said so
+    (forced here by a residual test nothing can pass)."""
+    from gamekit.equilibria import smooth
+
+    monkeypatch.setattr(smooth, "RESIDUAL_TOL", 0.0)
+    monkeypatch.setattr(smooth, "UNCERTAIN_TOL", -1.0)
+    got = gk.equilibria(gk.load("hawk-dove"), dynamics="replicator-mutator:0.1")
+    assert len(got) == 0
+    assert any(n.startswith("the search failed: no rest point was verified") for n in got.notes)
+    assert not any("Poincare-Hopf" in n for n in got.notes)

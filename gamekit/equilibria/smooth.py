@@ -520,7 +520,13 @@ def _rest_points(game: Game, dyn: Dynamics, sys: _System, *, zero_tol: float, st
         "deflation); the field is smooth and every rest point is interior, but the search does not prove that "
         "it found them all",
     )
-    if indexed and index_sum != 1:
+    if not points:  # there is one: a continuous field pointing into a compact convex set (Brouwer)
+        notes.insert(
+            1,
+            "the search failed: no rest point was verified, yet there is at least one (Brouwer: the field is "
+            "continuous and points into the state space on its boundary)",
+        )
+    elif indexed and index_sum != 1:
         notes.insert(
             1,
             f"the indices sign det(-J) of the rest points found sum to {index_sum}, not 1 as they must for the whole "
