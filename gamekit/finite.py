@@ -79,6 +79,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -122,7 +123,15 @@ MAX_RUNS = 10_000_000
 """Most runs of one :func:`simulate_fixation` call (three arrays of ``runs`` 64-bit numbers)."""
 STEPS_PER_SQUARED_SIZE = 200
 """Default step budget of a run: ``STEPS_PER_SQUARED_SIZE * N**2`` steps (the neutral Moran process fixes in
-``N (N - 1)`` steps on average, conditional on fixation)."""
+``N (N - 1)`` steps on average, conditional on fixation), at most ``MAX_WORK // runs``."""
+MAX_WORK = 10**11
+"""Most steps of one :func:`simulate_fixation` call, ``runs * max_steps`` (about 10-20 minutes on two cores): a
+larger ``max_steps`` is refused (:class:`~gamekit.errors.ArgumentError`), and the default ``max_steps`` is capped so
+that it stays within it."""
+CALL_WORK = 2**22
+"""Steps per call of the compiled kernel (about 0.05-0.2 s): each chunk of runs is advanced in slices of about this
+many steps, so that the progress bar moves and Ctrl-C (KeyboardInterrupt) stops the run between two of them.  The
+counts do not depend on it (a run resumes from its generator's state)."""
 
 
 # ----------------------------------------------------------------------------------------------- arguments and payoffs
@@ -544,17 +553,14 @@ def splitmix_uniforms(states: np.ndarray) -> np.ndarray:
     return (z >> c.S11).astype(np.float64) * c.UNIT
 
 
-def _run_numpy(seeds, start, size, arrays, moran, max_steps):
-    n = seeds.size
-    final = np.full(n, start, dtype=np.int64)
-    steps = np.zeros(n, dtype=np.int64)
-    states = seeds.copy()
-    active = np.arange(n)
-    j = final.copy()
+def _run_numpy(states, counts, steps, size, arrays, moran, max_steps):
+    """The numpy twin of ``fixation_numba.run_moran`` / ``run_fermi``: advance the runs (generator ``states``, mutant
+    ``counts``, ``steps`` taken) in place until each fixes, is lost, or has taken ``max_steps`` steps."""
+    active = np.flatnonzero((counts > 0) & (counts < size) & (steps < max_steps))
     with np.errstate(over="ignore"):
         while active.size:
             st = states[active]
-            jj = j[active]
+            jj = counts[active]
             if moran:
                 birth, death = arrays
                 born = splitmix_uniforms(st) < birth[jj]
@@ -567,11 +573,9 @@ def _run_numpy(seeds, start, size, arrays, moran, max_steps):
                 adopt = splitmix_uniforms(st) < np.where(resident, up[jj], down[jj])
                 jj = jj + (other & adopt) * np.where(resident, 1, -1)
             states[active] = st
-            j[active] = jj
+            counts[active] = jj
             steps[active] += 1
             active = active[(jj > 0) & (jj < size) & (steps[active] < max_steps)]
-    final[:] = j
-    return final, steps
 
 
 def _transition_arrays(s: _Setup) -> tuple[bool, tuple[np.ndarray, ...]]:
@@ -761,15 +765,17 @@ def simulate_fixation(
         Seed, ``numpy`` Generator or SeedSequence; one 64-bit seed is drawn per run, so the counts do not depend on
         chunking, threads or backend.
     max_steps
-        Step budget of one run (default ``STEPS_PER_SQUARED_SIZE * N**2``); a run still mixed then is unresolved.
-        The work is at most ``runs * max_steps`` steps (about 1e8 a second per core compiled).
+        Step budget of one run (default ``STEPS_PER_SQUARED_SIZE * N**2``, at most ``MAX_WORK // runs``); a run
+        still mixed then is unresolved.  The work is at most ``runs * max_steps`` steps (about 1e8 a second per
+        core compiled); above ``MAX_WORK`` it is refused.
         (Where selection favours coexistence, hawk-dove under strong selection, fixation takes a time exponential
         in ``N``.)
     backend
         ``"auto"`` (numba if installed), ``"numba"`` or ``"numpy"`` (vectorised over runs).
     progress
-        Show a progress bar: ``True``, ``False``, or ``None`` (default) once the runs have taken ``PROGRESS_DELAY``
-        seconds.
+        Show a progress bar (in steps of the budget ``runs * max_steps``; a run that ends counts its unused steps):
+        ``True``, ``False``, or ``None`` (default) once the runs have taken ``PROGRESS_DELAY`` seconds.  The runs
+        advance in slices of about ``CALL_WORK`` steps, so the bar moves and Ctrl-C stops the work between two.
 
     >>> import gamekit as gk
     >>> sim = gk.simulate_fixation(gk.load("hawk-dove"), "hawk", "dove", size=20, selection=0.1, runs=2000, rng=1)
@@ -780,56 +786,84 @@ def simulate_fixation(
     initial = _initial(initial, s.size)
     runs = check.integer("runs", runs, minimum=1, maximum=MAX_RUNS)
     if max_steps is None:
-        max_steps = STEPS_PER_SQUARED_SIZE * s.size**2
+        max_steps = max(1, min(STEPS_PER_SQUARED_SIZE * s.size**2, MAX_WORK // runs))
     max_steps = check.integer("max_steps", max_steps, minimum=1)
+    if runs * max_steps > MAX_WORK:
+        raise ArgumentError(
+            f"runs x max_steps = {runs} x {max_steps:.3g} = {runs * max_steps:.3g} steps is more than the work budget "
+            f"MAX_WORK = {MAX_WORK:.3g}: give fewer runs or a smaller max_steps (a run still mixed then is unresolved)"
+        )
     check.choice("backend", backend, BACKENDS)
     gen = check.generator(rng)
     probability = math.exp(_log_rho(_log_gammas(s), initial))
     moran, arrays = _transition_arrays(s)
-    seeds = gen.integers(0, 2**64, size=runs, dtype=np.uint64)
-    final = np.empty(runs, dtype=np.int64)
-    steps = np.empty(runs, dtype=np.int64)
-    starts = range(0, runs, CHUNK)
+    states = gen.integers(0, 2**64, size=runs, dtype=np.uint64)  # each run's generator, from its seed
+    final = np.full(runs, initial, dtype=np.int64)
+    steps = np.zeros(runs, dtype=np.int64)
     if progress is not None:
         progress = check.flag("progress", progress)
     use_numba = _numba(backend)
     if use_numba:
         from ._kernels import fixation_numba as kernel
+    size = s.size
+    limit = {a: 0 for a in range(0, runs, CHUNK)}  # the step count every unresolved run of the chunk has reached
+    stop = threading.Event()
 
-        def work(a):
-            b = min(a + CHUNK, runs)
-            if moran:
-                kernel.run_moran(seeds[a:b], initial, s.size, *arrays, max_steps, final[a:b], steps[a:b])
-            else:
-                kernel.run_fermi(seeds[a:b], initial, s.size, *arrays, max_steps, final[a:b], steps[a:b])
-            return a
-    else:
+    def done(a: int, b: int) -> int:  # budget steps used: a run that ended counts all of its max_steps
+        j = final[a:b]
+        return int(np.where((j > 0) & (j < size), steps[a:b], max_steps).sum())
 
-        def work(a):
-            b = min(a + CHUNK, runs)
-            final[a:b], steps[a:b] = _run_numpy(seeds[a:b], initial, s.size, arrays, moran, max_steps)
-            return a
+    def work(a: int) -> int:
+        """Advance chunk ``a`` by one slice; returns the progress in budget steps."""
+        b = min(a + CHUNK, runs)
+        if stop.is_set():
+            return 0
+        before = done(a, b)
+        active = int(np.count_nonzero((final[a:b] > 0) & (final[a:b] < size)))
+        limit[a] = min(max_steps, limit[a] + max(1, CALL_WORK // max(active, 1)))
+        if not use_numba:
+            _run_numpy(states[a:b], final[a:b], steps[a:b], size, arrays, moran, limit[a])
+        elif moran:
+            kernel.run_moran(states[a:b], final[a:b], steps[a:b], size, *arrays, limit[a])
+        else:
+            kernel.run_fermi(states[a:b], final[a:b], steps[a:b], size, *arrays, limit[a])
+        return done(a, b) - before
+
+    def pending() -> list[int]:
+        return [
+            a
+            for a in limit
+            if limit[a] < max_steps and np.any((final[a : a + CHUNK] > 0) & (final[a : a + CHUNK] < size))
+        ]
 
     bar = None
     if progress is not False:  # None: shown once the work has taken PROGRESS_DELAY seconds
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(starts), desc="runs", unit="chunk", delay=0 if progress else PROGRESS_DELAY)
+        bar = tqdm(
+            total=runs * max_steps, desc="runs", unit="step", unit_scale=True,
+            delay=0 if progress else PROGRESS_DELAY,
+        )  # fmt: skip
+    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    workers = max(1, min(workers, len(limit))) if use_numba else 1
+    pool = None
     try:
-        if use_numba and len(starts) > 1:
+        if workers > 1:
             from concurrent.futures import ThreadPoolExecutor
 
-            workers = min(len(starts), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
-            with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
-                for _ in pool.map(work, starts):
-                    if bar is not None:
-                        bar.update()
-        else:
-            for a in starts:
-                work(a)
+            pool = ThreadPoolExecutor(max_workers=workers)
+        todo = pending()
+        while todo:
+            for delta in pool.map(work, todo) if pool is not None else map(work, todo):
                 if bar is not None:
-                    bar.update()
+                    bar.update(delta)
+            todo = pending()
+    except BaseException:  # KeyboardInterrupt above all: the slices under way end within CALL_WORK steps
+        stop.set()
+        raise
     finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         if bar is not None:
             bar.close()
     fixed_mask = final == s.size

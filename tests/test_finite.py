@@ -602,6 +602,63 @@ def test_nashpy_moran_process_agrees(initial, w):
     assert low <= rho <= high
 
 
+@pytest.mark.parametrize("process", finite.PROCESSES)
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_runs_are_the_same_however_their_steps_are_sliced(process, backend, monkeypatch):
+    # Finding 5: the steps go to the kernel in slices of about CALL_WORK; a run resumes from its generator's state,
+    # so the counts (reference: one slice, every run to its end or max_steps) do not depend on the slicing
+    game = gk.load("hawk-dove")
+    w = 2.0 if process == "fermi" else 0.5  # (the Moran fitness 1 - w + w * payoff must stay positive)
+    kw = dict(runs=300, rng=3, initial=2, backend=backend, max_steps=600)
+    monkeypatch.setattr(finite, "CALL_WORK", 10**12)
+    reference = gk.simulate_fixation(game, "hawk", "dove", 24, w, process, **kw)
+    # strong selection to the mixed state: some runs use the whole budget, which the comparison covers too
+    assert reference.unresolved > 0 and reference.fixed + reference.lost > 0
+    for work, chunk in ((1, finite.CHUNK), (37, 64), (1000, 7)):
+        monkeypatch.setattr(finite, "CALL_WORK", work)
+        monkeypatch.setattr(finite, "CHUNK", chunk)
+        sim = gk.simulate_fixation(game, "hawk", "dove", 24, w, process, **kw)
+        assert (sim.fixed, sim.lost, sim.unresolved, sim.mean_steps) == (
+            reference.fixed, reference.lost, reference.unresolved, reference.mean_steps
+        )  # fmt: skip
+
+
+def test_a_keyboard_interrupt_stops_the_runs_between_two_slices(monkeypatch):
+    # Finding 5: the work goes to the kernel in slices of at most CALL_WORK steps each (1 run here: CALL_WORK
+    # steps a call, however large max_steps), and Ctrl-C is honoured between two slices
+    calls = []
+    original = finite._run_numpy
+
+    def interrupted(states, counts, steps, size, arrays, moran, max_steps):
+        calls.append(max_steps)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return original(states, counts, steps, size, arrays, moran, max_steps)
+
+    monkeypatch.setattr(finite, "_run_numpy", interrupted)
+    monkeypatch.setattr(finite, "CALL_WORK", 100)
+    with pytest.raises(KeyboardInterrupt):
+        gk.simulate_fixation(
+            gk.load("hawk-dove"), "hawk", "dove", 60, 5.0, "fermi", runs=1, initial=30, backend="numpy", rng=0
+        )
+    assert calls == [100, 200, 300]
+
+
+def test_work_above_the_budget_is_refused_in_one_line_and_the_default_stays_within_it(monkeypatch):
+    # Finding 5: runs * max_steps above MAX_WORK is refused; the default 200 N**2 per run is capped at MAX_WORK // runs
+    hawk_dove = gk.load("hawk-dove")
+    with pytest.raises(gk.ArgumentError, match="MAX_WORK") as err:
+        gk.simulate_fixation(hawk_dove, "hawk", "dove", 10**6, 1.0, "fermi", runs=10, max_steps=10**18, rng=0)
+    assert "\n" not in str(err.value) and "max_steps" in str(err.value)
+    with pytest.raises(gk.ArgumentError, match="MAX_WORK"):
+        gk.simulate_fixation(hawk_dove, "hawk", "dove", 100, 1.0, runs=1000, max_steps=finite.MAX_WORK // 999)
+    small = gk.simulate_fixation(hawk_dove, "hawk", "dove", 10, 0.1, runs=5, rng=0, initial=5)
+    assert small.max_steps == finite.STEPS_PER_SQUARED_SIZE * 10**2
+    monkeypatch.setattr(finite, "MAX_WORK", 10**5)
+    capped = gk.simulate_fixation(hawk_dove, "hawk", "dove", 1000, 0.1, runs=10, rng=0)
+    assert capped.max_steps == 10**4 < finite.STEPS_PER_SQUARED_SIZE * 1000**2
+
+
 def test_simulation_reports_unresolved_runs_honestly():
     # hawk-dove under strong Fermi selection holds the population near half hawks for a time exponential in N
     sim = gk.simulate_fixation(gk.load("hawk-dove"), "hawk", "dove", 60, 5.0, "fermi", runs=50, rng=0, max_steps=2000)

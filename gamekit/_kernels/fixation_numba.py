@@ -2,7 +2,8 @@
 
 Each run owns a splitmix64 stream seeded by its own 64-bit seed (``gamekit.finite.splitmix_uniforms`` is the numpy
 twin of the generator), so a run's path depends on its seed only: not on the chunk it is in, the thread that runs it,
-or the backend (the numpy twin in ``gamekit.finite`` draws the same numbers and takes the same decisions).
+how its steps are split over calls (a call resumes from the generator state, count and steps the last one left), or
+the backend (the numpy twin in ``gamekit.finite`` draws the same numbers and takes the same decisions).
 
 Per step, with ``j`` mutants:
 
@@ -36,12 +37,15 @@ def _uniform(state):
 
 
 @njit(nogil=True)
-def run_moran(seeds, start, size, birth, death, max_steps, final, steps):  # pragma: no cover - compiled
+def run_moran(states, counts, steps, size, birth, death, max_steps):  # pragma: no cover - compiled
+    """Advance each run ``r`` (its generator state ``states[r]``, mutants ``counts[r]``, steps taken ``steps[r]``)
+    until it fixes, is lost, or has taken ``max_steps`` steps; in place, so that a later call with a larger
+    ``max_steps`` carries on exactly where this one stopped."""
     state = np.empty(1, dtype=np.uint64)
-    for r in range(seeds.size):
-        state[0] = seeds[r]
-        j = start
-        n = 0
+    for r in range(states.size):
+        state[0] = states[r]
+        j = counts[r]
+        n = steps[r]
         while 0 < j < size and n < max_steps:
             born = _uniform(state) < birth[j]
             dies = _uniform(state) < death[j]
@@ -50,19 +54,21 @@ def run_moran(seeds, start, size, birth, death, max_steps, final, steps):  # pra
             elif dies and not born:
                 j -= 1
             n += 1
-        final[r] = j
+        states[r] = state[0]
+        counts[r] = j
         steps[r] = n
 
 
 @njit(nogil=True)
 def run_fermi(
-    seeds, start, size, focal, model_r, model_m, adopt_up, adopt_down, max_steps, final, steps
+    states, counts, steps, size, focal, model_r, model_m, adopt_up, adopt_down, max_steps
 ):  # pragma: no cover - compiled
+    """As :func:`run_moran`, for the Fermi process."""
     state = np.empty(1, dtype=np.uint64)
-    for r in range(seeds.size):
-        state[0] = seeds[r]
-        j = start
-        n = 0
+    for r in range(states.size):
+        state[0] = states[r]
+        j = counts[r]
+        n = steps[r]
         while 0 < j < size and n < max_steps:
             resident = _uniform(state) < focal[j]
             other = _uniform(state) < (model_r[j] if resident else model_m[j])
@@ -70,5 +76,6 @@ def run_fermi(
             if other and adopt:
                 j += 1 if resident else -1
             n += 1
-        final[r] = j
+        states[r] = state[0]
+        counts[r] = j
         steps[r] = n
