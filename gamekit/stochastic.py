@@ -66,7 +66,9 @@ in step ``j`` is ``sqrt(h)`` times a standard normal computed from ``(seed,
 path_offset + n, j, s)`` alone -- Philox4x32-10, a counter-based generator, and
 Box-Muller (``gamekit._kernels.sde_numba``) -- so a path is the same, bit for
 bit, whether it is computed alone or in a batch of a million, in any chunk, on
-any number of threads.  ``rng`` gives the seed (an integer; a numpy Generator
+any number of threads, however the grid is split over calls of the kernel (the work goes to it in
+pieces of ``CALL_WORK`` path-steps, each resuming from the state the last one left, so that progress shows and
+Ctrl-C works; more than ``MAX_WORK`` path-steps in one call are refused).  ``rng`` gives the seed (an integer; a numpy Generator
 or SeedSequence draws one; ``None`` draws one from the operating system, and
 the result keeps it so that the run can be repeated).
 
@@ -112,6 +114,16 @@ MAX_T_END = 1e9
 MAX_SEED = 2**64
 MAX_TARGETS = 256  # pure profiles watched by default (beyond, name the targets)
 MAX_PATHS = 10**8
+MAX_WORK = 2 * 10**10
+"""Most path-steps (paths times grid steps) of one call: about 10-30 minutes of computing on two cores.  Above it
+the call is refused (:class:`~gamekit.errors.ArgumentError`): use fewer paths, a shorter ``t_end`` or a larger
+``dt``, or split the paths over calls with ``path_offset``."""
+CALL_WORK = 2**22
+"""Path-steps per call of the compiled kernel (about 0.1-0.5 s): the work is split over paths and over time in
+pieces of this size, so that the progress bar moves and Ctrl-C (KeyboardInterrupt) stops the run between two of
+them.  The paths do not depend on it (module docstring, Random numbers)."""
+PROGRESS_DELAY = 2.0
+"""Seconds after which :func:`simulate_noisy` shows a progress bar unless told (``progress``)."""
 # Grid times are j * h; a time T counts as reached at a grid time t <= T * (1 + TIME_SLACK) (rounding of j * h)
 TIME_SLACK = 1e-12
 
@@ -167,12 +179,20 @@ class Noise:
         """``noise`` itself, or Fudenberg-Harris noise with the default step from a mapping."""
         return noise if isinstance(noise, Noise) else cls(noise)
 
-    def describe(self) -> str:
-        """One line: ``"Fudenberg-Harris noise (platform.insure 0.5), Euler-Maruyama, dt = 0.01"``."""
+    def describe(self, step: float | None = None) -> str:
+        """One line: ``"Fudenberg-Harris noise (platform.insure 0.5), Euler-Maruyama, dt = 0.01"``.
+
+        Parameters
+        ----------
+        step
+            The grid's step actually used (``t_end / ceil(t_end / dt)``), stated with ``dt`` where they differ
+            visibly (``"dt = 5 (asked 100)"``, for ``dt`` beyond ``t_end``).
+        """
         form = {"fudenberg-harris": "Fudenberg-Harris", "additive": "additive", "multiplicative": "multiplicative"}
         sizes = ", ".join(f"{check.printable(k)} {v:g}" for k, v in self.sigma.items())
         scheme = "Euler-Maruyama" if self.scheme == "euler" else "Milstein"
-        return f"{form[self.form]} noise ({sizes}), {scheme}, dt = {self.dt:g}"
+        dt = f"{self.dt:g}" if step is None or f"{step:g}" == f"{self.dt:g}" else f"{step:g} (asked {self.dt:g})"
+        return f"{form[self.form]} noise ({sizes}), {scheme}, dt = {dt}"
 
     def to_json(self) -> dict:
         """``{"form", "scheme", "dt", "sigma": {key: sigma}}``."""
@@ -532,7 +552,7 @@ class NoisyPaths:
         ax.set_xlabel("t")
         ax.set_ylabel(f"probability a path {what} it by t")
         ax.set_ylim(-0.02, 1.02)
-        ax.set_title(f"{self.n} paths, {self.noise.describe()}", fontsize="small")
+        ax.set_title(f"{self.n} paths, {self.noise.describe(self.dt)}", fontsize="small")
         ax.legend(loc="best", fontsize="small")
         return fig
 
@@ -595,7 +615,8 @@ class NoisyPaths:
         absorbed = sum(self.absorptions.values())
         tail = f"; {absorbed} absorptions at the boundary" if self.noise.form != "fudenberg-harris" else ""
         return (
-            f"NoisyPaths({self.n} paths to t={self.t_end:g}, {self.noise.describe()}, seed {self.seed}: {parts}{tail})"
+            f"NoisyPaths({self.n} paths to t={self.t_end:g}, {self.noise.describe(self.dt)}, seed {self.seed}: "
+            f"{parts}{tail})"
         )
 
     def _repr_html_(self) -> str:
@@ -676,7 +697,10 @@ def simulate_noisy(
     parameters
         ``{param: array of N values}``: parameters that vary per path.
     progress
-        Show a progress bar (default: when there is more than one chunk).
+        Show a progress bar (in path-steps): ``True``, ``False``, or ``None`` (default) once the run has taken
+        ``PROGRESS_DELAY`` seconds.  The work goes to the compiled kernel in pieces of ``CALL_WORK`` path-steps,
+        so the bar moves and Ctrl-C stops the run between two of them; more than ``MAX_WORK`` path-steps (paths
+        times ``ceil(t_end / dt)``) are refused.
     schedule
         Parameter changes at increasing times, as for :func:`gamekit.simulate`; a phase that starts at ``s``
         takes effect from the first grid time at or after ``s``.
@@ -689,7 +713,8 @@ def simulate_noisy(
         The index of the first path (its random numbers are those of path ``path_offset + n``): computing
         ``initial[537:538]`` with ``path_offset=537`` reproduces path 537 of the whole batch.
     chunk
-        Paths per call of the kernel (memory; results do not depend on it).
+        Paths advanced together (memory; results do not depend on it); they go to the kernel in pieces of
+        ``CALL_WORK`` path-steps over time.
     threads
         Threads (default: every core; results do not depend on it).
 
@@ -720,6 +745,11 @@ def simulate_noisy(
     if progress is not None:
         progress = check.flag("progress", progress)
     n_steps, h = _grid(t_end, noise.dt)
+    if n * n_steps > MAX_WORK:
+        raise ArgumentError(
+            f"{n} paths x {n_steps:.3g} steps (t_end / dt) = {n * n_steps:.3g} path-steps is more than the work "
+            f"budget MAX_WORK = {MAX_WORK:.3g}: use fewer paths, a shorter t_end or a larger dt"
+        )
     te = _times(t_eval, t_end)
     out_steps = np.minimum(np.round(te / h).astype(np.int64), n_steps)
     names, tgt = _targets(game, space, targets)
@@ -737,26 +767,37 @@ def simulate_noisy(
     entered = np.empty((n, len(names)))
     exited = np.empty((n, len(names)))
     absorbed = np.empty((n, len(game.shape)))
-    starts = range(0, n, chunk)
-    show = progress if progress is not None else len(starts) > 1
-    if show:
+    per_path = pay.shape[1] > 1
+    bar = None
+    if progress is not False:  # None: shown once the run has taken PROGRESS_DELAY seconds
         from tqdm.auto import tqdm
 
-        starts = tqdm(starts, desc="paths", unit="chunk", total=len(starts))
-    per_path = pay.shape[1] > 1
-    for a in starts:
-        b = min(a + chunk, n)
-        with np.errstate(all="ignore"):
-            res = sde_numba.integrate(
-                rhs,
-                np.ascontiguousarray(full[a:b]),
-                np.ascontiguousarray(pay[:, a:b] if per_path else pay),
-                bounds, off, others, flat, nq,
-                seed=np.uint64(seed), path_offset=path_offset + a, form=form, scheme=scheme, sigma=sigma,
-                source=source, n_steps=n_steps, t_end=t_end, out_steps=out_steps, targets=tgt, radius=radius,
-                threads=threads,
-            )  # fmt: skip
-        final[a:b], states[a:b], wiener[a:b], entered[a:b], exited[a:b], absorbed[a:b] = res
+        bar = tqdm(
+            total=n * (n_steps + 1), desc="noisy paths", unit="step", unit_scale=True,
+            delay=0 if progress else PROGRESS_DELAY,
+        )  # fmt: skip
+    try:
+        for a in range(0, n, chunk):
+            b = min(a + chunk, n)
+            x0 = np.ascontiguousarray(full[a:b])
+            p_chunk = np.ascontiguousarray(pay[:, a:b] if per_path else pay)
+            span = max(1, CALL_WORK // (b - a))  # grid times per kernel call
+            buffers = None
+            for j0 in range(0, n_steps + 1, span):
+                j1 = min(j0 + span, n_steps + 1)
+                with np.errstate(all="ignore"):
+                    buffers = sde_numba.integrate(
+                        rhs, x0, p_chunk, bounds, off, others, flat, nq,
+                        seed=np.uint64(seed), path_offset=path_offset + a, form=form, scheme=scheme, sigma=sigma,
+                        source=source, n_steps=n_steps, t_end=t_end, out_steps=out_steps, targets=tgt,
+                        radius=radius, threads=threads, j_start=j0, j_stop=j1, buffers=buffers,
+                    )  # fmt: skip
+                if bar is not None:
+                    bar.update((b - a) * (j1 - j0))
+            final[a:b], states[a:b], wiener[a:b], entered[a:b], exited[a:b], absorbed[a:b] = buffers[:6]
+    finally:
+        if bar is not None:
+            bar.close()
     if not np.all(np.isfinite(final)):
         raise AnalysisError(
             "a path produced a share that is not a finite number (payoffs too large for double precision, or "

@@ -104,6 +104,86 @@ def test_normals_are_standard_normal_and_differ_between_paths_and_steps():
 # ----------------------------------------------------------------------------- reproducibility
 
 
+@pytest.mark.parametrize(
+    "noise",
+    [
+        {"platform.insure": 0.5, "workers.claim": 0.3, "government.regulate": 0.2},
+        Noise({"platform.insure": 0.8, "workers.claim": 0.6}, form="additive", dt=0.02),
+        Noise({"platform.evade": 0.9, "government.regulate": 0.7}, form="multiplicative", scheme="milstein", dt=0.02),
+    ],
+)
+def test_paths_are_bit_identical_however_the_grid_is_split_over_kernel_calls(noise, monkeypatch):
+    # Finding 4: the work goes to the kernel in pieces of CALL_WORK path-steps, over paths and over time; a piece
+    # resumes from the state the last one left, so nothing recorded depends on the split (reference: one piece)
+    from gamekit import stochastic
+
+    game = gk.load("platform-insurance")
+    init = np.random.default_rng(4).uniform(0.02, 0.98, (40, 3))
+    kw = dict(noise=noise, rng=99, t_eval=[0.0, 0.31, 1.0, 2.0], schedule=[(0.7, {"R": 6.0})], radius=0.2)
+    monkeypatch.setattr(stochastic, "CALL_WORK", 10**12)
+    ref = simulate_noisy(game, init, 2.0, **kw)
+    if isinstance(noise, Noise):  # the absorbing boundary is part of what must carry over between pieces
+        assert np.isfinite(ref.absorbed).any() and not np.isfinite(ref.absorbed).all()
+    assert np.isfinite(ref.entered).any() and np.isfinite(ref.exited).any()
+    for work, chunk in ((1, 40), (37, 40), (1000, 7)):
+        monkeypatch.setattr(stochastic, "CALL_WORK", work)
+        got = simulate_noisy(game, init, 2.0, chunk=chunk, **kw)
+        for name in ("final", "states", "wiener", "entered", "exited", "absorbed"):
+            assert np.array_equal(getattr(got, name), getattr(ref, name), equal_nan=True), name
+
+
+def test_a_keyboard_interrupt_stops_noisy_paths_between_two_pieces(monkeypatch):
+    # Finding 4: each kernel call does at most CALL_WORK path-steps (one grid time at least), consecutive in time;
+    # Ctrl-C raised between two calls ends the run
+    from gamekit import stochastic
+    from gamekit._kernels import sde_numba
+
+    calls = []
+    original = sde_numba.integrate
+
+    def interrupted(*args, **kwargs):
+        calls.append((kwargs["j_start"], kwargs["j_stop"], args[1].shape[0]))
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sde_numba, "integrate", interrupted)
+    monkeypatch.setattr(stochastic, "CALL_WORK", 500)
+    with pytest.raises(KeyboardInterrupt):
+        simulate_noisy(
+            gk.load("platform-insurance"), [[0.5, 0.5, 0.5]] * 50, 1e3, noise={"platform.insure": 0.5}, rng=1
+        )
+    assert calls == [(0, 10, 50), (10, 20, 50), (20, 30, 50)]
+
+
+@pytest.mark.parametrize(
+    ("t_end", "noise"),
+    [
+        (1e9, {"platform.insure": 0.5}),  # 1e11 steps a path
+        (5.0, Noise({"platform.insure": 0.5}, dt=1e-12)),  # 5e12 steps a path
+    ],
+)
+def test_work_above_the_budget_is_refused_in_one_line(t_end, noise):
+    # Finding 4: paths x steps above MAX_WORK is refused before anything runs, naming the budget and the remedy
+    from gamekit import stochastic
+
+    with pytest.raises(gk.ArgumentError, match="MAX_WORK") as err:
+        gk.simulate(gk.load("platform-insurance"), [[0.5, 0.5, 0.5]] * 50, t_end, noise=noise, rng=1)
+    assert "\n" not in str(err.value) and "larger dt" in str(err.value)
+    steps = stochastic.MAX_WORK // 50  # exactly at the budget is allowed: the check is on paths x steps
+    assert stochastic._grid(steps * 0.01, 0.01)[0] * 50 == stochastic.MAX_WORK
+
+
+def test_the_result_states_the_step_actually_used():
+    # Finding 9: dt larger than t_end gives one step of t_end; the result says so
+    paths = simulate_noisy(
+        gk.load("platform-insurance"), [[0.5] * 3] * 5, 5.0, noise=Noise({"platform.insure": 0.5}, dt=100), rng=1
+    )
+    assert paths.steps == 1 and paths.dt == 5.0
+    assert "dt = 5 (asked 100)" in repr(paths)
+    assert "dt = 0.01," in repr(simulate_noisy(equal_payoffs(), [[0.5]], 1.0, noise={"pop.better": 0.1}, rng=1))
+
+
 def test_a_path_is_bit_identical_alone_in_a_batch_in_chunks_and_on_any_number_of_threads():
     game = gk.load("platform-insurance")
     init = np.random.default_rng(0).uniform(0.05, 0.95, (1000, 3))

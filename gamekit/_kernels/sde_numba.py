@@ -176,9 +176,16 @@ def normals(seed, path, step, count):
 
 @njit(nogil=True, error_model="numpy")
 def _run_range(rhs, tab, n_work, start, stop, path_offset, seed, x0, pay, bounds, off, form, scheme, sigma, source,
-               n_source, n_steps, t_end, out_steps, targets, radius,
-               final, out, wiener, entered, exited, absorbed):  # fmt: skip
-    """Step paths ``start .. stop - 1`` to ``t_end`` in lanes, writing into the output arrays.
+               n_source, n_steps, t_end, out_steps, targets, radius, j_start, j_stop,
+               final, out, wiener, entered, exited, absorbed, state):  # fmt: skip
+    """Step paths ``start .. stop - 1`` over the grid times ``j_start .. j_stop - 1`` (``j_stop <= n_steps + 1``)
+    in lanes, writing into the output arrays.
+
+    A call with ``j_start > 0`` resumes where the call that ended at ``j_start`` left off: the state at
+    ``t_{j_start}`` is read from ``state`` (N, D) (the log-ratios ``v``, or for the additive and multiplicative
+    forms each population's first share in its first column), and the running sums and first times from ``wiener``,
+    ``entered``, ``exited`` and ``absorbed``; every one of them is written back at ``j_stop``.  The random numbers
+    depend on ``(seed, path, step)`` only, so the paths are the same, bit for bit, however the grid is split.
 
     ``x0`` (N, D) initial shares; ``pay`` (S, R, k, P) what the RHS reads per lane in each of the S parameter
     segments (R = N or 1), segment ``s`` from the first grid time at or after ``bounds[s]``; ``sigma`` (D,)
@@ -236,14 +243,15 @@ def _run_range(rhs, tab, n_work, start, stop, path_offset, seed, x0, pay, bounds
             for p in range(k):
                 for f in range(n_prof):
                     payl[p * n_prof + f, ln] = pay[0, row[ln], p, f]
+            resume = j_start > 0
             for z in range(n_source):
-                WSUM[z, ln] = 0.0
+                WSUM[z, ln] = wiener[r, z] if resume else 0.0
             for w in range(n_tg):
-                ENT[w, ln] = np.inf
-                EXT[w, ln] = np.inf
+                ENT[w, ln] = entered[r, w] if resume else np.inf
+                EXT[w, ln] = exited[r, w] if resume else np.inf
             for p in range(k):
                 a = off[p]
-                ABS[p, ln] = np.inf
+                ABS[p, ln] = absorbed[r, p] if resume else np.inf
                 if form == 0:  # log-ratios to the population's largest initial share
                     best = a
                     for i in range(a, off[p + 1]):
@@ -255,16 +263,20 @@ def _run_range(rhs, tab, n_work, start, stop, path_offset, seed, x0, pay, bounds
                         alive = x0[r, i] > 0.0
                         ALIVE[i, ln] = 1.0 if alive else 0.0
                         V[i, ln] = np.log(x0[r, i]) - log_ref if alive else 0.0
+                        if resume:
+                            V[i, ln] = state[r, i]
                 else:  # two strategies: the first share, absorbed from the start on the boundary
                     ref[p, ln] = a
                     ALIVE[a, ln] = 1.0
                     ALIVE[a + 1, ln] = 1.0
-                    X[p, ln] = x0[r, a]
-                    if x0[r, a] <= 0.0 or x0[r, a] >= 1.0:
+                    X[p, ln] = state[r, a] if resume else x0[r, a]
+                    if not resume and (x0[r, a] <= 0.0 or x0[r, a] >= 1.0):
                         ABS[p, ln] = 0.0
         nxt = 0
-        seg = 0
-        for j in range(n_steps + 1):
+        while nxt < n_out and out_steps[nxt] < j_start:
+            nxt += 1
+        seg = 0  # (the segment in force at t_{j_start} is found at the first step below)
+        for j in range(j_start, j_stop):
             t = t_end if j == n_steps else j * dt
             while seg + 1 < nseg and t >= bounds[seg + 1] - SEGMENT_SLACK * dt:  # the next parameter segment
                 seg += 1
@@ -362,13 +374,21 @@ def _run_range(rhs, tab, n_work, start, stop, path_offset, seed, x0, pay, bounds
                 exited[r, w] = EXT[w, ln]
             for p in range(k):
                 absorbed[r, p] = ABS[p, ln]
+                if form != 0:
+                    state[r, off[p]] = X[p, ln]
+            if form == 0:
+                for i in range(d):
+                    state[r, i] = V[i, ln]
 
 
 def integrate(rhs, x0, pay, bounds, off, others, flat, nq, *, seed, path_offset, form, scheme, sigma, source, n_steps,
-              t_end, out_steps, targets, radius, threads=None):  # fmt: skip
-    """Step every path (ranges of paths on a thread pool); returns ``final, out, wiener, entered, exited,
-    absorbed`` (see ``_run_range``).  ``rhs`` is a compiled right-hand side of the common signature; ``pay`` (S, R,
-    k, P) what it reads in each parameter segment, ``bounds`` (S + 1,) the segments' start times and t_end.  ``threads`` (default: the cores) changes nothing but the speed."""
+              t_end, out_steps, targets, radius, threads=None, j_start=0, j_stop=None, buffers=None):  # fmt: skip
+    """Step every path (ranges of paths on a thread pool) over the grid times ``j_start .. j_stop - 1`` (default:
+    all, ``j_stop = n_steps + 1``); returns ``final, out, wiener, entered, exited, absorbed, state`` (see
+    ``_run_range``; ``final`` is the state at ``t_end`` once ``j_stop = n_steps + 1``).  A call that resumes
+    (``j_start > 0``) passes the previous call's return value as ``buffers``.  ``rhs`` is a compiled right-hand side
+    of the common signature; ``pay`` (S, R, k, P) what it reads in each parameter segment, ``bounds`` (S + 1,) the
+    segments' start times and t_end.  ``threads`` (default: the cores) changes nothing but the speed."""
     import os
     from concurrent.futures import ThreadPoolExecutor
 
@@ -376,12 +396,15 @@ def integrate(rhs, x0, pay, bounds, off, others, flat, nq, *, seed, path_offset,
     k = len(off) - 1
     n_source = int(max(source.max() + 1, 0)) if source.size else 0
     tab, n_work = pack_tables(off, others, flat, nq, pay.shape[3], LANES)
-    final = np.empty((n, d))
-    out = np.empty((n, out_steps.shape[0], d))
-    wiener = np.empty((n, n_source))
-    entered = np.empty((n, targets.shape[0]))
-    exited = np.empty((n, targets.shape[0]))
-    absorbed = np.empty((n, k))
+    j_stop = n_steps + 1 if j_stop is None else j_stop
+    if buffers is None:
+        if j_start != 0:
+            raise ValueError("a call that resumes (j_start > 0) needs the previous call's buffers")
+        buffers = (
+            np.empty((n, d)), np.empty((n, out_steps.shape[0], d)), np.empty((n, n_source)),
+            np.empty((n, targets.shape[0])), np.empty((n, targets.shape[0])), np.empty((n, k)), np.empty((n, d)),
+        )  # fmt: skip
+    final, out, wiener, entered, exited, absorbed, state = buffers
     workers = threads if threads is not None else (os.cpu_count() or 1)
     workers = max(1, min(workers, (n + LANES - 1) // LANES))
     parts = max(1, min(4 * workers, (n + LANES - 1) // LANES))
@@ -394,8 +417,8 @@ def integrate(rhs, x0, pay, bounds, off, others, flat, nq, *, seed, path_offset,
 
     def run(r):
         _run_range(rhs, tab, n_work, r[0], r[1], path_offset, seed, x0, pay, bounds, off, form, scheme, sigma, source,
-                   n_source, n_steps, t_end, out_steps, targets, radius,
-                   final, out, wiener, entered, exited, absorbed)  # fmt: skip
+                   n_source, n_steps, t_end, out_steps, targets, radius, j_start, j_stop,
+                   final, out, wiener, entered, exited, absorbed, state)  # fmt: skip
 
     if workers == 1:
         for r in ranges:
@@ -403,4 +426,4 @@ def integrate(rhs, x0, pay, bounds, off, others, flat, nq, *, seed, path_offset,
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(run, ranges))
-    return final, out, wiener, entered, exited, absorbed
+    return buffers
