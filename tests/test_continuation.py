@@ -81,6 +81,31 @@ def test_trap_meta_goal_turns_stable_at_R_equal_Cg_plus_S(trap, trap_r):
     assert bif.exact and bif.value == sympy.Integer(3) and str(bif).startswith(f"{bif.kind} at 3,")
 
 
+def test_a_wide_interval_gives_the_same_bifurcations_and_none_outside_it(trap):
+    # Hostile finding 6: over R in (0, 1e12) the zero band (relative to the payoff scale, which grows with R) widened
+    # until the R-independent eigenvalues at the y = 0 vertices fell in it (four spurious points near 5e9), and the
+    # crossing at R = -13 slipped in through a tolerance proportional to the interval.  Oracle: the eigenvalues at a
+    # pure profile are its switch gains read off the payoff table; at the y = 0 vertices they do not involve R.
+    wide = gk.continuation(trap, "R", (0, 10**12))
+    values = {trap.symbols[k]: v for k, v in trap.parameters.items() if k != "R"}
+    for b in wide.bifurcations:
+        assert 0 <= float(b.value) <= 1e12
+    assert {float(b.value) for b in wide.bifurcations} == {3.0}
+    for profile in ("regulate, evade, claim", "relax, evade, accept", "regulate, evade, accept", "relax, evade, claim"):
+        idx = trap.profile_index(profile)
+        gains = []
+        for pop in range(3):
+            other = list(idx)
+            other[pop] = 1 - idx[pop]
+            gain = trap.payoff(tuple(other), pop) - trap.payoff(tuple(idx), pop)
+            assert trap.symbols["R"] not in gain.free_symbols
+            gains.append(float(gain.subs(values)))
+        support = tuple((trap.populations[p].strategies[i],) for p, i in enumerate(idx))
+        (branch,) = _branch(wide, support)
+        for pt in branch.points:
+            assert np.allclose(sorted(z.real for z in pt.eigenvalues), sorted(gains), atol=1e-9)
+
+
 def test_trap_face_centre_reaches_the_edge_exactly_at_3(trap, trap_r):
     # the face centre from the payoff table: government and platform indifferent with workers claiming
     x, y, R = sympy.symbols("x y R")

@@ -445,6 +445,8 @@ class Run:
             return n, signs.count(0)
 
         got = None
+        if entry["full"] is not None and self._no_exact_crossing(entry, i, k):
+            return  # the count changed only because the zero band |Re| <= zero_tol * scale moved with the scale
         if entry["full"] is not None:  # an exact branch: a single root of det J(lam) in the bracket is the crossing
             a, b = entry["lam"][i], entry["lam"][i + 1 if k is None else k]
             root = self._exact_crossing(entry, (a + b) / 2, (b - a) / 2 + EXACT_MATCH * self.width)
@@ -492,6 +494,25 @@ class Run:
                 face.support,
             )
         )
+
+    def _no_exact_crossing(self, entry, i, k) -> bool:
+        """Whether, on an exact branch, neither ``det J(lam)`` (a real eigenvalue at zero) nor the Hopf condition
+        (a pair ``+-i w``) has a root between points ``i`` and ``i + 1`` (or ``k``): then no eigenvalue crosses the
+        imaginary axis there, and a change in the count of positive real parts comes from the zero band, whose width
+        follows the payoff scale (``R`` up to 1e12 widens it even where the eigenvalues do not depend on ``R``).
+        False where the exact test is not made (tangent dimension above ``MAX_EXACT_DIM`` or
+        ``MAX_EXACT_HOPF_DIM``)."""
+        if self.lever.dim > min(MAX_EXACT_DIM, MAX_EXACT_HOPF_DIM):
+            return False
+        a, b = sorted((float(entry["lam"][i]), float(entry["lam"][i + 1 if k is None else k])))
+        pad = EXACT_MATCH * self.width
+        lo, hi = sympy.Rational(a - pad), sympy.Rational(b + pad)
+        self._exact_crossing(entry, (a + b) / 2)  # builds entry["det"]
+        self._exact_hopf(entry, (a + b) / 2)  # builds entry["hopf"]
+        for condition in (entry["det"], entry["hopf"]):
+            if condition is None or real_roots(condition, self.lam, lo, hi) != []:
+                return False
+        return True
 
     def _exact_crossing(self, entry, lam_star: float, width: float | None = None):
         """The single exact root of ``det J(lam)`` along an exact branch within ``width`` of ``lam_star``, or None."""
@@ -560,7 +581,7 @@ class Run:
             else:
                 clusters.append([e])
         out = []
-        clusters = [c for c in clusters if self.lo - tol_v <= c[0].value <= self.hi + tol_v]
+        clusters = [c for c in clusters if self._inside(c, tol_v)]
         for c in clusters:
             kinds = {e.kind for e in c}
             exact = next((e.exact_value for e in c if e.exact_value is not None), None)
@@ -590,6 +611,13 @@ class Run:
         assert all(b.kind in KINDS for b in out)
         out.sort(key=lambda b: (float(b.value), b.kind))
         return out
+
+    def _inside(self, cluster, tol_v: float) -> bool:
+        """Whether a bifurcation point lies in the interval: exactly for an exact value, else within ``tol_v``."""
+        exact = next((e.exact_value for e in cluster if e.exact_value is not None), None)
+        if exact is not None:
+            return bool(self.lo_exact <= exact <= self.hi_exact)
+        return self.lo - tol_v <= cluster[0].value <= self.hi + tol_v
 
     def _eigenvalues(self, e: _Event) -> tuple[complex, ...]:
         return _finite(self._spectrum(e.value, e.state)[0])
