@@ -84,7 +84,7 @@ def test_flow_modules_import_in_one_direction():
 
     folder = Path(gk.__file__).parent / "_kernels"
     for name, allowed in {
-        "flow_numba": {"cache", "layout", "primitives", "tableau", "rhs_codegen", "rhs_generic"},
+        "flow_numba": {"cache", "layout", "pool", "primitives", "tableau", "rhs_codegen", "rhs_generic"},
         "flow": {"dopri", "tableau"},
     }.items():
         tree = ast.parse((folder / f"{name}.py").read_text())

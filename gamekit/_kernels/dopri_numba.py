@@ -56,6 +56,7 @@ from numba import carray, types
 
 from .cache import cfunc, compile_driver_in_background, driver_marker, njit, wait_for_driver
 from .layout import pack_tables
+from .pool import run_ranges
 from .primitives import LANES, as_pointer, exp_neg
 from .tableau import DENSE, H0, MAX_FACTOR, MIN_FACTOR, SAFETY, TIME_RTOL, WINDOW_SAMPLES, A, B, E
 
@@ -624,8 +625,6 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
     ``rhs``: a compiled right-hand side of the common signature to use instead of the game shape's (the
     per-model field of ``rhs_field``; ``pay`` then holds whatever that RHS reads, copied per lane unseen).
     """
-    import os
-    from concurrent.futures import ThreadPoolExecutor
 
     from .rhs_codegen import cached, load
 
@@ -657,18 +656,10 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
     out = np.empty((n, n_out, d))
     steps = np.empty(n, dtype=np.int64)
     status = np.empty(n, dtype=np.int64)
-    workers = max(1, min(os.cpu_count() or 1, (n + LANES - 1) // LANES))
-    parts = max(1, min(8 * workers, (n + LANES - 1) // LANES))
-    ranges = [((n * i) // parts, (n * (i + 1)) // parts) for i in range(parts)]
 
-    def run(r):
-        _run_range(rhs, *passes, tab, n_work, r[0], r[1], x0, pay, off, bounds, t_eval, tw, rtol, atol, max_steps,
+    def run(start, stop):
+        _run_range(rhs, *passes, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, rtol, atol, max_steps,
                    sig, box, turns, out, steps, status)  # fmt: skip
 
-    if workers == 1:
-        for r in ranges:
-            run(r)
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(run, ranges))
+    run_ranges(run, n, LANES)
     return sig, box, turns, out, steps, status

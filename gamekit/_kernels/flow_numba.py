@@ -32,6 +32,7 @@ import numpy as np
 
 from .cache import njit
 from .layout import pack_tables
+from .pool import run_ranges
 from .primitives import LANES, LN2_HI, LN2_LO, _bits, _float, as_pointer, exp_neg
 from .tableau import DENSE, H0, MAX_FACTOR, MIN_FACTOR, SAFETY, TIME_RTOL, WINDOW_SAMPLES, A, B, E
 
@@ -500,8 +501,6 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
     """Integrate every orbit under protocol ``kind`` (index into ``KINDS``; ``eta``, ``mu`` its parameters, unused
     by the others); ranges of orbits on a thread pool.  ``rhs``: a per-model compiled RHS (``rhs_field``), else
     the game shape's (``rhs_codegen``, or ``rhs_generic`` beyond its size)."""
-    import os
-    from concurrent.futures import ThreadPoolExecutor
 
     n, d = x0.shape
     n_prof = pay.shape[3]
@@ -519,19 +518,10 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
     out = np.empty((n, t_eval.shape[0], d))
     steps = np.empty(n, dtype=np.int64)
     status = np.empty(n, dtype=np.int64)
-    workers = max(1, min(os.cpu_count() or 1, (n + LANES - 1) // LANES))
-    parts = max(1, min(8 * workers, (n + LANES - 1) // LANES))
-    ranges = [((n * i) // parts, (n * (i + 1)) // parts) for i in range(parts)]
-    kind, eta, mu = int(kind), float(eta), float(mu)
 
-    def run(r):
-        _run_range(rhs, kind, eta, mu, tab, n_work, r[0], r[1], x0, pay, off, bounds, t_eval, tw, rtol, atol,
+    def run(start, stop):
+        _run_range(rhs, kind, eta, mu, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, rtol, atol,
                    max_steps, sig, box, turns, out, steps, status)  # fmt: skip
 
-    if workers == 1:
-        for r in ranges:
-            run(r)
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(run, ranges))
+    run_ranges(run, n, LANES)
     return sig, box, turns, out, steps, status
