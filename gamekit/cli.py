@@ -753,10 +753,43 @@ def _fail(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def _signed_values(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """``--from -inf`` as ``--from=-inf``: a numeric option's value that starts with ``-`` but is not a plain negative
+    number (``-inf``, ``-1e3``) is otherwise read by argparse as an option ("expected one argument")."""
+    numeric = set()
+    stack = [parser]
+    while stack:
+        p = stack.pop()
+        for action in p._actions:
+            if action.type in (float, int) and action.nargs is None:
+                numeric.update(o for o in action.option_strings if o.startswith("--"))
+            if isinstance(action, argparse._SubParsersAction):
+                stack.extend(action.choices.values())
+    out, i = [], 0
+    while i < len(argv):
+        token = argv[i]
+        nxt = argv[i + 1] if i + 1 < len(argv) else None
+        if token in numeric and nxt is not None and nxt.startswith("-") and _is_number(nxt):
+            out.append(f"{token}={nxt}")
+            i += 2
+            continue
+        out.append(token)
+        i += 1
+    return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``gamekit`` command; returns the exit status (0, 2 for bad input or a failure, 130 if interrupted)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_signed_values(parser, sys.argv[1:] if argv is None else list(argv)))
     stdout = sys.stdout
     sys.stdout = _EscapedStream(stdout)
     try:

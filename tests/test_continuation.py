@@ -539,6 +539,9 @@ def test_cli_writes_the_diagram(tmp_path, capsys):
         (["--parameter", "R", "--from", "5", "--to", "1"], "lo must be below hi"),
         (["--parameter", "delta", "--from", "0", "--to", "2"], "outside delta's declared bounds"),
         (["--parameter", "R", "--from", "x", "--to", "1"], "invalid float value"),
+        # hostile finding 10: "-inf" after a numeric option is its value, not an option ("expected one argument")
+        (["--parameter", "R", "--from", "-inf", "--to", "3"], "must be a finite number"),
+        (["--parameter", "R", "--from", "0", "--to", "-nan"], "must be a finite number"),
     ],
 )
 def test_cli_bad_input_one_line_exit_2(args, message, capsys):
@@ -549,3 +552,12 @@ def test_cli_bad_input_one_line_exit_2(args, message, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("gamekit: error:") and message in err
+
+
+def test_cli_reads_a_value_in_exponent_form_that_starts_with_a_minus(capsys):
+    # hostile finding 10: "--from -1e3" is the interval's start (argparse alone reads "-1e3" as an option)
+    args = ["continue", "hawk-dove", "--set", "C=4", "--parameter", "V", "--json"]
+    assert main([*args, "--from", "-1e-1", "--to", "8"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    values = [pt["value"] for b in out["branches"] for pt in b["points"]]
+    assert min(values) == -0.1 and max(values) == 8.0
