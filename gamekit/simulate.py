@@ -1026,6 +1026,27 @@ def _field_backend(integrate, fld: Field):
     return lambda *args: dopri.integrate_numpy(*args, field=fld.payoffs)
 
 
+def _outputs(n: int, width: int, n_times: int):
+    """The arrays every orbit writes: final states, outcome codes, converged flags, steps, and states at t_eval."""
+    final = np.empty((n, width))
+    codes = np.empty(n, dtype=np.int32)
+    converged = np.empty(n, dtype=bool)
+    steps = np.empty(n, dtype=np.int64)
+    states = np.empty((n, n_times, width)) if n_times else None
+    return final, codes, converged, steps, states
+
+
+def _chunks(n: int, chunk: int, progress: bool | None):
+    """``(a, b)`` ranges of ``chunk`` orbits covering ``0 .. n-1``, with a progress bar when asked (by default:
+    when there is more than one chunk)."""
+    ranges = [(a, min(a + chunk, n)) for a in range(0, n, chunk)]
+    if progress if progress is not None else len(ranges) > 1:
+        from tqdm.auto import tqdm
+
+        return tqdm(ranges, desc="orbits", unit="chunk", total=len(ranges))
+    return ranges
+
+
 def _times(t_eval, t_end: float) -> np.ndarray:
     if t_eval is None:
         return np.zeros(0)
@@ -1183,19 +1204,8 @@ def simulate(
         # asymptotically stable profiles under the last phase's parameters, within each orbit's face
         on_face = not alive.all()
         strict_all = strict_profiles(pay[-1], game.shape, alive if on_face else None)
-    final = np.empty((n, space.width))
-    codes = np.empty(n, dtype=np.int32)
-    converged = np.empty(n, dtype=bool)
-    steps = np.empty(n, dtype=np.int64)
-    states = np.empty((n, te.size, space.width)) if te.size else None
-    starts = range(0, n, chunk)
-    show = progress if progress is not None else len(starts) > 1
-    if show:
-        from tqdm.auto import tqdm
-
-        starts = tqdm(starts, desc="orbits", unit="chunk", total=len(starts))
-    for a in starts:
-        b = min(a + chunk, n)
+    final, codes, converged, steps, states = _outputs(n, space.width, te.size)
+    for a, b in _chunks(n, chunk, progress):
         p_chunk = pay[:, a:b] if r_count > 1 else pay
         with np.errstate(over="ignore", invalid="ignore"):
             sig, box, turns, out, st, status = integrate(
@@ -1262,19 +1272,8 @@ def _simulate_flow(game, full, te, bounds, values, dyn: Dynamics, classify, cont
     integrate = _flow_backend(game, fld, dyn, backend)
     r_count = pay.shape[1]
     off, _, others, flat, nq = tables(game.shape)
-    final = np.empty((n, space.width))
-    codes = np.empty(n, dtype=np.int32)
-    converged = np.empty(n, dtype=bool)
-    steps = np.empty(n, dtype=np.int64)
-    states = np.empty((n, te.size, space.width)) if te.size else None
-    starts = range(0, n, chunk)
-    show = progress if progress is not None else len(starts) > 1
-    if show:
-        from tqdm.auto import tqdm
-
-        starts = tqdm(starts, desc="orbits", unit="chunk", total=len(starts))
-    for a in starts:
-        b = min(a + chunk, n)
+    final, codes, converged, steps, states = _outputs(n, space.width, te.size)
+    for a, b in _chunks(n, chunk, progress):
         p_chunk = pay[:, a:b] if r_count > 1 else pay
         with np.errstate(over="ignore", invalid="ignore"):
             sig, box, turns, out, st, status = integrate(
