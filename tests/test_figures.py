@@ -6,6 +6,8 @@ rock-paper-scissors payoff matrix written out here; neither goes through gamekit
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import gamekit as gk
 from gamekit.errors import ArgumentError, StateError
@@ -134,6 +136,35 @@ def test_platform_face_with_workers_claiming(tmp_path):
     assert ax.get_title() == "workers = claim"
     (ca,) = _by_gid(ax, "nullcline-a", "collections")
     np.testing.assert_allclose(np.vstack([p.vertices for p in ca.get_paths()])[:, 1], 10 / 11, atol=1e-9)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.integers(-5, 5), min_size=8, max_size=8))
+def test_random_bimatrix_game_streamlines_and_rest_points(table):
+    """A random 2x2 bimatrix game (A, B): x' = x (1 - x) (A y)_1 - (A y)_2, y' = y (1 - y) (B^T x)_1 - (B^T x)_2."""
+    A = np.array(table[:4], dtype=float).reshape(2, 2)
+    B = np.array(table[4:], dtype=float).reshape(2, 2)
+    payoffs = {f"{r}, {c}": [int(A[i, j]), int(B[i, j])] for i, r in enumerate("TB") for j, c in enumerate("LR")}
+    game = gk.Game({"row": ["T", "B"], "column": ["L", "R"]}, payoffs)
+    eqs = gk.equilibria(game)
+    fig = plot.phase_portrait(game, rest_points=eqs)
+    ax = fig.axes[0]
+    assert len(_by_gid(ax, "rest-point")) == len(eqs)
+    lines = _by_gid(ax, "vector-field", "collections")
+    if not lines:  # no field to draw: every state is at rest
+        assert not (A[0] - A[1]).any() and not (B[:, 0] - B[:, 1]).any()
+        return
+    segs = [np.asarray(s) for s in lines[0].get_segments() if len(s) > 1]
+    pieces = np.vstack([np.hstack([s[:-1], s[1:]]) for s in segs])
+    step = pieces[:, 2:] - pieces[:, :2]
+    x, y = ((pieces[:, 2:] + pieces[:, :2]) / 2).T
+    fx = x * (1 - x) * ((A[0, 0] - A[1, 0]) * y + (A[0, 1] - A[1, 1]) * (1 - y))
+    fy = y * (1 - y) * ((B[0, 0] - B[0, 1]) * x + (B[1, 0] - B[1, 1]) * (1 - x))
+    speed, length = np.hypot(fx, fy), np.hypot(step[:, 0], step[:, 1])
+    keep = (speed > 0.05 * speed.max()) & (length > 1e-6)
+    cos = (step[keep, 0] * fx[keep] + step[keep, 1] * fy[keep]) / (length[keep] * speed[keep])
+    assert np.all(cos > 0)
+    plt.close(fig)
 
 
 def test_a_slice_marks_only_the_rest_points_at_its_shares():
