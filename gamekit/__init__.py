@@ -111,3 +111,12 @@ __all__ = [
     "stationary_distribution",
     "StationaryDistribution",
 ]
+
+
+def __getattr__(name: str):
+    """``gk.plot``: the figures module, imported on first use (it imports matplotlib only when a figure is drawn)."""
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module 'gamekit' has no attribute {name!r}")

@@ -27,7 +27,7 @@ def _axes(ax, projection=None):
         if projection == "3d" and getattr(ax, "name", "") != "3d":
             raise ArgumentError("ax must be a 3-D Axes (fig.add_subplot(projection='3d')) or None")
         return ax.figure, ax
-    fig = plt.figure(figsize=(6.4, 4.8))
+    fig = plt.figure(figsize=(6.4, 4.8), layout="constrained")  # (room for a legend beside the axes)
     return fig, fig.add_subplot(projection=projection)
 
 
