@@ -123,7 +123,6 @@ def basins(frame, ax=None):
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of the state space")
     ax.invert_yaxis()
-    fig.tight_layout()
     return fig
 
 
