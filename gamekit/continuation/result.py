@@ -200,9 +200,8 @@ class Continuation:
         column, label = _share_column(self.game, share)
         own = ax is None
         fig, ax = _axes(ax)
-        if own and legend:  # room for the key on the right of a figure of our own
+        if own and legend:  # room for the key on the right of a figure of our own (its constrained layout places it)
             fig.set_size_inches(8.0, 4.8)
-            fig.subplots_adjust(right=0.74)
         styles = {
             Stability.ASYMPTOTICALLY_STABLE: ("-", _STABLE, 1.8),
             Stability.NON_HYPERBOLIC: (":", _NON_HYPERBOLIC, 1.4),
