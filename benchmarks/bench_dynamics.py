@@ -22,35 +22,25 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from scipy.integrate import solve_ivp
 
 import gamekit as gk
 
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_simulate import payoff_gaps  # noqa: E402
+
 T_END = 50.0
 RTOL, ATOL = 1e-6, 1e-9
 ACCURACY_TIME = 10.0
 
 
-def advantages(game):
-    """The platform model's payoff advantage of each population's first strategy, written out by hand."""
-    p = {k: float(v) for k, v in game.parameters.items()}
-    Cg, F, delta, S, R, A, Cp, B, K, theta, Cc, V, Cw = (p[k] for k in "Cg F delta S R A Cp B K theta Cc V Cw".split())
-
-    def d(x, y, z):
-        return (
-            y * (R - S) - Cg + (1 - y) * (z * F + (1 - z) * delta * F + z * A),
-            B - Cp + x * S + x * (z + (1 - z) * delta) * F + z * K * (x + (1 - x) * theta),
-            y * (V - Cw) + (1 - y) * (x * K + (1 - x) * theta * K - Cc),
-        )
-
-    return d
-
-
 def logit_field(game, eta):
-    d = advantages(game)
+    d = payoff_gaps(game)
 
     def f(t, s):
         return [1.0 / (1.0 + math.exp(-a / eta)) - x for x, a in zip(s, d(*s))]
@@ -59,7 +49,7 @@ def logit_field(game, eta):
 
 
 def smith_field(game):
-    d = advantages(game)
+    d = payoff_gaps(game)
 
     def f(t, s):
         return [(1 - x) * max(a, 0.0) - x * max(-a, 0.0) for x, a in zip(s, d(*s))]

@@ -35,25 +35,10 @@ import gamekit as gk
 from gamekit.basins import wilson_interval
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_simulate import side_by_side  # noqa: E402
+from bench_simulate import payoff_gaps, side_by_side  # noqa: E402
 
 SIGMA = {"government.regulate": 0.3, "platform.insure": 0.5, "workers.claim": 0.2}
 RADIUS = 0.05
-
-
-def payoff_gaps(game):
-    """The platform model's payoff gaps u(first) - u(second) of each population, written out by hand."""
-    p = {k: float(v) for k, v in game.parameters.items()}
-    Cg, F, delta, S, R, A, Cp, B, K, theta, Cc, V, Cw = (p[k] for k in "Cg F delta S R A Cp B K theta Cc V Cw".split())
-
-    def gaps(x, y, z):
-        return (
-            y * (R - S) - Cg + (1 - y) * (z * F + (1 - z) * delta * F + z * A),
-            B - Cp + x * S + x * (z + (1 - z) * delta) * F + z * K * (x + (1 - x) * theta),
-            y * (V - Cw) + (1 - y) * (x * K + (1 - x) * theta * K - Cc),
-        )
-
-    return gaps
 
 
 def numpy_vectorised(game, initial, t_end, dt, seed):

@@ -47,18 +47,28 @@ from scipy.integrate import solve_ivp
 import gamekit as gk
 
 
-def field(game):
-    """The platform model's replicator equations written out by hand, as in a paper's MATLAB code."""
+def payoff_gaps(game):
+    """The platform model's payoff gaps u(first) - u(second) of each population, written out by hand, as in a
+    paper's MATLAB code (the benchmarks of other dynamics and of noise build their equations on them too)."""
     p = {k: float(v) for k, v in game.parameters.items()}
     Cg, F, delta, S, R, A, Cp, B, K, theta, Cc, V, Cw = (p[k] for k in "Cg F delta S R A Cp B K theta Cc V Cw".split())
 
+    def gaps(x, y, z):
+        return (
+            y * (R - S) - Cg + (1 - y) * (z * F + (1 - z) * delta * F + z * A),
+            B - Cp + x * S + x * (z + (1 - z) * delta) * F + z * K * (x + (1 - x) * theta),
+            y * (V - Cw) + (1 - y) * (x * K + (1 - x) * theta * K - Cc),
+        )
+
+    return gaps
+
+
+def field(game):
+    """The platform model's replicator equations written out by hand: x (1 - x) times each population's gap."""
+    gaps = payoff_gaps(game)
+
     def f(t, s):
-        x, y, z = s
-        return [
-            x * (1 - x) * (y * (R - S) - Cg + (1 - y) * (z * F + (1 - z) * delta * F + z * A)),
-            y * (1 - y) * (B - Cp + x * S + x * (z + (1 - z) * delta) * F + z * K * (x + (1 - x) * theta)),
-            z * (1 - z) * (y * (V - Cw) + (1 - y) * (x * K + (1 - x) * theta * K - Cc)),
-        ]
+        return [a * (1 - a) * g for a, g in zip(s, gaps(*s))]
 
     return f
 
