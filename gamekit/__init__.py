@@ -22,6 +22,7 @@ from .errors import (
     ParameterError,
     StateError,
 )
+from .explore import explore
 from .finite import (
     SimulatedFixation,
     StationaryDistribution,
@@ -110,6 +111,7 @@ __all__ = [
     "SimulatedFixation",
     "stationary_distribution",
     "StationaryDistribution",
+    "explore",
 ]
 
 

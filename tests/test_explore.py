@@ -1,0 +1,261 @@
+"""gk.explore without a browser: the controls move, and the stable states follow what gk.equilibria says.
+
+Oracles the explorer does not share: an independent ``gk.equilibria`` call at the same values, the strict Nash
+profiles of the platform model's payoff table written out here by hand (in a game whose payoffs are fixed tables
+the asymptotically stable states are exactly the strict Nash profiles), the threshold of ``gk.thresholds``, and the
+closed form of rock-paper-scissors (its centre is asymptotically stable iff the win ``w`` exceeds the loss ``l``).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import gamekit as gk
+from gamekit.errors import ArgumentError
+
+pytest.importorskip("ipywidgets")
+
+PLATFORM = gk.models.platform_insurance()
+PROFILES = list(itertools.product(("regulate", "relax"), ("insure", "evade"), ("claim", "accept")))
+
+
+def platform_payoffs(p: dict, profile: tuple[str, str, str]) -> tuple[float, float, float]:
+    """The platform model's payoff table (gamekit/models/platform_insurance.toml), typed in again by hand."""
+    table = {
+        ("regulate", "insure", "claim"): (p["R"] - p["Cg"] - p["S"], p["B"] + p["S"] - p["Cp"], p["V"] - p["Cw"]),
+        ("regulate", "insure", "accept"): (p["R"] - p["Cg"] - p["S"], p["B"] + p["S"] - p["Cp"], 0.0),
+        ("regulate", "evade", "claim"): (p["F"] - p["Cg"], -p["F"] - p["K"], p["K"] - p["Cc"]),
+        ("regulate", "evade", "accept"): (p["delta"] * p["F"] - p["Cg"], -p["delta"] * p["F"], 0.0),
+        ("relax", "insure", "claim"): (0.0, p["B"] - p["Cp"], p["V"] - p["Cw"]),
+        ("relax", "insure", "accept"): (0.0, p["B"] - p["Cp"], 0.0),
+        ("relax", "evade", "claim"): (-p["A"], -p["theta"] * p["K"], p["theta"] * p["K"] - p["Cc"]),
+        ("relax", "evade", "accept"): (0.0, 0.0, 0.0),
+    }
+    return table[profile]
+
+
+def switch_gains(p: dict, profile) -> list[float]:
+    """What each population gains by switching alone (negative everywhere: a strict Nash profile)."""
+    strategies = (("regulate", "relax"), ("insure", "evade"), ("claim", "accept"))
+    out = []
+    for i, pair in enumerate(strategies):
+        other = list(profile)
+        other[i] = pair[1 - pair.index(profile[i])]
+        out.append(platform_payoffs(p, tuple(other))[i] - platform_payoffs(p, profile)[i])
+    return out
+
+
+def strict_nash(p: dict) -> set[tuple[str, ...]]:
+    return {prof for prof in PROFILES if all(g < 0 for g in switch_gains(p, prof))}
+
+
+def keys(states) -> set:
+    """Stable states comparable across two calls: the profile when pure, else the rounded shares, with the label."""
+    return {
+        (e.profile or tuple(round(v, 6) for s in e.state for v in s), str(e.stability), e.name) for e in states
+    }  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1)
+def shared_explorer():
+    """One explorer for the property test (hypothesis runs many examples on it)."""
+    return gk.explore(PLATFORM, scenario="trap")
+
+
+def test_trap_then_the_meta_goal_scenario():
+    ex = gk.explore(PLATFORM, scenario="trap")
+    trap = PLATFORM.scenario("trap")
+    assert keys(ex.stable_states) == keys(gk.equilibria(trap).stable())
+    assert {e.profile for e in ex.stable_states} == strict_nash(dict(trap.parameters)) == {PROFILES[3]}
+    assert ex.scenario == "trap" and ex.parameters == dict(trap.parameters)
+    assert "(regulate, evade, accept) [trap]" in ex.stable_view.value
+
+    ex.set(scenario="meta-goal")
+    meta = PLATFORM.scenario("meta-goal")
+    assert ex.parameters == dict(meta.parameters)
+    assert ex.scenario == "meta-goal"
+    assert keys(ex.stable_states) == keys(gk.equilibria(meta).stable())
+    assert {e.profile for e in ex.stable_states} == strict_nash(dict(meta.parameters)) == {PROFILES[0]}
+    assert "(regulate, insure, claim) [meta-goal]" in ex.stable_view.value
+    assert "[trap]" not in ex.stable_view.value
+    for name, slider in ex.sliders.items():  # the controls moved with it
+        assert slider.value == pytest.approx(meta.parameters[name])
+
+
+def test_the_meta_goal_appears_where_gk_thresholds_puts_the_reward_threshold():
+    th = gk.thresholds(PLATFORM, "trap", "meta-goal")
+    ((low, high),) = th.lever("R").stable_for
+    trap = PLATFORM.scenario("trap").parameters
+    assert high is None and low == pytest.approx(trap["Cg"] + trap["S"])  # the model's own R > Cg + S
+    ex = gk.explore(PLATFORM, scenario="trap")
+    for R, meta_stable in ((low - 0.5, False), (low + 0.5, True), (low + 4.0, True)):
+        ex.set(R=R)
+        names = {e.name for e in ex.stable_states}
+        assert ("meta-goal" in names) is meta_stable
+        assert keys(ex.stable_states) == keys(gk.equilibria(PLATFORM.scenario("trap").with_parameters(R=R)).stable())
+        assert ex.scenario is None and ex.parameters["R"] == R
+    ex.set(scenario="trap")
+    assert ex.scenario == "trap" and {e.name for e in ex.stable_states} == {"trap"}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    R=st.floats(0, 12),
+    Cg=st.floats(0, 8),
+    S=st.floats(0, 6),
+    K=st.floats(0, 12),
+    Cc=st.floats(0, 6),
+    delta=st.floats(0, 1),
+    F=st.floats(0, 20),
+)
+def test_stable_states_are_the_strict_nash_profiles_of_the_payoff_table(R, Cg, S, K, Cc, delta, F):
+    ex = shared_explorer()
+    values = {**PLATFORM.scenario("trap").parameters, "R": R, "Cg": Cg, "S": S, "K": K, "Cc": Cc}
+    values |= {"delta": delta, "F": F}
+    assume(all(abs(g) > 1e-6 for prof in PROFILES for g in switch_gains(values, prof)))
+    ex.set(scenario="trap", R=R, Cg=Cg, S=S, K=K, Cc=Cc, delta=delta, F=F)
+    assert ex.parameters == pytest.approx(values)
+    assert {e.profile for e in ex.stable_states} == strict_nash(values)
+    assert keys(ex.stable_states) == keys(gk.equilibria(PLATFORM.with_parameters(values)).stable())
+
+
+def test_a_slider_moved_as_the_browser_moves_it_redraws():
+    ex = gk.explore(PLATFORM, scenario="trap")
+    ex.sliders["R"].value = 4.0  # what a widget message from the page does
+    assert ex.parameters["R"] == 4.0 and ex.scenario is None
+    expected = gk.equilibria(PLATFORM.scenario("trap").with_parameters(R=4.0)).stable()
+    assert keys(ex.stable_states) == keys(expected) and {e.name for e in expected} == {"trap", "meta-goal"}
+    assert "[meta-goal]" in ex.stable_view.value
+    ex.scenario_menu.value = "meta-goal"
+    assert ex.parameters == dict(PLATFORM.scenario("meta-goal").parameters)
+    assert {e.name for e in ex.stable_states} == {"meta-goal"}
+
+
+def test_sliders_span_the_declared_bounds_and_every_scenario():
+    ex = gk.explore(PLATFORM)
+    for name, (low, high) in PLATFORM.bounds.items():
+        assert (ex.sliders[name].min, ex.sliders[name].max) == (low, high)
+    for name, slider in ex.sliders.items():
+        values = [PLATFORM.parameters[name]] + [s[name] for s in PLATFORM.scenarios.values()]
+        assert slider.min <= min(values) and max(values) <= slider.max
+        assert slider.min < slider.max and (slider.max - slider.min) / slider.step >= 100
+    ex = gk.explore(PLATFORM, ranges={"R": (1, 20)})
+    assert (ex.sliders["R"].min, ex.sliders["R"].max) == (1, 20)
+    ex.set(R=15)
+    assert ex.parameters["R"] == 15
+
+
+def test_the_views_are_the_cube_its_orbits_and_the_basin_bars():
+    ex = gk.explore(PLATFORM, scenario="trap")
+    (ax,) = ex.orbit_figure.axes
+    assert ax.name == "3d" and len([ln for ln in ax.get_lines() if ln.get_gid() == "orbit"]) == ex.orbits.n
+    bars = ex.basin_figure.axes[0]
+    assert [t.get_text() for t in bars.get_yticklabels()] == list(ex.basin_shares.outcomes)
+    assert ex.basin_shares.outcomes and abs(sum(ex.basin_shares.shares) - 1) < 1e-12
+    for image in (ex._orbit_image, ex._basin_image):
+        assert bytes(image.value[:8]) == b"\x89PNG\r\n\x1a\n"
+    assert "asymptotically stable iff" in ex._conditions.value and "R &gt; Cg + S" in ex._conditions.value
+    assert ex.timings["total"] > 0 and ex.error is None
+
+
+def test_one_population_shows_the_simplex_and_the_centre_follows_w_against_l():
+    game = gk.models.rock_paper_scissors()
+    ex = gk.explore(game, scenario="good")
+    (ax,) = ex.orbit_figure.axes
+    assert any(p.get_gid() == "simplex" for p in ax.patches)
+    assert sorted(t.get_text() for t in ax.texts if t.get_gid() == "vertex-label") == ["paper", "rock", "scissors"]
+    for win, loss in ((2.0, 1.0), (1.0, 2.0), (1.5, 0.5)):
+        ex.set(w=win, l=loss)
+        centre = [e for e in ex.stable_states if e.profile is None]
+        assert bool(centre) is (win > loss)  # closed form: eigenvalues (l - w)/6 +- i sqrt(3)(w + l)/6 at the centre
+        if centre:
+            assert centre[0].state[0] == pytest.approx((1 / 3, 1 / 3, 1 / 3))
+        assert keys(ex.stable_states) == keys(gk.equilibria(game.with_parameters(w=win, l=loss)).stable())
+
+
+def test_two_populations_show_the_face():
+    ex = gk.explore(gk.models.matching_pennies())
+    (ax, *_) = ex.orbit_figure.axes
+    assert any(ln.get_gid() == "orbit" for ln in ax.get_lines())
+    assert any(ln.get_gid() == "rest-point" for ln in ax.get_lines())
+
+
+def test_another_dynamics():
+    ex = gk.explore(PLATFORM, scenario="meta-goal")
+    ex.set(dynamics="logit:0.5")
+    assert str(ex.dynamics) == "logit:0.5" and ex.dynamics_menu.value == "logit"
+    assert ex.eta_slider.value == pytest.approx(0.5) and ex.eta_slider.layout.display is None
+    oracle = gk.equilibria(PLATFORM.scenario("meta-goal"), dynamics="logit:0.5").stable()
+    assert keys(ex.stable_states) == keys(oracle)
+    assert "under logit:0.5" in ex.stable_view.value
+    ex.set(dynamics="replicator")
+    assert ex.eta_slider.layout.display == "none"
+    assert {e.name for e in ex.stable_states} == {"meta-goal"}
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"Q": 1.0}, "'Q' is not a parameter of this game"),
+        ({"R": "four"}, "R must be a number"),
+        ({"R": 100.0}, "R = 100 is off its slider [0, 12]"),
+        ({"delta": 1.5}, "delta = 1.5 is off its slider [0, 1]"),
+        ({"scenario": "nowhere"}, "no scenario named 'nowhere' (scenarios: lag, trap, meta-goal)"),
+        ({"dynamics": "nonsense"}, "unknown dynamics 'nonsense'"),
+        ({"dynamics": "logit:1e-9"}, "the explorer's eta slider spans"),
+    ],
+)
+def test_a_bad_set_raises_one_line_and_changes_nothing(kwargs, message):
+    ex = shared_explorer()
+    ex.set(scenario="trap", dynamics="replicator")
+    before = (ex.parameters, ex.scenario, ex.dynamics, ex.stable_states)
+    with pytest.raises(ArgumentError) as err:
+        ex.set(**kwargs)
+    assert message in str(err.value) and "\n" not in str(err.value)
+    assert (ex.parameters, ex.scenario, ex.dynamics, ex.stable_states) == before
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: gk.explore("platform-insurance"), "game must be a gamekit Game"),
+        (lambda: gk.explore(PLATFORM, ranges={"R": (5, 1)}), "low 5 must be below high 1"),
+        (lambda: gk.explore(PLATFORM, ranges={"delta": (0, 2)}), "leaves the declared bounds [0, 1]"),
+        (lambda: gk.explore(PLATFORM, ranges={"R": (3, 4)}), "R = 2 lies outside its slider's range [3, 4]"),
+        (lambda: gk.explore(PLATFORM, orbits=0), "orbits must be an integer >= 1"),
+        (lambda: gk.explore(PLATFORM.with_parameters(R=None)), "parameter 'R' has no value"),
+    ],
+)
+def test_bad_arguments_to_explore(call, message):
+    with pytest.raises(ArgumentError) as err:
+        call()
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_without_ipywidgets_the_message_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import ipywidgets now raises ImportError
+    with pytest.raises(ArgumentError, match=r"gk.explore needs ipywidgets: pip install ipywidgets"):
+        gk.explore(PLATFORM)
+
+
+def test_import_gamekit_does_not_import_ipywidgets():
+    code = "import sys, gamekit; print('ipywidgets' in sys.modules, 'matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_repr_and_display():
+    ex = gk.explore(PLATFORM, scenario="trap")
+    assert repr(ex) == (
+        "Explorer('Platform social insurance'; scenario trap; replicator; stable: (regulate, evade, accept) [trap])"
+    )
+    bundle = ex._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == ex.widget.model_id
+    assert "gamekit-stable-states" in ex.stable_view._dom_classes
