@@ -34,6 +34,7 @@ __all__ = [
     "stag_hunt",
     "inspection_dynamic_fine",
     "platform_insurance_dynamic_fine",
+    "greenwashing",
 ]
 
 
@@ -92,3 +93,8 @@ def inspection_dynamic_fine() -> Game:
 def platform_insurance_dynamic_fine() -> Game:
     """The platform model with the fine ``F*(1 - y)``, ``y`` the insuring share; defaults are the trap scenario."""
     return load_shipped("platform_insurance_dynamic_fine")
+
+
+def greenwashing() -> Game:
+    """Enterprise x government x public (Zeng, Huang, Wu and Liu 2025, static regulation); illustrative values."""
+    return load_shipped("greenwashing")
