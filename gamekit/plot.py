@@ -1,20 +1,127 @@
-"""Figures.  Every function draws an object computed elsewhere, with one exception: ``phase_portrait`` and
-``simplex`` evaluate the replicator field on their grid, and call :func:`gamekit.equilibria` when they are not
-given ``rest_points`` (pass them to compute once and draw many times).
+r"""Figures: every figure a paper on evolutionary games prints, drawn from results computed elsewhere.
 
-matplotlib is imported when a function here is called, never by ``import gamekit``.
-Each function takes an optional ``ax`` and returns the matplotlib ``Figure``.
+=====================  =======================================================  ==================================
+function               draws                                                    from
+=====================  =======================================================  ==================================
+``orbits3d``           orbits in the unit cube (three two-strategy populations)  :func:`gamekit.simulate`
+``trajectories``       every share against time, for some orbits                 :func:`gamekit.simulate`
+``time_series``        each population's share against time, per scenario        :func:`gamekit.simulate` (a dict)
+``phase_portrait``     a face: vector field, nullclines, rest points, cycles     a game (+ :func:`gamekit.equilibria`)
+``simplex``            a three-strategy population's ternary portrait            a game (+ :func:`gamekit.equilibria`)
+``sensitivity``        shares against time, one curve per parameter value        :func:`gamekit.sensitivity`
+``sensitivity_map``    a final share or basin share over two parameters          :func:`gamekit.sensitivity_map`
+``regime_map``         the plane of two parameters by the set of stable states   :func:`gamekit.regime_map`
+``basins``             basin shares with their 95% intervals                     :func:`gamekit.basins`
+``bifurcation``        branches of rest points against a parameter               :func:`gamekit.continuation`
+``hitting_probability``  the probability a noisy path reaches a state by t      ``simulate(..., noise=...)``
+``path``               a scheduled orbit's shares with the phase starts          :func:`gamekit.follow`
+=====================  =======================================================  ==================================
+
+The results' ``.plot()`` methods call these functions (one piece of code per figure).  Every function takes an
+optional ``ax`` (an Axes; the panel figures ``time_series`` and ``sensitivity`` also take one Axes per panel), draws
+there or on a new figure with constrained layout, and returns the matplotlib ``Figure``.  None calls ``show``, none
+changes global style (no ``rcParams`` writes); font sizes are relative (``"small"``, ``"medium"``), so they follow the
+caller's ``rcParams``.  matplotlib is imported when a function here is called, never by ``import gamekit``.
+
+**Colours.**  One palette for the whole module, :data:`PALETTE`: the Okabe-Ito colours (Okabe and Ito 2002,
+distinguishable with every common colour-vision deficiency) without the yellow, which is too light on white paper.
+The k-th curve of a figure gets ``PALETTE[k]``, ``LINESTYLES[k]`` and ``MARKERS[k]`` together, so curves stay
+apart in grey print too; regions of a regime map get a tint of ``PALETTE[k]`` and a hatch ``HATCHES[k]``.  Rest
+points are black, marked by stability label (:data:`REST_POINT_STYLE`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from .errors import ArgumentError
 
-__all__ = ["regime_map", "trajectories", "basins", "orbits3d", "phase_portrait", "simplex"]
+__all__ = [
+    "orbits3d",
+    "trajectories",
+    "time_series",
+    "phase_portrait",
+    "simplex",
+    "sensitivity",
+    "sensitivity_map",
+    "regime_map",
+    "basins",
+    "bifurcation",
+    "hitting_probability",
+    "path",
+    "PALETTE",
+    "LINESTYLES",
+    "MARKERS",
+    "HATCHES",
+    "REST_POINT_STYLE",
+]
+
+# ------------------------------------------------------------------------------------------ the palette and styles
+
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky blue": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+}
+"""The eight Okabe-Ito colours by name."""
+
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+"""The colour of the k-th curve, bar or region: Okabe-Ito (blue, vermillion, green, reddish purple, orange, sky blue,
+black), without its yellow."""
+
+LINESTYLES = ("-", "--", "-.", ":", (0, (8, 2)), (0, (4, 1.5, 1, 1.5, 1, 1.5)), (0, (1, 3)))
+"""The dash pattern of the k-th curve (paired with :data:`PALETTE`): curves stay apart in grey print."""
+
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+"""The marker of the k-th curve (paired with :data:`PALETTE`), drawn :data:`MARKS_PER_CURVE` times along it."""
+
+HATCHES = ("", "//", "\\\\", "..", "xx", "--", "++", "oo")
+"""The hatch of the k-th region of a regime map: regions stay apart in grey print."""
+
+MARKS_PER_CURVE = 8
+"""Markers along a curve (``markevery``), staggered from curve to curve so they do not sit on one another."""
+
+LINE_WIDTH = 1.6
+"""Width of a data curve, in points: visible when a figure is printed at column width."""
+
+TINT = 0.45
+"""Opacity of a regime map's region colours over white (the boundaries and hatches stay legible on top)."""
+
+PORTRAIT_SIZE = (7.4, 5.2)
+"""Inches of a new phase portrait or simplex figure: the square plot, its axis labels and its key beside it."""
+
+FIELD_COLOR = "#8c8c8c"  # the vector field: mid grey, behind everything else
+ON_FACE_TOL = 1e-9  # a rest point lies on the face when its fixed populations' shares are this close to ``fixed``
+SIMPLEX_VERTICES = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, np.sqrt(3.0) / 2.0]])
+
+# The marker of a rest point by its stability label (in the whole state space): filled = asymptotically stable,
+# open = unstable, half-filled = saddle, open diamond = non-hyperbolic (centres among them), cross = not linearised.
+REST_POINT_STYLE = {
+    "asymptotically stable": dict(marker="o", fillstyle="full", markerfacecolor="k"),
+    "unstable": dict(marker="o", fillstyle="none"),
+    "saddle": dict(marker="o", fillstyle="left", markerfacecolor="k", markerfacecoloralt="w"),
+    "non-hyperbolic": dict(marker="D", fillstyle="none"),
+    "not linearised": dict(marker="X", fillstyle="full", markerfacecolor="w"),
+}
+"""Marker of a rest point by its stability label (black on every background, so the label reads in grey print)."""
+
+
+def _style(k: int, points: int | None = None) -> dict:
+    """Colour, dash pattern and marker of the k-th curve; with ``points`` (the curve's length) staggered markers."""
+    n = len(PALETTE)
+    out = dict(color=PALETTE[k % n], linestyle=LINESTYLES[k % n], linewidth=LINE_WIDTH)
+    if points is not None and points >= 2:
+        step = max(1, points // MARKS_PER_CURVE)
+        out.update(marker=MARKERS[k % n], markersize=5, markevery=(min(points - 1, (k % n) * step // n), step))
+    return out
 
 
 def _axes(ax, projection=None):
@@ -29,6 +136,65 @@ def _axes(ax, projection=None):
         return ax.figure, ax
     fig = plt.figure(figsize=(6.4, 4.8), layout="constrained")  # (room for a legend beside the axes)
     return fig, fig.add_subplot(projection=projection)
+
+
+def _panel_axes(ax, count: int, sharey: bool = True):
+    """A figure and ``count`` Axes: new ones side by side (at most four a row), or those given."""
+    import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
+
+    if ax is None:
+        cols = min(count, 4)
+        rows = math.ceil(count / cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(3.3 * cols, 2.9 * rows + 0.4), sharey=sharey, squeeze=False)
+        axes = list(axes.ravel())
+        for extra in axes[count:]:
+            extra.remove()
+        fig.set_layout_engine("constrained")
+        return fig, axes[:count]
+    if isinstance(ax, Axes):
+        ax = [ax]
+    if isinstance(ax, np.ndarray):
+        ax = list(ax.ravel())
+    if not isinstance(ax, Sequence) or not all(isinstance(a, Axes) for a in ax):
+        raise ArgumentError(f"ax must be a matplotlib Axes, a sequence of Axes or None, got {type(ax).__name__}")
+    if len(ax) != count:
+        raise ArgumentError(f"ax: this figure has {count} panels, got {len(ax)} Axes")
+    return ax[0].figure, list(ax)
+
+
+def _panel_legend(fig, axes, own: bool, columns: int) -> None:
+    """The key of a panel figure: in one row above the panels of a figure of our own (clear of every curve), on the
+    first panel of the caller's."""
+    style = {"fontsize": "small", "frameon": False, "handlelength": 3.0}
+    handles, labels = axes[0].get_legend_handles_labels()
+    if not handles:
+        return
+    if own:
+        fig.legend(handles, labels, loc="outside upper center", ncols=min(columns, 4), **style)
+    else:
+        axes[0].legend(loc="best", **style)
+
+
+def _share_columns(game) -> list[tuple[str, str, str, int]]:
+    """(population, strategy, label, column of ``Trajectory.states``) of each share drawn against time: a
+    two-strategy population's first share, every share of a population with more.  ``Trajectory.states`` holds
+    one column per population when every population has two strategies, else every share."""
+    out = []
+    c = 0
+    two = all(n == 2 for n in game.shape)
+    for p in game.populations:
+        if two:
+            out.append((p.name, p.strategies[0], f"{p.name} ({p.strategies[0]})", c))
+            c += 1
+        elif len(p.strategies) == 2:
+            out.append((p.name, p.strategies[0], f"{p.name} ({p.strategies[0]})", c))
+            c += 2
+        else:
+            for s in p.strategies:
+                out.append((p.name, s, f"{p.name} ({s})", c))
+                c += 1
+    return out
 
 
 def _trajectory(traj, orbits, name: str = "traj") -> list[int] | None:
@@ -49,8 +215,30 @@ def _trajectory(traj, orbits, name: str = "traj") -> list[int] | None:
     return out
 
 
+def _number(v: float) -> str:
+    return f"{float(v):g}"
+
+
+# ------------------------------------------------------------------------------------------------- regime maps
+
+
 def regime_map(m: object, ax: object | None = None):
-    """The (x, y) plane coloured by the set of asymptotically stable states, with the boundary curves."""
+    """The (x, y) plane of two parameters by the set of asymptotically stable states, with the boundary curves.
+
+    Parameters
+    ----------
+    m : RegimeMap
+        The result of :func:`gamekit.regime_map`.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when None.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Each regime a tint of its :data:`PALETTE` colour (the region called ``none``, no stable state, light grey)
+        and a hatch (:data:`HATCHES`), the grid as a QuadMesh (gid ``regimes``) whose values are the regime codes,
+        the boundaries ``g(x, y) = 0`` in black (gid ``boundary``), and the key beside the axes.
+    """
     import matplotlib.colors as mcolors
     import sympy
     from matplotlib.patches import Patch
@@ -60,93 +248,327 @@ def regime_map(m: object, ax: object | None = None):
     if not isinstance(m, RegimeMap):
         raise ArgumentError(f"m must be a RegimeMap (the result of gamekit.regime_map), got {type(m).__name__}")
     fig, ax = _axes(ax)
-    colors = [
-        mcolors.to_rgba(c, 0.75)
-        for c in ("#d9d9d9", "#fdae61", "#a6d96a", "#74add1", "#f46d43", "#fee090", "#abd9e9", "#66bd63")
-    ]
-    cmap = mcolors.ListedColormap([colors[i % len(colors)] for i in range(len(m.regimes))])
-    ax.pcolormesh(m.xs, m.ys, m.codes, cmap=cmap, vmin=-0.5, vmax=len(m.regimes) - 0.5, shading="auto")
+    colors = _regime_colors(m.regimes)
+    cmap = mcolors.ListedColormap(colors)
+    count = len(m.regimes)
+    mesh = ax.pcolormesh(m.xs, m.ys, m.codes, cmap=cmap, vmin=-0.5, vmax=count - 0.5, shading="auto")
+    mesh.set_gid("regimes")
     X, Y = np.meshgrid(m.xs, m.ys)
+    hatches = [HATCHES[i % len(HATCHES)] for i in range(count)]
+    if any(hatches) and count > 1:
+        hatched = ax.contourf(
+            X, Y, m.codes, levels=np.arange(-0.5, count), colors="none", hatches=hatches, extend="neither"
+        )
+        hatched.set_edgecolor("0.35")
+        hatched.set_linewidth(0.0)
+        hatched.set_gid("hatches")
     sx, sy = m.game.symbols[m.x], m.game.symbols[m.y]
     for b in m.boundaries:
         fn = sympy.lambdify((sx, sy), b, "numpy")
         with np.errstate(all="ignore"):
             Z = np.broadcast_to(np.asarray(fn(X, Y), dtype=float), X.shape)
-        ax.contour(X, Y, Z, levels=[0], colors="k", linewidths=1.0)
+        if np.nanmin(Z) < 0 < np.nanmax(Z):
+            ax.contour(X, Y, Z, levels=[0], colors="k", linewidths=LINE_WIDTH).set_gid("boundary")
     ax.set_xlabel(m.x)
     ax.set_ylabel(m.y)
-    ax.set_title("Asymptotically stable states")
-    ax.legend(handles=[Patch(color=cmap(i), label=r) for i, r in enumerate(m.regimes)], loc="best", fontsize="small")
+    ax.set_title("Asymptotically stable states", fontsize="medium")
+    ax.legend(
+        handles=[Patch(facecolor=colors[i], edgecolor="0.35", hatch=hatches[i], label=r) for i, r in enumerate(m.regimes)],
+        loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False, borderaxespad=0.0,
+    )  # fmt: skip
     return fig
 
 
+def _regime_colors(regimes: Sequence[str]) -> list[tuple[float, float, float, float]]:
+    """A region's colour: its PALETTE colour at opacity TINT over white ("none": light grey)."""
+    import matplotlib.colors as mcolors
+
+    out = []
+    for i, r in enumerate(regimes):
+        if r == "none":
+            out.append((0.9, 0.9, 0.9, 1.0))
+            continue
+        rgb = np.asarray(mcolors.to_rgb(PALETTE[i % len(PALETTE)]))
+        out.append((*(TINT * rgb + (1 - TINT)), 1.0))
+    return out
+
+
+# --------------------------------------------------------------------------------------------- orbits over time
+
+
 def trajectories(traj: object, ax: object | None = None, orbits: Sequence[int] | None = None):
-    """Each coordinate's share over time for some orbits (needs ``simulate(..., t_eval=...)``)."""
+    """Each coordinate's share over time for some orbits (needs ``simulate(..., t_eval=...)``).
+
+    Parameters
+    ----------
+    traj : Trajectory
+        The result of :func:`gamekit.simulate` with ``t_eval``.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when None.
+    orbits : sequence of int, optional
+        The orbits to draw (default: the first ten).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One curve per orbit and coordinate; a coordinate's curves share its colour, dash pattern and marker.
+    """
     orbits = _trajectory(traj, orbits)
     if traj.states is None:
         from .errors import GamekitError
 
         raise GamekitError("this trajectory kept only final states: simulate with t_eval=... to plot orbits over time")
     fig, ax = _axes(ax)
-    from .dynamics import replicator
-
-    labels = replicator(traj.game).labels() if all(n == 2 for n in traj.game.shape) else None
+    columns = _share_columns(traj.game)
     idx = range(min(traj.n, 10)) if orbits is None else orbits
-    styles = ["-", "--", ":", "-."]
-    for c in range(traj.states.shape[2]):
-        for k, r in enumerate(idx):
-            ax.plot(
-                traj.t,
-                traj.states[r, :, c],
-                styles[c % 4],
-                color=f"C{c}",
-                lw=1.2,
-                label=(labels[c] if labels and k == 0 else None),
-            )
+    for k, (_, _, label, c) in enumerate(columns):
+        for j, r in enumerate(idx):
+            ax.plot(traj.t, traj.states[r, :, c], **_style(k, len(traj.t)), label=(label if j == 0 else None))
     ax.set_xlabel("t")
     ax.set_ylabel("share")
-    ax.set_ylim(-0.02, 1.02)
-    if labels:
-        ax.legend(fontsize="small")
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlim(traj.t[0], traj.t[-1])
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, borderaxespad=0.0)
     return fig
 
 
-def basins(frame, ax=None):
-    """Basin shares with their 95% intervals: a :class:`gamekit.Basins`, or its ``to_frame()`` DataFrame."""
+def time_series(
+    runs: object,
+    ax: object | None = None,
+    *,
+    panels: str = "scenario",
+    orbits: Sequence[int] | None = None,
+):
+    """Shares against time, one panel per scenario (or per population): the tripartite papers' figure.
+
+    Parameters
+    ----------
+    runs : Trajectory or mapping of str to Trajectory
+        Orbits from :func:`gamekit.simulate` with ``t_eval``; a mapping names each run (a scenario, a parameter
+        value, a dynamics: ``{"trap": simulate(game.scenario("trap"), ...), ...}``).  With several runs every game
+        must have the same populations and strategies.
+    ax : matplotlib Axes or sequence of Axes, optional
+        One Axes per panel (an Axes when there is one panel); a new figure when None.
+    panels : {"scenario", "population"}
+        ``"scenario"``: a panel per run, in it a curve per share (each population's first strategy; every strategy of
+        a population with more than two).  ``"population"``: a panel per share, in it a curve per run.
+    orbits : sequence of int, optional
+        The orbits of each run to draw (default: all); an orbit's curves share its share's (or run's) style.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The curves (gid ``series``), the k-th kind of curve in :data:`PALETTE`, :data:`LINESTYLES` and
+        :data:`MARKERS` k; the key in one row above the panels (on the first panel when ``ax`` is given).
+    """
+    from . import _validate
+    from .simulate import Trajectory
+
+    if isinstance(runs, Trajectory):
+        named = {"": runs}
+    elif isinstance(runs, Mapping):
+        if not runs:
+            raise ArgumentError("runs must hold at least one Trajectory")
+        named = {}
+        for key, traj in runs.items():
+            if not isinstance(key, str):
+                raise ArgumentError(f"runs: each run's name must be a string, got {_validate.printable(repr(key))}")
+            if not isinstance(traj, Trajectory):
+                raise ArgumentError(
+                    f"runs[{_validate.printable(repr(key))}] must be a Trajectory (the result of gamekit.simulate), "
+                    f"got {type(traj).__name__}"
+                )
+            named[key] = traj
+    else:
+        raise ArgumentError(
+            f"runs must be a Trajectory or a dict {{name: Trajectory}} (results of gamekit.simulate), got "
+            f"{type(runs).__name__}"
+        )
+    panels = _validate.choice("panels", panels, ("scenario", "population"))
+    first = next(iter(named.values()))
+    layout = [p.strategies for p in first.game.populations], [p.name for p in first.game.populations]
+    chosen = {}
+    for key, traj in named.items():
+        if traj.states is None:
+            from .errors import StateError
+
+            where = f"runs[{_validate.printable(repr(key))}]" if key else "runs"
+            raise StateError(f"{where} kept only final states: simulate with t_eval=... to draw shares over time")
+        if ([p.strategies for p in traj.game.populations], [p.name for p in traj.game.populations]) != layout:
+            raise ArgumentError(
+                f"runs[{_validate.printable(repr(key))}] is a game with other populations or strategies than the "
+                "first run's; a time series compares runs of one game"
+            )
+        picked = _trajectory(traj, orbits, "runs")
+        chosen[key] = range(traj.n) if picked is None else picked
+    columns = _share_columns(first.game)
+    names = list(named)
+    own = ax is None
+    if panels == "scenario":
+        fig, axes = _panel_axes(ax, len(names))
+        for a, key in zip(axes, names):
+            traj = named[key]
+            for k, (_, _, label, c) in enumerate(columns):
+                for j, r in enumerate(chosen[key]):
+                    a.plot(traj.t, traj.states[r, :, c], **_style(k, len(traj.t)), gid="series",
+                           label=label if j == 0 else None)  # fmt: skip
+            a.set_title(key, fontsize="medium")
+            a.set_ylabel("share")
+        kinds = len(columns)
+    else:
+        fig, axes = _panel_axes(ax, len(columns))
+        for a, (_, _, label, c) in zip(axes, columns):
+            for k, key in enumerate(names):
+                traj = named[key]
+                for j, r in enumerate(chosen[key]):
+                    a.plot(traj.t, traj.states[r, :, c], **_style(k, len(traj.t)), gid="series",
+                           label=(key or "run") if j == 0 else None)  # fmt: skip
+            a.set_title(label, fontsize="medium")
+            a.set_ylabel("share")
+        kinds = len(names)
+    for a in axes:
+        a.set_xlabel("t")
+        a.set_ylim(-0.03, 1.03)
+        lo = min(float(t.t[0]) for t in named.values())
+        hi = max(float(t.t[-1]) for t in named.values())
+        if hi > lo:
+            a.set_xlim(lo, hi)
+    if own and len(axes) > 1:
+        for a in axes[1:]:  # the panels share the y axis: one label, on the left
+            if a.get_subplotspec().colspan.start > 0:
+                a.set_ylabel("")
+                a.tick_params(labelleft=False)
+    _panel_legend(fig, axes, own, kinds)
+    return fig
+
+
+# -------------------------------------------------------------------------------------------------- basin bars
+
+
+def basins(frame: object, ax: object | None = None):
+    """Basin shares with their 95% intervals: a :class:`gamekit.Basins`, or its ``to_frame()`` DataFrame.
+
+    Parameters
+    ----------
+    frame : Basins or DataFrame
+        The result of :func:`gamekit.basins` (or its ``to_frame()``: columns ``outcome, share, ci_low, ci_high``).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when None.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A horizontal bar per outcome (its :data:`PALETTE` colour and :data:`HATCHES` hatch), the Wilson interval as
+        error bars, the share written beside each bar.
+    """
     if hasattr(frame, "to_frame") and hasattr(frame, "outcomes"):  # a Basins result
         frame = frame.to_frame()
+    needed = ("outcome", "share", "ci_low", "ci_high")
+    if not all(hasattr(frame, c) for c in needed):
+        raise ArgumentError(
+            f"frame must be a Basins result or its to_frame() DataFrame (columns {', '.join(needed)}), "
+            f"got {type(frame).__name__}"
+        )
     fig, ax = _axes(ax)
+    if ax.figure.get_layout_engine() is not None and len(frame) <= 3 and ax is fig.axes[0] and len(fig.axes) == 1:
+        fig.set_size_inches(6.4, 1.2 + 0.7 * max(len(frame), 1))
     y = np.arange(len(frame))
-    err = np.vstack([frame.share - frame.ci_low, frame.ci_high - frame.share])
-    ax.barh(y, frame.share, xerr=err, color=[f"C{i}" for i in range(len(frame))], capsize=4)
-    ax.set_yticks(y, frame.outcome)
-    ax.set_xlim(0, 1)
+    share = np.asarray(frame.share, dtype=float)
+    err = np.vstack([share - np.asarray(frame.ci_low, dtype=float), np.asarray(frame.ci_high, dtype=float) - share])
+    bars = ax.barh(
+        y, share, xerr=err, height=0.6, color=[PALETTE[i % len(PALETTE)] for i in range(len(frame))],
+        edgecolor="k", linewidth=0.8, capsize=4, error_kw={"elinewidth": 1.2, "ecolor": "k"},
+    )  # fmt: skip
+    for i, bar in enumerate(bars):
+        bar.set_hatch(HATCHES[i % len(HATCHES)])
+        bar.set_gid("basin")
+    for yi, s, hi in zip(y, share, np.asarray(frame.ci_high, dtype=float)):
+        ax.annotate(f"{s:.1%}", (min(hi, 1.0), yi), xytext=(6, 0), textcoords="offset points", va="center",
+                    fontsize="small", gid="share-text")  # fmt: skip
+    ax.set_yticks(y, list(frame.outcome))
+    ax.set_xlim(0, 1.12)
+    ax.set_xticks(np.linspace(0, 1, 6))
     ax.set_xlabel("share of the state space")
-    ax.invert_yaxis()
+    ax.set_ylim(len(frame) - 0.5, -0.5)
     return fig
 
 
-def orbits3d(traj: object, ax: object | None = None, orbits: Sequence[int] | None = None):
-    """Orbits in the unit cube for a game of three two-strategy populations."""
+# ------------------------------------------------------------------------------------------------ the cube
+
+
+def orbits3d(
+    traj: object,
+    ax: object | None = None,
+    orbits: Sequence[int] | None = None,
+    rest_points: object | None = None,
+):
+    """Orbits in the unit cube for a game of three two-strategy populations.
+
+    Parameters
+    ----------
+    traj : Trajectory
+        The result of :func:`gamekit.simulate` with ``t_eval``.
+    ax : 3-D matplotlib Axes, optional
+        Where to draw (``fig.add_subplot(projection="3d")``); a new figure when None.
+    orbits : sequence of int, optional
+        The orbits to draw (default: the first twenty).
+    rest_points : Equilibria, optional
+        ``gamekit.equilibria(game)``: each rest point marked by its stability label (:data:`REST_POINT_STYLE`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        An orbit per curve (gid ``orbit``) in the style of its outcome (the state it converged to, ``cycling``,
+        ``unresolved``: :data:`PALETTE` and :data:`LINESTYLES` by first appearance), its start a small black dot;
+        the key of the outcomes (and rest points) below the cube.
+    """
     orbits = _trajectory(traj, orbits)
     game = traj.game
     if traj.states is None or game.shape != (2, 2, 2):
         from .errors import GamekitError
 
         raise GamekitError("orbits3d needs three two-strategy populations and simulate(..., t_eval=...)")
+    eqs = None if rest_points is None else _rest_points(game, rest_points)
+    own = ax is None
     fig, ax = _axes(ax, projection="3d")
+    if own:
+        fig.set_size_inches(6.4, 6.0)
     idx = range(min(traj.n, 20)) if orbits is None else orbits
+    from matplotlib.lines import Line2D
+
+    outcomes: dict[str, int] = {}
+    starts = []
     for r in idx:
         s = traj.states[r]
-        ax.plot(s[:, 0], s[:, 1], s[:, 2], lw=0.8)
-        ax.scatter(*s[0], s=8, color="k")
+        outcome = str(traj.outcome[r])
+        k = outcomes.setdefault(outcome, len(outcomes))
+        style = _style(k)
+        style["linewidth"] = 1.1
+        ax.plot(s[:, 0], s[:, 1], s[:, 2], gid="orbit", **style)
+        starts.append(s[0])
+    if starts:
+        ax.scatter(*np.asarray(starts).T, s=8, color="k", depthshade=False)
+    handles = [Line2D([], [], label=o, **_style(k)) for o, k in outcomes.items()]
+    if eqs is not None:
+        labels = set()
+        for eq in eqs:
+            label = str(eq.stability)
+            x, y, z = (eq.state[p][0] for p in range(3))
+            ax.plot([x], [y], [z], linestyle="none", markersize=8, markeredgecolor="k", markeredgewidth=1.2, color="k",
+                    gid="rest-point", label=label, **REST_POINT_STYLE.get(label, REST_POINT_STYLE["not linearised"]))  # fmt: skip
+            labels.add(label)
+        handles += _rest_point_handles(labels)
     names = [f"{p.name} ({p.strategies[0]})" for p in game.populations]
-    ax.set_xlabel(names[0])
-    ax.set_ylabel(names[1])
-    ax.set_zlabel(names[2])
+    ax.set_xlabel(names[0], fontsize="small")
+    ax.set_ylabel(names[1], fontsize="small")
+    ax.set_zlabel(names[2], fontsize="small")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_zlim(0, 1)
+    ax.tick_params(labelsize="small")
+    if handles:
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncols=2, fontsize="small",
+                  frameon=False, handlelength=3.0)  # fmt: skip
     return fig
 
 
@@ -161,30 +583,6 @@ def orbits3d(traj: object, ax: object | None = None, orbits: Sequence[int] | Non
 # the face is invariant; at an interior share it is a slice, and the arrows show the field's projection onto it.
 # On the simplex of a three-strategy population, x = x_1 V_1 + x_2 V_2 + x_3 V_3 with the triangle's vertices V_i,
 # and the arrow at x is xdot_1 V_1 + xdot_2 V_2 + xdot_3 V_3 (sum_i xdot_i = 0, so the map is affine).
-
-OKABE_ITO = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky blue": "#56B4E9",
-    "green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "purple": "#CC79A7",
-}
-FIELD_COLOR = "#8c8c8c"  # the vector field: mid grey, behind everything else
-ON_FACE_TOL = 1e-9  # a rest point lies on the face when its fixed populations' shares are this close to ``fixed``
-SIMPLEX_VERTICES = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, np.sqrt(3.0) / 2.0]])
-
-# The marker of a rest point by its stability label (in the whole state space): filled = asymptotically stable,
-# open = unstable, half-filled = saddle, open diamond = non-hyperbolic (centres among them), cross = not linearised.
-REST_POINT_STYLE = {
-    "asymptotically stable": dict(marker="o", fillstyle="full", markerfacecolor="k"),
-    "unstable": dict(marker="o", fillstyle="none"),
-    "saddle": dict(marker="o", fillstyle="left", markerfacecolor="k", markerfacecoloralt="w"),
-    "non-hyperbolic": dict(marker="D", fillstyle="none"),
-    "not linearised": dict(marker="X", fillstyle="full", markerfacecolor="w"),
-}
 
 
 def _population(game, key, what: str) -> int:
@@ -307,16 +705,20 @@ def _mark(ax, points: list[tuple[float, float, str]], zorder: float = 5) -> None
         )
 
 
-def _legend(ax, labels, extra=()) -> None:
+def _rest_point_handles(labels) -> list:
+    """Legend entries of the rest-point markers whose labels occur, in REST_POINT_STYLE's order."""
     from matplotlib.lines import Line2D
 
-    handles = list(extra)
-    for label in REST_POINT_STYLE:
-        if label in labels:
-            handles.append(
-                Line2D([], [], linestyle="none", markersize=8, markeredgecolor="k", color="k", label=label,
-                       **REST_POINT_STYLE[label])
-            )  # fmt: skip
+    return [
+        Line2D([], [], linestyle="none", markersize=8, markeredgecolor="k", color="k", label=label,
+               **REST_POINT_STYLE[label])
+        for label in REST_POINT_STYLE
+        if label in labels
+    ]  # fmt: skip
+
+
+def _legend(ax, labels, extra=()) -> None:
+    handles = list(extra) + _rest_point_handles(labels)
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False,
                   borderaxespad=0.0)  # fmt: skip
@@ -337,6 +739,81 @@ def _orbit_states(traj, cols, name="orbits") -> np.ndarray:
     return traj.states[:, :, cols]
 
 
+# --- closed orbits on a face ------------------------------------------------------------------------------------
+#
+# Around a rest point p = (a*, b*) inside an invariant face (every other population at a pure strategy) whose
+# linearisation winds (a complex pair of eigenvalues, angular speed omega), orbits started on the ray
+# {(a* + r, b*) : r > 0} are followed with gamekit.simulate (the compiled integrator; the face is invariant, so the
+# orbit stays on it) and cut by that ray: the return map r_k -> r_{k+1}.  A revolution is closed when
+# |r_{k+1} - r_k| <= CYCLE_CLOSE * r_k: at once around a centre (where every revolution closes: the 2x2 face of a
+# bimatrix game has the first integral H of the tests), after a few revolutions onto a limit cycle.  Orbits that
+# spiral into the rest point or out to the edges close no revolution, and nothing is drawn for them.
+
+CYCLES = 3
+"""Closed orbits :func:`phase_portrait` looks for around each winding rest point of an invariant face."""
+
+CYCLE_CLOSE = 1e-4
+"""A revolution is closed when it returns to the ray within this fraction of its distance from the rest point."""
+
+CYCLE_PERIODS = 12
+"""How long the orbits are followed: this many periods 2 pi / omega of the linearisation (outer orbits are slower)."""
+
+CYCLE_SAMPLES = 1000
+"""Output times per linear period; the crossings of the ray are interpolated linearly between them."""
+
+MAX_CYCLES = 10
+"""Most closed orbits drawn around one rest point."""
+
+CYCLE_MIN_RADIUS = 1e-3
+"""A revolution this close to the rest point is not drawn as a cycle (the orbit spiralled into it)."""
+
+
+def _winding(eq) -> float:
+    """The largest imaginary part of a rest point's eigenvalues (0 when it does not wind)."""
+    return max((abs(complex(z).imag) for z in eq.eigenvalues), default=0.0)
+
+
+def _cycles(game, a: int, b: int, rest: dict[int, np.ndarray], centre, omega: float, count: int) -> list[np.ndarray]:
+    """Closed orbits (each an (m, 2) array in the face's coordinates, first point = last) around ``centre``."""
+    from .simulate import simulate
+
+    off = _offsets(game)
+    ac, bc = centre
+    radii = (1.0 - ac) * np.arange(1, count + 1) / (count + 1)  # starts spread along the ray to the edge a = 1
+    x0 = np.empty((radii.size, off[-1]))
+    for p, vec in rest.items():
+        x0[:, off[p] : off[p + 1]] = vec
+    x0[:, off[a]], x0[:, off[a] + 1] = ac + radii, 1.0 - ac - radii
+    x0[:, off[b]], x0[:, off[b] + 1] = bc, 1.0 - bc
+    period = 2.0 * np.pi / omega
+    t_end = CYCLE_PERIODS * period
+    t_eval = np.linspace(0.0, t_end, CYCLE_PERIODS * CYCLE_SAMPLES + 1)
+    traj = simulate(game, x0, t_end, t_eval=t_eval, progress=False)
+    two = all(n == 2 for n in game.shape)
+    ca, cb = (a, b) if two else (off[a], off[b])
+    found: list[np.ndarray] = []
+    for orbit in traj.states:
+        xy = orbit[:, [ca, cb]]
+        angle = np.unwrap(np.arctan2(xy[:, 1] - bc, xy[:, 0] - ac))
+        turns = (angle - angle[0]) / (2.0 * np.pi)
+        sign = 1.0 if turns[-1] >= 0 else -1.0
+        turns = sign * turns
+        cuts = [(0, 0.0, xy[0])]  # (sample index before the cut, fraction, point)
+        for k in range(1, int(np.floor(turns.max())) + 1):
+            i = int(np.argmax(turns >= k))
+            if i == 0:
+                break
+            f = (k - turns[i - 1]) / (turns[i] - turns[i - 1])
+            cuts.append((i - 1, f, xy[i - 1] + f * (xy[i] - xy[i - 1])))
+        for (i0, _, p0), (i1, _, p1) in zip(cuts, cuts[1:]):
+            r0, r1 = np.hypot(*(p0 - centre)), np.hypot(*(p1 - centre))
+            if r0 > CYCLE_MIN_RADIUS and abs(r1 - r0) <= CYCLE_CLOSE * r0:
+                if not any(abs(np.hypot(*(c[0] - centre)) - r1) <= 10 * CYCLE_CLOSE * r1 for c in found):
+                    found.append(np.vstack([p0, xy[i0 + 1 : i1 + 1], p1]))
+                break
+    return found
+
+
 def phase_portrait(
     game: object,
     face: tuple[str | int, str | int] | None = None,
@@ -346,6 +823,7 @@ def phase_portrait(
     orbits: object | None = None,
     rest_points: object | None = None,
     resolution: int = 101,
+    cycles: int = CYCLES,
 ):
     """The replicator phase portrait on a face spanned by two two-strategy populations.
 
@@ -371,13 +849,18 @@ def phase_portrait(
         half-filled circle = saddle, open diamond = non-hyperbolic (centres), cross = not linearised.
     resolution : int
         Grid points per axis for the field and the nullclines, 11 to 1001.
+    cycles : int
+        Closed orbits to look for around each rest point inside the face whose eigenvalues wind (a complex pair), 0
+        to 10: a centre's nested cycles, or a limit cycle (module comment above :data:`CYCLES`).  Only on an invariant
+        face (every population in ``fixed`` at a pure strategy); 0 draws none.
 
     Returns
     -------
     matplotlib.figure.Figure
         With the field (a streamplot, gid ``vector-field``), the nullclines (the zero contours of each switch gain
         ``u_{p,1} - u_{p,2}``, gids ``nullcline-a`` and ``nullcline-b``; the edges, where the shares' product
-        vanishes, are the frame), a Line2D per rest point (gid ``rest-point``) and the orbits (gid ``orbit``).
+        vanishes, are the frame), a Line2D per rest point (gid ``rest-point``), the orbits (gid ``orbit``) and the
+        closed orbits (gid ``cycle``).
     """
     from . import _validate
 
@@ -403,6 +886,7 @@ def phase_portrait(
     rest = _fixed_shares(game, (a, b), fixed)
     density = _validate.real("density", density, low=0.0, high=10.0, low_open=True)
     resolution = _validate.integer("resolution", resolution, minimum=11, maximum=1001)
+    cycles = _validate.integer("cycles", cycles, minimum=0, maximum=MAX_CYCLES)
     eqs = _rest_points(game, rest_points)
     traj = None if orbits is None else _orbit_states(orbits, [a, b])
     if traj is not None and not all(len(p.strategies) == 2 for p in game.populations):
@@ -423,7 +907,10 @@ def phase_portrait(
     gain_b = (u[:, off[b]] - u[:, off[b] + 1]).reshape(X.shape)
     U, V = X * (1 - X) * gain_a, Y * (1 - Y) * gain_b
 
+    own = ax is None
     fig, ax = _axes(ax)
+    if own:  # a square face or triangle, its key beside it
+        fig.set_size_inches(*PORTRAIT_SIZE)
     from matplotlib.lines import Line2D
 
     speed = np.hypot(U, V)
@@ -437,13 +924,25 @@ def phase_portrait(
     pa, pb = game.populations[a], game.populations[b]
     extra = []
     for gain, gid, color, ls, pop in (
-        (gain_a, "nullcline-a", OKABE_ITO["vermillion"], "--", pa),
-        (gain_b, "nullcline-b", OKABE_ITO["blue"], "-.", pb),
+        (gain_a, "nullcline-a", PALETTE[1], "--", pa),
+        (gain_b, "nullcline-b", PALETTE[2], "-.", pb),
     ):
         if np.nanmin(gain) < 0 < np.nanmax(gain):
             cs = ax.contour(X, Y, gain, levels=[0.0], colors=[color], linestyles=[ls], linewidths=1.8, zorder=3)
             cs.set_gid(gid)
             extra.append(Line2D([], [], color=color, linestyle=ls, linewidth=1.8, label=f"{pop.name} nullcline"))
+
+    pure = all(np.count_nonzero(vec) == 1 for vec in rest.values())
+    if cycles and pure:
+        closed = []
+        for eq in eqs:
+            centre = np.array([eq.state[a][0], eq.state[b][0]])
+            if _on_fixed(eq, rest) and np.all((centre > 0) & (centre < 1)) and _winding(eq) > 0:
+                closed += _cycles(game, a, b, rest, centre, _winding(eq), cycles)
+        for c in closed:
+            ax.plot(c[:, 0], c[:, 1], color=PALETTE[0], lw=LINE_WIDTH, zorder=3.5, gid="cycle")
+        if closed:
+            extra.append(Line2D([], [], color=PALETTE[0], lw=LINE_WIDTH, label="closed orbits"))
 
     if traj is not None:
         for orbit in traj:
@@ -551,7 +1050,10 @@ def simplex(
     speed = np.hypot(vel[:, 0], vel[:, 1])
     direction = np.divide(vel, speed[:, None], out=np.zeros_like(vel), where=speed[:, None] > 0)
 
+    own = ax is None
     fig, ax = _axes(ax)
+    if own:  # a square face or triangle, its key beside it
+        fig.set_size_inches(*PORTRAIT_SIZE)
     import matplotlib.colors as mcolors
     from matplotlib.lines import Line2D
     from matplotlib.patches import Polygon
@@ -597,4 +1099,309 @@ def simplex(
             f"{game.populations[q].name} = {_share_text(game.populations[q], v)}" for q, v in sorted(rest.items())
         )
         ax.set_title(f"{pop.name} ({held})", fontsize="medium", pad=18)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------- sensitivity
+
+
+def sensitivity(result: object, ax: object | None = None, *, starts: Sequence[int] | None = None):
+    """The sensitivity panels: shares against time, one curve per value of the parameter.
+
+    Parameters
+    ----------
+    result : Sensitivity
+        The result of :func:`gamekit.sensitivity`.
+    ax : matplotlib Axes or sequence of Axes, optional
+        One Axes per panel (an Axes when there is one panel); a new figure when None.
+    starts : sequence of int, optional
+        Indices of the starts to draw (default: all); several starts are drawn in their value's style.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per population (per population and strategy when a population has more than two strategies),
+        one curve per value -- colour, dash pattern and marker together (:data:`PALETTE`, :data:`LINESTYLES`,
+        :data:`MARKERS`) -- and a key of the values above the panels (on the first panel when ``ax`` is given).
+    """
+    from ._validate import printable
+    from .sensitivity import Sensitivity
+
+    if not isinstance(result, Sensitivity):
+        raise ArgumentError(
+            f"result must be a Sensitivity (the result of gamekit.sensitivity), got {type(result).__name__}"
+        )
+    columns = _share_columns(result.game)
+    if len(result.values) > len(PALETTE):
+        raise ArgumentError(
+            f"plot draws at most {len(PALETTE)} values apart (one colour and dash pattern each); this result has "
+            f"{len(result.values)}: compute fewer values, or draw to_frame() yourself"
+        )
+    if starts is None:
+        chosen = list(range(result.starts))
+    else:
+        if isinstance(starts, (str, bytes)) or not isinstance(starts, (Sequence, range, np.ndarray)):
+            raise ArgumentError(f"starts must be a sequence of start indices or None, got {type(starts).__name__}")
+        chosen = []
+        for s in starts:
+            if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)) or not 0 <= s < result.starts:
+                raise ArgumentError(f"starts must be indices in 0..{result.starts - 1}, got {printable(repr(s), 40)}")
+            chosen.append(int(s))
+        if not chosen:
+            raise ArgumentError("starts must name at least one start")
+    own = ax is None
+    fig, axes = _panel_axes(ax, len(columns))
+    sizes = {p.name: len(p.strategies) for p in result.game.populations}
+    for a, (pop, strategy, _, c) in zip(axes, columns):
+        for j, v in enumerate(result.values):
+            for k, s in enumerate(chosen):
+                a.plot(result.t, result.states[j, s, :, c], **_style(j, len(result.t)),
+                       label=f"{result.parameter} = {_number(v)}" if k == 0 else None)  # fmt: skip
+        a.set_title(pop if sizes[pop] == 2 else f"{pop}: {strategy}")
+        a.set_xlabel("t")
+        a.set_ylabel(f"share of {strategy}")
+        a.set_ylim(-0.03, 1.03)
+        if result.t[-1] > result.t[0]:
+            a.set_xlim(result.t[0], result.t[-1])
+    _panel_legend(fig, axes, own, len(result.values))
+    return fig
+
+
+def sensitivity_map(result: object, ax: object | None = None):
+    """A final share, or a basin share, over a grid of two parameters: a heatmap with a colour bar.
+
+    Parameters
+    ----------
+    result : SensitivityMap
+        The result of :func:`gamekit.sensitivity_map`.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when None.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The values as a QuadMesh (gid ``sensitivity-map``; colour map ``cividis``, readable by colour-blind readers
+        and in grey print, from 0 to 1) and a colour bar naming the quantity.
+    """
+    import matplotlib.pyplot as plt
+
+    from .sensitivity import SensitivityMap
+
+    if not isinstance(result, SensitivityMap):
+        raise ArgumentError(
+            f"result must be a SensitivityMap (the result of gamekit.sensitivity_map), got {type(result).__name__}"
+        )
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.0, 3.9), layout="constrained")
+    else:
+        fig, ax = _axes(ax)
+    mesh = ax.pcolormesh(result.xs, result.ys, result.values, cmap="cividis", vmin=0.0, vmax=1.0, shading="nearest")
+    mesh.set_gid("sensitivity-map")
+    bar = fig.colorbar(mesh, ax=ax)
+    bar.set_label(result.label)
+    ax.set_xlabel(result.x)
+    ax.set_ylabel(result.y)
+    return fig
+
+
+# ------------------------------------------------------------------------------------------ bifurcation diagrams
+
+BIFURCATION_MARKERS = {
+    "transcritical": ("o", PALETTE[2]),
+    "fold": ("s", PALETTE[4]),
+    "hopf": ("D", PALETTE[3]),
+    "degenerate": ("X", PALETTE[6]),
+}
+"""Marker and colour of a bifurcation point by kind."""
+
+BRANCH_STYLE = {
+    "asymptotically stable": ("-", PALETTE[0], 1.8),
+    "non-hyperbolic": (":", "#999999", 1.4),
+    "other": ("--", PALETTE[1], 1.4),
+}
+"""Dash pattern, colour and width of a branch's stretch by stability: stable solid, unstable or saddle dashed,
+non-hyperbolic dotted."""
+
+
+def bifurcation(
+    result: object,
+    share: str | None = None,
+    ax: object | None = None,
+    labels: bool = True,
+    legend: bool = True,
+):
+    """The bifurcation diagram of a continuation: rest points' shares against the parameter.
+
+    Parameters
+    ----------
+    result : Continuation
+        The result of :func:`gamekit.continuation`.
+    share : str, optional
+        The share on the vertical axis: ``"population.strategy"``, a population's name (its first strategy) or a
+        named share; default the first population's first strategy.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when None.
+    labels : bool
+        Annotate each bifurcation point with its kind and parameter value.
+    legend : bool
+        A key to the right of the axes (turn it off on all panels but one of a grid).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Stable stretches solid, unstable dashed, non-hyperbolic dotted (:data:`BRANCH_STYLE`); bifurcation points
+        marked by kind (:data:`BIFURCATION_MARKERS`).
+    """
+    from matplotlib.lines import Line2D
+
+    from ._validate import flag
+    from .continuation.result import KINDS, Continuation, _share_column, _short
+    from .stability import Stability
+
+    if not isinstance(result, Continuation):
+        raise ArgumentError(
+            f"result must be a Continuation (the result of gamekit.continuation), got {type(result).__name__}"
+        )
+    labels = flag("labels", labels)
+    legend = flag("legend", legend)
+    column, label = _share_column(result.game, share)
+    own = ax is None
+    fig, ax = _axes(ax)
+    if own and legend:  # room for the key on the right of a figure of our own (its constrained layout places it)
+        fig.set_size_inches(8.0, 4.8)
+
+    def style(stability):
+        if stability is Stability.ASYMPTOTICALLY_STABLE:
+            return BRANCH_STYLE["asymptotically stable"]
+        if stability is Stability.NON_HYPERBOLIC:
+            return BRANCH_STYLE["non-hyperbolic"]
+        return BRANCH_STYLE["other"]
+
+    for b in result.branches:
+        xs, ys = b.values, b.states[:, column]
+        start = 0
+        for i in range(1, len(b.points) + 1):
+            if i == len(b.points) or b.points[i].stability is not b.points[start].stability:
+                ls, colour, lw = style(b.points[start].stability)
+                stop = min(i + 1, len(b.points))  # share the switching point, so the curve is unbroken
+                on_top = 2.5 if ls == "-" else 2.0  # a stable stretch stays visible where branches overlap
+                ax.plot(xs[start:stop], ys[start:stop], linestyle=ls, color=colour, linewidth=lw, zorder=on_top,
+                        gid="branch")  # fmt: skip
+                start = i
+    seen: dict = {}
+    for bif in result.bifurcations:
+        x = float(bif.value)
+        y = float(np.concatenate([np.asarray(s) for s in bif.state])[column])
+        marker, colour = BIFURCATION_MARKERS[bif.kind]
+        ax.plot([x], [y], linestyle="none", marker=marker, markersize=7, color=colour, markeredgecolor="black",
+                zorder=3, gid="bifurcation")  # fmt: skip
+        seen.setdefault((round(x, 9), round(y, 9)), []).append(bif)
+    if labels:
+        for (x, y), bifs in seen.items():
+            kinds = [k for k in KINDS if any(b.kind == k for b in bifs)]
+            text = f"{', '.join(kinds)}: {result.parameter} = {_short(bifs[0].value, result.interval)}"
+            below = y > 0.85  # near the top frame: the label goes below the point
+            ax.annotate(text, (x, y), xytext=(6, -14 if below else 6), textcoords="offset points", fontsize="small",
+                        zorder=4, bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.8))  # fmt: skip
+    lo, hi = result.interval
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel(result.parameter)
+    ax.set_ylabel(label)
+    handles = [
+        Line2D([], [], linestyle="-", color=PALETTE[0], label="asymptotically stable"),
+        Line2D([], [], linestyle="--", color=PALETTE[1], label="unstable / saddle"),
+    ]
+    if any(p.stability is Stability.NON_HYPERBOLIC for b in result.branches for p in b.points):
+        handles.append(Line2D([], [], linestyle=":", color="#999999", label="non-hyperbolic"))
+    for kind in KINDS:
+        if any(b.kind == kind for b in result.bifurcations):
+            marker, colour = BIFURCATION_MARKERS[kind]
+            handles.append(
+                Line2D([], [], linestyle="none", marker=marker, color=colour, markeredgecolor="black", label=kind)
+            )
+    if legend:  # outside the axes: never over a branch or a label
+        ax.legend(handles=handles, fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    return fig
+
+
+# ------------------------------------------------------------------------------------------- noise and schedules
+
+
+def hitting_probability(
+    paths: object,
+    target: str,
+    *,
+    leave: bool = False,
+    times: Sequence[float] | np.ndarray | None = None,
+    ax: object | None = None,
+):
+    """The probability that a noisy path reaches (or leaves) a state by time t, with its Wilson 95% band.
+
+    Parameters
+    ----------
+    paths : NoisyPaths
+        The result of ``gamekit.simulate(..., noise=...)``.
+    target : str
+        A watched target (see ``NoisyPaths.hitting_probability``).
+    leave : bool
+        Leaving the target instead of reaching it (over the paths that start inside).
+    times : sequence of float, optional
+        Increasing times within ``[0, t_end]`` (default: 101 evenly spaced).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when None.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The probability (a line, :data:`PALETTE` 0) and its Wilson 95% interval (a band of the same colour).
+    """
+    from .stochastic import NoisyPaths
+
+    if not isinstance(paths, NoisyPaths):
+        raise ArgumentError(
+            f"paths must be NoisyPaths (the result of gamekit.simulate(..., noise=...)), got {type(paths).__name__}"
+        )
+    frame = paths.probability_curve(target, times, leave=leave)
+    fig, ax = _axes(ax)
+    what = "leaves" if leave else "reaches"
+    ax.plot(frame.t, frame.probability, color=PALETTE[0], linewidth=LINE_WIDTH,
+            label=f"{what} {frame.attrs['target']} (radius {paths.radius:g})")  # fmt: skip
+    ax.fill_between(frame.t, frame.ci_low, frame.ci_high, color=PALETTE[0], alpha=0.25, linewidth=0,
+                    label="Wilson 95% interval")  # fmt: skip
+    ax.set_xlabel("t")
+    ax.set_ylabel(f"probability a path {what} it by t")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlim(frame.t.iloc[0], frame.t.iloc[-1]) if len(frame) > 1 else None
+    ax.set_title(f"{paths.n} paths, {paths.noise.describe(paths.dt)}", fontsize="small")
+    ax.legend(loc="best", fontsize="small")
+    return fig
+
+
+def path(result: object, ax: object | None = None):
+    """A scheduled orbit (:func:`gamekit.follow`): each share over time, with the start of each phase marked.
+
+    Parameters
+    ----------
+    result : Path
+        The result of :func:`gamekit.follow`.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when None.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        :func:`trajectories` of the orbit, a dotted vertical line at each phase's start (gid ``phase``) and the
+        phase's name beside it.
+    """
+    from .policy.follow import Path
+
+    if not isinstance(result, Path):
+        raise ArgumentError(f"result must be a Path (the result of gamekit.follow), got {type(result).__name__}")
+    fig = trajectories(result.trajectory, ax=ax)
+    axis = fig.axes[0] if ax is None else ax
+    for t, name in result.phases:
+        axis.axvline(t, color="0.4", lw=0.9, ls=":", gid="phase")
+        axis.annotate(name, (t, 1.0), xycoords=("data", "axes fraction"), xytext=(3, 3), textcoords="offset points",
+                      fontsize="small", va="bottom", ha="left", gid="phase-name")  # fmt: skip
     return fig

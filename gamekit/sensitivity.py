@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import html
 import inspect
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -43,6 +42,8 @@ from ._validate import printable
 from .basins import wilson_interval
 from .errors import ArgumentError, GamekitError, ParameterError
 from .game import Game
+from .plot import LINESTYLES as _LINESTYLES
+from .plot import PALETTE
 from .schedule import Schedule
 from .simulate import UNRESOLVED, simulate
 from .space import StateSpace
@@ -58,12 +59,12 @@ MAX_ORBITS = 1_000_000
 MAX_STORED = 50_000_000
 """Most shares one :class:`Sensitivity` keeps (values x starts x times x coordinates: 400 MB of floats)."""
 
-OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
-"""Line colours of :meth:`Sensitivity.plot`: the Okabe-Ito palette (distinguishable with every common colour-vision
-deficiency), without its yellow, which is too light on white paper."""
+OKABE_ITO = PALETTE
+"""Line colours of :meth:`Sensitivity.plot`: :data:`gamekit.plot.PALETTE`, the figures' one palette (Okabe-Ito,
+distinguishable with every common colour-vision deficiency, without its yellow)."""
 
-LINESTYLES = ("-", "--", "-.", ":", (0, (8, 2)), (0, (4, 1.5, 1, 1.5, 1, 1.5)), (0, (1, 3)))
-"""Dash patterns paired with :data:`OKABE_ITO`: the curves stay apart when printed in grey."""
+LINESTYLES = _LINESTYLES
+"""Dash patterns paired with :data:`OKABE_ITO` (:data:`gamekit.plot.LINESTYLES`): the curves stay apart in grey."""
 
 _OWN_KEYWORDS = ("game", "initial", "t_end", "parameters", "progress", "t_eval", "noise", "rng")
 """Arguments of :func:`gamekit.simulate` that these functions set themselves (or do not take: the deterministic
@@ -323,16 +324,18 @@ class Sensitivity:
         return pd.DataFrame(rows)
 
     def plot(self, ax: object | None = None, *, starts: Sequence[int] | None = None):
-        """One panel per population (per population and strategy when a population has more than two strategies),
-        one curve per value of the parameter -- colour and dash pattern together (:data:`OKABE_ITO`,
-        :data:`LINESTYLES`), so the figure reads in colour, for colour-blind readers and in grey print -- with a
-        legend of the values (above the panels; on the first panel when ``ax`` is given).  Several starts are
+        """The figure drawn by :func:`gamekit.plot.sensitivity`: one panel per population (per population and
+        strategy when a population has more than two strategies), one curve per value of the parameter -- colour,
+        dash pattern and marker together, so the figure reads in colour, for colour-blind readers and in grey
+        print -- with a legend of the values (above the panels; on the first panel when ``ax`` is given).  Several starts are
         drawn in their value's style.
 
         ``ax``: an Axes when there is one panel, or a sequence of one Axes per panel; by default a new figure.
         ``starts``: indices of the starts to draw (default: all).  Returns the figure.
         """
-        return _plot_sensitivity(self, ax, starts)
+        from . import plot
+
+        return plot.sensitivity(self, ax, starts=starts)
 
     def __repr__(self) -> str:
         values = ", ".join(_number(v) for v in self.values)
@@ -452,96 +455,6 @@ def sensitivity(
     )
 
 
-def _panels(game: Game) -> list[tuple[str, str, int]]:
-    """(title, y label, coordinate) of each panel: a population with two strategies is one panel (its first
-    share), a population with more is one panel per strategy."""
-    out = []
-    c = 0
-    two = all(n == 2 for n in game.shape)
-    for p in game.populations:
-        if two:
-            out.append((p.name, f"share of {p.strategies[0]}", c))
-            c += 1
-        elif len(p.strategies) == 2:
-            out.append((p.name, f"share of {p.strategies[0]}", c))
-            c += 2
-        else:
-            for s in p.strategies:
-                out.append((f"{p.name}: {s}", f"share of {s}", c))
-                c += 1
-    return out
-
-
-def _axes_for(ax, count: int):
-    """A figure and ``count`` Axes: new ones side by side, or those given."""
-    import matplotlib.pyplot as plt
-    from matplotlib.axes import Axes
-
-    if ax is None:
-        cols = min(count, 4)
-        rows = math.ceil(count / cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(3.3 * cols, 2.9 * rows), sharey=True, squeeze=False)
-        axes = list(axes.ravel())
-        for extra in axes[count:]:
-            extra.remove()
-        fig.set_layout_engine("constrained")
-        return fig, axes[:count]
-    if isinstance(ax, Axes):
-        ax = [ax]
-    if isinstance(ax, np.ndarray):
-        ax = list(ax.ravel())
-    if not isinstance(ax, Sequence) or not all(isinstance(a, Axes) for a in ax):
-        raise ArgumentError(f"ax must be a matplotlib Axes, a sequence of Axes or None, got {type(ax).__name__}")
-    if len(ax) != count:
-        raise ArgumentError(f"ax: this figure has {count} panels, got {len(ax)} Axes")
-    return ax[0].figure, list(ax)
-
-
-def _plot_sensitivity(result: Sensitivity, ax, starts):
-    panels = _panels(result.game)
-    if len(result.values) > len(OKABE_ITO):
-        raise ArgumentError(
-            f"plot draws at most {len(OKABE_ITO)} values apart (one colour and dash pattern each); this result has "
-            f"{len(result.values)}: compute fewer values, or draw to_frame() yourself"
-        )
-    if starts is None:
-        chosen = list(range(result.starts))
-    else:
-        if isinstance(starts, (str, bytes)) or not isinstance(starts, (Sequence, range, np.ndarray)):
-            raise ArgumentError(f"starts must be a sequence of start indices or None, got {type(starts).__name__}")
-        chosen = []
-        for s in starts:
-            if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)) or not 0 <= s < result.starts:
-                raise ArgumentError(f"starts must be indices in 0..{result.starts - 1}, got {printable(repr(s), 40)}")
-            chosen.append(int(s))
-        if not chosen:
-            raise ArgumentError("starts must name at least one start")
-    fig, axes = _axes_for(ax, len(panels))
-    for a, (title, ylabel, c) in zip(axes, panels):
-        for j, v in enumerate(result.values):
-            for k, s in enumerate(chosen):
-                a.plot(
-                    result.t,
-                    result.states[j, s, :, c],
-                    color=OKABE_ITO[j],
-                    linestyle=LINESTYLES[j],
-                    linewidth=1.6,
-                    label=f"{result.parameter} = {_number(v)}" if k == 0 else None,
-                )
-        a.set_title(title)
-        a.set_xlabel("t")
-        a.set_ylabel(ylabel)
-        a.set_ylim(-0.03, 1.03)
-        a.set_xlim(result.t[0], result.t[-1])
-    style = {"fontsize": "small", "frameon": False, "handlelength": 3.0}
-    if ax is None:  # our own figure: the values in one row above the panels, clear of every curve
-        handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside upper center", ncols=len(result.values), **style)
-    else:  # the caller's figure: on the first of their panels
-        axes[0].legend(loc="best", **style)
-    return fig
-
-
 # ------------------------------------------------------------------------------------------ two parameters
 
 
@@ -627,21 +540,9 @@ class SensitivityMap:
     def plot(self, ax: object | None = None):
         """A heatmap of :attr:`values` over the grid (colour map ``cividis``, readable by colour-blind readers and in
         grey print, from 0 to 1), with a colour bar naming the quantity.  Returns the figure."""
-        import matplotlib.pyplot as plt
-        from matplotlib.axes import Axes
+        from . import plot
 
-        if ax is None:
-            fig, ax = plt.subplots(figsize=(5.0, 3.9), layout="constrained")
-        elif not isinstance(ax, Axes):
-            raise ArgumentError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
-        else:
-            fig = ax.figure
-        mesh = ax.pcolormesh(self.xs, self.ys, self.values, cmap="cividis", vmin=0.0, vmax=1.0, shading="nearest")
-        bar = fig.colorbar(mesh, ax=ax)
-        bar.set_label(self.label)
-        ax.set_xlabel(self.x)
-        ax.set_ylabel(self.y)
-        return fig
+        return plot.sensitivity_map(self, ax)
 
     def __repr__(self) -> str:
         lo, hi = float(np.min(self.values)), float(np.max(self.values))

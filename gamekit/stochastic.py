@@ -532,8 +532,8 @@ class NoisyPaths:
         self, target: str, *, leave: bool = False, times: Sequence[float] | np.ndarray | None = None,
         ax: object | None = None,
     ):  # fmt: skip
-        """Draw :meth:`probability_curve` (the probability and its Wilson 95% band against time); returns the
-        matplotlib Figure.
+        """Draw :meth:`probability_curve` (the probability and its Wilson 95% band against time) with
+        :func:`gamekit.plot.hitting_probability`; returns the matplotlib Figure.
 
         Parameters
         ----------
@@ -542,19 +542,9 @@ class NoisyPaths:
         ax
             A matplotlib Axes to draw on (default: a new figure).
         """
-        from .plot import _axes
+        from . import plot
 
-        frame = self.probability_curve(target, times, leave=leave)
-        fig, ax = _axes(ax)
-        what = "leaves" if leave else "reaches"
-        ax.plot(frame.t, frame.probability, label=f"{what} {frame.attrs['target']} (radius {self.radius:g})")
-        ax.fill_between(frame.t, frame.ci_low, frame.ci_high, alpha=0.25, label="Wilson 95% interval")
-        ax.set_xlabel("t")
-        ax.set_ylabel(f"probability a path {what} it by t")
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_title(f"{self.n} paths, {self.noise.describe(self.dt)}", fontsize="small")
-        ax.legend(loc="best", fontsize="small")
-        return fig
+        return plot.hitting_probability(self, target, leave=leave, times=times, ax=ax)
 
     def reached(self, by: float | None = None):
         """A DataFrame: for every watched target, the probability of reaching it by ``by`` (default ``t_end``):

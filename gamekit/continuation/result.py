@@ -8,7 +8,7 @@ from typing import Literal
 import numpy as np
 import sympy
 
-from .._validate import flag, printable
+from .._validate import printable
 from ..errors import ArgumentError
 from ..game import Game
 from ..stability import Stability
@@ -21,17 +21,6 @@ KINDS: tuple[Kind, ...] = ("transcritical", "fold", "hopf", "degenerate")
 crosses zero where two branches cross); ``fold`` -- the branch turns back in the parameter (two rest points are born
 or die together); ``hopf`` -- a complex pair of eigenvalues crosses the imaginary axis; ``degenerate`` -- rest points
 that are not isolated (a line of rest points) at one parameter value."""
-
-# Okabe-Ito: distinguishable with every common colour-vision deficiency, and in greyscale by line style
-_STABLE = "#0072B2"
-_UNSTABLE = "#D55E00"
-_NON_HYPERBOLIC = "#999999"
-_MARKERS = {
-    "transcritical": ("o", "#009E73"),
-    "fold": ("s", "#E69F00"),
-    "hopf": ("D", "#CC79A7"),
-    "degenerate": ("X", "#000000"),
-}
 
 
 def _fmt(v: float) -> str:
@@ -186,71 +175,14 @@ class Continuation:
         return head + "\n".join(lines) + "".join(f"\n\n({n})" for n in self.notes)
 
     def plot(self, share: str | None = None, ax: object | None = None, labels: bool = True, legend: bool = True):
-        """The bifurcation diagram: the parameter on x, ``share`` on y (``"population.strategy"``, a population's
-        name for its first strategy, or a named share; default the first population's first strategy).  Stable
-        stretches solid, unstable dashed, non-hyperbolic dotted; bifurcation points marked by kind and, with
-        ``labels``, annotated; with ``legend``, a key to the right of the axes (turn it off on all panels but one of
-        a grid).  Draws on ``ax`` when given; returns the figure."""
-        from matplotlib.lines import Line2D
+        """The bifurcation diagram drawn by :func:`gamekit.plot.bifurcation`: the parameter on x, ``share`` on y
+        (``"population.strategy"``, a population's name for its first strategy, or a named share; default the first
+        population's first strategy).  Stable stretches solid, unstable dashed, non-hyperbolic dotted; bifurcation
+        points marked by kind and, with ``labels``, annotated; with ``legend``, a key to the right of the axes (turn
+        it off on all panels but one of a grid).  Draws on ``ax`` when given; returns the figure."""
+        from .. import plot
 
-        from ..plot import _axes
-
-        labels = flag("labels", labels)
-        legend = flag("legend", legend)
-        column, label = _share_column(self.game, share)
-        own = ax is None
-        fig, ax = _axes(ax)
-        if own and legend:  # room for the key on the right of a figure of our own (its constrained layout places it)
-            fig.set_size_inches(8.0, 4.8)
-        styles = {
-            Stability.ASYMPTOTICALLY_STABLE: ("-", _STABLE, 1.8),
-            Stability.NON_HYPERBOLIC: (":", _NON_HYPERBOLIC, 1.4),
-        }
-        for b in self.branches:
-            xs, ys = b.values, b.states[:, column]
-            start = 0
-            for i in range(1, len(b.points) + 1):
-                if i == len(b.points) or b.points[i].stability is not b.points[start].stability:
-                    ls, colour, lw = styles.get(b.points[start].stability, ("--", _UNSTABLE, 1.4))
-                    stop = min(i + 1, len(b.points))  # share the switching point, so the curve is unbroken
-                    on_top = 2.5 if ls == "-" else 2.0  # a stable stretch stays visible where branches overlap
-                    ax.plot(xs[start:stop], ys[start:stop], linestyle=ls, color=colour, linewidth=lw, zorder=on_top)
-                    start = i
-        seen = {}
-        for bif in self.bifurcations:
-            x = float(bif.value)
-            y = float(np.concatenate([np.asarray(s) for s in bif.state])[column])
-            marker, colour = _MARKERS[bif.kind]
-            ax.plot(
-                [x], [y], linestyle="none", marker=marker, markersize=7, color=colour, markeredgecolor="black", zorder=3
-            )
-            key = (round(x, 9), round(y, 9))
-            seen.setdefault(key, []).append(bif)
-        if labels:
-            for (x, y), bifs in seen.items():
-                kinds = [k for k in KINDS if any(b.kind == k for b in bifs)]
-                text = f"{', '.join(kinds)}: {self.parameter} = {_short(bifs[0].value, self.interval)}"
-                ax.annotate(text, (x, y), xytext=(5, 6), textcoords="offset points", fontsize=8, zorder=4)
-        lo, hi = self.interval
-        ax.set_xlim(lo, hi)
-        ax.set_ylim(-0.03, 1.03)
-        ax.set_xlabel(self.parameter)
-        ax.set_ylabel(label)
-        handles = [
-            Line2D([], [], linestyle="-", color=_STABLE, label="asymptotically stable"),
-            Line2D([], [], linestyle="--", color=_UNSTABLE, label="unstable / saddle"),
-        ]
-        if any(p.stability is Stability.NON_HYPERBOLIC for b in self.branches for p in b.points):
-            handles.append(Line2D([], [], linestyle=":", color=_NON_HYPERBOLIC, label="non-hyperbolic"))
-        for kind in KINDS:
-            if any(b.kind == kind for b in self.bifurcations):
-                marker, colour = _MARKERS[kind]
-                handles.append(
-                    Line2D([], [], linestyle="none", marker=marker, color=colour, markeredgecolor="black", label=kind)
-                )
-        if legend:  # outside the axes: never over a branch or a label
-            ax.legend(handles=handles, fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
-        return fig
+        return plot.bifurcation(self, share, ax, labels=labels, legend=legend)
 
 
 def _short(value, interval) -> str:

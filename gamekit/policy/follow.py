@@ -77,15 +77,10 @@ class Path:
         return "\n".join(lines)
 
     def plot(self, ax: object | None = None):
-        """Each share over time (:func:`gamekit.plot.trajectories`) with the phase starts marked."""
+        """Each share over time with the phase starts marked (:func:`gamekit.plot.path`)."""
         from .. import plot
 
-        fig = plot.trajectories(self.trajectory, ax=ax)
-        axis = fig.axes[0]
-        for t, name in self.phases:
-            axis.axvline(t, color="0.5", lw=0.8, ls=":")
-            axis.annotate(name, (t, 1.0), fontsize="small", rotation=90, va="top", ha="right")
-        return fig
+        return plot.path(self, ax)
 
 
 def _schedule(game: Game, schedule) -> Schedule:
