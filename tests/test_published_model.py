@@ -13,6 +13,7 @@ from fractions import Fraction
 from itertools import product
 
 import pytest
+import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -124,3 +125,66 @@ def test_the_shipped_scenarios():
     assert sorted(complex(x).real for x in cogov.named("co-governance").eigenvalues) == [
         float(e) for e in corner_eigenvalues(v, (1, 1, 1))
     ]
+
+
+# -- Wang, Jia, He, Wang and Huang (2023): gamekit/models/air_pollution.toml ----------------------------------------
+#
+# Journal of Cleaner Production 418, 138074, https://doi.org/10.1016/j.jclepro.2023.138074. The payoff matrix and the
+# scenario values are the authors' code (github.com/Carl723000/A-Tripartite-Evolutionary-Game-of-Enterprises-Public-
+# and-Government, Evolutionary_Game.m). The oracle: the eigenvalues at A(0,0,0) that the code quotes "according to
+# Table 3" of the paper, and the key conditions of its staged scenario 4, typed here as the code's comments print them.
+
+AIR = gk.load("air-pollution")
+S = AIR.symbols
+TABLE_3_AT_A = {  # lambda_A1 (enterprise), lambda_A2 (public), lambda_A3 (government), as quoted
+    "enterprise": "eA*(Rc - Pe*(1 - gov) - CA*(1 - gamma))",
+    "public": "(CB0 + CH*lambda) + (Rp*zeta - CB1*delta)",
+    "government": "G0 - CG1 + G1 + beta*(PA + Pe*(1 - eA)*(1 - gov)) - Pe*gov*kappa*eA",
+}
+
+
+def _quoted(text):
+    """A quoted expression in the game's symbols (``lambda`` is a Python keyword, so it is renamed to parse)."""
+    names = {name.replace("lambda", "lambda_"): symbol for name, symbol in S.items()}
+    return sympy.sympify(text.replace("lambda", "lambda_"), locals=names)
+
+
+def _gains(state):
+    return {g.population: g.gain for g in gk.stability_table(AIR)[state].eigenvalues}
+
+
+def test_the_eigenvalues_at_a_against_the_papers_table_3():
+    gains = _gains("A")
+    assert sympy.expand(gains["enterprise"] - _quoted(TABLE_3_AT_A["enterprise"])) == 0
+    assert sympy.expand(gains["public"] - _quoted(TABLE_3_AT_A["public"])) == 0
+    # the quoted government eigenvalue has a term the payoff matrix (and the authors' differential.m) do not give
+    extra = sympy.expand(gains["government"] - _quoted(TABLE_3_AT_A["government"]))
+    assert extra == sympy.expand(_quoted("Pe*gov*kappa*eA"))
+
+
+def test_the_key_conditions_of_the_staged_scenario():
+    P = "(PA + Pe*(1 - eA)*(1 - gov))"
+    # stage 2, D(0,0,1) -> F(1,0,1): enterprises leave D when this is positive
+    d_to_f = _quoted(f"(alpha + beta)*{P} + eA*Rc - eA*CA*(1 - gamma) - Pe*eA*(1 - gov)")
+    assert sympy.expand(_gains("D")["enterprise"] - d_to_f) == 0
+    # stage 3, F(1,0,1) -> H(1,1,1): the public participates when Rp*zeta - CB1*delta*(1 - epsilon) > -CB0
+    f_to_h = _quoted("Rp*zeta - CB1*delta*(1 - epsilon) + CB0")
+    assert sympy.expand(_gains("F")["public"] - f_to_h) == 0
+    # stage 4, H(1,1,1) -> E(1,1,0): the government stops regulating when its gain is negative; the code's comment
+    # writes (G1 + G0)*(theta + 1)*(theta + 1), the payoff matrix gives one factor (1 + theta)
+    h_to_e = _quoted(f"(G1 + G0)*(theta + 1) - CG1 - alpha*{P} - CB1*delta*epsilon")
+    assert sympy.expand(-_gains("H")["government"] - h_to_e) == 0
+
+
+@pytest.mark.parametrize(
+    ("scenario", "state"),
+    [("initial", "A"), ("stage-1", "D"), ("stage-2", "F"), ("stage-3", "H"), ("stage-4", "E")],
+)
+def test_each_stage_has_the_papers_unique_ess(scenario, state):
+    stable = gk.equilibria(AIR.scenario(scenario)).stable()
+    assert [e.name for e in stable] == [state]
+    want = {g.population: g.gain for g in gk.stability_table(AIR)[state].eigenvalues}
+    values = {S[k]: sympy.nsimplify(v) for k, v in AIR.scenario(scenario).parameters.items()}
+    assert sorted(complex(v).real for v in stable[0].eigenvalues) == pytest.approx(
+        sorted(float(g.subs(values)) for g in want.values())
+    )

@@ -35,6 +35,7 @@ __all__ = [
     "inspection_dynamic_fine",
     "platform_insurance_dynamic_fine",
     "greenwashing",
+    "air_pollution",
 ]
 
 
@@ -98,3 +99,8 @@ def platform_insurance_dynamic_fine() -> Game:
 def greenwashing() -> Game:
     """Enterprise x government x public (Zeng, Huang, Wu and Liu 2025, static regulation); illustrative values."""
     return load_shipped("greenwashing")
+
+
+def air_pollution() -> Game:
+    """Enterprise x public x government (Wang, Jia, He, Wang and Huang 2023); the authors' code's payoffs and values."""
+    return load_shipped("air_pollution")
