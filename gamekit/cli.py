@@ -263,6 +263,8 @@ def _simulate(args) -> int:
     dyn = _simulate_dynamics(args)
     if not args.noise and dyn.kind == "replicator":
         _compile_driver_early()
+    elif not args.noise:
+        _compile_driver_early(flow=True)
     game = _game(args)
     if args.noise:
         return _simulate_noisy(args, game)
@@ -420,16 +422,19 @@ def _fixation(args) -> int:
 DYNAMICS_SPECS = "replicator, logit:ETA, smith, bnn, replicator-mutator:MU"
 
 
-def _compile_driver_early() -> None:
+def _compile_driver_early(flow: bool = False) -> None:
     """On a machine where the compiled kernel's driver is not compiled yet, start its compilation in a child process
     now, beside the model's loading (``gk.simulate`` would start it later, when it picks the backend); a check of
-    one marker file when it is compiled."""
+    one marker file when it is compiled.  ``flow``: the driver of the other dynamics (``--dynamics``)."""
     import importlib.util
 
     if importlib.util.find_spec("numba") is not None:
         from ._kernels import cache
 
-        cache.compile_driver_in_background()
+        if flow:
+            cache.compile_flow_in_background()
+        else:
+            cache.compile_driver_in_background()
 
 
 def _simulate_dynamics(args):

@@ -1177,6 +1177,11 @@ def simulate(
     te = _times(t_eval, t_end)
     bounds, values = _segments(game, t_end, schedule, parameters, n)
     if dyn.kind != "replicator":
+        if backend != "numpy" and dopri.numba_available():
+            # on a new machine the share-coordinate driver compiles in a child process from now on, beside the
+            # game's payoffs and the protocol (``_kernels.flow_numba``); nothing once compiled
+            cache.folder()  # raises for an unsafe $GAMEKIT_CACHE_DIR, before anything is imported from it
+            cache.compile_flow_in_background()
         classify = _Classifier(game, space, converge_tol, cycle_amplitude, face_tol, dyn)
         classify.rest_floor = REST_FACTOR * (rtol + atol)
         return _simulate_flow(

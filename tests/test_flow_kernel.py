@@ -93,3 +93,108 @@ def test_steps_and_accuracy_match_solve_ivp(dyn, backend):
     ours_err = np.abs(ours.states[:, 0] - np.array(ref)[:, :3]).max()
     rk45_err = np.abs(np.array([s.y[:3, 0] for s in rk45]) - np.array(ref)[:, :3]).max()
     assert ours_err <= ERROR_EXCESS * max(rk45_err, RTOL * 1e-2), (ours_err, rk45_err)
+
+
+# ----------------------------------------------------------------------------- the compiled halves
+
+
+def _call(cfunc, *arrays):
+    """Call a compiled C callback of the driver with numpy arrays by address."""
+    import ctypes
+
+    cfunc.ctypes(*(ctypes.c_void_p(a.ctypes.data) for a in arrays))
+
+
+_SHAPES = st.lists(st.integers(2, 4), min_size=1, max_size=3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_SHAPES, st.sampled_from(["logit:0.3", "logit:2", "smith", "bnn", "replicator-mutator:0.1", "replicator"]),
+       st.integers(0, 2**32 - 1))  # fmt: skip
+def test_compiled_velocities_are_the_protocols_formulas(shape, spec, seed):
+    """Each protocol's compiled velocity (two-strategy populations by their own shortcut) against the library's
+    numpy formulas (``gamekit.protocols.velocity``) on random shares and payoff differences, every lane."""
+    pytest.importorskip("numba")
+    from gamekit._kernels import flow_numba
+    from gamekit.protocols import parse_dynamics, velocity
+
+    dyn = parse_dynamics(spec)
+    lanes = flow_numba.LANES
+    off = np.concatenate([[0], np.cumsum(shape)]).astype(np.int64)
+    d = int(off[-1])
+    rng = np.random.default_rng(seed)
+    x = rng.dirichlet(np.ones(d), size=lanes)  # (only each population's block is used; renormalised below)
+    for a, b in zip(off[:-1], off[1:]):
+        x[:, a:b] /= x[:, a:b].sum(axis=1, keepdims=True)
+    u = rng.normal(scale=3.0, size=(lanes, d))
+    gaps = u - np.repeat(u[:, off[:-1]], np.diff(off), axis=1)  # u_i - u_ref, as the payoffs hand them over
+    out = np.zeros((d, lanes))
+    kind = flow_numba.KINDS.index(dyn.kind)
+    params = np.array([dyn.eta or 0.0, dyn.mu or 0.0])
+    sizes = np.array([len(shape), d], dtype=np.int64)
+    _call(flow_numba.velocity(kind), np.ascontiguousarray(x.T), np.ascontiguousarray(gaps.T), out, off, sizes,
+          params, np.zeros((2, lanes)))  # fmt: skip
+    expected = velocity(dyn, x, u, off)
+    assert np.allclose(out.T, expected, rtol=1e-12, atol=1e-12 * (1.0 + np.abs(u).max()))
+
+
+@settings(max_examples=40, deadline=None)
+@given(_SHAPES, st.integers(0, 2**32 - 1))
+def test_compiled_share_logs_give_back_the_shares(shape, seed):
+    """The log-shares handed to the payoffs (one logarithm for a population of two) give each population's shares
+    back by a softmax; a share at or below zero (a stage may overshoot a face) becomes a zero share."""
+    pytest.importorskip("numba")
+    from gamekit._kernels import flow_numba
+
+    lanes = flow_numba.LANES
+    off = np.concatenate([[0], np.cumsum(shape)]).astype(np.int64)
+    d = int(off[-1])
+    rng = np.random.default_rng(seed)
+    y = rng.uniform(1e-12, 1.0, size=(d, lanes)) ** rng.uniform(0.5, 20.0, size=(d, lanes))
+    y[rng.integers(0, d), rng.integers(0, lanes)] = -1e-9  # an overshoot
+    logs = np.zeros((d, lanes))
+    _call(flow_numba.share_logs(), y, logs, off, np.array([len(shape), d], dtype=np.int64))
+    for a, b in zip(off[:-1], off[1:]):
+        kept = np.maximum(y[a:b], 0.0)
+        if b - a == 2:  # (a share at or below SHARE_FLOOR counts as SHARE_FLOOR there, far below rounding)
+            kept = np.maximum(y[a:b], flow_numba.SHARE_FLOOR)
+        e = np.exp(logs[a:b] - logs[a:b].max(axis=0))
+        assert np.allclose(e / e.sum(axis=0), kept / kept.sum(axis=0), rtol=1e-13, atol=1e-15)
+
+
+def test_the_cli_starts_the_flow_driver_before_loading_the_model(monkeypatch):
+    """``gamekit simulate --dynamics SPEC`` starts the share-coordinate driver's background compilation before it
+    reads the model file; the replicator's driver is not started for it (nor the flow driver with --noise)."""
+    from gamekit import cli
+    from gamekit._kernels import cache
+
+    calls = []
+    monkeypatch.setattr(cache, "compile_flow_in_background", lambda: calls.append("flow"))
+    monkeypatch.setattr(cache, "compile_driver_in_background", lambda: calls.append("driver"))
+
+    def stop(args):
+        calls.append("model")
+        raise gk.ModelError("stop here")
+
+    monkeypatch.setattr(cli, "_game", stop)
+    for spec in ("logit:0.5", "smith", "bnn", "replicator-mutator:0.1"):
+        calls.clear()
+        assert cli.main(["simulate", "platform-insurance", "--dynamics", spec]) == 2
+        assert calls == ["flow", "model"]
+    calls.clear()
+    assert cli.main(["simulate", "platform-insurance", "--noise", "platform.insure=0.1"]) == 2
+    assert calls == ["model"]
+
+
+def test_the_flow_driver_is_compiled_once_and_recorded(monkeypatch):
+    """Once the flow driver is recorded as compiled (its marker), no child process is started for it; a started
+    child is waited for and its lock released; the replicator's marker is a different file."""
+    pytest.importorskip("numba")
+    from gamekit._kernels import cache, flow_numba
+
+    trap = gk.load("platform-insurance").scenario("trap")
+    gk.simulate(trap, [[0.5, 0.5, 0.5]], 5, dynamics="logit:1", backend="numba")
+    flow_numba.compile_driver()  # in-process: records the driver (compiled or cached already)
+    assert cache.flow_marker().exists() and cache.flow_marker() != cache.driver_marker()
+    assert cache.compile_flow_in_background() is None
+    assert not (cache.flow_marker().parent / "flow.lock").exists()

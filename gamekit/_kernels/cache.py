@@ -69,6 +69,9 @@ __all__ = [
     "driver_marker",
     "compile_driver_in_background",
     "wait_for_driver",
+    "flow_marker",
+    "compile_flow_in_background",
+    "wait_for_flow",
 ]
 
 ENV = "GAMEKIT_CACHE_DIR"
@@ -239,8 +242,10 @@ def cfunc(signature, **options):
 # (here rather than in ``warm``, the child's script, or ``dopri_numba``, which imports numba: a caller can start the
 # child before it imports numba or anything heavy, and ``dopri_numba`` waits for it)
 
-_child = None  # the child compiling the driver, started by this process and not yet waited for
+_children: dict = {}  # the children compiling a driver (by name), started by this process and not yet waited for
 _digest: list[str] = []  # the kernels' digest, computed once per process
+# each driver compiled in the background: its marker and lock files in the cache folder, warm.py's argument
+_DRIVERS = {"replicator": "driver", "flow": "flow"}
 
 
 def kernels_digest() -> str:
@@ -273,24 +278,43 @@ def numba_folder() -> Path:
     return _secure(subfolder("numba") / kernels_digest())
 
 
-def driver_marker():
-    """The file that records that this version of the driver is compiled in the cache folder."""
-    return numba_folder() / "driver.ok"
+def driver_marker(name: str = "replicator"):
+    """The file that records that this version of the driver ``name`` (``replicator``: ``dopri_numba``; ``flow``:
+    ``flow_numba``, the other dynamics) is compiled in the cache folder."""
+    return numba_folder() / f"{_DRIVERS[name]}.ok"
 
 
-def compile_driver_in_background():
-    """Start compiling the driver in a child process (the script ``warm.py``) unless it is compiled, being compiled
-    or already started by this process; the new child, or None.  :func:`wait_for_driver` waits for it."""
-    global _child
+def flow_marker():
+    """The marker of the other dynamics' driver (``flow_numba``): ``driver_marker("flow")``."""
+    return driver_marker("flow")
+
+
+def compile_driver_in_background(name: str = "replicator"):
+    """Start compiling the driver ``name`` in a child process (the script ``warm.py``) unless it is compiled, being
+    compiled or already started by this process; the new child, or None.  :func:`wait_for_driver` waits for it."""
+    return _start_child(name)
+
+
+def compile_flow_in_background():
+    """Start compiling the other dynamics' driver (``flow_numba``) in a child process, as
+    :func:`compile_driver_in_background` does the replicator's; the new child, or None.  :func:`wait_for_flow`
+    waits for it."""
+    return _start_child("flow")
+
+
+def _start_child(name: str):
+    """The child process that compiles the driver ``name``, started now, or None (see
+    :func:`compile_driver_in_background`)."""
     import subprocess
     import time
 
-    if _child is not None:
+    if name in _children:
         return None
     try:
-        if driver_marker().exists():
+        marker = driver_marker(name)
+        if marker.exists():
             return None
-        lock = driver_marker().parent / "driver.lock"
+        lock = marker.parent / f"{_DRIVERS[name]}.lock"
         if lock.exists() and time.time() - lock.stat().st_mtime > 600:
             lock.unlink()  # left by a child that died
         os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
@@ -298,7 +322,7 @@ def compile_driver_in_background():
         return None
     try:
         child = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve().with_name("warm.py"))],
+            [sys.executable, str(Path(__file__).resolve().with_name("warm.py")), name],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -307,17 +331,22 @@ def compile_driver_in_background():
         lock.unlink(missing_ok=True)
         return None
     child.lock = lock
-    _child = child
+    _children[name] = child
     return child
 
 
-def wait_for_driver() -> None:
-    """Wait for the child that :func:`compile_driver_in_background` started, if any, and release its lock."""
-    global _child
-    child, _child = _child, None
+def wait_for_driver(name: str = "replicator") -> None:
+    """Wait for the child that :func:`compile_driver_in_background` started for ``name``, if any, and release its
+    lock."""
+    child = _children.pop(name, None)
     if child is None:
         return
     try:
         child.wait()
     finally:
         child.lock.unlink(missing_ok=True)
+
+
+def wait_for_flow() -> None:
+    """:func:`wait_for_driver` of the other dynamics' driver."""
+    wait_for_driver("flow")

@@ -10,27 +10,40 @@ The payoffs come from the same compiled right-hand sides as the replicator's
 (``rhs_codegen`` per game shape, ``rhs_generic`` beyond it, ``rhs_field`` per
 model), called through their common C signature: they read log-shares and write
 ``u_i - u_ref`` per population.  Every protocol here depends on the payoffs only
-through their differences within a population, so the driver feeds them
-``ln x_i`` (``LOG_FLOOR`` for a share at or below ``SHARE_FLOOR``: a stage may
-step a share slightly below zero) with every strategy alive and each
-population's first strategy as the reference, and evaluates the protocol on the
-differences (``_velocity``).
+through their differences within a population, and the payoffs read each
+population's log-shares only up to a common shift, so the driver feeds them
+(``_share_logs``) ``ln x_i`` (``LOG_FLOOR`` for a share at or below
+``SHARE_FLOOR``: a stage may step a share slightly below zero), or for a
+population of two strategies ``a, b`` just ``0`` and ``ln(x_b / x_a)`` (one
+logarithm instead of two), with every strategy alive and each population's
+first strategy as the reference, and evaluates the protocol on the differences
+(``_logit_velocity``, ``_smith_velocity``, ...; logit with two strategies takes
+one exponential per population, ``exp(-|u_b - u_a| / eta)``).
 
 Step-size control is scipy's (``flow``): ``h_new = h clip(SAFETY err**(-1/5), MIN_FACTOR, MAX_FACTOR)``, no
 growth on the step after a rejection; ``err**(1/5)`` as ``exp(ln(err) / 5)`` by ``log_pos`` and ``exp_neg``
 (vectorisable), ``err`` clamped to ``ERR_CLAMP`` first (outside it the factor is at its bounds anyway).
 
+**Compiled in halves.**  The log-shares and each protocol's velocity are C
+callbacks (numba's ``cfunc``, ``LOGS_SIGNATURE`` and ``VELOCITY_SIGNATURE``)
+that the driver ``_run_range`` calls through their addresses, like the payoffs;
+so the driver's type is fixed by the signatures alone (``compile_driver``).
 Imported only when first used (``import gamekit`` does not import numba);
-compiled once per machine into gamekit's checked cache folder.  This driver is
-compiled in the calling process on its first use (the replicator's driver is
-compiled in a child process meanwhile only when a replicator simulation asks).
+compiled once per machine into gamekit's checked cache folder.  On a machine
+where nothing is compiled yet, a child process compiles the driver
+(``warm.py flow``, started by ``gk.simulate`` as soon as it knows the dynamics,
+or by ``gamekit simulate --dynamics`` before it loads the model) while the
+calling process compiles the game's payoffs, the log-shares and the protocol's
+velocity (a velocity is compiled on its protocol's first use only).  The driver
+is the larger half (about 7 s of CPU here against about 2 s for the rest).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba import carray, types
 
-from .cache import njit
+from .cache import cfunc, compile_flow_in_background, flow_marker, njit, wait_for_flow
 from .layout import pack_tables
 from .pool import run_ranges
 from .primitives import LANES, LN2_HI, LN2_LO, _bits, _float, as_pointer, exp_neg
@@ -46,6 +59,8 @@ __all__ = [
     "ERR_CLAMP",
     "log_pos",
     "step_factor",
+    "VELOCITY_SIGNATURE",
+    "compile_driver",
 ]
 
 KINDS = ("replicator", "logit", "smith", "bnn", "replicator-mutator")  # the kernel's code of each protocol
@@ -111,75 +126,163 @@ def step_factor(err):
     return min(MAX_FACTOR, max(MIN_FACTOR, SAFETY / root))
 
 
-@njit(error_model="numpy", fastmath={"contract"})
-def _logs(Y, LOG, d):
-    """``LOG = ln Y`` lane by lane, ``LOG_FLOOR`` at or below ``SHARE_FLOOR``."""
-    for i in range(d):
-        for ln in range(LANES):
-            y = Y[i, ln]
-            v = log_pos(max(y, SHARE_FLOOR))
-            LOG[i, ln] = v if y > SHARE_FLOOR else LOG_FLOOR
+def _share_logs(py, pl, po, pn):
+    """Log-shares for the payoffs, lane by lane (a C callback, ``LOGS_SIGNATURE``): ``LOG = ln Y`` (``LOG_FLOOR``
+    at or below ``SHARE_FLOOR``); for a population of two strategies ``a, b`` one logarithm, ``LOG[a] = 0``,
+    ``LOG[b] = ln(Y[b] / Y[a])`` (each share first raised to ``SHARE_FLOOR``): the payoffs read each population's
+    log-shares only up to a common shift.  Arrays by address: Y, LOG (D, L); off (k + 1,); sizes (2,) = (k, D)."""
+    n = carray(pn, (2,), dtype=np.int64)
+    k, d = n[0], n[1]
+    Y = carray(py, (d, LANES), dtype=np.float64)
+    LOG = carray(pl, (d, LANES), dtype=np.float64)
+    off = carray(po, (k + 1,), dtype=np.int64)
+    for p in range(k):
+        a, b = off[p], off[p + 1]
+        if b - a == 2:
+            for ln in range(LANES):
+                LOG[a, ln] = 0.0
+                LOG[a + 1, ln] = log_pos(max(Y[a + 1, ln], SHARE_FLOOR) / max(Y[a, ln], SHARE_FLOOR))
+        else:
+            for i in range(a, b):
+                for ln in range(LANES):
+                    y = Y[i, ln]
+                    v = log_pos(max(y, SHARE_FLOOR))
+                    LOG[i, ln] = v if y > SHARE_FLOOR else LOG_FLOOR
 
 
-@njit(error_model="numpy", fastmath={"contract"})
-def _velocity(kind, eta, mu, off, k, Y, G, K, S0, S1):
-    """``K = xdot`` of protocol ``kind`` (``KINDS``) at shares ``Y`` with payoff differences ``G`` (D, L); the
-    formulas of ``gamekit.protocols``, written per population with every loop over lanes innermost.  ``S0``,
-    ``S1`` (L,) are scratch."""
+LOGS_SIGNATURE = types.void(*([types.voidptr] * 4))
+_compiled_logs: list = []
+
+
+def share_logs():
+    """The compiled ``_share_logs`` (compiled, or loaded from the cache, on first use)."""
+    if not _compiled_logs:
+        _compiled_logs.append(cfunc(LOGS_SIGNATURE, error_model="numpy", fastmath={"contract"})(_share_logs))
+    return _compiled_logs[0]
+
+
+# The protocols' velocities, compiled apart from the driver as C callbacks of one signature (like the payoffs):
+# velocity(Y, G, K, off, sizes, params, scratch) -- arrays by address: Y, G, K (D, L) the shares, the payoff
+# differences and the velocity written; off (k + 1,) int64; sizes (2,) int64 = (k, D); params (2,) = (eta, mu);
+# scratch (2, L).  Each is compiled on its protocol's first use, in the calling process while a child process
+# compiles the driver (``compile_driver``), so the two halves of the compilation run side by side.
+VELOCITY_SIGNATURE = types.void(*([types.voidptr] * 7))
+
+
+@njit(inline="always")
+def _views(py, pg, pk, po, pn, pp, ps):
+    """A velocity's arguments as arrays: Y, G, K (D, L), off, k, params (eta, mu), scratch (2, L)."""
+    n = carray(pn, (2,), dtype=np.int64)
+    k, d = n[0], n[1]
+    return (carray(py, (d, LANES), dtype=np.float64), carray(pg, (d, LANES), dtype=np.float64),
+            carray(pk, (d, LANES), dtype=np.float64), carray(po, (k + 1,), dtype=np.int64), k,
+            carray(pp, (2,), dtype=np.float64), carray(ps, (2, LANES), dtype=np.float64))  # fmt: skip
+
+
+def _logit_velocity(py, pg, pk, po, pn, pp, ps):
+    """logit: ``softmax(u / eta) - x`` per population, shifted by the largest payoff; for two strategies
+    ``a, b`` one exponential, ``exp(-|u_b - u_a| / eta)``."""
+    Y, G, K, off, k, par, S = _views(py, pg, pk, po, pn, pp, ps)
+    inv = 1.0 / par[0]
     L = LANES
     for p in range(k):
         a, b = off[p], off[p + 1]
-        if kind == 1:  # logit: softmax(u / eta) - x, shifted by the largest payoff
-            inv = 1.0 / eta
+        if b - a == 2:
             for ln in range(L):
-                S0[ln] = G[a, ln]
-                S1[ln] = 0.0
-            for i in range(a + 1, b):
-                for ln in range(L):
-                    S0[ln] = max(S0[ln], G[i, ln])
-            for i in range(a, b):
-                for ln in range(L):
-                    e = exp_neg((G[i, ln] - S0[ln]) * inv)
-                    K[i, ln] = e
-                    S1[ln] += e
+                z = (G[a + 1, ln] - G[a, ln]) * inv
+                e = exp_neg(-abs(z))
+                big = 1.0 / (1.0 + e)
+                small = e * big
+                K[a, ln] = (big if z <= 0.0 else small) - Y[a, ln]
+                K[a + 1, ln] = (small if z <= 0.0 else big) - Y[a + 1, ln]
+            continue
+        for ln in range(L):
+            S[0, ln] = G[a, ln]
+            S[1, ln] = 0.0
+        for i in range(a + 1, b):
             for ln in range(L):
-                S1[ln] = 1.0 / S1[ln]  # one division per population, not per strategy
-            for i in range(a, b):
-                for ln in range(L):
-                    K[i, ln] = K[i, ln] * S1[ln] - Y[i, ln]
-        elif kind == 2:  # smith: sum_j x_j [u_i - u_j]_+ - x_i sum_j [u_j - u_i]_+
-            for i in range(a, b):
-                for ln in range(L):
-                    K[i, ln] = 0.0
-                for j in range(a, b):
-                    if j == i:
-                        continue
-                    for ln in range(L):
-                        gap = G[i, ln] - G[j, ln]
-                        K[i, ln] += Y[j, ln] * max(gap, 0.0) - Y[i, ln] * max(-gap, 0.0)
-        else:  # replicator, bnn, replicator-mutator: through the mean payoff sum_j x_j u_j
+                S[0, ln] = max(S[0, ln], G[i, ln])
+        for i in range(a, b):
             for ln in range(L):
-                S0[ln] = 0.0
-                S1[ln] = 0.0
-            for i in range(a, b):
+                e = exp_neg((G[i, ln] - S[0, ln]) * inv)
+                K[i, ln] = e
+                S[1, ln] += e
+        for ln in range(L):
+            S[1, ln] = 1.0 / S[1, ln]  # one division per population, not per strategy
+        for i in range(a, b):
+            for ln in range(L):
+                K[i, ln] = K[i, ln] * S[1, ln] - Y[i, ln]
+
+
+def _smith_velocity(py, pg, pk, po, pn, pp, ps):
+    """Smith: ``sum_j x_j [u_i - u_j]_+ - x_i sum_j [u_j - u_i]_+``."""
+    Y, G, K, off, k, par, S = _views(py, pg, pk, po, pn, pp, ps)
+    L = LANES
+    for p in range(k):
+        a, b = off[p], off[p + 1]
+        for i in range(a, b):
+            for ln in range(L):
+                K[i, ln] = 0.0
+            for j in range(a, b):
+                if j == i:
+                    continue
                 for ln in range(L):
-                    S0[ln] += Y[i, ln] * G[i, ln]
-            if kind == 3:  # bnn: [u_i - ubar]_+ - x_i sum_j [u_j - ubar]_+
-                for i in range(a, b):
-                    for ln in range(L):
-                        e = max(G[i, ln] - S0[ln], 0.0)
-                        K[i, ln] = e
-                        S1[ln] += e
-                for i in range(a, b):
-                    for ln in range(L):
-                        K[i, ln] -= Y[i, ln] * S1[ln]
-            else:  # (1 - mu) x_i (u_i - ubar) + mu (1 / n - x_i); the replicator is mu = 0
-                keep = 1.0 - mu if kind == 4 else 1.0
-                rate = mu if kind == 4 else 0.0
-                even = rate / (b - a)
-                for i in range(a, b):
-                    for ln in range(L):
-                        K[i, ln] = keep * Y[i, ln] * (G[i, ln] - S0[ln]) + (even - rate * Y[i, ln])
+                    gap = G[i, ln] - G[j, ln]
+                    K[i, ln] += Y[j, ln] * max(gap, 0.0) - Y[i, ln] * max(-gap, 0.0)
+
+
+def _bnn_velocity(py, pg, pk, po, pn, pp, ps):
+    """BNN: ``[u_i - ubar]_+ - x_i sum_j [u_j - ubar]_+``, ``ubar = sum_j x_j u_j``."""
+    Y, G, K, off, k, par, S = _views(py, pg, pk, po, pn, pp, ps)
+    L = LANES
+    for p in range(k):
+        a, b = off[p], off[p + 1]
+        for ln in range(L):
+            S[0, ln] = 0.0
+            S[1, ln] = 0.0
+        for i in range(a, b):
+            for ln in range(L):
+                S[0, ln] += Y[i, ln] * G[i, ln]
+        for i in range(a, b):
+            for ln in range(L):
+                e = max(G[i, ln] - S[0, ln], 0.0)
+                K[i, ln] = e
+                S[1, ln] += e
+        for i in range(a, b):
+            for ln in range(L):
+                K[i, ln] -= Y[i, ln] * S[1, ln]
+
+
+def _mutator_velocity(py, pg, pk, po, pn, pp, ps):
+    """replicator-mutator: ``(1 - mu) x_i (u_i - ubar) + mu (1 / n - x_i)``; the replicator is ``mu = 0``."""
+    Y, G, K, off, k, par, S = _views(py, pg, pk, po, pn, pp, ps)
+    L = LANES
+    mu = par[1]
+    keep = 1.0 - mu
+    for p in range(k):
+        a, b = off[p], off[p + 1]
+        even = mu / (b - a)
+        for ln in range(L):
+            S[0, ln] = 0.0
+        for i in range(a, b):
+            for ln in range(L):
+                S[0, ln] += Y[i, ln] * G[i, ln]
+        for i in range(a, b):
+            for ln in range(L):
+                K[i, ln] = keep * Y[i, ln] * (G[i, ln] - S[0, ln]) + (even - mu * Y[i, ln])
+
+
+# the velocity of each protocol code (KINDS; the replicator is the mutator at mu = 0)
+_VELOCITIES = (_mutator_velocity, _logit_velocity, _smith_velocity, _bnn_velocity, _mutator_velocity)
+_compiled_velocities: dict = {}
+
+
+def velocity(kind):
+    """The compiled velocity of protocol ``kind`` (compiled, or loaded from the cache, on its first use)."""
+    func = _VELOCITIES[kind]
+    if func not in _compiled_velocities:
+        _compiled_velocities[func] = cfunc(VELOCITY_SIGNATURE, error_model="numpy", fastmath={"contract"})(func)
+    return _compiled_velocities[func]
 
 
 @njit(error_model="numpy", fastmath={"contract"})
@@ -199,9 +302,10 @@ def _project(X, off, k, S0):
 
 
 @njit(nogil=True, error_model="numpy", fastmath={"contract"})
-def _run_range(rhs, kind, eta, mu, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
+def _run_range(rhs, logs, vel, params, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
                rtol, atol, max_steps, sig_out, box, turns, out, steps_out, status_out):  # fmt: skip
-    """Integrate orbits start..stop-1 in lanes; outputs as ``flow.integrate_numpy`` returns them."""
+    """Integrate orbits start..stop-1 in lanes with the compiled payoffs ``rhs`` and protocol velocity ``vel``
+    (``params`` its (eta, mu)); outputs as ``flow.integrate_numpy`` returns them."""
     d = x0.shape[1]
     k = off.shape[0] - 1
     L = LANES
@@ -236,7 +340,9 @@ def _run_range(rhs, kind, eta, mu, tab, n_work, start, stop, x0, pay, off, bound
     ref = np.zeros((k, L), dtype=np.int64)
     work = np.zeros((1, n_work))[0]
     S0 = np.zeros((1, L))[0]
-    S1 = np.zeros((1, L))[0]
+    SCR = np.zeros((2, L))
+    sizes = np.zeros((1, 2), dtype=np.int64)[0]
+    sizes[0], sizes[1] = k, d
     errsum = np.zeros((1, L))[0]
     acc = np.zeros((1, L))[0]
     inwin = np.zeros((1, L))[0]
@@ -268,6 +374,8 @@ def _run_range(rhs, kind, eta, mu, tab, n_work, start, stop, x0, pay, off, bound
         orbit[ln] = -1
     pLOG, pALIVE, pREF, pPAYL = as_pointer(LOG.ctypes.data), as_pointer(ALIVE.ctypes.data), as_pointer(ref.ctypes.data), as_pointer(payl.ctypes.data)  # fmt: skip
     pSIGN, pG, pTAB, pWORK = as_pointer(SIGN.ctypes.data), as_pointer(G.ctypes.data), as_pointer(tab.ctypes.data), as_pointer(work.ctypes.data)  # fmt: skip
+    pY, pOFF, pSIZES, pPAR, pSCR = as_pointer(Y.ctypes.data), as_pointer(off.ctypes.data), as_pointer(sizes.ctypes.data), as_pointer(params.ctypes.data), as_pointer(SCR.ctypes.data)  # fmt: skip
+    pK = (as_pointer(K1.ctypes.data), as_pointer(K2.ctypes.data), as_pointer(K3.ctypes.data), as_pointer(K4.ctypes.data), as_pointer(K5.ctypes.data), as_pointer(K6.ctypes.data))  # fmt: skip
     next_orbit = start
     running = 0
     for ln in range(L):
@@ -321,9 +429,9 @@ def _run_range(rhs, kind, eta, mu, tab, n_work, start, stop, x0, pay, off, bound
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = X[i, ln] + hh[ln] * (A21 * K0[i, ln])
-        _logs(Y, LOG, d)
+        logs(pY, pLOG, pOFF, pSIZES)
         rhs(pLOG, pALIVE, pREF, pPAYL, pSIGN, pG, pTAB, pWORK)
-        _velocity(kind, eta, mu, off, k, Y, G, K1, S0, S1)
+        vel(pY, pG, pK[0], pOFF, pSIZES, pPAR, pSCR)
         for ln in range(L if any_starting else 0):
             if starting[ln] > 0.0:  # K1 = f(X): the first stage of the orbit or segment
                 for i in range(d):
@@ -336,37 +444,37 @@ def _run_range(rhs, kind, eta, mu, tab, n_work, start, stop, x0, pay, off, bound
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = X[i, ln] + hh[ln] * (A31 * K0[i, ln] + A32 * K1[i, ln])
-        _logs(Y, LOG, d)
+        logs(pY, pLOG, pOFF, pSIZES)
         rhs(pLOG, pALIVE, pREF, pPAYL, pSIGN, pG, pTAB, pWORK)
-        _velocity(kind, eta, mu, off, k, Y, G, K2, S0, S1)
+        vel(pY, pG, pK[1], pOFF, pSIZES, pPAR, pSCR)
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = X[i, ln] + hh[ln] * (A41 * K0[i, ln] + A42 * K1[i, ln] + A43 * K2[i, ln])
-        _logs(Y, LOG, d)
+        logs(pY, pLOG, pOFF, pSIZES)
         rhs(pLOG, pALIVE, pREF, pPAYL, pSIGN, pG, pTAB, pWORK)
-        _velocity(kind, eta, mu, off, k, Y, G, K3, S0, S1)
+        vel(pY, pG, pK[2], pOFF, pSIZES, pPAR, pSCR)
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = X[i, ln] + hh[ln] * (A51 * K0[i, ln] + A52 * K1[i, ln] + A53 * K2[i, ln] + A54 * K3[i, ln])
-        _logs(Y, LOG, d)
+        logs(pY, pLOG, pOFF, pSIZES)
         rhs(pLOG, pALIVE, pREF, pPAYL, pSIGN, pG, pTAB, pWORK)
-        _velocity(kind, eta, mu, off, k, Y, G, K4, S0, S1)
+        vel(pY, pG, pK[3], pOFF, pSIZES, pPAR, pSCR)
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = X[i, ln] + hh[ln] * (
                     A61 * K0[i, ln] + A62 * K1[i, ln] + A63 * K2[i, ln] + A64 * K3[i, ln] + A65 * K4[i, ln]
                 )
-        _logs(Y, LOG, d)
+        logs(pY, pLOG, pOFF, pSIZES)
         rhs(pLOG, pALIVE, pREF, pPAYL, pSIGN, pG, pTAB, pWORK)
-        _velocity(kind, eta, mu, off, k, Y, G, K5, S0, S1)
+        vel(pY, pG, pK[4], pOFF, pSIZES, pPAR, pSCR)
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = X[i, ln] + hh[ln] * (
                     B1 * K0[i, ln] + B3 * K2[i, ln] + B4 * K3[i, ln] + B5 * K4[i, ln] + B6 * K5[i, ln]
                 )
-        _logs(Y, LOG, d)
+        logs(pY, pLOG, pOFF, pSIZES)
         rhs(pLOG, pALIVE, pREF, pPAYL, pSIGN, pG, pTAB, pWORK)
-        _velocity(kind, eta, mu, off, k, Y, G, K6, S0, S1)
+        vel(pY, pG, pK[5], pOFF, pSIZES, pPAR, pSCR)
         # error norm over every share (scipy's: RMS of the error over atol + rtol max(|x|, |x_new|))
         for ln in range(L):
             errsum[ln] = 0.0
@@ -497,13 +605,44 @@ def _run_range(rhs, kind, eta, mu, tab, n_work, start, stop, x0, pay, off, bound
                             X[i, ln] = 1.0 / (off[p + 1] - off[p])
 
 
+def compile_driver() -> None:
+    """Compile (or load) the driver for the argument types ``integrate`` passes, and record it in the cache folder
+    (``cache.flow_marker``).  Compiled from the types alone: the payoffs and the velocity are functions of their
+    common signatures, so neither is compiled for it."""
+    import numba
+
+    from .layout import tables
+    from .primitives import RHS_SIGNATURE
+
+    off, _, others, flat, nq = tables((2, 2))
+    tab, n_work = pack_tables(off, others, flat, nq, 4, LANES)
+    floats = [np.empty((1,) * m) for m in range(5)]
+    ints = np.empty(1, dtype=np.int64)
+    # integrate's call: rhs, logs, vel, params, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, rtol, atol,
+    # max_steps, sig, box, turns, out, steps, status
+    args = (floats[1], tab, n_work, 0, 0, floats[2], floats[4], off, floats[1], floats[1], 0.5, 1e-8, 1e-10, 1,
+            floats[2], floats[3], floats[3], floats[3], ints, ints)  # fmt: skip
+    functions = (
+        types.FunctionType(RHS_SIGNATURE),
+        types.FunctionType(LOGS_SIGNATURE),
+        types.FunctionType(VELOCITY_SIGNATURE),
+    )
+    _run_range.compile((*functions, *(numba.typeof(a) for a in args)))
+    flow_marker().touch()
+
+
 def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps, kind, eta, mu, rhs=None):
     """Integrate every orbit under protocol ``kind`` (index into ``KINDS``; ``eta``, ``mu`` its parameters, unused
     by the others); ranges of orbits on a thread pool.  ``rhs``: a per-model compiled RHS (``rhs_field``), else
-    the game shape's (``rhs_codegen``, or ``rhs_generic`` beyond its size)."""
+    the game shape's (``rhs_codegen``, or ``rhs_generic`` beyond its size).
 
+    On a machine where the driver is not compiled yet, a child process compiles it (``warm``; started here, or
+    earlier by the caller: ``cache.compile_flow_in_background``) while this process compiles the game's payoffs
+    and the protocol's velocity; then the driver is loaded from the cache."""
     n, d = x0.shape
     n_prof = pay.shape[3]
+    if not _run_range.overloads:
+        compile_flow_in_background()  # (nothing when compiled, or when the caller started it)
     if rhs is None:
         from .rhs_codegen import load
 
@@ -511,6 +650,12 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
         rhs = load(shape, LANES)
         if rhs is None:
             from .rhs_generic import rhs_generic as rhs
+    vel, logs = velocity(kind), share_logs()
+    wait_for_flow()
+    # the driver is compiled for C-contiguous arrays of these types (``compile_driver``): no copy when they are
+    x0, pay, bounds, t_eval = (np.ascontiguousarray(a, dtype=np.float64) for a in (x0, pay, bounds, t_eval))
+    off = np.ascontiguousarray(off, dtype=np.int64)
+    params = np.array([eta, mu], dtype=np.float64)
     tab, n_work = pack_tables(off, others, flat, nq, n_prof, LANES)
     sig = np.empty((n, d))
     box = np.empty((n, 4, d))
@@ -520,8 +665,9 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
     status = np.empty(n, dtype=np.int64)
 
     def run(start, stop):
-        _run_range(rhs, kind, eta, mu, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, rtol, atol,
-                   max_steps, sig, box, turns, out, steps, status)  # fmt: skip
+        _run_range(rhs, logs, vel, params, tab, n_work, start, stop, x0, pay, off,
+                   bounds, t_eval, float(tw), float(rtol), float(atol), int(max_steps), sig, box, turns, out, steps,
+                   status)  # fmt: skip
 
     run_ranges(run, n, LANES)
     return sig, box, turns, out, steps, status

@@ -46,7 +46,10 @@ def main() -> int:
         package = types.ModuleType("gamekit")
         package.__path__ = [str(kernels.parent)]
         sys.modules["gamekit"] = package
-    from gamekit._kernels.dopri_numba import compile_driver  # (absolute: this file may run as a script)
+    if sys.argv[1:] == ["flow"]:  # the other dynamics' driver (flow_numba)
+        from gamekit._kernels.flow_numba import compile_driver
+    else:
+        from gamekit._kernels.dopri_numba import compile_driver  # (absolute: this file may run as a script)
 
     compile_driver()
     return 0
