@@ -490,9 +490,19 @@ def fixation_probability(
         ``True``: a :class:`fractions.Fraction` (Moran; rational payoffs, ``w`` read as a decimal) or a sympy
         expression (Fermi); ``N <= MAX_EXACT_SIZE``.  ``False`` (default): a float computed in log space (no overflow for any ``N``, ``w``).
 
-    Raises :class:`~gamekit.ArgumentError` for a game of several populations, an unknown strategy, ``mutant ==
-    resident``, ``N < 2``, ``w < 0``, or a Moran fitness ``<= 0`` (naming the state).
+    Returns
+    -------
+    float or fractions.Fraction or sympy.Expr
+        The fixation probability ``rho`` (a float unless ``exact``).
 
+    Raises
+    ------
+    ArgumentError
+        For a game of several populations, an unknown strategy, ``mutant == resident``, ``N < 2``, ``w < 0``, or
+        a Moran fitness ``<= 0`` (naming the state).
+
+    Examples
+    --------
     >>> import gamekit as gk
     >>> hd = gk.load("hawk-dove")
     >>> gk.fixation_probability(hd, "hawk", "dove", size=10, selection=0, exact=True)

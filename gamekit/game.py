@@ -169,6 +169,8 @@ class Game:
         :class:`Group` (or ``{"size": N, "count": "k"}``): a group game; ``payoffs`` then maps
         each of the population's two strategies to one payoff in the count symbol.
 
+    Notes
+    -----
     A one-population game whose payoff profiles name two strategies (``"hawk, dove"``), each
     with one payoff, is symmetric (played within the population; see the module docstring).
 

@@ -1,21 +1,21 @@
 r"""Figures: every figure a paper on evolutionary games prints, drawn from results computed elsewhere.
 
-=====================  =======================================================  ==================================
-function               draws                                                    from
-=====================  =======================================================  ==================================
-``orbits3d``           orbits in the unit cube (three two-strategy populations)  :func:`gamekit.simulate`
-``trajectories``       every share against time, for some orbits                 :func:`gamekit.simulate`
-``time_series``        each population's share against time, per scenario        :func:`gamekit.simulate` (a dict)
-``phase_portrait``     a face: vector field, nullclines, rest points, cycles     a game (+ :func:`gamekit.equilibria`)
-``simplex``            a three-strategy population's ternary portrait            a game (+ :func:`gamekit.equilibria`)
-``sensitivity``        shares against time, one curve per parameter value        :func:`gamekit.sensitivity`
-``sensitivity_map``    a final share or basin share over two parameters          :func:`gamekit.sensitivity_map`
-``regime_map``         the plane of two parameters by the set of stable states   :func:`gamekit.regime_map`
-``basins``             basin shares with their 95% intervals                     :func:`gamekit.basins`
-``bifurcation``        branches of rest points against a parameter               :func:`gamekit.continuation`
-``hitting_probability``  the probability a noisy path reaches a state by t      ``simulate(..., noise=...)``
-``path``               a scheduled orbit's shares with the phase starts          :func:`gamekit.follow`
-=====================  =======================================================  ==================================
+=======================  ========================================================  =====================================
+function                 draws                                                     from
+=======================  ========================================================  =====================================
+``orbits3d``             orbits in the unit cube (three two-strategy populations)  :func:`gamekit.simulate`
+``trajectories``         every share against time, for some orbits                 :func:`gamekit.simulate`
+``time_series``          each population's share against time, per scenario        :func:`gamekit.simulate` (a dict)
+``phase_portrait``       a face: vector field, nullclines, rest points, cycles     a game (+ :func:`gamekit.equilibria`)
+``simplex``              a three-strategy population's ternary portrait            a game (+ :func:`gamekit.equilibria`)
+``sensitivity``          shares against time, one curve per parameter value        :func:`gamekit.sensitivity`
+``sensitivity_map``      a final share or basin share over two parameters          :func:`gamekit.sensitivity_map`
+``regime_map``           the plane of two parameters by the set of stable states   :func:`gamekit.regime_map`
+``basins``               basin shares with their 95% intervals                     :func:`gamekit.basins`
+``bifurcation``          branches of rest points against a parameter               :func:`gamekit.continuation`
+``hitting_probability``  the probability a noisy path reaches a state by t         ``simulate(..., noise=...)``
+``path``                 a scheduled orbit's shares with the phase starts          :func:`gamekit.follow`
+=======================  ========================================================  =====================================
 
 The results' ``.plot()`` methods call these functions (one piece of code per figure).  Every function takes an
 optional ``ax`` (an Axes; the panel figures ``time_series`` and ``sensitivity`` also take one Axes per panel), draws

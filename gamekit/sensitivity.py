@@ -395,8 +395,13 @@ def sensitivity(
         Passed on to :func:`gamekit.simulate` (``rtol``, ``atol``, ``backend``, ``dynamics="logit:0.5"``, a
         ``schedule`` that does not set ``parameter``, ...).
 
-    Returns a :class:`Sensitivity`: ``to_frame()`` is the tidy table, ``plot()`` the figure.
+    Returns
+    -------
+    Sensitivity
+        The orbits; ``to_frame()`` is the tidy table, ``plot()`` the figure.
 
+    Examples
+    --------
     >>> import gamekit as gk
     >>> trap = gk.load("platform-insurance").scenario("trap")
     >>> s = gk.sensitivity(trap, "F", [5, 10, 15], initial=(0.5, 0.5, 0.5), t_end=50)
@@ -663,7 +668,10 @@ def sensitivity_map(
         Passed on to :func:`gamekit.simulate` (``rtol``, ``atol``, ``backend``, ``dynamics``, ...), and for
         ``basin`` to :func:`gamekit.sweep`.
 
-    Returns a :class:`SensitivityMap`: ``to_frame()`` is the tidy table, ``plot()`` the heatmap.
+    Returns
+    -------
+    SensitivityMap
+        One number per grid point; ``to_frame()`` is the tidy table, ``plot()`` the heatmap.
     """
     check.game(game)
     if (share is None) == (basin is None):

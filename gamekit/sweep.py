@@ -325,9 +325,15 @@ def sweep(
     simulate_kwargs
         Passed on to :func:`gamekit.simulate` (``rtol``, ``atol``, ``chunk``, ``backend``, ...).
 
-    Returns a :class:`SweepResult`; ``to_frame()`` is the tidy table (the swept parameters, and
-    ``scenario`` for a list, ``stable``, then ``outcome, share, ci_low, ci_high, orbits``).
+    Returns
+    -------
+    SweepResult
+        Per combination, the analytic stable set and the simulated outcomes; ``to_frame()`` is the tidy table
+        (the swept parameters, and ``scenario`` for a list, ``stable``, then ``outcome, share, ci_low, ci_high,
+        orbits``).
 
+    Examples
+    --------
     >>> import gamekit as gk
     >>> trap = gk.models.platform_insurance().scenario("trap")
     >>> result = gk.sweep(trap, {"R": [2.0, 3.5]}, n=0)
