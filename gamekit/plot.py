@@ -86,8 +86,14 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 HATCHES = ("", "//", "\\\\", "..", "xx", "--", "++", "oo")
 """The hatch of the k-th region of a regime map: regions stay apart in grey print."""
 
+KEY_HANDLE_INCHES = 0.75
+"""Width of a key entry's line sample and padding, in inches (a key's row holds as many entries as fit)."""
+
 MARKS_PER_CURVE = 8
 """Markers along a curve (``markevery``), staggered from curve to curve so they do not sit on one another."""
+
+PANEL_MIN_WIDTH = 5.0
+"""Inches: the narrowest panel figure (one panel and its key above it)."""
 
 LINE_WIDTH = 1.6
 """Width of a data curve, in points: visible when a figure is printed at column width."""
@@ -95,7 +101,7 @@ LINE_WIDTH = 1.6
 TINT = 0.45
 """Opacity of a regime map's region colours over white (the boundaries and hatches stay legible on top)."""
 
-PORTRAIT_SIZE = (7.4, 5.2)
+PORTRAIT_SIZE = (7.6, 5.0)
 """Inches of a new phase portrait or simplex figure: the square plot, its axis labels and its key beside it."""
 
 FIELD_COLOR = "#8c8c8c"  # the vector field: mid grey, behind everything else
@@ -146,7 +152,8 @@ def _panel_axes(ax, count: int, sharey: bool = True):
     if ax is None:
         cols = min(count, 4)
         rows = math.ceil(count / cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(3.3 * cols, 2.9 * rows + 0.4), sharey=sharey, squeeze=False)
+        width = max(3.3 * cols, PANEL_MIN_WIDTH)
+        fig, axes = plt.subplots(rows, cols, figsize=(width, 2.9 * rows + 0.4), sharey=sharey, squeeze=False)
         axes = list(axes.ravel())
         for extra in axes[count:]:
             extra.remove()
@@ -171,9 +178,35 @@ def _panel_legend(fig, axes, own: bool, columns: int) -> None:
     if not handles:
         return
     if own:
-        fig.legend(handles, labels, loc="outside upper center", ncols=min(columns, 4), **style)
+        fig.legend(handles, labels, loc="outside upper center", ncols=_key_columns(fig, labels, columns), **style)
     else:
         axes[0].legend(loc="best", **style)
+
+
+def _side_key(fig, ax, handles, own: bool, below: bool = False) -> None:
+    """The key beside the axes: on a figure of our own, a figure legend in the constrained layout's margin (it
+    reserves the room on the first draw; an axes legend outside an equal-aspect axes could be cut off); on the
+    caller's axes, an axes legend to the right of them."""
+    if not handles:
+        return
+    style = {"fontsize": "small", "frameon": False, "handlelength": 3.0}
+    if own:
+        loc = "outside lower center" if below else "outside right upper"
+        fig.legend(handles=handles, loc=loc, ncols=2 if below else 1, **style)
+    elif below:
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncols=2, **style)
+    else:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **style)
+
+
+def _key_columns(fig, labels: Sequence[str], columns: int) -> int:
+    """Entries per row of a key above the panels: as many as fit across the figure (an estimate from the labels'
+    lengths at the small font), at most ``columns``."""
+    from matplotlib.font_manager import FontProperties
+
+    points = FontProperties(size="small").get_size_in_points()
+    entry = max(len(label) for label in labels) * 0.55 * points / 72 + KEY_HANDLE_INCHES  # inches per entry
+    return max(1, min(columns, int(fig.get_figwidth() // entry)))
 
 
 def _share_columns(game) -> list[tuple[str, str, str, int]]:
@@ -247,6 +280,7 @@ def regime_map(m: object, ax: object | None = None):
 
     if not isinstance(m, RegimeMap):
         raise ArgumentError(f"m must be a RegimeMap (the result of gamekit.regime_map), got {type(m).__name__}")
+    own = ax is None
     fig, ax = _axes(ax)
     colors = _regime_colors(m.regimes)
     cmap = mcolors.ListedColormap(colors)
@@ -272,10 +306,8 @@ def regime_map(m: object, ax: object | None = None):
     ax.set_xlabel(m.x)
     ax.set_ylabel(m.y)
     ax.set_title("Asymptotically stable states", fontsize="medium")
-    ax.legend(
-        handles=[Patch(facecolor=colors[i], edgecolor="0.35", hatch=hatches[i], label=r) for i, r in enumerate(m.regimes)],
-        loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False, borderaxespad=0.0,
-    )  # fmt: skip
+    patches = [Patch(facecolor=colors[i], edgecolor="0.35", hatch=hatches[i], label=r) for i, r in enumerate(m.regimes)]
+    _side_key(fig, ax, patches, own)
     return fig
 
 
@@ -318,6 +350,7 @@ def trajectories(traj: object, ax: object | None = None, orbits: Sequence[int] |
         from .errors import GamekitError
 
         raise GamekitError("this trajectory kept only final states: simulate with t_eval=... to plot orbits over time")
+    own = ax is None
     fig, ax = _axes(ax)
     columns = _share_columns(traj.game)
     idx = range(min(traj.n, 10)) if orbits is None else orbits
@@ -328,7 +361,7 @@ def trajectories(traj: object, ax: object | None = None, orbits: Sequence[int] |
     ax.set_ylabel("share")
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlim(traj.t[0], traj.t[-1])
-    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, borderaxespad=0.0)
+    _side_key(fig, ax, ax.get_legend_handles_labels()[0], own)
     return fig
 
 
@@ -566,9 +599,7 @@ def orbits3d(
     ax.set_ylim(0, 1)
     ax.set_zlim(0, 1)
     ax.tick_params(labelsize="small")
-    if handles:
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncols=2, fontsize="small",
-                  frameon=False, handlelength=3.0)  # fmt: skip
+    _side_key(fig, ax, handles, own, below=True)
     return fig
 
 
@@ -717,11 +748,8 @@ def _rest_point_handles(labels) -> list:
     ]  # fmt: skip
 
 
-def _legend(ax, labels, extra=()) -> None:
-    handles = list(extra) + _rest_point_handles(labels)
-    if handles:
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False,
-                  borderaxespad=0.0)  # fmt: skip
+def _legend(fig, ax, labels, extra=(), own: bool = False) -> None:
+    _side_key(fig, ax, list(extra) + _rest_point_handles(labels), own)
 
 
 def _orbit_states(traj, cols, name="orbits") -> np.ndarray:
@@ -952,7 +980,7 @@ def phase_portrait(
 
     on_face = [(eq.state[a][0], eq.state[b][0], str(eq.stability)) for eq in eqs if _on_fixed(eq, rest)]
     _mark(ax, on_face)
-    _legend(ax, {lab for *_, lab in on_face}, extra)
+    _legend(fig, ax, {lab for *_, lab in on_face}, extra, own)
 
     ax.set_xlim(0.0, 1.0)
     ax.set_ylim(0.0, 1.0)
@@ -1083,7 +1111,7 @@ def simplex(
             xy = _ternary(np.asarray(eq.state[p]))
             marks.append((xy[0], xy[1], str(eq.stability)))
     _mark(ax, marks)
-    _legend(ax, {lab for *_, lab in marks}, extra)
+    _legend(fig, ax, {lab for *_, lab in marks}, extra, own)
 
     pad = 0.05
     for (vx, vy), name, ha, va, dy in zip(
@@ -1157,7 +1185,7 @@ def sensitivity(result: object, ax: object | None = None, *, starts: Sequence[in
             for k, s in enumerate(chosen):
                 a.plot(result.t, result.states[j, s, :, c], **_style(j, len(result.t)),
                        label=f"{result.parameter} = {_number(v)}" if k == 0 else None)  # fmt: skip
-        a.set_title(pop if sizes[pop] == 2 else f"{pop}: {strategy}")
+        a.set_title(pop if sizes[pop] == 2 else f"{pop}: {strategy}", fontsize="medium")
         a.set_xlabel("t")
         a.set_ylabel(f"share of {strategy}")
         a.set_ylim(-0.03, 1.03)
@@ -1321,7 +1349,7 @@ def bifurcation(
                 Line2D([], [], linestyle="none", marker=marker, color=colour, markeredgecolor="black", label=kind)
             )
     if legend:  # outside the axes: never over a branch or a label
-        ax.legend(handles=handles, fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+        _side_key(fig, ax, handles, own)
     return fig
 
 

@@ -246,3 +246,378 @@ def test_orbits_need_recorded_states():
     t = gk.simulate(INSPECTION, np.array([[0.3, 0.3]]), 1)
     with pytest.raises(StateError, match="t_eval"):
         plot.phase_portrait(INSPECTION, orbits=t)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Every figure of gk.plot: palette, data, the caller's axes, global style, nothing outside the figure.
+# Oracles: closed forms written here (logistic growth under a dominant strategy; the first integral of a 2x2
+# bimatrix game with a centre), the model's exact boundaries (R = 3, K = 3), and the results the figure draws.
+
+HAWK_DOVE = gk.load("hawk-dove")
+
+
+def _dominant_game(c=1.5, d=-0.5):
+    """Row's T earns c more than B whatever column does, column's L earns d more than R: x' = c x (1 - x),
+    y' = d y (1 - y), so x(t) and y(t) are logistic curves."""
+    payoffs = {"T, L": [c, d], "T, R": [c, 0], "B, L": [0, d], "B, R": [0, 0]}
+    return gk.Game({"row": ["T", "B"], "column": ["L", "R"]}, payoffs)
+
+
+def _logistic(x0, rate, t):
+    return x0 * np.exp(rate * t) / (1 - x0 + x0 * np.exp(rate * t))
+
+
+def _inside(fig):
+    """Every axis label, title, tick label and legend lies within the figure (nothing cut off by the canvas), and a
+    legend placed outside its axes does not cover them."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    texts = []
+    for ax in fig.axes:
+        texts += [ax.xaxis.label, ax.yaxis.label, ax.title]
+        for axis in (ax.xaxis, ax.yaxis):  # the tick labels drawn: those of ticks within the view
+            lo, hi = sorted(axis.get_view_interval())
+            slack = 1e-9 * (hi - lo)
+            texts += [
+                t.label1
+                for t in axis.get_major_ticks()
+                if lo - slack <= t.get_loc() <= hi + slack and t.label1.get_visible()
+            ]
+        legend = ax.get_legend()
+        if legend is not None:
+            ext = legend.get_window_extent(renderer)
+            assert ext.x0 >= box.x0 - 1 and ext.x1 <= box.x1 + 1 and ext.y0 >= box.y0 - 1 and ext.y1 <= box.y1 + 1
+            if legend.get_bbox_to_anchor().x0 >= ax.get_window_extent(renderer).x1:  # placed beside the axes
+                assert ext.x0 >= ax.get_window_extent(renderer).x1 - 1
+    for legend in fig.legends:
+        ext = legend.get_window_extent(renderer)
+        assert ext.y1 <= box.y1 + 1 and ext.x0 >= box.x0 - 1 and ext.x1 <= box.x1 + 1
+        for ax in fig.axes:  # the key in the figure's margin covers no panel
+            a = ax.get_window_extent(renderer)
+            assert ext.x1 <= a.x0 + 1 or ext.x0 >= a.x1 - 1 or ext.y1 <= a.y0 + 1 or ext.y0 >= a.y1 - 1
+    for t in texts:
+        if not t.get_text():
+            continue
+        ext = t.get_window_extent(renderer)
+        assert ext.x0 >= box.x0 - 1 and ext.x1 <= box.x1 + 1 and ext.y0 >= box.y0 - 1 and ext.y1 <= box.y1 + 1, (
+            t.get_text()
+        )
+
+
+def _key(fig):
+    """The figure's key: its axes legend (drawn on the caller's axes) or its figure legend (a figure of its own)."""
+    keys = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None] + list(fig.legends)
+    assert len(keys) == 1
+    return keys[0]
+
+
+def _distinct_in_grey(lines):
+    """Curves of different kinds differ in dash pattern or marker, not only in colour."""
+    kinds = {(str(line.get_linestyle()), line.get_marker()) for line in lines}
+    assert len(kinds) == len({line.get_color() for line in lines})
+
+
+def test_time_series_per_scenario_draws_each_populations_share(tmp_path):
+    game = gk.load("platform-insurance")
+    t = np.linspace(0, 30, 121)
+    runs = {name: gk.simulate(game.scenario(name), [[0.5, 0.5, 0.5]], 30, t_eval=t) for name in game.scenarios}
+    fig = plot.time_series(runs)
+    _png(fig, tmp_path, "series.png")
+    _inside(fig)
+    assert [a.get_title() for a in fig.axes] == list(game.scenarios)
+    for ax, name in zip(fig.axes, game.scenarios):
+        lines = _by_gid(ax, "series")
+        assert len(lines) == 3
+        for k, line in enumerate(lines):
+            np.testing.assert_array_equal(line.get_xdata(), runs[name].t)
+            np.testing.assert_array_equal(line.get_ydata(), runs[name].states[0, :, k])
+            assert line.get_color() == plot.PALETTE[k] and line.get_marker() == plot.MARKERS[k]
+            assert line.get_linestyle() == matplotlib.lines.Line2D([], [], linestyle=plot.LINESTYLES[k]).get_linestyle()
+        _distinct_in_grey(lines)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "government (regulate)", "platform (insure)", "workers (claim)"
+    ]  # fmt: skip
+
+    fig = plot.time_series(runs, panels="population")
+    _inside(fig)
+    assert [a.get_title() for a in fig.axes] == ["government (regulate)", "platform (insure)", "workers (claim)"]
+    for c, ax in enumerate(fig.axes):
+        lines = _by_gid(ax, "series")
+        for k, (name, line) in enumerate(zip(game.scenarios, lines)):
+            np.testing.assert_array_equal(line.get_ydata(), runs[name].states[0, :, c])
+            assert line.get_color() == plot.PALETTE[k]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == list(game.scenarios)
+
+
+def test_time_series_curves_are_the_closed_form_logistic():
+    game = _dominant_game()
+    t = np.linspace(0, 8, 81)
+    starts = np.array([[0.1, 0.9], [0.4, 0.6]])
+    fig = plot.time_series(gk.simulate(game, starts, 8, t_eval=t))
+    (ax,) = fig.axes
+    assert ax.get_title() == ""
+    lines = _by_gid(ax, "series")
+    assert len(lines) == 4  # two shares x two orbits; an orbit's curves share its share's style
+    for line, (x0, rate) in zip(lines, [(0.1, 1.5), (0.4, 1.5), (0.9, -0.5), (0.6, -0.5)]):
+        np.testing.assert_allclose(line.get_ydata(), _logistic(x0, rate, t), atol=1e-7)
+    assert [line.get_color() for line in lines] == [plot.PALETTE[0]] * 2 + [plot.PALETTE[1]] * 2
+    assert [line.get_label() for line in lines][::2] == ["row (T)", "column (L)"]
+
+
+def test_time_series_of_a_three_strategy_population_and_given_axes():
+    t = np.linspace(0, 5, 51)
+    runs = {"w = 2": gk.simulate(RPS, [[0.6, 0.3, 0.1]], 5, t_eval=t)}
+    fig, axes = plt.subplots(1, 3)
+    assert plot.time_series(runs, ax=axes, panels="population") is fig
+    assert [a.get_title() for a in axes] == ["players (rock)", "players (paper)", "players (scissors)"]
+    for c, a in enumerate(axes):
+        np.testing.assert_array_equal(_by_gid(a, "series")[0].get_ydata(), runs["w = 2"].states[0, :, c])
+    assert [t.get_text() for t in axes[0].get_legend().get_texts()] == ["w = 2"]
+    with pytest.raises(ArgumentError, match="3 panels, got 1 Axes"):
+        plot.time_series(runs, ax=axes[0], panels="population")
+
+
+@pytest.mark.parametrize(
+    ("runs", "kwargs", "message"),
+    [
+        ("x", {}, "runs must be a Trajectory or a dict"),
+        ({}, {}, "at least one"),
+        ({"a": 1}, {}, "runs['a'] must be a Trajectory"),
+        ({1: None}, {}, "name must be a string"),
+        (None, {"panels": "time"}, "panels"),
+        (None, {"orbits": [5]}, "orbits must be indices"),
+    ],
+)
+def test_time_series_bad_input_is_one_line(runs, kwargs, message):
+    traj = gk.simulate(HAWK_DOVE, [[0.3]], 1, t_eval=[0, 1])
+    with pytest.raises(ArgumentError) as err:
+        plot.time_series(traj if runs is None else runs, **kwargs)
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_time_series_refuses_final_states_and_mixed_games():
+    with pytest.raises(StateError, match="t_eval"):
+        plot.time_series({"trap": gk.simulate(PLATFORM, [[0.5, 0.5, 0.5]], 1)})
+    a = gk.simulate(PLATFORM, [[0.5, 0.5, 0.5]], 1, t_eval=[0, 1])
+    b = gk.simulate(HAWK_DOVE, [[0.5]], 1, t_eval=[0, 1])
+    with pytest.raises(ArgumentError, match="one game"):
+        plot.time_series({"platform": a, "hawk-dove": b})
+
+
+def _centre_game(p, q, r, s):
+    """A 2x2 bimatrix game with a centre: row's gain p y - q (1 - y) rises with y, column's s (1 - x) - r x falls
+    with x.  H(x, y) = s ln x + r ln(1 - x) + q ln y + p ln(1 - y) is constant along every orbit
+    (dH/dt = gain_col * gain_row - gain_row * gain_col = 0)."""
+    payoffs = {"T, L": [p, -r], "T, R": [-q, 0], "B, L": [0, s], "B, R": [0, 0]}
+    game = gk.Game({"row": ["T", "B"], "column": ["L", "R"]}, payoffs)
+
+    def H(x, y):
+        return s * np.log(x) + r * np.log(1 - x) + q * np.log(y) + p * np.log(1 - y)
+
+    return game, H, (s / (r + s), q / (p + q))
+
+
+def _winding_number(xy, centre):
+    angle = np.unwrap(np.arctan2(xy[:, 1] - centre[1], xy[:, 0] - centre[0]))
+    return (angle[-1] - angle[0]) / (2 * np.pi)
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.lists(st.integers(1, 5), min_size=4, max_size=4))
+def test_cycles_around_a_centre_are_level_sets_of_the_first_integral(pqrs):
+    game, H, centre = _centre_game(*pqrs)
+    fig = plot.phase_portrait(game, cycles=3)
+    cycles = _by_gid(fig.axes[0], "cycle")
+    assert 1 <= len(cycles) <= 3
+    levels = []
+    for line in cycles:
+        xy = line.get_xydata()
+        np.testing.assert_allclose(xy[0], xy[-1], atol=1e-4)  # closed
+        assert abs(abs(_winding_number(xy, centre)) - 1) < 1e-6  # once around the centre
+        h = H(xy[:, 0], xy[:, 1])
+        assert np.ptp(h) < 1e-4  # on one level set of H: an orbit of the field, not a drawn ellipse
+        levels.append(h.mean())
+    assert len(levels) == len(set(np.round(levels, 3)))  # nested, distinct cycles
+    plt.close(fig)
+
+
+def test_no_cycles_around_a_focus_on_a_slice_or_when_not_asked():
+    assert not _by_gid(plot.phase_portrait(INSPECTION).axes[0], "cycle")  # a stable focus: orbits spiral in
+    game, _, _ = _centre_game(1, 1, 1, 1)
+    assert not _by_gid(plot.phase_portrait(game, cycles=0).axes[0], "cycle")
+    assert not _by_gid(
+        plot.phase_portrait(PLATFORM, ("government", "platform"), fixed={"workers": 0.5}).axes[0], "cycle"
+    )  # a slice is not invariant: its arrows are a projection, not orbits
+
+
+def test_platform_face_cycles_wind_around_the_centre(tmp_path):
+    fig = plot.phase_portrait(PLATFORM, ("government", "platform"), fixed={"workers": "claim"})
+    _png(fig, tmp_path, "platform-cycles.png")
+    _inside(fig)
+    cycles = _by_gid(fig.axes[0], "cycle")
+    assert len(cycles) == 3
+    for line in cycles:
+        xy = line.get_xydata()
+        np.testing.assert_allclose(xy[0], xy[-1], atol=1e-4)
+        assert abs(abs(_winding_number(xy, (11 / 21, 10 / 11))) - 1) < 1e-6
+        assert xy.min() > 0 and xy.max() < 1
+        assert line.get_color() == plot.PALETTE[0]
+    assert "closed orbits" in [t.get_text() for t in _key(fig).get_texts()]
+
+
+def test_regime_map_colours_hatches_and_boundaries(tmp_path):
+    m = gk.regime_map(gk.load("platform-insurance"), ("R", 0, 8), ("K", 0, 8), base="trap", resolution=41)
+    fig = plot.regime_map(m)
+    _png(fig, tmp_path, "regimes.png")
+    _inside(fig)
+    ax = fig.axes[0]
+    (mesh,) = _by_gid(ax, "regimes", "collections")
+    np.testing.assert_array_equal(np.asarray(mesh.get_array()).reshape(m.codes.shape), m.codes)
+    for i, regime in enumerate(m.regimes):
+        colour = mesh.cmap(mesh.norm(i))
+        if regime == "none":
+            assert matplotlib.colors.same_color(colour, (0.9, 0.9, 0.9))
+        else:  # a tint of the palette's i-th colour over white
+            base = np.array(matplotlib.colors.to_rgb(plot.PALETTE[i]))
+            np.testing.assert_allclose(colour[:3], plot.TINT * base + 1 - plot.TINT, atol=1e-6)
+    patches = _key(fig).get_patches()
+    assert [t.get_text() for t in _key(fig).get_texts()] == list(m.regimes)
+    assert len({p.get_hatch() for p in patches}) == len(m.regimes)  # regions apart in grey print
+    boundaries = _by_gid(ax, "boundary", "collections")
+    vertices = [np.vstack([p.vertices for p in b.get_paths()]) for b in boundaries]
+    assert any(np.allclose(v[:, 0], 3, atol=1e-9) for v in vertices)  # R = 3
+    assert any(np.allclose(v[:, 1], 3, atol=1e-9) for v in vertices)  # K = 3
+
+
+def test_basin_bars_are_the_shares_and_their_intervals(tmp_path):
+    b = gk.basins(PLATFORM, 300, rng=0, t_end=80)
+    frame = b.to_frame()
+    fig = plot.basins(b)
+    _png(fig, tmp_path, "basins.png")
+    _inside(fig)
+    ax = fig.axes[0]
+    bars = [p for p in ax.patches if p.get_gid() == "basin"]
+    assert len(bars) == len(frame) >= 2
+    np.testing.assert_allclose([bar.get_width() for bar in bars], frame.share)
+    assert [matplotlib.colors.to_hex(bar.get_facecolor()) for bar in bars] == [
+        plot.PALETTE[i].lower() for i in range(len(frame))
+    ]
+    assert len({bar.get_hatch() for bar in bars}) == len(bars)
+    (errors,) = [c for c in ax.collections if isinstance(c, matplotlib.collections.LineCollection)]
+    ends = np.array([seg[:, 0] for seg in errors.get_segments()])
+    np.testing.assert_allclose(np.sort(ends, axis=1), frame[["ci_low", "ci_high"]].to_numpy(), atol=1e-12)
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(frame.outcome)
+    assert sum(ax.texts[i].get_text() == f"{s:.1%}" for i, s in enumerate(frame.share)) == len(frame)
+
+
+def test_orbits3d_styles_orbits_by_outcome_and_marks_rest_points(tmp_path):
+    eqs = gk.equilibria(PLATFORM)
+    starts = np.random.default_rng(3).uniform(0.05, 0.95, size=(8, 3))
+    traj = gk.simulate(PLATFORM, starts, 30, t_eval=np.linspace(0, 30, 151))
+    fig = plot.orbits3d(traj, rest_points=eqs)
+    _png(fig, tmp_path, "cube.png")
+    ax = fig.axes[0]
+    orbits = _by_gid(ax, "orbit")
+    assert len(orbits) == 8
+    order = list(dict.fromkeys(traj.outcome))
+    for r, line in enumerate(orbits):
+        xs, ys, zs = line.get_data_3d()
+        np.testing.assert_array_equal(np.column_stack([xs, ys, zs]), traj.states[r])
+        assert line.get_color() == plot.PALETTE[order.index(traj.outcome[r])]
+    marks = _by_gid(ax, "rest-point")
+    assert len(marks) == len(eqs)
+    for m, eq in zip(marks, eqs):
+        np.testing.assert_allclose(np.ravel(m.get_data_3d()), [s[0] for s in eq.state])
+        _check_marker(m, str(eq.stability))
+    legend = [t.get_text() for t in _key(fig).get_texts()]
+    assert legend[: len(order)] == order
+
+
+def test_bifurcation_diagram_draws_the_branches():
+    diagram = gk.continuation(PLATFORM, "R", (0, 8))
+    fig = plot.bifurcation(diagram, share="platform.insure")
+    _inside(fig)
+    ax = fig.axes[0]
+    points = {(round(float(p.value), 9), round(float(np.concatenate(p.state)[2]), 9)) for b in diagram.branches
+              for p in b.points}  # fmt: skip
+    for line in _by_gid(ax, "branch"):
+        for x, y in line.get_xydata():
+            assert (round(x, 9), round(y, 9)) in points  # every vertex is a rest point of the continuation
+        assert line.get_color() in (plot.PALETTE[0], plot.PALETTE[1], "#999999")
+        assert (line.get_color() == plot.PALETTE[0]) == (line.get_linestyle() == "-")  # stable: solid blue
+    assert len(_by_gid(ax, "bifurcation")) == len(diagram.bifurcations)
+
+
+def test_hitting_probability_is_the_curve_with_its_band():
+    paths = gk.simulate(PLATFORM, [[0.7, 0.3, 0.3]] * 200, 10, noise={"platform.insure": 0.5}, rng=1)
+    fig = plot.hitting_probability(paths, "trap", times=np.linspace(0, 10, 21))
+    curve = paths.probability_curve("trap", np.linspace(0, 10, 21))
+    (line,) = fig.axes[0].lines
+    np.testing.assert_array_equal(line.get_ydata(), curve.probability)
+    assert line.get_color() == plot.PALETTE[0]
+    (band,) = fig.axes[0].collections
+    assert matplotlib.colors.same_color(band.get_facecolor()[0][:3], plot.PALETTE[0])
+    with pytest.raises(ArgumentError, match="NoisyPaths"):
+        plot.hitting_probability(gk.simulate(PLATFORM, [[0.5, 0.5, 0.5]], 1), "trap")
+
+
+def _every_figure():
+    """(name, call(ax), a 3-D axes?) for each figure function of gk.plot, on small inputs."""
+    game = gk.load("platform-insurance")
+    t = np.linspace(0, 10, 21)
+    traj = gk.simulate(PLATFORM, [[0.3, 0.6, 0.4], [0.7, 0.2, 0.8]], 10, t_eval=t)
+    sens = gk.sensitivity(PLATFORM, "F", [5, 15], initial=(0.5, 0.5, 0.5), t_end=10, t_eval=t)
+    smap = gk.sensitivity_map(PLATFORM, {"F": [5, 10], "R": [1, 4]}, share="platform.insure", t_end=5)
+    regimes = gk.regime_map(game, ("R", 0, 8), ("K", 0, 8), base="trap", resolution=21)
+    frame = gk.basins(PLATFORM, 50, rng=0, t_end=40)
+    diagram = gk.continuation(HAWK_DOVE, "V", (0.5, 3))
+    noisy = gk.simulate(PLATFORM, [[0.7, 0.3, 0.3]] * 20, 5, noise={"platform.insure": 0.5}, rng=1)
+    route = gk.follow(game, "phased", [[0.95, 0.05, 0.05]], 60, "meta-goal", points=61)
+    return [
+        ("orbits3d", lambda ax: plot.orbits3d(traj, ax=ax), True),
+        ("trajectories", lambda ax: plot.trajectories(traj, ax=ax), False),
+        ("time_series", lambda ax: plot.time_series({"trap": traj}, ax=ax), False),
+        ("phase_portrait", lambda ax: plot.phase_portrait(INSPECTION, ax=ax), False),
+        ("simplex", lambda ax: plot.simplex(RPS, ax=ax), False),
+        ("sensitivity", lambda ax: plot.sensitivity(sens, ax=None if ax is None else [ax] * 3), False),
+        ("sensitivity_map", lambda ax: plot.sensitivity_map(smap, ax=ax), False),
+        ("regime_map", lambda ax: plot.regime_map(regimes, ax=ax), False),
+        ("basins", lambda ax: plot.basins(frame, ax=ax), False),
+        ("bifurcation", lambda ax: plot.bifurcation(diagram, ax=ax), False),
+        ("hitting_probability", lambda ax: plot.hitting_probability(noisy, "trap", ax=ax), False),
+        ("path", lambda ax: plot.path(route, ax=ax), False),
+    ]
+
+
+def test_every_figure_draws_on_the_given_axes_and_leaves_global_style_alone(tmp_path, monkeypatch):
+    monkeypatch.setattr(plt, "show", lambda *a, **k: pytest.fail("a figure called show()"))
+    figures = _every_figure()
+    functions = {name for name in plot.__all__ if name.islower()}
+    assert {name for name, _, _ in figures} == functions  # every public figure is checked here
+    before = dict(matplotlib.rcParams)
+    for name, call, three_d in figures:
+        fig = plt.figure()
+        ax = fig.add_subplot(projection="3d" if three_d else None)
+        assert call(ax) is fig, name
+        assert ax.has_data() or ax.collections or ax.patches, name
+        fig.savefig(tmp_path / f"{name}.png", dpi=60)
+        plt.close(fig)
+        own = call(None)  # a figure of its own: a new one, laid out with nothing cut off
+        assert own is not fig and own.get_layout_engine() is not None, name
+        if not three_d:
+            _inside(own)
+        plt.close(own)
+    assert dict(matplotlib.rcParams) == before
+
+
+def test_every_figure_function_is_documented_and_takes_ax():
+    import inspect
+
+    for name in plot.__all__:
+        obj = getattr(plot, name)
+        if callable(obj) and name.islower():
+            assert "ax" in inspect.signature(obj).parameters, name
+            doc = inspect.getdoc(obj)
+            assert "Parameters" in doc and "Returns" in doc and "Figure" in doc, name
+            assert getattr(gk.plot, name) is obj

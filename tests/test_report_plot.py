@@ -79,7 +79,7 @@ def test_figures_draw_what_they_are_given():
     fig = m.plot()
     ax = fig.axes[0]
     assert ax.get_xlabel() == "R" and ax.get_ylabel() == "K"
-    assert {t.get_text() for t in ax.get_legend().get_texts()} == set(m.regimes)
+    assert {t.get_text() for t in fig.legends[0].get_texts()} == set(m.regimes)  # the key beside the map
     traj = gk.simulate(
         GAME.scenario("trap"), np.random.default_rng(0).uniform(size=(5, 3)), 30, t_eval=np.linspace(0, 30, 61)
     )
