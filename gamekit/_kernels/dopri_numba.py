@@ -13,7 +13,10 @@ iteration, with output times, segment boundaries, finished orbits, refills and
 the loading of an orbit or a parameter segment into a lane (``_settle_lanes``);
 taking the first stage of the lanes just loaded (``_start_lanes``); the window
 samples inside a step and the entry into the window's second half
-(``_window_samples``).  When a lane's orbit reaches ``t_end`` the lane takes
+(``_window_samples``).  Each pass first lists the lanes it has work for (``_pick``: the
+driver flags them) and loops over those only: a scalar loop over all ``LANES`` that
+skips most of them cost more than the work itself (the compiler advances a pointer
+into every array the loop body touches, at every lane, and spills them).  When a lane's orbit reaches ``t_end`` the lane takes
 the next orbit of the range, so a long cycling orbit does not hold the others
 back.
 
@@ -83,11 +86,23 @@ PASS_SIGNATURE = types.int64(types.voidptr, types.voidptr, types.voidptr)
 (_V, _K0, _K1, _K2, _K3, _K4, _K5, _K6, _SIG, _SIGN, _ALIVE, _FREE, _LO, _HI, _LO1, _HI1, _TURNS, _TURNS1, _LAST,
  _REF, _PAYL, _T, _H, _HH, _TPREV, _CNT, _CROSS, _SAMPLE, _STARTING, _ACC, _SEG, _ROW, _ORBIT, _NXT, _STEPS,
  _NSAMPLED, _SNAPPED, _COEF, _VTAU, _STAU, _X0, _PAY, _OFF, _BOUNDS, _TEVAL, _SIGOUT, _BOX, _TURNSOUT,
- _OUT, _STEPSOUT, _STATUSOUT, N_SLOTS) = range(52)  # fmt: skip
+ _OUT, _STEPSOUT, _STATUSOUT, _SETTLE, _PICKED, N_SLOTS) = range(54)  # fmt: skip
 # the int64 scalars (the last three change as the passes refill lanes) and the float64 ones
 (_D, _K, _NPROF, _NSEG, _NOUT, _NROWS, _PAYSEG, _PAYROWS, _PERORBIT, _MAXSTEPS, _STOP, _NEXT, _RUNNING,
  N_SIZES) = range(14)  # fmt: skip
 _TW, _TEND, _TMID, _TTOL, N_TIMES = range(5)
+
+
+@njit(inline="always", error_model="numpy")
+def _pick(flag, picked):
+    """The lanes whose ``flag`` is set, in order, into ``picked``; returns how many.  (A pass loops over these
+    only: a loop over every lane that skips most of them costs more, as the compiler advances a pointer into
+    each array the loop body uses at every lane.)"""
+    m = 0
+    for ln in range(LANES):
+        picked[m] = ln
+        m += 1 if flag[ln] != 0.0 else 0
+    return m
 
 
 def _start_lanes(pa, pn, pf):
@@ -107,16 +122,17 @@ def _start_lanes(pa, pn, pf):
     SIGN = carray(as_pointer(a[_SIGN]), (d, L), dtype=np.float64)
     t_eval = carray(as_pointer(a[_TEVAL]), (n_out,), dtype=np.float64)
     out = carray(as_pointer(a[_OUT]), (n[_NROWS], n_out, d), dtype=np.float64)
-    for ln in range(L):
-        if starting[ln]:  # K1 = f(V): the first stage of the orbit or segment, and its shares
+    picked = carray(as_pointer(a[_PICKED]), (L,), dtype=np.int64)
+    for q in range(_pick(starting, picked)):  # K1 = f(V): the first stage of the orbit or segment, and its shares
+        ln = picked[q]
+        for i in range(d):
+            K0[i, ln] = K1[i, ln]
+            SIG[i, ln] = SIGN[i, ln]
+        r = orbit[ln]
+        while nxt[ln] < n_out and t_eval[nxt[ln]] <= t[ln]:
             for i in range(d):
-                K0[i, ln] = K1[i, ln]
-                SIG[i, ln] = SIGN[i, ln]
-            r = orbit[ln]
-            while nxt[ln] < n_out and t_eval[nxt[ln]] <= t[ln]:
-                for i in range(d):
-                    out[r, nxt[ln], i] = SIG[i, ln]
-                nxt[ln] += 1
+                out[r, nxt[ln], i] = SIG[i, ln]
+            nxt[ln] += 1
     return 0
 
 
@@ -157,9 +173,10 @@ def _window_samples(pa, pn, pf):
     coef = carray(as_pointer(a[_COEF]), (7,), dtype=np.float64)
     v_tau = carray(as_pointer(a[_VTAU]), (d,), dtype=np.float64)
     s_tau = carray(as_pointer(a[_STAU]), (d,), dtype=np.float64)
-    for ln in range(L):
-        if sample[ln] == 0.0:
-            continue
+    picked = carray(as_pointer(a[_PICKED]), (L,), dtype=np.int64)
+    m = _pick(sample, picked)
+    for q in range(m):
+        ln = picked[q]
         sample[ln] = 0.0
         while n_sampled[ln] <= WINDOW_SAMPLES:
             j = n_sampled[ln]
@@ -209,24 +226,26 @@ def _window_samples(pa, pn, pf):
                     LO[i, ln] = min(LO[i, ln], share)
                     HI[i, ln] = max(HI[i, ln], share)
             n_sampled[ln] += 1
-    for ln in range(L):
-        if cross[ln] > 0.0:
-            cross[ln] = 0.0
-            if snapped[ln] == 0:
-                for i in range(d):
-                    LO1[i, ln], HI1[i, ln], TURNS1[i, ln] = LO[i, ln], HI[i, ln], TURNS[i, ln]
-                    LO[i, ln], HI[i, ln] = np.inf, -np.inf
-                snapped[ln] = 1
+    m = _pick(cross, picked)
+    for q in range(m):
+        ln = picked[q]
+        cross[ln] = 0.0
+        if snapped[ln] == 0:
+            for i in range(d):
+                LO1[i, ln], HI1[i, ln], TURNS1[i, ln] = LO[i, ln], HI[i, ln], TURNS[i, ln]
+                LO[i, ln], HI[i, ln] = np.inf, -np.inf
+            snapped[ln] = 1
     return 0
 
 
 def _settle_lanes(pa, pn, pf):
-    """At the end of an iteration, per lane: the output time or segment boundary an accepted step landed on, and an
-    orbit that finished (or ran out of steps) written out; a lane without an orbit takes the range's next one, if
-    any (at the first call, every lane).  Then every lane that starts an orbit (log-ratios to each population's
-    largest share, fresh window statistics) or a parameter segment (its payoffs) is loaded: the driver's next RHS
-    call (with a zero step) gives it its first stage, and it steps from the iteration after.  Returns the number
-    of lanes loaded."""
+    """At the end of an iteration, per lane that the driver flagged in ``settling`` (its accepted step landed on
+    its target, or it reached the step limit: no other lane has anything to do here) or that has no orbit: the
+    output time or segment boundary an accepted step landed on, and an orbit that finished (or ran out of steps)
+    written out; a lane without an orbit takes the range's next one, if any (at the first call, every lane).
+    Then every lane that starts an orbit (log-ratios to each population's largest share, fresh window
+    statistics) or a parameter segment (its payoffs) is loaded: the driver's next RHS call (with a zero step)
+    gives it its first stage, and it steps from the iteration after.  Returns the number of lanes loaded."""
     L = LANES
     a = carray(pa, (N_SLOTS,), dtype=np.int64)
     n = carray(pn, (N_SIZES,), dtype=np.int64)
@@ -271,8 +290,14 @@ def _settle_lanes(pa, pn, pf):
     turns = carray(as_pointer(a[_TURNSOUT]), (n_rows, 2, d), dtype=np.float64)
     steps_out = carray(as_pointer(a[_STEPSOUT]), (n_rows,), dtype=np.int64)
     status_out = carray(as_pointer(a[_STATUSOUT]), (n_rows,), dtype=np.int64)
+    settling = carray(as_pointer(a[_SETTLE]), (L,), dtype=np.float64)
+    picked = carray(as_pointer(a[_PICKED]), (L,), dtype=np.int64)
+    for ln in range(L):  # a lane without an orbit has something to do too (at the first call, every lane)
+        settling[ln] = 1.0 if orbit[ln] < 0 else settling[ln]
     n_loaded = 0
-    for ln in range(L):
+    for q in range(_pick(settling, picked)):
+        ln = picked[q]
+        settling[ln] = 0.0
         r = orbit[ln]
         fresh = False
         if r >= 0:
@@ -428,7 +453,9 @@ def _run_range(rhs, settle, begin, sampler, tab, n_work, start, stop, x0, pay, o
     nxt = np.zeros((1, L), dtype=np.int64)[0]
     steps = np.zeros((1, L), dtype=np.int64)[0]
     n_sampled = np.zeros((1, L), dtype=np.int64)[0]
+    picked = np.zeros((1, L), dtype=np.int64)[0]  # the passes' list of the lanes they work on
     sample = np.zeros((1, L))[0]
+    settling = np.zeros((1, L))[0]
     starting = np.zeros((1, L))[0]
     coef = np.zeros((1, 7))[0]
     v_tau = np.zeros((1, d))[0]
@@ -443,11 +470,11 @@ def _run_range(rhs, settle, begin, sampler, tab, n_work, start, stop, x0, pay, o
                       (_SIGOUT, sig_out)):  # fmt: skip
         slots[slot] = arr.ctypes.data
     for slot, arr in ((_T, t), (_H, h), (_HH, hh), (_TPREV, t_prev), (_CNT, cnt), (_CROSS, cross),
-                      (_SAMPLE, sample), (_STARTING, starting), (_ACC, acc), (_COEF, coef), (_VTAU, v_tau),
-                      (_STAU, s_tau), (_BOUNDS, bounds), (_TEVAL, t_eval)):  # fmt: skip
+                      (_SAMPLE, sample), (_SETTLE, settling), (_STARTING, starting), (_ACC, acc), (_COEF, coef),
+                      (_VTAU, v_tau), (_STAU, s_tau), (_BOUNDS, bounds), (_TEVAL, t_eval)):  # fmt: skip
         slots[slot] = arr.ctypes.data
     for slot, arr in ((_SEG, seg), (_ROW, row), (_ORBIT, orbit), (_NXT, nxt), (_STEPS, steps),
-                      (_NSAMPLED, n_sampled), (_SNAPPED, snapped), (_OFF, off),
+                      (_NSAMPLED, n_sampled), (_SNAPPED, snapped), (_PICKED, picked), (_OFF, off),
                       (_STEPSOUT, steps_out), (_STATUSOUT, status_out)):  # fmt: skip
         slots[slot] = arr.ctypes.data
     for slot, arr in ((_BOX, box), (_TURNSOUT, turns), (_OUT, out)):
@@ -560,8 +587,9 @@ def _run_range(rhs, settle, begin, sampler, tab, n_work, start, stop, x0, pay, o
             # a step that landed on its target (an output time or a segment boundary), or the step limit: the lane
             # has something for the pass that ends the iteration (nothing else does: a step that stops short of its
             # target is more than t_tol before it)
-            settling = (ok and t_new == tg) or (orbit[ln] >= 0 and steps[ln] >= max_steps)
-            n_settle += 1 if settling else 0
+            due_settle = (ok and t_new == tg) or (orbit[ln] >= 0 and steps[ln] >= max_steps)
+            settling[ln] = 1.0 if due_settle else 0.0
+            n_settle += 1 if due_settle else 0
         # window samples inside accepted steps, by dense output from the step's start, and the lanes that
         # entered the second half of the window (rare: scalar code, compiled apart)
         if n_sample + n_cross > 0:
