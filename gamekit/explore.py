@@ -171,6 +171,12 @@ def _table(head: list[str], rows: list[list[str]], strong: list[bool] | None = N
     return "".join(out) + "</table>"
 
 
+def _image_layout(w, figsize: tuple[float, float]):
+    """An Image widget's layout at the figure's own size in pixels (a flex box would stretch or shrink it)."""
+    width, height = (round(v * FIGURE_DPI) for v in figsize)
+    return w.Layout(width=f"{width}px", height=f"{height}px", min_width=f"{width}px", object_fit="contain")
+
+
 def _png(fig) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=FIGURE_DPI)
@@ -302,9 +308,9 @@ class Explorer:
         self._rest_table.add_class("gamekit-rest-points")
         self._conditions = w.HTML()
         self._conditions.add_class("gamekit-stability-table")
-        self._orbit_image = w.Image(format="png")
+        self._orbit_image = w.Image(format="png", layout=_image_layout(w, ORBIT_FIGSIZE))
         self._orbit_image.add_class("gamekit-orbits")
-        self._basin_image = w.Image(format="png")
+        self._basin_image = w.Image(format="png", layout=_image_layout(w, BASIN_FIGSIZE))
         self._basin_image.add_class("gamekit-basins")
         self._caption = w.HTML()
         tables = w.Tab(children=[self._rest_table, self._conditions])
@@ -315,7 +321,9 @@ class Explorer:
             [self.scenario_menu, self.dynamics_menu, self.eta_slider, self.mu_slider, *self.sliders.values()],
             layout=w.Layout(min_width="330px"),
         )
-        figures = w.HBox([w.VBox([self._orbit_image, self._caption]), self._basin_image])
+        figures = w.HBox(
+            [w.VBox([self._orbit_image, self._caption]), self._basin_image], layout=w.Layout(flex_flow="row wrap")
+        )
         views = w.VBox([self.stable_view, self.status_view, figures, tables])
         self.widget = w.VBox([title, w.HBox([controls, views])])
         self.widget.add_class("gamekit-explorer")
@@ -559,7 +567,6 @@ class Explorer:
         self._rest_table.value = self._rest_points_html(eqs)
         self._conditions.value = self._stability_html(table)
 
-        self.orbit_figure.clear()
         self._draw_orbits(plot, game, eqs, traj)
         self._orbit_image.value = _png(self.orbit_figure)
         self.basin_figure.clear()
@@ -577,8 +584,19 @@ class Explorer:
         fig = self.orbit_figure
         caption = ""
         if self._view == "cube":
-            plot.orbits3d(traj, ax=fig.add_subplot(projection="3d"))
-        elif self._view == "face":
+            # the same 3-D axes every time, emptied of what gk.plot drew on it: a new one (its ticks, panes and grid)
+            # would cost about a quarter of a redraw; orbits3d sets the labels and limits again
+            if not fig.axes:
+                fig.add_subplot(projection="3d")
+            (ax,) = fig.axes
+            for artist in [*ax.lines, *ax.collections, *ax.texts, *ax.patches, *ax.images]:
+                artist.remove()
+            if ax.get_legend() is not None:
+                ax.get_legend().remove()
+            plot.orbits3d(traj, ax=ax)
+            return
+        fig.clear()
+        if self._view == "face":
             plot.phase_portrait(game, ax=fig.add_subplot(), orbits=traj, rest_points=eqs, resolution=41)
         elif self._view == "simplex":
             plot.simplex(game, ax=fig.add_subplot(), orbits=traj, rest_points=eqs, resolution=12)
