@@ -1,5 +1,6 @@
 """The papers' tables and the figures."""
 
+import inspect
 import shutil
 import subprocess
 
@@ -273,3 +274,44 @@ def test_report_of_a_large_group_game_keeps_the_binomial_form():
     value = float(dyn.jacobian[0, 0].subs({x: 0.3, **game.values()}))
     # public good, linear: d = c(F/200 - 1) constant, so d/dx [x(1-x)d] = (1 - 2x) d
     assert value == pytest.approx((1 - 2 * 0.3) * (8 / 200 - 1), rel=1e-9)
+
+
+def test_results_plot_methods_are_the_gk_plot_functions(monkeypatch):
+    """One piece of code per figure: each result's .plot() hands itself and its arguments to gamekit.plot."""
+    from gamekit import plot
+
+    trap = GAME.scenario("trap")
+    results = {
+        "regime_map": (gk.regime_map(GAME, ("R", 0, 8), ("K", 0, 8), base="trap", resolution=5), "plot", {}),
+        "path": (gk.follow(GAME, "phased", [[0.95, 0.05, 0.05]], 60, "meta-goal", points=11), "plot", {}),
+        "sensitivity": (
+            gk.sensitivity(trap, "F", [5, 15], t_end=1, t_eval=[0, 1]),
+            "plot",
+            {"starts": [0]},
+        ),
+        "sensitivity_map": (
+            gk.sensitivity_map(trap, {"F": [5, 10], "R": [1, 2]}, share="platform.insure", t_end=1),
+            "plot",
+            {},
+        ),
+        "bifurcation": (
+            gk.continuation(gk.load("hawk-dove"), "V", (0.5, 3)),
+            "plot",
+            {"share": "players.hawk", "labels": False, "legend": False},
+        ),
+        "hitting_probability": (
+            gk.simulate(trap, [[0.7, 0.3, 0.3]] * 10, 2, noise={"platform.insure": 0.5}, rng=1),
+            "plot_probability",
+            {"target": "trap", "leave": False, "times": None},
+        ),
+    }
+    for name, (result, method, kwargs) in results.items():
+        real = inspect.signature(getattr(plot, name))
+        calls = []
+        monkeypatch.setattr(plot, name, lambda *a, _calls=calls, **k: _calls.append((a, k)) or "figure")
+        assert getattr(result, method)(ax=None, **kwargs) == "figure", name
+        ((args, kw),) = calls
+        bound = real.bind(*args, **kw).arguments
+        first = next(iter(real.parameters))
+        assert bound[first] is result and bound.get("ax") is None, name
+        assert {k: bound[k] for k in kwargs} == kwargs, name
