@@ -105,6 +105,10 @@ PORTRAIT_SIZE = (7.6, 5.0)
 """Inches of a new phase portrait or simplex figure: the square plot, its axis labels and its key beside it."""
 
 FIELD_COLOR = "#8c8c8c"  # the vector field: mid grey, behind everything else
+STILL = 1e-12
+"""A simplex arrow is drawn where the field's speed exceeds this (times the largest speed, at least 1): none where the
+field vanishes, e.g. a population whose payoffs are all equal on the slice drawn."""
+
 ON_FACE_TOL = 1e-9  # a rest point lies on the face when its fixed populations' shares are this close to ``fixed``
 SIMPLEX_VERTICES = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, np.sqrt(3.0) / 2.0]])
 
@@ -502,9 +506,10 @@ def basins(frame: object, ax: object | None = None):
             f"frame must be a Basins result or its to_frame() DataFrame (columns {', '.join(needed)}), "
             f"got {type(frame).__name__}"
         )
+    own = ax is None
     fig, ax = _axes(ax)
-    if ax.figure.get_layout_engine() is not None and len(frame) <= 3 and ax is fig.axes[0] and len(fig.axes) == 1:
-        fig.set_size_inches(6.4, 1.2 + 0.7 * max(len(frame), 1))
+    if own:  # a bar's height does not grow with the figure: as tall as the bars need
+        fig.set_size_inches(6.4, min(4.8, 1.2 + 0.7 * max(len(frame), 1)))
     y = np.arange(len(frame))
     share = np.asarray(frame.share, dtype=float)
     err = np.vstack([share - np.asarray(frame.ci_low, dtype=float), np.asarray(frame.ci_high, dtype=float) - share])
@@ -1091,6 +1096,8 @@ def simplex(
     )
     shade = mcolors.LinearSegmentedColormap.from_list("gk-grey", ["#c8c8c8", "#3a3a3a"])
     top = speed.max() if speed.size and speed.max() > 0 else 1.0
+    moving = speed > STILL * max(1.0, top)  # no arrow where the field vanishes (rounding aside): no dot either
+    pts, direction, speed = pts[moving], direction[moving], speed[moving]
     q = ax.quiver(
         pts[:, 0], pts[:, 1], direction[:, 0], direction[:, 1], speed / top, cmap=shade, clim=(0.0, 1.0),
         angles="xy", scale_units="xy", scale=1.6 * n, width=0.004, headwidth=4, headlength=4.5, pivot="mid",

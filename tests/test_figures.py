@@ -621,3 +621,20 @@ def test_every_figure_function_is_documented_and_takes_ax():
             doc = inspect.getdoc(obj)
             assert "Parameters" in doc and "Returns" in doc and "Figure" in doc, name
             assert getattr(gk.plot, name) is obj
+
+
+def test_simplex_draws_no_arrows_where_the_field_vanishes():
+    """Against a column mixing rock, paper and scissors equally, every row strategy earns the same: the row's field
+    is zero on the whole slice, so no arrow (and no zero-length dot) is drawn."""
+    game = gk.load("rock-paper-scissors-two-roles")
+    fig = plot.simplex(game, "row", fixed={"column": [1 / 3, 1 / 3, 1 / 3]})
+    (q,) = _by_gid(fig.axes[0], "vector-field", "collections")
+    assert len(q.get_offsets()) == 0
+    (centre,) = _by_gid(fig.axes[0], "rest-point")
+    np.testing.assert_allclose([centre.get_xdata()[0], centre.get_ydata()[0]], [0.5, np.sqrt(3) / 6], atol=1e-9)
+
+
+def test_basin_bars_keep_the_callers_figure_size():
+    fig, ax = plt.subplots(figsize=(4.0, 5.0), layout="constrained")
+    plot.basins(gk.basins(HAWK_DOVE, 50, rng=0, t_end=20), ax=ax)
+    assert tuple(fig.get_size_inches()) == (4.0, 5.0)
