@@ -6,9 +6,10 @@
 slider, then redraw every view synchronously (gk.equilibria, gk.stability_table, 16 orbits with gk.simulate,
 200 basin orbits with gk.basins, both figures drawn by gk.plot and encoded as PNG).  After a warm-up (the first
 redraw imports matplotlib and may compile the integrator, once per machine), R moves back and forth across the
-meta-goal's threshold R = 3 and through the trap's cycling regime; the median and the spread of the moves are
-printed, with the parts of the redraw (``ex.timings``, medians) and the load average.  Also: a scenario change
-and, for comparison, a move under the Smith and logit dynamics.
+meta-goal's threshold R = 3 and through the trap's cycling regime.  Printed: the median and the spread of the
+moves' wall time, the median of the process's CPU time (which a busy machine inflates less), the parts of the
+redraw (``ex.timings``, medians) and the load average; also a scenario change and, for comparison, moves under
+the Smith and logit dynamics.
 """
 
 from __future__ import annotations
@@ -24,22 +25,24 @@ R_VALUES = (2.0, 4.0, 2.5, 5.0, 3.5, 1.0, 6.0, 2.9, 3.1, 8.0)
 
 
 def moves(ex, values, key="R"):
-    """Seconds of ``ex.set(key=v)`` for each value, and the parts of each redraw."""
-    totals, parts = [], []
+    """Wall and CPU seconds of ``ex.set(key=v)`` for each value, and the parts of each redraw."""
+    totals, cpu, parts = [], [], []
     for v in values:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         ex.set(**{key: v})
         totals.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
         parts.append(dict(ex.timings))
-    return totals, parts
+    return totals, cpu, parts
 
 
-def summary(label, totals, parts):
+def summary(label, totals, cpu, parts):
     med = statistics.median(totals)
     names = [k for k in parts[0] if k != "total"]
     split = ", ".join(f"{k} {statistics.median(p[k] for p in parts) * 1e3:.0f}" for k in names)
     print(
-        f"{label}: median {med:.3f} s over {len(totals)} moves (min {min(totals):.3f}, max {max(totals):.3f}); ms: {split}"
+        f"{label}: median {med:.3f} s wall, {statistics.median(cpu):.3f} s CPU over {len(totals)} moves "
+        f"(wall min {min(totals):.3f}, max {max(totals):.3f}); wall ms: {split}"
     )
     return med
 
