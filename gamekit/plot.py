@@ -806,10 +806,41 @@ def _winding(eq) -> float:
     return max((abs(complex(z).imag) for z in eq.eigenvalues), default=0.0)
 
 
-def _cycles(game, a: int, b: int, rest: dict[int, np.ndarray], centre, omega: float, count: int) -> list[np.ndarray]:
-    """Closed orbits (each an (m, 2) array in the face's coordinates, first point = last) around ``centre``."""
+def _follow(game, x0: np.ndarray, omega: float) -> np.ndarray:
+    """Orbits (n, T, width of Trajectory.states) from the full shares ``x0`` over CYCLE_PERIODS linear periods."""
     from .simulate import simulate
 
+    t_end = CYCLE_PERIODS * 2.0 * np.pi / omega
+    t_eval = np.linspace(0.0, t_end, CYCLE_PERIODS * CYCLE_SAMPLES + 1)
+    return simulate(game, x0, t_end, t_eval=t_eval, progress=False).states
+
+
+def _closed(planar, centre: np.ndarray) -> list[np.ndarray]:
+    """The first closed revolution of each orbit around ``centre`` (planar orbits (T, 2)), cut by the ray from the
+    centre through the orbit's start (the return map of the comment above); one per distinct cycle."""
+    found: list[np.ndarray] = []
+    for xy in planar:
+        angle = np.unwrap(np.arctan2(xy[:, 1] - centre[1], xy[:, 0] - centre[0]))
+        turns = (angle - angle[0]) / (2.0 * np.pi)
+        turns = turns if turns[-1] >= 0 else -turns
+        cuts = [(0, xy[0])]  # (sample index before the cut, point on the ray)
+        for k in range(1, int(np.floor(turns.max())) + 1):
+            i = int(np.argmax(turns >= k))
+            if i == 0:
+                break
+            f = (k - turns[i - 1]) / (turns[i] - turns[i - 1])
+            cuts.append((i - 1, xy[i - 1] + f * (xy[i] - xy[i - 1])))
+        for (i0, p0), (i1, p1) in zip(cuts, cuts[1:]):
+            r0, r1 = np.hypot(*(p0 - centre)), np.hypot(*(p1 - centre))
+            if r0 > CYCLE_MIN_RADIUS and abs(r1 - r0) <= CYCLE_CLOSE * r0:
+                if not any(abs(np.hypot(*(c[0] - centre)) - r1) <= 10 * CYCLE_CLOSE * r1 for c in found):
+                    found.append(np.vstack([p0, xy[i0 + 1 : i1 + 1], p1]))
+                break
+    return found
+
+
+def _cycles(game, a: int, b: int, rest: dict[int, np.ndarray], centre, omega: float, count: int) -> list[np.ndarray]:
+    """Closed orbits (each an (m, 2) array in the face's coordinates, first point = last) around ``centre``."""
     off = _offsets(game)
     ac, bc = centre
     radii = (1.0 - ac) * np.arange(1, count + 1) / (count + 1)  # starts spread along the ray to the edge a = 1
@@ -818,33 +849,22 @@ def _cycles(game, a: int, b: int, rest: dict[int, np.ndarray], centre, omega: fl
         x0[:, off[p] : off[p + 1]] = vec
     x0[:, off[a]], x0[:, off[a] + 1] = ac + radii, 1.0 - ac - radii
     x0[:, off[b]], x0[:, off[b] + 1] = bc, 1.0 - bc
-    period = 2.0 * np.pi / omega
-    t_end = CYCLE_PERIODS * period
-    t_eval = np.linspace(0.0, t_end, CYCLE_PERIODS * CYCLE_SAMPLES + 1)
-    traj = simulate(game, x0, t_end, t_eval=t_eval, progress=False)
     two = all(n == 2 for n in game.shape)
     ca, cb = (a, b) if two else (off[a], off[b])
-    found: list[np.ndarray] = []
-    for orbit in traj.states:
-        xy = orbit[:, [ca, cb]]
-        angle = np.unwrap(np.arctan2(xy[:, 1] - bc, xy[:, 0] - ac))
-        turns = (angle - angle[0]) / (2.0 * np.pi)
-        sign = 1.0 if turns[-1] >= 0 else -1.0
-        turns = sign * turns
-        cuts = [(0, 0.0, xy[0])]  # (sample index before the cut, fraction, point)
-        for k in range(1, int(np.floor(turns.max())) + 1):
-            i = int(np.argmax(turns >= k))
-            if i == 0:
-                break
-            f = (k - turns[i - 1]) / (turns[i] - turns[i - 1])
-            cuts.append((i - 1, f, xy[i - 1] + f * (xy[i] - xy[i - 1])))
-        for (i0, _, p0), (i1, _, p1) in zip(cuts, cuts[1:]):
-            r0, r1 = np.hypot(*(p0 - centre)), np.hypot(*(p1 - centre))
-            if r0 > CYCLE_MIN_RADIUS and abs(r1 - r0) <= CYCLE_CLOSE * r0:
-                if not any(abs(np.hypot(*(c[0] - centre)) - r1) <= 10 * CYCLE_CLOSE * r1 for c in found):
-                    found.append(np.vstack([p0, xy[i0 + 1 : i1 + 1], p1]))
-                break
-    return found
+    return _closed((orbit[:, [ca, cb]] for orbit in _follow(game, x0, omega)), np.asarray(centre, dtype=float))
+
+
+def _simplex_cycles(game, p: int, rest, centre: np.ndarray, omega: float, count: int) -> list[np.ndarray]:
+    """Closed orbits on the simplex of population ``p`` (Cartesian (m, 2) arrays) around the barycentric ``centre``,
+    from starts on the segment from the centre to the second strategy's vertex."""
+    off = _offsets(game)
+    f = np.arange(1, count + 1) / (count + 1)
+    x0 = np.empty((f.size, off[-1]))
+    for q, vec in rest.items():
+        x0[:, off[q] : off[q + 1]] = vec
+    x0[:, off[p] : off[p + 1]] = (1.0 - f)[:, None] * centre + f[:, None] * np.array([0.0, 1.0, 0.0])
+    states = _follow(game, x0, omega)  # every share (a three-strategy population is in the game)
+    return _closed((_ternary(orbit[:, off[p] : off[p + 1]]) for orbit in states), _ternary(centre))
 
 
 def phase_portrait(
@@ -1018,6 +1038,7 @@ def simplex(
     resolution: int = 16,
     orbits: object | None = None,
     rest_points: object | None = None,
+    cycles: int = CYCLES,
 ):
     """The replicator portrait of a three-strategy population on its simplex (a ternary plot).
 
@@ -1039,13 +1060,18 @@ def simplex(
     rest_points : Equilibria, optional
         ``gamekit.equilibria(game)`` if already computed; computed here when None.  Marked by stability label as in
         :func:`phase_portrait`.
+    cycles : int
+        Closed orbits to look for around each interior rest point whose eigenvalues wind, 0 to 10 (as in
+        :func:`phase_portrait`: a centre's nested cycles, or a limit cycle); only when every population in
+        ``fixed`` is at a pure strategy (the simplex is then invariant); 0 draws none.
 
     Returns
     -------
     matplotlib.figure.Figure
         The triangle (gid ``simplex``), a vertex label per strategy (gid ``vertex-label``), the field as
         direction arrows of equal length whose shade grows with the speed (a quiver, gid ``vector-field``), a
-        Line2D per rest point (gid ``rest-point``) and the orbits (gid ``orbit``).
+        Line2D per rest point (gid ``rest-point``), the orbits (gid ``orbit``) and the closed orbits (gid
+        ``cycle``).
     """
     from . import _validate
 
@@ -1064,6 +1090,7 @@ def simplex(
         )
     rest = _fixed_shares(game, (p,), fixed)
     resolution = _validate.integer("resolution", resolution, minimum=4, maximum=60)
+    cycles = _validate.integer("cycles", cycles, minimum=0, maximum=MAX_CYCLES)
     eqs = _rest_points(game, rest_points)
     traj = None
     if orbits is not None:
@@ -1111,6 +1138,17 @@ def simplex(
             ax.plot(xy[:, 0], xy[:, 1], color=OKABE_ITO["blue"], lw=1.2, zorder=4, gid="orbit")
             ax.plot(xy[0, 0], xy[0, 1], "o", color=OKABE_ITO["blue"], markersize=3, zorder=4, gid="orbit-start")
         extra.append(Line2D([], [], color=OKABE_ITO["blue"], lw=1.2, label="orbits"))
+
+    if cycles and all(np.count_nonzero(vec) == 1 for vec in rest.values()):
+        closed = []
+        for eq in eqs:
+            centre = np.asarray(eq.state[p], dtype=float)
+            if _on_fixed(eq, rest) and np.all(centre > 0) and _winding(eq) > 0:
+                closed += _simplex_cycles(game, p, rest, centre, _winding(eq), cycles)
+        for c in closed:
+            ax.plot(c[:, 0], c[:, 1], color=PALETTE[1], lw=LINE_WIDTH, zorder=3.5, gid="cycle")
+        if closed:
+            extra.append(Line2D([], [], color=PALETTE[1], lw=LINE_WIDTH, label="closed orbits"))
 
     marks = []
     for eq in eqs:

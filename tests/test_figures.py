@@ -638,3 +638,27 @@ def test_basin_bars_keep_the_callers_figure_size():
     fig, ax = plt.subplots(figsize=(4.0, 5.0), layout="constrained")
     plot.basins(gk.basins(HAWK_DOVE, 50, rng=0, t_end=20), ax=ax)
     assert tuple(fig.get_size_inches()) == (4.0, 5.0)
+
+
+def test_simplex_cycles_of_zero_sum_rock_paper_scissors_keep_the_product_of_shares(tmp_path):
+    """With w = l the payoff matrix is antisymmetric: the mean payoff x.Ax and the sum of the payoffs vanish, so
+    d/dt (x1 x2 x3) = x1 x2 x3 (sum_i u_i - 3 x.Ax) = 0: each closed orbit is a level set of the product."""
+    game = RPS.with_parameters(l=2)
+    fig = plot.simplex(game)
+    _png(fig, tmp_path, "rps-cycles.png")
+    cycles = _by_gid(fig.axes[0], "cycle")
+    assert len(cycles) == 3
+    products = []
+    for line in cycles:
+        xy = line.get_xydata()
+        x3 = xy[:, 1] / (np.sqrt(3) / 2)
+        x2 = xy[:, 0] - x3 / 2
+        x1 = 1 - x2 - x3
+        product = x1 * x2 * x3
+        assert np.ptp(product) < 1e-4 * product.mean()  # relative to the level
+        np.testing.assert_allclose(xy[0], xy[-1], atol=1e-5)
+        assert abs(abs(_winding_number(xy, (0.5, np.sqrt(3) / 6))) - 1) < 1e-6
+        products.append(product.mean())
+    assert len(set(np.round(products, 4))) == 3
+    assert not _by_gid(plot.simplex(RPS).axes[0], "cycle")  # w > l: a stable focus, every orbit spirals in
+    assert not _by_gid(plot.simplex(game, cycles=0).axes[0], "cycle")
