@@ -7,7 +7,7 @@ function                 draws                                                  
 ``trajectories``         every share against time, for some orbits                 :func:`gamekit.simulate`
 ``time_series``          each population's share against time, per scenario        :func:`gamekit.simulate` (a dict)
 ``phase_portrait``       a face: vector field, nullclines, rest points, cycles     a game (+ :func:`gamekit.equilibria`)
-``simplex``              a three-strategy population's ternary portrait            a game (+ :func:`gamekit.equilibria`)
+``simplex``              a three-strategy population's ternary portrait, cycles    a game (+ :func:`gamekit.equilibria`)
 ``sensitivity``          shares against time, one curve per parameter value        :func:`gamekit.sensitivity`
 ``sensitivity_map``      a final share or basin share over two parameters          :func:`gamekit.sensitivity_map`
 ``regime_map``           the plane of two parameters by the set of stable states   :func:`gamekit.regime_map`
@@ -772,7 +772,7 @@ def _orbit_states(traj, cols, name="orbits") -> np.ndarray:
     return traj.states[:, :, cols]
 
 
-# --- closed orbits on a face ------------------------------------------------------------------------------------
+# --- closed orbits on a face or a simplex ------------------------------------------------------------------------
 #
 # Around a rest point p = (a*, b*) inside an invariant face (every other population at a pure strategy) whose
 # linearisation winds (a complex pair of eigenvalues, angular speed omega), orbits started on the ray
@@ -780,7 +780,9 @@ def _orbit_states(traj, cols, name="orbits") -> np.ndarray:
 # orbit stays on it) and cut by that ray: the return map r_k -> r_{k+1}.  A revolution is closed when
 # |r_{k+1} - r_k| <= CYCLE_CLOSE * r_k: at once around a centre (where every revolution closes: the 2x2 face of a
 # bimatrix game has the first integral H of the tests), after a few revolutions onto a limit cycle.  Orbits that
-# spiral into the rest point or out to the edges close no revolution, and nothing is drawn for them.
+# spiral into the rest point or out to the edges close no revolution, and nothing is drawn for them.  On the simplex
+# of a three-strategy population the same, in the triangle's Cartesian coordinates, from starts on the segment from
+# the rest point to the second strategy's vertex (zero-sum rock-paper-scissors: x1 x2 x3 is constant on each cycle).
 
 CYCLES = 3
 """Closed orbits :func:`phase_portrait` looks for around each winding rest point of an invariant face."""
