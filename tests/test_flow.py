@@ -132,6 +132,22 @@ def test_rps_with_a_larger_loss_approaches_a_limit_cycle_under_smith_never_conve
             assert abs(ref[:, 0].max() - top.mean()) < 2e-3
 
 
+@pytest.mark.parametrize("dyn, rtol", [("bnn", 1e-6), ("bnn", 1e-4), ("smith", 1e-5), ("smith", 1e-4)])
+def test_an_oscillation_kept_up_by_the_integrator_is_never_a_cycle(dyn, rtol):
+    """Zero-sum rock-paper-scissors is a stable game: its Smith and BNN orbits converge to the centre (Hofbauer &
+    Sandholm 2009).  At a loose rtol the integration error at the kinks of the field keeps them circling about
+    1e-3 from the centre; that is never reported as a cycle (the tighter run is), while the true limit cycle of
+    w = 1, l = 2 still is at the same tolerance."""
+    starts = StateSpace(RPS.shape).sample(8, np.random.default_rng(1))
+    traj = gk.simulate(RPS.with_parameters(w=1, l=1), starts, 3000.0, dynamics=dyn, rtol=rtol, atol=rtol * 1e-2)
+    assert not any(o.startswith("cycling") for o in traj.outcome), traj.outcome
+    assert np.all(traj.converged == (traj.outcome == CENTRE))
+    # the reported orbits end near the centre (the field's own orbits close in like 1/t: about 2e-4 by t = 3000)
+    assert np.abs(StateSpace(RPS.shape).full(traj.final) - 1 / 3).max() < 2e-3
+    bad = gk.simulate(RPS.with_parameters(w=1, l=2), starts, 300.0, dynamics=dyn, rtol=rtol, atol=rtol * 1e-2)
+    assert set(bad.outcome) == {"cycling (interior)"} and not bad.converged.any()
+
+
 def test_rps_facts_through_the_cli(capsys):
     assert main(["simulate", "rock-paper-scissors", "--scenario", "bad", "--orbits", "60", "--t-end", "300",
                  "--dynamics", "smith", "--json"]) == 0  # fmt: skip
