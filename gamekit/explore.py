@@ -94,7 +94,15 @@ T_END = 100.0
 TIME_POINTS = 200
 """Recorded times per drawn orbit."""
 FIGURE_DPI = 80
-ORBIT_FIGSIZE = (5.6, 4.4)
+CUBE_FIGSIZE = (5.6, 5.0)
+CUBE_MARGIN = 0.03
+"""Room below the cube's key, as a fraction of the figure's height."""
+CUBE_MAX_KEY = 0.4
+"""The largest share of the cube's figure its key may take below the axes."""
+FACE_RESOLUTION = 41
+"""Grid points per axis of the face's field and nullclines (gk.plot.phase_portrait's resolution)."""
+SIMPLEX_RESOLUTION = 12
+"""Arrows per side of the simplex (gk.plot.simplex's resolution)."""
 BASIN_FIGSIZE = (5.0, 2.6)
 CUSTOM = "(custom)"
 """The scenario menu's entry when the values match no scenario."""
@@ -308,7 +316,7 @@ class Explorer:
         self._rest_table.add_class("gamekit-rest-points")
         self._conditions = w.HTML()
         self._conditions.add_class("gamekit-stability-table")
-        self._orbit_image = w.Image(format="png", layout=_image_layout(w, ORBIT_FIGSIZE))
+        self._orbit_image = w.Image(format="png", layout=_image_layout(w, CUBE_FIGSIZE))
         self._orbit_image.add_class("gamekit-orbits")
         self._basin_image = w.Image(format="png", layout=_image_layout(w, BASIN_FIGSIZE))
         self._basin_image.add_class("gamekit-basins")
@@ -328,11 +336,13 @@ class Explorer:
         self.widget = w.VBox([title, w.HBox([controls, views])])
         self.widget.add_class("gamekit-explorer")
 
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
-        # (a 3-D axes fills its figure by itself; the constrained layout's extra pass would cost a third of a redraw)
-        self.orbit_figure = Figure(figsize=ORBIT_FIGSIZE, layout=None if self._view == "cube" else "constrained")
+        self.orbit_figure = Figure(figsize=CUBE_FIGSIZE)  # (the cube's; the other views draw a figure of their own)
         self.basin_figure = Figure(figsize=BASIN_FIGSIZE, layout="constrained")
+        FigureCanvasAgg(self.orbit_figure)
+        FigureCanvasAgg(self.basin_figure)
 
         self._show_dynamics(self._dynamics)
         if scenario is not None:
@@ -568,7 +578,6 @@ class Explorer:
         self._conditions.value = self._stability_html(table)
 
         self._draw_orbits(plot, game, eqs, traj)
-        self._orbit_image.value = _png(self.orbit_figure)
         self.basin_figure.clear()
         plot.basins(shares, ax=self.basin_figure.add_subplot())
         self.basin_figure.axes[0].set_title(
@@ -581,30 +590,48 @@ class Explorer:
         self.status_view.value = f"<span style='color:#555'>redrawn in {timings['total']:.2f} s</span>"
 
     def _draw_orbits(self, plot, game: Game, eqs, traj) -> None:
-        fig = self.orbit_figure
+        """The orbit view: gk.plot's figure for the game's shape, rendered into the orbit image."""
         caption = ""
         if self._view == "cube":
-            # the same 3-D axes every time, emptied of what gk.plot drew on it: a new one (its ticks, panes and grid)
-            # would cost about a quarter of a redraw; orbits3d sets the labels and limits again
-            if not fig.axes:
-                fig.add_subplot(projection="3d")
-            (ax,) = fig.axes
-            for artist in [*ax.lines, *ax.collections, *ax.texts, *ax.patches, *ax.images]:
-                artist.remove()
-            if ax.get_legend() is not None:
-                ax.get_legend().remove()
-            plot.orbits3d(traj, ax=ax)
-            return
-        fig.clear()
-        if self._view == "face":
-            plot.phase_portrait(game, ax=fig.add_subplot(), orbits=traj, rest_points=eqs, resolution=41)
-        elif self._view == "simplex":
-            plot.simplex(game, ax=fig.add_subplot(), orbits=traj, rest_points=eqs, resolution=12)
+            self._draw_cube(plot, eqs, traj)
         else:
-            plot.trajectories(traj, ax=fig.add_subplot())
-        if self._dynamics.kind != "replicator" and self._view in ("face", "simplex"):
-            caption = f"arrows: the replicator field; orbits and rest points: {html.escape(str(self._dynamics))}"
+            # a figure of gk.plot's own: its constrained layout places the key beside an equal-aspect face or
+            # simplex (an axes legend there could be cut off); pyplot forgets it once it is rendered
+            import matplotlib.pyplot as plt
+
+            if self._view == "face":
+                fig = plot.phase_portrait(game, orbits=traj, rest_points=eqs, resolution=FACE_RESOLUTION)
+            elif self._view == "simplex":
+                fig = plot.simplex(game, orbits=traj, rest_points=eqs, resolution=SIMPLEX_RESOLUTION)
+            else:
+                fig = plot.trajectories(traj)
+            plt.close(fig)
+            self.orbit_figure = fig
+            if self._dynamics.kind != "replicator" and self._view in ("face", "simplex"):
+                caption = f"arrows: the replicator field; orbits and rest points: {html.escape(str(self._dynamics))}"
+        self._orbit_image.value = _png(self.orbit_figure)
+        width, height = (f"{round(v * FIGURE_DPI)}px" for v in self.orbit_figure.get_size_inches())
+        self._orbit_image.layout.width, self._orbit_image.layout.height = width, height
+        self._orbit_image.layout.min_width = width
         self._caption.value = f"<small>{caption}</small>" if caption else ""
+
+    def _draw_cube(self, plot, eqs, traj) -> None:
+        """Orbits and rest points in the cube, on the same 3-D axes every time (emptied of what gk.plot drew): a new
+        one (its ticks, panes and grid) would cost about a quarter of a redraw, and so would a constrained layout;
+        the axes are placed by hand above the key instead (orbits3d sets the labels and limits again)."""
+        fig = self.orbit_figure
+        if not fig.axes:
+            fig.add_subplot(projection="3d")
+        (ax,) = fig.axes
+        for artist in [*ax.lines, *ax.collections, *ax.texts, *ax.patches, *ax.images]:
+            artist.remove()
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+        plot.orbits3d(traj, ax=ax, rest_points=eqs)
+        key = ax.get_legend()
+        below = 0.0 if key is None else key.get_window_extent(fig.canvas.get_renderer()).height / fig.bbox.height
+        bottom = min(CUBE_MAX_KEY, below + CUBE_MARGIN)
+        ax.set_position([0.0, bottom, 0.92, 1.0 - bottom])
 
     @staticmethod
     def _rest_points_html(eqs) -> str:
