@@ -101,6 +101,27 @@ LINE_WIDTH = 1.6
 TINT = 0.45
 """Opacity of a regime map's region colours over white (the boundaries and hatches stay legible on top)."""
 
+FIGURE_SIZE = (6.4, 4.8)
+"""Inches of a new single-axes figure (matplotlib's default), with room for a key beside the axes."""
+
+PANEL_SIZE = (3.3, 2.9)
+"""Inches of one panel of a new panel figure (``time_series``, ``sensitivity``); a row holds at most four."""
+
+CUBE_SIZE = (6.4, 6.0)
+"""Inches of a new ``orbits3d`` figure: the cube and its key below it."""
+
+MAP_SIZE = (5.0, 3.9)
+"""Inches of a new ``sensitivity_map`` figure: the heatmap and its colour bar."""
+
+DIAGRAM_SIZE = (8.0, 4.8)
+"""Inches of a new ``bifurcation`` figure with its key: the key beside the axes needs the width."""
+
+BAR_INCHES = 0.7
+"""Height per bar of a new ``basins`` figure (plus 1.2 inches for the axis), at most FIGURE_SIZE's height."""
+
+CHAR_WIDTH = 0.55
+"""Mean width of a character of the key's font, in ems (to estimate how many entries fit in a row)."""
+
 PORTRAIT_SIZE = (7.6, 5.0)
 """Inches of a new phase portrait or simplex figure: the square plot, its axis labels and its key beside it."""
 
@@ -144,7 +165,7 @@ def _axes(ax, projection=None):
         if projection == "3d" and getattr(ax, "name", "") != "3d":
             raise ArgumentError("ax must be a 3-D Axes (fig.add_subplot(projection='3d')) or None")
         return ax.figure, ax
-    fig = plt.figure(figsize=(6.4, 4.8), layout="constrained")  # (room for a legend beside the axes)
+    fig = plt.figure(figsize=FIGURE_SIZE, layout="constrained")
     return fig, fig.add_subplot(projection=projection)
 
 
@@ -156,8 +177,9 @@ def _panel_axes(ax, count: int, sharey: bool = True):
     if ax is None:
         cols = min(count, 4)
         rows = math.ceil(count / cols)
-        width = max(3.3 * cols, PANEL_MIN_WIDTH)
-        fig, axes = plt.subplots(rows, cols, figsize=(width, 2.9 * rows + 0.4), sharey=sharey, squeeze=False)
+        width = max(PANEL_SIZE[0] * cols, PANEL_MIN_WIDTH)
+        height = PANEL_SIZE[1] * rows + 0.4  # (and the key above)
+        fig, axes = plt.subplots(rows, cols, figsize=(width, height), sharey=sharey, squeeze=False)
         axes = list(axes.ravel())
         for extra in axes[count:]:
             extra.remove()
@@ -209,7 +231,7 @@ def _key_columns(fig, labels: Sequence[str], columns: int) -> int:
     from matplotlib.font_manager import FontProperties
 
     points = FontProperties(size="small").get_size_in_points()
-    entry = max(len(label) for label in labels) * 0.55 * points / 72 + KEY_HANDLE_INCHES  # inches per entry
+    entry = max(len(label) for label in labels) * CHAR_WIDTH * points / 72 + KEY_HANDLE_INCHES  # inches per entry
     return max(1, min(columns, int(fig.get_figwidth() // entry)))
 
 
@@ -509,7 +531,7 @@ def basins(frame: object, ax: object | None = None):
     own = ax is None
     fig, ax = _axes(ax)
     if own:  # a bar's height does not grow with the figure: as tall as the bars need
-        fig.set_size_inches(6.4, min(4.8, 1.2 + 0.7 * max(len(frame), 1)))
+        fig.set_size_inches(FIGURE_SIZE[0], min(FIGURE_SIZE[1], 1.2 + BAR_INCHES * max(len(frame), 1)))
     y = np.arange(len(frame))
     share = np.asarray(frame.share, dtype=float)
     err = np.vstack([share - np.asarray(frame.ci_low, dtype=float), np.asarray(frame.ci_high, dtype=float) - share])
@@ -570,7 +592,7 @@ def orbits3d(
     own = ax is None
     fig, ax = _axes(ax, projection="3d")
     if own:
-        fig.set_size_inches(6.4, 6.0)
+        fig.set_size_inches(*CUBE_SIZE)
     idx = range(min(traj.n, 20)) if orbits is None else orbits
     from matplotlib.lines import Line2D
 
@@ -1267,7 +1289,7 @@ def sensitivity_map(result: object, ax: object | None = None):
             f"result must be a SensitivityMap (the result of gamekit.sensitivity_map), got {type(result).__name__}"
         )
     if ax is None:
-        fig, ax = plt.subplots(figsize=(5.0, 3.9), layout="constrained")
+        fig, ax = plt.subplots(figsize=MAP_SIZE, layout="constrained")
     else:
         fig, ax = _axes(ax)
     mesh = ax.pcolormesh(result.xs, result.ys, result.values, cmap="cividis", vmin=0.0, vmax=1.0, shading="nearest")
@@ -1343,7 +1365,7 @@ def bifurcation(
     own = ax is None
     fig, ax = _axes(ax)
     if own and legend:  # room for the key on the right of a figure of our own (its constrained layout places it)
-        fig.set_size_inches(8.0, 4.8)
+        fig.set_size_inches(*DIAGRAM_SIZE)
 
     def style(stability):
         if stability is Stability.ASYMPTOTICALLY_STABLE:
