@@ -662,3 +662,25 @@ def test_simplex_cycles_of_zero_sum_rock_paper_scissors_keep_the_product_of_shar
     assert len(set(np.round(products, 4))) == 3
     assert not _by_gid(plot.simplex(RPS).axes[0], "cycle")  # w > l: a stable focus, every orbit spirals in
     assert not _by_gid(plot.simplex(game, cycles=0).axes[0], "cycle")
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: plot.sensitivity("x"), "result must be a Sensitivity"),
+        (lambda: plot.sensitivity_map("x"), "result must be a SensitivityMap"),
+        (lambda: plot.bifurcation("x"), "result must be a Continuation"),
+        (lambda: plot.hitting_probability("x", "trap"), "paths must be NoisyPaths"),
+        (lambda: plot.path("x"), "result must be a Path"),
+        (lambda: plot.basins("x"), "frame must be a Basins result"),
+        (lambda: plot.regime_map("x"), "m must be a RegimeMap"),
+        (lambda: plot.phase_portrait(INSPECTION, cycles=-1), "cycles"),
+        (lambda: plot.phase_portrait(INSPECTION, cycles=11), "cycles"),
+        (lambda: plot.simplex(RPS, cycles=1.5), "cycles"),
+        (lambda: plot.orbits3d(gk.simulate(PLATFORM, [[0.5] * 3], 1, t_eval=[0, 1]), rest_points="x"), "rest_points"),
+    ],
+)
+def test_every_figure_names_bad_input_in_one_line(call, message):
+    with pytest.raises(ArgumentError) as err:
+        call()
+    assert message in str(err.value) and "\n" not in str(err.value)
