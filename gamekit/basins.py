@@ -193,12 +193,26 @@ def basins(
 ) -> Basins:
     """Share of the state space reaching each outcome, with Wilson 95% intervals.
 
-    Starting states are ``n`` uniform draws from the product of simplices (seeded
-    by ``rng``), or, with ``grid=m``, a regular grid of ``m`` points per axis.
-    Other keyword arguments go to :func:`simulate` (``dynamics="smith"``, ``rtol``, ...; not ``noise``).
-    Returns a :class:`Basins`
-    (``.to_frame()`` for a DataFrame with columns ``outcome, share, ci_low,
-    ci_high, orbits``).
+    Parameters
+    ----------
+    game
+        The game, every parameter with a value.
+    n
+        Starting states: uniform draws from the product of simplices.
+    rng
+        Seed (or Generator, SeedSequence) of the draws.
+    t_end
+        Integration time of every orbit (> 0).
+    grid
+        Instead of random draws, a regular grid of ``grid`` points per axis.
+    kwargs
+        Passed on to :func:`simulate` (``dynamics="smith"``, ``rtol``, ...; not ``noise``).
+
+    Returns
+    -------
+    Basins
+        The share of orbits per outcome with its Wilson 95% interval; ``.to_frame()`` is a DataFrame with columns
+        ``outcome, share, ci_low, ci_high, orbits``.
     """
     check.game(game)
     unknown = sorted(set(kwargs) - _SIMULATE_OPTIONS)

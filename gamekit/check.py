@@ -716,6 +716,12 @@ def check(
         end); parameters bounded by neither are free.
     rng
         Seed or numpy Generator of the counterexample search (the default 0 makes the verdict reproducible).
+
+    Returns
+    -------
+    CheckResult
+        The verdict (``verdict()``: ``"proved"``, ``"refuted"`` or ``"holds in the search (not proved)"``), the method,
+        and for a refuted claim a counterexample, the eigenvalue that fails there and the conditions the claim misses.
     """
     game = _validate.game(game)
     unique = _validate.flag("unique", unique)

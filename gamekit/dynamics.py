@@ -585,7 +585,18 @@ class Replicator:
 
 
 def replicator(game: Game) -> Replicator:
-    """The replicator dynamics of ``game`` (see the module docstring)."""
+    """The replicator dynamics of ``game`` (see the module docstring).
+
+    Parameters
+    ----------
+    game
+        Any game gamekit supports; its parameters may stay symbolic.
+
+    Returns
+    -------
+    Replicator
+        The symbolic dynamics: ``equations``, ``jacobian``, ... (each derived when first asked for).
+    """
     return Replicator(check_game(game))
 
 

@@ -530,8 +530,18 @@ def log_fixation_probability(
 ) -> float:
     """``log rho``, finite however small ``rho`` is (``fixation_probability`` underflows to ``0.0`` below ~1e-308).
 
-    Arguments as :func:`fixation_probability`.
+    Parameters
+    ----------
+    game, mutant, resident, size, selection, process, initial
+        As for :func:`fixation_probability`.
 
+    Returns
+    -------
+    float
+        ``log rho``.
+
+    Examples
+    --------
     >>> import gamekit as gk
     >>> pd = gk.Game({"players": ["cooperate", "defect"]},
     ...              {"cooperate, cooperate": [3], "cooperate, defect": [0], "defect, cooperate": [5], "defect, defect": [1]})
@@ -675,8 +685,18 @@ def fixation_time(
     ``(T+* + T-*) t_i - T+* t_{i+1} - T-* t_{i-1} = 1``, ``t_N = 0``.  Neutral Moran: ``t_1 = N (N - 1)``.
     ``inf`` where floating point cannot resolve the chain (a step probability below the smallest float).
 
-    Arguments as :func:`fixation_probability`.
+    Parameters
+    ----------
+    game, mutant, resident, size, selection, process, initial
+        As for :func:`fixation_probability`.
 
+    Returns
+    -------
+    float
+        The mean number of steps (``inf`` where floating point cannot resolve the chain).
+
+    Examples
+    --------
     >>> import gamekit as gk
     >>> gk.fixation_time(gk.load("hawk-dove"), "hawk", "dove", size=20, selection=0)
     380.0...
@@ -787,6 +807,14 @@ def simulate_fixation(
         ``True``, ``False``, or ``None`` (default) once the runs have taken ``PROGRESS_DELAY`` seconds.  The runs
         advance in slices of about ``CALL_WORK`` steps, so the bar moves and Ctrl-C stops the work between two.
 
+    Returns
+    -------
+    SimulatedFixation
+        How many runs fixed, the fraction with its Wilson 95% interval, the unresolved runs, and whether the exact
+        probability lies in the interval (``agrees``).
+
+    Examples
+    --------
     >>> import gamekit as gk
     >>> sim = gk.simulate_fixation(gk.load("hawk-dove"), "hawk", "dove", size=20, selection=0.1, runs=2000, rng=1)
     >>> sim.agrees, sim.runs
@@ -1060,6 +1088,13 @@ def stationary_distribution(
     exact
         ``True``: Fractions throughout (Moran only; rational payoffs).
 
+    Returns
+    -------
+    StationaryDistribution
+        The long-run share of time in each pure state, and the fixation probabilities between them.
+
+    Examples
+    --------
     >>> import gamekit as gk
     >>> gk.stationary_distribution(gk.load("rock-paper-scissors"), size=30, selection=0.05)
     StationaryDistribution(Rock-paper-scissors: moran, N=30, w=0.05: rock 33.3%, paper 33.3%, scissors 33.3%)

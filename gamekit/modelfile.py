@@ -333,7 +333,19 @@ def load_shipped(name: str) -> Game:
 
 
 def load(path: str | os.PathLike) -> Game:
-    """Load a game from a TOML model file, or a shipped model by name (``"platform-insurance"``)."""
+    """Load a game from a TOML model file, or a shipped model by name (``"platform-insurance"``).
+
+    Parameters
+    ----------
+    path
+        A path to a ``.toml`` model file (the format: :mod:`gamekit.modelfile`), or the name of a shipped model
+        (``gk.models.available()``; ``-`` and ``_`` alike).
+
+    Returns
+    -------
+    Game
+        The game, with the file's parameters, bounds, states, scenarios and schedules.
+    """
     if not isinstance(path, (str, os.PathLike)):
         raise ModelError(f"a model is a file path or a shipped model's name, got {printable(repr(path), 60)}")
     if isinstance(path, str) and not path.endswith(".toml") and normalized(path).replace("_", "-") in shipped():

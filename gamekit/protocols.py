@@ -205,6 +205,11 @@ def parse_dynamics(spec: str | Dynamics | None) -> Dynamics:
     ----------
     spec
         The dynamics, as above.
+
+    Returns
+    -------
+    Dynamics
+        The protocol, with its ``kind`` and its parameter (``eta`` or ``mu``).
     """
     if spec is None:
         return REPLICATOR

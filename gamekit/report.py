@@ -286,7 +286,19 @@ def _payoff_table(game: Game) -> tuple[list[str], list[list]]:
 
 
 def report(game: Game) -> Report:
-    """The payoff matrix, replicator equations, Jacobian and stability table of ``game``."""
+    """The payoff matrix, replicator equations, Jacobian and stability table of ``game``.
+
+    Parameters
+    ----------
+    game
+        Any game gamekit supports.
+
+    Returns
+    -------
+    Report
+        The tables as DataFrames (``payoffs``, ``equations``, ``jacobian``, ``stability``), with ``to_latex()``,
+        ``to_markdown()`` and ``propositions(...)``.
+    """
     check.game(game)
     payoffs = _payoff_table(game)
     dyn = replicator(game)

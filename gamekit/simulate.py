@@ -1159,6 +1159,12 @@ def simulate(
         are refused (:class:`~gamekit.errors.ArgumentError`) with ``noise`` unless left at their defaults.
     rng
         Seed of the noise (with ``noise`` only).
+
+    Returns
+    -------
+    Trajectory or NoisyPaths
+        A :class:`Trajectory`: per orbit the final state (and the states at ``t_eval``), its ``outcome`` and whether
+        it ``converged``; with ``noise``, the :class:`NoisyPaths` of :func:`gamekit.stochastic.simulate_noisy`.
     """
     dyn = parse_dynamics(dynamics)
     if noise is not None:

@@ -527,6 +527,17 @@ def stability_table(game: Game) -> StabilityTable:
     Every kind of game: the eigenvalues are the switch gains ``u_p(j) - u_p(s_p)`` at the profile's
     own state (module docstring).  If every parameter has a value, each row also carries its label
     at those values (signs decided exactly where sympy can, else relative to the payoff scale).
+
+    Parameters
+    ----------
+    game
+        Any game gamekit supports; its parameters may stay symbolic.
+
+    Returns
+    -------
+    StabilityTable
+        One row per pure profile: its eigenvalues (switch gains), the conditions ``lambda < 0`` and, where every
+        parameter has a value, its label.
     """
     check_game(game)
     numeric = all(v is not None for v in game.parameters.values())
@@ -825,14 +836,33 @@ def linearize(
 ) -> Equilibrium:
     """Linearise the dynamics at one rest point ``state`` (any accepted layout).
 
-    ``zero_tol`` decides when a real part counts as zero, relative to the Jacobian's scale;
-    ``residual_tol`` how unequal (relative to the payoff scale) the payoffs of the strategies in
-    use may be.  With ``exact=True`` a state whose numbers are simple rationals (within 1e-12)
-    and that is exactly a rest point of a game with rational payoffs is treated exactly, so a
-    pure profile or a rational rest point gets exact eigenvalues.  Every kind of game: one that is
-    not multilinear is linearised with :func:`gamekit.dynamics.general_field` (module docstring),
-    its exact treatment asking that the expected payoffs at the rational state are exact numbers.
-    Raises :class:`~gamekit.StateError` if ``state`` is not a rest point (or a payoff is undefined there).
+    Every kind of game: one that is not multilinear is linearised with :func:`gamekit.dynamics.general_field`
+    (module docstring), its exact treatment asking that the expected payoffs at the rational state are exact numbers.
+
+    Parameters
+    ----------
+    game
+        The game, every parameter with a value.
+    state
+        The rest point: each population's share of its first strategy (all populations with two strategies), or
+        every population's mixed strategy concatenated.
+    zero_tol
+        When a real part counts as zero, relative to the Jacobian's scale.
+    residual_tol
+        How unequal (relative to the payoff scale) the payoffs of the strategies in use may be.
+    exact
+        Treat exactly a state whose numbers are simple rationals (within 1e-12) and that is exactly a rest point of
+        a game with rational payoffs, so a pure profile or a rational rest point gets exact eigenvalues.
+
+    Returns
+    -------
+    Equilibrium
+        The point with its eigenvalues and stability label.
+
+    Raises
+    ------
+    StateError
+        If ``state`` is not a rest point (or a payoff is undefined there).
     """
     check_game(game)
     zero_tol = check_zero_tol(zero_tol)

@@ -843,6 +843,11 @@ def hitting_probability(
         The time (default ``t_end``).
     leave
         The probability of leaving instead of reaching.
+
+    Returns
+    -------
+    HittingProbability
+        The probability, its Wilson 95% interval, and the counts of paths behind it.
     """
     leave = check.flag("leave", leave)
     if not isinstance(target, (str, Mapping)) or (isinstance(target, Mapping) and len(target) != 1):

@@ -304,6 +304,8 @@ def sweep(
 
     Parameters
     ----------
+    game
+        The game; every parameter not swept keeps its value.
     grid
         ``{param: values}`` (one parameter: a 1-D sweep; two: the full 2-D grid; more: their
         product), or a list of scenario names and/or ``{param: value}`` dicts.

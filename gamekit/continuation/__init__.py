@@ -97,6 +97,12 @@ def continuation(
         Relative tolerance deciding a zero real part, as in :func:`gamekit.equilibria`.
     progress
         Show a progress bar over the faces (``None``: for games with more than 64 faces).
+
+    Returns
+    -------
+    Continuation
+        The ``branches`` (each a curve of rest points with their eigenvalues and labels) and the ``bifurcations``;
+        ``to_frame()`` is the table, ``plot()`` the bifurcation diagram.
     """
     _validate.game(game)
     parameter = check_parameter(game, parameter, "parameter")

@@ -55,6 +55,8 @@ def equilibria(
 
     Parameters
     ----------
+    game
+        Any game gamekit supports, every parameter with a value.
     zero_tol
         A real part of an eigenvalue counts as zero when ``|Re| <= zero_tol * s``, ``s`` the
         larger of the payoff scale (the largest switch gain) and the largest ``|eigenvalue|``:
@@ -65,6 +67,9 @@ def equilibria(
         unknowns within ``time_budget``; ``"auto"`` (default): the same, but polynomial faces go
         to sympy only in games with at most ``max_exact_faces`` faces; ``False``: everything in
         floating point (linear faces by linear algebra, the rest by Newton).
+    max_exact_unknowns, max_exact_faces
+        Limits of the exact work: the most unknowns of a polynomial face sent to sympy, and (``exact="auto"``)
+        the most faces a game may have for its polynomial faces to go to sympy.
     time_budget
         Seconds of sympy work in all (sympy runs in a separate process and is stopped, never
         interrupted, when the budget is spent; its faces are then searched numerically and the
@@ -85,6 +90,12 @@ def equilibria(
         numeric); Smith and BNN pass them to the replicator's search.  ``ETA`` below
         ``gamekit.protocols.ETA_FLOOR`` times the payoff scale is refused (the QRE are then Nash
         equilibria to double precision).  The result's ``dynamics`` names the dynamics.
+
+    Returns
+    -------
+    Equilibria
+        Every rest point found, each an :class:`Equilibrium` with its eigenvalues and stability label (or a
+        :class:`Continuum`), with ``complete`` (whether the search is proved complete) and ``notes``.
     """
     check_game(game)
     dyn = parse_dynamics(dynamics)

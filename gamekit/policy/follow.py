@@ -106,12 +106,30 @@ def follow(
 ) -> Path:
     """Simulate one orbit under a schedule and describe its path (module docstring).
 
-    ``schedule`` is a name the model declares, a :class:`~gamekit.schedule.Schedule`, or
-    ``[(start, {parameter: value} or scenario name), ...]``;
-    ``initial`` is one state (``[[0.95, 0.05, 0.05]]`` or ``[0.95, 0.05, 0.05]``); ``target`` a pure
-    profile or state name.  ``reach_tol`` (in ``(0, 1/2)``) is how close to the target counts as
-    reached, ``near`` (in ``(0, 1/2]``) how close to a corner names the state, ``points`` the number
-    of sample times (2 to ``MAX_POINTS``).
+    Parameters
+    ----------
+    game
+        The game.
+    schedule
+        A name the model declares, a :class:`~gamekit.schedule.Schedule`, or
+        ``[(start, {parameter: value} or scenario name), ...]``.
+    initial
+        One state (``[[0.95, 0.05, 0.05]]`` or ``[0.95, 0.05, 0.05]``).
+    t_end
+        Integration time (> 0).
+    target
+        A pure profile or state name.
+    reach_tol
+        How close to the target counts as reached (in ``(0, 1/2)``).
+    near
+        How close to a corner names the state (in ``(0, 1/2]``).
+    points
+        The number of sample times (2 to ``MAX_POINTS``).
+
+    Returns
+    -------
+    Path
+        The phases, the states visited, and whether and when the orbit reaches ``target`` (``reached_at``).
     """
     from ..simulate import simulate
     from ..space import StateSpace

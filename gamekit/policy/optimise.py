@@ -186,6 +186,35 @@ def cheapest_policy(
     to ``t_end`` at the verified policy and ``Policy.basins`` says where they go: whether
     cycles remain besides the target.
 
+    Parameters
+    ----------
+    game
+        The game.
+    base
+        The starting values: a scenario name or ``{parameter: value}``; parameters that are not levers stay there.
+    target
+        The pure profile (or state name) to make the unique asymptotically stable one.
+    levers
+        ``{parameter: cost per unit of change}`` (in either direction, >= 0).
+    bounds
+        Each lever's allowed range ``{parameter: (low, high)}`` (default: the model's ``[bounds]``, else unbounded).
+    margin
+        How strictly (> 0) every competing profile is made unstable and the target stable.
+    check_orbits
+        Orbits from uniform starts simulated at the policy found (0: none).
+    rng
+        Seed of those starts.
+    t_end
+        Their integration time.
+
+    Returns
+    -------
+    Policy
+        The changes, their cost, the conditions met (``exact`` where the optimum is exact) and, with
+        ``check_orbits``, the ``basins`` at the policy.
+
+    Examples
+    --------
     >>> import gamekit as gk
     >>> game = gk.models.platform_insurance()
     >>> print(gk.cheapest_policy(game, "trap", "meta-goal", {"R": 1.0, "K": 1.0}, margin=0.5))

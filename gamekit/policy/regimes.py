@@ -125,11 +125,28 @@ def regime_map(
 ) -> RegimeMap:
     """The partition of the (x, y) plane by the set of asymptotically stable profiles.
 
-    ``x`` and ``y`` are ``(parameter, low, high)`` with ``low < high`` over two
-    different parameters; the other parameters stay at ``base`` (a scenario name or
-    ``{parameter: value}``).  ``resolution`` grid points per axis (2 to
-    ``MAX_RESOLUTION``).  Evaluated exactly from the stability conditions at every grid point.
+    Evaluated exactly from the stability conditions at every grid point.
 
+    Parameters
+    ----------
+    game
+        The game.
+    x, y
+        ``(parameter, low, high)`` with ``low < high``: the horizontal and the vertical axis, two different
+        parameters.
+    base
+        The other parameters' values: a scenario name or ``{parameter: value}`` (default: the game's values).
+    resolution
+        Grid points per axis (2 to ``MAX_RESOLUTION``).
+
+    Returns
+    -------
+    RegimeMap
+        The set of asymptotically stable profiles at every grid point, and the boundaries between regimes;
+        ``plot()`` draws the map.
+
+    Examples
+    --------
     >>> import gamekit as gk
     >>> m = gk.regime_map(gk.models.platform_insurance(), ("R", 0, 8), ("K", 0, 8), base="trap", resolution=81)
     >>> m.regime_at(2, 2), m.regime_at(5, 2), m.regime_at(5, 5), m.regime_at(2, 5)

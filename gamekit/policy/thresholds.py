@@ -466,6 +466,25 @@ def thresholds(
     worker process within ``time_budget`` seconds in all; a lever still unsolved then
     says so (``Lever.solved`` is false, and ``notes`` names the budget).
 
+    Parameters
+    ----------
+    game
+        The game (its stability conditions are symbolic in every parameter).
+    base
+        The values of the other parameters: a scenario name or ``{parameter: value}`` (default: the game's values).
+    target
+        A pure profile or a state name (``"meta-goal"``).
+    time_budget
+        Seconds of sympy work in all, for the levers that are not plainly easy.
+
+    Returns
+    -------
+    Thresholds
+        Per parameter (lever), the values where it alone makes ``target`` asymptotically stable (``lever(name)``,
+        ``to_frame()``).
+
+    Examples
+    --------
     >>> import gamekit as gk
     >>> game = gk.models.platform_insurance()
     >>> t = gk.thresholds(game, "trap", "meta-goal")
