@@ -323,7 +323,7 @@ class Explorer:
         self._caption = w.HTML()
         tables = w.Tab(children=[self._rest_table, self._conditions])
         tables.set_title(0, "rest points")
-        tables.set_title(1, "stability table (replicator)")
+        tables.set_title(1, "stability table")
         title = w.HTML(f"<b>{html.escape(game.name or 'Game')}</b> &mdash; {html.escape(self._view_text())}")
         controls = w.VBox(
             [self.scenario_menu, self.dynamics_menu, self.eta_slider, self.mu_slider, *self.sliders.values()],
@@ -646,11 +646,16 @@ class Explorer:
             ])  # fmt: skip
             strong.append(e in eqs.stable())
         tail = "".join(f"<p><small>{html.escape(t)}</small></p>" for t in eqs._tail())
-        return _table(["state", "profile", "name", "eigenvalues", "stability"], rows, strong) + tail
+        head = (
+            f"<p><small>The rest points under the {html.escape(str(eqs.dynamics))} dynamics (gk.equilibria); the "
+            "asymptotically stable in bold.</small></p>"
+        )
+        return head + _table(["state", "profile", "name", "eigenvalues", "stability"], rows, strong) + tail
 
     @staticmethod
     def _stability_html(table) -> str:
         from .expr import payoff_text
+        from .stability import NOT_ONLY_PURE
 
         rows, strong = [], []
         for r in table:
@@ -663,12 +668,12 @@ class Explorer:
             ])  # fmt: skip
             strong.append(str(r.stability) == "asymptotically stable")
         head = ["profile", "name", "eigenvalues (switch gains)", "asymptotically stable iff", "at current values"]
-        note = (
-            ""
-            if table.game.multilinear
-            else "<p><small>(not multilinear: interior and face rest points can be asymptotically stable too; see the rest points)</small></p>"
+        note = "" if table.game.multilinear else f"<p><small>{html.escape(NOT_ONLY_PURE)}</small></p>"
+        intro = (
+            "<p><small>The replicator dynamics at each pure profile (gk.stability_table): the eigenvalues are "
+            "the switch gains, symbolic; the last column is their label at the current values.</small></p>"
         )
-        return _table(head, rows, strong) + note
+        return intro + _table(head, rows, strong) + note
 
     # -- display -----------------------------------------------------------------------------------------------------
 
