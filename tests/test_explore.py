@@ -259,3 +259,60 @@ def test_repr_and_display():
     bundle = ex._repr_mimebundle_()
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == ex.widget.model_id
     assert "gamekit-stable-states" in ex.stable_view._dom_classes
+
+
+def test_hawk_dove_the_stable_state_is_the_closed_form_one():
+    game = gk.models.hawk_dove()  # dx/dt = x (1 - x) (V - C x)/2 (the model's description)
+    ex = gk.explore(game)
+    assert ex.orbit_figure.axes[0].get_xlabel() == "t"  # one two-strategy population: shares over time
+    for V, C in ((2.0, 4.0), (1.0, 5.0), (3.0, 2.0)):
+        ex.set(V=V, C=C)
+        (stable,) = ex.stable_states
+        hawks = min(V / C, 1.0)  # the mixed state V/C for V < C, else all hawks
+        assert stable.state[0] == pytest.approx((hawks, 1 - hawks))
+        assert keys(ex.stable_states) == keys(gk.equilibria(game.with_parameters(V=V, C=C)).stable())
+
+
+def test_default_ranges_follow_the_rule_of_the_module_docstring():
+    game = gk.Game(
+        {"row": ["a", "b"], "column": ["c", "d"]},
+        {"a, c": ["p", "q"], "a, d": ["0", "0"], "b, c": ["0", "0"], "b, d": ["r", "s"]},
+        {"p": 3, "q": -1.5, "r": 0, "s": 0.5},
+        bounds={"s": (0.25, None), "r": (None, 4)},
+        scenarios={"big": {"p": 5, "q": 2}},
+    )
+    ex = gk.explore(game)
+    spans = {name: (s.min, s.max) for name, s in ex.sliders.items()}
+    assert spans["p"] == (0, 10)  # values 3 and 5, all >= 0: [0, 2 * 5]
+    assert spans["q"] == (-4, 4)  # values -1.5 and 2: [-2 * 2, 2 * 2]
+    assert spans["r"] == (0, 4)  # every value 0 (m = 1): [0, 2], whose high end the declared 4 replaces
+    assert spans["s"] == (0.25, 1)  # the declared low end replaces 0
+    # a power of ten giving 100 to 1,000 steps: 0.1 on [0, 10], 0.01 on [-4, 4]
+    assert ex.sliders["p"].step == pytest.approx(0.1) and ex.sliders["q"].step == pytest.approx(0.01)
+
+
+def test_an_error_of_the_analysis_goes_to_the_status_line(monkeypatch):
+    ex = gk.explore(PLATFORM, scenario="trap")
+    search = sys.modules["gamekit.equilibria"]
+
+    def failing(game, **kwargs):
+        raise gk.AnalysisError("the search failed (a test)")
+
+    monkeypatch.setattr(search, "equilibria", failing)
+    ex.sliders["R"].value = 5.0  # the page's path: nothing raised, the message shown
+    assert ex.error == "the search failed (a test)" and "the search failed (a test)" in ex.status_view.value
+    assert ex.stable_states == () and "not computed" in ex.stable_view.value
+    with pytest.raises(gk.AnalysisError, match="the search failed"):  # the programmatic path raises it
+        ex.set(R=4.0)
+    monkeypatch.undo()
+    ex.set(R=4.0)
+    assert ex.error is None and {e.name for e in ex.stable_states} == {"trap", "meta-goal"}
+
+
+def test_under_another_dynamics_the_simplex_says_whose_arrows_it_draws():
+    ex = gk.explore(gk.models.rock_paper_scissors(), scenario="good", dynamics="smith")
+    assert "arrows: the replicator field; orbits and rest points: smith" in ex._caption.value
+    oracle = gk.equilibria(gk.models.rock_paper_scissors().scenario("good"), dynamics="smith").stable()
+    assert keys(ex.stable_states) == keys(oracle)
+    ex.set(dynamics="replicator")
+    assert ex._caption.value == ""
