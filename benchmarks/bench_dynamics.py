@@ -1,6 +1,7 @@
 """Orbits per second under logit and Smith dynamics against the obvious solve_ivp loop, side by side (issue #10).
 
     python benchmarks/bench_dynamics.py [--orbits 20000] [--baseline-orbits 200] [--repeats 3] [--eta 1]
+    python benchmarks/bench_dynamics.py --first-run [--dynamics logit:1] [--repeats 1]
 
 The platform model, trap values, orbits from uniform random starts to t = 50: ``gk.simulate(...,
 dynamics="logit:ETA")`` and ``dynamics="smith"`` (the compiled share-coordinate driver, every core) against a
@@ -15,6 +16,13 @@ machine is shared: the ratio is what matters).  Two ratios: wall time (gamekit o
 CPU time summed over threads (per core, steadier on a busy machine).  Both sides' shares at t = 10 at the timed
 tolerances are compared with DOP853 at rtol 1e-12 (the errors are printed: the speed is not bought with accuracy;
 Smith's field has kinks where payoffs tie, which costs both sides steps and accuracy alike).
+
+``--first-run``: the wall time of a whole new process (import gamekit, load the model, ``gk.simulate`` of 1,000
+trap orbits to t = 50 under ``--dynamics``) on a machine where nothing is compiled yet (``GAMEKIT_CACHE_DIR`` and
+``NUMBA_CACHE_DIR`` an empty folder): as gamekit does it (a child process compiles the share-coordinate driver
+while the caller compiles the payoffs and the protocol), with everything compiled in the calling process (the
+child switched off, as before it existed), and a warm process on the filled cache.  Each is a fresh process, run
+``--repeats`` times in turn, best kept.
 """
 
 from __future__ import annotations
@@ -22,7 +30,10 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import resource
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -70,13 +81,64 @@ def side_by_side(runs, repeats):
     return wall, cpu
 
 
+FIRST_RUN = """
+import os, sys, time
+t0 = time.perf_counter()
+import numpy as np
+import gamekit as gk
+from gamekit._kernels import cache
+if sys.argv[2] == "in-process":
+    cache.compile_flow_in_background = lambda: None  # (the child off: everything compiles in this process)
+trap = gk.load("platform-insurance").scenario("trap")
+starts = np.random.default_rng(0).uniform(size=(1000, 3))
+gk.simulate(trap, starts, 50.0, dynamics=sys.argv[1], progress=False)
+print(time.perf_counter() - t0)
+"""
+
+
+def _timed(dyn, mode, env):
+    """Wall and CPU seconds (the process and every process it waited for) of one FIRST_RUN process."""
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    w0 = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", FIRST_RUN, dyn, mode], env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - w0
+    if done.returncode:
+        raise SystemExit(f"the {mode} run failed:\n{done.stderr[-2000:]}")
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+
+
+def first_run(dyn, repeats):
+    """Wall (and CPU) seconds of a whole new process on empty caches (child on, child off) and on a filled one."""
+    best = {"child": (math.inf, 0.0), "in-process": (math.inf, 0.0), "warm": (math.inf, 0.0)}
+    for _ in range(repeats):
+        for mode in ("child", "in-process"):
+            with tempfile.TemporaryDirectory(prefix="gk-first-run-") as folder:
+                env = dict(os.environ, GAMEKIT_CACHE_DIR=folder, NUMBA_CACHE_DIR=os.path.join(folder, "other"))
+                best[mode] = min(best[mode], _timed(dyn, mode, env))
+                if mode == "child":  # the same cache, now filled: a warm process
+                    best["warm"] = min(best["warm"], _timed(dyn, mode, env))
+    load = os.getloadavg()
+    print(f"first use of dynamics={dyn} in a new process (import, load, 1000 trap orbits to t = 50), best of "
+          f"{repeats}; {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")  # fmt: skip
+    for mode, what in (("child", "empty cache, driver compiled in a child process meanwhile"),
+                       ("in-process", "empty cache, everything compiled in the calling process"),
+                       ("warm", "filled cache (warm)")):  # fmt: skip
+        print(f"  {what + ':':58s} {best[mode][0]:6.1f} s wall, {best[mode][1]:6.1f} s CPU")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--orbits", type=int, default=20_000)
     ap.add_argument("--baseline-orbits", type=int, default=200)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--eta", type=float, default=1.0, help="the logit noise (default 1)")
+    ap.add_argument("--first-run", action="store_true", help="time a first use on empty caches instead")
+    ap.add_argument("--dynamics", default="logit:1", help="the dynamics of --first-run (default logit:1)")
     args = ap.parse_args()
+    if args.first_run:
+        first_run(args.dynamics, args.repeats)
+        return
     trap = gk.load("platform-insurance").scenario("trap")
     init = np.random.default_rng(0).uniform(size=(args.orbits, 3))
     nb = args.baseline_orbits
