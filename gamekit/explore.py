@@ -490,7 +490,10 @@ class Explorer:
         self._redraw()
 
     def _on_scenario(self, change) -> None:
-        if self._quiet or change["new"] == CUSTOM:
+        if self._quiet:
+            return
+        if change["new"] == CUSTOM:  # not a choice: the menu goes back to the scenario the values hold, if any
+            self._sync_scenario()
             return
         try:
             self._apply(None, change["new"], None, {}, raise_errors=False)

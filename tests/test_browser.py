@@ -116,8 +116,10 @@ def test_moving_the_R_slider_in_chromium_changes_the_stable_states(voila):
     url, log = voila
     trap = gk.models.platform_insurance().scenario("trap")
     before, after = expected_lines(trap), expected_lines(trap.with_parameters(R=4.0))
+    meta = expected_lines(gk.models.platform_insurance().scenario("meta-goal"))
     assert before == ["(regulate, evade, accept) [trap]"]
     assert after == ["(regulate, evade, accept) [trap]", "(regulate, insure, claim) [meta-goal]"]
+    assert meta == ["(regulate, insure, claim) [meta-goal]"]
 
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -142,7 +144,15 @@ def test_moving_the_R_slider_in_chromium_changes_the_stable_states(voila):
             seen = wait_for_lines(page, after, REDRAW)
             assert seen == after, f"the page shows {seen} after R = 4; voila log: {log.read_text()[-1500:]}"
             assert readout.inner_text().strip() == "4"
-            assert page.locator(".gamekit-scenario select").input_value() == "(custom)"
+            menu = page.locator(".gamekit-scenario select")
+            assert menu.input_value() == "(custom)"
             assert "redrawn in" in page.locator(".gamekit-status").inner_text()
+
+            menu.select_option("meta-goal")  # the scenario menu sets every slider
+            seen = wait_for_lines(page, meta, REDRAW)
+            assert seen == meta, (
+                f"the page shows {seen} in the meta-goal scenario; voila log: {log.read_text()[-1500:]}"
+            )
+            assert readout.inner_text().strip() == "6"
         finally:
             browser.close()

@@ -316,3 +316,9 @@ def test_under_another_dynamics_the_simplex_says_whose_arrows_it_draws():
     assert keys(ex.stable_states) == keys(oracle)
     ex.set(dynamics="replicator")
     assert ex._caption.value == ""
+
+
+def test_choosing_custom_in_the_menu_changes_nothing():
+    ex = gk.explore(PLATFORM, scenario="trap")
+    ex.scenario_menu.value = "(custom)"  # not a set of values: the menu tells which scenario the values are
+    assert ex.scenario == "trap" and ex.parameters == dict(PLATFORM.scenario("trap").parameters)
