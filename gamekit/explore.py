@@ -24,8 +24,9 @@ value outside its slider.  The step is a round ``10^k`` giving 100 to 1,000 step
 
 **Views** (all recomputed on every change, from public functions only):
 
-* the stable states: ``gk.equilibria(g, dynamics=d).stable()`` at the current values ``g`` -- the rest points whose
-  eigenvalues on the tangent space all have negative real parts (:mod:`gamekit.stability`);
+* the stable states: ``gk.equilibria(g, dynamics=d).stable()`` at the current values ``g`` -- the rest points
+  labelled asymptotically stable (for the smooth dynamics: every eigenvalue on the tangent space has a negative real
+  part, :mod:`gamekit.stability`; for Smith and BNN, what :mod:`gamekit.protocols` says is known);
 * the rest-point table (every rest point, its eigenvalues and label) and the replicator's stability table
   (``gk.stability_table(g)``: each pure profile's switch gains ``u_p(j) - u_p(s_p)``, the conditions that make them
   all negative, and the label at the current values);
@@ -64,7 +65,7 @@ import html
 import io
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -83,7 +84,9 @@ MIN_STEPS = 100
 ETA_RANGE = (1e-3, 1e2)
 """The logit noise slider's range (a logarithmic slider)."""
 ETA_DEFAULT = 0.5
+"""The eta slider's value until the logit dynamics is chosen with another."""
 MU_DEFAULT = 0.05
+"""The mu slider's value until the replicator-mutator is chosen with another."""
 MU_STEP = 0.001
 ORBITS = 16
 """Orbits drawn in the orbit view (from a fixed sample of starting states)."""
@@ -94,7 +97,9 @@ T_END = 100.0
 TIME_POINTS = 200
 """Recorded times per drawn orbit."""
 FIGURE_DPI = 80
+"""Pixels per inch of the figures' PNG images (the encoding is a fifth of a redraw; more pixels cost more)."""
 CUBE_FIGSIZE = (5.6, 5.0)
+"""Inches of the cube's figure (the other views keep the size gk.plot gives their figure)."""
 CUBE_MARGIN = 0.03
 """Room below the cube's key, as a fraction of the figure's height."""
 CUBE_MAX_KEY = 0.4
@@ -104,6 +109,7 @@ FACE_RESOLUTION = 41
 SIMPLEX_RESOLUTION = 12
 """Arrows per side of the simplex (gk.plot.simplex's resolution)."""
 BASIN_FIGSIZE = (5.0, 2.6)
+"""Inches of the basin bars' figure."""
 CUSTOM = "(custom)"
 """The scenario menu's entry when the values match no scenario."""
 STABLE_CLASS = "gamekit-stable-states"
@@ -144,7 +150,7 @@ def _ranges(game: Game, ranges) -> dict[str, tuple[float, float]]:
             raise ArgumentError(
                 f"ranges: {check.printable(repr(name))} is not a parameter (parameters: {', '.join(game.parameters)})"
             )
-        if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
+        if isinstance(pair, (str, bytes)) or not isinstance(pair, (Sequence, np.ndarray)) or len(pair) != 2:
             raise ArgumentError(f"ranges[{name!r}] must be a pair (low, high), got {check.printable(repr(pair), 60)}")
         lo = check.real(f"ranges[{name!r}] low", pair[0])
         hi = check.real(f"ranges[{name!r}] high", pair[1])
