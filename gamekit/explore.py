@@ -33,9 +33,10 @@ value outside its slider.  The step is a round ``10^k`` giving 100 to 1,000 step
 * orbits from a fixed sample of starting states (``gk.simulate(..., t_eval=...)``), drawn by ``gk.plot``: in the
   cube for three two-strategy populations (:func:`gamekit.plot.orbits3d`), on the face for two two-strategy
   populations (:func:`gamekit.plot.phase_portrait`), on the simplex for one three-strategy population
-  (:func:`gamekit.plot.simplex`), as shares over time otherwise (:func:`gamekit.plot.trajectories`).  The arrows of
-  the face and simplex portraits are the *replicator* field (``gk.plot`` draws no other); under another dynamics
-  the orbits and rest points drawn are that dynamics', and the figure's caption says so;
+  (:func:`gamekit.plot.simplex`), as shares over time otherwise (:func:`gamekit.plot.trajectories`).  The arrows,
+  nullclines and closed orbits of the face and simplex portraits are the *replicator*'s (``gk.plot`` draws no
+  other field); under another dynamics the sample's orbits and the rest points drawn are that dynamics', and the
+  figure's caption says so;
 * basin shares of a quick batch of orbits (``gk.basins(g, n, rng=seed, dynamics=d)``, the same seed on every
   redraw, so a change of the bars is a change of the game, not of the sample), with their Wilson 95% intervals
   (:func:`gamekit.plot.basins`).
@@ -617,7 +618,10 @@ class Explorer:
             plt.close(fig)
             self.orbit_figure = fig
             if self._dynamics.kind != "replicator" and self._view in ("face", "simplex"):
-                caption = f"arrows: the replicator field; orbits and rest points: {html.escape(str(self._dynamics))}"
+                caption = (
+                    "arrows, nullclines and closed orbits: the replicator's; the orbits from the sample and the rest "
+                    f"points: {html.escape(str(self._dynamics))}"
+                )
         self._orbit_image.value = _png(self.orbit_figure)
         width, height = (f"{round(v * FIGURE_DPI)}px" for v in self.orbit_figure.get_size_inches())
         self._orbit_image.layout.width, self._orbit_image.layout.height = width, height

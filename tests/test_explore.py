@@ -311,7 +311,7 @@ def test_an_error_of_the_analysis_goes_to_the_status_line(monkeypatch):
 
 def test_under_another_dynamics_the_simplex_says_whose_arrows_it_draws():
     ex = gk.explore(gk.models.rock_paper_scissors(), scenario="good", dynamics="smith")
-    assert "arrows: the replicator field; orbits and rest points: smith" in ex._caption.value
+    assert "closed orbits: the replicator's; the orbits from the sample and the rest points: smith" in ex._caption.value
     oracle = gk.equilibria(gk.models.rock_paper_scissors().scenario("good"), dynamics="smith").stable()
     assert keys(ex.stable_states) == keys(oracle)
     ex.set(dynamics="replicator")
