@@ -198,3 +198,23 @@ def test_the_flow_driver_is_compiled_once_and_recorded(monkeypatch):
     assert cache.flow_marker().exists() and cache.flow_marker() != cache.driver_marker()
     assert cache.compile_flow_in_background() is None
     assert not (cache.flow_marker().parent / "flow.lock").exists()
+
+
+def test_the_child_script_compiles_the_flow_driver():
+    """``warm.py flow``, the child's script, run as a script (as ``cache.compile_flow_in_background`` starts it),
+    records the flow driver in the cache folder; the first simulation then starts no child and finds it there."""
+    pytest.importorskip("numba")
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from gamekit._kernels import cache, warm
+
+    marker = cache.flow_marker()
+    marker.unlink(missing_ok=True)
+    done = subprocess.run([sys.executable, str(Path(warm.__file__)), "flow"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert marker.exists() and marker != cache.driver_marker()
+    assert cache.compile_flow_in_background() is None
+    traj = gk.simulate(gk.load("rock-paper-scissors").scenario("good"), [[0.5, 0.3, 0.2]], 50.0, dynamics="smith")
+    assert traj.outcome[0] == "(0.333333, 0.333333, 0.333333)"
