@@ -59,7 +59,10 @@ __all__ = [
     "ERR_CLAMP",
     "log_pos",
     "step_factor",
+    "LOGS_SIGNATURE",
     "VELOCITY_SIGNATURE",
+    "share_logs",
+    "velocity",
     "compile_driver",
 ]
 
