@@ -25,8 +25,6 @@ AUTOSUMMARY_PAGES = DOCS / "reference" / "generated"
 GENERATED = (TUTORIAL_COPY, AUTOSUMMARY_PAGES)
 #: seconds a notebook cell may run at build time before the build fails (the notebooks take < 60 s each)
 CELL_TIMEOUT = 600
-#: the line of index.md's table of contents that becomes ``gallery`` once docs/gallery.md exists
-GALLERY_MARKER = "<gallery, once it exists>"
 
 project = "gamekit"
 author = "gamekit developers"
@@ -121,17 +119,10 @@ def _outputs_inside_the_build(app) -> None:
     )
 
 
-def _include_the_gallery(app, docname: str, source: list[str]) -> None:
-    """The gallery (``docs/gallery.md``) goes into the site's table of contents once it exists."""
-    if docname == "index":
-        source[0] = source[0].replace(GALLERY_MARKER, "gallery" if (DOCS / "gallery.md").exists() else "")
-
-
 def setup(app):
     # before autosummary writes its pages (priority 500) and before myst-nb reads the notebooks
     app.connect("builder-inited", _ignore_generated_folders, priority=100)
     app.connect("builder-inited", _copy_notebooks, priority=100)
     # after myst-nb made its configuration (priority 500)
     app.connect("builder-inited", _outputs_inside_the_build, priority=900)
-    app.connect("source-read", _include_the_gallery)
     return {"parallel_read_safe": True}
