@@ -52,6 +52,8 @@ __all__ = [
     "bifurcation",
     "hitting_probability",
     "path",
+    "sweep",
+    "compare_dynamics",
     "PALETTE",
     "LINESTYLES",
     "MARKERS",
@@ -296,10 +298,13 @@ def regime_map(m: object, ax: object | None = None):
     matplotlib.figure.Figure
         Each regime a tint of its :data:`PALETTE` colour (the region called ``none``, no stable state, light grey)
         and a hatch (:data:`HATCHES`), the grid as a QuadMesh (gid ``regimes``) whose values are the regime codes,
-        the boundaries ``g(x, y) = 0`` in black (gid ``boundary``), and the key beside the axes.
+        the boundaries ``g(x, y) = 0`` in black (gid ``boundary``) where the set of stable states changes across
+        them (a condition that changes sign where only an unstable state's label changes is not drawn), and the key
+        beside the axes.
     """
     import matplotlib.colors as mcolors
     import sympy
+    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     from .policy import RegimeMap
@@ -322,19 +327,74 @@ def regime_map(m: object, ax: object | None = None):
         hatched.set_edgecolor("0.35")
         hatched.set_linewidth(0.0)
         hatched.set_gid("hatches")
-    sx, sy = m.game.symbols[m.x], m.game.symbols[m.y]
-    for b in m.boundaries:
-        fn = sympy.lambdify((sx, sy), b, "numpy")
-        with np.errstate(all="ignore"):
-            Z = np.broadcast_to(np.asarray(fn(X, Y), dtype=float), X.shape)
-        if np.nanmin(Z) < 0 < np.nanmax(Z):
-            ax.contour(X, Y, Z, levels=[0], colors="k", linewidths=LINE_WIDTH).set_gid("boundary")
+    drawn = _boundaries(ax, m, sympy, color="k")
     ax.set_xlabel(m.x)
     ax.set_ylabel(m.y)
     ax.set_title("Asymptotically stable states", fontsize="medium")
     patches = [Patch(facecolor=colors[i], edgecolor="0.35", hatch=hatches[i], label=r) for i, r in enumerate(m.regimes)]
+    if drawn:
+        patches.append(Line2D([], [], color="k", linewidth=LINE_WIDTH, label=BOUNDARY_LABEL))
     _side_key(fig, ax, patches, own)
     return fig
+
+
+BOUNDARY_LABEL = "stable set changes"
+"""The key's name for a boundary line of a regime map or sweep: the set of stable states differs on its two sides."""
+
+
+def _regime_key(values: np.ndarray) -> list[bytes]:
+    """Per point (a column of ``values``), which boundary expressions are negative and which undefined, packed: a
+    regime map's regime is a function of these signs (a state is stable where each of its switch gains is negative)."""
+    bits = np.concatenate([values < 0, ~np.isfinite(values)], axis=0)
+    return [row.tobytes() for row in np.packbits(bits, axis=0).T]
+
+
+def _boundaries(ax, m, sympy, color, **style) -> int:
+    """Draw each boundary curve ``g(x, y) = 0`` of a regime map only where the stable set differs on its two sides.
+
+    A regime is a function of the signs of the boundary expressions; the grid gives that function (sign pattern
+    -> regime).  At each piece of the curve ``g_k = 0`` (its contour, piece by piece), the other expressions' signs
+    are evaluated there and the regimes of the two patterns ``g_k < 0`` and ``g_k >= 0`` looked up: the piece is
+    drawn when they differ (or when a pattern does not occur on the grid).  So a curve where only the label of an
+    unstable state changes is not drawn, not even where it meets a true boundary.  Returns the curves drawn."""
+    import contourpy
+    from matplotlib.collections import LineCollection
+
+    X, Y = np.meshgrid(m.xs, m.ys)
+    sx, sy = m.game.symbols[m.x], m.game.symbols[m.y]
+    functions = [sympy.lambdify((sx, sy), b, "numpy") for b in m.boundaries]
+
+    def values(x, y):
+        with np.errstate(all="ignore"):
+            return np.array([np.broadcast_to(np.asarray(f(x, y), dtype=float), np.shape(x)) for f in functions])
+
+    if not functions:
+        return 0
+    grid = values(X, Y).reshape(len(functions), -1)
+    table = dict(zip(_regime_key(grid), m.codes.ravel()))
+    drawn = 0
+    for k in range(len(functions)):
+        Z = grid[k].reshape(X.shape)
+        if not np.isfinite(Z).any():
+            continue
+        pieces = []
+        for line in contourpy.contour_generator(X, Y, np.ma.masked_invalid(Z), line_type="Separate").lines(0.0):
+            if len(line) < 2:
+                continue
+            mid = (line[1:] + line[:-1]) / 2
+            here = values(mid[:, 0], mid[:, 1])
+            here[k] = -1.0
+            below = _regime_key(here)
+            here[k] = 1.0
+            above = _regime_key(here)
+            changes = np.array([table.get(a, -1) != table.get(b, -2) for a, b in zip(below, above)])
+            edges = np.diff(np.concatenate([[0], changes.astype(int), [0]]))
+            for start, stop in zip(np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]):
+                pieces.append(line[start : stop + 1])
+        if pieces:
+            ax.add_collection(LineCollection(pieces, colors=color, linewidths=LINE_WIDTH, gid="boundary", **style))
+            drawn += 1
+    return drawn
 
 
 def _regime_colors(regimes: Sequence[str]) -> list[tuple[float, float, float, float]]:
@@ -504,6 +564,13 @@ def time_series(
 # -------------------------------------------------------------------------------------------------- basin bars
 
 
+SHARE_TEXT_GAP = 10.0
+"""Points between a basin bar's error bar (its cap, 4 points high, at the interval's upper end) and its share."""
+
+BASIN_XMAX = 1.16
+"""Right end of a basin figure's share axis: room for "100.0%" beside a full bar."""
+
+
 def basins(frame: object, ax: object | None = None):
     """Basin shares with their 95% intervals: a :class:`gamekit.Basins`, or its ``to_frame()`` DataFrame.
 
@@ -542,11 +609,11 @@ def basins(frame: object, ax: object | None = None):
     for i, bar in enumerate(bars):
         bar.set_hatch(HATCHES[i % len(HATCHES)])
         bar.set_gid("basin")
-    for yi, s, hi in zip(y, share, np.asarray(frame.ci_high, dtype=float)):
-        ax.annotate(f"{s:.1%}", (min(hi, 1.0), yi), xytext=(6, 0), textcoords="offset points", va="center",
-                    fontsize="small", gid="share-text")  # fmt: skip
+    for yi, s, hi in zip(y, share, np.asarray(frame.ci_high, dtype=float)):  # clear of the error bar's cap
+        ax.annotate(f"{s:.1%}", (min(hi, 1.0), yi), xytext=(SHARE_TEXT_GAP, 0), textcoords="offset points",
+                    va="center", fontsize="small", gid="share-text")  # fmt: skip
     ax.set_yticks(y, list(frame.outcome))
-    ax.set_xlim(0, 1.12)
+    ax.set_xlim(0, BASIN_XMAX)
     ax.set_xticks(np.linspace(0, 1, 6))
     ax.set_xlabel("share of the state space")
     ax.set_ylim(len(frame) - 0.5, -0.5)
@@ -1502,3 +1569,411 @@ def path(result: object, ax: object | None = None):
         axis.annotate(name, (t, 1.0), xycoords=("data", "axes fraction"), xytext=(3, 3), textcoords="offset points",
                       fontsize="small", va="bottom", ha="left", gid="phase-name")  # fmt: skip
     return fig
+
+
+# ------------------------------------------------------------------------------------------------------- sweeps
+
+SWEEP_BOUNDARY_RESOLUTION = 201
+"""Grid points per axis of the regime map that places a two-parameter sweep's boundaries (exact curves, drawn
+where the stable set changes)."""
+
+REGION_LABEL_MIN_SHARE = 0.04
+"""A two-parameter sweep names the stable set of each region holding at least this share of the map."""
+
+
+MIXED = "a mixed rest point"
+"""A sweep figure's name for every outcome (and stable state) that is a mixed rest point ``"(x, y, ...)"``: it moves
+as the parameters move, so the figure draws its basin as one outcome and its appearance as one change."""
+
+
+def _stable_kinds(text: str) -> str:
+    """A sweep's stable set as the figure compares it: every mixed rest point named :data:`MIXED`."""
+    parts = [MIXED if part.startswith("(") else part for part in text.split("; ")]
+    return " + ".join(dict.fromkeys(parts))
+
+
+def _sweep_grid(result) -> tuple[list[str], list[np.ndarray]]:
+    """The swept parameters and their sorted values; refuses a list of scenarios and more than two parameters."""
+    if result.scenarios is not None:
+        raise ArgumentError(
+            "plot draws a sweep over a grid of one or two parameters; this sweep is over a list of scenarios or "
+            "parameter dicts: draw each point's basins (gk.basins(...).plot()) or to_frame() yourself"
+        )
+    if not 1 <= len(result.parameters) <= 2:
+        raise ArgumentError(
+            f"plot draws a sweep over one or two parameters; this one sweeps {len(result.parameters)} "
+            f"({', '.join(result.parameters)}): draw to_frame() yourself"
+        )
+    names = list(result.parameters)
+    values = [np.unique([float(p[name]) for p in result.points]) for name in names]
+    if math.prod(len(v) for v in values) != len(result.points):
+        raise ArgumentError("plot draws a sweep over a full grid of one or two parameters; this one is not a grid")
+    return names, values
+
+
+def _sweep_outcomes(result, outcome) -> list[tuple[str, str]]:
+    """(target as simulate labels outcomes, label in the figure) of each outcome to draw: the one asked for, or every
+    outcome of the sweep (the most frequent first)."""
+    from ._validate import printable
+    from .sensitivity import _basin_target
+
+    if result.n == 0:
+        raise ArgumentError("this sweep simulated no orbits (n=0): there are no basin shares to draw")
+
+    def named(target: str) -> str:
+        try:
+            name = result.game.state_name(result.game.profile_index(target))
+        except (ValueError, KeyError, TypeError):
+            name = None
+        return f"{name} ({target})" if name else target
+
+    if outcome is not None:
+        if not isinstance(outcome, str):
+            raise ArgumentError(f"outcome must name a state or an outcome, got {printable(repr(outcome), 60)}")
+        if outcome.strip() in ("mixed", MIXED):
+            return [(MIXED, MIXED)]
+        target = _basin_target(result.game, outcome)
+        return [(target, named(target))]
+    totals: dict[str, int] = {}
+    for counts in result.counts:
+        for label, k in counts:
+            label = MIXED if label.startswith("(") else label  # a mixed rest point moves with the parameters
+            totals[label] = totals.get(label, 0) + k
+    order = sorted(totals, key=lambda label: -totals[label])
+    if len(order) > len(PALETTE):
+        raise ArgumentError(
+            f"this sweep has {len(order)} outcomes, more than the {len(PALETTE)} a figure draws apart: name one "
+            f"with outcome=... ({', '.join(printable(o) for o in order[:3])}, ...)"
+        )
+    return [(label, named(label)) for label in order]
+
+
+def _sweep_shares(result, names, values, target: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Share of orbits ending in ``target`` and its Wilson 95% interval at each grid point, shaped like the grid
+    (the second parameter along axis 0)."""
+    from .basins import wilson_interval
+    from .sensitivity import _matches
+
+    def matches(label: str) -> bool:
+        return label.startswith("(") if target == MIXED else _matches(label, target)
+
+    shape = tuple(len(v) for v in reversed(values))
+    share, low, high = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
+    for point, counts in zip(result.points, result.counts):
+        where = tuple(int(np.searchsorted(v, float(point[name]))) for name, v in zip(reversed(names), reversed(values)))
+        k = sum(c for label, c in counts if matches(label))
+        share[where] = k / result.n
+        low[where], high[where] = wilson_interval(k, result.n)
+    return share, low, high
+
+
+def _exact_boundaries(result) -> bool:
+    """Whether the stable set is a function of the switch gains' signs alone: a multilinear game under the
+    replicator (its asymptotically stable states are the strict Nash equilibria, pure profiles)."""
+    return result.dynamics == "replicator" and result.game.multilinear
+
+
+def _stable_changes(result, name: str, low: float, high: float) -> tuple[list[float], list[str]]:
+    """Where the set of asymptotically stable pure profiles changes as ``name`` runs over ``(low, high)`` (the other
+    parameters at the sweep's values), exactly: the real roots of every switch gain there at which the stable set
+    differs on the two sides; and the stable set between consecutive changes (from ``low`` to ``high``)."""
+    import sympy
+
+    from .expr import substitute
+    from .policy._common import substitutions
+    from .stability import switch_gains
+
+    game = result.game
+    symbol = game.symbols[name]
+    others = substitutions(game, {k: v for k, v in game.parameters.items() if v is not None}, skip=(name,))
+    gains, labels, roots = [], [], set()
+    for idx in game.profiles():
+        exprs = [sympy.expand(substitute(g.gain, others)) for g in switch_gains(game, idx)]
+        gains.append([sympy.lambdify(symbol, e, "numpy") for e in exprs])
+        labels.append(game.state_name(idx) or ", ".join(game.profile_names(idx)))
+        for e in exprs:
+            if symbol not in e.free_symbols:
+                continue
+            try:
+                found = sympy.solveset(e, symbol, sympy.Interval.open(low, high))
+            except (NotImplementedError, TypeError, ValueError):
+                continue
+            if isinstance(found, sympy.FiniteSet):
+                roots.update(float(r) for r in found if r.is_real)
+
+    def stable_set(x: float) -> str:
+        with np.errstate(all="ignore"):
+            on = [lab for lab, fs in zip(labels, gains) if all(float(f(x)) < 0 for f in fs)]
+        return " + ".join(on) or "none"
+
+    cuts = sorted(roots)
+    ends = [low, *cuts, high]
+    sets = [stable_set((a + b) / 2) for a, b in zip(ends[:-1], ends[1:])]
+    changes, between = [], [sets[0]]
+    for cut, after in zip(cuts, sets[1:]):
+        if after != between[-1]:
+            changes.append(cut)
+            between.append(after)
+    return changes, between
+
+
+def sweep(result: object, outcome: str | None = None, ax: object | None = None):
+    """A sweep's simulated basin shares over its grid, with the analytic stable set's boundaries.
+
+    Parameters
+    ----------
+    result : SweepResult
+        The result of :func:`gamekit.sweep` over one or two parameters (``{parameter: values}``), with ``n > 0``.
+    outcome : str, optional
+        The outcome to draw: a state name (``"trap"``), a pure profile, a mixed rest point's label, ``"mixed"``
+        (every mixed rest point), ``"cycling"`` (every cycling orbit) or ``"unresolved"``.  Default: every outcome
+        of the sweep, its mixed rest points (which move with the parameters) as one.
+    ax : matplotlib Axes or sequence of Axes, optional
+        Where to draw (for two parameters and every outcome, one Axes per outcome); a new figure when None.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        **One parameter**: the share of the ``n`` orbits that end in each outcome against the parameter (gid
+        ``share``; the k-th outcome in :data:`PALETTE`, :data:`LINESTYLES` and :data:`MARKERS` k) with its Wilson
+        95% interval as a band (gid ``band``).  **Two parameters**: a heatmap of one outcome's share per panel
+        (a QuadMesh, gid ``sweep``, colour map ``cividis`` from 0 to 1, one colour bar).  Boundaries (gid
+        ``boundary``) where the analytic set of asymptotically stable states changes: exact for a multilinear game
+        under the replicator (vertical lines at the roots of the switch gains; the curves of
+        :func:`gamekit.regime_map`), else between the grid points whose ``stable`` sets differ.  The stable set
+        between boundaries is written in the figure (for one parameter above the axes; for two in each region).
+
+    Examples
+    --------
+    >>> import gamekit as gk
+    >>> result = gk.sweep(gk.load("platform-insurance").scenario("trap"), {"R": [1, 2, 4, 6]}, n=50)
+    >>> fig = gk.plot.sweep(result, "meta-goal")  # the meta-goal's basin against R; its boundary at R = 3
+    """
+    from .sweep import SweepResult
+
+    if not isinstance(result, SweepResult):
+        raise ArgumentError(f"result must be a SweepResult (the result of gamekit.sweep), got {type(result).__name__}")
+    names, values = _sweep_grid(result)
+    outcomes = _sweep_outcomes(result, outcome)
+    if len(names) == 1:
+        return _sweep_line(result, names[0], values[0], outcomes, ax)
+    return _sweep_map(result, names, values, outcomes, ax)
+
+
+def _sweep_line(result, name: str, xs: np.ndarray, outcomes, ax):
+    from matplotlib.lines import Line2D
+
+    own = ax is None
+    fig, ax = _axes(ax)
+    marks = len(xs) <= 2 * MARKS_PER_CURVE  # a coarse grid: a marker at every point
+    for k, (target, label) in enumerate(outcomes):
+        share, low, high = (a.ravel() for a in _sweep_shares(result, [name], [xs], target))
+        style = _style(k) | dict(marker=MARKERS[k], markersize=5) if marks else _style(k, len(xs))
+        ax.plot(xs, share, **style, label=label, gid="share")
+        ax.fill_between(xs, low, high, color=PALETTE[k], alpha=0.2, linewidth=0, gid="band")
+    handles = ax.get_legend_handles_labels()[0]
+    span = (xs[0], xs[-1]) if len(xs) > 1 else (xs[0] - 0.5, xs[0] + 0.5)
+    if _exact_boundaries(result):
+        cuts, sets = _stable_changes(result, name, *span)
+        what = BOUNDARY_LABEL
+    else:
+        at = {float(p[name]): _stable_kinds(text) for p, text in zip(result.points, result.stable)}
+        stable = [at[float(x)] for x in xs]
+        idx = [i for i in range(1, len(xs)) if stable[i] != stable[i - 1]]
+        cuts, sets = [(xs[i - 1] + xs[i]) / 2 for i in idx], [stable[0]] + [stable[i] for i in idx]
+        what = f"{BOUNDARY_LABEL} (between grid points)"
+    for cut in cuts:
+        ax.axvline(cut, color="k", linewidth=1.0, linestyle=(0, (4, 2)), gid="boundary", zorder=1)
+    ends = [span[0], *cuts, span[1]]
+    for a, b, text in zip(ends[:-1], ends[1:], sets):
+        ax.annotate(text, ((a + b) / 2, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 3),
+                    textcoords="offset points", ha="center", va="bottom", fontsize="x-small", gid="stable-set")  # fmt: skip
+    if cuts:
+        handles.append(Line2D([], [], color="k", linewidth=1.0, linestyle=(0, (4, 2)), label=what))
+    ax.set_xlim(*span)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel(name)
+    ax.set_ylabel(f"share of {result.n} starts")
+    ax.set_title("stable states:", fontsize="x-small", loc="left", pad=3)
+    _sweep_key(fig, ax, handles, own)
+    return fig
+
+
+def _sweep_key(fig, ax, handles, own: bool) -> None:
+    """A sweep's key: below the axes in the margin of a figure of our own; on the caller's axes, inside them (a key
+    below the caller's axes would cover their x label)."""
+    if own:
+        _side_key(fig, ax, handles, own, below=True)
+    elif handles:
+        ax.legend(handles=handles, loc="best", fontsize="small", framealpha=0.9, handlelength=3.0)
+
+
+def _region_labels(ax, m, xs, ys) -> None:
+    """Name the stable set of each large region of a regime map at its most interior grid point."""
+    coarse = max(1, len(m.xs) // 41)
+    codes = m.codes[::coarse, ::coarse]
+    gx, gy = np.meshgrid(np.linspace(0, 1, codes.shape[1]), np.linspace(0, 1, codes.shape[0]))
+    for code, regime in enumerate(m.regimes):
+        inside = codes == code
+        if inside.mean() < REGION_LABEL_MIN_SHARE:
+            continue
+        outside = ~inside
+        px, py = gx[inside], gy[inside]
+        depth = np.minimum.reduce([px, 1 - px, py, 1 - py])  # distance (in axes units) to the map's edge
+        if outside.any():  # and to the nearest grid point of another region
+            d2 = (px[:, None] - gx[outside][None, :]) ** 2 + (py[:, None] - gy[outside][None, :]) ** 2
+            depth = np.minimum(depth, np.sqrt(d2.min(axis=1)))
+        best = int(np.argmax(depth))
+        x = m.xs[0] + px[best] * (m.xs[-1] - m.xs[0])
+        y = m.ys[0] + py[best] * (m.ys[-1] - m.ys[0])
+        ax.annotate(regime, (x, y), ha="center", va="center", fontsize="x-small", gid="stable-set",
+                    bbox=dict(boxstyle="round,pad=0.2", facecolor="white", edgecolor="none", alpha=0.8))  # fmt: skip
+
+
+def _sweep_map(result, names, values, outcomes, ax):
+    import matplotlib.pyplot as plt
+    import sympy
+    from matplotlib import patheffects
+    from matplotlib.lines import Line2D
+
+    from .policy.regimes import regime_map as compute_regime_map
+
+    x, y = names
+    xs, ys = values
+    own = ax is None
+    if own and len(outcomes) == 1:
+        fig, axes = plt.subplots(figsize=MAP_SIZE, layout="constrained")
+        axes = [axes]
+    elif own:
+        fig, axes = _panel_axes(None, len(outcomes))
+        fig.set_size_inches(fig.get_figwidth(), fig.get_figheight() + 0.5)
+    else:
+        fig, axes = _panel_axes(ax, len(outcomes))
+    half = [(v[1] - v[0]) / 2 if len(v) > 1 else 0.5 for v in (xs, ys)]
+    box = (xs[0] - half[0], xs[-1] + half[0]), (ys[0] - half[1], ys[-1] + half[1])
+    exact = _exact_boundaries(result)
+    regimes = None
+    if exact:
+        regimes = compute_regime_map(result.game, (x, *box[0]), (y, *box[1]), resolution=SWEEP_BOUNDARY_RESOLUTION)
+    outline = [patheffects.withStroke(linewidth=LINE_WIDTH + 1.6, foreground="k")]
+    mesh = None
+    drawn = False
+    for a, (target, label) in zip(axes, outcomes):
+        share, _, _ = _sweep_shares(result, names, values, target)
+        mesh = a.pcolormesh(xs, ys, share, cmap="cividis", vmin=0.0, vmax=1.0, shading="nearest", gid="sweep")
+        if regimes is not None:
+            drawn |= bool(_boundaries(a, regimes, sympy, color="w", path_effects=outline))
+            _region_labels(a, regimes, xs, ys)
+        else:
+            drawn |= _grid_boundaries(a, result, names, values, outline)
+        a.set_xlim(*box[0])
+        a.set_ylim(*box[1])
+        a.set_xlabel(x)
+        a.set_ylabel(y)
+        a.set_title(label, fontsize="medium")
+    bar = fig.colorbar(mesh, ax=axes)
+    bar.set_label(f"share of {result.n} starts ending there" if len(outcomes) > 1 else f"share of {result.n} starts")
+    if drawn:
+        what = BOUNDARY_LABEL if exact else f"{BOUNDARY_LABEL} (between grid points)"
+        handle = Line2D([], [], color="w", linewidth=LINE_WIDTH, path_effects=outline, label=what)
+        _sweep_key(fig, axes[0], [handle], own)
+    return fig
+
+
+def _grid_boundaries(ax, result, names, values, outline) -> bool:
+    """Cell edges between grid points whose ``stable`` sets differ (a game or dynamics without exact curves)."""
+    from matplotlib.collections import LineCollection
+
+    xs, ys = values
+    stable = np.empty((len(ys), len(xs)), dtype=object)
+    for point, text in zip(result.points, result.stable):
+        i, j = int(np.searchsorted(ys, float(point[names[1]]))), int(np.searchsorted(xs, float(point[names[0]])))
+        stable[i, j] = _stable_kinds(text)
+    mid_x = np.concatenate([[xs[0] - (xs[1] - xs[0]) / 2 if len(xs) > 1 else xs[0] - 0.5], (xs[1:] + xs[:-1]) / 2,
+                            [xs[-1] + (xs[-1] - xs[-2]) / 2 if len(xs) > 1 else xs[0] + 0.5]])  # fmt: skip
+    mid_y = np.concatenate([[ys[0] - (ys[1] - ys[0]) / 2 if len(ys) > 1 else ys[0] - 0.5], (ys[1:] + ys[:-1]) / 2,
+                            [ys[-1] + (ys[-1] - ys[-2]) / 2 if len(ys) > 1 else ys[0] + 0.5]])  # fmt: skip
+    segments = []
+    for i in range(len(ys)):
+        for j in range(len(xs)):
+            if j + 1 < len(xs) and stable[i, j] != stable[i, j + 1]:
+                segments.append([(mid_x[j + 1], mid_y[i]), (mid_x[j + 1], mid_y[i + 1])])
+            if i + 1 < len(ys) and stable[i, j] != stable[i + 1, j]:
+                segments.append([(mid_x[j], mid_y[i + 1]), (mid_x[j + 1], mid_y[i + 1])])
+    if segments:
+        ax.add_collection(LineCollection(segments, colors="w", linewidths=LINE_WIDTH, path_effects=outline,
+                                         gid="boundary"))  # fmt: skip
+    return bool(segments)
+
+
+# ------------------------------------------------------------------------------------------ dynamics compared
+
+
+def compare_dynamics(
+    runs: object,
+    ax: object | None = None,
+    *,
+    panels: str = "share",
+    orbits: Sequence[int] | None = None,
+):
+    """Orbits of one game under several dynamics, side by side: one panel per share (or per dynamics).
+
+    Parameters
+    ----------
+    runs : mapping of str to Trajectory, or sequence of Trajectory
+        Results of :func:`gamekit.simulate` with ``t_eval`` on one game (the same populations, strategies and
+        parameter values), e.g. ``{d: gk.simulate(game, x0, 50, t_eval=t, dynamics=d) for d in ["replicator",
+        "smith"]}``; a sequence is named by each run's dynamics.
+    ax : matplotlib Axes or sequence of Axes, optional
+        One Axes per panel (an Axes when there is one panel); a new figure when None.
+    panels : {"share", "dynamics"}
+        ``"share"``: a panel per share (each population's first strategy; every strategy of a population with more
+        than two), in it a curve per dynamics.  ``"dynamics"``: a panel per dynamics, in it a curve per share.
+    orbits : sequence of int, optional
+        The orbits of each run to draw (default: all).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        :func:`time_series` of the runs (curves gid ``series``, the k-th dynamics -- or share -- in
+        :data:`PALETTE`, :data:`LINESTYLES` and :data:`MARKERS` k), each dynamics named with where its orbit
+        ends when a run holds one orbit (``"smith: regulate, evade, accept"``).
+    """
+    from . import _validate
+    from .simulate import Trajectory
+
+    if isinstance(runs, Sequence) and not isinstance(runs, (str, bytes)):
+        if not all(isinstance(r, Trajectory) for r in runs):
+            bad = next(type(r).__name__ for r in runs if not isinstance(r, Trajectory))
+            raise ArgumentError(f"runs must hold Trajectory results of gamekit.simulate, got a {bad}")
+        named = {}
+        for r in runs:
+            if r.dynamics in named:
+                raise ArgumentError(
+                    f"runs holds two runs under {_validate.printable(r.dynamics)}: name them in a dict instead"
+                )
+            named[r.dynamics] = r
+        runs = named
+    if not isinstance(runs, Mapping):
+        raise ArgumentError(
+            "runs must be a dict {dynamics: Trajectory} or a list of Trajectory (results of gamekit.simulate under "
+            f"each dynamics), got {type(runs).__name__}"
+        )
+    panels = _validate.choice("panels", panels, ("share", "dynamics"))
+    if not runs:
+        raise ArgumentError("runs must hold at least one Trajectory")
+    games = [t.game for t in runs.values() if isinstance(t, Trajectory)]
+    for key, traj in runs.items():
+        if isinstance(traj, Trajectory) and dict(traj.game.parameters) != dict(games[0].parameters):
+            raise ArgumentError(
+                f"runs[{_validate.printable(repr(key))}] has other parameter values than the first run: compare "
+                "dynamics on one game (for several parameter values use gk.sensitivity)"
+            )
+    labels = {}
+    for key, traj in runs.items():
+        if isinstance(traj, Trajectory) and isinstance(key, str) and traj.n == 1:
+            labels[key] = f"{key}: {traj.outcome[0]}"
+        else:
+            labels[key] = key
+    renamed = {labels[key]: traj for key, traj in runs.items()}
+    return time_series(renamed, ax, panels="population" if panels == "share" else "scenario", orbits=orbits)

@@ -126,6 +126,13 @@ class SweepResult:
                 rows.append({**base, "outcome": outcome, "share": k / self.n, "ci_low": lo, "ci_high": hi, "orbits": k})
         return pd.DataFrame(rows)
 
+    def plot(self, outcome: str | None = None, ax: object | None = None):
+        """The basin shares over the grid with the stable set's boundaries, drawn by :func:`gamekit.plot.sweep`
+        (one outcome, or every outcome when ``outcome`` is None; on ``ax`` if given)."""
+        from . import plot
+
+        return plot.sweep(self, outcome, ax=ax)
+
     def __repr__(self) -> str:
         shown = self.scenarios if self.scenarios is not None else self.parameters
         over = ", ".join(printable(p) for p in shown[:4]) + (", ..." if len(shown) > 4 else "")

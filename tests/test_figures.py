@@ -482,7 +482,7 @@ def test_regime_map_colours_hatches_and_boundaries(tmp_path):
             base = np.array(matplotlib.colors.to_rgb(plot.PALETTE[i]))
             np.testing.assert_allclose(colour[:3], plot.TINT * base + 1 - plot.TINT, atol=1e-6)
     patches = _key(fig).get_patches()
-    assert [t.get_text() for t in _key(fig).get_texts()] == list(m.regimes)
+    assert [t.get_text() for t in _key(fig).get_texts()] == [*m.regimes, plot.BOUNDARY_LABEL]
     assert len({p.get_hatch() for p in patches}) == len(m.regimes)  # regions apart in grey print
     boundaries = _by_gid(ax, "boundary", "collections")
     vertices = [np.vstack([p.vertices for p in b.get_paths()]) for b in boundaries]
@@ -574,6 +574,9 @@ def _every_figure():
     diagram = gk.continuation(HAWK_DOVE, "V", (0.5, 3))
     noisy = gk.simulate(PLATFORM, [[0.7, 0.3, 0.3]] * 20, 5, noise={"platform.insure": 0.5}, rng=1)
     route = gk.follow(game, "phased", [[0.95, 0.05, 0.05]], 60, "meta-goal", points=61)
+    line = gk.sweep(PLATFORM, {"R": [1, 4]}, n=10, t_end=20, progress=False)
+    grid = gk.sweep(PLATFORM, {"R": [1, 4], "K": [2, 4]}, n=10, t_end=20, progress=False)
+    protocols = {d: gk.simulate(PLATFORM, [[0.5] * 3], 10, t_eval=t, dynamics=d) for d in ("replicator", "smith")}
     return [
         ("orbits3d", lambda ax: plot.orbits3d(traj, ax=ax), True),
         ("trajectories", lambda ax: plot.trajectories(traj, ax=ax), False),
@@ -587,6 +590,9 @@ def _every_figure():
         ("bifurcation", lambda ax: plot.bifurcation(diagram, ax=ax), False),
         ("hitting_probability", lambda ax: plot.hitting_probability(noisy, "trap", ax=ax), False),
         ("path", lambda ax: plot.path(route, ax=ax), False),
+        ("sweep", lambda ax: plot.sweep(line, ax=ax), False),
+        ("sweep", lambda ax: plot.sweep(grid, "trap", ax=ax), False),
+        ("compare_dynamics", lambda ax: plot.compare_dynamics(protocols, ax=None if ax is None else [ax] * 3), False),
     ]
 
 
@@ -674,6 +680,13 @@ def test_simplex_cycles_of_zero_sum_rock_paper_scissors_keep_the_product_of_shar
         (lambda: plot.path("x"), "result must be a Path"),
         (lambda: plot.basins("x"), "frame must be a Basins result"),
         (lambda: plot.regime_map("x"), "m must be a RegimeMap"),
+        (lambda: plot.sweep("x"), "result must be a SweepResult"),
+        (lambda: plot.sweep(gk.sweep(PLATFORM, ["trap", "lag"], n=0)), "list of scenarios"),
+        (lambda: plot.sweep(gk.sweep(PLATFORM, {"R": [1]}, n=0)), "n=0"),
+        (lambda: plot.sweep(gk.sweep(PLATFORM, {"R": [1], "K": [1], "F": [1]}, n=0)), "one or two parameters"),
+        (lambda: plot.compare_dynamics("x"), "runs must be a dict"),
+        (lambda: plot.compare_dynamics([1]), "runs must hold Trajectory"),
+        (lambda: plot.compare_dynamics({}, panels="x"), "panels"),
         (lambda: plot.phase_portrait(INSPECTION, cycles=-1), "cycles"),
         (lambda: plot.phase_portrait(INSPECTION, cycles=11), "cycles"),
         (lambda: plot.simplex(RPS, cycles=1.5), "cycles"),
@@ -684,3 +697,165 @@ def test_every_figure_names_bad_input_in_one_line(call, message):
     with pytest.raises(ArgumentError) as err:
         call()
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+# ------------------------------------------------------------------- regime boundaries, sweeps, dynamics compared
+
+
+def _vertices(ax):
+    return np.vstack([p.vertices for c in _by_gid(ax, "boundary", "collections") for p in c.get_paths()])
+
+
+def test_regime_map_draws_a_boundary_only_where_the_stable_set_changes(tmp_path):
+    """Over the fine F and the detection delta (trap values otherwise: Cg = 2, Cp - B - S = 6, K = 2 < Cc = 3): the
+    lag is stable for delta F < Cg, the trap for Cg < delta F < Cp - B - S.  F = 4 is where (regulate, evade, claim)'s
+    condition Cp > B + F + K + S changes sign; that state is stable on neither side (K < Cc), so no line there."""
+    game = gk.load("platform-insurance")
+    m = gk.regime_map(game, ("F", 0, 25), ("delta", 0, 1), base="trap", resolution=101)
+    assert "F - 4" in [str(b) for b in m.boundaries]  # the condition is there, and it crosses the map
+    fig = plot.regime_map(m)
+    _png(fig, tmp_path, "regimes-fine.png")
+    _inside(fig)
+    v = _vertices(fig.axes[0])
+    product = v[:, 0] * v[:, 1]
+    on_curve = np.minimum(np.abs(product - 2), np.abs(product - 6))
+    assert on_curve.max() < 1e-9  # every drawn vertex on delta F = 2 or delta F = 6, none on F = 4 alone
+    assert np.abs(product - 2).min() < 1e-9 and np.abs(product - 6).min() < 1e-9  # both curves drawn
+    low, high = [v[np.abs(product - c) < 1e-9] for c in (2, 6)]
+    assert low[:, 0].min() == pytest.approx(2, abs=0.3) and low[:, 0].max() == pytest.approx(25)  # end to end
+    assert plot.BOUNDARY_LABEL in [t.get_text() for t in _key(fig).get_texts()]
+
+
+def _thresholds_between(game, name, low, high):
+    """Where the stable set changes along ``name`` in (low, high), from gk.thresholds: the ends of every pure profile's
+    stable set (a profile's membership changes there, so the set does)."""
+    ends = set()
+    for idx in game.profiles():
+        stable_set = gk.thresholds(game, None, game.profile_names(idx)).lever(name).stable_set
+        ends |= {float(e) for e in stable_set.boundary if e.is_finite and low < float(e) < high}
+    return sorted(ends)
+
+
+def _counts_share(result, i, label):
+    return dict(result.counts[i]).get(label, 0) / result.n
+
+
+def test_sweep_over_one_parameter_draws_each_outcomes_share_its_band_and_the_thresholds(tmp_path):
+    result = gk.sweep(PLATFORM, {"R": [1, 2, 2.5, 4, 5, 6]}, n=120, t_end=100, progress=False)
+    fig = result.plot()
+    _png(fig, tmp_path, "sweep-line.png")
+    _inside(fig)
+    ax = fig.axes[0]
+    lines = _by_gid(ax, "share")
+    outcomes = {label for counts in result.counts for label, _ in counts}
+    assert len(lines) == len(outcomes)
+    _distinct_in_grey(lines)
+    xs = [p["R"] for p in result.points]
+    for k, line in enumerate(lines):
+        label = line.get_label().split(" (")[0]
+        target = ", ".join(PLATFORM.states[label]) if label in PLATFORM.states else line.get_label()
+        np.testing.assert_array_equal(line.get_xdata(), xs)
+        np.testing.assert_allclose(line.get_ydata(), [_counts_share(result, i, target) for i in range(len(xs))])
+        assert line.get_color() == plot.PALETTE[k]
+    for band, line in zip(_by_gid(ax, "band", "collections"), lines):  # the Wilson interval around each share
+        ys = band.get_paths()[0].vertices[:, 1]
+        for y, k in zip(line.get_ydata(), np.round(line.get_ydata() * result.n).astype(int)):
+            lo, hi = _wilson(k, result.n)
+            assert np.isclose(ys, lo).any() and np.isclose(ys, hi).any() and lo <= y <= hi
+    cuts = [line.get_xdata()[0] for line in _by_gid(ax, "boundary")]
+    assert _thresholds_between(PLATFORM, "R", 1, 6) == [3.0]  # R = Cg + S
+    assert cuts == pytest.approx([3.0], abs=1e-12)
+    named = [t.get_text() for t in ax.texts if t.get_gid() == "stable-set"]
+    assert named == ["trap", "meta-goal + trap"]  # K = 2 < Cc: beyond R = 3 the meta-goal joins the trap
+
+
+def _wilson(k, n, z=1.959963984540054):
+    """The Wilson score interval, written out (the oracle of the bands)."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (0.0 if k == 0 else centre - half), (1.0 if k == n else centre + half)
+
+
+def test_sweep_over_two_parameters_is_a_heatmap_of_the_shares_with_the_exact_boundaries(tmp_path):
+    F, delta = np.linspace(1, 25, 7), np.linspace(0.1, 0.9, 5)
+    result = gk.sweep(PLATFORM, {"F": F, "delta": delta}, n=40, t_end=60, progress=False)
+    fig = plot.sweep(result, "trap")
+    _png(fig, tmp_path, "sweep-map.png")
+    _inside(fig)
+    ax = fig.axes[0]
+    (mesh,) = _by_gid(ax, "sweep", "collections")
+    cells = np.asarray(mesh.get_array()).reshape(len(delta), len(F))
+    for i, point in enumerate(result.points):
+        row, col = list(delta).index(point["delta"]), list(F).index(point["F"])
+        assert cells[row, col] == _counts_share(result, i, "regulate, evade, accept")
+    assert mesh.cmap.name == "cividis" and mesh.norm.vmin == 0 and mesh.norm.vmax == 1
+    v = _vertices(ax)
+    assert np.minimum(np.abs(v[:, 0] * v[:, 1] - 2), np.abs(v[:, 0] * v[:, 1] - 6)).max() < 1e-9
+    for y in (0.3, 0.5):  # along a row, the curves cross F where gk.thresholds says the trap's stability changes
+        near = v[np.abs(v[:, 1] - y) < 0.02]
+        ends = _thresholds_between(PLATFORM.with_parameters(delta=y), "F", 0, 26)
+        for x in ends:
+            assert np.abs(near[:, 0] - x).min() < 0.02 * 26 / y
+    assert {"lag", "trap", "none"} <= {t.get_text() for t in ax.texts if t.get_gid() == "stable-set"}
+
+
+def test_sweep_of_every_outcome_and_of_a_game_without_exact_curves(tmp_path):
+    """Hawk-dove (one population, V < C: the mixed ESS V/C; V > C: all hawk) is not multilinear: its boundaries sit
+    between the grid points whose stable sets differ, and its mixed rest points, which move with V, are one outcome."""
+    hawk_dove = gk.load("hawk-dove")  # C = 4
+    result = gk.sweep(hawk_dove, {"V": [1, 2, 3, 5, 6]}, n=30, t_end=200, progress=False)
+    fig = plot.sweep(result)
+    _png(fig, tmp_path, "sweep-hawk-dove.png")
+    ax = fig.axes[0]
+    (cut,) = _by_gid(ax, "boundary")
+    assert cut.get_xdata()[0] == 4.0  # between V = 3 and V = 5
+    assert [t.get_text() for t in ax.texts if t.get_gid() == "stable-set"] == [plot.MIXED, "all-hawk"]
+    mixed = next(line for line in _by_gid(ax, "share") if line.get_label() == plot.MIXED)
+    expect = [sum(k for label, k in counts if label.startswith("(")) / result.n for counts in result.counts]
+    np.testing.assert_allclose(mixed.get_ydata(), expect)
+    two = gk.sweep(PLATFORM, {"R": [1, 4], "K": [2, 4]}, n=20, t_end=40, progress=False)
+    fig = plot.sweep(two)  # a panel per outcome, one colour bar
+    panels = [a for a in fig.axes if _by_gid(a, "sweep", "collections")]
+    assert len(panels) == len({label for counts in two.counts for label, _ in counts})
+    _inside(fig)
+
+
+def test_compare_dynamics_draws_each_dynamics_orbit(tmp_path):
+    t = np.linspace(0, 30, 121)
+    specs = ["replicator", "logit:0.5", "smith", "bnn"]
+    runs = {d: gk.simulate(PLATFORM, [(0.5, 0.5, 0.5)], 30, t_eval=t, dynamics=d) for d in specs}
+    fig = plot.compare_dynamics(runs)
+    _png(fig, tmp_path, "dynamics.png")
+    _inside(fig)
+    assert len(fig.axes) == 3  # a panel per population's share
+    for c, ax in enumerate(fig.axes):
+        lines = _by_gid(ax, "series")
+        assert len(lines) == len(specs)
+        _distinct_in_grey(lines)
+        for line, d in zip(lines, specs):
+            np.testing.assert_array_equal(line.get_ydata(), runs[d].states[0, :, c])
+            assert line.get_label() == f"{d}: {runs[d].outcome[0]}"
+    fig = plot.compare_dynamics(list(runs.values()), panels="dynamics")  # named by each run's dynamics
+    assert [ax.get_title().split(":")[0] for ax in fig.axes] == ["replicator", "logit", "smith", "bnn"]
+    with pytest.raises(ArgumentError, match="other parameter values"):
+        plot.compare_dynamics({"a": runs["smith"], "b": gk.simulate(PLATFORM.with_parameters(R=5), [(0.5,) * 3],
+                                                                    1, t_eval=[0, 1])})  # fmt: skip
+    with pytest.raises(ArgumentError, match="two runs under"):
+        plot.compare_dynamics([runs["smith"], runs["smith"]])
+
+
+def test_basin_share_text_stays_clear_of_the_error_bar(tmp_path):
+    b = gk.basins(gk.load("platform-insurance").scenario("meta-goal"), 200, rng=0, t_end=60)
+    assert b.to_frame().share.iloc[0] == 1.0
+    fig = plot.basins(b)
+    fig.savefig(tmp_path / "basins-full.png", dpi=80)  # a one-bar figure: a small file
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    (text,) = [t for t in ax.texts if t.get_gid() == "share-text"]
+    assert text.get_text() == "100.0%"
+    caps = [line for line in ax.lines if line.get_marker() == "|"]
+    right = max(c.get_window_extent(renderer).x1 for c in caps)
+    assert text.get_window_extent(renderer).x0 > right + 2  # pixels of white between the cap and the text
+    assert text.get_window_extent(renderer).x1 < ax.get_window_extent(renderer).x1

@@ -80,7 +80,8 @@ def test_figures_draw_what_they_are_given():
     fig = m.plot()
     ax = fig.axes[0]
     assert ax.get_xlabel() == "R" and ax.get_ylabel() == "K"
-    assert {t.get_text() for t in fig.legends[0].get_texts()} == set(m.regimes)  # the key beside the map
+    keys = {t.get_text() for t in fig.legends[0].get_texts()}
+    assert keys == set(m.regimes) | {plot.BOUNDARY_LABEL}  # the key beside the map
     traj = gk.simulate(
         GAME.scenario("trap"), np.random.default_rng(0).uniform(size=(5, 3)), 30, t_eval=np.linspace(0, 30, 61)
     )
@@ -299,6 +300,7 @@ def test_results_plot_methods_are_the_gk_plot_functions(monkeypatch):
             "plot",
             {"share": "players.hawk", "labels": False, "legend": False},
         ),
+        "sweep": (gk.sweep(trap, {"R": [1, 4]}, n=5, t_end=1, progress=False), "plot", {"outcome": "trap"}),
         "hitting_probability": (
             gk.simulate(trap, [[0.7, 0.3, 0.3]] * 10, 2, noise={"platform.insure": 0.5}, rng=1),
             "plot_probability",
