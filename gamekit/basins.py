@@ -213,6 +213,12 @@ def basins(
     Basins
         The share of orbits per outcome with its Wilson 95% interval; ``.to_frame()`` is a DataFrame with columns
         ``outcome, share, ci_low, ci_high, orbits``.
+
+    Examples
+    --------
+    >>> import gamekit as gk
+    >>> gk.basins(gk.load("platform-insurance").scenario("trap"), n=500, rng=0)
+    Basins(Platform social insurance: 500 orbits to t=300: 60.8% cycling on workers=claim, 39.2% regulate, evade, accept)
     """
     check.game(game)
     unknown = sorted(set(kwargs) - _SIMULATE_OPTIONS)

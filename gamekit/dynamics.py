@@ -596,6 +596,12 @@ def replicator(game: Game) -> Replicator:
     -------
     Replicator
         The symbolic dynamics: ``equations``, ``jacobian``, ... (each derived when first asked for).
+
+    Examples
+    --------
+    >>> import gamekit as gk
+    >>> gk.replicator(gk.load("hawk-dove")).equations
+    (x*(1 - x)*(-x*C/2 + V/2),)
     """
     return Replicator(check_game(game))
 

@@ -345,6 +345,15 @@ def load(path: str | os.PathLike) -> Game:
     -------
     Game
         The game, with the file's parameters, bounds, states, scenarios and schedules.
+
+    Examples
+    --------
+    >>> import gamekit as gk
+    >>> game = gk.load("hawk-dove")
+    >>> game
+    Game('Hawk-dove'; symmetric; players: hawk, dove; 2 parameters)
+    >>> dict(game.parameters)
+    {'V': 2, 'C': 4}
     """
     if not isinstance(path, (str, os.PathLike)):
         raise ModelError(f"a model is a file path or a shipped model's name, got {printable(repr(path), 60)}")

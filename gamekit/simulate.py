@@ -1168,6 +1168,16 @@ def simulate(
     """
     dyn = parse_dynamics(dynamics)
     if noise is not None:
+
+    Examples
+    --------
+    >>> import gamekit as gk
+    >>> trap = gk.load("platform-insurance").scenario("trap")
+    >>> orbits = gk.simulate(trap, [[0.95, 0.05, 0.05], [0.5, 0.5, 0.5]], 300)
+    >>> orbits
+    Trajectory(2 orbits to t=300: 50.0% regulate, evade, accept, 50.0% cycling on workers=claim)
+    >>> orbits.final.shape, orbits.converged.tolist()
+    ((2, 3), [True, False])
         if dyn.kind != "replicator":
             raise ArgumentError(f"noise is the stochastic replicator dynamics; it cannot be combined with {dyn}")
         given = {"rtol": rtol, "atol": atol, "window": window, "converge_tol": converge_tol}

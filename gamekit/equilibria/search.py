@@ -96,6 +96,14 @@ def equilibria(
     Equilibria
         Every rest point found, each an :class:`Equilibrium` with its eigenvalues and stability label (or a
         :class:`Continuum`), with ``complete`` (whether the search is proved complete) and ``notes``.
+
+    Examples
+    --------
+    >>> import gamekit as gk
+    >>> print(gk.equilibria(gk.load("hawk-dove")))
+    (hawk) [all-hawk]: unstable; eigenvalues 1
+    (dove) [all-dove]: unstable; eigenvalues 1
+    (1/2): asymptotically stable; eigenvalues -0.5
     """
     check_game(game)
     dyn = parse_dynamics(dynamics)
