@@ -15,6 +15,8 @@ function                 draws                                                  
 ``bifurcation``          branches of rest points against a parameter               :func:`gamekit.continuation`
 ``hitting_probability``  the probability a noisy path reaches a state by t         ``simulate(..., noise=...)``
 ``path``                 a scheduled orbit's shares with the phase starts          :func:`gamekit.follow`
+``sweep``                basin shares over one or two parameters, the boundaries   :func:`gamekit.sweep`
+``compare_dynamics``     one game's orbits under several dynamics                  :func:`gamekit.simulate` (a dict)
 =======================  ========================================================  =====================================
 
 The results' ``.plot()`` methods call these functions (one piece of code per figure).  Every function takes an
@@ -28,6 +30,14 @@ distinguishable with every common colour-vision deficiency) without the yellow, 
 The k-th curve of a figure gets ``PALETTE[k]``, ``LINESTYLES[k]`` and ``MARKERS[k]`` together, so curves stay
 apart in grey print too; regions of a regime map get a tint of ``PALETTE[k]`` and a hatch ``HATCHES[k]``.  Rest
 points are black, marked by stability label (:data:`REST_POINT_STYLE`).
+
+**Boundaries.**  A pure profile is asymptotically stable where each of its switch gains ``g(theta) < 0``; so the set
+of stable states (in a multilinear game under the replicator, all of them) is a function of the gains' signs, and it
+can change only on a curve ``g(theta) = 0``.  ``regime_map`` and ``sweep`` draw such a curve only where the set
+differs on its two sides: at each piece of the curve the other gains' signs are evaluated, and the regimes of the
+two sign patterns (``g < 0`` and ``g >= 0``) are looked up on the map's grid; over one parameter the candidates are
+the gains' real roots, kept where the stable set differs between neighbouring roots.  A gain that changes sign where
+only an unstable state's label changes is not a boundary and is not drawn.
 """
 
 from __future__ import annotations
@@ -1972,7 +1982,10 @@ def compare_dynamics(
     labels = {}
     for key, traj in runs.items():
         if isinstance(traj, Trajectory) and isinstance(key, str) and traj.n == 1:
-            labels[key] = f"{key}: {traj.outcome[0]}"
+            end = str(traj.outcome[0])
+            if end.startswith("(") and traj.rest_point(end) is not None:  # a mixed rest point, to three digits
+                end = "(" + ", ".join(f"{float(v):.3g}" for v in end.strip("()").split(",")) + ")"
+            labels[key] = f"{key}: {end}"
         else:
             labels[key] = key
     renamed = {labels[key]: traj for key, traj in runs.items()}
