@@ -203,7 +203,10 @@ strategy counts as alive in every orbit.  An orbit has
   Nash equilibrium under Smith or BNN it is ``unresolved`` unless its range in
   the second half is at least ``NONSMOOTH_RATIO`` times the first half's: a
   spiral that loses a tenth of its amplitude per half window is not called a
-  cycle there, since no linearisation says whether that equilibrium attracts.
+  cycle there, since no linearisation says whether that equilibrium attracts;
+  under Smith and BNN that holds for every cycle, found equilibrium or not (an
+  orbit of the trap closing in on a Nash equilibrium on a face spirals in with
+  about 0.7 of its range per half window: unresolved, not a cycle).
   Under Smith and BNN a cycle must also survive a tighter integration: every
   orbit that looks like one is integrated again at ``RECHECK_FACTOR`` (1/100)
   times ``rtol`` and ``atol``, and if its range over the second half falls below
@@ -1165,9 +1168,6 @@ def simulate(
     Trajectory or NoisyPaths
         A :class:`Trajectory`: per orbit the final state (and the states at ``t_eval``), its ``outcome`` and whether
         it ``converged``; with ``noise``, the :class:`NoisyPaths` of :func:`gamekit.stochastic.simulate_noisy`.
-    """
-    dyn = parse_dynamics(dynamics)
-    if noise is not None:
 
     Examples
     --------
@@ -1178,6 +1178,9 @@ def simulate(
     Trajectory(2 orbits to t=300: 50.0% regulate, evade, accept, 50.0% cycling on workers=claim)
     >>> orbits.final.shape, orbits.converged.tolist()
     ((2, 3), [True, False])
+    """
+    dyn = parse_dynamics(dynamics)
+    if noise is not None:
         if dyn.kind != "replicator":
             raise ArgumentError(f"noise is the stochastic replicator dynamics; it cannot be combined with {dyn}")
         given = {"rtol": rtol, "atol": atol, "window": window, "converge_tol": converge_tol}
@@ -1331,6 +1334,11 @@ def _simulate_flow(game, full, te, bounds, values, dyn: Dynamics, classify, cont
             certified, profile = certify(sig[rest], rows, game.shape, alive[rest], dyn.kind == "bnn", REST_FACTOR * tol)
             cd[rest[certified]] = profile[certified]
             conv[rest[certified]] = True
+        if not dyn.smooth:  # Smith, BNN: a cycle keeps NONSMOOTH_RATIO of its range (module docstring)
+            lo, hi = classify._window(box)
+            keeps = (box[:, 3] - box[:, 2]) >= NONSMOOTH_RATIO * (box[:, 1] - box[:, 0])
+            fading = ~np.any(classify._oscillating(turns, lo, hi) & keeps, axis=1)
+            cd[cycling(cd) & fading] = classify.index[UNRESOLVED]
         return cd, conv
 
     def cycling(cd):

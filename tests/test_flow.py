@@ -148,6 +148,20 @@ def test_an_oscillation_kept_up_by_the_integrator_is_never_a_cycle(dyn, rtol):
     assert set(bad.outcome) == {"cycling (interior)"} and not bad.converged.any()
 
 
+def test_a_spiral_closing_in_on_a_face_equilibrium_is_not_a_cycle():
+    """Trap orbits under BNN spiral in on the Nash equilibrium of the face insure = 1 (about (0.53, 0.91, 1)),
+    keeping about 0.7 of their range per half window: at t = 50 that is not a cycle (unresolved), and indeed the
+    same orbits oscillate far less by t = 400 (a cycle would keep its range)."""
+    trap = gk.load("platform-insurance").scenario("trap")
+    starts = np.random.default_rng(0).uniform(size=(40, 3))
+    short = gk.simulate(trap, starts, 50.0, dynamics="bnn", t_eval=np.linspace(25.0, 50.0, 501))
+    assert not any(o.startswith("cycling") for o in short.outcome)
+    spiral = np.flatnonzero(short.outcome == "unresolved")
+    assert spiral.size
+    long = gk.simulate(trap, starts[spiral], 400.0, dynamics="bnn", t_eval=np.linspace(375.0, 400.0, 501))
+    assert np.all(np.ptp(long.states, axis=1).max(axis=1) < 0.5 * np.ptp(short.states[spiral], axis=1).max(axis=1))
+
+
 def test_rps_facts_through_the_cli(capsys):
     assert main(["simulate", "rock-paper-scissors", "--scenario", "bad", "--orbits", "60", "--t-end", "300",
                  "--dynamics", "smith", "--json"]) == 0  # fmt: skip
