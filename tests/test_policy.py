@@ -138,6 +138,55 @@ def test_cheapest_policy_with_a_margin_reaches_the_meta_goal_in_simulation():
     assert shares == {"regulate, insure, claim": 1.0}
 
 
+def _stable_profiles(game):
+    """The asymptotically stable states by gk.equilibria (an oracle independent of the policy's switch gains)."""
+    return [e.profile for e in gk.equilibria(game).stable()]
+
+
+def _printed_policy(pol):
+    """The lever values the first line of str(Policy) tells the user to set ('R: 2 -> 3.5, ...')."""
+    import re
+
+    first = str(pol).splitlines()[0]
+    return {name: float(new) for name, new in re.findall(r"(\w+): [-\d.e+]+ -> ([-\d.e+]+)", first)}
+
+
+@pytest.mark.parametrize("margin", [0.5, 2.0, 1e-6])
+def test_cheapest_policy_prints_a_policy_that_works_and_its_infimum_as_a_bound(margin):
+    """hostile6 #4: the printed policy is applied as printed; the infimum is the limit margin -> 0."""
+    levers = {"R": 1.0, "K": 1.0, "delta": 10.0}
+    pol = gk.cheapest_policy(GAME, "trap", "meta-goal", levers, margin=margin)
+    printed = _printed_policy(pol)
+    assert printed and set(printed) <= set(levers)
+    trap = GAME.scenario("trap")
+    assert _stable_profiles(trap.with_parameters(printed)) == [("regulate", "insure", "claim")]
+    assert _stable_profiles(trap.with_parameters(dict(pol.verified_values))) == [("regulate", "insure", "claim")]
+    # the infimum: R = Cg + S = 3 and K = Cp - B - S = 3 at base delta, cost 2 whatever the margin, and a boundary
+    assert pol.exact == {"R": 3, "K": 3, "delta": R_(3, 10)} and pol.cost == 2
+    assert _stable_profiles(trap.with_parameters(dict(pol.values))) == []  # not a policy: nothing is stable there
+    assert "infimum: cost 2 at the boundary R = 3, K = 3" in str(pol)
+    # the verified cost is what the printed values cost, and never below the infimum
+    spent = sum(c * abs(printed.get(n, trap.parameters[n]) - trap.parameters[n]) for n, c in levers.items())
+    assert pol.cost <= pol.verified_cost and spent == pytest.approx(pol.verified_cost, rel=1e-9)
+
+
+def test_cheapest_policy_with_a_large_margin_keeps_the_infimum_of_the_cheapest_branch():
+    """hostile6 #4: with margin 2 the verified point moves delta up (0.3 -> 0.4, cost 7); the infimum stays cost 2
+    with delta unchanged, not delta 0.3 -> 1/5 at cost 3 (the other branch's active set at margin 0)."""
+    pol = gk.cheapest_policy(GAME, "trap", "meta-goal", {"R": 1.0, "K": 1.0, "delta": 10.0}, margin=2.0)
+    assert dict(pol.verified_values) == pytest.approx({"R": 5.0, "K": 5.0, "delta": 0.4})
+    assert pol.verified_cost == pytest.approx(7.0) and pol.cost == 2
+    assert pol.exact["delta"] == R_(3, 10) and pol.changes["delta"] == 0
+    assert str(pol).splitlines()[0].endswith("R: 2 -> 5, K: 2 -> 5, delta: 0.3 -> 0.4 (cost 7, verified with margin 2)")
+    small = gk.cheapest_policy(GAME, "trap", "meta-goal", {"R": 1.0, "K": 1.0, "delta": 10.0}, margin=1e-6)
+    assert small.cost == pol.cost and small.verified_cost == pytest.approx(pol.cost, abs=1e-4)
+
+
+def test_cheapest_policy_with_a_margin_no_policy_meets_names_the_infimum():
+    with pytest.raises(gk.GamekitError, match=r"margin 50; the infimum is cost 2 at R = 3, K = 3"):
+        gk.cheapest_policy(GAME, "trap", "meta-goal", {"R": 1.0, "K": 1.0}, bounds={"R": (0, 10)}, margin=50)
+
+
 def test_cheapest_policy_bad_input():
     import pytest
 

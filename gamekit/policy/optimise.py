@@ -12,9 +12,17 @@ switch gain is negative)::
 
 The second family is a disjunction (one switch of ``s`` must gain).  Where every
 gain is linear in the levers, each choice of one gaining switch per competitor
-is a linear programme (HiGHS), and the best over all choices is the optimum; the
-active constraints are then solved exactly in rationals with ``margin = 0``
-(the infimum, ``Policy.exact``).  Otherwise differential evolution minimises
+is a linear programme (HiGHS).  Two optima are kept.  The *verified policy* is the
+cheapest point over all choices with the given ``margin`` (``Policy.verified_values``,
+``Policy.verified_cost``): it satisfies every condition strictly and is checked.  The
+*infimum* of the cost over all policies is the limit ``margin -> 0``: the least cost
+over the choices whose strict system is feasible (a maximal common slack > 0) of the
+closed programme with ``margin = 0`` (the closure of a non-empty open polyhedron is the
+closed one); its active constraints are solved exactly in rationals (``Policy.exact``,
+``Policy.values``, ``Policy.cost``).  The infimum is a boundary: there some switch gain
+of the target is 0, so the target is not asymptotically stable at ``values`` itself;
+it is a lower bound, ``cost <= verified_cost``, and the two may lie on different choices
+(a large margin can make another competitor's condition the cheaper one to meet).  Otherwise differential evolution minimises
 cost plus a penalty for violated conditions within finite lever bounds, and the
 optimum is verified.  Either way the verified point (``margin`` inside every
 condition) is checked to leave ``t`` the unique asymptotically stable state.
@@ -53,6 +61,12 @@ ACTIVE_TOL = 1e-7
 AT_BOUND_TOL = 1e-9
 """A lever within this of its base value or of a bound sits there at the LP optimum."""
 
+VERIFIED_DIGITS = 10
+"""Significant digits of the verified values in ``str(Policy)`` (a small margin stays visible: 3.000001, not 3)."""
+
+STRICT_SLACK_TOL = 1e-9
+"""A choice of competitor conditions counts as strictly feasible when its largest common slack exceeds this."""
+
 IMPROVEMENT_TOL = 1e-12
 """A choice of competitor constraints replaces the best so far only if cheaper by more than this."""
 
@@ -71,12 +85,14 @@ UNDEFINED_PENALTY = 1e6
 class Policy:
     """The cheapest change of the levers that makes ``target`` the unique asymptotically stable state.
 
-    ``values`` are the new lever values at the optimum, ``changes`` the moves from
-    base and ``cost`` their total cost.  The conditions are strict inequalities, so
-    the optimum is an infimum: ``values`` sit on the boundary (``exact`` gives it in
-    rationals) and any further move by ``margin`` in the same direction is a policy
-    that works; ``verified_values`` is that point, checked to make ``target`` the
-    unique asymptotically stable state.
+    ``verified_values`` is the policy to apply: the cheapest lever values that meet every
+    condition with ``margin`` to spare, checked to make ``target`` the unique asymptotically
+    stable state; ``verified_cost`` is its cost.  The conditions are strict inequalities, so
+    the least cost is an infimum that no policy attains: ``values`` (in rationals:
+    ``exact``) is the boundary point where it is reached, ``changes`` the moves from base to
+    it and ``cost`` the infimum, a lower bound (``cost <= verified_cost``).  At ``values``
+    the target is *not* asymptotically stable (a switch gain is 0).  Where the optimum is
+    numerical (``exact`` empty), ``values`` are the verified values.
     """
 
     target: tuple[str, ...]
@@ -87,18 +103,32 @@ class Policy:
     verified_values: Mapping[str, float] = field(repr=False)
     stable_after: tuple[str, ...] = field(repr=False)
     basins: object = field(default=None, repr=False)
+    verified_cost: float = field(default=float("nan"), repr=False)
+    margin: float = field(default=float("nan"), repr=False)
 
     def __repr__(self) -> str:
         values = ", ".join(f"{printable(k)}={v:.6g}" for k, v in self.values.items())
         return f"Policy(target=({printable(', '.join(self.target), 120)}), cost={self.cost:.6g}, {values})"
 
     def __str__(self) -> str:
-        moves = ", ".join(
-            f"{k}: {v - self.changes[k]:g} -> {sympy.sstr(self.exact[k]) if k in self.exact else format(v, '.6g')}"
-            for k, v in self.values.items()
-            if self.changes[k] != 0
+        names = [k for k in self.values if self.changes[k] != 0 or self.verified_values[k] != self._base(k)]
+        target = ", ".join(self.target)
+        moves = ", ".join(f"{k}: {self._base(k):g} -> {self.verified_values[k]:.{VERIFIED_DIGITS}g}" for k in names)
+        cost = self.verified_cost if self.verified_cost == self.verified_cost else self.cost
+        head = f"cheapest policy for ({target}): {moves or 'no change needed'} (cost {cost:.{VERIFIED_DIGITS}g}"
+        if not self.exact:
+            return head + ", a verified numerical optimum)"
+        head += f", verified with margin {self.margin:g})" if self.margin == self.margin else ", verified)"
+        if not self.changes or all(v == 0 for v in self.changes.values()):
+            return head
+        bound = ", ".join(f"{k} = {sympy.sstr(self.exact[k])}" for k in names)
+        return (
+            f"{head}\ninfimum: cost {self.cost:.6g} at the boundary {bound}, "
+            f"where ({target}) is not yet asymptotically stable"
         )
-        return f"cheapest policy for ({', '.join(self.target)}): cost {self.cost:g}; {moves or 'no change needed'}"
+
+    def _base(self, name: str) -> float:
+        return self.values[name] - self.changes[name]
 
 
 def _linear_rows(exprs, symbols):
@@ -218,7 +248,8 @@ def cheapest_policy(
     >>> import gamekit as gk
     >>> game = gk.models.platform_insurance()
     >>> print(gk.cheapest_policy(game, "trap", "meta-goal", {"R": 1.0, "K": 1.0}, margin=0.5))
-    cheapest policy for (regulate, insure, claim): cost 2; R: 2 -> 3, K: 2 -> 3
+    cheapest policy for (regulate, insure, claim): R: 2 -> 3.5, K: 2 -> 3.5 (cost 3, verified with margin 0.5)
+    infimum: cost 2 at the boundary R = 3, K = 3, where (regulate, insure, claim) is not yet asymptotically stable
     """
     from scipy.optimize import linprog
 
@@ -277,38 +308,69 @@ def cheapest_policy(
     b_eq = base_vec
     var_bounds = [(lo, hi) for lo, hi in box] + [(0, None)] * (2 * k)
 
-    def solve(extra):
+    def rows_ub(extra, slack_column):
+        """The conditions as A_ub x <= b_ub (with margin moved to b, or as a slack variable's column)."""
         A_ub, b_ub = [], []
         for coeffs, const in target_rows:  # gain <= -margin
-            A_ub.append(np.concatenate([np.array(coeffs, dtype=float), np.zeros(2 * k)]))
-            b_ub.append(-margin - float(const))
+            A_ub.append(np.concatenate([np.array(coeffs, dtype=float), np.zeros(2 * k), slack_column]))
+            b_ub.append(-float(const))
         for coeffs, const in extra:  # gain >= margin  ->  -gain <= -margin
-            A_ub.append(np.concatenate([-np.array(coeffs, dtype=float), np.zeros(2 * k)]))
-            b_ub.append(float(const) - margin)
-        res = linprog(
-            c_obj, A_ub=np.array(A_ub), b_ub=np.array(b_ub), A_eq=A_eq, b_eq=b_eq, bounds=var_bounds, method="highs"
-        )
+            A_ub.append(np.concatenate([-np.array(coeffs, dtype=float), np.zeros(2 * k), slack_column]))
+            b_ub.append(float(const))
+        return np.array(A_ub), np.array(b_ub)
+
+    def solve(extra, m):
+        A_ub, b_ub = rows_ub(extra, [])
+        res = linprog(c_obj, A_ub=A_ub, b_ub=b_ub - m, A_eq=A_eq, b_eq=b_eq, bounds=var_bounds, method="highs")
         return res if res.status == 0 else None
 
-    best = None
+    def strictly_feasible(extra):
+        """Some lever values meet every condition with a common slack s > 0 (maximise s <= 1)."""
+        A_ub, b_ub = rows_ub(extra, [1.0])
+        res = linprog(
+            np.concatenate([np.zeros(3 * k), [-1.0]]),
+            A_ub=A_ub,
+            b_ub=b_ub,
+            A_eq=np.hstack([A_eq, np.zeros((k, 1))]),
+            b_eq=b_eq,
+            bounds=[*var_bounds, (0.0, 1.0)],
+            method="highs",
+        )
+        return res.status == 0 and res.x[-1] > STRICT_SLACK_TOL
+
+    best = None  # the cheapest with `margin` to spare: the verified policy
+    infimum = None  # the cheapest with margin -> 0, over the choices that are strictly feasible
     for choice in itertools.product(*[range(len(rows)) for rows in competitors]):
         extra = [competitors[i][j] for i, j in enumerate(choice)]
-        res = solve(extra)
-        if res is not None and (best is None or res.fun < best[0].fun - IMPROVEMENT_TOL):
-            best = (res, extra)
-    if best is None:
+        closed = solve(extra, 0.0)
+        if closed is None:  # then no margin > 0 is feasible either
+            continue
+        res = solve(extra, margin)
+        if res is not None:
+            if best is None or res.fun < best[0].fun - IMPROVEMENT_TOL:
+                best = (res, extra)
+        elif not strictly_feasible(extra):
+            continue
+        if infimum is None or closed.fun < infimum[0].fun - IMPROVEMENT_TOL:
+            infimum = (closed, extra)
+    if infimum is None:
         raise GamekitError(
             f"no change of {', '.join(names)} within their bounds makes the target the unique stable state"
         )
-    res, extra = best
-    theta = res.x[:k]
-    # exact optimum: the active constraints (margin 0) solved in rationals
-    exact_vals = _exact_vertex(target_rows, extra, syms, base_vec, theta, box, margin)
+    # exact infimum: the active constraints of the closed programme (margin 0) solved in rationals
+    exact_vals = _exact_vertex(target_rows, infimum[1], syms, base_vec, infimum[0].x[:k], box, 0.0)
+    exact_cost = sum(float(levers[n]) * abs(float(exact_vals[n]) - values[n]) for n in names)
+    if best is None:
+        bound = ", ".join(f"{n} = {sympy.sstr(v)}" for n, v in exact_vals.items())
+        raise GamekitError(
+            f"no change of {', '.join(names)} within their bounds meets every condition with margin {margin:g}; "
+            f"the infimum is cost {exact_cost:.6g} at {bound}: give a smaller margin"
+        )
+    theta = best[0].x[:k]
     verified = {n: float(v) for n, v in zip(names, theta)}
     stable_after, frame = _verify_policy(
         game, values, verified, idx_t, check_orbits, rng, t_end, "internal check failed: at the computed policy"
     )
-    exact_cost = sum(float(levers[n]) * abs(float(exact_vals[n]) - values[n]) for n in names)
     return Policy(
         target=game.profile_names(idx_t),
         cost=exact_cost,
@@ -318,6 +380,8 @@ def cheapest_policy(
         verified_values=FrozenMap(verified),
         stable_after=stable_after,
         basins=frame,
+        verified_cost=float(np.dot(cost, np.abs(theta - base_vec))),
+        margin=margin,
     )
 
 
@@ -445,4 +509,6 @@ def _cheapest_nonlinear(game, values, idx_t, names, syms, fixed, box, levers, ma
         verified_values=FrozenMap(verified),
         stable_after=stable_after,
         basins=frame,
+        verified_cost=float(np.dot(cost, np.abs(theta - base_vec))),
+        margin=margin,
     )
