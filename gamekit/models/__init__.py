@@ -50,10 +50,12 @@ def platform_insurance() -> Game:
 
 
 def matching_pennies() -> Game:
+    """Matcher x mismatcher, stake ``a``: the interior rest point (1/2, 1/2) is a centre, never stable."""
     return load_shipped("matching_pennies")
 
 
 def battle_of_the_sexes() -> Game:
+    """Row x column coordinating on opera or football (``a`` > ``b``): both pure coordinations attract."""
     return load_shipped("battle_of_the_sexes")
 
 
@@ -68,6 +70,7 @@ def hawk_dove_two_roles() -> Game:
 
 
 def jordan() -> Game:
+    """Jordan's (1993) three-player matching pennies: no corner attracts; orbits approach a heteroclinic cycle."""
     return load_shipped("jordan")
 
 
