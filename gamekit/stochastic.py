@@ -443,10 +443,13 @@ class NoisyPaths:
                 label = ", ".join(self.game.states[target])
                 if label in self.target_names:
                     return self.target_names.index(label)
-        known = ", ".join(check.printable(n) for n in self.target_names) or "none"
+        known = "; ".join(check.printable(n) for n in self.target_names) or "none"
+        named = [s for s, prof in self.game.states.items() if ", ".join(prof) in self.target_names]
+        by_name = f" or a state name of one of them ({', '.join(check.printable(s) for s in named)})" if named else ""
         raise ArgumentError(
-            f"{check.printable(repr(target))} is not a watched target of these paths (watched: {known}); "
-            "pass targets= to simulate_noisy"
+            f"{check.printable(repr(target))} is not a watched target of these paths (watched: {known}): pass one "
+            f"of these{by_name}; to watch another state (a state name or a pure profile of the game), simulate "
+            "with gamekit.stochastic.simulate_noisy(..., targets=[...])"
         )
 
     def _by(self, by: float | None) -> float:

@@ -620,3 +620,27 @@ def test_parameters_per_path_are_those_of_each_path():
         alone = simulate_noisy(trap.with_parameters(F=fine), start[i : i + 1], 10.0, noise=noise, rng=2, path_offset=i)
         assert np.allclose(alone.final, swept.final[i : i + 1], rtol=0, atol=1e-9)
         assert np.array_equal(alone.wiener, swept.wiener[i : i + 1])
+
+
+def test_an_unwatched_target_is_refused_with_advice_the_user_can_follow():
+    """hostile6 #13: the watched profiles (which contain ', ') are separated by '; ', the message names the
+    state names that work and a public function (with a targets= parameter) that watches other states."""
+    import importlib
+    import inspect
+    import re
+
+    trap = gk.models.platform_insurance().scenario("trap")
+    noisy = gk.simulate(trap, np.tile([0.5, 0.5, 0.5], (4, 1)), 2.0, noise={"platform.insure": 1.0}, rng=0)
+    with pytest.raises(gk.ArgumentError) as err:
+        noisy.hitting_probability("nope")
+    message = str(err.value)
+    assert "\n" not in message
+    watched = re.search(r"\(watched: (.*?)\):", message).group(1).split("; ")
+    assert watched == list(noisy.target_names) == [", ".join(trap.profile_names(i)) for i in trap.profiles()]
+    for name in re.search(r"state name of one of them \((.*?)\)", message).group(1).split(", "):
+        assert noisy.hitting_probability(name).target == ", ".join(trap.states[name])  # the advice works
+    module, function = re.search(r"(gamekit(?:\.\w+)*)\.(\w+)\(\.\.\., targets=", message).groups()
+    assert "targets" in inspect.signature(getattr(importlib.import_module(module), function)).parameters
+    watching = simulate_noisy(trap, [[0.5, 0.5, 0.5]], 1.0, noise={"platform.insure": 1.0}, rng=0, targets=["trap"])
+    with pytest.raises(gk.ArgumentError, match=r"\(watched: trap\): pass one of these; to watch another state"):
+        watching.hitting_probability("meta-goal")
