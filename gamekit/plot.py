@@ -348,14 +348,22 @@ def regime_map(m: object, ax: object | None = None):
     return fig
 
 
+SIDE_STEP = 0.5
+"""Grid cells to either side of a boundary curve at which the regimes on its two sides are compared."""
+
+COINCIDENT = 1e-9
+"""A boundary expression vanishing on a piece of another's curve (relative to its largest value on the map) runs
+along it (``b`` and ``2 b``): its sign is compared to either side of the piece with the other's."""
+
 BOUNDARY_LABEL = "stable set changes"
 """The key's name for a boundary line of a regime map or sweep: the set of stable states differs on its two sides."""
 
 
 def _regime_key(values: np.ndarray) -> list[bytes]:
-    """Per point (a column of ``values``), which boundary expressions are negative and which undefined, packed: a
-    regime map's regime is a function of these signs (a state is stable where each of its switch gains is negative)."""
-    bits = np.concatenate([values < 0, ~np.isfinite(values)], axis=0)
+    """Per point (a column of ``values``), which boundary expressions are negative, zero, positive or undefined,
+    packed: a regime map's regime is a function of these signs (a state is stable where each of its switch gains is
+    negative; an expression is a gain or its negative, so a zero must be told from both signs)."""
+    bits = np.concatenate([values < 0, values > 0, ~np.isfinite(values)], axis=0)
     return [row.tobytes() for row in np.packbits(bits, axis=0).T]
 
 
@@ -363,9 +371,10 @@ def _boundaries(ax, m, sympy, color, **style) -> int:
     """Draw each boundary curve ``g(x, y) = 0`` of a regime map only where the stable set differs on its two sides.
 
     A regime is a function of the signs of the boundary expressions; the grid gives that function (sign pattern
-    -> regime).  At each piece of the curve ``g_k = 0`` (its contour, piece by piece), the other expressions' signs
-    are evaluated there and the regimes of the two patterns ``g_k < 0`` and ``g_k >= 0`` looked up: the piece is
-    drawn when they differ (or when a pattern does not occur on the grid).  So a curve where only the label of an
+    -> regime).  At each piece of the curve ``g_k = 0`` (its contour, piece by piece), every expression is evaluated
+    at the piece, ``g_k`` taken on each side, and the regimes of the two sign patterns looked up: the piece is drawn
+    when they differ (or when a pattern does not occur on the grid).  An expression that vanishes on the piece too
+    (its curve coincides, ``b`` and ``2 b``) is evaluated :data:`SIDE_STEP` grid cells to either side instead.  So a curve where only the label of an
     unstable state changes is not drawn, not even where it meets a true boundary.  Returns the curves drawn."""
     import contourpy
     from matplotlib.collections import LineCollection
@@ -381,6 +390,9 @@ def _boundaries(ax, m, sympy, color, **style) -> int:
     if not functions:
         return 0
     grid = values(X, Y).reshape(len(functions), -1)
+    cell = np.array([np.ptp(m.xs) / max(len(m.xs) - 1, 1), np.ptp(m.ys) / max(len(m.ys) - 1, 1)])
+    with np.errstate(all="ignore"):
+        scale = np.nan_to_num(np.nanmax(np.where(np.isfinite(grid), np.abs(grid), np.nan), axis=1, initial=0.0))
     table = dict(zip(_regime_key(grid), m.codes.ravel()))
     drawn = 0
     for k in range(len(functions)):
@@ -392,11 +404,16 @@ def _boundaries(ax, m, sympy, color, **style) -> int:
             if len(line) < 2:
                 continue
             mid = (line[1:] + line[:-1]) / 2
+            step = np.diff(line, axis=0) / cell  # in grid cells
+            normal = np.column_stack([-step[:, 1], step[:, 0]]) / np.maximum(np.hypot(*step.T), 1e-300)[:, None]
+            side = SIDE_STEP * normal * cell
             here = values(mid[:, 0], mid[:, 1])
-            here[k] = -1.0
-            below = _regime_key(here)
-            here[k] = 1.0
-            above = _regime_key(here)
+            below, above = values(*(mid - side).T), values(*(mid + side).T)
+            along = np.abs(here) <= COINCIDENT * scale[:, None]  # curves through the piece: k and any it coincides with
+            below, above = np.where(along, below, here), np.where(along, above, here)
+            flip = np.sign(below[k]) == np.sign(above[k])  # did not cross the curve itself: put it on each side
+            below[k, flip], above[k, flip] = -1.0, 1.0
+            below, above = _regime_key(below), _regime_key(above)
             changes = np.array([table.get(a, -1) != table.get(b, -2) for a, b in zip(below, above)])
             edges = np.diff(np.concatenate([[0], changes.astype(int), [0]]))
             for start, stop in zip(np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]):

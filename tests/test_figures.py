@@ -866,3 +866,57 @@ def test_basin_share_text_stays_clear_of_the_error_bar(tmp_path):
     right = max(c.get_window_extent(renderer).x1 for c in caps)
     assert text.get_window_extent(renderer).x0 > right + 2  # pixels of white between the cap and the text
     assert text.get_window_extent(renderer).x1 < ax.get_window_extent(renderer).x1
+
+
+def _segment_distance(p, segments):
+    """Distance from the point p to the nearest of the line segments (each a (2, 2) array)."""
+    a, b = segments[:, 0], segments[:, 1]
+    ab = b - a
+    t = np.clip(np.einsum("ij,ij->i", p - a, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-300), 0, 1)
+    return np.min(np.linalg.norm(a + t[:, None] * ab - p, axis=1))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(-2, 2), min_size=24, max_size=24))
+def test_regime_map_boundaries_are_exactly_where_the_strict_equilibria_change(coefficients):
+    """A 2 x 2 bimatrix game whose payoffs are c0 + c1 a + c2 b: its asymptotically stable states are its strict
+    Nash equilibria, read off the table here (the oracle), and the switch gains are straight lines in (a, b).  At
+    points on each line, away from the others: the figure draws the line there exactly when the set of strict
+    equilibria on one side differs from the other side's."""
+    c = np.array(coefficients, dtype=float).reshape(2, 2, 2, 3)  # [row, column][player] -> (c0, c1, c2)
+    cells = {(i, j): c[i, j] for i in range(2) for j in range(2)}
+    text = {f"{'TB'[i]}, {'LR'[j]}": [f"{u[0]:g} + {u[1]:g}*a + {u[2]:g}*b" for u in cells[i, j]] for i, j in cells}
+    game = gk.Game({"row": ["T", "B"], "column": ["L", "R"]}, text, {"a": 0.0, "b": 0.0})
+    m = gk.regime_map(game, ("a", -3, 3), ("b", -3, 3), resolution=61)
+    fig = plot.regime_map(m)
+    drawn = [np.asarray(s) for coll in _by_gid(fig.axes[0], "boundary", "collections") for s in coll.get_segments()]
+    pieces = np.array([s[k : k + 2] for s in drawn for k in range(len(s) - 1)]) if drawn else np.zeros((0, 2, 2))
+
+    def strict(a, b):
+        u = {key: [v @ (1, a, b) for v in cells[key]] for key in cells}
+        return frozenset(
+            (i, j) for i, j in cells if u[i, j][0] > u[1 - i, j][0] and u[i, j][1] > u[i, 1 - j][1]
+        )  # fmt: skip
+
+    gains = [cells[1 - i, j][0] - cells[i, j][0] for i, j in cells] + [
+        cells[i, 1 - j][1] - cells[i, j][1] for i, j in cells
+    ]
+    lines = []  # each geometric line once: g / |grad g|, up to sign
+    for g in gains:
+        if np.any(g[1:] != 0):
+            g = g / np.linalg.norm(g[1:])
+            if not any(np.allclose(g, e) or np.allclose(g, -e) for e in lines):
+                lines.append(g)
+    for k, d in enumerate(lines):
+        normal = d[1:]
+        foot = -d[0] * normal  # the point of the line nearest the origin
+        for s in np.linspace(-4.5, 4.5, 19):
+            p = foot + s * np.array([-normal[1], normal[0]])
+            if np.any(np.abs(p) > 2.9):
+                continue
+            if any(abs(e @ (1, *p)) < 0.3 for n, e in enumerate(lines) if n != k):
+                continue  # too near another line: a step across this one might cross that one too
+            changes = strict(*(p + 1e-3 * normal)) != strict(*(p - 1e-3 * normal))
+            near = len(pieces) > 0 and _segment_distance(p, pieces) < 1e-6
+            assert near == changes, (d, p, changes)
+    plt.close(fig)
