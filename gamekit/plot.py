@@ -1835,7 +1835,7 @@ def _sweep_key(fig, ax, handles, own: bool) -> None:
         ax.legend(handles=handles, loc="best", fontsize="small", framealpha=0.9, handlelength=3.0)
 
 
-def _region_labels(ax, m, xs, ys) -> None:
+def _region_labels(ax, m) -> None:
     """Name the stable set of each large region of a regime map at its most interior grid point."""
     coarse = max(1, len(m.xs) // 41)
     codes = m.codes[::coarse, ::coarse]
@@ -1890,7 +1890,7 @@ def _sweep_map(result, names, values, outcomes, ax):
         mesh = a.pcolormesh(xs, ys, share, cmap="cividis", vmin=0.0, vmax=1.0, shading="nearest", gid="sweep")
         if regimes is not None:
             drawn |= bool(_boundaries(a, regimes, sympy, color="w", path_effects=outline))
-            _region_labels(a, regimes, xs, ys)
+            _region_labels(a, regimes)
         else:
             drawn |= _grid_boundaries(a, result, names, values, outline)
         a.set_xlim(*box[0])
