@@ -410,7 +410,7 @@ class Game:
         subs = self.values()
         floats = None
         out = []
-        for t in self.payoff_tensors:
+        for pop, t in enumerate(self.payoff_tensors):
             arr = np.empty(t.shape)
             for idx in np.ndindex(t.shape):
                 try:
@@ -422,14 +422,39 @@ class Game:
                     floats = floats or {make_symbol(n): float(x) for n, x in self.parameters.items()}
                     value = v = float_value(t[idx], floats)
                 if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
-                    label = ", ".join(self.profile_names(idx))
-                    raise ParameterError(
-                        f"payoff at ({label}) is {printable(v, 60)}, not a finite real number "
-                        f"of magnitude at most {MAX_MAGNITUDE:g} (MAX_MAGNITUDE); check the parameter values"
-                    )
+                    raise ParameterError(self._bad_payoff(pop, idx, v, value))
                 arr[idx] = value
             out.append(arr)
         return tuple(out)
+
+    def _bad_payoff(self, pop: int, idx: tuple[int, ...], v, value: float) -> str:
+        """One line: whose payoff, which expression, at which profile, what is wrong with it, at which values."""
+        expr = self.payoff_tensors[pop][idx]
+        names = {sym: name for name, sym in self.symbols.items()}
+        used = sorted((names[s] for s in expr.free_symbols if s in names), key=list(self.parameters).index)
+        at = ", ".join(f"{n} = {self.parameters[n]:g}" for n in used)
+        if isinstance(v, sympy.Expr) and v.has(sympy.nan):
+            what = "it is undefined (0/0 or infinity minus infinity?)"
+        elif isinstance(v, sympy.Expr) and v.is_number and v.is_extended_real is False and v.is_finite:
+            what = f"it is complex ({printable(v, 40)})"
+        elif not isinstance(v, sympy.Expr) or v.is_finite:  # an exact number beyond the limit, or a float overflow
+            shown = sympy.sstr(sympy.N(v, 3)) if isinstance(v, sympy.Expr) else "beyond the floating-point range"
+            what = f"it is {shown}, too large to analyse (the limit is {MAX_MAGNITUDE:g} in magnitude)"
+        else:
+            denominator = sympy.fraction(sympy.together(expr))[1]
+            if denominator.free_symbols and substitute(denominator, self.values()) == 0:
+                what = "it is infinite (division by zero)"
+            else:
+                what = "it is infinite (the log of 0?)" if expr.has(sympy.log) else "it is infinite"
+        owner = f" to {self.populations[pop].name}" if pop < len(self.populations) else ""
+        if len(idx) == len(self.shape):
+            label = ", ".join(self.profile_names(idx))
+        else:  # one population playing itself: (mine, the opponents')
+            label = ", ".join(self.populations[0].strategies[i] for i in idx)
+        return (
+            f"payoff at ({label}){owner}, {printable(payoff_text(expr), 60)}, is not a finite real number: "
+            f"{what}{' at ' + at if at else ''}"
+        )
 
     def _fixed_table(self, what: str) -> None:
         state = {*self.share_symbols.values(), *([self.count_symbol] if self.group else [])}

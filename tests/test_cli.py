@@ -507,3 +507,30 @@ def test_analyze_names_points_it_could_not_linearise(tmp_path, capsys):
     labels = {tuple(map(tuple, e["state"])): e["stability"] for e in json.loads(capsys.readouterr().out)["equilibria"]}
     assert labels[((0.0, 1.0), (1.0, 0.0))] == "asymptotically stable"  # (ignore, violate): gains -1, -1
     assert labels[((1.0, 0.0), (0.0, 1.0))] == "not linearised"
+
+
+DIVISION_MODEL = """name = "Division"
+[populations]
+row = ["a", "b"]
+col = ["c", "d"]
+[parameters]
+x = 1
+y = 1
+[payoffs]
+"a, c" = ["x/y", "1"]
+"a, d" = ["0", "0"]
+"b, c" = ["0", "0"]
+"b, d" = ["1", "log(y)"]
+"""
+
+
+def test_a_payoff_divided_by_zero_is_named_in_one_line(tmp_path):
+    """hostile6 #17: not sympy's 'zoo' nor an internal constant's name: which payoff, why, at which values."""
+    model = tmp_path / "division.toml"
+    model.write_text(DIVISION_MODEL)
+    code, out, err = run("analyze", str(model), "--set", "y=0")
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert err.startswith("gamekit: error: payoff at (a, c) to row, x/y, is not a finite real number: ") and (
+        "infinite (division by zero) at x = 1, y = 0" in err
+    )
+    assert "zoo" not in err and "MAX_MAGNITUDE" not in err

@@ -372,3 +372,31 @@ def test_garbage_anywhere_in_the_python_api_raises_a_gamekit_error_or_builds_a_g
             getattr(game, query)(value)
     except gk.GamekitError:
         pass
+
+
+@pytest.mark.parametrize(
+    "payoff, parameters, what",
+    [
+        ("x/y", {"x": 1, "y": 0}, "infinite (division by zero) at x = 1, y = 0"),
+        ("x/(y - 2)", {"x": 1, "y": 2}, "infinite (division by zero) at x = 1, y = 2"),
+        ("x/y", {"x": 0, "y": 0}, "undefined (0/0"),
+        ("log(y)", {"y": 0}, "infinite (the log of 0?) at y = 0"),
+        ("log(y)", {"y": -1}, "complex (I*pi) at y = -1"),
+        ("x*y", {"x": 1e99, "y": 1e99}, "1.00e+198, too large to analyse (the limit is 1e+100 in magnitude)"),
+    ],
+)
+def test_a_payoff_that_is_not_a_finite_real_says_why_in_words(payoff, parameters, what):
+    """hostile6 #17: the message names whose payoff, its expression, why it fails and the values that make it fail,
+    never sympy's 'zoo' nor the internal constant's name; the oracle is sympy's value of the expression."""
+    game = gk.Game(
+        {"row": ["a", "b"], "col": ["c", "d"]},
+        {"a, c": [payoff, "0"], "a, d": ["0", "0"], "b, c": ["0", "0"], "b, d": ["0", "0"]},
+        parameters,
+    )
+    value = sympy.sympify(payoff).xreplace({sympy.Symbol(k): sympy.nsimplify(v) for k, v in parameters.items()})
+    assert not (value.is_finite and value.is_extended_real and abs(value) <= 1e100)  # the oracle agrees it is bad
+    with pytest.raises(gk.ParameterError) as err:
+        game.numeric_payoffs()
+    message = str(err.value)
+    assert "\n" not in message and "zoo" not in message and "MAX_MAGNITUDE" not in message
+    assert message.startswith(f"payoff at (a, c) to row, {payoff}, is not a finite real number: it is {what}")
