@@ -10,7 +10,8 @@ notebook and Voilà) and can be driven and read without a browser::
 
 **Controls.**  One slider per parameter, a scenario menu (``game.scenarios``; "custom" once a slider leaves every
 scenario's values) and a dynamics menu (:mod:`gamekit.protocols`: replicator, logit with its noise ``eta``, Smith,
-BNN, replicator-mutator with its rate ``mu``; the ``eta`` or ``mu`` slider shows when it applies).  A slider's range
+BNN, replicator-mutator with its rate ``mu``; the "logit η" or "mutation μ" slider shows when it applies, labelled
+apart from a model parameter called ``eta`` or ``mu``).  A slider's range
 is the parameter's declared bounds (``[bounds]`` of the model file, ``game.bounds``).  Where a parameter has no
 bound (or one open end) the explorer chooses the range from the values the model gives it -- its default and its
 value in every scenario, ``v_min <= v_max``, ``m = max(|v_min|, |v_max|)`` (1 if every value is 0):
@@ -19,15 +20,20 @@ value in every scenario, ``v_min <= v_max``, ``m = max(|v_min|, |v_max|)`` (1 if
 
 so every scenario lies on its slider with room on both sides (the platform model's ``R``, 2 in ``trap`` and 6 in
 ``meta-goal``, gets ``[0, 12]``, across the meta-goal's threshold ``R = Cg + S = 3``).  A declared end replaces the
-chosen one.  ``ranges={"R": (0, 20)}`` sets any range (within the declared bounds); :meth:`Explorer.set` refuses a
-value outside its slider.  The step is a round ``10^k`` giving 100 to 1,000 steps.
+chosen one.  ``ranges={"R": (0, 20)}`` sets any range (within the declared bounds) that holds the starting values
+(the scenario's, when one is given); :meth:`Explorer.set` refuses a value outside its slider, and the scenario menu
+refuses (in the status line, going back to where it was) a scenario whose values lie off the sliders.  The step is a round ``10^k`` giving 100 to 1,000 steps.
 
 **Views** (all recomputed on every change, from public functions only):
 
 * the stable states: ``gk.equilibria(g, dynamics=d).stable()`` at the current values ``g`` -- the rest points
   labelled asymptotically stable (for the smooth dynamics: every eigenvalue on the tangent space has a negative real
-  part, :mod:`gamekit.stability`; for Smith and BNN, what :mod:`gamekit.protocols` says is known);
-* the rest-point table (every rest point, its eigenvalues and label) and the replicator's stability table
+  part, :mod:`gamekit.stability`; for Smith and BNN, what :mod:`gamekit.protocols` says is known).  Below them,
+  the notes (``Explorer.notes``) on every rest point linearisation leaves undecided (not linearised, or
+  non-hyperbolic): gk.equilibria's own note -- under Smith and BNN in a stable game, that the set of Nash equilibria
+  is globally asymptotically stable although no point is labelled so -- and what the basin orbits do, so that an
+  empty list beside a 100% basin bar is explained, not contradicted;
+* the rest-point table (every rest point, its eigenvalues, label and gk.equilibria's note) and the replicator's stability table
   (``gk.stability_table(g)``: each pure profile's switch gains ``u_p(j) - u_p(s_p)``, the conditions that make them
   all negative, and the label at the current values);
 * orbits from a fixed sample of starting states (``gk.simulate(..., t_eval=...)``), drawn by ``gk.plot``: in the
@@ -39,7 +45,10 @@ value outside its slider.  The step is a round ``10^k`` giving 100 to 1,000 step
   figure's caption says so;
 * basin shares of a quick batch of orbits (``gk.basins(g, n, rng=seed, dynamics=d)``, the same seed on every
   redraw, so a change of the bars is a change of the game, not of the sample), with their Wilson 95% intervals
-  (:func:`gamekit.plot.basins`).
+  (:func:`gamekit.plot.basins`; the axis is widened where a share's text would cross its edge).
+
+A view that cannot be drawn (an error of gk.plot, say) is left empty and named in the status line; the other
+views are drawn.
 
 **Speed.**  Moving a slider changes numbers, never the structure of the model: the compiled integrator depends on
 the game's shape (and, for payoffs that use shares, on its symbolic payoffs, :func:`gamekit.simulate.field_of`),
@@ -62,6 +71,7 @@ ipywidgets is imported when :func:`explore` is called, never by ``import gamekit
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import math
@@ -75,6 +85,7 @@ from . import _validate as check
 from .errors import ArgumentError, GamekitError
 from .game import Game
 from .protocols import KINDS, Dynamics, parse_dynamics
+from .stability import Stability
 
 __all__ = ["explore", "Explorer"]
 
@@ -89,6 +100,10 @@ ETA_DEFAULT = 0.5
 MU_DEFAULT = 0.05
 """The mu slider's value until the replicator-mutator is chosen with another."""
 MU_STEP = 0.001
+ETA_LABEL = "logit η"
+"""The logit noise slider's label (not "eta" alone: a model may have a parameter called eta, air-pollution does)."""
+MU_LABEL = "mutation μ"
+"""The replicator-mutator's rate slider's label (not "mu" alone, for the same reason)."""
 ORBITS = 16
 """Orbits drawn in the orbit view (from a fixed sample of starting states)."""
 BASIN_ORBITS = 200
@@ -111,8 +126,14 @@ SIMPLEX_RESOLUTION = 12
 """Arrows per side of the simplex (gk.plot.simplex's resolution)."""
 BASIN_FIGSIZE = (5.0, 2.6)
 """Inches of the basin bars' figure."""
+FIT_PASSES = 3
+"""Passes that widen the basin axes until its share texts fit (the layout moves a little after each)."""
+FIT_PAD = 3.0
+"""Pixels between a share text and the basin axes' right edge."""
 CUSTOM = "(custom)"
 """The scenario menu's entry when the values match no scenario."""
+UNDECIDED = (Stability.NOT_LINEARISED, Stability.NON_HYPERBOLIC)
+"""Labels under which linearisation decides nothing (the explorer's notes say what is known instead)."""
 STABLE_CLASS = "gamekit-stable-states"
 """CSS class of the stable-states widget (a stable hook for tests and for styling)."""
 
@@ -160,17 +181,82 @@ def _ranges(game: Game, ranges) -> dict[str, tuple[float, float]]:
         b_lo, b_hi = game.bounds.get(name, (None, None))
         if (b_lo is not None and lo < b_lo) or (b_hi is not None and hi > b_hi):
             raise ArgumentError(
-                f"ranges[{name!r}] = ({lo:g}, {hi:g}) leaves the declared bounds "
-                f"[{'-inf' if b_lo is None else f'{b_lo:g}'}, {'inf' if b_hi is None else f'{b_hi:g}'}]"
+                f"ranges[{name!r}] = ({lo:g}, {hi:g}) leaves the declared bounds {_interval(b_lo, b_hi)}"
             )
         out[name] = (lo, hi)
     return out
+
+
+def _interval(low: float | None, high: float | None) -> str:
+    return f"[{'-inf' if low is None else f'{low:g}'}, {'inf' if high is None else f'{high:g}'}]"
+
+
+def _check_scenario(game: Game, scenario: object) -> None:
+    if not isinstance(scenario, str) or scenario not in game.scenarios:
+        known = ", ".join(game.scenarios) or "none"
+        raise ArgumentError(f"no scenario named {check.printable(repr(scenario))} (scenarios: {known})")
+
+
+def _dynamics(dynamics: object) -> Dynamics:
+    """The parsed dynamics, refused when its noise is off the explorer's logit slider."""
+    dyn = parse_dynamics(dynamics)
+    if dyn.kind == "logit" and not ETA_RANGE[0] <= dyn.eta <= ETA_RANGE[1]:
+        raise ArgumentError(f"{dyn}: the explorer's logit eta slider spans [{ETA_RANGE[0]:g}, {ETA_RANGE[1]:g}]")
+    return dyn
 
 
 def _state_text(e) -> str:
     """An equilibrium's state in one line: its profile (or shares) and its name."""
     what = f"({', '.join(e.profile)})" if e.profile else e.describe_state()
     return what + (f" [{e.name}]" if e.name else "")
+
+
+def _notes(undecided, shares) -> tuple[str, ...]:
+    """Explorer.notes: each rest point linearisation does not decide, with gk.equilibria's note, then what the basin
+    orbits do (the headline lists only gk.equilibria's asymptotically stable states; this says why it may be
+    short)."""
+    out = []
+    for e in undecided:
+        why = e.note or "an eigenvalue with zero real part: linearisation decides nothing here"
+        out.append(f"{_state_text(e)}: {e.stability}: {why}")
+    if out and shares is not None:
+        ends = ", ".join(f"{o} {s:.1%}" for o, s in zip(shares.outcomes, shares.shares))
+        out.append(f"simulation (gk.basins, {shares.n} orbits to t = {shares.t_end:g}): {ends}")
+    return tuple(out)
+
+
+def _one_line(exc: BaseException) -> str:
+    """An error's message in one line (its first), with its type when it is not a gamekit error."""
+    text = (str(exc).strip().splitlines() or [""])[0]
+    if isinstance(exc, GamekitError):
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _fit_texts(fig, ax) -> None:
+    """Widen the x-axis until every text of ``ax`` (the share labels, placed a few points right of their bar) ends
+    inside the axes; the ticks stay those of [0, 1]."""
+    ticks = [t for t in ax.get_xticks() if 0 <= t <= 1 + 1e-12]
+    for _ in range(FIT_PASSES):
+        fig.draw_without_rendering()  # (the constrained layout places the axes)
+        renderer = fig.canvas.get_renderer()
+        box = ax.get_window_extent(renderer)
+        x0, x1 = ax.get_xlim()
+        need = x1
+        for text in ax.texts:
+            right = text.get_window_extent(renderer).x1
+            if right <= box.x1 - FIT_PAD:
+                continue
+            anchor = text.xy[0] if hasattr(text, "xy") else text.get_position()[0]
+            beyond = right - ax.transData.transform((anchor, 0))[0]  # the text's reach right of its anchor, pixels
+            room = box.width - beyond - FIT_PAD
+            if room <= 0:  # narrower than the text itself: nothing to widen
+                return
+            need = max(need, x0 + (anchor - x0) * box.width / room)
+        if need <= x1:
+            return
+        ax.set_xlim(x0, need)
+        ax.set_xticks(ticks)
 
 
 def _table(head: list[str], rows: list[list[str]], strong: list[bool] | None = None) -> str:
@@ -211,9 +297,9 @@ class Explorer:
         ``{parameter: FloatSlider}``; their ``min`` and ``max`` are the ranges of the module docstring.
     scenario_menu, dynamics_menu, eta_slider, mu_slider
         The other controls (moving any of them redraws, as a user's click does).
-    stable_view, status_view
-        The HTML widgets of the stable states (CSS class ``gamekit-stable-states``) and of the status line (the
-        redraw's time, or the error met).
+    stable_view, notes_view, status_view
+        The HTML widgets of the stable states (CSS class ``gamekit-stable-states``), of the notes (``notes``, CSS
+        class ``gamekit-notes``) and of the status line (the redraw's time, or the error met).
     orbit_figure, basin_figure
         The matplotlib Figures of the orbit and basin views, as last drawn (shown as PNG images).
     equilibria
@@ -223,8 +309,14 @@ class Explorer:
     timings
         Seconds each part of the last redraw took (``equilibria``, ``tables``, ``orbits``, ``basins``,
         ``drawing``, ``total``).
+    notes
+        What is known of the rest points linearisation does not decide (labelled not linearised or non-hyperbolic
+        by gk.equilibria), one line each with gk.equilibria's note (under Smith and BNN in a stable game: the set of
+        Nash equilibria is globally asymptotically stable), then what the basin orbits do; empty when every rest
+        point is decided.  ``stable_states`` stays ``gk.equilibria(...).stable()``: these points are not in it.
     error
-        The message of the error the last redraw met (shown in the status line), or None.
+        The message of the error the last redraw met (shown in the status line, one line), or None.  A scenario
+        chosen in the menu whose values lie off the sliders is refused here too, and the menu goes back.
     """
 
     def __init__(
@@ -247,14 +339,23 @@ class Explorer:
         self._n_basins = basin_orbits
         self._t_end = t_end
         self._seed = rng
-        self._values: dict[str, float] = dict(game.parameters)
-        self._dynamics = parse_dynamics(dynamics)
+        if scenario is not None:
+            _check_scenario(game, scenario)
+        start = dict(game.parameters if scenario is None else game.scenario(scenario).parameters)
+        for name, value in start.items():
+            self._check_on_slider(
+                name, value, f"in scenario {scenario!r}" if scenario is not None else "the game's value"
+            )
+        self._values: dict[str, float] = start
+        self._dynamics = _dynamics(dynamics)
         self._quiet = False
         self.equilibria = None
         self.orbits = None
         self.basin_shares = None
         self.timings: dict[str, float] = {}
         self.error: str | None = None
+        self.notes: tuple[str, ...] = ()
+        self._undecided: tuple = ()
         from .space import StateSpace
 
         space = StateSpace(game.shape, tuple(p.name for p in game.populations))
@@ -265,10 +366,6 @@ class Explorer:
         self.sliders: dict[str, Any] = {}
         for name, value in self._values.items():
             lo, hi = self._ranges[name]
-            if value is not None and not lo <= value <= hi:
-                raise ArgumentError(
-                    f"{name} = {value:g} lies outside its slider's range [{lo:g}, {hi:g}] (widen it with ranges=)"
-                )
             s = w.FloatSlider(
                 value=float(value),
                 min=lo,
@@ -281,7 +378,7 @@ class Explorer:
                 style={"description_width": "60px"},
             )
             s.add_class(f"gamekit-parameter-{name}")
-            s.observe(self._on_slider, names="value")
+            s.observe(functools.partial(self._on_slider, name), names="value")
             self.sliders[name] = s
         self.scenario_menu = w.Dropdown(
             options=[CUSTOM, *game.scenarios], description="scenario", layout=w.Layout(width="320px")
@@ -296,7 +393,8 @@ class Explorer:
             min=math.log10(ETA_RANGE[0]),
             max=math.log10(ETA_RANGE[1]),
             step=0.01,
-            description="eta",
+            description=ETA_LABEL,
+            style={"description_width": "80px"},
             continuous_update=False,
             readout_format=".3g",
             layout=w.Layout(width="320px"),
@@ -306,7 +404,8 @@ class Explorer:
             min=0.0,
             max=1.0,
             step=MU_STEP,
-            description="mu",
+            description=MU_LABEL,
+            style={"description_width": "80px"},
             continuous_update=False,
             readout_format=".3f",
             layout=w.Layout(width="320px"),
@@ -317,6 +416,8 @@ class Explorer:
         # -- views ------------------------------------------------------------------------------------------------
         self.stable_view = w.HTML()
         self.stable_view.add_class(STABLE_CLASS)
+        self.notes_view = w.HTML()
+        self.notes_view.add_class("gamekit-notes")
         self.status_view = w.HTML()
         self.status_view.add_class("gamekit-status")
         self._rest_table = w.HTML()
@@ -339,7 +440,7 @@ class Explorer:
         figures = w.HBox(
             [w.VBox([self._orbit_image, self._caption]), self._basin_image], layout=w.Layout(flex_flow="row wrap")
         )
-        views = w.VBox([self.stable_view, self.status_view, figures, tables])
+        views = w.VBox([self.stable_view, self.notes_view, self.status_view, figures, tables])
         self.widget = w.VBox([title, w.HBox([controls, views])])
         self.widget.add_class("gamekit-explorer")
 
@@ -352,11 +453,8 @@ class Explorer:
         FigureCanvasAgg(self.basin_figure)
 
         self._show_dynamics(self._dynamics)
-        if scenario is not None:
-            self.set(scenario=scenario)  # (redraws)
-        else:
-            self._sync_scenario()
-            self._redraw()
+        self._sync_scenario(scenario)
+        self._redraw()
 
     # -- what the explorer shows -----------------------------------------------------------------------------------
 
@@ -390,6 +488,24 @@ class Explorer:
 
     # -- moving the controls -----------------------------------------------------------------------------------------
 
+    def _check_on_slider(self, name: str, value: float, whose: str = "") -> None:
+        """An ArgumentError unless ``value`` lies on ``name``'s slider, naming what can be done about it: a value
+        outside the model's declared bounds cannot be reached (ranges= stays within them), any other can with
+        ranges=."""
+        lo, hi = self._ranges[name]
+        if lo <= value <= hi:
+            return
+        b_lo, b_hi = self.game.bounds.get(name, (None, None))
+        what = f"{name} = {value:g}" + (f" ({whose})" if whose else "")
+        if (b_lo is not None and value < b_lo) or (b_hi is not None and value > b_hi):
+            raise ArgumentError(
+                f"{what} is outside its declared bounds {_interval(b_lo, b_hi)} (the model's [bounds]); the "
+                "explorer's sliders stay within them"
+            )
+        raise ArgumentError(
+            f"{what} is off its slider [{lo:g}, {hi:g}] (gk.explore(game, ranges={{{name!r}: (low, high)}}) widens it)"
+        )
+
     def set(
         self,
         values: Mapping[str, float] | None = None,
@@ -414,8 +530,11 @@ class Explorer:
             Parameter values, each within its slider's range.
 
         Everything is checked before any control moves: an unknown name or a value off its slider raises an
-        :class:`~gamekit.ArgumentError` and changes nothing.  An error of the analysis itself (a gamekit error of
-        gk.equilibria or gk.simulate at the new values) is shown in the status line and raised.
+        :class:`~gamekit.ArgumentError` and changes nothing (a value outside the model's declared bounds is said to
+        be so: no slider reaches it).  An error of the analysis itself (a gamekit error of gk.equilibria,
+        gk.simulate or gk.basins at the new values) is shown in the status line and raised.  An error met while
+        drawing a view (a figure of gk.plot, a table) is not raised: that view is left empty, the others are drawn,
+        and the status line and ``ex.error`` say which view failed and why, in one line.
         """
         self._apply(values, scenario, dynamics, parameters, raise_errors=True)
 
@@ -426,13 +545,9 @@ class Explorer:
         given = {**(values or {}), **parameters}
         new = dict(self._values)
         if scenario is not None:
-            if not isinstance(scenario, str) or scenario not in self.game.scenarios:
-                known = ", ".join(self.game.scenarios) or "none"
-                raise ArgumentError(f"no scenario named {check.printable(repr(scenario))} (scenarios: {known})")
+            _check_scenario(self.game, scenario)
             new = dict(self.game.scenario(scenario).parameters)
-        dyn = self._dynamics if dynamics is None else parse_dynamics(dynamics)
-        if dyn.kind == "logit" and not ETA_RANGE[0] <= dyn.eta <= ETA_RANGE[1]:
-            raise ArgumentError(f"{dyn}: the explorer's eta slider spans [{ETA_RANGE[0]:g}, {ETA_RANGE[1]:g}]")
+        dyn = self._dynamics if dynamics is None else _dynamics(dynamics)
         for name, value in given.items():
             if name not in self.game.parameters:
                 known = ", ".join(self.game.parameters)
@@ -441,12 +556,9 @@ class Explorer:
                 )
             new[name] = check.real(name, value)
         for name, value in new.items():
-            lo, hi = self._ranges[name]
-            if not lo <= value <= hi:
-                raise ArgumentError(
-                    f"{name} = {value:g} is off its slider [{lo:g}, {hi:g}] (gk.explore(game, ranges={{{name!r}: "
-                    "(low, high)}) widens it)"
-                )
+            self._check_on_slider(
+                name, value, f"in scenario {scenario!r}" if scenario is not None and name not in given else ""
+            )
         self._quiet = True
         try:
             self._values = new
@@ -488,10 +600,9 @@ class Explorer:
 
     # -- widget callbacks (the browser's path; set() is the programmatic one) -------------------------------------
 
-    def _on_slider(self, change) -> None:
+    def _on_slider(self, name: str, change) -> None:
         if self._quiet:
             return
-        name = change["owner"].description
         self._values[name] = change["new"]
         self._sync_scenario()
         self._redraw()
@@ -504,8 +615,9 @@ class Explorer:
             return
         try:
             self._apply(None, change["new"], None, {}, raise_errors=False)
-        except GamekitError as exc:  # a scenario off the sliders: said in the status line
-            self._show_error(str(exc))
+        except GamekitError as exc:  # a scenario off the sliders: refused in the status line, nothing applied
+            self._sync_scenario()  # the menu back on the scenario the values hold (or custom)
+            self._show_error(f"scenario {change['new']!r} not applied: {exc}")
 
     def _on_dynamics(self, change) -> None:
         if self._quiet:
@@ -572,6 +684,7 @@ class Explorer:
             t = lap("basins", t)
         except GamekitError as exc:
             self.equilibria = self.orbits = self.basin_shares = None
+            self.notes, self._undecided, self.notes_view.value = (), (), ""
             self._show_error(str(exc))
             self.stable_view.value = "<b>Asymptotically stable states:</b> (not computed)"
             if raise_errors:
@@ -581,23 +694,62 @@ class Explorer:
         self.equilibria, self.orbits, self.basin_shares = eqs, traj, shares
 
         stable = eqs.stable()
+        self._undecided = tuple(e for e in eqs if e.stability in UNDECIDED)
+        self.notes = _notes(self._undecided, shares)
         under = "" if dyn.kind == "replicator" else f" under {html.escape(str(dyn))}"
-        items = "".join(f"<li>{html.escape(_state_text(e))}</li>" for e in stable) or "<li>none</li>"
+        none = "none decided by linearisation (see the notes below)" if self._undecided else "none"
+        items = "".join(f"<li>{html.escape(_state_text(e))}</li>" for e in stable) or f"<li>{none}</li>"
         self.stable_view.value = f"<b>Asymptotically stable states{under}:</b><ul style='margin:2px 0'>{items}</ul>"
-        self._rest_table.value = self._rest_points_html(eqs)
-        self._conditions.value = self._stability_html(table)
-
-        self._draw_orbits(plot, game, eqs, traj)
-        self.basin_figure.clear()
-        plot.basins(shares, ax=self.basin_figure.add_subplot())
-        self.basin_figure.axes[0].set_title(
-            f"basins: {self._n_basins} orbits to t = {self._t_end:g}", fontsize="medium"
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        self.notes_view.value = (
+            f"<small><b>Not decided by linearisation</b> (what gk.equilibria says, and what the basin orbits do):"
+            f"<ul style='margin:2px 0'>{notes}</ul></small>"
+            if notes
+            else ""
         )
-        self._basin_image.value = _png(self.basin_figure)
+
+        failed = []  # a view that cannot be drawn is said in the status line; the others are still drawn
+        for view, draw in (
+            ("tables", lambda: self._draw_tables(eqs, table)),
+            ("orbit view", lambda: self._draw_orbits(plot, game, eqs, traj)),
+            ("basin view", lambda: self._draw_basins(plot, shares)),
+        ):
+            try:
+                draw()
+            except Exception as exc:  # noqa: BLE001 -- whatever a view meets, the explorer and its other views live on
+                failed.append(f"{view} not drawn: {_one_line(exc)}")
+                self._blank(view)
         t = lap("drawing", t)
         timings["total"] = t - start
         self.timings = timings
-        self.status_view.value = f"<span style='color:#555'>redrawn in {timings['total']:.2f} s</span>"
+        if failed:
+            self._show_error("; ".join(failed))
+        else:
+            self.status_view.value = f"<span style='color:#555'>redrawn in {timings['total']:.2f} s</span>"
+
+    def _draw_tables(self, eqs, table) -> None:
+        self._rest_table.value = self._rest_points_html(eqs)
+        self._conditions.value = self._stability_html(table)
+
+    def _draw_basins(self, plot, shares) -> None:
+        """The basin bars, their share texts kept inside the axes (a long outcome name narrows them)."""
+        fig = self.basin_figure
+        fig.clear()
+        ax = fig.add_subplot()
+        plot.basins(shares, ax=ax)
+        ax.set_title(f"basins: {self._n_basins} orbits to t = {self._t_end:g}", fontsize="medium")
+        _fit_texts(fig, ax)
+        self._basin_image.value = _png(fig)
+
+    def _blank(self, view: str) -> None:
+        """A view that could not be drawn shows nothing (not the picture of other values)."""
+        if view == "tables":
+            self._rest_table.value = self._conditions.value = "<p>(not drawn: see the status line)</p>"
+        elif view == "orbit view":
+            self._orbit_image.value = b""
+            self._caption.value = "<small>(the orbit view could not be drawn: see the status line)</small>"
+        else:
+            self._basin_image.value = b""
 
     def _draw_orbits(self, plot, game: Game, eqs, traj) -> None:
         """The orbit view: gk.plot's figure for the game's shape, rendered into the orbit image."""
@@ -655,7 +807,8 @@ class Explorer:
                 html.escape(", ".join(e.profile) if e.profile else ""),
                 html.escape(e.name or ""),
                 html.escape(e.describe_eigenvalues()),
-                html.escape(str(e.stability) + ("" if e.exact else " (numeric)")),
+                html.escape(str(e.stability) + ("" if e.exact else " (numeric)"))
+                + (f"<br><small>{html.escape(e.note)}</small>" if e.note else ""),
             ])  # fmt: skip
             strong.append(e in eqs.stable())
         tail = "".join(f"<p><small>{html.escape(t)}</small></p>" for t in eqs._tail())
@@ -695,6 +848,8 @@ class Explorer:
 
     def __repr__(self) -> str:
         stable = "; ".join(_state_text(e) for e in self.stable_states) or "none"
+        if self._undecided and not self.stable_states:
+            stable += " by linearisation; undecided: " + "; ".join(_state_text(e) for e in self._undecided)
         where = f"scenario {self.scenario}" if self.scenario else "custom values"
         return f"Explorer({self.game.name or 'unnamed'!r}; {where}; {self._dynamics}; stable: {stable})"
 
@@ -722,7 +877,7 @@ def explore(
         The dynamics to start with (default: the replicator); see :func:`gamekit.parse_dynamics`.
     ranges
         ``{parameter: (low, high)}``: slider ranges instead of the chosen ones (module docstring), within the
-        declared bounds.
+        declared bounds and holding the starting values (the scenario's, when ``scenario`` is given).
     orbits
         Orbits drawn in the orbit view (1 to 200).
     basin_orbits
@@ -736,6 +891,8 @@ def explore(
     -------
     Explorer
         Displays as its widget; ``ex.set(R=4.0)``, ``ex.stable_states``, ``ex.parameters`` without a browser.
+        Bad arguments raise an ArgumentError; an error of the analysis or of a view at the starting values does not
+        (the explorer shows it in its status line and ``ex.error``, so that a slider can move away from it).
     """
     game = check.game(game)
     missing = [n for n, v in game.parameters.items() if v is None]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 import subprocess
 import sys
 
@@ -206,10 +207,10 @@ def test_another_dynamics():
         ({"Q": 1.0}, "'Q' is not a parameter of this game"),
         ({"R": "four"}, "R must be a number"),
         ({"R": 100.0}, "R = 100 is off its slider [0, 12]"),
-        ({"delta": 1.5}, "delta = 1.5 is off its slider [0, 1]"),
+        ({"delta": 1.5}, "delta = 1.5 is outside its declared bounds [0, 1]"),
         ({"scenario": "nowhere"}, "no scenario named 'nowhere' (scenarios: lag, trap, meta-goal)"),
         ({"dynamics": "nonsense"}, "unknown dynamics 'nonsense'"),
-        ({"dynamics": "logit:1e-9"}, "the explorer's eta slider spans"),
+        ({"dynamics": "logit:1e-9"}, "the explorer's logit eta slider spans"),
     ],
 )
 def test_a_bad_set_raises_one_line_and_changes_nothing(kwargs, message):
@@ -228,7 +229,9 @@ def test_a_bad_set_raises_one_line_and_changes_nothing(kwargs, message):
         (lambda: gk.explore("platform-insurance"), "game must be a gamekit Game"),
         (lambda: gk.explore(PLATFORM, ranges={"R": (5, 1)}), "low 5 must be below high 1"),
         (lambda: gk.explore(PLATFORM, ranges={"delta": (0, 2)}), "leaves the declared bounds [0, 1]"),
-        (lambda: gk.explore(PLATFORM, ranges={"R": (3, 4)}), "R = 2 lies outside its slider's range [3, 4]"),
+        (lambda: gk.explore(PLATFORM, ranges={"R": (3, 4)}), "R = 2 (the game's value) is off its slider [3, 4]"),
+        (lambda: gk.explore(PLATFORM, scenario="trap", ranges={"R": (5, 10)}), "R = 2 (in scenario 'trap') is off"),
+        (lambda: gk.explore(PLATFORM, dynamics="logit:1e-9"), "the explorer's logit eta slider spans"),
         (lambda: gk.explore(PLATFORM, orbits=0), "orbits must be an integer >= 1"),
         (lambda: gk.explore(PLATFORM.with_parameters(R=None)), "parameter 'R' has no value"),
     ],
@@ -322,3 +325,170 @@ def test_choosing_custom_in_the_menu_changes_nothing():
     ex = gk.explore(PLATFORM, scenario="trap")
     ex.scenario_menu.value = "(custom)"  # not a set of values: the menu tells which scenario the values are
     assert ex.scenario == "trap" and ex.parameters == dict(PLATFORM.scenario("trap").parameters)
+
+
+def shown(widget) -> str:
+    """What a user reads in an HTML widget: its text without tags, entities decoded, spaces collapsed."""
+    import html
+
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", widget.value)).split())
+
+
+@pytest.mark.parametrize(
+    "game, dynamics",
+    [
+        (gk.models.hawk_dove(), "smith"),
+        (gk.models.hawk_dove(), "bnn"),
+        (gk.models.rock_paper_scissors().scenario("good"), "smith"),
+        (gk.models.matching_pennies(), "bnn"),
+    ],
+)
+def test_under_smith_and_bnn_a_stable_game_says_what_gk_equilibria_knows(game, dynamics):
+    """Finding 10: no point is labelled asymptotically stable, yet the Nash set is globally asymptotically stable
+    (a stable game, Hofbauer & Sandholm 2009) and every basin orbit ends there: the explorer must not say 'none'
+    beside a 100% bar without saying why."""
+    ex = gk.explore(game, dynamics=dynamics)
+    oracle = gk.equilibria(game, dynamics=dynamics)
+    assert keys(ex.stable_states) == keys(oracle.stable()) == set()  # the semantics of stable_states are unchanged
+    (nash,) = list(oracle)  # the one Nash equilibrium, interior
+    assert nash.note and "globally asymptotically stable" in nash.note
+    headline, notes = shown(ex.stable_view), shown(ex.notes_view)
+    assert "none decided by linearisation" in headline and not headline.endswith(": none")
+    assert nash.note in notes and "globally asymptotically stable" in notes
+    assert ex.notes[0] == f"{nash.describe_state()}: not linearised: {nash.note}"
+    # what the simulation shows: every basin orbit ends at the Nash equilibrium (the centre, x = V / C = 1/2, ...)
+    assert list(ex.basin_shares.shares) == [1.0]
+    assert ex.notes[-1].startswith(f"simulation (gk.basins, {ex.basin_shares.n} orbits to t = 100): ")
+    assert ex.notes[-1].endswith(f"{ex.basin_shares.outcomes[0]} 100.0%")
+    assert nash.note in shown(ex._rest_table)  # the rest-point table shows the reason too
+    assert repr(ex).endswith(f"stable: none by linearisation; undecided: {nash.describe_state()})")
+
+
+def test_notes_are_empty_where_linearisation_decides_every_rest_point():
+    ex = gk.explore(PLATFORM, scenario="meta-goal")
+    oracle = gk.equilibria(PLATFORM.scenario("meta-goal"))
+    assert all(str(e.stability) not in ("not linearised", "non-hyperbolic") for e in oracle)
+    assert ex.notes == () and ex.notes_view.value == ""
+    ex.set(scenario="trap")  # the trap has a non-hyperbolic rest point: named, with the basin orbits' ends
+    undecided = [e for e in gk.equilibria(PLATFORM.scenario("trap")) if str(e.stability) == "non-hyperbolic"]
+    assert [n.split(":")[0] for n in ex.notes[:-1]] == [e.describe_state() for e in undecided]
+    assert keys(ex.stable_states) == keys(gk.equilibria(PLATFORM.scenario("trap")).stable())
+    assert "(regulate, evade, accept) [trap]" in shown(ex.stable_view) and "none" not in shown(ex.stable_view)
+
+
+def test_a_scenario_off_the_sliders_picked_in_the_menu_is_refused_and_the_menu_goes_back():
+    """Finding 11: the menu, ex.scenario, repr and the values must agree after a refused pick."""
+    ex = gk.explore(PLATFORM, scenario="trap", ranges={"R": (0, 5)})
+    trap = dict(PLATFORM.scenario("trap").parameters)
+    ex.scenario_menu.value = "meta-goal"  # what a click does; the meta-goal's R = 6 is off the slider [0, 5]
+    assert ex.scenario_menu.value == "trap" and ex.scenario == "trap" and ex.parameters == trap
+    assert ex.sliders["R"].value == trap["R"]
+    assert "scenario trap" in repr(ex) and "meta-goal" not in repr(ex)
+    assert keys(ex.stable_states) == keys(gk.equilibria(PLATFORM.scenario("trap")).stable())
+    status = shown(ex.status_view)
+    assert status == ex.error and "\n" not in status
+    assert status.startswith("scenario 'meta-goal' not applied: R = 6 (in scenario 'meta-goal') is off its slider")
+    ex.set(R=3.5)  # from custom values the refused pick goes back to custom
+    ex.scenario_menu.value = "meta-goal"
+    assert ex.scenario_menu.value == "(custom)" and ex.scenario is None and ex.parameters["R"] == 3.5
+
+
+def test_the_dynamics_sliders_are_labelled_apart_from_a_model_parameter_called_eta():
+    """Finding 14: air-pollution has a parameter eta; the logit noise slider must not be labelled the same."""
+    game = gk.models.air_pollution()
+    ex = gk.explore(game, dynamics="logit:0.5")
+    controls = ex.widget.children[1].children[0].children
+    visible = [c.description for c in controls if getattr(c, "description", None) and c.layout.display != "none"]
+    assert len(visible) == len(set(visible)) and visible.count("eta") == 1
+    assert ex.eta_slider.description == "logit η" and ex.mu_slider.description == "mutation μ"
+    assert ex.sliders["eta"].description == "eta" and ex.sliders["eta"].value == game.parameters["eta"]
+    ex.eta_slider.value = 2.0  # the noise moves, the model's eta stays
+    assert str(ex.dynamics) == "logit:2" and ex.parameters["eta"] == game.parameters["eta"]
+    ex.sliders["eta"].value = 0.15  # the model's eta moves, the noise stays
+    assert ex.parameters["eta"] == 0.15 and str(ex.dynamics) == "logit:2"
+    oracle = gk.equilibria(game.with_parameters(eta=0.15), dynamics="logit:2").stable()
+    assert keys(ex.stable_states) == keys(oracle)
+
+
+def test_ranges_that_hold_the_scenarios_values_are_accepted():
+    """Finding 15: the check is of the starting values (the scenario's), not of the game's defaults."""
+    ex = gk.explore(PLATFORM, scenario="meta-goal", ranges={"R": (5, 10)})
+    assert (ex.sliders["R"].min, ex.sliders["R"].max, ex.sliders["R"].value) == (5, 10, 6)
+    assert ex.scenario == "meta-goal" and ex.parameters == dict(PLATFORM.scenario("meta-goal").parameters)
+    assert keys(ex.stable_states) == keys(gk.equilibria(PLATFORM.scenario("meta-goal")).stable())
+    assert {e.profile for e in ex.stable_states} == strict_nash(dict(PLATFORM.scenario("meta-goal").parameters))
+
+
+def test_a_value_outside_the_declared_bounds_is_said_to_be_so_not_widen_it():
+    """Finding 20: ranges= cannot leave the declared bounds, so its hint is given only where it helps."""
+    game = gk.models.air_pollution()
+    assert game.bounds["eA"] == (0, 1)
+    with pytest.raises(ArgumentError) as err:
+        gk.explore(game.with_parameters(eA=2.0))
+    message = str(err.value)
+    assert message.startswith("eA = 2 (the game's value) is outside its declared bounds [0, 1] (the model's [bounds])")
+    assert "ranges" not in message and "\n" not in message
+    ex = gk.explore(game)
+    with pytest.raises(ArgumentError) as err:
+        ex.set(eA=1.5)
+    assert str(err.value).startswith("eA = 1.5 is outside its declared bounds [0, 1]") and "ranges" not in str(
+        err.value
+    )
+    with pytest.raises(ArgumentError, match=r"ranges=\{'PA': \(low, high\)\}\) widens it"):  # no bound: the hint helps
+        ex.set(PA=1000.0)
+    ex = gk.explore(game, ranges={"PA": (0, 2000)})  # ... and following it works
+    ex.set(PA=1000.0)
+    assert ex.parameters["PA"] == 1000.0
+    assert keys(ex.stable_states) == keys(gk.equilibria(game.with_parameters(PA=1000.0)).stable())
+
+
+@pytest.mark.parametrize("dynamics", ["logit:0.2", "replicator"])
+def test_the_basin_share_texts_end_inside_the_axes(dynamics):
+    """Finding 16: a long outcome name narrows the basin axes; the '100.0%' text must not cross their edge."""
+    ex = gk.explore(gk.models.rock_paper_scissors(), dynamics=dynamics)
+    fig = ex.basin_figure
+    (ax,) = fig.axes
+    renderer = fig.canvas.get_renderer()
+    box = ax.get_window_extent(renderer)
+    texts = [t for t in ax.texts if t.get_text().endswith("%")]
+    assert [t.get_text() for t in texts] == [f"{s:.1%}" for s in ex.basin_shares.shares]
+    for t in texts:
+        extent = t.get_window_extent(renderer)
+        assert box.x0 <= extent.x0 and extent.x1 <= box.x1
+    assert max(ax.get_xticks()) <= 1.0  # the ticks are still those of a share
+    assert bytes(ex._basin_image.value[:8]) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_view_that_cannot_be_drawn_is_said_in_the_status_line_and_the_others_are_drawn(monkeypatch):
+    """Finding 21: an error of a drawing (here gk.plot.phase_portrait's) must not escape the constructor, set() or a
+    slider's callback; the status line says it in one line and the other views are drawn."""
+    game = gk.models.matching_pennies()
+
+    def failing(*args, **kwargs):
+        raise ValueError("cannot draw (a test)\nsecond line")
+
+    monkeypatch.setattr(gk.plot, "phase_portrait", failing)
+    ex = gk.explore(game)
+    assert ex.error == "orbit view not drawn: ValueError: cannot draw (a test)" == shown(ex.status_view)
+    assert keys(ex.stable_states) == keys(gk.equilibria(game).stable())
+    assert bytes(ex._basin_image.value[:8]) == b"\x89PNG\r\n\x1a\n" and ex._orbit_image.value == b""
+    assert "rest points under the replicator" in ex._rest_table.value
+    ex.sliders["a"].value = 1.5  # the page's path
+    ex.set(a=0.5)  # the programmatic path: a drawing error is not raised
+    assert ex.parameters["a"] == 0.5 and ex.error.startswith("orbit view not drawn")
+    monkeypatch.undo()
+    ex.set(a=1.0)
+    assert ex.error is None and bytes(ex._orbit_image.value[:8]) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_payoffs_scaled_by_1e_minus_9_never_raise_out_of_the_explorer():
+    """Finding 21 as found: whatever gk.plot makes of tiny payoffs, the explorer shows it and keeps going."""
+    game = gk.models.matching_pennies()
+    ex = gk.explore(game.with_parameters(a=1e-9))
+    assert ex.error is None or "\n" not in ex.error
+    assert keys(ex.stable_states) == keys(gk.equilibria(game.with_parameters(a=1e-9)).stable())
+    ex = gk.explore(game)
+    ex.sliders["a"].value = 1e-9
+    ex.set(a=2e-9)
+    assert ex.parameters["a"] == 2e-9 and (ex.error is None or "\n" not in ex.error)
+    assert bytes(ex._basin_image.value[:8]) == b"\x89PNG\r\n\x1a\n"
