@@ -42,7 +42,8 @@ refuses (in the status line, going back to where it was) a scenario whose values
   (:func:`gamekit.plot.simplex`), as shares over time otherwise (:func:`gamekit.plot.trajectories`).  The arrows,
   nullclines and closed orbits of the face and simplex portraits are the *replicator*'s (``gk.plot`` draws no
   other field); under another dynamics the sample's orbits and the rest points drawn are that dynamics', and the
-  figure's caption says so;
+  figure's caption says so (should :func:`gamekit.plot.phase_portrait` or :func:`gamekit.plot.simplex` take
+  ``dynamics=``, the explorer passes the current dynamics and the caption goes);
 * basin shares of a quick batch of orbits (``gk.basins(g, n, rng=seed, dynamics=d)``, the same seed on every
   redraw, so a change of the bars is a change of the game, not of the sample), with their Wilson 95% intervals
   (:func:`gamekit.plot.basins`; the axis is widened where a share's text would cross its edge).
@@ -73,6 +74,7 @@ from __future__ import annotations
 
 import functools
 import html
+import inspect
 import io
 import math
 import time
@@ -223,6 +225,14 @@ def _notes(undecided, shares) -> tuple[str, ...]:
         ends = ", ".join(f"{o} {s:.1%}" for o, s in zip(shares.outcomes, shares.shares))
         out.append(f"simulation (gk.basins, {shares.n} orbits to t = {shares.t_end:g}): {ends}")
     return tuple(out)
+
+
+def _takes_dynamics(draw) -> bool:
+    """Whether a gk.plot function takes ``dynamics=`` (draws that dynamics' field, not the replicator's)."""
+    try:
+        return "dynamics" in inspect.signature(draw).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _one_line(exc: BaseException) -> str:
@@ -761,15 +771,19 @@ class Explorer:
             # simplex (an axes legend there could be cut off); pyplot forgets it once it is rendered
             import matplotlib.pyplot as plt
 
-            if self._view == "face":
-                fig = plot.phase_portrait(game, orbits=traj, rest_points=eqs, resolution=FACE_RESOLUTION)
-            elif self._view == "simplex":
-                fig = plot.simplex(game, orbits=traj, rest_points=eqs, resolution=SIMPLEX_RESOLUTION)
+            other = self._dynamics.kind != "replicator"
+            if self._view in ("face", "simplex"):
+                draw = plot.phase_portrait if self._view == "face" else plot.simplex
+                resolution = FACE_RESOLUTION if self._view == "face" else SIMPLEX_RESOLUTION
+                # a gk.plot that draws another dynamics' field is given it (then the caption has nothing to add)
+                field = {"dynamics": self._dynamics} if other and _takes_dynamics(draw) else {}
+                fig = draw(game, orbits=traj, rest_points=eqs, resolution=resolution, **field)
+                other = other and not field
             else:
                 fig = plot.trajectories(traj)
             plt.close(fig)
             self.orbit_figure = fig
-            if self._dynamics.kind != "replicator" and self._view in ("face", "simplex"):
+            if other and self._view in ("face", "simplex"):
                 caption = (
                     "arrows, nullclines and closed orbits: the replicator's; the orbits from the sample and the rest "
                     f"points: {html.escape(str(self._dynamics))}"

@@ -492,3 +492,19 @@ def test_payoffs_scaled_by_1e_minus_9_never_raise_out_of_the_explorer():
     ex.set(a=2e-9)
     assert ex.parameters["a"] == 2e-9 and (ex.error is None or "\n" not in ex.error)
     assert bytes(ex._basin_image.value[:8]) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_portrait_that_takes_dynamics_is_given_it_and_the_caption_goes(monkeypatch):
+    """Should gk.plot.simplex gain dynamics= (drawing that dynamics' field), the explorer passes the current one."""
+    calls = []
+    real = gk.plot.simplex
+
+    def simplex(game, *, dynamics=None, **kwargs):
+        calls.append(None if dynamics is None else str(dynamics))
+        return real(game, **kwargs)
+
+    monkeypatch.setattr(gk.plot, "simplex", simplex)
+    ex = gk.explore(gk.models.rock_paper_scissors(), scenario="good", dynamics="smith")
+    assert calls == ["smith"] and ex._caption.value == "" and ex.error is None
+    ex.set(dynamics="replicator")
+    assert calls == ["smith", None]
