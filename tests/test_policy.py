@@ -182,6 +182,17 @@ def test_cheapest_policy_with_a_large_margin_keeps_the_infimum_of_the_cheapest_b
     assert small.cost == pol.cost and small.verified_cost == pytest.approx(pol.cost, abs=1e-4)
 
 
+def test_a_numerical_optimum_prints_the_levers_that_move_and_they_work():
+    levers = {"delta": 1.0, "F": 0.1, "R": 1.0}
+    box = {"delta": (0, 1), "F": (0, 30), "R": (0, 10)}
+    pol = gk.cheapest_policy(GAME, "trap", "meta-goal", levers, bounds=box, margin=1e-3)
+    printed = _printed_policy(pol)
+    assert set(printed) == {"delta", "R"} and "infimum" not in str(pol)  # F stays at 10 to the digits shown
+    trap = GAME.scenario("trap")
+    assert _stable_profiles(trap.with_parameters(printed)) == [("regulate", "insure", "claim")]
+    assert pol.cost == pol.verified_cost
+
+
 def test_cheapest_policy_with_a_margin_no_policy_meets_names_the_infimum():
     with pytest.raises(gk.GamekitError, match=r"margin 50; the infimum is cost 2 at R = 3, K = 3"):
         gk.cheapest_policy(GAME, "trap", "meta-goal", {"R": 1.0, "K": 1.0}, bounds={"R": (0, 10)}, margin=50)

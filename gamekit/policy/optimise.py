@@ -111,9 +111,17 @@ class Policy:
         return f"Policy(target=({printable(', '.join(self.target), 120)}), cost={self.cost:.6g}, {values})"
 
     def __str__(self) -> str:
-        names = [k for k in self.values if self.changes[k] != 0 or self.verified_values[k] != self._base(k)]
+        def shown(value):
+            return f"{value:.{VERIFIED_DIGITS}g}"
+
+        # the levers that move, to the digits shown (a numerical optimum may move one by 1e-12)
+        names = [
+            k
+            for k in self.values
+            if (self.exact and self.changes[k] != 0) or shown(self.verified_values[k]) != shown(self._base(k))
+        ]
         target = ", ".join(self.target)
-        moves = ", ".join(f"{k}: {self._base(k):g} -> {self.verified_values[k]:.{VERIFIED_DIGITS}g}" for k in names)
+        moves = ", ".join(f"{k}: {shown(self._base(k))} -> {shown(self.verified_values[k])}" for k in names)
         cost = self.verified_cost if self.verified_cost == self.verified_cost else self.cost
         head = f"cheapest policy for ({target}): {moves or 'no change needed'} (cost {cost:.{VERIFIED_DIGITS}g}"
         if not self.exact:
