@@ -243,30 +243,29 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _fit_texts(fig, ax) -> None:
+def _widen_for_texts(fig, ax) -> bool:
     """Widen the x-axis until every text of ``ax`` (the share labels, placed a few points right of their bar) ends
-    inside the axes; the ticks stay those of [0, 1]."""
-    ticks = [t for t in ax.get_xticks() if 0 <= t <= 1 + 1e-12]
-    for _ in range(FIT_PASSES):
-        fig.draw_without_rendering()  # (the constrained layout places the axes)
-        renderer = fig.canvas.get_renderer()
-        box = ax.get_window_extent(renderer)
-        x0, x1 = ax.get_xlim()
-        need = x1
-        for text in ax.texts:
-            right = text.get_window_extent(renderer).x1
-            if right <= box.x1 - FIT_PAD:
-                continue
-            anchor = text.xy[0] if hasattr(text, "xy") else text.get_position()[0]
-            beyond = right - ax.transData.transform((anchor, 0))[0]  # the text's reach right of its anchor, pixels
-            room = box.width - beyond - FIT_PAD
-            if room <= 0:  # narrower than the text itself: nothing to widen
-                return
-            need = max(need, x0 + (anchor - x0) * box.width / room)
-        if need <= x1:
-            return
-        ax.set_xlim(x0, need)
-        ax.set_xticks(ticks)
+    inside the axes, as the figure was last laid out; the ticks stay those of [0, 1].  Whether it widened."""
+    renderer = fig.canvas.get_renderer()
+    box = ax.get_window_extent(renderer)
+    x0, x1 = ax.get_xlim()
+    need = x1
+    for text in ax.texts:
+        right = text.get_window_extent(renderer).x1
+        if right <= box.x1 - FIT_PAD:
+            continue
+        anchor = text.xy[0] if hasattr(text, "xy") else text.get_position()[0]
+        beyond = right - ax.transData.transform((anchor, 0))[0]  # the text's reach right of its anchor, in pixels
+        room = box.width - beyond - FIT_PAD
+        if room <= 0:  # the axes are narrower than the text itself: nothing to widen
+            return False
+        need = max(need, x0 + (anchor - x0) * box.width / room)
+    if need <= x1:
+        return False
+    ticks = [t for t in ax.get_xticks() if x0 <= t <= 1 + 1e-12]
+    ax.set_xlim(x0, need)
+    ax.set_xticks(ticks)
+    return True
 
 
 def _table(head: list[str], rows: list[list[str]], strong: list[bool] | None = None) -> str:
@@ -748,8 +747,12 @@ class Explorer:
         ax = fig.add_subplot()
         plot.basins(shares, ax=ax)
         ax.set_title(f"basins: {self._n_basins} orbits to t = {self._t_end:g}", fontsize="medium")
-        _fit_texts(fig, ax)
-        self._basin_image.value = _png(fig)
+        png = _png(fig)  # (lays the figure out; a text found beyond the edge then widens the axis, and it is redrawn)
+        for _ in range(FIT_PASSES):
+            if not _widen_for_texts(fig, ax):
+                break
+            png = _png(fig)
+        self._basin_image.value = png
 
     def _blank(self, view: str) -> None:
         """A view that could not be drawn shows nothing (not the picture of other values)."""
