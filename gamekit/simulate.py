@@ -470,13 +470,32 @@ def _unique_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if a.shape[0] == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     order = np.lexsort(a.T[::-1]) if a.shape[1] else np.arange(a.shape[0])
-    srt = a[order]
-    new = np.ones(a.shape[0], dtype=bool)
-    new[1:] = np.any(srt[1:] != srt[:-1], axis=1)
+    new = np.zeros(a.shape[0], dtype=bool)
+    new[0] = True
+    for col in a.T:  # a column at a time: a row of a few entries per call of the comparison is slow
+        srt = col.take(order)
+        new[1:] |= srt[1:] != srt[:-1]
     group = np.cumsum(new) - 1
     inverse = np.empty(a.shape[0], dtype=np.int64)
     inverse[order] = group
     return order[new], inverse
+
+
+def _all_columns(m: np.ndarray) -> np.ndarray:
+    """``np.all(m, axis=1)`` for a boolean (N, D) array, a column at a time (``axis=1`` over a few columns
+    costs a call per row)."""
+    out = np.ones(m.shape[0], dtype=bool)
+    for j in range(m.shape[1]):
+        out &= m[:, j]
+    return out
+
+
+def _any_columns(m: np.ndarray) -> np.ndarray:
+    """``np.any(m, axis=1)`` for a boolean (N, D) array, a column at a time."""
+    out = np.zeros(m.shape[0], dtype=bool)
+    for j in range(m.shape[1]):
+        out |= m[:, j]
+    return out
 
 
 def _block_argmax(x: np.ndarray, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
@@ -638,7 +657,12 @@ class _Classifier:
 
     @staticmethod
     def _window(box):
-        return np.minimum(box[:, 0], box[:, 2]), np.maximum(box[:, 1], box[:, 3])
+        """The window's lowest and highest share (N, D) from the boxes (N, 4, D) of its two halves."""
+        # (on the (4, N D) transposed copy: the same numbers as np.minimum(box[:, 0], box[:, 2]), whose
+        # strided rows of D entries cost a call each)
+        n, _, d = box.shape
+        b = box.transpose(1, 0, 2).reshape(4, n * d)
+        return np.minimum(b[0], b[2]).reshape(n, d), np.maximum(b[1], b[3]).reshape(n, d)
 
     def __call__(self, box, turns, strict, final, pay_last, alive):
         """Codes and convergence from the window boxes ``box`` (N, 4, D), turning points ``turns`` (N, 2, D),
@@ -675,8 +699,9 @@ class _Classifier:
         codes = np.full(n, self.index[UNRESOLVED], dtype=np.int32)
         converged = np.zeros(n, dtype=bool)
         tol = self.converge_tol
+        width = hi - lo
         # candidates: every share kept within a band of width 2 converge_tol over the window
-        cand = np.flatnonzero(np.all(hi - lo <= 2.0 * tol, axis=1))
+        cand = np.flatnonzero(_all_columns(width <= 2.0 * tol))
         if cand.size:
             # the rest point's support: the alive strategies whose share reached converge_tol in the window
             support = (hi[cand] > tol) & alive[cand]
@@ -693,13 +718,13 @@ class _Classifier:
                 reps, cell_of = _unique_rows(cells)
                 point, ok = self._rest_points(fld, rows[reps], final, theta, scale, key)
                 point, ok = point[cell_of], ok[cell_of]
-                near = np.all(np.maximum(np.abs(lo[rows] - point), np.abs(hi[rows] - point)) <= tol, axis=1)
+                near = _all_columns(np.maximum(np.abs(lo[rows] - point), np.abs(hi[rows] - point)) <= tol)
                 retry = np.flatnonzero(~(near & (ok >= 0)))
                 if retry.size:
                     own, own_ok = self._rest_points(fld, rows[retry], final, theta, scale, key)
                     point[retry], ok[retry] = own, own_ok
-                    near[retry] = np.all(
-                        np.maximum(np.abs(lo[rows[retry]] - own), np.abs(hi[rows[retry]] - own)) <= tol, axis=1
+                    near[retry] = _all_columns(
+                        np.maximum(np.abs(lo[rows[retry]] - own), np.abs(hi[rows[retry]] - own)) <= tol
                     )
                 # 1: asymptotically stable; 2 (Smith, BNN): an equilibrium that is not strict, if the orbit settles
                 done = near & (ok == 1)
@@ -708,16 +733,20 @@ class _Classifier:
                     done[other] = _settling(box[rows[other]], point[other], self.rest_floor)
                 codes[rows[done]] = self._rest_codes(point[done])
                 converged[rows[done]] = True
-        spiral = self._into_stable_focus(box, turns, lo, hi, converged, final, theta, alive, fld, scale)
-        self._cycling(box, turns, lo, hi, converged | spiral, codes)
+        oscillating = (turns[:, 0] >= 2) & (width > self.amplitude)  # (_oscillating, shared by the next two)
+        spiral = self._into_stable_focus(box, turns, lo, hi, converged, final, theta, alive, fld, scale, oscillating)
+        self._cycling(box, turns, lo, hi, converged | spiral, codes, oscillating)
         return codes, converged
 
-    def _into_stable_focus(self, box, turns, lo, hi, converged, final, theta, alive, fld, scale) -> np.ndarray:
+    def _into_stable_focus(
+        self, box, turns, lo, hi, converged, final, theta, alive, fld, scale, oscillating=None
+    ) -> np.ndarray:
         """Orbits that oscillate around an asymptotically stable rest point, polished from their final state
         within the window's box widened by its range: possibly still winding in (a slowly damped focus seen
         through a window shorter than its period), so not called cycling (module docstring)."""
-        oscillating = self._oscillating(turns, lo, hi)
-        rows = np.flatnonzero(oscillating.any(axis=1) & ~converged)
+        if oscillating is None:
+            oscillating = self._oscillating(turns, lo, hi)
+        rows = np.flatnonzero(_any_columns(oscillating) & ~converged)
         out = np.zeros(len(converged), dtype=bool)
         if rows.size == 0:
             return out
@@ -729,11 +758,11 @@ class _Classifier:
             point, ok = self._rest_points(fld, group, final, theta, scale, pattern[i])
             # near: within the window's box widened by its own range on every side (a short window sees an arc)
             width = hi[group] - lo[group] + self.converge_tol
-            inside = np.all((point >= lo[group] - width) & (point <= hi[group] + width), axis=1)
+            inside = _all_columns((point >= lo[group] - width) & (point <= hi[group] + width))
             out[group] = (ok > 0) & inside
             if not self.dyn.smooth:  # Smith, BNN: a persisting oscillation around an equilibrium is a cycle
                 keeps = (box[group, 3] - box[group, 2]) >= NONSMOOTH_RATIO * (box[group, 1] - box[group, 0])
-                out[group] &= ~np.any(oscillating[group] & keeps, axis=1)
+                out[group] &= ~_any_columns(oscillating[group] & keeps)
         return out
 
     def _rest_points(self, fld, rows, final, theta, scale, key):
@@ -783,16 +812,17 @@ class _Classifier:
         """(N, D): shares that turned twice or more in the window with a range above ``cycle_amplitude``."""
         return (turns[:, 0] >= 2) & ((hi - lo) > self.amplitude)
 
-    def _cycling(self, box, turns, lo, hi, converged, codes):
+    def _cycling(self, box, turns, lo, hi, converged, codes, oscillating=None):
         """Label the orbits that did not converge and keep oscillating (module docstring) as cycling."""
         if converged.all():
             return
         if hi is None:
             hi = np.maximum(box[:, 1], box[:, 3])
         # on every row (cheaper than copying out the rows that did not converge), then masked
-        oscillating = self._oscillating(turns, lo, hi)
+        if oscillating is None:
+            oscillating = self._oscillating(turns, lo, hi)
         decaying = (turns[:, 1] >= 1) & ((box[:, 3] - box[:, 2]) < CYCLE_PERSISTENCE * (box[:, 1] - box[:, 0]))
-        cycling = (oscillating & ~decaying).any(axis=1) & ~converged
+        cycling = _any_columns(oscillating & ~decaying) & ~converged
         if cycling.any():
             extinct = hi[cycling] < self.face_tol
             first, inverse = _unique_rows(extinct)
