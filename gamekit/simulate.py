@@ -498,6 +498,34 @@ def _any_columns(m: np.ndarray) -> np.ndarray:
     return out
 
 
+PACKED_PATTERN_BITS = 62  # (alive, support) patterns of up to this many strategies grouped by one int64 key
+
+
+def _support_groups(alive: np.ndarray, hi: np.ndarray, rows: np.ndarray, tol: float):
+    """``rows`` grouped by their pattern (the alive strategies, then those alive whose share exceeded ``tol``):
+    ``(first, inverse, pattern)`` as :func:`_unique_rows` of the patterns, ``pattern(i)`` the pattern of
+    ``rows[i]``.  (Up to ``PACKED_PATTERN_BITS`` entries a pattern is one integer, its first entry the most
+    significant bit: the same order as the rows' lexicographic one, computed on whole columns.)"""
+
+    def pattern(i):
+        r = rows[i]
+        return np.concatenate([alive[r], (hi[r] > tol) & alive[r]])
+
+    d = alive.shape[1]
+    if 2 * d > PACKED_PATTERN_BITS:
+        support = (hi[rows] > tol) & alive[rows]
+        first, inverse = _unique_rows(np.concatenate([alive[rows], support], axis=1))
+        return first, inverse, pattern
+    weight = np.left_shift(1, np.arange(2 * d - 1, -1, -1, dtype=np.int64))
+    if rows.size < alive.shape[0] // 4:  # few rows: copy them out; many: whole columns, then pick
+        key = alive[rows].astype(np.int64) @ weight[:d] + ((hi[rows] > tol) & alive[rows]).astype(np.int64) @ weight[d:]
+    else:
+        key = (alive.astype(np.int64) @ weight[:d] + ((hi > tol) & alive).astype(np.int64) @ weight[d:])[rows]
+    # (np.unique sorts stably with return_index: each group's first row, as _unique_rows)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return first, np.ravel(inverse), pattern
+
+
 def _block_argmax(x: np.ndarray, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
     """Per row, the first index of the largest of the columns ``a..b-1`` (relative to ``a``) and that value.
 
@@ -704,11 +732,9 @@ class _Classifier:
         cand = np.flatnonzero(_all_columns(width <= 2.0 * tol))
         if cand.size:
             # the rest point's support: the alive strategies whose share reached converge_tol in the window
-            support = (hi[cand] > tol) & alive[cand]
-            pattern = np.concatenate([alive[cand], support], axis=1)
-            first, inverse = _unique_rows(pattern)
+            first, inverse, pattern = _support_groups(alive, hi, cand, tol)
             for g, i in enumerate(first):
-                key = pattern[i]
+                key = pattern(i)
                 rows = cand[inverse == g]
                 # one Newton polish per cell of width converge_tol (and parameter row) of the final states; an
                 # orbit whose window is not within converge_tol of its cell's point is polished on its own
@@ -731,7 +757,10 @@ class _Classifier:
                 other = np.flatnonzero(near & (ok == 2))  # (Smith, BNN only: the replicator never gives 2)
                 if other.size:
                     done[other] = _settling(box[rows[other]], point[other], self.rest_floor)
-                codes[rows[done]] = self._rest_codes(point[done])
+                # (the rows of a cell share its point: each distinct point once, in the order first met)
+                source = cell_of.copy()
+                source[retry] = reps.size + np.arange(retry.size)
+                codes[rows[done]] = self._rest_codes_once(point, np.flatnonzero(done), source)
                 converged[rows[done]] = True
         oscillating = (turns[:, 0] >= 2) & (width > self.amplitude)  # (_oscillating, shared by the next two)
         spiral = self._into_stable_focus(box, turns, lo, hi, converged, final, theta, alive, fld, scale, oscillating)
@@ -750,12 +779,10 @@ class _Classifier:
         out = np.zeros(len(converged), dtype=bool)
         if rows.size == 0:
             return out
-        support = (hi[rows] > self.converge_tol) & alive[rows]
-        pattern = np.concatenate([alive[rows], support], axis=1)
-        first, inverse = _unique_rows(pattern)
+        first, inverse, pattern = _support_groups(alive, hi, rows, self.converge_tol)
         for g, i in enumerate(first):
             group = rows[inverse == g]
-            point, ok = self._rest_points(fld, group, final, theta, scale, pattern[i])
+            point, ok = self._rest_points(fld, group, final, theta, scale, pattern(i))
             # near: within the window's box widened by its own range on every side (a short window sees an arc)
             width = hi[group] - lo[group] + self.converge_tol
             inside = _all_columns((point >= lo[group] - width) & (point <= hi[group] + width))
@@ -784,6 +811,18 @@ class _Classifier:
         point, found = _polish(fld, self.space, final[rows], th, key[d:], sc)
         stable = _asymptotically_stable(fld, self.space, point, th, key[:d], sc)
         return point, np.where(found, stable.astype(np.int64), -1)
+
+    def _rest_codes_once(self, point: np.ndarray, which: np.ndarray, source: np.ndarray) -> np.ndarray:
+        """``_rest_codes(point[which])``, where rows of ``point`` with the same ``source`` are the same point:
+        the codes of each distinct point once, taken in the order of the rows (the same labels, codes and
+        ``points`` as the row-by-row call: its first row of each label is the first of its source)."""
+        if which.size == 0:
+            return self._rest_codes(point[which])
+        _, first, inverse = np.unique(source[which], return_index=True, return_inverse=True)
+        order = np.argsort(first)
+        rank = np.empty(order.size, dtype=np.int64)
+        rank[order] = np.arange(order.size)
+        return self._rest_codes(point[which[first[order]]])[rank[np.ravel(inverse)]]
 
     def _rest_codes(self, x: np.ndarray) -> np.ndarray:
         """Codes of the rest points ``x`` (M, D): a pure profile's, or a label per distinct rounded mixed point
