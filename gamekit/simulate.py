@@ -516,14 +516,31 @@ def _support_groups(alive: np.ndarray, hi: np.ndarray, rows: np.ndarray, tol: fl
         support = (hi[rows] > tol) & alive[rows]
         first, inverse = _unique_rows(np.concatenate([alive[rows], support], axis=1))
         return first, inverse, pattern
-    weight = np.left_shift(1, np.arange(2 * d - 1, -1, -1, dtype=np.int64))
-    if rows.size < alive.shape[0] // 4:  # few rows: copy them out; many: whole columns, then pick
-        key = alive[rows].astype(np.int64) @ weight[:d] + ((hi[rows] > tol) & alive[rows]).astype(np.int64) @ weight[d:]
-    else:
-        key = (alive.astype(np.int64) @ weight[:d] + ((hi > tol) & alive).astype(np.int64) @ weight[d:])[rows]
+    few = rows.size < alive.shape[0] // 4  # few rows: copy them out; many: whole columns, then pick
+    a, h, pick = (alive[rows], hi[rows], slice(None)) if few else (alive, hi, rows)
+    # (a column at a time: no (N, D) temporaries; up to 16 bits a key numpy sorts by radix)
+    key = np.zeros(a.shape[0], dtype=np.uint8 if 2 * d <= 8 else np.uint16 if 2 * d <= 16 else np.int64)
+    for j in range(d):
+        key <<= 1
+        key |= a[:, j]
+    for j in range(d):
+        key <<= 1
+        key |= (h[:, j] > tol) & a[:, j]
+    key = key[pick]
     # (np.unique sorts stably with return_index: each group's first row, as _unique_rows)
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     return first, np.ravel(inverse), pattern
+
+
+def _near(lo: np.ndarray, hi: np.ndarray, point: np.ndarray, tol: float) -> np.ndarray:
+    """Per row, whether ``max(|lo - point|, |hi - point|) <= tol`` in every column; ``lo`` and ``hi`` (fresh
+    copies) are overwritten (fresh temporaries of N x D cost page faults: more than the arithmetic)."""
+    np.subtract(lo, point, out=lo)
+    np.abs(lo, out=lo)
+    np.subtract(hi, point, out=hi)
+    np.abs(hi, out=hi)
+    np.maximum(lo, hi, out=lo)
+    return _all_columns(lo <= tol)
 
 
 def _block_argmax(x: np.ndarray, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
@@ -686,11 +703,9 @@ class _Classifier:
     @staticmethod
     def _window(box):
         """The window's lowest and highest share (N, D) from the boxes (N, 4, D) of its two halves."""
-        # (on the (4, N D) transposed copy: the same numbers as np.minimum(box[:, 0], box[:, 2]), whose
-        # strided rows of D entries cost a call each)
-        n, _, d = box.shape
-        b = box.transpose(1, 0, 2).reshape(4, n * d)
-        return np.minimum(b[0], b[2]).reshape(n, d), np.maximum(b[1], b[3]).reshape(n, d)
+        # (not on a transposed copy of the boxes, faster on warm memory: right after the kernel the copy's
+        # fresh pages cost more than it saves)
+        return np.minimum(box[:, 0], box[:, 2]), np.maximum(box[:, 1], box[:, 3])
 
     def __call__(self, box, turns, strict, final, pay_last, alive):
         """Codes and convergence from the window boxes ``box`` (N, 4, D), turning points ``turns`` (N, 2, D),
@@ -744,14 +759,12 @@ class _Classifier:
                 reps, cell_of = _unique_rows(cells)
                 point, ok = self._rest_points(fld, rows[reps], final, theta, scale, key)
                 point, ok = point[cell_of], ok[cell_of]
-                near = _all_columns(np.maximum(np.abs(lo[rows] - point), np.abs(hi[rows] - point)) <= tol)
+                near = _near(lo[rows], hi[rows], point, tol)
                 retry = np.flatnonzero(~(near & (ok >= 0)))
                 if retry.size:
                     own, own_ok = self._rest_points(fld, rows[retry], final, theta, scale, key)
                     point[retry], ok[retry] = own, own_ok
-                    near[retry] = _all_columns(
-                        np.maximum(np.abs(lo[rows[retry]] - own), np.abs(hi[rows[retry]] - own)) <= tol
-                    )
+                    near[retry] = _near(lo[rows[retry]], hi[rows[retry]], own, tol)
                 # 1: asymptotically stable; 2 (Smith, BNN): an equilibrium that is not strict, if the orbit settles
                 done = near & (ok == 1)
                 other = np.flatnonzero(near & (ok == 2))  # (Smith, BNN only: the replicator never gives 2)
