@@ -1821,7 +1821,9 @@ def _sweep_line(result, name: str, xs: np.ndarray, outcomes, ax):
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlabel(name)
     ax.set_ylabel(f"share of {result.n} starts")
-    ax.set_title("stable states:", fontsize="x-small", loc="left", pad=3)
+    if sets:  # the row of stable sets above the axes, named to the left of it (clear of the first stretch's name)
+        ax.annotate("stable states:", (0.0, 1.0), xycoords="axes fraction", xytext=(-4, 3), textcoords="offset points",
+                    ha="right", va="bottom", fontsize="x-small", gid="stable-set-title")  # fmt: skip
     _sweep_key(fig, ax, handles, own)
     return fig
 
