@@ -753,7 +753,8 @@ class _Classifier:
                 rows = cand[inverse == g]
                 # one Newton polish per cell of width converge_tol (and parameter row) of the final states; an
                 # orbit whose window is not within converge_tol of its cell's point is polished on its own
-                cells = np.floor(final[rows] / tol)
+                cells = final[rows]  # floor(final / tol), in place (a fresh copy)
+                np.floor(np.divide(cells, tol, out=cells), out=cells)
                 if theta.shape[0] > 1:
                     cells = np.concatenate([cells, theta[rows]], axis=1)
                 reps, cell_of = _unique_rows(cells)
