@@ -393,7 +393,13 @@ def _boundaries(ax, m, sympy, color, **style) -> int:
     cell = np.array([np.ptp(m.xs) / max(len(m.xs) - 1, 1), np.ptp(m.ys) / max(len(m.ys) - 1, 1)])
     with np.errstate(all="ignore"):
         scale = np.nan_to_num(np.nanmax(np.where(np.isfinite(grid), np.abs(grid), np.nan), axis=1, initial=0.0))
-    table = dict(zip(_regime_key(grid), m.codes.ravel()))
+    votes: dict[bytes, dict[int, int]] = {}
+    for key, code in zip(_regime_key(grid), m.codes.ravel().tolist()):
+        votes.setdefault(key, {}).setdefault(code, 0)
+        votes[key][code] += 1
+    # a pattern's regime: its most frequent one (a gain left out of the boundaries because it only touches zero on
+    # the map's edge makes that edge another regime with the same pattern)
+    table = {key: max(count, key=count.get) for key, count in votes.items()}
     drawn = 0
     for k in range(len(functions)):
         Z = grid[k].reshape(X.shape)
@@ -415,6 +421,7 @@ def _boundaries(ax, m, sympy, color, **style) -> int:
             below[k, flip], above[k, flip] = -1.0, 1.0
             below, above = _regime_key(below), _regime_key(above)
             changes = np.array([table.get(a, -1) != table.get(b, -2) for a, b in zip(below, above)])
+            changes &= np.hypot(*step.T) > 0  # (a contour through grid points can repeat a vertex)
             edges = np.diff(np.concatenate([[0], changes.astype(int), [0]]))
             for start, stop in zip(np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]):
                 pieces.append(line[start : stop + 1])

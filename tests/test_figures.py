@@ -876,7 +876,7 @@ def _segment_distance(p, segments):
     return np.min(np.linalg.norm(a + t[:, None] * ab - p, axis=1))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(-2, 2), min_size=24, max_size=24))
 def test_regime_map_boundaries_are_exactly_where_the_strict_equilibria_change(coefficients):
     """A 2 x 2 bimatrix game whose payoffs are c0 + c1 a + c2 b: its asymptotically stable states are its strict
