@@ -167,6 +167,21 @@ def _style(k: int, points: int | None = None) -> dict:
     return out
 
 
+def _root(ax):
+    """The Figure an Axes is drawn in, also when it sits in a SubFigure (whose ``figure`` is its parent)."""
+    from matplotlib.figure import Figure
+
+    fig = ax.figure
+    while not isinstance(fig, Figure):
+        fig = fig.figure
+    return fig
+
+
+def _two_d(ax) -> None:
+    if getattr(ax, "name", "") == "3d":
+        raise ArgumentError("ax must be a 2-D Axes (this figure is flat; a 3-D Axes is only for orbits3d) or None")
+
+
 def _axes(ax, projection=None):
     import matplotlib.pyplot as plt
     from matplotlib.axes import Axes
@@ -176,7 +191,9 @@ def _axes(ax, projection=None):
             raise ArgumentError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
         if projection == "3d" and getattr(ax, "name", "") != "3d":
             raise ArgumentError("ax must be a 3-D Axes (fig.add_subplot(projection='3d')) or None")
-        return ax.figure, ax
+        if projection is None:
+            _two_d(ax)
+        return _root(ax), ax
     fig = plt.figure(figsize=FIGURE_SIZE, layout="constrained")
     return fig, fig.add_subplot(projection=projection)
 
@@ -205,7 +222,9 @@ def _panel_axes(ax, count: int, sharey: bool = True):
         raise ArgumentError(f"ax must be a matplotlib Axes, a sequence of Axes or None, got {type(ax).__name__}")
     if len(ax) != count:
         raise ArgumentError(f"ax: this figure has {count} panels, got {len(ax)} Axes")
-    return ax[0].figure, list(ax)
+    for a in ax:
+        _two_d(a)
+    return _root(ax[0]), list(ax)
 
 
 def _panel_legend(fig, axes, own: bool, columns: int) -> None:
@@ -834,10 +853,35 @@ def _rest_points(game, rest_points):
         raise ArgumentError(
             f"rest_points must be the Equilibria of this game (gamekit.equilibria) or None, got {type(rest_points).__name__}"
         )
-    if rest_points.game is not None and rest_points.game is not game:
-        if [p.strategies for p in rest_points.game.populations] != [p.strategies for p in game.populations]:
-            raise ArgumentError("rest_points belong to a game with other populations or strategies than game")
+    if rest_points.game is not None:
+        _same_game("rest_points", "Equilibria", game, rest_points.game)
     return rest_points
+
+
+def _same_game(name: str, what: str, game, other) -> None:
+    """An ArgumentError unless ``other`` (the game a result was computed for) is ``game``: the same populations and
+    strategies, the same parameter values, the same payoffs."""
+    if other is game:
+        return
+    layout = [(p.name, tuple(p.strategies)) for p in game.populations]
+    if [(p.name, tuple(p.strategies)) for p in other.populations] != layout:
+        shape = "; ".join(f"{p.name}: {len(p.strategies)} strategies" for p in other.populations)
+        raise ArgumentError(
+            f"{name} must be the {what} of this game; they belong to another game ({shape}) "
+            "with other populations or strategies"
+        )
+    if dict(other.parameters) != dict(game.parameters):
+        diff = [
+            f"{k} = {_number(other.parameters[k]) if other.parameters.get(k) is not None else '?'} "
+            f"(game: {_number(game.parameters[k]) if game.parameters.get(k) is not None else '?'})"
+            for k in game.parameters
+            if other.parameters.get(k) != game.parameters.get(k)
+        ]
+        raise ArgumentError(
+            f"{name} were computed at other parameter values than game's: {', '.join(diff) or 'other parameters'}"
+        )
+    if other.payoffs != game.payoffs:
+        raise ArgumentError(f"{name} must be the {what} of this game; they belong to a game with other payoffs")
 
 
 def _on_fixed(eq, fixed: dict[int, np.ndarray]) -> bool:
@@ -880,14 +924,17 @@ def _legend(fig, ax, labels, extra=(), own: bool = False) -> None:
     _side_key(fig, ax, list(extra) + _rest_point_handles(labels), own)
 
 
-def _orbit_states(traj, cols, name="orbits") -> np.ndarray:
-    """The recorded states (n, T, len(cols)) of a Trajectory's orbits in the given coordinate columns."""
+def _orbit_states(traj, cols, name="orbits", game=None) -> np.ndarray:
+    """The recorded states (n, T, len(cols)) of a Trajectory's orbits in the given coordinate columns; with ``game``,
+    the Trajectory must be one of that game (:func:`_same_game`)."""
     from .simulate import Trajectory
 
     if not isinstance(traj, Trajectory):
         raise ArgumentError(
             f"{name} must be a Trajectory (the result of gamekit.simulate) or None, got {type(traj).__name__}"
         )
+    if game is not None:
+        _same_game(name, "Trajectory", game, traj.game)
     if traj.states is None:
         from .errors import StateError
 
@@ -1066,7 +1113,7 @@ def phase_portrait(
     resolution = _validate.integer("resolution", resolution, minimum=11, maximum=1001)
     cycles = _validate.integer("cycles", cycles, minimum=0, maximum=MAX_CYCLES)
     eqs = _rest_points(game, rest_points)
-    traj = None if orbits is None else _orbit_states(orbits, [a, b])
+    traj = None if orbits is None else _orbit_states(orbits, [a, b], game=game)
     if traj is not None and not all(len(p.strategies) == 2 for p in game.populations):
         raise ArgumentError("orbits on a face need a game whose populations all have two strategies")
 
@@ -1221,7 +1268,7 @@ def simplex(
     if orbits is not None:
         if len(game.populations) != 1:
             raise ArgumentError("orbits on the simplex need a game whose only population is the one drawn")
-        traj = _orbit_states(orbits, [0, 1, 2])
+        traj = _orbit_states(orbits, [0, 1, 2], game=game)
 
     n = resolution
     lattice = np.array([(i, j, n - i - j) for i in range(1, n) for j in range(1, n - i)], dtype=float) / n

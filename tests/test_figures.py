@@ -920,3 +920,53 @@ def test_regime_map_boundaries_are_exactly_where_the_strict_equilibria_change(co
             near = len(pieces) > 0 and _segment_distance(p, pieces) < 1e-6
             assert near == changes, (d, p, changes)
     plt.close(fig)
+
+
+# ------------------------------------------------------------------ hostile6: results of another game, axes, scales
+
+
+def test_orbits_of_another_game_are_refused_in_one_line():
+    """hostile6 #1: orbits (and rest points) are checked against the game drawn: populations, strategies and
+    parameter values, so a picture never shows another game's orbits on this game's field."""
+    t = np.linspace(0, 10, 21)
+    bos = gk.models.battle_of_the_sexes()
+    platform_orbits = gk.simulate(PLATFORM, [[0.5, 0.5, 0.5], [0.2, 0.8, 0.3]], 10, t_eval=t)
+    bos_orbits = gk.simulate(bos, [[0.5, 0.3]], 10, t_eval=t)
+    face = {"fixed": {"workers": "claim"}}
+    calls = [
+        (lambda: plot.phase_portrait(bos, orbits=platform_orbits), "orbits must be the Trajectory of this game"),
+        (lambda: plot.simplex(RPS, orbits=bos_orbits), "orbits must be the Trajectory of this game"),
+        (lambda: plot.phase_portrait(PLATFORM.with_parameters(R=5), orbits=platform_orbits, **face), "R = 2"),
+        (lambda: plot.phase_portrait(PLATFORM, rest_points=gk.equilibria(PLATFORM.with_parameters(R=5)), **face),
+         "rest_points were computed at other parameter values than game's: R = 5 (game: 2)"),
+    ]  # fmt: skip
+    for call, message in calls:
+        with pytest.raises(ArgumentError) as err:
+            call()
+        assert message in str(err.value) and "\n" not in str(err.value)
+    same = gk.load("platform-insurance").scenario("trap")  # loaded again: an equal game, not the same object
+    fig = plot.phase_portrait(PLATFORM, orbits=platform_orbits, rest_points=gk.equilibria(same), **face)
+    assert len(_by_gid(fig.axes[0], "orbit")) == 2
+
+
+def test_flat_figures_refuse_a_3d_axes():
+    """hostile6 #2, #22: a flat figure on a 3-D Axes is an ArgumentError, not a TypeError or a Figure that fails
+    when saved."""
+    for name, call, three_d in _every_figure():
+        if three_d:
+            continue
+        ax = plt.figure().add_subplot(projection="3d")
+        with pytest.raises(ArgumentError) as err:
+            call(ax)
+        assert "ax must be a 2-D Axes" in str(err.value) and "\n" not in str(err.value), name
+
+
+def test_every_figure_in_a_subfigure_returns_the_figure(tmp_path):
+    """hostile6 #19: an Axes inside a SubFigure (a paper's multi-panel figure) gives back the root Figure."""
+    for name, call, three_d in _every_figure():
+        fig = plt.figure(figsize=(10, 4), layout="constrained")
+        left, _right = fig.subfigures(1, 2)
+        out = call(left.add_subplot(projection="3d" if three_d else None))
+        assert out is fig, name
+        out.savefig(tmp_path / f"{name}.png", dpi=40)
+        plt.close(fig)
