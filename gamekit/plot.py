@@ -978,10 +978,25 @@ def _winding(eq) -> float:
     return max((abs(complex(z).imag) for z in eq.eigenvalues), default=0.0)
 
 
+CYCLE_MAX_T_END = 1e4
+"""Longest time the closed-orbit search integrates for.  When CYCLE_PERIODS linear periods are longer (payoffs of
+tiny magnitude, e.g. scaled by 1e-9), the search follows the game with every payoff multiplied by 1 / omega instead:
+the replicator field x_i (u_i - ubar) scales by the same factor, so the orbits are the same curves, traversed in time
+rescaled to angular speed 1."""
+
+
 def _follow(game, x0: np.ndarray, omega: float) -> np.ndarray:
     """Orbits (n, T, width of Trajectory.states) from the full shares ``x0`` over CYCLE_PERIODS linear periods."""
     from .simulate import simulate
 
+    if CYCLE_PERIODS * 2.0 * np.pi / omega > CYCLE_MAX_T_END:
+        import dataclasses
+
+        import sympy
+
+        factor = sympy.Float(1.0 / omega)
+        scaled = tuple(tuple(factor * e for e in row) for row in game.payoffs)
+        game, omega = dataclasses.replace(game, payoffs=scaled), 1.0
     t_end = CYCLE_PERIODS * 2.0 * np.pi / omega
     t_eval = np.linspace(0.0, t_end, CYCLE_PERIODS * CYCLE_SAMPLES + 1)
     return simulate(game, x0, t_end, t_eval=t_eval, progress=False).states

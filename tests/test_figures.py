@@ -970,3 +970,26 @@ def test_every_figure_in_a_subfigure_returns_the_figure(tmp_path):
         assert out is fig, name
         out.savefig(tmp_path / f"{name}.png", dpi=40)
         plt.close(fig)
+
+
+@pytest.mark.parametrize("scale", [1e-9, 1e9])
+def test_closed_orbits_of_a_game_with_scaled_payoffs_are_the_same_curves(scale):
+    """hostile6 #21: multiplying every payoff by a constant k > 0 multiplies the replicator field by k, so the orbits
+    are the same curves in state space (only time runs 1/k as fast).  At k = 1e-9 the search no longer asks
+    gk.simulate for ~1e11 time units (an error about a t_end the user never gave); it draws the cycles of k = 1."""
+
+    def cycles(fig):
+        return [line.get_xydata() for line in _by_gid(fig.axes[0], "cycle")]
+
+    pennies = gk.models.matching_pennies()
+    zero_sum = RPS.with_parameters(l=2)  # w = l: closed orbits around the centre
+    for figure in (
+        lambda k: plot.phase_portrait(pennies.with_parameters(a=k)),
+        lambda k: plot.simplex(zero_sum.with_parameters(w=2 * k, l=2 * k)),
+    ):
+        unscaled, scaled = cycles(figure(1.0)), cycles(figure(scale))
+        assert len(unscaled) == len(scaled) == plot.CYCLES
+        for a, b in zip(unscaled, scaled):
+            np.testing.assert_allclose(a[0], b[0], atol=1e-12)  # the same start on the ray
+            radius = lambda xy: np.hypot(*(xy - xy.mean(axis=0)).T).mean()  # noqa: E731
+            assert abs(radius(a) - radius(b)) <= 1e-3 * radius(a)
