@@ -486,9 +486,9 @@ def trajectories(traj: object, ax: object | None = None, orbits: Sequence[int] |
     """
     orbits = _trajectory(traj, orbits)
     if traj.states is None:
-        from .errors import GamekitError
+        from .errors import StateError
 
-        raise GamekitError("this trajectory kept only final states: simulate with t_eval=... to plot orbits over time")
+        raise StateError("this trajectory kept only final states: simulate with t_eval=... to plot orbits over time")
     own = ax is None
     fig, ax = _axes(ax)
     columns = _share_columns(traj.game)
@@ -502,6 +502,10 @@ def trajectories(traj: object, ax: object | None = None, orbits: Sequence[int] |
     ax.set_xlim(traj.t[0], traj.t[-1])
     _side_key(fig, ax, ax.get_legend_handles_labels()[0], own)
     return fig
+
+
+SERIES_ORBITS = 10
+"""Orbits of each run :func:`time_series` draws unless ``orbits=`` says which (as :func:`trajectories`)."""
 
 
 def time_series(
@@ -525,7 +529,9 @@ def time_series(
         ``"scenario"``: a panel per run, in it a curve per share (each population's first strategy; every strategy of
         a population with more than two).  ``"population"``: a panel per share, in it a curve per run.
     orbits : sequence of int, optional
-        The orbits of each run to draw (default: all); an orbit's curves share its share's (or run's) style.
+        The orbits of each run to draw (default: the first 10, ``SERIES_ORBITS``, so that a batch of thousands of
+        orbits stays a readable figure; ``range(traj.n)`` draws all); an orbit's curves share its share's (or run's)
+        style.
 
     Returns
     -------
@@ -572,7 +578,7 @@ def time_series(
                 "first run's; a time series compares runs of one game"
             )
         picked = _trajectory(traj, orbits, "runs")
-        chosen[key] = range(traj.n) if picked is None else picked
+        chosen[key] = range(min(traj.n, SERIES_ORBITS)) if picked is None else picked
     columns = _share_columns(first.game)
     names = list(named)
     own = ax is None
@@ -624,6 +630,26 @@ BASIN_XMAX = 1.16
 """Right end of a basin figure's share axis: room for "100.0%" beside a full bar."""
 
 
+def _check_shares(frame) -> None:
+    """An ArgumentError unless every row holds shares 0 <= ci_low <= share <= ci_high <= 1 (fractions, not percent)."""
+    try:
+        cols = [np.asarray(getattr(frame, c), dtype=float) for c in ("share", "ci_low", "ci_high")]
+    except (TypeError, ValueError):
+        raise ArgumentError("frame: share, ci_low and ci_high must be numbers") from None
+    share, low, high = cols
+    tol = 1e-12
+    for i in range(share.size):
+        s, lo, hi = share[i], low[i], high[i]
+        if not all(np.isfinite(v) and -tol <= v <= 1 + tol for v in (s, lo, hi)):
+            bad = next((n, v) for n, v in zip(("share", "ci_low", "ci_high"), (s, lo, hi))
+                       if not (np.isfinite(v) and -tol <= v <= 1 + tol))  # fmt: skip
+            raise ArgumentError(
+                f"frame: {bad[0]} must be a fraction in [0, 1] (not percent), got {bad[1]:g} in row {i}"
+            )
+        if not lo - tol <= s <= hi + tol:
+            raise ArgumentError(f"frame: row {i} needs ci_low <= share <= ci_high, got {lo:g} <= {s:g} <= {hi:g}")
+
+
 def basins(frame: object, ax: object | None = None):
     """Basin shares with their 95% intervals: a :class:`gamekit.Basins`, or its ``to_frame()`` DataFrame.
 
@@ -648,6 +674,7 @@ def basins(frame: object, ax: object | None = None):
             f"frame must be a Basins result or its to_frame() DataFrame (columns {', '.join(needed)}), "
             f"got {type(frame).__name__}"
         )
+    _check_shares(frame)
     own = ax is None
     fig, ax = _axes(ax)
     if own:  # a bar's height does not grow with the figure: as tall as the bars need
@@ -704,10 +731,21 @@ def orbits3d(
     """
     orbits = _trajectory(traj, orbits)
     game = traj.game
-    if traj.states is None or game.shape != (2, 2, 2):
-        from .errors import GamekitError
+    if game.shape != (2, 2, 2):
+        pops = "; ".join(f"{p.name}: {len(p.strategies)} strategies" for p in game.populations)
+        hint = ""
+        if len(game.populations) == 1 and game.shape[0] == 3:
+            hint = " (use gamekit.plot.simplex)"
+        elif len(game.populations) == 2 and game.shape == (2, 2):
+            hint = " (use gamekit.plot.phase_portrait)"
+        raise ArgumentError(
+            f"orbits3d needs three two-strategy populations; this game has {len(game.populations)} "
+            f"({pops}){hint or ' (use gamekit.plot.time_series)'}"
+        )
+    if traj.states is None:
+        from .errors import StateError
 
-        raise GamekitError("orbits3d needs three two-strategy populations and simulate(..., t_eval=...)")
+        raise StateError("this trajectory kept only final states: simulate with t_eval=... to draw orbits in 3-D")
     eqs = None if rest_points is None else _rest_points(game, rest_points)
     own = ax is None
     fig, ax = _axes(ax, projection="3d")

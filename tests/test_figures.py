@@ -993,3 +993,53 @@ def test_closed_orbits_of_a_game_with_scaled_payoffs_are_the_same_curves(scale):
             np.testing.assert_allclose(a[0], b[0], atol=1e-12)  # the same start on the ray
             radius = lambda xy: np.hypot(*(xy - xy.mean(axis=0)).T).mean()  # noqa: E731
             assert abs(radius(a) - radius(b)) <= 1e-3 * radius(a)
+
+
+def test_basin_frame_with_shares_off_the_unit_interval_is_refused_in_one_line():
+    """hostile6 #7: a frame in percent, a share outside its interval or a NaN share is an ArgumentError naming the
+    column and row, not bars off the axis, "nan%" or matplotlib's "'xerr' must not contain negative values"."""
+    frame = gk.basins(PLATFORM, 50, rng=0, t_end=40).to_frame()
+    percent = frame.copy()
+    percent[["share", "ci_low", "ci_high"]] *= 100
+    outside = frame.copy()
+    outside.loc[0, "share"] = 0.999 if frame.loc[0, "ci_high"] < 0.999 else 0.0
+    missing = frame.copy()
+    missing.loc[1, "share"] = float("nan")
+    for bad, message in [
+        (percent, "frame: share must be a fraction in [0, 1] (not percent), got"),
+        (outside, "frame: row 0 needs ci_low <= share <= ci_high"),
+        (missing, "frame: share must be a fraction in [0, 1] (not percent), got nan in row 1"),
+    ]:
+        with pytest.raises(ArgumentError) as err:
+            plot.basins(bad)
+        assert message in str(err.value) and "\n" not in str(err.value)
+    assert plot.basins(frame).axes[0].patches  # the frame as given by to_frame() draws
+
+
+def test_orbits3d_names_the_one_thing_wrong():
+    """hostile6 #8: another game's shape is an ArgumentError naming the game's populations and the figure that fits;
+    final states only is a StateError (as in time_series)."""
+    rps = gk.simulate(RPS, [[0.5, 0.3, 0.2]], 5, t_eval=np.linspace(0, 5, 11))
+    with pytest.raises(ArgumentError) as err:
+        plot.orbits3d(rps)
+    assert str(err.value) == (
+        "orbits3d needs three two-strategy populations; this game has 1 (players: 3 strategies) "
+        "(use gamekit.plot.simplex)"
+    )
+    with pytest.raises(StateError, match="kept only final states"):
+        plot.orbits3d(gk.simulate(PLATFORM, [[0.5] * 3], 1))
+    with pytest.raises(StateError, match="kept only final states"):
+        plot.trajectories(gk.simulate(PLATFORM, [[0.5] * 3], 1))
+
+
+def test_time_series_draws_the_first_ten_orbits_unless_told():
+    """hostile6 #9: a batch of many orbits draws the first SERIES_ORBITS of each run (as trajectories does);
+    orbits= chooses others, range(n) all of them."""
+    t = np.linspace(0, 5, 11)
+    batch = gk.simulate(PLATFORM, np.random.default_rng(0).uniform(size=(40, 3)), 5, t_eval=t)
+    curves = len(_by_gid(plot.time_series(batch).axes[0], "series"))
+    assert curves == 30  # three populations' shares x ten orbits
+    assert plot.SERIES_ORBITS == 10
+    assert len(_by_gid(plot.time_series(batch, orbits=range(40)).axes[0], "series")) == 3 * 40
+    fig = plot.time_series(batch, orbits=[39])
+    np.testing.assert_array_equal(_by_gid(fig.axes[0], "series")[0].get_ydata(), batch.states[39, :, 0])
