@@ -1766,7 +1766,10 @@ def _sweep_outcomes(result, outcome) -> list[tuple[str, str]]:
             raise ArgumentError(f"outcome must name a state or an outcome, got {printable(repr(outcome), 60)}")
         if outcome.strip() in ("mixed", MIXED):
             return [(MIXED, MIXED)]
-        target = _basin_target(result.game, outcome)
+        try:
+            target = _basin_target(result.game, outcome)
+        except ArgumentError as err:  # its message names sensitivity's argument, basin=
+            raise ArgumentError(str(err).replace("basin=", "outcome=")) from None
         return [(target, named(target))]
     totals: dict[str, int] = {}
     for counts in result.counts:
@@ -1985,8 +1988,11 @@ def _sweep_map(result, names, values, outcomes, ax):
         fig.set_size_inches(fig.get_figwidth(), fig.get_figheight() + 0.5)
     else:
         fig, axes = _panel_axes(ax, len(outcomes))
-    half = [(v[1] - v[0]) / 2 if len(v) > 1 else 0.5 for v in (xs, ys)]
-    box = (xs[0] - half[0], xs[-1] + half[0]), (ys[0] - half[1], ys[-1] + half[1])
+    # the cells' outer edges as pcolormesh's "nearest" shading puts them: half the first and the last gap outside
+    box = tuple(
+        (v[0] - (v[1] - v[0]) / 2, v[-1] + (v[-1] - v[-2]) / 2) if len(v) > 1 else (v[0] - 0.5, v[0] + 0.5)
+        for v in (xs, ys)
+    )
     exact = _exact_boundaries(result)
     regimes = None
     if exact:
@@ -2100,7 +2106,23 @@ def compare_dynamics(
         raise ArgumentError("runs must hold at least one Trajectory")
     games = [t.game for t in runs.values() if isinstance(t, Trajectory)]
     for key, traj in runs.items():
-        if isinstance(traj, Trajectory) and dict(traj.game.parameters) != dict(games[0].parameters):
+        if not isinstance(traj, Trajectory):
+            continue
+        layout = [(p.name, tuple(p.strategies)) for p in traj.game.populations]
+        if games and layout != [(p.name, tuple(p.strategies)) for p in games[0].populations]:
+            pops = "; ".join(f"{p.name}: {', '.join(p.strategies)}" for p in traj.game.populations)
+            raise ArgumentError(
+                f"runs[{_validate.printable(repr(key))}] is another game than the first run's (populations {pops}): "
+                "compare dynamics on one game"
+            )
+        if traj.states is None:
+            from .errors import StateError
+
+            raise StateError(
+                f"runs[{_validate.printable(repr(key))}] kept only final states: simulate with t_eval=... to draw "
+                "shares over time"
+            )
+        if dict(traj.game.parameters) != dict(games[0].parameters):
             raise ArgumentError(
                 f"runs[{_validate.printable(repr(key))}] has other parameter values than the first run: compare "
                 "dynamics on one game (for several parameter values use gk.sensitivity)"

@@ -1043,3 +1043,27 @@ def test_time_series_draws_the_first_ten_orbits_unless_told():
     assert len(_by_gid(plot.time_series(batch, orbits=range(40)).axes[0], "series")) == 3 * 40
     fig = plot.time_series(batch, orbits=[39])
     np.testing.assert_array_equal(_by_gid(fig.axes[0], "series")[0].get_ydata(), batch.states[39, :, 0])
+
+
+def test_sweep_heatmap_ends_at_its_cells_and_messages_name_the_users_words():
+    """hostile6 #22: the heatmap's limits are its outer cell edges (no blank strip for uneven values); a bad outcome
+    names outcome= (sweep's argument); compare_dynamics says "another game" and quotes the user's own key."""
+    grid = gk.sweep(PLATFORM, {"R": [1, 4, 6], "K": [2, 4]}, n=4, t_end=20, progress=False)
+    ax = plot.sweep(grid, "trap").axes[0]
+    (mesh,) = _by_gid(ax, "sweep", "collections")
+    corners = mesh.get_coordinates()
+    assert ax.get_xlim() == (corners[..., 0].min(), corners[..., 0].max()) == (-0.5, 7.0)
+    assert ax.get_ylim() == (corners[..., 1].min(), corners[..., 1].max()) == (1.0, 5.0)
+    line = gk.sweep(PLATFORM, {"R": [1, 4]}, n=4, t_end=20, progress=False)
+    t = np.linspace(0, 10, 11)
+    trap = gk.simulate(PLATFORM, [[0.5] * 3], 10, t_eval=t)
+    bos = gk.simulate(gk.models.battle_of_the_sexes(), [[0.5, 0.5]], 10, t_eval=t)
+    for call, message in [
+        (lambda: plot.sweep(line, "nope"), "outcome='nope' names no state"),
+        (lambda: plot.compare_dynamics({"replicator": trap, "bos": bos}),
+         "runs['bos'] is another game than the first run's (populations row:"),
+        (lambda: plot.compare_dynamics({"mine": gk.simulate(PLATFORM, [[0.5] * 3], 10)}), "runs['mine'] kept only"),
+    ]:  # fmt: skip
+        with pytest.raises(gk.GamekitError) as err:
+            call()
+        assert message in str(err.value) and "\n" not in str(err.value)
