@@ -69,7 +69,7 @@ add_module_names = False
 # no network at build time: no intersphinx
 html_theme = "pydata_sphinx_theme"
 html_title = "gamekit"
-html_static_path = ["_static"]
+# (no html_static_path: the site adds no static files of its own; an empty folder is not kept by git)
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,

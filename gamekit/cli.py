@@ -791,12 +791,77 @@ def _is_number(text: str) -> bool:
     return True
 
 
+REPEAT_INTERRUPT = 0.5  # seconds between repeats of a Ctrl-C that has not yet ended the command
+
+
+class _CtrlC:
+    """Ctrl-C that always ends the command.  Python drops an exception raised where it cannot propagate (a weakref
+    callback or ``__del__`` that runs during garbage collection), so a ``KeyboardInterrupt`` raised there is printed
+    as "Exception ignored" and the run goes on.  Once Ctrl-C is pressed, a daemon thread sends SIGINT to the main
+    thread again every :data:`REPEAT_INTERRUPT` seconds until :func:`main` has caught a ``KeyboardInterrupt``; after
+    that the handler does nothing, and a dropped one prints no "Exception ignored" traceback.  Installed only where SIGINT has Python's default handler (a shell
+    runs background jobs with SIGINT ignored, and that choice is kept)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.caught = threading.Event()
+        self.pressed = threading.Event()
+
+    def install(self) -> None:
+        import signal
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            return
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, self._handler)
+            self._hook = sys.unraisablehook
+            sys.unraisablehook = self._unraisable
+
+    def uninstall(self) -> None:
+        import signal
+
+        if signal.getsignal(signal.SIGINT) == self._handler:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            sys.unraisablehook = self._hook
+
+    def _unraisable(self, unraisable) -> None:
+        """A dropped ``KeyboardInterrupt`` is raised again by the repeat: no "Exception ignored" traceback."""
+        if not issubclass(unraisable.exc_type, KeyboardInterrupt):
+            self._hook(unraisable)
+
+    def _handler(self, signum, frame) -> None:
+        if self.caught.is_set():
+            return
+        if not self.pressed.is_set():
+            import threading
+
+            self.pressed.set()
+            threading.Thread(target=self._repeat, name="gamekit-ctrl-c", daemon=True).start()
+        raise KeyboardInterrupt
+
+    def _repeat(self) -> None:
+        import _thread
+        import signal
+        import threading
+
+        main_thread = threading.main_thread().ident
+        while not self.caught.wait(REPEAT_INTERRUPT):
+            if hasattr(signal, "pthread_kill"):  # a real signal also wakes a main thread blocked in a wait
+                signal.pthread_kill(main_thread, signal.SIGINT)
+            else:
+                _thread.interrupt_main()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``gamekit`` command; returns the exit status (0, 2 for bad input or a failure, 130 if interrupted)."""
     parser = build_parser()
     args = parser.parse_args(_signed_values(parser, sys.argv[1:] if argv is None else list(argv)))
     stdout = sys.stdout
     sys.stdout = _EscapedStream(stdout)
+    ctrl_c = _CtrlC()
+    ctrl_c.install()
     try:
         _check_options(args)
         return args.func(args)
@@ -810,6 +875,7 @@ def main(argv: list[str] | None = None) -> int:
             pass
         return 0
     except KeyboardInterrupt:
+        ctrl_c.caught.set()
         _fail("gamekit: error: interrupted")
         return 130
     except RecursionError:
@@ -825,6 +891,8 @@ def main(argv: list[str] | None = None) -> int:
         _fail(f"gamekit: internal error: {type(err).__name__}: {_one_line(err)} (please report)")
         return 2
     finally:
+        ctrl_c.caught.set()
+        ctrl_c.uninstall()
         sys.stdout = stdout
 
 

@@ -2,6 +2,7 @@
 
 import json
 import math
+import signal
 import statistics
 import subprocess
 import sys
@@ -317,11 +318,14 @@ def test_ctrl_c_ends_a_long_run_with_one_line_and_status_130():
     import signal
     import time
 
+    # as in a terminal: Ctrl-C delivered to a process that does not ignore it (a shell starts background jobs, and
+    # so a test run started in the background, with SIGINT ignored, which every child would inherit)
     proc = subprocess.Popen(
         [sys.executable, "-m", "gamekit", "simulate", "platform-insurance", "--orbits", "2000000", "--json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         time.sleep(4)
@@ -333,6 +337,36 @@ def test_ctrl_c_ends_a_long_run_with_one_line_and_status_130():
             proc.communicate()
     assert proc.returncode == 130 and out == ""
     assert err.splitlines()[-1] == "gamekit: error: interrupted" and "Traceback" not in err
+
+
+def test_a_ctrl_c_that_python_drops_in_a_weakref_callback_is_raised_again():
+    # Python drops (prints as "Exception ignored") an exception raised in a weakref callback during garbage collection:
+    # a Ctrl-C that lands there was lost, and a long run went on (seen in CI while numba compiled). The CLI's handler
+    # raises it again in the main thread until it is caught, without the "Exception ignored" traceback.
+    code = (
+        "import signal, time, weakref\n"
+        "from gamekit.cli import _CtrlC\n"
+        "c = _CtrlC()\n"
+        "c.install()\n"
+        "class A: pass\n"
+        "a = A()\n"
+        "weakref.finalize(a, signal.raise_signal, signal.SIGINT)\n"
+        "try:\n"
+        "    del a\n"
+        "    print('dropped', flush=True)\n"
+        "    time.sleep(30)\n"
+        "except KeyboardInterrupt:\n"
+        "    c.caught.set()\n"
+        "    print('raised again', flush=True)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=25,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert proc.stdout == "dropped\nraised again\n" and "Traceback" not in proc.stderr, proc.stderr
 
 
 @pytest.mark.parametrize(
