@@ -39,11 +39,10 @@ refuses (in the status line, going back to where it was) a scenario whose values
 * orbits from a fixed sample of starting states (``gk.simulate(..., t_eval=...)``), drawn by ``gk.plot``: in the
   cube for three two-strategy populations (:func:`gamekit.plot.orbits3d`), on the face for two two-strategy
   populations (:func:`gamekit.plot.phase_portrait`), on the simplex for one three-strategy population
-  (:func:`gamekit.plot.simplex`), as shares over time otherwise (:func:`gamekit.plot.trajectories`).  The arrows,
-  nullclines and closed orbits of the face and simplex portraits are the *replicator*'s (``gk.plot`` draws no
-  other field); under another dynamics the sample's orbits and the rest points drawn are that dynamics', and the
-  figure's caption says so (should :func:`gamekit.plot.phase_portrait` or :func:`gamekit.plot.simplex` take
-  ``dynamics=``, the explorer passes the current dynamics and the caption goes);
+  (:func:`gamekit.plot.simplex`), as shares over time otherwise (:func:`gamekit.plot.trajectories`).  The face and
+  simplex portraits draw the current dynamics' field, nullclines and rest points (their ``dynamics=``; closed orbits
+  are searched under the replicator only); a portrait function that took no ``dynamics=`` would get a caption
+  saying its arrows are the replicator's;
 * basin shares of a quick batch of orbits (``gk.basins(g, n, rng=seed, dynamics=d)``, the same seed on every
   redraw, so a change of the bars is a change of the game, not of the sample), with their Wilson 95% intervals
   (:func:`gamekit.plot.basins`; the axis is widened where a share's text would cross its edge).

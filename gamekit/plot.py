@@ -866,12 +866,17 @@ def _offsets(game) -> np.ndarray:
     return np.concatenate([[0], np.cumsum([len(p.strategies) for p in game.populations])])
 
 
-def _velocity(game, sig: np.ndarray) -> np.ndarray:
-    """The replicator field xdot (M, D) at full shares ``sig`` (M, D), from the game's numeric payoffs."""
+def _velocity(game, sig: np.ndarray, dyn=None) -> np.ndarray:
+    """The field xdot (M, D) at full shares ``sig`` (M, D), from the game's numeric payoffs: the replicator's, or
+    that of the dynamics ``dyn`` (:func:`gamekit.protocols.velocity`)."""
     from .dynamics import general_field
 
     u = general_field(game).payoffs(sig)
     off = _offsets(game)
+    if dyn is not None and dyn.kind != "replicator":
+        from .protocols import velocity
+
+        return velocity(dyn, sig, u, off)
     out = np.empty_like(sig)
     for p in range(len(off) - 1):
         s = slice(off[p], off[p + 1])
@@ -880,11 +885,14 @@ def _velocity(game, sig: np.ndarray) -> np.ndarray:
     return out
 
 
-def _rest_points(game, rest_points):
+def _rest_points(game, rest_points, dyn=None):
+    from .protocols import REPLICATOR
+
+    dyn = REPLICATOR if dyn is None else dyn
     if rest_points is None:
         from .equilibria import equilibria
 
-        return equilibria(game)
+        return equilibria(game, dynamics=dyn)
     from .equilibria.result import Equilibria
 
     if not isinstance(rest_points, Equilibria):
@@ -893,6 +901,11 @@ def _rest_points(game, rest_points):
         )
     if rest_points.game is not None:
         _same_game("rest_points", "Equilibria", game, rest_points.game)
+    if rest_points.dynamics != dyn:
+        raise ArgumentError(
+            f"rest_points are those of the dynamics {rest_points.dynamics}, the figure draws {dyn}: pass "
+            f"gamekit.equilibria(game, dynamics={str(dyn)!r}) or dynamics={str(rest_points.dynamics)!r}"
+        )
     return rest_points
 
 
@@ -1102,8 +1115,9 @@ def phase_portrait(
     rest_points: object | None = None,
     resolution: int = 101,
     cycles: int = CYCLES,
+    dynamics: str | None = None,
 ):
-    """The replicator phase portrait on a face spanned by two two-strategy populations.
+    """The phase portrait on a face spanned by two two-strategy populations (the replicator's, or another dynamics').
 
     Parameters
     ----------
@@ -1130,15 +1144,23 @@ def phase_portrait(
     cycles : int
         Closed orbits to look for around each rest point inside the face whose eigenvalues wind (a complex pair), 0
         to 10: a centre's nested cycles, or a limit cycle (module comment above :data:`CYCLES`).  Only on an invariant
-        face (every population in ``fixed`` at a pure strategy); 0 draws none.
+        face (every population in ``fixed`` at a pure strategy); 0 draws none.  Searched under the replicator only.
+    dynamics : str or Dynamics, optional
+        The dynamics whose field, nullclines and rest points are drawn (:func:`gamekit.simulate`'s ``dynamics``:
+        ``"logit:ETA"``, ``"smith"``, ``"bnn"``, ``"replicator-mutator:MU"``); default the replicator.  Under
+        another dynamics the nullclines are the zero contours of the face's two velocity components
+        (:func:`gamekit.protocols.velocity`), ``rest_points`` must be ``gamekit.equilibria(game, dynamics=...)``
+        of the same dynamics, and no closed orbits are searched for.  Under logit and the replicator-mutator no face
+        is invariant (every strategy keeps being played): the arrows are then the field's projection onto the face,
+        and a rest point is marked only where it lies on it.
 
     Returns
     -------
     matplotlib.figure.Figure
         With the field (a streamplot, gid ``vector-field``), the nullclines (the zero contours of each switch gain
         ``u_{p,1} - u_{p,2}``, gids ``nullcline-a`` and ``nullcline-b``; the edges, where the shares' product
-        vanishes, are the frame), a Line2D per rest point (gid ``rest-point``), the orbits (gid ``orbit``) and the
-        closed orbits (gid ``cycle``).
+        vanishes, are the frame; under another dynamics the zero contours of the velocity components), a Line2D per
+        rest point (gid ``rest-point``), the orbits (gid ``orbit``) and the closed orbits (gid ``cycle``).
     """
     from . import _validate
 
@@ -1165,7 +1187,11 @@ def phase_portrait(
     density = _validate.real("density", density, low=0.0, high=10.0, low_open=True)
     resolution = _validate.integer("resolution", resolution, minimum=11, maximum=1001)
     cycles = _validate.integer("cycles", cycles, minimum=0, maximum=MAX_CYCLES)
-    eqs = _rest_points(game, rest_points)
+    from .protocols import parse_dynamics
+
+    dyn = parse_dynamics(dynamics)
+    replicator = dyn.kind == "replicator"
+    eqs = _rest_points(game, rest_points, dyn)
     traj = None if orbits is None else _orbit_states(orbits, [a, b], game=game)
     if traj is not None and not all(len(p.strategies) == 2 for p in game.populations):
         raise ArgumentError("orbits on a face need a game whose populations all have two strategies")
@@ -1181,9 +1207,16 @@ def phase_portrait(
     from .dynamics import general_field
 
     u = general_field(game).payoffs(sig)
-    gain_a = (u[:, off[a]] - u[:, off[a] + 1]).reshape(X.shape)
-    gain_b = (u[:, off[b]] - u[:, off[b] + 1]).reshape(X.shape)
-    U, V = X * (1 - X) * gain_a, Y * (1 - Y) * gain_b
+    if replicator:
+        gain_a = (u[:, off[a]] - u[:, off[a] + 1]).reshape(X.shape)
+        gain_b = (u[:, off[b]] - u[:, off[b] + 1]).reshape(X.shape)
+        U, V = X * (1 - X) * gain_a, Y * (1 - Y) * gain_b
+    else:  # no invariant edges in general: the nullclines are the zero sets of the velocity components themselves
+        from .protocols import velocity
+
+        xdot = velocity(dyn, sig, u, off)
+        U, V = xdot[:, off[a]].reshape(X.shape), xdot[:, off[b]].reshape(X.shape)
+        gain_a, gain_b = U, V
 
     own = ax is None
     fig, ax = _axes(ax)
@@ -1211,7 +1244,7 @@ def phase_portrait(
             extra.append(Line2D([], [], color=color, linestyle=ls, linewidth=1.8, label=f"{pop.name} nullcline"))
 
     pure = all(np.count_nonzero(vec) == 1 for vec in rest.values())
-    if cycles and pure:
+    if cycles and pure and replicator:
         closed = []
         for eq in eqs:
             centre = np.array([eq.state[a][0], eq.state[b][0]])
@@ -1238,6 +1271,8 @@ def phase_portrait(
     ax.set_xlabel(f"{pa.name}: share playing {pa.strategies[0]}")
     ax.set_ylabel(f"{pb.name}: share playing {pb.strategies[0]}")
     held = [f"{game.populations[p].name} = {_share_text(game.populations[p], vec)}" for p, vec in sorted(rest.items())]
+    if not replicator:
+        held.insert(0, f"dynamics {dyn}")
     if held:
         ax.set_title(", ".join(held), fontsize="medium")
     return fig
@@ -1264,8 +1299,10 @@ def simplex(
     orbits: object | None = None,
     rest_points: object | None = None,
     cycles: int = CYCLES,
+    dynamics: str | None = None,
 ):
-    """The replicator portrait of a three-strategy population on its simplex (a ternary plot).
+    """The portrait of a three-strategy population on its simplex (a ternary plot), under the replicator or another
+    dynamics.
 
     Parameters
     ----------
@@ -1288,7 +1325,10 @@ def simplex(
     cycles : int
         Closed orbits to look for around each interior rest point whose eigenvalues wind, 0 to 10 (as in
         :func:`phase_portrait`: a centre's nested cycles, or a limit cycle); only when every population in
-        ``fixed`` is at a pure strategy (the simplex is then invariant); 0 draws none.
+        ``fixed`` is at a pure strategy (the simplex is then invariant); 0 draws none.  Searched under the replicator
+        only.
+    dynamics : str or Dynamics, optional
+        The dynamics whose field and rest points are drawn, as in :func:`phase_portrait`; default the replicator.
 
     Returns
     -------
@@ -1316,7 +1356,12 @@ def simplex(
     rest = _fixed_shares(game, (p,), fixed)
     resolution = _validate.integer("resolution", resolution, minimum=4, maximum=60)
     cycles = _validate.integer("cycles", cycles, minimum=0, maximum=MAX_CYCLES)
-    eqs = _rest_points(game, rest_points)
+    from .protocols import parse_dynamics
+
+    dyn = parse_dynamics(dynamics)
+    if dyn.kind != "replicator":
+        cycles = 0
+    eqs = _rest_points(game, rest_points, dyn)
     traj = None
     if orbits is not None:
         if len(game.populations) != 1:
@@ -1330,7 +1375,7 @@ def simplex(
     for q, vec in rest.items():
         sig[:, off[q] : off[q + 1]] = vec
     sig[:, off[p] : off[p + 1]] = lattice
-    xdot = _velocity(game, sig)[:, off[p] : off[p + 1]]
+    xdot = _velocity(game, sig, dyn)[:, off[p] : off[p + 1]]
     pts, vel = _ternary(lattice), _ternary(xdot) - _ternary(np.zeros(3))
     speed = np.hypot(vel[:, 0], vel[:, 1])
     direction = np.divide(vel, speed[:, None], out=np.zeros_like(vel), where=speed[:, None] > 0)
@@ -1397,6 +1442,8 @@ def simplex(
             f"{game.populations[q].name} = {_share_text(game.populations[q], v)}" for q, v in sorted(rest.items())
         )
         ax.set_title(f"{pop.name} ({held})", fontsize="medium", pad=18)
+    if dyn.kind != "replicator":
+        ax.text(0.5, 1.0, f"dynamics {dyn}", transform=ax.transAxes, ha="center", va="bottom", fontsize="medium")
     return fig
 
 

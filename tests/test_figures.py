@@ -1067,3 +1067,65 @@ def test_sweep_heatmap_ends_at_its_cells_and_messages_name_the_users_words():
         with pytest.raises(gk.GamekitError) as err:
             call()
         assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def _logit_inspection_field(x, y, eta, c=1.0, F=4.0, g=1.0):
+    """Logit on the inspection game written out: xdot = 1 / (1 + exp(-gain_x / eta)) - x (two strategies)."""
+    return 1 / (1 + np.exp(-(F * y**2 - c) / eta)) - x, 1 / (1 + np.exp(-(g - F * x * y) / eta)) - y
+
+
+def test_a_face_under_logit_draws_the_logit_field_its_nullclines_and_its_rest_points():
+    eta = 0.5
+    eqs = gk.equilibria(INSPECTION, dynamics=f"logit:{eta}")
+    fig = plot.phase_portrait(INSPECTION, density=1.0, dynamics=f"logit:{eta}")
+    ax = fig.axes[0]
+    (lines,) = _by_gid(ax, "vector-field", "collections")
+    segs = [np.asarray(s) for s in lines.get_segments() if len(s) > 1]
+    pieces = np.vstack([np.hstack([s[:-1], s[1:]]) for s in segs])
+    step = pieces[:, 2:] - pieces[:, :2]
+    mid = (pieces[:, 2:] + pieces[:, :2]) / 2
+    fx, fy = _logit_inspection_field(mid[:, 0], mid[:, 1], eta)
+    speed, length = np.hypot(fx, fy), np.hypot(step[:, 0], step[:, 1])
+    keep = (speed > 1e-2) & (length > 1e-6)
+    assert keep.sum() > 300
+    cos = (step[keep, 0] * fx[keep] + step[keep, 1] * fy[keep]) / (length[keep] * speed[keep])
+    assert np.mean(cos > 0.9) > 0.99 and np.all(cos > 0)
+    # nullclines: the zero sets of the logit velocity components, not the replicator's switch gains
+    (ca,) = _by_gid(ax, "nullcline-a", "collections")
+    va = np.vstack([p.vertices for p in ca.get_paths()])
+    assert np.abs(_logit_inspection_field(va[:, 0], va[:, 1], eta)[0]).max() < 5e-3
+    # rest points: every logit rest point (a QRE, interior) is marked, none of the replicator's corners
+    marks = _by_gid(ax, "rest-point")
+    assert len(marks) == len(eqs) >= 1
+    for m, eq in zip(sorted(marks, key=lambda m: m.get_xdata()[0]), sorted(eqs, key=lambda e: e.state[0][0])):
+        x, y = m.get_xdata()[0], m.get_ydata()[0]
+        np.testing.assert_allclose([x, y], [eq.state[0][0], eq.state[1][0]], atol=1e-12)
+        np.testing.assert_allclose(_logit_inspection_field(x, y, eta), 0, atol=1e-8)
+        assert 0 < x < 1 and 0 < y < 1
+    assert "logit:0.5" in ax.get_title()
+    assert not _by_gid(ax, "cycle")
+
+
+def test_a_simplex_under_smith_draws_the_smith_field():
+    fig = plot.simplex(RPS, dynamics="smith")
+    (q,) = _by_gid(fig.axes[0], "vector-field", "collections")
+    xy = q.get_offsets()
+    x2 = xy[:, 1] / (np.sqrt(3) / 2)
+    x1 = xy[:, 0] - x2 / 2
+    bary = np.column_stack([1 - x1 - x2, x1, x2])
+    A = np.array([[0, -1.0, 2], [2, 0, -1.0], [-1.0, 2, 0]])  # w = 2, l = 1
+    u = bary @ A.T
+    gain = np.maximum(u[:, :, None] - u[:, None, :], 0.0)  # [u_i - u_j]_+
+    v = np.einsum("mj,mij->mi", bary, gain) - bary * gain.sum(axis=1)  # Smith: inflow - outflow
+    direction = np.column_stack([v[:, 1] + v[:, 2] / 2, v[:, 2] * np.sqrt(3) / 2])
+    direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+    np.testing.assert_allclose(np.column_stack([q.U, q.V]), direction, atol=1e-9)
+    assert any("smith" in t.get_text() for t in fig.axes[0].texts)
+
+
+def test_rest_points_of_another_dynamics_are_refused_in_one_line():
+    with pytest.raises(ArgumentError, match="rest_points are those of the dynamics replicator") as info:
+        plot.phase_portrait(INSPECTION, rest_points=gk.equilibria(INSPECTION), dynamics="smith")
+    assert "\n" not in str(info.value)
+    with pytest.raises(ArgumentError, match="eta must be a finite number > 0"):
+        plot.simplex(RPS, dynamics="logit:0")
