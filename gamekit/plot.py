@@ -790,8 +790,9 @@ def orbits3d(
 
 # --- phase portraits on a face and ternary simplex portraits -------------------------------------------------------
 #
-# The replicator field drawn by both: for population p with shares x_i and payoffs u_i (from
-# gamekit.dynamics.general_field, in any game kind), xdot_i = x_i (u_i - ubar_p), ubar_p = sum_j x_j u_j.
+# The replicator field drawn by both by default (dynamics= draws another: gamekit.protocols.velocity): for population
+# p with shares x_i and payoffs u_i (from gamekit.dynamics.general_field, in any game kind), xdot_i = x_i (u_i - ubar_p),
+# ubar_p = sum_j x_j u_j.
 # On a face spanned by two two-strategy populations a and b, with a = x_{a,1} and b = x_{b,1} (first strategies),
 #     adot = a (1 - a) (u_{a,1} - u_{a,2}),   bdot = b (1 - b) (u_{b,1} - u_{b,2}),
 # so the interior nullclines are the zero sets of the switch gains u_{p,1} - u_{p,2}; the edges a, b in {0, 1} are
@@ -866,23 +867,13 @@ def _offsets(game) -> np.ndarray:
     return np.concatenate([[0], np.cumsum([len(p.strategies) for p in game.populations])])
 
 
-def _velocity(game, sig: np.ndarray, dyn=None) -> np.ndarray:
-    """The field xdot (M, D) at full shares ``sig`` (M, D), from the game's numeric payoffs: the replicator's, or
-    that of the dynamics ``dyn`` (:func:`gamekit.protocols.velocity`)."""
+def _velocity(game, sig: np.ndarray, dyn) -> np.ndarray:
+    """The field xdot (M, D) of the dynamics ``dyn`` at full shares ``sig`` (M, D), from the game's numeric payoffs
+    (:func:`gamekit.protocols.velocity`; the replicator's ``x_i (u_i - ubar_p)`` included)."""
     from .dynamics import general_field
+    from .protocols import velocity
 
-    u = general_field(game).payoffs(sig)
-    off = _offsets(game)
-    if dyn is not None and dyn.kind != "replicator":
-        from .protocols import velocity
-
-        return velocity(dyn, sig, u, off)
-    out = np.empty_like(sig)
-    for p in range(len(off) - 1):
-        s = slice(off[p], off[p + 1])
-        ubar = np.sum(sig[:, s] * u[:, s], axis=1, keepdims=True)
-        out[:, s] = sig[:, s] * (u[:, s] - ubar)
-    return out
+    return velocity(dyn, sig, general_field(game).payoffs(sig), _offsets(game))
 
 
 def _rest_points(game, rest_points, dyn=None):
