@@ -1478,12 +1478,10 @@ def _flow_backend(game: Game, fld: Field, dyn: Dynamics, name: str):
         raise GamekitError("backend='numba' needs numba installed (pip install numba), or use backend='numpy'")
     if name == "numba" or (name == "auto" and dopri.numba_available()):
         cache.folder()  # raises for an unsafe $GAMEKIT_CACHE_DIR, before anything is imported from it
-        from ._kernels.primitives import LANES
-
-        rhs = None if game.multilinear else fld.load(LANES)
-        if game.multilinear or rhs is not None:
+        if game.multilinear or fld.compilable():
             code, eta, mu = _KIND_CODES[dyn.kind], dyn.eta or 0.0, dyn.mu or 0.0
-            return lambda *args: flow.integrate_numba(*args, code, eta, mu, rhs=rhs)
+            field_ = None if game.multilinear else fld
+            return lambda *args: flow.integrate_numba(*args, code, eta, mu, field=field_)
     off = StateSpace(game.shape).offsets
     field_ = None if game.multilinear else fld.payoffs
     return lambda *args: flow.integrate_numpy(*args, lambda x, g: velocity(dyn, x, g, off), field=field_)

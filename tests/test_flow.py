@@ -77,14 +77,14 @@ def test_the_kernel_logarithm_is_accurate(x):
 
 
 def test_flow_modules_import_in_one_direction():
-    """flow_numba uses the leaf kernel modules and the compiled RHS; flow (the numpy twin) the numpy RHS; neither
+    """flow_numba uses the leaf kernel modules and the compiled stage; flow (the numpy twin) the numpy RHS; neither
     imports anything of gamekit outside _kernels."""
     import ast
     from pathlib import Path
 
     folder = Path(gk.__file__).parent / "_kernels"
     for name, allowed in {
-        "flow_numba": {"cache", "layout", "pool", "primitives", "tableau", "rhs_codegen", "rhs_generic"},
+        "flow_numba": {"cache", "layout", "pool", "primitives", "tableau", "flow_stage", "rhs_generic"},
         "flow": {"dopri", "tableau"},
     }.items():
         tree = ast.parse((folder / f"{name}.py").read_text())
@@ -511,3 +511,19 @@ def test_certified_bnn_orbits_keep_closing_in():
         path = reference("bnn", u, space.offsets, x0, np.linspace(0, 2000, 21), rtol=1e-9)
         assert np.all(np.diff(path[:, unused], axis=0) <= 1e-12)
         assert np.abs(path[-1] - target).max() < 0.5 * np.abs(path[0] - target).max()
+
+
+def test_the_generic_stage_integrates_as_the_written_out_one(monkeypatch):
+    """A game too large to write out takes the generic stage (index tables, ``rhs_generic.stage``): forced here on
+    the trap, its orbits are those of the stage written out for the shape, to rounding."""
+    pytest.importorskip("numba")
+    from gamekit._kernels import flow_stage
+
+    trap = gk.load("platform-insurance").scenario("trap")
+    starts = StateSpace(trap.shape).sample(40, np.random.default_rng(11))
+    written = {dyn: gk.simulate(trap, starts, 20.0, dynamics=dyn) for dyn in DYNAMICS}
+    monkeypatch.setattr(flow_stage, "MAX_TERMS", 0)
+    assert flow_stage.for_shape(trap.shape, 1) is None
+    for dyn in DYNAMICS:
+        generic = gk.simulate(trap, starts, 20.0, dynamics=dyn)
+        assert np.abs(generic.final - written[dyn].final).max() < (1e-9 if parse_dynamics(dyn).smooth else 1e-5), dyn

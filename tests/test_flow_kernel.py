@@ -95,7 +95,7 @@ def test_steps_and_accuracy_match_solve_ivp(dyn, backend):
     assert ours_err <= ERROR_EXCESS * max(rk45_err, RTOL * 1e-2), (ours_err, rk45_err)
 
 
-# ----------------------------------------------------------------------------- the compiled halves
+# ----------------------------------------------------------------------------- the compiled stage
 
 
 def _call(cfunc, *arrays):
@@ -108,58 +108,57 @@ def _call(cfunc, *arrays):
 _SHAPES = st.lists(st.integers(2, 4), min_size=1, max_size=3)
 
 
+def _expected_payoffs(shape, pay, x):
+    """Every strategy's expected payoff (L, D) at shares ``x`` (L, D) from the payoff tables ``pay`` (k, P, L),
+    population by population, contracting each table with the opponents' shares by numpy."""
+    off = np.concatenate([[0], np.cumsum(shape)])
+    lanes = x.shape[0]
+    u = np.zeros((lanes, int(off[-1])))
+    for ln in range(lanes):
+        for p in range(len(shape)):
+            table = pay[p, :, ln].reshape(shape)
+            for q in reversed(range(len(shape))):
+                if q != p:
+                    table = np.tensordot(table, x[ln, off[q] : off[q + 1]], axes=([q], [0]))
+            u[ln, off[p] : off[p + 1]] = table
+    return u
+
+
 @settings(max_examples=40, deadline=None)
 @given(_SHAPES, st.sampled_from(["logit:0.3", "logit:2", "smith", "bnn", "replicator-mutator:0.1", "replicator"]),
        st.integers(0, 2**32 - 1))  # fmt: skip
-def test_compiled_velocities_are_the_protocols_formulas(shape, spec, seed):
-    """Each protocol's compiled velocity (two-strategy populations by their own shortcut) against the library's
-    numpy formulas (``gamekit.protocols.velocity``) on random shares and payoff differences, every lane."""
+def test_compiled_stages_are_the_protocols_formulas(shape, spec, seed):
+    """One stage of the driver, written out for the shape (two-strategy populations by their own shortcut) and the
+    generic one from index tables, against the library's numpy formulas (``gamekit.protocols.velocity``) at payoffs
+    contracted by numpy from random tables, on random shares, every lane; a share stepped slightly below zero
+    counts as zero in the payoffs."""
     pytest.importorskip("numba")
-    from gamekit._kernels import flow_numba
+    from gamekit._kernels import flow_stage, rhs_generic
+    from gamekit._kernels.layout import pack_tables, tables
+    from gamekit._kernels.primitives import LANES
     from gamekit.protocols import parse_dynamics, velocity
 
     dyn = parse_dynamics(spec)
-    lanes = flow_numba.LANES
-    off = np.concatenate([[0], np.cumsum(shape)]).astype(np.int64)
-    d = int(off[-1])
+    off, _, others, flat, nq = tables(tuple(shape))
+    d, n_prof = int(off[-1]), int(np.prod(shape))
     rng = np.random.default_rng(seed)
-    x = rng.dirichlet(np.ones(d), size=lanes)  # (only each population's block is used; renormalised below)
+    x = rng.dirichlet(np.ones(d), size=LANES)  # (only each population's block is used; renormalised below)
     for a, b in zip(off[:-1], off[1:]):
         x[:, a:b] /= x[:, a:b].sum(axis=1, keepdims=True)
-    u = rng.normal(scale=3.0, size=(lanes, d))
-    gaps = u - np.repeat(u[:, off[:-1]], np.diff(off), axis=1)  # u_i - u_ref, as the payoffs hand them over
-    out = np.zeros((d, lanes))
-    kind = flow_numba.KINDS.index(dyn.kind)
-    params = np.array([dyn.eta or 0.0, dyn.mu or 0.0])
-    sizes = np.array([len(shape), d], dtype=np.int64)
-    _call(flow_numba.velocity(kind), np.ascontiguousarray(x.T), np.ascontiguousarray(gaps.T), out, off, sizes,
-          params, np.zeros((2, lanes)))  # fmt: skip
+    # an overshoot: one share stepped below zero, its population's sum kept (every velocity sums to zero)
+    ln, p = rng.integers(0, LANES), rng.integers(0, len(shape))
+    x[ln, off[p]], x[ln, off[p] + 1] = -1e-9, x[ln, off[p] + 1] + x[ln, off[p]] + 1e-9
+    pay = rng.normal(scale=3.0, size=(len(shape), n_prof, LANES))
+    u = _expected_payoffs(tuple(shape), pay, np.maximum(x, 0.0))
     expected = velocity(dyn, x, u, off)
-    assert np.allclose(out.T, expected, rtol=1e-12, atol=1e-12 * (1.0 + np.abs(u).max()))
-
-
-@settings(max_examples=40, deadline=None)
-@given(_SHAPES, st.integers(0, 2**32 - 1))
-def test_compiled_share_logs_give_back_the_shares(shape, seed):
-    """The log-shares handed to the payoffs (one logarithm for a population of two) give each population's shares
-    back by a softmax; a share at or below zero (a stage may overshoot a face) becomes a zero share."""
-    pytest.importorskip("numba")
-    from gamekit._kernels import flow_numba
-
-    lanes = flow_numba.LANES
-    off = np.concatenate([[0], np.cumsum(shape)]).astype(np.int64)
-    d = int(off[-1])
-    rng = np.random.default_rng(seed)
-    y = rng.uniform(1e-12, 1.0, size=(d, lanes)) ** rng.uniform(0.5, 20.0, size=(d, lanes))
-    y[rng.integers(0, d), rng.integers(0, lanes)] = -1e-9  # an overshoot
-    logs = np.zeros((d, lanes))
-    _call(flow_numba.share_logs(), y, logs, off, np.array([len(shape), d], dtype=np.int64))
-    for a, b in zip(off[:-1], off[1:]):
-        kept = np.maximum(y[a:b], 0.0)
-        if b - a == 2:  # (a share at or below SHARE_FLOOR counts as SHARE_FLOOR there, far below rounding)
-            kept = np.maximum(y[a:b], flow_numba.SHARE_FLOOR)
-        e = np.exp(logs[a:b] - logs[a:b].max(axis=0))
-        assert np.allclose(e / e.sum(axis=0), kept / kept.sum(axis=0), rtol=1e-13, atol=1e-15)
+    kind = flow_stage.KINDS.index(dyn.kind)
+    params = np.array([dyn.eta or 0.0, dyn.mu or 0.0, kind])
+    tab, n_work = pack_tables(off, others, flat, nq, n_prof, LANES)
+    work = np.zeros(max(n_work, flow_stage.generic_work(d, flat.shape[1])))
+    for stage in (flow_stage.for_shape(tuple(shape), kind), rhs_generic.stage):
+        out = np.zeros((d, LANES))
+        _call(stage, np.ascontiguousarray(x.T), out, pay, params, tab, work)
+        assert np.allclose(out.T, expected, rtol=1e-12, atol=1e-12 * (1.0 + np.abs(u).max()))
 
 
 def test_the_cli_starts_the_flow_driver_before_loading_the_model(monkeypatch):

@@ -96,17 +96,23 @@ def _rhs_np(v, alive, ref, pay, off, others, flat, nq, field=None):
     payoffs come from it, the parameters ``theta`` from population 0's slot of ``pay`` (module docstring).
     """
     sig = shares_np(v, alive, off)
-    m, d = v.shape
-    k = len(off) - 1
-    rows = np.arange(m)[:, None]
+    u = payoffs_np(sig, pay, off, others, flat, nq, field)
+    rows = np.arange(v.shape[0])[:, None]
+    out = np.empty_like(u)
+    for p in range(len(off) - 1):
+        a, b = off[p], off[p + 1]
+        out[:, a:b] = np.where(alive[:, a:b], u[:, a:b] - u[rows[:, 0], ref[:, p]][:, None], 0.0)
+    return out, sig
+
+
+def payoffs_np(sig, pay, off, others, flat, nq, field=None):
+    """Every strategy's payoff ``u`` (M, D) at the shares ``sig`` (M, D); ``pay`` (M, k, P) the payoff tables, or
+    with ``field`` the parameters in population 0's slot (``_rhs_np``).  (Shared with ``flow``.)"""
     if field is not None:
         with np.errstate(all="ignore"):
-            u = field(sig, pay[:, 0, :])
-        out = np.empty_like(u)
-        for p in range(k):
-            a, b = off[p], off[p + 1]
-            out[:, a:b] = np.where(alive[:, a:b], u[:, a:b] - u[rows[:, 0], ref[:, p]][:, None], 0.0)
-        return out, sig
+            return field(sig, pay[:, 0, :])
+    m, d = sig.shape
+    k = len(off) - 1
     u = np.empty((m, d))
     for p in range(k):
         q = nq[p]
@@ -115,11 +121,7 @@ def _rhs_np(v, alive, ref, pay, off, others, flat, nq, field=None):
             w = w * sig[:, others[p, :q, col]]
         for i in range(off[p], off[p + 1]):
             u[:, i] = np.sum(pay[:, p, flat[i, :q]] * w, axis=1)
-    out = np.empty_like(u)
-    for p in range(k):
-        a, b = off[p], off[p + 1]
-        out[:, a:b] = np.where(alive[:, a:b], u[:, a:b] - u[rows[:, 0], ref[:, p]][:, None], 0.0)
-    return out, sig
+    return u
 
 
 def start(x0, off):

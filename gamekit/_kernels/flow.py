@@ -43,12 +43,13 @@ attempts, 29% rejected, h about 0.1 throughout), while orbits that reach a stric
 The replicator (``dopri``, log-ratios) takes 181 steps on the same orbits; its larger ratio elsewhere comes from
 cheap steps and from games where shares near a face cost RK45 many steps.
 
-**Payoffs.**  The compiled kernel reuses the replicator's compiled right-hand
-sides, which take log-shares: it hands them ``ln x`` (``flow_numba``; for a
-population of two strategies ``0`` and ``ln(x_b / x_a)``, the same payoffs).  The
-numpy twin does the same with ``dopri``'s numpy right-hand side, and evaluates
-the protocol with the ``velocity`` it is given (``gamekit.protocols.velocity``:
-one numpy copy of the formulas in the library).
+**Payoffs.**  Both read the shares themselves, a share stepped slightly below
+zero counted as zero: the compiled kernel calls one compiled stage per game
+shape (or model) and protocol, the payoffs and the protocol written out together
+(``flow_stage``); the numpy twin takes ``dopri``'s numpy payoffs
+(``dopri.payoffs_np``) and evaluates the protocol with the ``velocity`` it is
+given (``gamekit.protocols.velocity``: one numpy copy of the formulas in the
+library).
 
 Arrays and outputs are those of ``dopri`` (``box`` and ``turns`` now of the
 shares ``x``: turning points are sign changes of ``dx_i/dt`` at the ends of
@@ -59,27 +60,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dopri import _rhs_np, _widen
+from .dopri import _widen, payoffs_np
 from .tableau import DENSE, H0, MAX_FACTOR, MIN_FACTOR, SAFETY, TIME_RTOL, WINDOW_SAMPLES, A, B, E
 
 __all__ = ["integrate_numpy", "integrate_numba", "payoff_gaps", "project"]
 
-SHARE_FLOOR = 1e-300  # as flow_numba: a share at or below it reaches the payoffs as LOG_FLOOR in log-share
-LOG_FLOOR = -720.0
 ERROR_EXPONENT = 0.2  # as flow_numba: the step factor is SAFETY err**(-ERROR_EXPONENT), err clamped to ERR_CLAMP
 ERR_CLAMP = (1e-6, 1e4)  # (outside it the factor is at MAX_FACTOR or MIN_FACTOR anyway)
 
 
 def payoff_gaps(x, pay, off, others, flat, nq, field=None):
     """``u_i - u_ref`` (M, D) at shares ``x`` (M, D), ``pay`` (M, k, P) as in ``dopri._rhs_np`` (``field``: a
-    model's numpy payoffs, the parameters in population 0's slot); every strategy alive, each population's first
-    strategy the reference, the shares handed over as log-shares as the compiled kernel does."""
-    m, _ = x.shape
-    with np.errstate(divide="ignore", invalid="ignore"):
-        logs = np.where(x > SHARE_FLOOR, np.log(np.maximum(x, SHARE_FLOOR)), LOG_FLOOR)
-    alive = np.ones(x.shape, dtype=bool)
-    ref = np.broadcast_to(np.asarray(off[:-1], dtype=np.int64), (m, len(off) - 1))
-    return _rhs_np(logs, alive, ref, pay, off, others, flat, nq, field)[0]
+    model's numpy payoffs, the parameters in population 0's slot); each population's first strategy the reference,
+    a share stepped below zero counted as zero, as the compiled kernel does (``flow_stage``)."""
+    u = payoffs_np(np.maximum(x, 0.0), pay, off, others, flat, nq, field)
+    return u - np.repeat(u[:, off[:-1]], np.diff(off), axis=1)
 
 
 def project(x, off):
@@ -198,8 +193,9 @@ def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, at
 
 
 def integrate_numba(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps, kind, eta, mu,
-                    rhs=None):  # fmt: skip
+                    field=None):  # fmt: skip
     """The compiled kernel (module ``flow_numba``, imported on first use; compiled once and cached on disk)."""
     from .flow_numba import integrate
 
-    return integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps, kind, eta, mu, rhs=rhs)
+    return integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps, kind, eta, mu,
+                     field=field)  # fmt: skip

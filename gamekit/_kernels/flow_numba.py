@@ -6,44 +6,34 @@ segment; a lane whose orbit reached ``t_end`` takes the next orbit of its range;
 ranges of orbits on a thread pool, the GIL released), every loop over lanes
 innermost and branch-free so that it compiles to SIMD instructions.
 
-The payoffs come from the same compiled right-hand sides as the replicator's
-(``rhs_codegen`` per game shape, ``rhs_generic`` beyond it, ``rhs_field`` per
-model), called through their common C signature: they read log-shares and write
-``u_i - u_ref`` per population.  Every protocol here depends on the payoffs only
-through their differences within a population, and the payoffs read each
-population's log-shares only up to a common shift, so the driver feeds them
-(``_share_logs``) ``ln x_i`` (``LOG_FLOOR`` for a share at or below
-``SHARE_FLOOR``: a stage may step a share slightly below zero), or for a
-population of two strategies ``a, b`` just ``0`` and ``ln(x_b / x_a)`` (one
-logarithm instead of two), with every strategy alive and each population's
-first strategy as the reference, and evaluates the protocol on the differences
-(``_logit_velocity``, ``_smith_velocity``, ...; logit with two strategies takes
-one exponential per population, ``exp(-|u_b - u_a| / eta)``).
+Each stage is one call of a compiled C callback, ``stage(Y, K, pay, params, tables, work)``
+(``flow_stage.STAGE_SIGNATURE``): the shares of the stage in, the protocol's velocity out, the game's payoffs
+and the protocol written out together per game shape (or model) and protocol (``flow_stage``; for games too
+large to write out, ``rhs_generic.stage``).  (Until this version the driver called three: the log-shares, the
+replicator's right-hand side, which turns them back into shares, and the protocol: a logarithm and an
+exponential per share and stage, and the payoff differences through memory.  Kernel alone, trap orbits, one
+thread: logit 145 -> 95 ns per orbit-step, Smith 123 -> 53, BNN 136 -> 58.)
 
 Step-size control is scipy's (``flow``): ``h_new = h clip(SAFETY err**(-1/5), MIN_FACTOR, MAX_FACTOR)``, no
 growth on the step after a rejection; ``err**(1/5)`` as ``exp(ln(err) / 5)`` by ``log_pos`` and ``exp_neg``
 (vectorisable), ``err`` clamped to ``ERR_CLAMP`` first (outside it the factor is at its bounds anyway).
 
-**Compiled in halves.**  The log-shares and each protocol's velocity are C
-callbacks (numba's ``cfunc``, ``LOGS_SIGNATURE`` and ``VELOCITY_SIGNATURE``)
-that the driver ``_run_range`` calls through their addresses, like the payoffs;
-so the driver's type is fixed by the signatures alone (``compile_driver``).
-Imported only when first used (``import gamekit`` does not import numba);
-compiled once per machine into gamekit's checked cache folder.  On a machine
-where nothing is compiled yet, a child process compiles the driver
-(``warm.py flow``, started by ``gk.simulate`` as soon as it knows the dynamics,
-or by ``gamekit simulate --dynamics`` before it loads the model) while the
-calling process compiles the game's payoffs, the log-shares and the protocol's
-velocity (a velocity is compiled on its protocol's first use only).  The driver
-is the larger half (about 7 s of CPU here against about 2 s for the rest).
+**Compiled in halves.**  The stage is called through its address, so the driver's type is fixed by the
+signature alone (``compile_driver``).  Imported only when first used (``import gamekit`` does not import numba);
+compiled once per machine into gamekit's checked cache folder.  On a machine where nothing is compiled yet, a
+child process compiles the driver (``warm.py flow``, started by ``gk.simulate`` as soon as it knows the dynamics,
+or by ``gamekit simulate --dynamics`` before it loads the model) while the calling process compiles the stage of
+the game and protocol (once per machine for each).  The driver is the larger half (about 7 s of CPU here against
+about 2 s for a stage).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import carray, types
+from numba import types
 
-from .cache import cfunc, compile_flow_in_background, flow_marker, njit, wait_for_flow
+from .cache import compile_flow_in_background, flow_marker, njit, wait_for_flow
+from .flow_stage import KINDS, STAGE_SIGNATURE, for_field, for_shape, generic_work
 from .layout import pack_tables
 from .pool import run_ranges
 from .primitives import LANES, LN2_HI, LN2_LO, _bits, _float, as_pointer, exp_neg
@@ -53,24 +43,13 @@ __all__ = [
     "integrate",
     "LANES",
     "KINDS",
-    "SHARE_FLOOR",
-    "LOG_FLOOR",
     "ERROR_EXPONENT",
     "ERR_CLAMP",
     "log_pos",
     "step_factor",
-    "LOGS_SIGNATURE",
-    "VELOCITY_SIGNATURE",
-    "share_logs",
-    "velocity",
     "compile_driver",
 ]
 
-KINDS = ("replicator", "logit", "smith", "bnn", "replicator-mutator")  # the kernel's code of each protocol
-# A share at or below SHARE_FLOOR reaches the payoffs as LOG_FLOOR in log-share (below every right-hand side's
-# underflow cutoff: an exact zero in the payoffs), whatever its sign.
-SHARE_FLOOR = 1e-300
-LOG_FLOOR = -720.0
 # as flow (the numpy twin): the step factor is SAFETY err**(-ERROR_EXPONENT), err first clamped to ERR_CLAMP
 ERROR_EXPONENT = 0.2
 ERR_CLAMP = (1e-6, 1e4)
@@ -92,7 +71,7 @@ ONE_BITS = 0x3FF0000000000000  # the bit pattern of 1.0
 
 @njit(inline="always", error_model="numpy")
 def log_pos(x):
-    """ln(x) for a normal positive float64 (here x >= SHARE_FLOOR) to a few ulp, branch- and call-free so that
+    """ln(x) for a normal positive float64 (here the clamped error norm) to a few ulp, branch- and call-free so that
     loops around it vectorise (``np.log`` is a libm call per element: it took most of the driver's time).
 
     ``x = m 2**e`` with ``m`` in ``[sqrt(1/2), sqrt(2))`` read from the bits; ``ln m = 2 atanh(f)``, ``f = (m - 1)
@@ -129,165 +108,6 @@ def step_factor(err):
     return min(MAX_FACTOR, max(MIN_FACTOR, SAFETY / root))
 
 
-def _share_logs(py, pl, po, pn):
-    """Log-shares for the payoffs, lane by lane (a C callback, ``LOGS_SIGNATURE``): ``LOG = ln Y`` (``LOG_FLOOR``
-    at or below ``SHARE_FLOOR``); for a population of two strategies ``a, b`` one logarithm, ``LOG[a] = 0``,
-    ``LOG[b] = ln(Y[b] / Y[a])`` (each share first raised to ``SHARE_FLOOR``): the payoffs read each population's
-    log-shares only up to a common shift.  Arrays by address: Y, LOG (D, L); off (k + 1,); sizes (2,) = (k, D)."""
-    n = carray(pn, (2,), dtype=np.int64)
-    k, d = n[0], n[1]
-    Y = carray(py, (d, LANES), dtype=np.float64)
-    LOG = carray(pl, (d, LANES), dtype=np.float64)
-    off = carray(po, (k + 1,), dtype=np.int64)
-    for p in range(k):
-        a, b = off[p], off[p + 1]
-        if b - a == 2:
-            for ln in range(LANES):
-                LOG[a, ln] = 0.0
-                LOG[a + 1, ln] = log_pos(max(Y[a + 1, ln], SHARE_FLOOR) / max(Y[a, ln], SHARE_FLOOR))
-        else:
-            for i in range(a, b):
-                for ln in range(LANES):
-                    y = Y[i, ln]
-                    v = log_pos(max(y, SHARE_FLOOR))
-                    LOG[i, ln] = v if y > SHARE_FLOOR else LOG_FLOOR
-
-
-LOGS_SIGNATURE = types.void(*([types.voidptr] * 4))
-_compiled_logs: list = []
-
-
-def share_logs():
-    """The compiled ``_share_logs`` (compiled, or loaded from the cache, on first use)."""
-    if not _compiled_logs:
-        _compiled_logs.append(cfunc(LOGS_SIGNATURE, error_model="numpy", fastmath={"contract"})(_share_logs))
-    return _compiled_logs[0]
-
-
-# The protocols' velocities, compiled apart from the driver as C callbacks of one signature (like the payoffs):
-# velocity(Y, G, K, off, sizes, params, scratch) -- arrays by address: Y, G, K (D, L) the shares, the payoff
-# differences and the velocity written; off (k + 1,) int64; sizes (2,) int64 = (k, D); params (2,) = (eta, mu);
-# scratch (2, L).  Each is compiled on its protocol's first use, in the calling process while a child process
-# compiles the driver (``compile_driver``), so the two halves of the compilation run side by side.
-VELOCITY_SIGNATURE = types.void(*([types.voidptr] * 7))
-
-
-@njit(inline="always")
-def _views(py, pg, pk, po, pn, pp, ps):
-    """A velocity's arguments as arrays: Y, G, K (D, L), off, k, params (eta, mu), scratch (2, L)."""
-    n = carray(pn, (2,), dtype=np.int64)
-    k, d = n[0], n[1]
-    return (carray(py, (d, LANES), dtype=np.float64), carray(pg, (d, LANES), dtype=np.float64),
-            carray(pk, (d, LANES), dtype=np.float64), carray(po, (k + 1,), dtype=np.int64), k,
-            carray(pp, (2,), dtype=np.float64), carray(ps, (2, LANES), dtype=np.float64))  # fmt: skip
-
-
-def _logit_velocity(py, pg, pk, po, pn, pp, ps):
-    """logit: ``softmax(u / eta) - x`` per population, shifted by the largest payoff; for two strategies
-    ``a, b`` one exponential, ``exp(-|u_b - u_a| / eta)``."""
-    Y, G, K, off, k, par, S = _views(py, pg, pk, po, pn, pp, ps)
-    inv = 1.0 / par[0]
-    L = LANES
-    for p in range(k):
-        a, b = off[p], off[p + 1]
-        if b - a == 2:
-            for ln in range(L):
-                z = (G[a + 1, ln] - G[a, ln]) * inv
-                e = exp_neg(-abs(z))
-                big = 1.0 / (1.0 + e)
-                small = e * big
-                K[a, ln] = (big if z <= 0.0 else small) - Y[a, ln]
-                K[a + 1, ln] = (small if z <= 0.0 else big) - Y[a + 1, ln]
-            continue
-        for ln in range(L):
-            S[0, ln] = G[a, ln]
-            S[1, ln] = 0.0
-        for i in range(a + 1, b):
-            for ln in range(L):
-                S[0, ln] = max(S[0, ln], G[i, ln])
-        for i in range(a, b):
-            for ln in range(L):
-                e = exp_neg((G[i, ln] - S[0, ln]) * inv)
-                K[i, ln] = e
-                S[1, ln] += e
-        for ln in range(L):
-            S[1, ln] = 1.0 / S[1, ln]  # one division per population, not per strategy
-        for i in range(a, b):
-            for ln in range(L):
-                K[i, ln] = K[i, ln] * S[1, ln] - Y[i, ln]
-
-
-def _smith_velocity(py, pg, pk, po, pn, pp, ps):
-    """Smith: ``sum_j x_j [u_i - u_j]_+ - x_i sum_j [u_j - u_i]_+``."""
-    Y, G, K, off, k, par, S = _views(py, pg, pk, po, pn, pp, ps)
-    L = LANES
-    for p in range(k):
-        a, b = off[p], off[p + 1]
-        for i in range(a, b):
-            for ln in range(L):
-                K[i, ln] = 0.0
-            for j in range(a, b):
-                if j == i:
-                    continue
-                for ln in range(L):
-                    gap = G[i, ln] - G[j, ln]
-                    K[i, ln] += Y[j, ln] * max(gap, 0.0) - Y[i, ln] * max(-gap, 0.0)
-
-
-def _bnn_velocity(py, pg, pk, po, pn, pp, ps):
-    """BNN: ``[u_i - ubar]_+ - x_i sum_j [u_j - ubar]_+``, ``ubar = sum_j x_j u_j``."""
-    Y, G, K, off, k, par, S = _views(py, pg, pk, po, pn, pp, ps)
-    L = LANES
-    for p in range(k):
-        a, b = off[p], off[p + 1]
-        for ln in range(L):
-            S[0, ln] = 0.0
-            S[1, ln] = 0.0
-        for i in range(a, b):
-            for ln in range(L):
-                S[0, ln] += Y[i, ln] * G[i, ln]
-        for i in range(a, b):
-            for ln in range(L):
-                e = max(G[i, ln] - S[0, ln], 0.0)
-                K[i, ln] = e
-                S[1, ln] += e
-        for i in range(a, b):
-            for ln in range(L):
-                K[i, ln] -= Y[i, ln] * S[1, ln]
-
-
-def _mutator_velocity(py, pg, pk, po, pn, pp, ps):
-    """replicator-mutator: ``(1 - mu) x_i (u_i - ubar) + mu (1 / n - x_i)``; the replicator is ``mu = 0``."""
-    Y, G, K, off, k, par, S = _views(py, pg, pk, po, pn, pp, ps)
-    L = LANES
-    mu = par[1]
-    keep = 1.0 - mu
-    for p in range(k):
-        a, b = off[p], off[p + 1]
-        even = mu / (b - a)
-        for ln in range(L):
-            S[0, ln] = 0.0
-        for i in range(a, b):
-            for ln in range(L):
-                S[0, ln] += Y[i, ln] * G[i, ln]
-        for i in range(a, b):
-            for ln in range(L):
-                K[i, ln] = keep * Y[i, ln] * (G[i, ln] - S[0, ln]) + (even - mu * Y[i, ln])
-
-
-# the velocity of each protocol code (KINDS; the replicator is the mutator at mu = 0)
-_VELOCITIES = (_mutator_velocity, _logit_velocity, _smith_velocity, _bnn_velocity, _mutator_velocity)
-_compiled_velocities: dict = {}
-
-
-def velocity(kind):
-    """The compiled velocity of protocol ``kind`` (compiled, or loaded from the cache, on its first use)."""
-    func = _VELOCITIES[kind]
-    if func not in _compiled_velocities:
-        _compiled_velocities[func] = cfunc(VELOCITY_SIGNATURE, error_model="numpy", fastmath={"contract"})(func)
-    return _compiled_velocities[func]
-
-
 @njit(error_model="numpy", fastmath={"contract"})
 def _project(X, off, k, S0):
     """Each population's shares clipped at zero and rescaled to sum 1 (after every accepted step)."""
@@ -305,10 +125,10 @@ def _project(X, off, k, S0):
 
 
 @njit(nogil=True, error_model="numpy", fastmath={"contract"})
-def _run_range(rhs, logs, vel, params, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
+def _run_range(stage, params, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
                rtol, atol, max_steps, sig_out, box, turns, out, steps_out, status_out):  # fmt: skip
-    """Integrate orbits start..stop-1 in lanes with the compiled payoffs ``rhs`` and protocol velocity ``vel``
-    (``params`` its (eta, mu)); outputs as ``flow.integrate_numpy`` returns them."""
+    """Integrate orbits start..stop-1 in lanes with the compiled ``stage`` (``flow_stage``: shares -> velocity;
+    ``params`` its (eta, mu, kind)); outputs as ``flow.integrate_numpy`` returns them."""
     d = x0.shape[1]
     k = off.shape[0] - 1
     L = LANES
@@ -321,8 +141,6 @@ def _run_range(rhs, logs, vel, params, tab, n_work, start, stop, x0, pay, off, b
     per_orbit = pay.shape[1] != 1
     X = np.zeros((d, L))
     Y = np.zeros((d, L))
-    LOG = np.zeros((d, L))
-    G = np.zeros((d, L))
     K0 = np.zeros((d, L))
     K1 = np.zeros((d, L))
     K2 = np.zeros((d, L))
@@ -330,8 +148,6 @@ def _run_range(rhs, logs, vel, params, tab, n_work, start, stop, x0, pay, off, b
     K4 = np.zeros((d, L))
     K5 = np.zeros((d, L))
     K6 = np.zeros((d, L))
-    SIGN = np.zeros((d, L))
-    ALIVE = np.ones((d, L))
     LO = np.zeros((d, L))
     HI = np.zeros((d, L))
     LO1 = np.zeros((d, L))
@@ -340,12 +156,8 @@ def _run_range(rhs, logs, vel, params, tab, n_work, start, stop, x0, pay, off, b
     TURNS1 = np.zeros((d, L))
     LAST = np.zeros((d, L))
     payl = np.zeros((k * n_prof, L))
-    ref = np.zeros((k, L), dtype=np.int64)
     work = np.zeros((1, n_work))[0]
     S0 = np.zeros((1, L))[0]
-    SCR = np.zeros((2, L))
-    sizes = np.zeros((1, 2), dtype=np.int64)[0]
-    sizes[0], sizes[1] = k, d
     errsum = np.zeros((1, L))[0]
     acc = np.zeros((1, L))[0]
     inwin = np.zeros((1, L))[0]
@@ -370,14 +182,12 @@ def _run_range(rhs, logs, vel, params, tab, n_work, start, stop, x0, pay, off, b
     x_tau = np.zeros((1, d))[0]
     for p in range(k):
         for ln in range(L):
-            ref[p, ln] = off[p]
             for i in range(off[p], off[p + 1]):
                 X[i, ln] = 1.0 / (off[p + 1] - off[p])  # an idle lane holds a valid state
     for ln in range(L):
         orbit[ln] = -1
-    pLOG, pALIVE, pREF, pPAYL = as_pointer(LOG.ctypes.data), as_pointer(ALIVE.ctypes.data), as_pointer(ref.ctypes.data), as_pointer(payl.ctypes.data)  # fmt: skip
-    pSIGN, pG, pTAB, pWORK = as_pointer(SIGN.ctypes.data), as_pointer(G.ctypes.data), as_pointer(tab.ctypes.data), as_pointer(work.ctypes.data)  # fmt: skip
-    pY, pOFF, pSIZES, pPAR, pSCR = as_pointer(Y.ctypes.data), as_pointer(off.ctypes.data), as_pointer(sizes.ctypes.data), as_pointer(params.ctypes.data), as_pointer(SCR.ctypes.data)  # fmt: skip
+    pY, pPAYL, pPAR = as_pointer(Y.ctypes.data), as_pointer(payl.ctypes.data), as_pointer(params.ctypes.data)
+    pTAB, pWORK = as_pointer(tab.ctypes.data), as_pointer(work.ctypes.data)
     pK = (as_pointer(K1.ctypes.data), as_pointer(K2.ctypes.data), as_pointer(K3.ctypes.data), as_pointer(K4.ctypes.data), as_pointer(K5.ctypes.data), as_pointer(K6.ctypes.data))  # fmt: skip
     next_orbit = start
     running = 0
@@ -428,13 +238,11 @@ def _run_range(rhs, logs, vel, params, tab, n_work, start, stop, x0, pay, off, b
                 tg = t_eval[nxt[ln]]
             target[ln] = tg
             hh[ln] = h[ln] if h[ln] < tg - t[ln] else tg - t[ln]
-        # the six new stages: shares Y -> log-shares -> payoff differences G -> the protocol's velocity
+        # the six new stages: shares Y -> the protocol's velocity (payoffs and all: flow_stage)
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = X[i, ln] + hh[ln] * (A21 * K0[i, ln])
-        logs(pY, pLOG, pOFF, pSIZES)
-        rhs(pLOG, pALIVE, pREF, pPAYL, pSIGN, pG, pTAB, pWORK)
-        vel(pY, pG, pK[0], pOFF, pSIZES, pPAR, pSCR)
+        stage(pY, pK[0], pPAYL, pPAR, pTAB, pWORK)
         for ln in range(L if any_starting else 0):
             if starting[ln] > 0.0:  # K1 = f(X): the first stage of the orbit or segment
                 for i in range(d):
@@ -447,37 +255,27 @@ def _run_range(rhs, logs, vel, params, tab, n_work, start, stop, x0, pay, off, b
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = X[i, ln] + hh[ln] * (A31 * K0[i, ln] + A32 * K1[i, ln])
-        logs(pY, pLOG, pOFF, pSIZES)
-        rhs(pLOG, pALIVE, pREF, pPAYL, pSIGN, pG, pTAB, pWORK)
-        vel(pY, pG, pK[1], pOFF, pSIZES, pPAR, pSCR)
+        stage(pY, pK[1], pPAYL, pPAR, pTAB, pWORK)
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = X[i, ln] + hh[ln] * (A41 * K0[i, ln] + A42 * K1[i, ln] + A43 * K2[i, ln])
-        logs(pY, pLOG, pOFF, pSIZES)
-        rhs(pLOG, pALIVE, pREF, pPAYL, pSIGN, pG, pTAB, pWORK)
-        vel(pY, pG, pK[2], pOFF, pSIZES, pPAR, pSCR)
+        stage(pY, pK[2], pPAYL, pPAR, pTAB, pWORK)
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = X[i, ln] + hh[ln] * (A51 * K0[i, ln] + A52 * K1[i, ln] + A53 * K2[i, ln] + A54 * K3[i, ln])
-        logs(pY, pLOG, pOFF, pSIZES)
-        rhs(pLOG, pALIVE, pREF, pPAYL, pSIGN, pG, pTAB, pWORK)
-        vel(pY, pG, pK[3], pOFF, pSIZES, pPAR, pSCR)
+        stage(pY, pK[3], pPAYL, pPAR, pTAB, pWORK)
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = X[i, ln] + hh[ln] * (
                     A61 * K0[i, ln] + A62 * K1[i, ln] + A63 * K2[i, ln] + A64 * K3[i, ln] + A65 * K4[i, ln]
                 )
-        logs(pY, pLOG, pOFF, pSIZES)
-        rhs(pLOG, pALIVE, pREF, pPAYL, pSIGN, pG, pTAB, pWORK)
-        vel(pY, pG, pK[4], pOFF, pSIZES, pPAR, pSCR)
+        stage(pY, pK[4], pPAYL, pPAR, pTAB, pWORK)
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = X[i, ln] + hh[ln] * (
                     B1 * K0[i, ln] + B3 * K2[i, ln] + B4 * K3[i, ln] + B5 * K4[i, ln] + B6 * K5[i, ln]
                 )
-        logs(pY, pLOG, pOFF, pSIZES)
-        rhs(pLOG, pALIVE, pREF, pPAYL, pSIGN, pG, pTAB, pWORK)
-        vel(pY, pG, pK[5], pOFF, pSIZES, pPAR, pSCR)
+        stage(pY, pK[5], pPAYL, pPAR, pTAB, pWORK)
         # error norm over every share (scipy's: RMS of the error over atol + rtol max(|x|, |x_new|))
         for ln in range(L):
             errsum[ln] = 0.0
@@ -610,56 +408,51 @@ def _run_range(rhs, logs, vel, params, tab, n_work, start, stop, x0, pay, off, b
 
 def compile_driver() -> None:
     """Compile (or load) the driver for the argument types ``integrate`` passes, and record it in the cache folder
-    (``cache.flow_marker``).  Compiled from the types alone: the payoffs and the velocity are functions of their
-    common signatures, so neither is compiled for it."""
+    (``cache.flow_marker``).  Compiled from the types alone: the stage is a function of its signature
+    (``flow_stage.STAGE_SIGNATURE``), so no stage is compiled for it."""
     import numba
 
     from .layout import tables
-    from .primitives import RHS_SIGNATURE
 
     off, _, others, flat, nq = tables((2, 2))
     tab, n_work = pack_tables(off, others, flat, nq, 4, LANES)
     floats = [np.empty((1,) * m) for m in range(5)]
     ints = np.empty(1, dtype=np.int64)
-    # integrate's call: rhs, logs, vel, params, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, rtol, atol,
+    # integrate's call: stage, params, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, rtol, atol,
     # max_steps, sig, box, turns, out, steps, status
     args = (floats[1], tab, n_work, 0, 0, floats[2], floats[4], off, floats[1], floats[1], 0.5, 1e-8, 1e-10, 1,
             floats[2], floats[3], floats[3], floats[3], ints, ints)  # fmt: skip
-    functions = (
-        types.FunctionType(RHS_SIGNATURE),
-        types.FunctionType(LOGS_SIGNATURE),
-        types.FunctionType(VELOCITY_SIGNATURE),
-    )
-    _run_range.compile((*functions, *(numba.typeof(a) for a in args)))
+    _run_range.compile((types.FunctionType(STAGE_SIGNATURE), *(numba.typeof(a) for a in args)))
     flow_marker().touch()
 
 
-def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps, kind, eta, mu, rhs=None):
+def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps, kind, eta, mu, field=None):
     """Integrate every orbit under protocol ``kind`` (index into ``KINDS``; ``eta``, ``mu`` its parameters, unused
-    by the others); ranges of orbits on a thread pool.  ``rhs``: a per-model compiled RHS (``rhs_field``), else
-    the game shape's (``rhs_codegen``, or ``rhs_generic`` beyond its size).
+    by the others); ranges of orbits on a thread pool.  ``field``: a model's payoffs (``rhs_field.Field``, its
+    parameters in ``pay``), else the game shape's payoff tables; the stage is written for either (``flow_stage``),
+    or for a game too large to write out, the generic one.
 
     On a machine where the driver is not compiled yet, a child process compiles it (``warm``; started here, or
-    earlier by the caller: ``cache.compile_flow_in_background``) while this process compiles the game's payoffs
-    and the protocol's velocity; then the driver is loaded from the cache."""
+    earlier by the caller: ``cache.compile_flow_in_background``) while this process compiles the stage; then the
+    driver is loaded from the cache."""
     n, d = x0.shape
     n_prof = pay.shape[3]
     if not _run_range.overloads:
         compile_flow_in_background()  # (nothing when compiled, or when the caller started it)
-    if rhs is None:
-        from .rhs_codegen import load
+    if field is not None:
+        stage = for_field(field, kind)
+    else:
+        stage = for_shape(tuple(int(off[p + 1] - off[p]) for p in range(len(off) - 1)), kind)
+    tab, n_work = pack_tables(off, others, flat, nq, n_prof, LANES)
+    if stage is None:  # (a field too large to compile never gets here: the caller integrates it with numpy)
+        from .rhs_generic import stage
 
-        shape = tuple(int(off[p + 1] - off[p]) for p in range(len(off) - 1))
-        rhs = load(shape, LANES)
-        if rhs is None:
-            from .rhs_generic import rhs_generic as rhs
-    vel, logs = velocity(kind), share_logs()
+        n_work = max(n_work, generic_work(d, flat.shape[1]))
     wait_for_flow()
     # the driver is compiled for C-contiguous arrays of these types (``compile_driver``): no copy when they are
     x0, pay, bounds, t_eval = (np.ascontiguousarray(a, dtype=np.float64) for a in (x0, pay, bounds, t_eval))
     off = np.ascontiguousarray(off, dtype=np.int64)
-    params = np.array([eta, mu], dtype=np.float64)
-    tab, n_work = pack_tables(off, others, flat, nq, n_prof, LANES)
+    params = np.array([eta, mu, kind], dtype=np.float64)
     sig = np.empty((n, d))
     box = np.empty((n, 4, d))
     turns = np.empty((n, 2, d))
@@ -668,7 +461,7 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
     status = np.empty(n, dtype=np.int64)
 
     def run(start, stop):
-        _run_range(rhs, logs, vel, params, tab, n_work, start, stop, x0, pay, off,
+        _run_range(stage, params, tab, n_work, start, stop, x0, pay, off,
                    bounds, t_eval, float(tw), float(rtol), float(atol), int(max_steps), sig, box, turns, out, steps,
                    status)  # fmt: skip
 

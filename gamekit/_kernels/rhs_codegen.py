@@ -100,9 +100,28 @@ def share_lines(off, b: str, cutoff: float) -> list[str]:
     return o
 
 
+def payoff_lines(shape: tuple[int, ...], b: str) -> list[list[str]]:
+    """Per population, lines (indented ``b``) that compute its payoffs ``u<i>`` from the shares ``s<i>`` and the
+    payoff table ``pay[p, profile, ln]``: ``u_p(i) = sum_j' pay_p(i, j') W_p[j']``, with the weights ``w<j'>`` the
+    products of the opponents' shares.  (Shared with ``flow_stage``.)"""
+    off, _, others, flat, nq = tables(shape)
+    k = len(shape)
+    out = []
+    for p in range(k):
+        a, z = int(off[p]), int(off[p + 1])
+        o = [f"{b}# payoffs of population {p}"]
+        for jj in range(int(nq[p])):
+            o.append(f"{b}w{jj} = " + (" * ".join(f"s{int(others[p, jj, c])}" for c in range(k - 1)) or "1.0"))
+        for i in range(a, z):
+            expr = " + ".join(f"pay[{p}, {int(flat[i, jj])}, ln] * w{jj}" for jj in range(int(nq[p])))
+            o.append(f"{b}u{i} = {expr}")
+        out.append(o)
+    return out
+
+
 def source(shape: tuple[int, ...], lanes: int) -> str:
     """The Python source of a module defining ``rhs``, a numba cfunc with the kernel's RHS signature."""
-    off, _, others, flat, nq = tables(shape)
+    off = tables(shape)[0]
     k = len(shape)
     d = int(off[-1])
     n_prof = 1
@@ -112,14 +131,9 @@ def source(shape: tuple[int, ...], lanes: int) -> str:
     o = prologue(f"gamekit._kernels.rhs_codegen for shape {tuple(shape)}", d, k, n_prof, lanes)
     b = "        "
     o += share_lines(off, b, cutoff)
-    for p in range(k):
+    for p, lines in enumerate(payoff_lines(shape, b)):
         a, z = int(off[p]), int(off[p + 1])
-        o.append(f"{b}# payoffs of population {p}")
-        for jj in range(int(nq[p])):
-            o.append(f"{b}w{jj} = " + (" * ".join(f"s{int(others[p, jj, c])}" for c in range(k - 1)) or "1.0"))
-        for i in range(a, z):
-            expr = " + ".join(f"pay[{p}, {int(flat[i, jj])}, ln] * w{jj}" for jj in range(int(nq[p])))
-            o.append(f"{b}u{i} = {expr}")
+        o += lines
         o.append(f"{b}r = ref[{p}, ln]")
         o.append(f"{b}ur = u{a}")
         for i in range(a + 1, z):
@@ -164,8 +178,8 @@ def written(text: str, name: str) -> bool:
     return cache.private_file(path) and path.read_text() == text
 
 
-def import_generated(text: str, name: str, what: str):
-    """The ``rhs`` of the generated module ``name``: written to the cache folder first unless an earlier process
+def import_generated(text: str, name: str, what: str, attr: str = "rhs"):
+    """The ``rhs`` (or ``attr``) of the generated module ``name``: written to the cache folder first unless an earlier process
     wrote exactly ``text`` there (then numba compiles it, once per machine, and says so for ``what``), imported."""
     if not written(text, name):
         print(
@@ -184,4 +198,4 @@ def import_generated(text: str, name: str, what: str):
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
-    return module.rhs
+    return getattr(module, attr)

@@ -247,8 +247,6 @@ class Field:
         shape, d, k = self.shape, self.d, len(self.shape)
         off = np.concatenate([[0], np.cumsum(shape)]).astype(int)
         n_par = max(self.n_parameters, 1)
-        printer = _Printer({"fully_qualified_modules": True, "standard": "python3"})
-        subs, reduced = self._eliminated()
         o = prologue(
             f"gamekit._kernels.rhs_field for a model of shape {shape}", d, k, n_par, lanes, ("import math", "")
         )
@@ -256,10 +254,7 @@ class Field:
         # the shares, as rhs_codegen writes them; a share below exp(UNDERFLOW) is exactly zero (rhs_codegen's
         # cutoff for two populations: here a payoff is any function of the shares, not a product of k - 1)
         o += share_lines(off, b, UNDERFLOW)
-        o.append(f"{b}# parameters, then the payoffs (common subexpressions first)")
-        o += [f"{b}q{j} = pay[0, {j}, ln]" for j in range(self.n_parameters)]
-        o += [f"{b}{sym} = {printer.doprint(e)}" for sym, e in subs]
-        o += [f"{b}u{i} = {printer.doprint(e)}" for i, e in enumerate(reduced)]
+        o += self.payoff_lines(b)
         for p in range(k):
             a, z = int(off[p]), int(off[p + 1])
             o.append(f"{b}r = ref[{p}, ln]")
@@ -269,6 +264,17 @@ class Field:
             # a dead strategy's payoff may be undefined (0 * inf): select, never multiply by alive
             o += [f"{b}out[{i}, ln] = (u{i} - ur) if al[{i}, ln] > 0.0 else 0.0" for i in range(a, z)]
         return "\n".join(o) + "\n"
+
+    def payoff_lines(self, b: str) -> list[str]:
+        """Lines (indented ``b``) that compute every payoff ``u<i>`` from the shares ``s<i>`` and the parameters
+        ``q<j> = pay[0, j, ln]`` (common subexpressions ``c<n>`` first).  (Shared with ``flow_stage``.)"""
+        printer = _Printer({"fully_qualified_modules": True, "standard": "python3"})
+        subs, reduced = self._eliminated()
+        o = [f"{b}# parameters, then the payoffs (common subexpressions first)"]
+        o += [f"{b}q{j} = pay[0, {j}, ln]" for j in range(self.n_parameters)]
+        o += [f"{b}{sym} = {printer.doprint(e)}" for sym, e in subs]
+        o += [f"{b}u{i} = {printer.doprint(e)}" for i, e in enumerate(reduced)]
+        return o
 
     def _name(self, lanes: int) -> tuple[str, str]:
         """The generated source and the module name that hashes it with its dependencies (kept per lanes)."""

@@ -1,4 +1,5 @@
-"""The right-hand side for any game shape, behind the common C signature (for games too large to write out).
+"""The right-hand side for any game shape, behind the common C signature (for games too large to write out),
+and the share-coordinate driver's stage for any game shape (``stage``, ``flow_stage``'s generic one).
 
 The same field as the generated code of ``rhs_codegen`` (see ``dopri`` for the
 mathematics), with loops over strategies and profiles read from index tables.
@@ -11,10 +12,11 @@ import numba
 import numpy as np
 
 from .cache import cfunc, njit
+from .flow_stage import STAGE_SIGNATURE, velocity
 from .primitives import LANES, RHS_SIGNATURE, exp_neg
 from .tableau import UNDERFLOW
 
-__all__ = ["rhs_generic"]
+__all__ = ["rhs_generic", "payoffs", "tables_of", "stage"]
 
 
 @njit(error_model="numpy")
@@ -65,6 +67,19 @@ def _rhs(v, alive, ref, payl, off, others, flat, nq, sig, u, w, m, tot, out):
         for i in range(a, b):
             for ln in range(L):
                 sig[i, ln] *= tot[ln]
+    payoffs(sig, payl, off, others, flat, nq, u, w)
+    for p in range(k):
+        for i in range(off[p], off[p + 1]):
+            for ln in range(L):
+                out[i, ln] = (u[i, ln] - u[ref[p, ln], ln]) * alive[i, ln]
+
+
+@njit(error_model="numpy")
+def payoffs(sig, payl, off, others, flat, nq, u, w):
+    """Every strategy's payoff ``u`` (D, L) at the shares ``sig`` (D, L), lane by lane: ``u_p(i) = sum_j' pay_p(i,
+    j') W_p[j']``, the weights ``W`` (Q, L) products of the opponents' shares.  (Shared with ``flow_stage``.)"""
+    k = off.shape[0] - 1
+    L = sig.shape[1]
     for p in range(k):
         q = nq[p]
         for jj in range(q):
@@ -83,15 +98,11 @@ def _rhs(v, alive, ref, payl, off, others, flat, nq, sig, u, w, m, tot, out):
                 f = flat[i, jj]
                 for ln in range(L):
                     u[i, ln] += payl[p, f, ln] * w[jj, ln]
-    for p in range(k):
-        for i in range(off[p], off[p + 1]):
-            for ln in range(L):
-                out[i, ln] = (u[i, ln] - u[ref[p, ln], ln]) * alive[i, ln]
 
 
-@cfunc(RHS_SIGNATURE, error_model="numpy")
-def rhs_generic(vp, ap, rp, pp, sp, op, ip, wp):
-    """_rhs behind the common signature; ``tables`` holds k, D, P, Q, off, nq, others, flat (see ``layout.pack_tables``)."""
+@njit(inline="always")
+def tables_of(ip):
+    """``k, d, n_prof, q, off, nq, others, flat`` from the packed tables at address ``ip`` (``layout.pack_tables``)."""
     head = numba.carray(ip, (4,), dtype=np.int64)
     k, d, n_prof, q = head[0], head[1], head[2], head[3]
     c = max(k - 1, 1)
@@ -101,6 +112,13 @@ def rhs_generic(vp, ap, rp, pp, sp, op, ip, wp):
     nq = tab[5 + k : 5 + 2 * k]
     others = tab[5 + 2 * k : 5 + 2 * k + k * q * c].reshape((k, q, c))
     flat = tab[5 + 2 * k + k * q * c :].reshape((d, q))
+    return k, d, n_prof, q, off, nq, others, flat
+
+
+@cfunc(RHS_SIGNATURE, error_model="numpy")
+def rhs_generic(vp, ap, rp, pp, sp, op, ip, wp):
+    """_rhs behind the common signature; ``tables`` holds k, D, P, Q, off, nq, others, flat (see ``layout.pack_tables``)."""
+    k, d, n_prof, q, off, nq, others, flat = tables_of(ip)
     L = LANES
     work = numba.carray(wp, (2 * L + d * L + q * L,), dtype=np.float64)
     _rhs(
@@ -119,3 +137,29 @@ def rhs_generic(vp, ap, rp, pp, sp, op, ip, wp):
         work[L : 2 * L],
         numba.carray(op, (d, L), dtype=np.float64),
     )
+
+
+@cfunc(STAGE_SIGNATURE, error_model="numpy", fastmath={"contract"})
+def stage(yp, kp, pp, qp, ip, wp):
+    """The share-coordinate driver's stage (``flow_stage``) from the index tables, any game shape: ``params`` is
+    ``(ETA, MU, kind)``, ``work`` holds ``flow_stage.generic_work(D, Q)`` floats."""
+    k, d, n_prof, q, off, nq, others, flat = tables_of(ip)
+    L = LANES
+    Y = numba.carray(yp, (d, L), dtype=np.float64)
+    K = numba.carray(kp, (d, L), dtype=np.float64)
+    par = numba.carray(qp, (3,), dtype=np.float64)
+    work = numba.carray(wp, (3 * d * L + q * L + 2 * L,), dtype=np.float64)
+    sig = work[: d * L].reshape((d, L))
+    u = work[d * L : 2 * d * L].reshape((d, L))
+    w = work[2 * d * L : 2 * d * L + q * L].reshape((q, L))
+    S = work[2 * d * L + q * L : 2 * d * L + q * L + 2 * L].reshape((2, L))
+    G = work[2 * d * L + q * L + 2 * L :].reshape((d, L))
+    for i in range(d):
+        for ln in range(L):
+            sig[i, ln] = max(Y[i, ln], 0.0)
+    payoffs(sig, numba.carray(pp, (k, n_prof, L), dtype=np.float64), off, others, flat, nq, u, w)
+    for p in range(k):
+        for i in range(off[p], off[p + 1]):
+            for ln in range(L):
+                G[i, ln] = u[i, ln] - u[off[p], ln]
+    velocity(int(par[2]), Y, G, K, off, par[0], par[1], S)

@@ -1,0 +1,236 @@
+"""One stage of the share-coordinate driver (``flow_numba``): shares -> payoffs -> a protocol's velocity.
+
+For the shares ``Y`` of a stage (``(D, L)``, one column per lane) the stage writes
+``K = F(Y)`` (module ``flow``), per population ``p`` with strategies ``a..z-1``:
+
+    s_i = max(Y_i, 0)                          (a stage may step a share slightly below zero)
+    g_i = u_p(i)(s) - u_p(a)(s)                the payoff differences (every protocol reads only these)
+    logit:ETA     K_i = exp(g_i / ETA) / sum_j exp(g_j / ETA) - Y_i      (shifted by the largest g; for two
+                                                                          strategies one exponential)
+    smith         K_i = sum_j Y_j [g_i - g_j]_+ - Y_i sum_j [g_j - g_i]_+
+    bnn           K_i = [g_i - gbar]_+ - Y_i sum_j [g_j - gbar]_+,       gbar = sum_j Y_j g_j
+    mutator:MU    K_i = (1 - MU) Y_i (g_i - gbar) + MU (1 / n_p - Y_i)   (the replicator is MU = 0)
+
+(the formulas of ``gamekit.protocols``, which is their numpy copy).  ``params`` is ``(ETA, MU)``.
+
+Every stage is a C callback of one signature, ``STAGE_SIGNATURE``: ``stage(Y, K, pay, params, tables, work)``,
+arrays by address, ``pay`` ``(k, P, L)`` the payoff tables (or, for a model, its parameters) per lane, ``tables``
+and ``work`` as ``layout.pack_tables`` says (read only by the generic stage).  Three kinds, one per right-hand side
+of the replicator's kernel:
+
+* ``for_shape(shape, kind)``: straight-line code per game shape and protocol (the payoffs as ``rhs_codegen``
+  writes them), one loop over lanes that compiles to SIMD instructions; games of at most
+  ``rhs_codegen.MAX_TERMS`` payoff terms;
+* ``for_field(field, kind)``: the same per model (payoffs that use shares: ``rhs_field.Field``);
+* ``rhs_generic.stage``: loops over strategies from the index tables (``rhs_generic.payoffs``, the protocol by
+  ``velocity`` here), the protocol's code in ``params[2]``, for larger games.
+
+The payoffs take the shares themselves: the replicator's right-hand sides take log-shares and turn them back
+into shares with an exponential, which cost a logarithm and an exponential per share and stage here.  Generated
+sources are cached as ``rhs_codegen``'s (the ``kernels`` folder of gamekit's checked cache folder, under a name
+that hashes the text and its dependencies; numba's cache beside it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+from numba import types
+
+from .cache import njit
+from .layout import terms
+from .primitives import LANES, exp_neg
+from .rhs_codegen import MAX_TERMS, import_generated, payoff_lines
+
+__all__ = ["STAGE_SIGNATURE", "KINDS", "source", "for_shape", "for_field", "generic_work", "velocity"]
+
+KINDS = ("replicator", "logit", "smith", "bnn", "replicator-mutator")  # the code of each protocol
+STAGE_SIGNATURE = types.void(*([types.voidptr] * 6))
+_loaded: dict[str, object] = {}
+
+
+def velocity_lines(off, kind: int, b: str) -> list[str]:
+    """Lines (indented ``b``) that write ``K[i, ln]`` from the payoffs ``u<i>`` and the stage's shares ``y<i>``
+    under protocol ``kind`` (module docstring; ``inv = 1 / ETA``, ``mu``, ``keep = 1 - mu`` set before the loop).
+    Temporaries are named ``g<i>``, ``y<i>`` and ``v_*``, never ``s<i>``, ``u<i>``, ``w<j>``, ``q<j>``, ``c<n>``."""
+    o = []
+    for p in range(len(off) - 1):
+        a, z = int(off[p]), int(off[p + 1])
+        idx = range(a, z)
+        o.append(f"{b}# {KINDS[kind]}: population {p}")
+        o += [f"{b}g{i} = u{i} - u{a}" for i in idx]
+        if kind == 1 and z - a == 2:  # logit, two strategies: one exponential
+            o += [
+                f"{b}v_z = g{a + 1} * inv",
+                f"{b}v_e = exp_neg(-abs(v_z))",
+                f"{b}v_big = 1.0 / (1.0 + v_e)",
+                f"{b}v_small = v_e * v_big",
+                f"{b}K[{a}, ln] = (v_big if v_z <= 0.0 else v_small) - y{a}",
+                f"{b}K[{a + 1}, ln] = (v_small if v_z <= 0.0 else v_big) - y{a + 1}",
+            ]
+        elif kind == 1:
+            o.append(f"{b}v_m = max({', '.join(f'g{i}' for i in idx)})" if z - a > 1 else f"{b}v_m = g{a}")
+            o += [f"{b}v_e{i} = exp_neg((g{i} - v_m) * inv)" for i in idx]
+            o.append(f"{b}v_tot = 1.0 / ({' + '.join(f'v_e{i}' for i in idx)})")
+            o += [f"{b}K[{i}, ln] = v_e{i} * v_tot - y{i}" for i in idx]
+        elif kind == 2:  # Smith: the positive parts of every pair's difference, once
+            for i in idx:
+                for j in idx:
+                    if j > i:
+                        o += [f"{b}v_p{i}_{j} = max(g{i} - g{j}, 0.0)", f"{b}v_p{j}_{i} = max(g{j} - g{i}, 0.0)"]
+            for i in idx:
+                terms_ = [f"y{j} * v_p{i}_{j} - y{i} * v_p{j}_{i}" for j in idx if j != i]
+                o.append(f"{b}K[{i}, ln] = {' + '.join(terms_) or '0.0'}")
+        elif kind == 3:  # BNN
+            o.append(f"{b}v_bar = {' + '.join(f'y{i} * g{i}' for i in idx)}")
+            o += [f"{b}v_e{i} = max(g{i} - v_bar, 0.0)" for i in idx]
+            o.append(f"{b}v_tot = {' + '.join(f'v_e{i}' for i in idx)}")
+            o += [f"{b}K[{i}, ln] = v_e{i} - y{i} * v_tot" for i in idx]
+        else:  # the replicator-mutator (the replicator at mu = 0)
+            o.append(f"{b}v_bar = {' + '.join(f'y{i} * g{i}' for i in idx)}")
+            o += [f"{b}K[{i}, ln] = keep * y{i} * (g{i} - v_bar) + (mu / {z - a}.0 - mu * y{i})" for i in idx]
+    return o
+
+
+def source(origin: str, off, width: int, lanes: int, kind: int, payoffs: list[str], imports=()) -> str:
+    """The Python source of a module defining ``stage`` (``STAGE_SIGNATURE``) from the lines ``payoffs`` that
+    compute ``u<i>`` from ``s<i>`` and ``pay[p, j, ln]`` (``width`` columns per population)."""
+    d, k = int(off[-1]), len(off) - 1
+    b = "        "
+    o = [
+        f'"""Generated by {origin} under protocol {KINDS[kind]}; do not edit."""',
+        *imports,
+        "import numpy as np",
+        "from numba import carray",
+        "from gamekit._kernels.cache import cfunc",
+        "from gamekit._kernels.flow_stage import STAGE_SIGNATURE",
+        "from gamekit._kernels.primitives import exp_neg",
+        "",
+        "",
+        '@cfunc(STAGE_SIGNATURE, error_model="numpy", fastmath={"contract"})',
+        "def stage(yp, kp, pp, qp, ip, wp):",
+        f"    Y = carray(yp, ({d}, {lanes}), dtype=np.float64)",
+        f"    K = carray(kp, ({d}, {lanes}), dtype=np.float64)",
+        f"    pay = carray(pp, ({k}, {width}, {lanes}), dtype=np.float64)",
+        "    par = carray(qp, (2,), dtype=np.float64)",
+        "    inv = 1.0 / par[0] if par[0] > 0.0 else 0.0",
+        "    mu = par[1]",
+        "    keep = 1.0 - mu",
+        f"    for ln in range({lanes}):",
+    ]
+    o += [f"{b}y{i} = Y[{i}, ln]" for i in range(d)]
+    o += [f"{b}s{i} = max(y{i}, 0.0)" for i in range(d)]
+    o += payoffs
+    o += velocity_lines(off, kind, b)
+    return "\n".join(o) + "\n"
+
+
+def _named(text: str, prefix: str) -> tuple[str, str]:
+    here = Path(__file__).parent
+    deps = b"".join(
+        (here / f).read_bytes()
+        for f in ("flow_stage.py", "rhs_codegen.py", "rhs_field.py", "primitives.py", "tableau.py", "cache.py")
+    )
+    return text, f"{prefix}_{hashlib.sha1(text.encode() + deps).hexdigest()[:16]}"
+
+
+def _shape_source(shape, kind: int, lanes: int) -> tuple[str, str]:
+    from .layout import tables
+
+    off = tables(shape)[0]
+    width = int(np.prod(shape))
+    lines = [line for pop in payoff_lines(shape, "        ") for line in pop]
+    text = source(f"gamekit._kernels.flow_stage for shape {tuple(shape)}", off, width, lanes, kind, lines)
+    return _named(text, f"gamekit_stage_{'x'.join(map(str, shape))}_{kind}")
+
+
+def _field_source(field, kind: int, lanes: int) -> tuple[str, str]:
+    off = np.concatenate([[0], np.cumsum(field.shape)]).astype(int)
+    width = max(field.n_parameters, 1)
+    origin = f"gamekit._kernels.flow_stage for a model of shape {field.shape}"
+    text = source(origin, off, width, lanes, kind, field.payoff_lines("        "), ("import math", ""))
+    return _named(text, f"gamekit_stage_field_{'x'.join(map(str, field.shape))}_{kind}")
+
+
+def _load(text: str, name: str, what: str):
+    if name not in _loaded:
+        _loaded[name] = import_generated(text, name, what, "stage")
+    return _loaded[name]
+
+
+def for_shape(shape, kind: int, lanes: int = LANES):
+    """The compiled stage of a game of fixed payoff tables of this shape under protocol ``kind`` (generated, written
+    and imported once per process, compiled once per machine), or None beyond ``rhs_codegen.MAX_TERMS``."""
+    shape = tuple(int(n) for n in shape)
+    if terms(shape) > MAX_TERMS:
+        return None
+    return _load(*_shape_source(shape, kind, lanes), f"game shape {shape}")
+
+
+def for_field(field, kind: int, lanes: int = LANES):
+    """The compiled stage of a model (``rhs_field.Field``) under protocol ``kind``, or None if too large."""
+    if not field.compilable():
+        return None
+    return _load(*_field_source(field, kind, lanes), f"this model (shape {field.shape})")
+
+
+# ----------------------------------------------------------------------------- the generic stage (large games)
+
+
+@njit(error_model="numpy", fastmath={"contract"})
+def velocity(kind, Y, G, K, off, eta, mu, S):
+    """``K`` (D, L) from the shares ``Y`` and the payoff differences ``G`` (D, L) under protocol ``kind``."""
+    k = off.shape[0] - 1
+    L = Y.shape[1]
+    for p in range(k):
+        a, b = off[p], off[p + 1]
+        if kind == 1:  # logit, shifted by the largest difference
+            for ln in range(L):
+                S[0, ln] = G[a, ln]
+                S[1, ln] = 0.0
+            for i in range(a + 1, b):
+                for ln in range(L):
+                    S[0, ln] = max(S[0, ln], G[i, ln])
+            for i in range(a, b):
+                for ln in range(L):
+                    e = exp_neg((G[i, ln] - S[0, ln]) / eta)
+                    K[i, ln] = e
+                    S[1, ln] += e
+            for i in range(a, b):
+                for ln in range(L):
+                    K[i, ln] = K[i, ln] / S[1, ln] - Y[i, ln]
+        elif kind == 2:  # Smith
+            for i in range(a, b):
+                for ln in range(L):
+                    K[i, ln] = 0.0
+                for j in range(a, b):
+                    if j != i:
+                        for ln in range(L):
+                            gap = G[i, ln] - G[j, ln]
+                            K[i, ln] += Y[j, ln] * max(gap, 0.0) - Y[i, ln] * max(-gap, 0.0)
+        else:  # BNN (3), or the replicator-mutator (0, 4): both from the mean difference
+            for ln in range(L):
+                S[0, ln] = 0.0
+                S[1, ln] = 0.0
+            for i in range(a, b):
+                for ln in range(L):
+                    S[0, ln] += Y[i, ln] * G[i, ln]
+            for i in range(a, b):
+                for ln in range(L):
+                    if kind == 3:
+                        e = max(G[i, ln] - S[0, ln], 0.0)
+                        K[i, ln] = e
+                        S[1, ln] += e
+                    else:
+                        K[i, ln] = (1.0 - mu) * Y[i, ln] * (G[i, ln] - S[0, ln]) + (mu / (b - a) - mu * Y[i, ln])
+            if kind == 3:
+                for i in range(a, b):
+                    for ln in range(L):
+                        K[i, ln] -= Y[i, ln] * S[1, ln]
+
+
+def generic_work(d: int, q: int, lanes: int = LANES) -> int:
+    """The size of the generic stage's work array: shares, payoffs and differences (D, L), weights (Q, L), (2, L)."""
+    return 3 * d * lanes + q * lanes + 2 * lanes
