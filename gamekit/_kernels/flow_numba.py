@@ -168,6 +168,8 @@ def _run_range(stage, params, tab, n_work, start, stop, x0, pay, off, bounds, t_
     h = np.zeros((1, L))[0]
     hh = np.zeros((1, L))[0]
     target = np.zeros((1, L))[0]
+    live = np.zeros((1, L))[0]  # 1.0 while the lane has an orbit
+    flag = np.zeros((1, L))[0]
     t_prev = np.zeros((1, L))[0]
     snapped = np.zeros((1, L), dtype=np.int64)[0]
     seg = np.zeros((1, L), dtype=np.int64)[0]
@@ -197,6 +199,7 @@ def _run_range(stage, params, tab, n_work, start, stop, x0, pay, off, bounds, t_
             next_orbit += 1
             running += 1
             fresh[ln] = 1
+            live[ln] = 1.0
     while running > 0:
         # lanes that start an orbit or a parameter segment: this iteration's first stage (a zero step) is theirs
         any_starting = False
@@ -229,15 +232,11 @@ def _run_range(stage, params, tab, n_work, start, stop, x0, pay, off, bounds, t_
                         payl[p * n_prof + f, ln] = pay[seg[ln], row[ln], p, f]
                 for i in range(d):
                     K0[i, ln] = 0.0
+        # this step's size: up to the lane's next stop (its target: the next output time or the segment's end);
+        # zero for idle lanes and for lanes whose first stage this is
         for ln in range(L):
-            if orbit[ln] < 0 or starting[ln] > 0.0:
-                hh[ln] = 0.0
-                continue
-            tg = bounds[seg[ln] + 1]
-            if nxt[ln] < n_out and t_eval[nxt[ln]] < tg:
-                tg = t_eval[nxt[ln]]
-            target[ln] = tg
-            hh[ln] = h[ln] if h[ln] < tg - t[ln] else tg - t[ln]
+            step = h[ln] if h[ln] < target[ln] - t[ln] else target[ln] - t[ln]
+            hh[ln] = step if live[ln] > 0.0 and starting[ln] == 0.0 else 0.0
         # the six new stages: shares Y -> the protocol's velocity (payoffs and all: flow_stage)
         for i in range(d):
             for ln in range(L):
@@ -252,6 +251,7 @@ def _run_range(stage, params, tab, n_work, start, stop, x0, pay, off, bounds, t_
                     for i in range(d):
                         out[r, nxt[ln], i] = X[i, ln]
                     nxt[ln] += 1
+                target[ln] = _target(bounds, seg[ln], t_eval, nxt[ln])
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = X[i, ln] + hh[ln] * (A31 * K0[i, ln] + A32 * K1[i, ln])
@@ -367,10 +367,18 @@ def _run_range(stage, params, tab, n_work, start, stop, x0, pay, off, bounds, t_
                 HI[i, ln] = max(HI[i, ln], s_ if inside else -np.inf)
                 TURNS[i, ln] += 1.0 if inside and sg * last < 0.0 else 0.0
                 LAST[i, ln] = sg if inside and sg != 0.0 else last
+        # lanes with an event (a stop reached: an output time or the segment's end; or the step budget spent),
+        # flagged branch-free; then the bookkeeping for those lanes only (scalar)
+        n_event = 0
         for ln in range(L):
-            r = orbit[ln]
-            if r < 0:
+            reached = acc[ln] > 0.0 and t[ln] >= target[ln] - t_tol
+            event = live[ln] > 0.0 and (reached or steps[ln] >= max_steps)
+            flag[ln] = 1.0 if event else 0.0
+            n_event += 1 if event else 0
+        for ln in range(L if n_event > 0 else 0):
+            if flag[ln] == 0.0:
                 continue
+            r = orbit[ln]
             if acc[ln] > 0.0:
                 if nxt[ln] < n_out and abs(t[ln] - t_eval[nxt[ln]]) <= t_tol:
                     for i in range(d):
@@ -400,10 +408,20 @@ def _run_range(stage, params, tab, n_work, start, stop, x0, pay, off, bounds, t_
                     fresh[ln] = 1
                 else:
                     orbit[ln] = -1
+                    live[ln] = 0.0
                     running -= 1
                     for p in range(k):
                         for i in range(off[p], off[p + 1]):
                             X[i, ln] = 1.0 / (off[p + 1] - off[p])
+            elif fresh[ln] == 0:  # on in the same segment: its next stop
+                target[ln] = _target(bounds, seg[ln], t_eval, nxt[ln])
+
+
+@njit(inline="always")
+def _target(bounds, seg, t_eval, nxt):
+    """A lane's next stop: its next output time, or its segment's end if that comes first."""
+    tg = bounds[seg + 1]
+    return t_eval[nxt] if nxt < t_eval.shape[0] and t_eval[nxt] < tg else tg
 
 
 def compile_driver() -> None:
