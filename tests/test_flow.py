@@ -84,7 +84,7 @@ def test_flow_modules_import_in_one_direction():
 
     folder = Path(gk.__file__).parent / "_kernels"
     for name, allowed in {
-        "flow_numba": {"cache", "layout", "pool", "primitives", "tableau", "flow_stage", "rhs_generic"},
+        "flow_numba": {"cache", "layout", "pool", "primitives", "tableau", "flow_stage"},
         "flow": {"dopri", "tableau"},
     }.items():
         tree = ast.parse((folder / f"{name}.py").read_text())
@@ -513,9 +513,9 @@ def test_certified_bnn_orbits_keep_closing_in():
         assert np.abs(path[-1] - target).max() < 0.5 * np.abs(path[0] - target).max()
 
 
-def test_the_generic_stage_integrates_as_the_written_out_one(monkeypatch):
-    """A game too large to write out takes the generic stage (index tables, ``rhs_generic.stage``): forced here on
-    the trap, its orbits are those of the stage written out for the shape, to rounding."""
+def test_payoffs_by_loops_integrate_as_the_written_out_ones(monkeypatch):
+    """A game too large to write out takes a stage whose payoffs are loops over the index tables: forced here on the
+    trap, its orbits are those of the stage written out for the shape, to rounding."""
     pytest.importorskip("numba")
     from gamekit._kernels import flow_stage
 
@@ -523,7 +523,8 @@ def test_the_generic_stage_integrates_as_the_written_out_one(monkeypatch):
     starts = StateSpace(trap.shape).sample(40, np.random.default_rng(11))
     written = {dyn: gk.simulate(trap, starts, 20.0, dynamics=dyn) for dyn in DYNAMICS}
     monkeypatch.setattr(flow_stage, "MAX_TERMS", 0)
-    assert flow_stage.for_shape(trap.shape, 1) is None
+    assert "rhs_generic import payoffs" not in flow_stage._shape_source(trap.shape, 1, 64, False)[0]
+    assert "rhs_generic import payoffs" in flow_stage._shape_source(trap.shape, 1, 64, True)[0]
     for dyn in DYNAMICS:
-        generic = gk.simulate(trap, starts, 20.0, dynamics=dyn)
-        assert np.abs(generic.final - written[dyn].final).max() < (1e-9 if parse_dynamics(dyn).smooth else 1e-5), dyn
+        loops = gk.simulate(trap, starts, 20.0, dynamics=dyn)
+        assert np.abs(loops.final - written[dyn].final).max() < (1e-9 if parse_dynamics(dyn).smooth else 1e-5), dyn

@@ -128,12 +128,12 @@ def _expected_payoffs(shape, pay, x):
 @given(_SHAPES, st.sampled_from(["logit:0.3", "logit:2", "smith", "bnn", "replicator-mutator:0.1", "replicator"]),
        st.integers(0, 2**32 - 1))  # fmt: skip
 def test_compiled_stages_are_the_protocols_formulas(shape, spec, seed):
-    """One stage of the driver, written out for the shape (two-strategy populations by their own shortcut) and the
-    generic one from index tables, against the library's numpy formulas (``gamekit.protocols.velocity``) at payoffs
+    """One stage of the driver, written out for the shape (two-strategy populations by their own shortcut) and with
+    its payoffs by loops over the index tables (as for games too large to write out), against the library's numpy formulas (``gamekit.protocols.velocity``) at payoffs
     contracted by numpy from random tables, on random shares, every lane; a share stepped slightly below zero
     counts as zero in the payoffs."""
     pytest.importorskip("numba")
-    from gamekit._kernels import flow_stage, rhs_generic
+    from gamekit._kernels import flow_stage
     from gamekit._kernels.layout import pack_tables, tables
     from gamekit._kernels.primitives import LANES
     from gamekit.protocols import parse_dynamics, velocity
@@ -152,10 +152,11 @@ def test_compiled_stages_are_the_protocols_formulas(shape, spec, seed):
     u = _expected_payoffs(tuple(shape), pay, np.maximum(x, 0.0))
     expected = velocity(dyn, x, u, off)
     kind = flow_stage.KINDS.index(dyn.kind)
-    params = np.array([dyn.eta or 0.0, dyn.mu or 0.0, kind])
+    params = np.array([dyn.eta or 0.0, dyn.mu or 0.0])
     tab, n_work = pack_tables(off, others, flat, nq, n_prof, LANES)
     work = np.zeros(max(n_work, flow_stage.generic_work(d, flat.shape[1])))
-    for stage in (flow_stage.for_shape(tuple(shape), kind), rhs_generic.stage):
+    for loops in (False, True):
+        stage = flow_stage.for_shape(tuple(shape), kind, loops=loops)
         out = np.zeros((d, LANES))
         _call(stage, np.ascontiguousarray(x.T), out, pay, params, tab, work)
         assert np.allclose(out.T, expected, rtol=1e-12, atol=1e-12 * (1.0 + np.abs(u).max()))

@@ -9,7 +9,7 @@ innermost and branch-free so that it compiles to SIMD instructions.
 Each stage is one call of a compiled C callback, ``stage(Y, K, pay, params, tables, work)``
 (``flow_stage.STAGE_SIGNATURE``): the shares of the stage in, the protocol's velocity out, the game's payoffs
 and the protocol written out together per game shape (or model) and protocol (``flow_stage``; for games too
-large to write out, ``rhs_generic.stage``).  (Until this version the driver called three: the log-shares, the
+large to write out, the payoffs by loops over the index tables).  (Until this version the driver called three: the log-shares, the
 replicator's right-hand side, which turns them back into shares, and the protocol: a logarithm and an
 exponential per share and stage, and the payoff differences through memory.  Kernel alone, trap orbits, one
 thread: logit 145 -> 95 ns per orbit-step, Smith 123 -> 53, BNN 136 -> 58.)
@@ -128,7 +128,7 @@ def _project(X, off, k, S0):
 def _run_range(stage, params, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
                rtol, atol, max_steps, sig_out, box, turns, out, steps_out, status_out):  # fmt: skip
     """Integrate orbits start..stop-1 in lanes with the compiled ``stage`` (``flow_stage``: shares -> velocity;
-    ``params`` its (eta, mu, kind)); outputs as ``flow.integrate_numpy`` returns them."""
+    ``params`` its (eta, mu)); outputs as ``flow.integrate_numpy`` returns them."""
     d = x0.shape[1]
     k = off.shape[0] - 1
     L = LANES
@@ -447,8 +447,7 @@ def compile_driver() -> None:
 def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps, kind, eta, mu, field=None):
     """Integrate every orbit under protocol ``kind`` (index into ``KINDS``; ``eta``, ``mu`` its parameters, unused
     by the others); ranges of orbits on a thread pool.  ``field``: a model's payoffs (``rhs_field.Field``, its
-    parameters in ``pay``), else the game shape's payoff tables; the stage is written for either (``flow_stage``),
-    or for a game too large to write out, the generic one.
+    parameters in ``pay``), else the game shape's payoff tables; the stage is written for either (``flow_stage``).
 
     On a machine where the driver is not compiled yet, a child process compiles it (``warm``; started here, or
     earlier by the caller: ``cache.compile_flow_in_background``) while this process compiles the stage; then the
@@ -462,15 +461,12 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
     else:
         stage = for_shape(tuple(int(off[p + 1] - off[p]) for p in range(len(off) - 1)), kind)
     tab, n_work = pack_tables(off, others, flat, nq, n_prof, LANES)
-    if stage is None:  # (a field too large to compile never gets here: the caller integrates it with numpy)
-        from .rhs_generic import stage
-
-        n_work = max(n_work, generic_work(d, flat.shape[1]))
+    n_work = max(n_work, generic_work(d, flat.shape[1]))  # (for payoffs by loops over the index tables)
     wait_for_flow()
     # the driver is compiled for C-contiguous arrays of these types (``compile_driver``): no copy when they are
     x0, pay, bounds, t_eval = (np.ascontiguousarray(a, dtype=np.float64) for a in (x0, pay, bounds, t_eval))
     off = np.ascontiguousarray(off, dtype=np.int64)
-    params = np.array([eta, mu, kind], dtype=np.float64)
+    params = np.array([eta, mu], dtype=np.float64)
     sig = np.empty((n, d))
     box = np.empty((n, 4, d))
     turns = np.empty((n, 2, d))

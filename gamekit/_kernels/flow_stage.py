@@ -15,15 +15,16 @@ For the shares ``Y`` of a stage (``(D, L)``, one column per lane) the stage writ
 
 Every stage is a C callback of one signature, ``STAGE_SIGNATURE``: ``stage(Y, K, pay, params, tables, work)``,
 arrays by address, ``pay`` ``(k, P, L)`` the payoff tables (or, for a model, its parameters) per lane, ``tables``
-and ``work`` as ``layout.pack_tables`` says (read only by the generic stage).  Three kinds, one per right-hand side
-of the replicator's kernel:
+and ``work`` as ``layout.pack_tables`` says (read only by a stage whose payoffs are loops over the tables).  One
+per game shape or model, as for the replicator's kernel:
 
 * ``for_shape(shape, kind)``: straight-line code per game shape and protocol (the payoffs as ``rhs_codegen``
-  writes them), one loop over lanes that compiles to SIMD instructions; games of at most
-  ``rhs_codegen.MAX_TERMS`` payoff terms;
-* ``for_field(field, kind)``: the same per model (payoffs that use shares: ``rhs_field.Field``);
-* ``rhs_generic.stage``: loops over strategies from the index tables (``rhs_generic.payoffs``, the protocol by
-  ``velocity`` here), the protocol's code in ``params[2]``, for larger games.
+  writes them), one loop over lanes that compiles to SIMD instructions; beyond ``rhs_codegen.MAX_TERMS`` payoff
+  terms the payoffs are loops over the index tables (``rhs_generic.payoffs``) and only the protocol is written out;
+* ``for_field(field, kind)``: the same per model (payoffs that use shares: ``rhs_field.Field``).
+
+The protocols' formulas are written here once for the compiled kernel (``velocity_lines``) and once for numpy
+(``gamekit.protocols.velocity``, against which the tests check every stage).
 
 The payoffs take the shares themselves: the replicator's right-hand sides take log-shares and turn them back
 into shares with an exponential, which cost a logarithm and an exponential per share and stage here.  Generated
@@ -39,12 +40,11 @@ from pathlib import Path
 import numpy as np
 from numba import types
 
-from .cache import njit
-from .layout import terms
-from .primitives import LANES, exp_neg
+from .layout import tables, terms
+from .primitives import LANES
 from .rhs_codegen import MAX_TERMS, import_generated, payoff_lines
 
-__all__ = ["STAGE_SIGNATURE", "KINDS", "source", "for_shape", "for_field", "generic_work", "velocity"]
+__all__ = ["STAGE_SIGNATURE", "KINDS", "source", "for_shape", "for_field", "generic_work"]
 
 KINDS = ("replicator", "logit", "smith", "bnn", "replicator-mutator")  # the code of each protocol
 STAGE_SIGNATURE = types.void(*([types.voidptr] * 6))
@@ -94,9 +94,11 @@ def velocity_lines(off, kind: int, b: str) -> list[str]:
     return o
 
 
-def source(origin: str, off, width: int, lanes: int, kind: int, payoffs: list[str], imports=()) -> str:
+def source(origin: str, off, width: int, lanes: int, kind: int, payoffs: list[str] | None, imports=()) -> str:
     """The Python source of a module defining ``stage`` (``STAGE_SIGNATURE``) from the lines ``payoffs`` that
-    compute ``u<i>`` from ``s<i>`` and ``pay[p, j, ln]`` (``width`` columns per population)."""
+    compute ``u<i>`` from ``s<i>`` and ``pay[p, j, ln]`` (``width`` columns per population); with ``payoffs`` None,
+    the payoffs of every lane first, by loops over the index tables (``rhs_generic.payoffs``, for games too large to
+    write out; ``work`` then holds ``generic_work(D, Q)`` floats)."""
     d, k = int(off[-1]), len(off) - 1
     b = "        "
     o = [
@@ -107,6 +109,7 @@ def source(origin: str, off, width: int, lanes: int, kind: int, payoffs: list[st
         "from gamekit._kernels.cache import cfunc",
         "from gamekit._kernels.flow_stage import STAGE_SIGNATURE",
         "from gamekit._kernels.primitives import exp_neg",
+        *(("from gamekit._kernels.rhs_generic import payoffs, tables_of",) if payoffs is None else ()),
         "",
         "",
         '@cfunc(STAGE_SIGNATURE, error_model="numpy", fastmath={"contract"})',
@@ -118,8 +121,21 @@ def source(origin: str, off, width: int, lanes: int, kind: int, payoffs: list[st
         "    inv = 1.0 / par[0] if par[0] > 0.0 else 0.0",
         "    mu = par[1]",
         "    keep = 1.0 - mu",
-        f"    for ln in range({lanes}):",
     ]
+    if payoffs is None:  # every lane's payoffs U from the shares S by loops over the index tables
+        o += [
+            "    _, _, _, q, off, nq, others, flat = tables_of(ip)",
+            f"    work = carray(wp, ({2 * d * lanes} + q * {lanes},), dtype=np.float64)",
+            f"    S = work[:{d * lanes}].reshape(({d}, {lanes}))",
+            f"    U = work[{d * lanes}:{2 * d * lanes}].reshape(({d}, {lanes}))",
+            f"    W = work[{2 * d * lanes}:].reshape((q, {lanes}))",
+            f"    for i in range({d}):",
+            f"        for ln in range({lanes}):",
+            "            S[i, ln] = max(Y[i, ln], 0.0)",
+            "    payoffs(S, pay, off, others, flat, nq, U, W)",
+        ]
+        payoffs = [f"{b}u{i} = U[{i}, ln]" for i in range(d)]
+    o.append(f"    for ln in range({lanes}):")
     o += [f"{b}y{i} = Y[{i}, ln]" for i in range(d)]
     o += [f"{b}s{i} = max(y{i}, 0.0)" for i in range(d)]
     o += payoffs
@@ -136,12 +152,10 @@ def _named(text: str, prefix: str) -> tuple[str, str]:
     return text, f"{prefix}_{hashlib.sha1(text.encode() + deps).hexdigest()[:16]}"
 
 
-def _shape_source(shape, kind: int, lanes: int) -> tuple[str, str]:
-    from .layout import tables
-
+def _shape_source(shape, kind: int, lanes: int, loops: bool) -> tuple[str, str]:
     off = tables(shape)[0]
     width = int(np.prod(shape))
-    lines = [line for pop in payoff_lines(shape, "        ") for line in pop]
+    lines = None if loops else [line for pop in payoff_lines(shape, "        ") for line in pop]
     text = source(f"gamekit._kernels.flow_stage for shape {tuple(shape)}", off, width, lanes, kind, lines)
     return _named(text, f"gamekit_stage_{'x'.join(map(str, shape))}_{kind}")
 
@@ -160,13 +174,14 @@ def _load(text: str, name: str, what: str):
     return _loaded[name]
 
 
-def for_shape(shape, kind: int, lanes: int = LANES):
+def for_shape(shape, kind: int, lanes: int = LANES, loops: bool | None = None):
     """The compiled stage of a game of fixed payoff tables of this shape under protocol ``kind`` (generated, written
-    and imported once per process, compiled once per machine), or None beyond ``rhs_codegen.MAX_TERMS``."""
+    and imported once per process, compiled once per machine).  Its payoffs are loops over the index tables
+    (``work`` must then hold ``generic_work(D, Q)`` floats) if ``loops``, by default beyond
+    ``rhs_codegen.MAX_TERMS`` payoff terms; else written out."""
     shape = tuple(int(n) for n in shape)
-    if terms(shape) > MAX_TERMS:
-        return None
-    return _load(*_shape_source(shape, kind, lanes), f"game shape {shape}")
+    loops = terms(shape) > MAX_TERMS if loops is None else bool(loops)
+    return _load(*_shape_source(shape, kind, lanes, loops), f"game shape {shape}")
 
 
 def for_field(field, kind: int, lanes: int = LANES):
@@ -176,61 +191,7 @@ def for_field(field, kind: int, lanes: int = LANES):
     return _load(*_field_source(field, kind, lanes), f"this model (shape {field.shape})")
 
 
-# ----------------------------------------------------------------------------- the generic stage (large games)
-
-
-@njit(error_model="numpy", fastmath={"contract"})
-def velocity(kind, Y, G, K, off, eta, mu, S):
-    """``K`` (D, L) from the shares ``Y`` and the payoff differences ``G`` (D, L) under protocol ``kind``."""
-    k = off.shape[0] - 1
-    L = Y.shape[1]
-    for p in range(k):
-        a, b = off[p], off[p + 1]
-        if kind == 1:  # logit, shifted by the largest difference
-            for ln in range(L):
-                S[0, ln] = G[a, ln]
-                S[1, ln] = 0.0
-            for i in range(a + 1, b):
-                for ln in range(L):
-                    S[0, ln] = max(S[0, ln], G[i, ln])
-            for i in range(a, b):
-                for ln in range(L):
-                    e = exp_neg((G[i, ln] - S[0, ln]) / eta)
-                    K[i, ln] = e
-                    S[1, ln] += e
-            for i in range(a, b):
-                for ln in range(L):
-                    K[i, ln] = K[i, ln] / S[1, ln] - Y[i, ln]
-        elif kind == 2:  # Smith
-            for i in range(a, b):
-                for ln in range(L):
-                    K[i, ln] = 0.0
-                for j in range(a, b):
-                    if j != i:
-                        for ln in range(L):
-                            gap = G[i, ln] - G[j, ln]
-                            K[i, ln] += Y[j, ln] * max(gap, 0.0) - Y[i, ln] * max(-gap, 0.0)
-        else:  # BNN (3), or the replicator-mutator (0, 4): both from the mean difference
-            for ln in range(L):
-                S[0, ln] = 0.0
-                S[1, ln] = 0.0
-            for i in range(a, b):
-                for ln in range(L):
-                    S[0, ln] += Y[i, ln] * G[i, ln]
-            for i in range(a, b):
-                for ln in range(L):
-                    if kind == 3:
-                        e = max(G[i, ln] - S[0, ln], 0.0)
-                        K[i, ln] = e
-                        S[1, ln] += e
-                    else:
-                        K[i, ln] = (1.0 - mu) * Y[i, ln] * (G[i, ln] - S[0, ln]) + (mu / (b - a) - mu * Y[i, ln])
-            if kind == 3:
-                for i in range(a, b):
-                    for ln in range(L):
-                        K[i, ln] -= Y[i, ln] * S[1, ln]
-
-
 def generic_work(d: int, q: int, lanes: int = LANES) -> int:
-    """The size of the generic stage's work array: shares, payoffs and differences (D, L), weights (Q, L), (2, L)."""
-    return 3 * d * lanes + q * lanes + 2 * lanes
+    """The size of the work array of a stage whose payoffs are loops over the index tables: shares and payoffs
+    (D, L), the opponents' weights (Q, L)."""
+    return 2 * d * lanes + q * lanes

@@ -1,5 +1,5 @@
-"""The right-hand side for any game shape, behind the common C signature (for games too large to write out),
-and the share-coordinate driver's stage for any game shape (``stage``, ``flow_stage``'s generic one).
+"""The right-hand side for any game shape, behind the common C signature (for games too large to write out);
+its payoffs (``payoffs``) also serve the share-coordinate driver's stage for such games (``flow_stage``).
 
 The same field as the generated code of ``rhs_codegen`` (see ``dopri`` for the
 mathematics), with loops over strategies and profiles read from index tables.
@@ -12,11 +12,10 @@ import numba
 import numpy as np
 
 from .cache import cfunc, njit
-from .flow_stage import STAGE_SIGNATURE, velocity
 from .primitives import LANES, RHS_SIGNATURE, exp_neg
 from .tableau import UNDERFLOW
 
-__all__ = ["rhs_generic", "payoffs", "tables_of", "stage"]
+__all__ = ["rhs_generic", "payoffs", "tables_of"]
 
 
 @njit(error_model="numpy")
@@ -137,29 +136,3 @@ def rhs_generic(vp, ap, rp, pp, sp, op, ip, wp):
         work[L : 2 * L],
         numba.carray(op, (d, L), dtype=np.float64),
     )
-
-
-@cfunc(STAGE_SIGNATURE, error_model="numpy", fastmath={"contract"})
-def stage(yp, kp, pp, qp, ip, wp):
-    """The share-coordinate driver's stage (``flow_stage``) from the index tables, any game shape: ``params`` is
-    ``(ETA, MU, kind)``, ``work`` holds ``flow_stage.generic_work(D, Q)`` floats."""
-    k, d, n_prof, q, off, nq, others, flat = tables_of(ip)
-    L = LANES
-    Y = numba.carray(yp, (d, L), dtype=np.float64)
-    K = numba.carray(kp, (d, L), dtype=np.float64)
-    par = numba.carray(qp, (3,), dtype=np.float64)
-    work = numba.carray(wp, (3 * d * L + q * L + 2 * L,), dtype=np.float64)
-    sig = work[: d * L].reshape((d, L))
-    u = work[d * L : 2 * d * L].reshape((d, L))
-    w = work[2 * d * L : 2 * d * L + q * L].reshape((q, L))
-    S = work[2 * d * L + q * L : 2 * d * L + q * L + 2 * L].reshape((2, L))
-    G = work[2 * d * L + q * L + 2 * L :].reshape((d, L))
-    for i in range(d):
-        for ln in range(L):
-            sig[i, ln] = max(Y[i, ln], 0.0)
-    payoffs(sig, numba.carray(pp, (k, n_prof, L), dtype=np.float64), off, others, flat, nq, u, w)
-    for p in range(k):
-        for i in range(off[p], off[p + 1]):
-            for ln in range(L):
-                G[i, ln] = u[i, ln] - u[off[p], ln]
-    velocity(int(par[2]), Y, G, K, off, par[0], par[1], S)
