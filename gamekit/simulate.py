@@ -1034,6 +1034,34 @@ def _check_group_rows(game: Game, rows: np.ndarray) -> None:
             )
 
 
+def _columns_first(a):
+    """``a`` (M, K) with each column contiguous in memory (a column-major copy; a broadcast or one-row ``a`` as is):
+    the field's generated code reads the shares and parameters a column at a time, and on the columns of a
+    row-major array (strided) it costs about half as much again.  The values are the same, element by element."""
+    if a.ndim != 2 or a.shape[0] <= 1 or a.strides[0] == 0:
+        return a
+    return np.asfortranarray(a)
+
+
+FIELD_BLOCK = 2048  # rows at a time through the field's generated code and what is made of its values
+
+
+def _by_blocks(evaluate, x: np.ndarray, theta, terms, *per_row) -> tuple[np.ndarray, ...]:
+    """``terms(x_b, *evaluate(x_b, theta_b), *per_row_b)`` over blocks ``x_b`` of at most ``FIELD_BLOCK`` rows of
+    ``x`` (M, D) (``evaluate`` is ``fld.derivatives`` or ``fld.payoffs``; ``theta`` (M, J) or (1, J); ``per_row``
+    arrays of M rows), each output of ``terms`` (a tuple of arrays, a row per row of ``x_b``) joined over the
+    blocks.  The generated code makes an array per operation, and ``du`` is (M, D, D): on a large M that is fresh
+    memory, whose page faults cost more than the arithmetic, while on blocks it stays small and is reused.  Row
+    by row the values are the same."""
+    theta = np.asarray(theta, dtype=float)
+    parts = []
+    for a in range(0, max(x.shape[0], 1), FIELD_BLOCK):
+        r = slice(a, a + FIELD_BLOCK)
+        values = evaluate(_columns_first(x[r]), _columns_first(theta[r] if theta.shape[0] > 1 else theta))
+        parts.append(terms(x[r], *(values if isinstance(values, tuple) else (values,)), *(v[r] for v in per_row)))
+    return parts[0] if len(parts) == 1 else tuple(np.concatenate(p) for p in zip(*parts))
+
+
 def _polish(fld: Field, space: StateSpace, start: np.ndarray, theta, support: np.ndarray, scale):
     """Newton's method for the rest point on the face ``support`` (D,) from ``start`` (M, D).
 
@@ -1058,15 +1086,18 @@ def _polish(fld: Field, space: StateSpace, start: np.ndarray, theta, support: np
     if free.size == 0:
         return x, ok
     done = np.zeros(m, dtype=bool)
+
+    def equations(xb, u, du):
+        rows_a = du[:, free, :] - du[:, lp, :]  # (M, f, D): d g / d sigma_b
+        # g, and its Jacobian: columns d/dz_b = d/d sigma_b - d/d sigma_{l_q}
+        return u[:, free] - u[:, lp], rows_a[:, :, free] - rows_a[:, :, lp]
+
     for _ in range(NEWTON_STEPS):
-        u, du = fld.derivatives(x, theta)
-        g = u[:, free] - u[:, lp]
+        g, jac = _by_blocks(fld.derivatives, x, theta, equations)
         small = np.max(np.abs(g), axis=1) <= NEWTON_TOL * scale
         done |= small
         if done.all():
             break
-        rows_a = du[:, free, :] - du[:, lp, :]  # (M, f, D): d g / d sigma_b
-        jac = rows_a[:, :, free] - rows_a[:, :, lp]  # columns: d/dz_b = d/d sigma_b - d/d sigma_{l_q}
         with np.errstate(all="ignore"):
             try:
                 step = np.linalg.solve(jac, -g[:, :, None])[:, :, 0]
@@ -1075,8 +1106,8 @@ def _polish(fld: Field, space: StateSpace, start: np.ndarray, theta, support: np
         step = np.where(done[:, None] | ~np.isfinite(step), 0.0, step)
         x[:, free] += step
         np.subtract.at(x.T, lp, step.T)  # each last share takes minus its population's steps
-    u, _ = fld.derivatives(x, theta)
-    g = u[:, free] - u[:, lp]
+    else:  # (after a break x is where g was last evaluated: no evaluation again)
+        (g,) = _by_blocks(fld.derivatives, x, theta, lambda xb, u, du: (u[:, free] - u[:, lp],))
     ok &= np.all(np.isfinite(x), axis=1) & (np.max(np.abs(g), axis=1) <= NEWTON_TOL * scale)
     ok &= np.all(x >= -FACE_SLACK, axis=1)
     # shares within FACE_SLACK of zero are zero (a point that lands on a smaller face is that face's point)
@@ -1091,12 +1122,16 @@ def _asymptotically_stable(fld: Field, space: StateSpace, point, theta, alive, s
     """Whether every eigenvalue of the tangent Jacobian at ``point`` (M, D), on the face of the strategies
     ``alive`` (D,), has real part below ``-ZERO_TOL`` times the larger of the field's scale and the largest
     eigenvalue's modulus (``gamekit.dynamics.jacobian_from``)."""
-    u, du = fld.derivatives(point, theta)
     keep = np.flatnonzero(alive)
     shape = tuple(int(alive[a:b].sum()) for a, b in zip(space.offsets[:-1], space.offsets[1:]))
     if sum(shape) - len(shape) == 0:  # every population has one strategy alive: the orbit is that point
         return np.ones(point.shape[0], dtype=bool)
-    jac = jacobian_from(point[:, keep], u[:, keep], du[:, keep][:, :, keep], shape)
+    (jac,) = _by_blocks(
+        fld.derivatives,
+        point,
+        theta,
+        lambda xb, u, du: (jacobian_from(xb[:, keep], u[:, keep], du[:, keep][:, :, keep], shape),),
+    )
     finite = np.all(np.isfinite(jac), axis=(1, 2))  # (a payoff undefined at the point: not a stable point)
     stable = np.zeros(point.shape[0], dtype=bool)
     if finite.any():
@@ -1513,14 +1548,17 @@ def _polish_field(dyn: Dynamics, fld: Field, space: StateSpace, start: np.ndarra
     done = np.zeros(m, dtype=bool)
     if free.size == 0:
         return x, np.ones(m, dtype=bool)
+
+    def field_terms(xb, u, du):  # (the Jacobian also on the last pass, which does not use it: one pass a step)
+        return velocity(dyn, xb, u, off), velocity_jacobian(dyn, xb, u, du, off)
+
     with np.errstate(all="ignore"):
         for _ in range(NEWTON_STEPS):
-            u, du = fld.derivatives(x, theta)
-            g = velocity(dyn, x, u, off)[:, free]
+            v, jac = _by_blocks(fld.derivatives, x, theta, field_terms)
+            g = v[:, free]
             done |= np.max(np.abs(g), axis=1) <= tol
             if done.all():
                 break
-            jac = velocity_jacobian(dyn, x, u, du, off)
             try:
                 step = np.linalg.solve(jac, -g[:, :, None])[:, :, 0]
             except np.linalg.LinAlgError:
@@ -1528,9 +1566,9 @@ def _polish_field(dyn: Dynamics, fld: Field, space: StateSpace, start: np.ndarra
             step = np.where(done[:, None] | ~np.isfinite(step), 0.0, step)
             x[:, free] += step
             np.subtract.at(x.T, last, step.T)
-        u, _ = fld.derivatives(x, theta)
-        g = velocity(dyn, x, u, off)
-    ok = np.all(np.isfinite(x), axis=1) & (np.max(np.abs(g), axis=1) <= tol) & np.all(x >= -FACE_SLACK, axis=1)
+        else:  # (after a break x is where the field was last evaluated: no evaluation again)
+            (v,) = _by_blocks(fld.derivatives, x, theta, lambda xb, u, du: (velocity(dyn, xb, u, off),))
+    ok = np.all(np.isfinite(x), axis=1) & (np.max(np.abs(v), axis=1) <= tol) & np.all(x >= -FACE_SLACK, axis=1)
     x = np.where(x <= FACE_SLACK, 0.0, np.minimum(x, 1.0))
     for a, b in zip(off[:-1], off[1:]):
         total = x[:, a:b].sum(axis=1, keepdims=True)
@@ -1545,8 +1583,7 @@ def _stable_under(dyn: Dynamics, fld: Field, space: StateSpace, point, theta, sc
     shape = tuple(int(b - a) for a, b in zip(off[:-1], off[1:]))
     if sum(shape) == len(shape):
         return np.ones(point.shape[0], dtype=bool)
-    u, du = fld.derivatives(point, theta)
-    jac = velocity_jacobian(dyn, point, u, du, off)
+    (jac,) = _by_blocks(fld.derivatives, point, theta, lambda xb, u, du: (velocity_jacobian(dyn, xb, u, du, off),))
     finite = np.all(np.isfinite(jac), axis=(1, 2))
     stable = np.zeros(point.shape[0], dtype=bool)
     if finite.any():
@@ -1560,18 +1597,21 @@ def _nash(fld: Field, space: StateSpace, point, theta, scale) -> tuple[np.ndarra
     """Whether each point (M, D) is a Nash equilibrium (no strategy earns more than its population's support by more
     than ``NASH_TOL`` times the payoff scale), and whether a strict one (pure, every other strategy earning less
     by more than that)."""
-    u = fld.payoffs(point, theta)
-    slack = NASH_TOL * np.asarray(scale, dtype=float)
-    nash = np.all(np.isfinite(u), axis=1)
-    strict = nash.copy()
-    for a, b in zip(space.offsets[:-1], space.offsets[1:]):
-        used = point[:, a:b] > 0
-        us = u[:, a:b]
-        low = np.min(np.where(used, us, np.inf), axis=1)
-        nash &= np.max(us, axis=1) - low <= slack
-        other = np.max(np.where(used, -np.inf, us), axis=1)
-        strict &= (used.sum(axis=1) == 1) & (other < low - slack)
-    return nash, strict & nash
+
+    def conditions(xb, u, slack):
+        nash = np.all(np.isfinite(u), axis=1)
+        strict = nash.copy()
+        for a, b in zip(space.offsets[:-1], space.offsets[1:]):
+            used = xb[:, a:b] > 0
+            us = u[:, a:b]
+            low = np.min(np.where(used, us, np.inf), axis=1)
+            nash &= np.max(us, axis=1) - low <= slack
+            other = np.max(np.where(used, -np.inf, us), axis=1)
+            strict &= (used.sum(axis=1) == 1) & (other < low - slack)
+        return nash, strict & nash
+
+    slack = NASH_TOL * np.broadcast_to(np.asarray(scale, dtype=float), point.shape[:1])
+    return _by_blocks(fld.payoffs, point, theta, conditions, slack)
 
 
 def _settling(box: np.ndarray, point: np.ndarray, floor: float) -> np.ndarray:
