@@ -469,6 +469,8 @@ def _unique_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     which is several times slower.)"""
     if a.shape[0] == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if all(np.all(col == col[0]) for col in a.T):  # one row repeated (as the sort would find, without it)
+        return np.zeros(1, dtype=np.int64), np.zeros(a.shape[0], dtype=np.int64)
     order = np.lexsort(a.T[::-1]) if a.shape[1] else np.arange(a.shape[0])
     new = np.zeros(a.shape[0], dtype=bool)
     new[0] = True
@@ -532,15 +534,21 @@ def _support_groups(alive: np.ndarray, hi: np.ndarray, rows: np.ndarray, tol: fl
     return first, np.ravel(inverse), pattern
 
 
-def _near(lo: np.ndarray, hi: np.ndarray, point: np.ndarray, tol: float) -> np.ndarray:
-    """Per row, whether ``max(|lo - point|, |hi - point|) <= tol`` in every column; ``lo`` and ``hi`` (fresh
-    copies) are overwritten (fresh temporaries of N x D cost page faults: more than the arithmetic)."""
-    np.subtract(lo, point, out=lo)
-    np.abs(lo, out=lo)
-    np.subtract(hi, point, out=hi)
-    np.abs(hi, out=hi)
-    np.maximum(lo, hi, out=lo)
-    return _all_columns(lo <= tol)
+def _near(lo: np.ndarray, hi: np.ndarray, rows: np.ndarray, point: np.ndarray, tol: float) -> np.ndarray:
+    """Per row ``r`` of ``rows`` (sorted, distinct), whether ``max(|lo[r] - p|, |hi[r] - p|) <= tol`` in every
+    column, ``p`` its row of ``point`` (one per row of ``rows``, or one for all); a column at a time (no N x D
+    temporaries: fresh ones cost page faults, more than the arithmetic)."""
+    out = np.ones(len(rows), dtype=bool)
+    every = len(rows) == lo.shape[0]  # (then rows is every row, in order)
+    for j in range(lo.shape[1]):
+        p = point[:, j] if point.shape[0] > 1 else point[0, j]
+        a = np.subtract(lo[:, j] if every else lo[rows, j], p)
+        np.abs(a, out=a)
+        b = np.subtract(hi[:, j] if every else hi[rows, j], p)
+        np.abs(b, out=b)
+        np.maximum(a, b, out=a)
+        out &= a <= tol
+    return out
 
 
 def _block_argmax(x: np.ndarray, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
@@ -702,10 +710,16 @@ class _Classifier:
 
     @staticmethod
     def _window(box):
-        """The window's lowest and highest share (N, D) from the boxes (N, 4, D) of its two halves."""
+        """The window's lowest and highest share (N, D) from the boxes (N, 4, D) of its two halves; column-major
+        (computed a column at a time: on (N, D) slices of the boxes numpy runs its loop once per row of D)."""
         # (not on a transposed copy of the boxes, faster on warm memory: right after the kernel the copy's
         # fresh pages cost more than it saves)
-        return np.minimum(box[:, 0], box[:, 2]), np.maximum(box[:, 1], box[:, 3])
+        n, _, d = box.shape
+        lo, hi = np.empty((d, n)), np.empty((d, n))
+        for j in range(d):
+            np.minimum(box[:, 0, j], box[:, 2, j], out=lo[j])
+            np.maximum(box[:, 1, j], box[:, 3, j], out=hi[j])
+        return lo.T, hi.T
 
     def __call__(self, box, turns, strict, final, pay_last, alive):
         """Codes and convergence from the window boxes ``box`` (N, 4, D), turning points ``turns`` (N, 2, D),
@@ -753,19 +767,21 @@ class _Classifier:
                 rows = cand[inverse == g]
                 # one Newton polish per cell of width converge_tol (and parameter row) of the final states; an
                 # orbit whose window is not within converge_tol of its cell's point is polished on its own
-                cells = final[rows]  # floor(final / tol), in place (a fresh copy)
+                cells = final.copy() if rows.size == n else final[rows]  # floor(final / tol), in place (a copy)
                 np.floor(np.divide(cells, tol, out=cells), out=cells)
                 if theta.shape[0] > 1:
                     cells = np.concatenate([cells, theta[rows]], axis=1)
                 reps, cell_of = _unique_rows(cells)
                 point, ok = self._rest_points(fld, rows[reps], final, theta, scale, key)
-                point, ok = point[cell_of], ok[cell_of]
-                near = _near(lo[rows], hi[rows], point, tol)
+                near = _near(lo, hi, rows, point if reps.size == 1 else point[cell_of], tol)
+                ok = ok[cell_of]
                 retry = np.flatnonzero(~(near & (ok >= 0)))
+                # each row's point (one cell, nothing to retry: that point for every row, not copied)
+                point = point[cell_of] if reps.size > 1 or retry.size else np.broadcast_to(point, (rows.size, d))
                 if retry.size:
                     own, own_ok = self._rest_points(fld, rows[retry], final, theta, scale, key)
                     point[retry], ok[retry] = own, own_ok
-                    near[retry] = _near(lo[rows[retry]], hi[rows[retry]], own, tol)
+                    near[retry] = _near(lo, hi, rows[retry], own, tol)
                 # 1: asymptotically stable; 2 (Smith, BNN): an equilibrium that is not strict, if the orbit settles
                 done = near & (ok == 1)
                 other = np.flatnonzero(near & (ok == 2))  # (Smith, BNN only: the replicator never gives 2)
@@ -832,6 +848,8 @@ class _Classifier:
         ``points`` as the row-by-row call: its first row of each label is the first of its source)."""
         if which.size == 0:
             return self._rest_codes(point[which])
+        if np.all(source[which] == source[which[0]]):  # one point (as np.unique would find)
+            return np.repeat(self._rest_codes(point[which[:1]]), which.size)
         _, first, inverse = np.unique(source[which], return_index=True, return_inverse=True)
         order = np.argsort(first)
         rank = np.empty(order.size, dtype=np.int64)
@@ -1452,15 +1470,17 @@ def _simulate_flow(game, full, te, bounds, values, dyn: Dynamics, classify, cont
             certified, profile = certify(sig[rest], rows, game.shape, alive[rest], dyn.kind == "bnn", REST_FACTOR * tol)
             cd[rest[certified]] = profile[certified]
             conv[rest[certified]] = True
-        if not dyn.smooth:  # Smith, BNN: a cycle keeps NONSMOOTH_RATIO of its range (module docstring)
-            lo, hi = classify._window(box)
-            keeps = (box[:, 3] - box[:, 2]) >= NONSMOOTH_RATIO * (box[:, 1] - box[:, 0])
-            fading = ~np.any(classify._oscillating(turns, lo, hi) & keeps, axis=1)
-            cd[cycling(cd) & fading] = classify.index[UNRESOLVED]
+        cyc = np.flatnonzero(cycling(cd)) if not dyn.smooth else ()
+        if len(cyc):  # Smith, BNN: a cycle keeps NONSMOOTH_RATIO of its range (module docstring)
+            bx = box[cyc]
+            lo, hi = classify._window(bx)
+            keeps = (bx[:, 3] - bx[:, 2]) >= NONSMOOTH_RATIO * (bx[:, 1] - bx[:, 0])
+            fading = ~np.any(classify._oscillating(turns[cyc], lo, hi) & keeps, axis=1)
+            cd[cyc[fading]] = classify.index[UNRESOLVED]
         return cd, conv
 
-    def cycling(cd):
-        return np.char.startswith(np.asarray(classify.labels)[cd], "cycling")
+    def cycling(cd):  # (a flag per label, then per orbit)
+        return np.array([label.startswith("cycling") for label in classify.labels])[cd]
 
     tight = (max(rtol * RECHECK_FACTOR, MIN_RTOL), atol * RECHECK_FACTOR)
     for a, b in _chunks(n, chunk, progress):
