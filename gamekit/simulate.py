@@ -439,10 +439,20 @@ def _segments(game: Game, t_end: float, schedule, parameters, n: int):
     return bounds, values
 
 
+_PAYOFF_TABLES: dict[tuple, np.ndarray] = {}
+_MAX_PAYOFF_TABLES = 64  # games (structure and parameter values) whose exact payoff tables are kept per process
+
+
 def _payoff_rows(game: Game, values: np.ndarray) -> np.ndarray:
-    """(S, R, k, P) payoffs for the (S, R, p) parameter rows; a clear error if one is not a usable number."""
+    """(S, R, k, P) payoffs for the (S, R, p) parameter rows; a clear error if one is not a usable number.  With
+    one row per phase the tables are evaluated exactly (``Game.numeric_payoffs``, about 1.5 ms for the platform
+    model), once per process for a game's structure (:func:`_structure`) and parameter values."""
     s_count, r_count, n_par = values.shape
     names = list(game.parameters)
+    if r_count == 1:
+        key = (_structure(game), values.dtype.str, values.shape, values.tobytes())
+        if key in _PAYOFF_TABLES:
+            return _PAYOFF_TABLES[key].copy()
     try:
         if r_count == 1:  # the same parameters for every orbit: substitute them (no code generation needed)
             tables_ = [game.with_parameters(dict(zip(names, row[0]))).numeric_payoffs() for row in values]
@@ -460,6 +470,10 @@ def _payoff_rows(game: Game, values: np.ndarray) -> np.ndarray:
             f"a payoff is {big:.3g} at these parameter values; payoffs beyond {PAYOFF_LIMIT:g} in magnitude "
             "would overflow in the integrator (rescale the payoffs: the dynamics only change their time scale)"
         )
+    if r_count == 1:
+        if len(_PAYOFF_TABLES) >= _MAX_PAYOFF_TABLES:
+            _PAYOFF_TABLES.pop(next(iter(_PAYOFF_TABLES)))
+        _PAYOFF_TABLES[key] = pay.copy()
     return pay
 
 
@@ -497,6 +511,23 @@ def _any_columns(m: np.ndarray) -> np.ndarray:
     out = np.zeros(m.shape[0], dtype=bool)
     for j in range(m.shape[1]):
         out |= m[:, j]
+    return out
+
+
+def _max_columns(m: np.ndarray) -> np.ndarray:
+    """``np.max(m, axis=1)`` for an (N, K) array, K >= 1, a column at a time; NaN propagates alike.  (Of equal
+    values it may return 0.0 where ``np.max`` returns -0.0: for comparisons, where these are the same.)"""
+    out = m[:, 0].copy()
+    for j in range(1, m.shape[1]):
+        np.maximum(out, m[:, j], out=out)
+    return out
+
+
+def _min_columns(m: np.ndarray) -> np.ndarray:
+    """``np.min(m, axis=1)``, as :func:`_max_columns`."""
+    out = m[:, 0].copy()
+    for j in range(1, m.shape[1]):
+        np.minimum(out, m[:, j], out=out)
     return out
 
 
@@ -710,16 +741,10 @@ class _Classifier:
 
     @staticmethod
     def _window(box):
-        """The window's lowest and highest share (N, D) from the boxes (N, 4, D) of its two halves; column-major
-        (computed a column at a time: on (N, D) slices of the boxes numpy runs its loop once per row of D)."""
+        """The window's lowest and highest share (N, D) from the boxes (N, 4, D) of its two halves."""
         # (not on a transposed copy of the boxes, faster on warm memory: right after the kernel the copy's
-        # fresh pages cost more than it saves)
-        n, _, d = box.shape
-        lo, hi = np.empty((d, n)), np.empty((d, n))
-        for j in range(d):
-            np.minimum(box[:, 0, j], box[:, 2, j], out=lo[j])
-            np.maximum(box[:, 1, j], box[:, 3, j], out=hi[j])
-        return lo.T, hi.T
+        # fresh pages cost more than it saves; a column at a time, measured on trap orbits (D = 6): no faster)
+        return np.minimum(box[:, 0], box[:, 2]), np.maximum(box[:, 1], box[:, 3])
 
     def __call__(self, box, turns, strict, final, pay_last, alive):
         """Codes and convergence from the window boxes ``box`` (N, 4, D), turning points ``turns`` (N, 2, D),
@@ -914,10 +939,10 @@ _FIELDS: dict[tuple, Field] = {}
 _MAX_FIELDS = 32  # fields kept per process (each holds its expressions and compiled functions)
 
 
-def field_of(game: Game) -> Field:
-    """The expected payoffs of ``game`` as a :class:`~gamekit._kernels.rhs_field.Field` in the full shares and
-    the parameter symbols (in ``game.parameters`` order); one per structure (the parameter values do not enter)."""
-    key = (
+def _structure(game: Game) -> tuple:
+    """What a game's payoffs are made of, without the parameter values: its kind, shape, payoff expressions,
+    parameter names, shares and group."""
+    return (
         game.kind,
         game.shape,
         tuple(e for t in game.payoff_tensors for e in np.ravel(t)),  # (not str: 199**10000 has no decimal string)
@@ -925,6 +950,12 @@ def field_of(game: Game) -> Field:
         tuple(sorted(game.shares.items())),
         game.group,
     )
+
+
+def field_of(game: Game) -> Field:
+    """The expected payoffs of ``game`` as a :class:`~gamekit._kernels.rhs_field.Field` in the full shares and
+    the parameter symbols (in ``game.parameters`` order); one per structure (the parameter values do not enter)."""
+    key = _structure(game)
     if key in _FIELDS:
         return _FIELDS[key]
     sigma = [[sympy.Dummy(f"sigma{p}_{i}", real=True) for i in range(n)] for p, n in enumerate(game.shape)]
@@ -1105,14 +1136,19 @@ def _polish(fld: Field, space: StateSpace, start: np.ndarray, theta, support: np
         return x, ok
     done = np.zeros(m, dtype=bool)
 
+    # g, and its Jacobian: rows d g / d sigma_b = du[a, b] - du[l_p, b], columns d/dz_b = d/d sigma_b - d/d sigma_{l_q}
+    # (the four entries of du that each entry takes, gathered from du's rows flattened: (f, f) index tables)
+    d = start.shape[1]
+    a_b, l_b = free[:, None] * d + free[None, :], lp[:, None] * d + free[None, :]
+    a_l, l_l = free[:, None] * d + lp[None, :], lp[:, None] * d + lp[None, :]
+
     def equations(xb, u, du):
-        rows_a = du[:, free, :] - du[:, lp, :]  # (M, f, D): d g / d sigma_b
-        # g, and its Jacobian: columns d/dz_b = d/d sigma_b - d/d sigma_{l_q}
-        return u[:, free] - u[:, lp], rows_a[:, :, free] - rows_a[:, :, lp]
+        flat = du.reshape(du.shape[0], d * d)
+        return u[:, free] - u[:, lp], (flat[:, a_b] - flat[:, l_b]) - (flat[:, a_l] - flat[:, l_l])
 
     for _ in range(NEWTON_STEPS):
         g, jac = _by_blocks(fld.derivatives, x, theta, equations)
-        small = np.max(np.abs(g), axis=1) <= NEWTON_TOL * scale
+        small = _max_columns(np.abs(g)) <= NEWTON_TOL * scale
         done |= small
         if done.all():
             break
@@ -1123,11 +1159,12 @@ def _polish(fld: Field, space: StateSpace, start: np.ndarray, theta, support: np
                 step = (np.linalg.pinv(jac) @ -g[:, :, None])[:, :, 0]
         step = np.where(done[:, None] | ~np.isfinite(step), 0.0, step)
         x[:, free] += step
-        np.subtract.at(x.T, lp, step.T)  # each last share takes minus its population's steps
+        for k, last_k in enumerate(lp):  # each last share takes minus its population's steps, in order
+            x[:, last_k] -= step[:, k]
     else:  # (after a break x is where g was last evaluated: no evaluation again)
         (g,) = _by_blocks(fld.derivatives, x, theta, lambda xb, u, du: (u[:, free] - u[:, lp],))
-    ok &= np.all(np.isfinite(x), axis=1) & (np.max(np.abs(g), axis=1) <= NEWTON_TOL * scale)
-    ok &= np.all(x >= -FACE_SLACK, axis=1)
+    ok &= _all_columns(np.isfinite(x)) & (_max_columns(np.abs(g)) <= NEWTON_TOL * scale)
+    ok &= _all_columns(x >= -FACE_SLACK)
     # shares within FACE_SLACK of zero are zero (a point that lands on a smaller face is that face's point)
     x = np.where(x <= FACE_SLACK, 0.0, np.minimum(x, 1.0))
     for a, b in zip(off[:-1], off[1:]):
@@ -1576,7 +1613,7 @@ def _polish_field(dyn: Dynamics, fld: Field, space: StateSpace, start: np.ndarra
         for _ in range(NEWTON_STEPS):
             v, jac = _by_blocks(fld.derivatives, x, theta, field_terms)
             g = v[:, free]
-            done |= np.max(np.abs(g), axis=1) <= tol
+            done |= _max_columns(np.abs(g)) <= tol
             if done.all():
                 break
             try:
@@ -1585,10 +1622,11 @@ def _polish_field(dyn: Dynamics, fld: Field, space: StateSpace, start: np.ndarra
                 step = (np.linalg.pinv(jac) @ -g[:, :, None])[:, :, 0]
             step = np.where(done[:, None] | ~np.isfinite(step), 0.0, step)
             x[:, free] += step
-            np.subtract.at(x.T, last, step.T)
+            for k, last_k in enumerate(last):  # (each last share minus its population's steps, in order)
+                x[:, last_k] -= step[:, k]
         else:  # (after a break x is where the field was last evaluated: no evaluation again)
             (v,) = _by_blocks(fld.derivatives, x, theta, lambda xb, u, du: (velocity(dyn, xb, u, off),))
-    ok = np.all(np.isfinite(x), axis=1) & (np.max(np.abs(v), axis=1) <= tol) & np.all(x >= -FACE_SLACK, axis=1)
+    ok = _all_columns(np.isfinite(x)) & (_max_columns(np.abs(v)) <= tol) & _all_columns(x >= -FACE_SLACK)
     x = np.where(x <= FACE_SLACK, 0.0, np.minimum(x, 1.0))
     for a, b in zip(off[:-1], off[1:]):
         total = x[:, a:b].sum(axis=1, keepdims=True)
@@ -1619,15 +1657,18 @@ def _nash(fld: Field, space: StateSpace, point, theta, scale) -> tuple[np.ndarra
     by more than that)."""
 
     def conditions(xb, u, slack):
-        nash = np.all(np.isfinite(u), axis=1)
+        nash = _all_columns(np.isfinite(u))
         strict = nash.copy()
-        for a, b in zip(space.offsets[:-1], space.offsets[1:]):
+        for a, b in zip(space.offsets[:-1], space.offsets[1:]):  # (row-wise reductions a column at a time)
             used = xb[:, a:b] > 0
             us = u[:, a:b]
-            low = np.min(np.where(used, us, np.inf), axis=1)
-            nash &= np.max(us, axis=1) - low <= slack
-            other = np.max(np.where(used, -np.inf, us), axis=1)
-            strict &= (used.sum(axis=1) == 1) & (other < low - slack)
+            low = _min_columns(np.where(used, us, np.inf))
+            nash &= _max_columns(us) - low <= slack
+            other = _max_columns(np.where(used, -np.inf, us))
+            single = used[:, 0].astype(np.int64)
+            for j in range(1, b - a):
+                single += used[:, j]
+            strict &= (single == 1) & (other < low - slack)
         return nash, strict & nash
 
     slack = NASH_TOL * np.broadcast_to(np.asarray(scale, dtype=float), point.shape[:1])
