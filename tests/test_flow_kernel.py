@@ -219,3 +219,34 @@ def test_the_child_script_compiles_the_flow_driver(monkeypatch):
     assert cache.compile_flow_in_background() is None
     traj = gk.simulate(gk.load("rock-paper-scissors").scenario("good"), [[0.5, 0.3, 0.2]], 50.0, dynamics="smith")
     assert traj.outcome[0] == "(0.333333, 0.333333, 0.333333)"
+
+
+def test_threads_sharing_the_orbits_integrate_each_once_and_alike():
+    """The driver's threads take orbits one at a time from one shared counter: every orbit is integrated once, and
+    its result is the one it gets alone (a lane's orbit depends on its own inputs only)."""
+    pytest.importorskip("numba")
+    from concurrent.futures import ThreadPoolExecutor
+
+    from numba import njit
+
+    from gamekit._kernels.primitives import take_next
+
+    @njit(nogil=True)
+    def take_all(counter, stop, seen):
+        while True:
+            r = take_next(counter)
+            if r >= stop:
+                return
+            seen[r] += 1
+
+    counter, seen = np.zeros(1, dtype=np.int64), np.zeros(200_000, dtype=np.int64)
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: take_all(counter, seen.size, seen), range(4)))
+    assert (seen == 1).all() and counter[0] >= seen.size
+
+    trap = gk.load("platform-insurance").scenario("trap")
+    starts = np.random.default_rng(5).random((700, 3))
+    together = gk.simulate(trap, starts, 20.0, dynamics="logit:1")
+    for part in (slice(0, 1), slice(350, 420), slice(699, 700)):
+        alone = gk.simulate(trap, starts[part], 20.0, dynamics="logit:1")
+        assert np.array_equal(alone.final, together.final[part]) and np.array_equal(alone.steps, together.steps[part])

@@ -35,8 +35,8 @@ from numba import types
 from .cache import compile_flow_in_background, flow_marker, njit, wait_for_flow
 from .flow_stage import KINDS, STAGE_SIGNATURE, for_field, for_shape, generic_work
 from .layout import pack_tables
-from .pool import run_ranges
-from .primitives import LANES, LN2_HI, LN2_LO, _bits, _float, as_pointer, exp_neg
+from .pool import run_shared
+from .primitives import LANES, LN2_HI, LN2_LO, _bits, _float, as_pointer, exp_neg, take_next
 from .tableau import DENSE, H0, MAX_FACTOR, MIN_FACTOR, SAFETY, TIME_RTOL, WINDOW_SAMPLES, A, B, E
 
 __all__ = [
@@ -125,10 +125,11 @@ def _project(X, off, k, S0):
 
 
 @njit(nogil=True, error_model="numpy", fastmath={"contract"})
-def _run_range(stage, params, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
+def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, t_eval, tw,
                rtol, atol, max_steps, sig_out, box, turns, out, steps_out, status_out):  # fmt: skip
-    """Integrate orbits start..stop-1 in lanes with the compiled ``stage`` (``flow_stage``: shares -> velocity;
-    ``params`` its (eta, mu)); outputs as ``flow.integrate_numpy`` returns them."""
+    """Integrate orbits in lanes with the compiled ``stage`` (``flow_stage``: shares -> velocity; ``params`` its
+    (eta, mu)), each lane taking the next orbit left from the ``counter`` shared with the other threads
+    (``primitives.take_next``; orbits ``0 .. stop - 1``); outputs as ``flow.integrate_numpy`` returns them."""
     d = x0.shape[1]
     k = off.shape[0] - 1
     L = LANES
@@ -191,12 +192,11 @@ def _run_range(stage, params, tab, n_work, start, stop, x0, pay, off, bounds, t_
     pY, pPAYL, pPAR = as_pointer(Y.ctypes.data), as_pointer(payl.ctypes.data), as_pointer(params.ctypes.data)
     pTAB, pWORK = as_pointer(tab.ctypes.data), as_pointer(work.ctypes.data)
     pK = (as_pointer(K1.ctypes.data), as_pointer(K2.ctypes.data), as_pointer(K3.ctypes.data), as_pointer(K4.ctypes.data), as_pointer(K5.ctypes.data), as_pointer(K6.ctypes.data))  # fmt: skip
-    next_orbit = start
     running = 0
     for ln in range(L):
-        if next_orbit < stop:
-            orbit[ln] = next_orbit
-            next_orbit += 1
+        r = take_next(counter) if running == ln else stop  # (once the orbits run out, no lane takes more)
+        if r < stop:
+            orbit[ln] = r
             running += 1
             fresh[ln] = 1
             live[ln] = 1.0
@@ -402,9 +402,9 @@ def _run_range(stage, params, tab, n_work, start, stop, x0, pay, off, bounds, t_
                 status_out[r] = 0 if finished else 1
                 seg[ln] = 0
                 fresh[ln] = 0
-                if next_orbit < stop:
-                    orbit[ln] = next_orbit
-                    next_orbit += 1
+                r = take_next(counter)
+                if r < stop:
+                    orbit[ln] = r
                     fresh[ln] = 1
                 else:
                     orbit[ln] = -1
@@ -436,9 +436,9 @@ def compile_driver() -> None:
     tab, n_work = pack_tables(off, others, flat, nq, 4, LANES)
     floats = [np.empty((1,) * m) for m in range(5)]
     ints = np.empty(1, dtype=np.int64)
-    # integrate's call: stage, params, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, rtol, atol,
+    # integrate's call: stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, t_eval, tw, rtol, atol,
     # max_steps, sig, box, turns, out, steps, status
-    args = (floats[1], tab, n_work, 0, 0, floats[2], floats[4], off, floats[1], floats[1], 0.5, 1e-8, 1e-10, 1,
+    args = (floats[1], tab, n_work, ints, 0, floats[2], floats[4], off, floats[1], floats[1], 0.5, 1e-8, 1e-10, 1,
             floats[2], floats[3], floats[3], floats[3], ints, ints)  # fmt: skip
     _run_range.compile((types.FunctionType(STAGE_SIGNATURE), *(numba.typeof(a) for a in args)))
     flow_marker().touch()
@@ -474,10 +474,12 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
     steps = np.empty(n, dtype=np.int64)
     status = np.empty(n, dtype=np.int64)
 
-    def run(start, stop):
-        _run_range(stage, params, tab, n_work, start, stop, x0, pay, off,
+    counter = np.zeros(1, dtype=np.int64)  # the next orbit to take, shared by the threads
+
+    def run():
+        _run_range(stage, params, tab, n_work, counter, n, x0, pay, off,
                    bounds, t_eval, float(tw), float(rtol), float(atol), int(max_steps), sig, box, turns, out, steps,
                    status)  # fmt: skip
 
-    run_ranges(run, n, LANES)
+    run_shared(run, n, LANES)
     return sig, box, turns, out, steps, status

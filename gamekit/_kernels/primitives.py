@@ -13,7 +13,7 @@ from numba.extending import intrinsic
 
 from .cache import njit
 
-__all__ = ["LANES", "RHS_SIGNATURE", "exp_neg", "as_pointer"]
+__all__ = ["LANES", "RHS_SIGNATURE", "exp_neg", "as_pointer", "take_next"]
 
 LANES = 64  # orbits advanced together by one call of the driver's inner loops
 
@@ -52,6 +52,18 @@ def as_pointer(typingctx, addr):
         return builder.inttoptr(args[0], ir.IntType(8).as_pointer())
 
     return types.voidptr(addr), codegen
+
+
+@intrinsic
+def take_next(typingctx, counter):
+    """``counter[0]``, incremented by one in the same atomic step (an int64 array shared by threads: each value is
+    taken by exactly one caller)."""
+
+    def codegen(context, builder, signature, args):
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        return builder.atomic_rmw("add", data, ir.Constant(ir.IntType(64), 1), "monotonic")
+
+    return types.int64(counter), codegen
 
 
 LOG2E = 1.4426950408889634
