@@ -2,17 +2,21 @@
 
 The numpy twin, the arrays and the mathematics are in ``flow``.  Orbits run in
 lanes as in ``dopri_numba`` (each lane with its own time, step size, parameter
-segment; a lane whose orbit reached ``t_end`` takes the next orbit of its range;
-ranges of orbits on a thread pool, the GIL released), every loop over lanes
-innermost and branch-free so that it compiles to SIMD instructions.
+segment), every loop over lanes innermost and branch-free so that it compiles to
+SIMD instructions.  A lane whose orbit reached ``t_end`` takes the next orbit
+left from a counter shared by the threads (``primitives.take_next``; the GIL
+released), so lanes idle only at the very end.  Each lane steps to its next stop
+(an output time or its segment's end, ``target``); the scalar bookkeeping at a
+stop runs only for the lanes flagged as having reached one.
 
 Each stage is one call of a compiled C callback, ``stage(Y, K, pay, params, tables, work)``
 (``flow_stage.STAGE_SIGNATURE``): the shares of the stage in, the protocol's velocity out, the game's payoffs
 and the protocol written out together per game shape (or model) and protocol (``flow_stage``; for games too
-large to write out, the payoffs by loops over the index tables).  (Until this version the driver called three: the log-shares, the
-replicator's right-hand side, which turns them back into shares, and the protocol: a logarithm and an
-exponential per share and stage, and the payoff differences through memory.  Kernel alone, trap orbits, one
-thread: logit 145 -> 95 ns per orbit-step, Smith 123 -> 53, BNN 136 -> 58.)
+large to write out, the payoffs by loops over the index tables).  Until session 7 the driver called three: the
+log-shares, the replicator's right-hand side, which turns them back into shares, and the protocol (a logarithm
+and an exponential per share and stage, the payoff differences through memory); and it did every lane's
+bookkeeping every step, and cut the orbits into 16 ranges per run.  Kernel alone, 4,096 trap orbits, one thread,
+CPU per orbit-step: logit 145 -> 79 ns, Smith 123 -> 45, BNN 136 -> 50.
 
 Step-size control is scipy's (``flow``): ``h_new = h clip(SAFETY err**(-1/5), MIN_FACTOR, MAX_FACTOR)``, no
 growth on the step after a rejection; ``err**(1/5)`` as ``exp(ln(err) / 5)`` by ``log_pos`` and ``exp_neg``
