@@ -528,3 +528,36 @@ def test_payoffs_by_loops_integrate_as_the_written_out_ones(monkeypatch):
     for dyn in DYNAMICS:
         loops = gk.simulate(trap, starts, 20.0, dynamics=dyn)
         assert np.abs(loops.final - written[dyn].final).max() < (1e-9 if parse_dynamics(dyn).smooth else 1e-5), dyn
+
+
+# ----------------------------------------------------------------------------- classification helpers (speed)
+
+
+def test_column_helpers_decide_as_numpy_row_reductions():
+    """The classification's column-at-a-time helpers against the numpy row reductions they replace, on values
+    with NaN, infinities and signed zeros: the same comparisons, sums, groups and nearness."""
+    rng = np.random.default_rng(3)
+    special = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-300, -1e-300, 0.5])
+    m = rng.choice(np.concatenate([special, rng.normal(size=8)]), size=(500, 3))
+    for tol in (0.0, 0.5, np.inf):
+        assert np.array_equal(sim._max_columns(np.abs(m)) <= tol, np.max(np.abs(m), axis=1) <= tol)
+        assert np.array_equal(sim._min_columns(m) < tol, np.min(m, axis=1) < tol)
+    x = np.abs(m[:, :2])
+    total, reference_total = sim._population_sums(x, 0, 2), x.sum(axis=1, keepdims=True)
+    with np.errstate(all="ignore"):
+        assert np.array_equal(x / total, x / reference_total, equal_nan=True)
+    assert np.array_equal(total > 0, reference_total > 0)
+    cells = np.floor(rng.random((300, 3)) * 2)
+    for a in (cells, np.ones((5, 3)), np.zeros((4, 0))):
+        first, inverse = sim._unique_rows(a)
+        assert np.array_equal(a[first[inverse]], a)
+        _, ref_first, ref_inverse = np.unique(a, axis=0, return_index=True, return_inverse=True)
+        assert np.array_equal(first, ref_first) and np.array_equal(inverse, np.ravel(ref_inverse))
+    lo, hi = rng.random((50, 4)), rng.random((50, 4))
+    rows = np.array([1, 4, 9, 30])
+    point = rng.random((4, 4))
+    expect = np.all(np.maximum(np.abs(lo[rows] - point), np.abs(hi[rows] - point)) <= 0.6, axis=1)
+    assert np.array_equal(sim._near(lo, hi, rows, point, 0.6), expect)
+    one = point[:1]
+    expect = np.all(np.maximum(np.abs(lo - one), np.abs(hi - one)) <= 0.6, axis=1)
+    assert np.array_equal(sim._near(lo, hi, np.arange(50), one, 0.6), expect)
