@@ -49,6 +49,8 @@ __all__ = ["STAGE_SIGNATURE", "KINDS", "source", "for_shape", "for_field", "gene
 KINDS = ("replicator", "logit", "smith", "bnn", "replicator-mutator")  # the code of each protocol
 STAGE_SIGNATURE = types.void(*([types.voidptr] * 6))
 _loaded: dict[str, object] = {}
+_by_shape: dict[tuple, object] = {}  # (shape, kind, lanes, loops) -> its loaded stage
+_by_field: dict[tuple, tuple] = {}  # (id(field), kind, lanes) -> (the field, its loaded stage)
 
 
 def velocity_lines(off, kind: int, b: str) -> list[str]:
@@ -181,14 +183,22 @@ def for_shape(shape, kind: int, lanes: int = LANES, loops: bool | None = None):
     ``rhs_codegen.MAX_TERMS`` payoff terms; else written out."""
     shape = tuple(int(n) for n in shape)
     loops = terms(shape) > MAX_TERMS if loops is None else bool(loops)
-    return _load(*_shape_source(shape, kind, lanes, loops), f"game shape {shape}")
+    key = (shape, kind, lanes, loops)
+    if key not in _by_shape:  # (writing the source and hashing it took 0.65 ms a call)
+        _by_shape[key] = _load(*_shape_source(shape, kind, lanes, loops), f"game shape {shape}")
+    return _by_shape[key]
 
 
 def for_field(field, kind: int, lanes: int = LANES):
     """The compiled stage of a model (``rhs_field.Field``) under protocol ``kind``, or None if too large."""
     if not field.compilable():
         return None
-    return _load(*_field_source(field, kind, lanes), f"this model (shape {field.shape})")
+    key = (id(field), kind, lanes)
+    if key not in _by_field or _by_field[key][0] is not field:  # (the field is kept with its entry: no id reuse)
+        if len(_by_field) >= 64:
+            _by_field.pop(next(iter(_by_field)))
+        _by_field[key] = (field, _load(*_field_source(field, kind, lanes), f"this model (shape {field.shape})"))
+    return _by_field[key][1]
 
 
 def generic_work(d: int, q: int, lanes: int = LANES) -> int:
