@@ -1179,25 +1179,38 @@ def _polish(fld: Field, space: StateSpace, start: np.ndarray, theta, support: np
         done |= small
         if done.all():
             break
-        with np.errstate(all="ignore"):
-            try:
-                step = np.linalg.solve(jac, -g[:, :, None])[:, :, 0]
-            except np.linalg.LinAlgError:
-                step = (np.linalg.pinv(jac) @ -g[:, :, None])[:, :, 0]
-        step = np.where(done[:, None] | ~np.isfinite(step), 0.0, step)
-        x[:, free] += step
-        for k, last_k in enumerate(lp):  # each last share takes minus its population's steps, in order
-            x[:, last_k] -= step[:, k]
+        _newton_update(x, jac, g, done, free, lp)
     else:  # (after a break x is where g was last evaluated: no evaluation again)
         (g,) = _by_blocks(fld.derivatives, x, theta, lambda xb, u, du: (u[:, free] - u[:, lp],))
     ok &= _all_columns(np.isfinite(x)) & (_max_columns(np.abs(g)) <= NEWTON_TOL * scale)
     ok &= _all_columns(x >= -FACE_SLACK)
-    # shares within FACE_SLACK of zero are zero (a point that lands on a smaller face is that face's point)
+    return _onto_faces(x, off), ok
+
+
+def _newton_update(x: np.ndarray, jac: np.ndarray, g: np.ndarray, done: np.ndarray, free, last) -> None:
+    """One Newton step ``jac step = -g`` on the shares ``free`` of ``x`` (in place), none for the rows ``done`` or
+    where the step is not finite (a singular batch by the pseudo-inverse); each population's last share
+    ``last[k]`` takes minus the step of ``free[k]``, in order.  (Shared by :func:`_polish` and
+    :func:`_polish_field`.)"""
+    with np.errstate(all="ignore"):
+        try:
+            step = np.linalg.solve(jac, -g[:, :, None])[:, :, 0]
+        except np.linalg.LinAlgError:
+            step = (np.linalg.pinv(jac) @ -g[:, :, None])[:, :, 0]
+    step = np.where(done[:, None] | ~np.isfinite(step), 0.0, step)
+    x[:, free] += step
+    for k, last_k in enumerate(last):
+        x[:, last_k] -= step[:, k]
+
+
+def _onto_faces(x: np.ndarray, off) -> np.ndarray:
+    """Newton's points made shares: within ``FACE_SLACK`` of zero exactly zero (a point that lands on a smaller
+    face is that face's point), none above one, each population rescaled to sum one."""
     x = np.where(x <= FACE_SLACK, 0.0, np.minimum(x, 1.0))
     for a, b in zip(off[:-1], off[1:]):
         total = _population_sums(x, a, b)
         x[:, a:b] /= np.where(total > 0, total, 1.0)
-    return x, ok
+    return x
 
 
 def _asymptotically_stable(fld: Field, space: StateSpace, point, theta, alive, scale) -> np.ndarray:
@@ -1645,22 +1658,11 @@ def _polish_field(dyn: Dynamics, fld: Field, space: StateSpace, start: np.ndarra
             done |= _max_columns(np.abs(g)) <= tol
             if done.all():
                 break
-            try:
-                step = np.linalg.solve(jac, -g[:, :, None])[:, :, 0]
-            except np.linalg.LinAlgError:
-                step = (np.linalg.pinv(jac) @ -g[:, :, None])[:, :, 0]
-            step = np.where(done[:, None] | ~np.isfinite(step), 0.0, step)
-            x[:, free] += step
-            for k, last_k in enumerate(last):  # (each last share minus its population's steps, in order)
-                x[:, last_k] -= step[:, k]
+            _newton_update(x, jac, g, done, free, last)
         else:  # (after a break x is where the field was last evaluated: no evaluation again)
             (v,) = _by_blocks(fld.derivatives, x, theta, lambda xb, u, du: (velocity(dyn, xb, u, off),))
     ok = _all_columns(np.isfinite(x)) & (_max_columns(np.abs(v)) <= tol) & _all_columns(x >= -FACE_SLACK)
-    x = np.where(x <= FACE_SLACK, 0.0, np.minimum(x, 1.0))
-    for a, b in zip(off[:-1], off[1:]):
-        total = _population_sums(x, a, b)
-        x[:, a:b] /= np.where(total > 0, total, 1.0)
-    return x, ok
+    return _onto_faces(x, off), ok
 
 
 def _stable_under(dyn: Dynamics, fld: Field, space: StateSpace, point, theta, scale) -> np.ndarray:
