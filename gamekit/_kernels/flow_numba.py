@@ -174,7 +174,6 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
     hh = np.zeros((1, L))[0]
     target = np.zeros((1, L))[0]
     probe = np.zeros((1, L))[0]  # a starting lane's trial step for its first step's size (else 0)
-    norm1 = np.zeros((1, L))[0]
     live = np.zeros((1, L))[0]  # 1.0 while the lane has an orbit
     flag = np.zeros((1, L))[0]
     t_prev = np.zeros((1, L))[0]
@@ -252,15 +251,8 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
             if starting[ln] > 0.0:  # K1 = f(X): the first stage of the orbit or segment
                 for i in range(d):
                     K0[i, ln] = K1[i, ln]
-                if seg[ln] == 0:  # the orbit's first step, by scipy's rule (``_first_step``): d0, d1 and a probe
-                    d0, d1 = 0.0, 0.0
-                    for i in range(d):
-                        sc = atol + abs(X[i, ln]) * rtol
-                        d0 += (X[i, ln] / sc) ** 2
-                        d1 += (K1[i, ln] / sc) ** 2
-                    d0, d1 = np.sqrt(d0 / d), np.sqrt(d1 / d)
-                    probe[ln] = 1e-6 if d0 < 1e-5 or d1 < 1e-5 else 0.01 * d0 / d1
-                    norm1[ln] = d1
+                if seg[ln] == 0:  # the orbit's first step, by scipy's rule: its probe now, the step after K2
+                    probe[ln] = _probe(X, K1, ln, rtol, atol)
                 r = orbit[ln]
                 while nxt[ln] < n_out and t_eval[nxt[ln]] <= t[ln]:
                     for i in range(d):
@@ -277,7 +269,7 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
         stage(pY, pK[1], pPAYL, pPAR, pTAB, pWORK)
         for ln in range(L if any_starting else 0):
             if probe[ln] > 0.0:  # K2 = f(X + h0 f(X)): the starting lane's first step, its probe spent
-                h[ln] = _first_step(X, K1, K2, ln, probe[ln], norm1[ln], bounds[seg[ln] + 1] - t[ln], rtol, atol)
+                h[ln] = _first_step(X, K1, K2, ln, probe[ln], bounds[seg[ln] + 1] - t[ln], rtol, atol)
                 probe[ln] = 0.0
         for i in range(d):
             for ln in range(L):
@@ -441,15 +433,32 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
 
 
 @njit(inline="always", error_model="numpy")
-def _first_step(X, K1, K2, ln, h0, d1, span, rtol, atol):
-    """scipy's first step (``solve_ivp``'s ``select_initial_step`` for an error estimate of order 4) for lane
-    ``ln`` at its start ``X``: ``d1`` the RMS of ``f(X) / scale``, ``scale = atol + rtol |X|``, ``h0`` the probe,
-    ``K1 = f(X)``, ``K2 = f(X + h0 f(X))``; at most ``span`` (the time to the segment's end)."""
+def _probe(X, K1, ln, rtol, atol):
+    """The probe ``h0`` of scipy's first step (``solve_ivp``'s ``select_initial_step``; ``flow.first_step``) for
+    lane ``ln`` at its start ``X``, ``K1 = f(X)``: ``0.01 d0 / d1``, ``1e-6`` if either is below ``1e-5``, ``d0``
+    and ``d1`` the RMS of ``X / scale`` and ``f(X) / scale``, ``scale = atol + rtol |X|``."""
     d = X.shape[0]
-    d2 = 0.0
+    d0, d1 = 0.0, 0.0
     for i in range(d):
-        d2 += ((K2[i, ln] - K1[i, ln]) / (atol + abs(X[i, ln]) * rtol)) ** 2
-    d2 = np.sqrt(d2 / d) / h0
+        sc = atol + abs(X[i, ln]) * rtol
+        d0 += (X[i, ln] / sc) ** 2
+        d1 += (K1[i, ln] / sc) ** 2
+    d0, d1 = np.sqrt(d0 / d), np.sqrt(d1 / d)
+    return 1e-6 if d0 < 1e-5 or d1 < 1e-5 else 0.01 * d0 / d1
+
+
+@njit(inline="always", error_model="numpy")
+def _first_step(X, K1, K2, ln, h0, span, rtol, atol):
+    """scipy's first step (error estimate of order 4) for lane ``ln`` at its start ``X``, from the probe ``h0``
+    (:func:`_probe`), ``K1 = f(X)`` and ``K2 = f(X + h0 f(X))``: ``min(100 h0, (0.01 / max(d1, d2))**(1/5),
+    span)``, ``d2`` the RMS of ``(K2 - K1) / scale`` over ``h0``; ``span`` the time to the segment's end."""
+    d = X.shape[0]
+    d1, d2 = 0.0, 0.0
+    for i in range(d):
+        sc = atol + abs(X[i, ln]) * rtol
+        d1 += (K1[i, ln] / sc) ** 2
+        d2 += ((K2[i, ln] - K1[i, ln]) / sc) ** 2
+    d1, d2 = np.sqrt(d1 / d), np.sqrt(d2 / d) / h0
     if d1 <= 1e-15 and d2 <= 1e-15:
         h1 = max(1e-6, h0 * 1e-3)
     else:
