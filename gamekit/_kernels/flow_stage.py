@@ -124,6 +124,7 @@ def source(origin: str, off, width: int, lanes: int, kind: int, payoffs: list[st
         "    mu = par[1]",
         "    keep = 1.0 - mu",
     ]
+    shares = [f"{b}s{i} = max(y{i}, 0.0)" for i in range(d)]  # (what written-out payoffs read)
     if payoffs is None:  # every lane's payoffs U from the shares S by loops over the index tables
         o += [
             "    _, _, _, q, off, nq, others, flat = tables_of(ip)",
@@ -136,10 +137,10 @@ def source(origin: str, off, width: int, lanes: int, kind: int, payoffs: list[st
             "            S[i, ln] = max(Y[i, ln], 0.0)",
             "    payoffs(S, pay, off, others, flat, nq, U, W)",
         ]
-        payoffs = [f"{b}u{i} = U[{i}, ln]" for i in range(d)]
+        shares, payoffs = [], [f"{b}u{i} = U[{i}, ln]" for i in range(d)]
     o.append(f"    for ln in range({lanes}):")
     o += [f"{b}y{i} = Y[{i}, ln]" for i in range(d)]
-    o += [f"{b}s{i} = max(y{i}, 0.0)" for i in range(d)]
+    o += shares
     o += payoffs
     o += velocity_lines(off, kind, b)
     return "\n".join(o) + "\n"

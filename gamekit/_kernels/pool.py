@@ -24,7 +24,7 @@ def run_ranges(run: Callable[[int, int], None], n: int, lanes: int) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     blocks = (n + lanes - 1) // lanes
-    workers = max(1, min(os.cpu_count() or 1, blocks))
+    workers = _workers(n, lanes)
     parts = max(1, min(8 * workers, blocks))
     ranges = [((n * i) // parts, (n * (i + 1)) // parts) for i in range(parts)]
     if workers == 1:
@@ -40,9 +40,14 @@ def run_shared(run: Callable[[], None], n: int, lanes: int) -> None:
     share the orbits ``0 .. n-1`` through a counter of their own."""
     from concurrent.futures import ThreadPoolExecutor
 
-    workers = max(1, min(os.cpu_count() or 1, (n + lanes - 1) // lanes))
+    workers = _workers(n, lanes)
     if workers == 1:
         run()
         return
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(lambda _: run(), range(workers)))
+
+
+def _workers(n: int, lanes: int) -> int:
+    """One worker per core, and no more than ``n`` orbits fill lanes of."""
+    return max(1, min(os.cpu_count() or 1, (n + lanes - 1) // lanes))
