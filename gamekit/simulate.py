@@ -1203,10 +1203,10 @@ def _newton_update(x: np.ndarray, jac: np.ndarray, g: np.ndarray, done: np.ndarr
         x[:, last_k] -= step[:, k]
 
 
-def _onto_faces(x: np.ndarray, off) -> np.ndarray:
-    """Newton's points made shares: within ``FACE_SLACK`` of zero exactly zero (a point that lands on a smaller
-    face is that face's point), none above one, each population rescaled to sum one."""
-    x = np.where(x <= FACE_SLACK, 0.0, np.minimum(x, 1.0))
+def _onto_faces(x: np.ndarray, off, slack: float = FACE_SLACK) -> np.ndarray:
+    """Newton's points made shares: within ``slack`` of zero exactly zero (a point that lands on a smaller face is
+    that face's point), none above one, each population rescaled to sum one."""
+    x = np.where(x <= slack, 0.0, np.minimum(x, 1.0))
     for a, b in zip(off[:-1], off[1:]):
         total = _population_sums(x, a, b)
         x[:, a:b] /= np.where(total > 0, total, 1.0)
@@ -1662,7 +1662,10 @@ def _polish_field(dyn: Dynamics, fld: Field, space: StateSpace, start: np.ndarra
         else:  # (after a break x is where the field was last evaluated: no evaluation again)
             (v,) = _by_blocks(fld.derivatives, x, theta, lambda xb, u, du: (velocity(dyn, xb, u, off),))
     ok = _all_columns(np.isfinite(x)) & (_max_columns(np.abs(v)) <= tol) & _all_columns(x >= -FACE_SLACK)
-    return _onto_faces(x, off), ok
+    # logit and the mutator with MU > 0 have no rest point on a face: a share below FACE_SLACK is small, not zero
+    # (a logit QRE at ETA = 1/4 may give a strategy 1.2e-9; snapped to zero, the point missed the QRE by as much)
+    interior = dyn.kind == "logit" or (dyn.mu or 0.0) > 0.0
+    return _onto_faces(x, off, 0.0 if interior else FACE_SLACK), ok
 
 
 def _stable_under(dyn: Dynamics, fld: Field, space: StateSpace, point, theta, scale) -> np.ndarray:

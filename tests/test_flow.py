@@ -561,3 +561,22 @@ def test_column_helpers_decide_as_numpy_row_reductions():
     one = point[:1]
     expect = np.all(np.maximum(np.abs(lo - one), np.abs(hi - one)) <= 0.6, axis=1)
     assert np.array_equal(sim._near(lo, hi, np.arange(50), one, 0.6), expect)
+
+
+def test_a_logit_qre_with_a_share_below_the_face_slack_stays_off_the_face():
+    """A QRE where one strategy keeps less than FACE_SLACK (about 7e-10; ETA = 1/4; a game hypothesis found): the
+    labelled point keeps that share, and solves x_p = softmax(u_p(x)/ETA) to 1e-9 with the payoffs contracted by
+    einsum here (logit has no rest point on a face: snapped onto one, the point missed the QRE by 1.2e-9)."""
+    pops = {"P0": ["a", "b"], "P1": ["c", "d"], "P2": ["e", "f"]}
+    nonzero = {"a, c, f": [-1, 0, 1], "b, c, f": [0, 3, 0], "b, d, e": [0, -4, 0], "b, d, f": [0, -4, 2]}
+    game = gk.Game(pops, {f"{i}, {j}, {k}": nonzero.get(f"{i}, {j}, {k}", [0, 0, 0]) for i in "ab" for j in "cd"
+                          for k in "ef"})  # fmt: skip
+    space = StateSpace(game.shape)
+    traj = gk.simulate(game, space.sample(20, np.random.default_rng(0)), 200.0, dynamics="logit:0.25")
+    assert traj.converged.all() and len(set(traj.outcome)) == 1
+    x = space.full(traj.rest_point(traj.outcome[0])[None, :])[0]
+    u = table_payoffs(game)(x) / 0.25
+    for a, b in zip(space.offsets[:-1], space.offsets[1:]):
+        e = np.exp(u[a:b] - u[a:b].max())
+        assert np.abs(e / e.sum() - x[a:b]).max() < 1e-9
+    assert 0.0 < x.min() < 1e-9
