@@ -381,6 +381,34 @@ def test_generated_code_handles_steps_powers_and_functions():
     assert np.all(out[0] == 0.0)
 
 
+def test_derivatives_at_a_few_rows_equal_those_at_many():
+    """Up to SCALAR_ROWS rows the derivatives are evaluated on Python floats: the same values as on numpy arrays
+    (steps, powers, exp/log/sqrt/abs/min/max), and a row where a Python float raises (the square root of a negative
+    share stepped below zero; 0 ** -2) gives what numpy gives, NaN or inf, not an exception."""
+    from gamekit._kernels.rhs_field import SCALAR_ROWS
+
+    a, b, p = sympy.symbols("a b p", real=True)
+    u0 = 3 * a**5 * b**-2 + sympy.Heaviside(a - p, 1) + sympy.sqrt(b) + sympy.exp(-a) * sympy.log(1 + b)
+    u1 = sympy.Abs(a - b) + sympy.Max(a, p) - sympy.Min(b, p) + a ** sympy.Rational(3, 2) - p * a * b
+    fld = Field([[u0, u1]], [a, b], [p], (2,))
+    sig = np.random.default_rng(3).dirichlet([1, 1], 40)
+    sig[0] = [0.25, 0.75]  # on the step
+    theta = np.linspace(0.1, 0.9, 40)[:, None]
+    u_all, du_all = fld.derivatives(sig, theta)  # (numpy arrays: 40 rows)
+    for r in range(0, 40, SCALAR_ROWS):
+        u, du = fld.derivatives(sig[r : r + SCALAR_ROWS], theta[r : r + SCALAR_ROWS])
+        assert np.allclose(u, u_all[r : r + SCALAR_ROWS], rtol=1e-14, atol=0)
+        assert np.allclose(du, du_all[r : r + SCALAR_ROWS], rtol=1e-14, atol=0)
+    assert callable(fld._scalar)  # (printed for Python floats: not fallen back to numpy arrays)
+    odd = np.array([[1.2, -0.2], [1.0, 0.0]])  # sqrt(-0.2); b ** -2 at b = 0
+    u, du = fld.derivatives(odd, np.full((2, 1), 0.5))
+    with np.errstate(all="ignore"):
+        u_np, du_np = fld.derivatives(np.repeat(odd, SCALAR_ROWS, axis=0), np.full((2 * SCALAR_ROWS, 1), 0.5))
+    assert np.array_equal(u, u_np[::SCALAR_ROWS], equal_nan=True)
+    assert np.array_equal(du, du_np[::SCALAR_ROWS], equal_nan=True)
+    assert np.isnan(u[0, 0]) and np.isinf(u[1, 0])
+
+
 def test_the_compiled_field_is_cached_by_its_text():
     pytest.importorskip("numba")
     from gamekit._kernels import cache, rhs_field

@@ -62,6 +62,10 @@ __all__ = ["Field", "MAX_OPERATIONS", "MAX_UNROLLED_POWER", "MAX_MERGED_OPERATIO
 MAX_OPERATIONS = 20_000  # operations in the generated payoffs; beyond, numba would take minutes to compile
 MAX_UNROLLED_POWER = 16  # x**n for integers 2 <= |n| <= this is written as a product
 MAX_MERGED_OPERATIONS = 2_000  # payoffs of more nodes are compiled without merging sums of shares (time)
+# at most this many rows, ``derivatives`` evaluates row by row on Python floats (lambdify's "math" module): a
+# call on numpy arrays costs about a microsecond per operation whatever the rows, 0.4 ms for the platform model's
+# 42 expressions at one row, where a polished rest point or two is all simulate asks for
+SCALAR_ROWS = 4
 _loaded: dict[str, object] = {}
 
 
@@ -224,6 +228,7 @@ class Field:
         self.exprs = tuple(u.xreplace(rename) for u in flat)
         self._numpy = None
         self._derivatives = None
+        self._scalar = None  # derivatives on Python floats (False: not printable with "math")
         self._cse = None
         self._names: dict[int, tuple[str, str]] = {}
         self._operations: int | None = None
@@ -336,13 +341,32 @@ class Field:
                 out[:, i] = col
         return out
 
+    def _gradient_exprs(self) -> list:
+        """``u`` then ``d u_a / d sigma_b`` (row-major), the expressions ``derivatives`` evaluates."""
+        return list(self.exprs) + [_steps(sympy.diff(u, s)) for u in self.exprs for s in self._s]
+
     def derivatives(self, sig: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``u`` (M, D) and ``du`` (M, D, D), ``du[:, a, b] = d u_a / d sigma_b``, at ``sig`` and ``theta``."""
-        if self._derivatives is None:
-            grads = [_steps(sympy.diff(u, s)) for u in self.exprs for s in self._s]
-            self._derivatives = sympy.lambdify(self._s + self._q, list(self.exprs) + grads, modules="numpy", cse=True)
+        """``u`` (M, D) and ``du`` (M, D, D), ``du[:, a, b] = d u_a / d sigma_b``, at ``sig`` and ``theta``
+        (up to ``SCALAR_ROWS`` rows on Python floats, the same expressions; a row where one raises, as a square
+        root of a negative number or an overflow does there, on numpy arrays, which give NaN or inf)."""
         m, cols = self._columns(sig, theta)
         d = self.d
+        if m <= SCALAR_ROWS and self._scalar is not False:
+            if self._scalar is None:
+                try:
+                    self._scalar = sympy.lambdify(self._s + self._q, self._gradient_exprs(), modules="math", cse=True)
+                except Exception:  # noqa: BLE001 - a function math cannot print: numpy arrays always
+                    self._scalar = False
+            if self._scalar is not False:
+                try:  # (a complex power of a negative number is a TypeError here)
+                    rows = [self._scalar(*(float(c[r]) for c in cols)) for r in range(m)]
+                    values = np.array(rows, dtype=float).reshape(m, d + d * d)
+                except (ArithmeticError, ValueError, TypeError, NameError):
+                    values = None
+                if values is not None:
+                    return values[:, :d].copy(), values[:, d:].reshape(m, d, d)
+        if self._derivatives is None:
+            self._derivatives = sympy.lambdify(self._s + self._q, self._gradient_exprs(), modules="numpy", cse=True)
         u = np.empty((m, d))
         du = np.empty((m, d * d))
         with np.errstate(all="ignore"):
