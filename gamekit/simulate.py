@@ -1611,7 +1611,7 @@ def _flow_backend(game: Game, fld: Field, dyn: Dynamics, name: str):
     if name == "numba" and not dopri.numba_available():
         raise GamekitError("backend='numba' needs numba installed (pip install numba), or use backend='numpy'")
     if name == "numba" or (name == "auto" and dopri.numba_available()):
-        cache.folder()  # raises for an unsafe $GAMEKIT_CACHE_DIR, before anything is imported from it
+        # (the cache folder was checked by the caller, simulate, before anything is imported from it)
         if game.multilinear or fld.compilable():
             code, eta, mu = _KIND_CODES[dyn.kind], dyn.eta or 0.0, dyn.mu or 0.0
             field_ = None if game.multilinear else fld

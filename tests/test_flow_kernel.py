@@ -194,6 +194,8 @@ def test_the_flow_driver_is_compiled_once_and_recorded(monkeypatch):
 
     trap = gk.load("platform-insurance").scenario("trap")
     gk.simulate(trap, [[0.5, 0.5, 0.5]], 5, dynamics="logit:1", backend="numba")
+    assert "flow" in cache._loaded  # (once loaded, no later call looks for the marker)
+    monkeypatch.setattr(cache, "_loaded", set())  # (as in a process that has not run it: the marker decides)
     flow_numba.compile_driver()  # in-process: records the driver (compiled or cached already)
     assert cache.flow_marker().exists() and cache.flow_marker() != cache.driver_marker()
     assert cache.compile_flow_in_background() is None
@@ -211,6 +213,7 @@ def test_the_child_script_compiles_the_flow_driver(monkeypatch):
     from gamekit._kernels import cache, warm
 
     monkeypatch.setattr(cache, "_digest", [])  # (the sources as the child reads them, should they have changed)
+    monkeypatch.setattr(cache, "_loaded", set())  # (as in a process that has not run it: the marker decides)
     marker = cache.flow_marker()
     marker.unlink(missing_ok=True)
     done = subprocess.run([sys.executable, str(Path(warm.__file__)), "flow"], capture_output=True, text=True)

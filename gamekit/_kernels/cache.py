@@ -71,6 +71,7 @@ __all__ = [
     "wait_for_driver",
     "flow_marker",
     "compile_flow_in_background",
+    "mark_loaded",
     "wait_for_flow",
 ]
 
@@ -243,6 +244,7 @@ def cfunc(signature, **options):
 # child before it imports numba or anything heavy, and ``dopri_numba`` waits for it)
 
 _children: dict = {}  # the children compiling a driver (by name), started by this process and not yet waited for
+_loaded: set = set()  # the drivers this process has loaded (mark_loaded): nothing to compile or check for them
 _digest: list[str] = []  # the kernels' digest, computed once per process
 # each driver compiled in the background: its marker and lock files in the cache folder, warm.py's argument
 _DRIVERS = {"replicator": "driver", "flow": "flow"}
@@ -308,7 +310,7 @@ def _start_child(name: str):
     import subprocess
     import time
 
-    if name in _children:
+    if name in _children or name in _loaded:
         return None
     try:
         marker = driver_marker(name)
@@ -345,6 +347,12 @@ def wait_for_driver(name: str = "replicator") -> None:
         child.wait()
     finally:
         child.lock.unlink(missing_ok=True)
+
+
+def mark_loaded(name: str) -> None:
+    """Record that this process has loaded the driver ``name`` (it has run): later calls start no child and look
+    for no marker file (each look checks the cache folder's path again, a tenth of a millisecond)."""
+    _loaded.add(name)
 
 
 def wait_for_flow() -> None:

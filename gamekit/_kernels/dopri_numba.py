@@ -57,7 +57,7 @@ from __future__ import annotations
 import numpy as np
 from numba import carray, types
 
-from .cache import cfunc, compile_driver_in_background, driver_marker, njit, wait_for_driver
+from .cache import cfunc, compile_driver_in_background, driver_marker, mark_loaded, njit, wait_for_driver
 from .layout import pack_tables
 from .pool import run_ranges
 from .primitives import LANES, as_pointer, exp_neg
@@ -690,4 +690,5 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
                    sig, box, turns, out, steps, status)  # fmt: skip
 
     run_ranges(run, n, LANES)
+    mark_loaded("replicator")
     return sig, box, turns, out, steps, status

@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 from numba import types
 
-from .cache import compile_flow_in_background, flow_marker, njit, wait_for_flow
+from .cache import compile_flow_in_background, flow_marker, mark_loaded, njit, wait_for_flow
 from .flow_stage import KINDS, STAGE_SIGNATURE, for_field, for_shape, generic_work
 from .layout import pack_tables
 from .pool import run_shared
@@ -531,4 +531,5 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
                    status)  # fmt: skip
 
     run_shared(run, n, LANES)
+    mark_loaded("flow")
     return sig, box, turns, out, steps, status
