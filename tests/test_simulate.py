@@ -643,6 +643,19 @@ def test_compiled_caches_live_in_the_checked_folder():
     assert any(name.endswith(".nbi") for name in os.listdir(where))
 
 
+def test_index_tables_are_fresh_arrays_on_every_call():
+    """``layout.tables`` builds a shape's tables once; each call returns copies, so a caller that writes into its
+    arrays changes nobody else's."""
+    from gamekit._kernels.layout import tables
+
+    first = tables((2, 3, 2))
+    for a in first:
+        a[...] = -7
+    again = tables([2, 3, 2])
+    assert all(np.all(a != -7) for a in again)
+    assert list(again[0]) == [0, 2, 5, 7] and again[3].shape == (7, 6) and list(again[4]) == [6, 4, 6]
+
+
 def test_kernel_modules_import_in_one_direction():
     """The leaf modules import nothing of gamekit; nothing imports the modules that use it (no cycles)."""
     import ast

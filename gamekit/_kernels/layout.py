@@ -11,6 +11,7 @@ profile index (C order) of (strategy ``i``, opponents' profile ``j'``); ``nq``
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -19,7 +20,13 @@ __all__ = ["tables", "terms", "pack_tables"]
 
 
 def tables(shape):
-    """``off, owner, others, flat, nq`` for a game of this shape (module docstring)."""
+    """``off, owner, others, flat, nq`` for a game of this shape (module docstring); fresh arrays (the callers'
+    to keep), copied from the ones built once per shape."""
+    return tuple(a.copy() for a in _tables(tuple(int(n) for n in shape)))
+
+
+@functools.lru_cache(maxsize=64)
+def _tables(shape):
     k = len(shape)
     off = np.concatenate([[0], np.cumsum(shape)]).astype(np.int64)
     d = int(off[-1])
