@@ -750,7 +750,10 @@ class _Classifier:
 
     @staticmethod
     def _window(box):
-        """The window's lowest and highest share (N, D) from the boxes (N, 4, D) of its two halves."""
+        """The window's lowest and highest share (N, D) from the boxes (N, 4, D) of its two halves, or read from
+        the boxes (N, 6, D) of the share-coordinate kernel (``_kernels.flow``), which writes them (views)."""
+        if box.shape[1] == 6:
+            return box[:, 4], box[:, 5]
         # (not on a transposed copy of the boxes, faster on warm memory: right after the kernel the copy's
         # fresh pages cost more than it saves; a column at a time, measured on trap orbits (D = 6): no faster)
         return np.minimum(box[:, 0], box[:, 2]), np.maximum(box[:, 1], box[:, 3])

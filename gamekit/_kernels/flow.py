@@ -55,6 +55,10 @@ library).
 Arrays and outputs are those of ``dopri`` (``box`` and ``turns`` now of the
 shares ``x``: turning points are sign changes of ``dx_i/dt`` at the ends of
 accepted steps), plus ``kind, eta, mu`` for the compiled kernel (``flow_numba.KINDS``).
+``box`` is (N, 6, D): after the two halves' lows and highs, the whole window's
+lowest and highest share (``box[:, 4]``, ``box[:, 5]``), written per orbit as it
+finishes, so that the classification reads them instead of computing two more
+N x D arrays after the kernel.
 """
 
 from __future__ import annotations
@@ -125,9 +129,9 @@ def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, at
     nxt = np.zeros(n, dtype=np.int64)
     n_out = len(t_eval)
     out = np.full((n, n_out, d), np.nan)
-    box = np.empty((n, 4, d))
-    box[:, 0::2] = np.inf
-    box[:, 1::2] = -np.inf
+    box = np.empty((n, 6, d))
+    box[:, 0:4:2] = np.inf
+    box[:, 1:4:2] = -np.inf
     turns = np.zeros((n, 2, d))
     last_sign = np.zeros((n, d))
     n_sampled = np.zeros(n, dtype=np.int64)
@@ -210,6 +214,8 @@ def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, at
         status[idx[over]] = 1
         active[idx[done | over]] = False
         seg[idx[done]] = nseg - 1
+    np.minimum(box[:, 0], box[:, 2], out=box[:, 4])  # the whole window's lows and highs
+    np.maximum(box[:, 1], box[:, 3], out=box[:, 5])
     return x, box, turns, out, steps, status
 
 

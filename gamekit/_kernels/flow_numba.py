@@ -411,6 +411,8 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
                     box[r, 1, i] = HI1[i, ln]
                     box[r, 2, i] = LO[i, ln]
                     box[r, 3, i] = HI[i, ln]
+                    box[r, 4, i] = _low(LO1[i, ln], LO[i, ln])  # the whole window's
+                    box[r, 5, i] = _high(HI1[i, ln], HI[i, ln])
                     turns[r, 0, i] = TURNS[i, ln]
                     turns[r, 1, i] = TURNS[i, ln] - TURNS1[i, ln]
                 steps_out[r] = steps[ln]
@@ -430,6 +432,18 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
                             X[i, ln] = 1.0 / (off[p + 1] - off[p])
             elif fresh[ln] == 0:  # on in the same segment: its next stop
                 target[ln] = _target(bounds, seg[ln], t_eval, nxt[ln])
+
+
+@njit(inline="always")
+def _low(a, b):
+    """``np.minimum(a, b)``: NaN if either is."""
+    return a if a != a or a < b else b
+
+
+@njit(inline="always")
+def _high(a, b):
+    """``np.maximum(a, b)``: NaN if either is."""
+    return a if a != a or a > b else b
 
 
 @njit(inline="always", error_model="numpy")
@@ -517,7 +531,7 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
     off = np.ascontiguousarray(off, dtype=np.int64)
     params = np.array([eta, mu], dtype=np.float64)
     sig = np.empty((n, d))
-    box = np.empty((n, 4, d))
+    box = np.empty((n, 6, d))
     turns = np.empty((n, 2, d))
     out = np.empty((n, t_eval.shape[0], d))
     steps = np.empty(n, dtype=np.int64)
