@@ -110,3 +110,21 @@ def test_the_cli_starts_the_driver_before_loading_the_model(monkeypatch):
         calls.clear()
         assert cli.main(["simulate", "platform-insurance", *other]) == 2
         assert calls == ["model"]
+
+
+def test_threads_sharing_the_orbits_give_each_orbit_its_result_alone():
+    """The replicator's driver, like the other dynamics', runs one call per core taking orbits one at a time from a
+    shared counter: an orbit's result (final state, steps, window boxes) is the one it gets alone, whichever lane
+    and thread took it, for fixed payoff tables with one parameter row per orbit and for a model's own RHS."""
+    trap = PLATFORM.scenario("trap")
+    starts = np.random.default_rng(11).random((700, 3))
+    rows = {"R": np.linspace(2.0, 30.0, 700)}
+    fine = gk.load("platform-insurance-dynamic-fine").scenario("trap")
+    for game, extra in ((trap, {"parameters": rows}), (fine, {})):
+        together = gk.simulate(game, starts, 30.0, backend="numba", **extra)
+        for part in (slice(0, 1), slice(300, 390), slice(699, 700)):
+            sub = {k: {n: v[part] for n, v in val.items()} for k, val in extra.items()}
+            alone = gk.simulate(game, starts[part], 30.0, backend="numba", **sub)
+            assert np.array_equal(alone.final, together.final[part])
+            assert np.array_equal(alone.steps, together.steps[part])
+            assert list(alone.outcome) == list(together.outcome[part])

@@ -1,7 +1,6 @@
 """The compiled Dormand-Prince driver (numba); see ``dopri`` for the arrays and the algorithm.
 
-Orbits run in *lanes*: each call owns a range of orbits and advances ``LANES``
-of them in lock-step, every lane with its own time, step size and parameter
+Orbits run in *lanes*: each call advances ``LANES`` orbits in lock-step, every lane with its own time, step size and parameter
 segment.  Every array of the working set is laid out ``(strategy, lane)`` and
 every loop over lanes is innermost, branch-free and free of calls, so that the
 compiler turns it into SIMD instructions: the stages, the right-hand side, the
@@ -17,12 +16,12 @@ samples inside a step and the entry into the window's second half
 driver flags them) and loops over those only: a scalar loop over all ``LANES`` that
 skips most of them cost more than the work itself (the compiler advances a pointer
 into every array the loop body touches, at every lane, and spills them).  When a lane's orbit reaches ``t_end`` the lane takes
-the next orbit of the range, so a long cycling orbit does not hold the others
-back.
+the next orbit left from a counter that the calls share (``primitives.take_next``), so a long cycling orbit does
+not hold the others back, and lanes idle only at the very end.
 
-Ranges of orbits run on a pool of Python threads, one per core: the compiled
-range integrator releases the GIL.  (A numba ``parallel=True`` loop would do the
-same but takes about a second to load from the on-disk cache in every process.)
+One call per core runs on a pool of Python threads (``pool.run_shared``): the compiled integrator releases the
+GIL.  (A numba ``parallel=True`` loop would do the same but takes about a second to load from the on-disk cache in
+every process.)
 
 **Compiled in two halves.**  The driver ``_run_range`` holds the vectorised
 loops; the three passes are compiled apart from it, as C callbacks (numba's
@@ -59,8 +58,8 @@ from numba import carray, types
 
 from .cache import cfunc, compile_driver_in_background, driver_marker, mark_loaded, njit, wait_for_driver
 from .layout import pack_tables
-from .pool import run_ranges
-from .primitives import LANES, as_pointer, exp_neg
+from .pool import run_shared
+from .primitives import LANES, as_pointer, exp_neg, take_next
 from .tableau import DENSE, H0, MAX_FACTOR, MIN_FACTOR, SAFETY, TIME_RTOL, WINDOW_SAMPLES, A, B, E
 
 __all__ = ["integrate", "LANES"]
@@ -86,8 +85,9 @@ PASS_SIGNATURE = types.int64(types.voidptr, types.voidptr, types.voidptr)
 (_V, _K0, _K1, _K2, _K3, _K4, _K5, _K6, _SIG, _SIGN, _ALIVE, _FREE, _LO, _HI, _LO1, _HI1, _TURNS, _TURNS1, _LAST,
  _REF, _PAYL, _T, _H, _HH, _TPREV, _CNT, _CROSS, _SAMPLE, _STARTING, _ACC, _SEG, _ROW, _ORBIT, _NXT, _STEPS,
  _NSAMPLED, _SNAPPED, _COEF, _VTAU, _STAU, _X0, _PAY, _OFF, _BOUNDS, _TEVAL, _SIGOUT, _BOX, _TURNSOUT,
- _OUT, _STEPSOUT, _STATUSOUT, _SETTLE, _PICKED, N_SLOTS) = range(54)  # fmt: skip
-# the int64 scalars (the last three change as the passes refill lanes) and the float64 ones
+ _OUT, _STEPSOUT, _STATUSOUT, _SETTLE, _PICKED, _COUNTER, N_SLOTS) = range(55)  # fmt: skip
+# the int64 scalars (the last two change as the passes refill lanes: the orbit last taken from the shared
+# counter, at least _STOP once they have run out; the lanes with an orbit) and the float64 ones
 (_D, _K, _NPROF, _NSEG, _NOUT, _NROWS, _PAYSEG, _PAYROWS, _PERORBIT, _MAXSTEPS, _STOP, _NEXT, _RUNNING,
  N_SIZES) = range(14)  # fmt: skip
 _TW, _TEND, _TMID, _TTOL, N_TIMES = range(5)
@@ -292,6 +292,7 @@ def _settle_lanes(pa, pn, pf):
     status_out = carray(as_pointer(a[_STATUSOUT]), (n_rows,), dtype=np.int64)
     settling = carray(as_pointer(a[_SETTLE]), (L,), dtype=np.float64)
     picked = carray(as_pointer(a[_PICKED]), (L,), dtype=np.int64)
+    counter = carray(as_pointer(a[_COUNTER]), (1,), dtype=np.int64)
     for ln in range(L):  # a lane without an orbit has something to do too (at the first call, every lane)
         settling[ln] = 1.0 if orbit[ln] < 0 else settling[ln]
     n_loaded = 0
@@ -300,6 +301,7 @@ def _settle_lanes(pa, pn, pf):
         settling[ln] = 0.0
         r = orbit[ln]
         fresh = False
+        freed = False
         if r >= 0:
             if acc[ln] > 0.0:
                 if nxt[ln] < n_out and abs(t[ln] - t_eval[nxt[ln]]) <= t_tol:
@@ -325,17 +327,19 @@ def _settle_lanes(pa, pn, pf):
                 fresh = False
                 orbit[ln] = r = -1
                 n[_RUNNING] -= 1
-                if n[_NEXT] >= stop:  # the lane stays idle: harmless values for the RHS
-                    for i in range(d):
-                        ALIVE[i, ln] = 1.0
-                        V[i, ln] = 0.0
-                    for p in range(k):
-                        ref[p, ln] = off[p]
-        if r < 0 and n[_NEXT] < stop:  # the range's next orbit
-            orbit[ln] = r = n[_NEXT]
-            n[_NEXT] += 1
-            n[_RUNNING] += 1
-            fresh = True
+                freed = True
+        if r < 0 and n[_NEXT] < stop:  # the next orbit left (once they have run out, no lane here takes more)
+            n[_NEXT] = take_next(counter)
+            if n[_NEXT] < stop:
+                orbit[ln] = r = n[_NEXT]
+                n[_RUNNING] += 1
+                fresh = True
+        if r < 0 and freed:  # the lane stays idle: harmless values for the RHS
+            for i in range(d):
+                ALIVE[i, ln] = 1.0
+                V[i, ln] = 0.0
+            for p in range(k):
+                ref[p, ln] = off[p]
         if not fresh:
             continue
         n_loaded += 1
@@ -394,9 +398,10 @@ def _passes():
 
 
 @njit(nogil=True, error_model="numpy", fastmath={"contract"})
-def _run_range(rhs, settle, begin, sampler, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
+def _run_range(rhs, settle, begin, sampler, tab, n_work, counter, stop, x0, pay, off, bounds, t_eval, tw,
                rtol, atol, max_steps, sig_out, box, turns, out, steps_out, status_out):  # fmt: skip
-    """Integrate orbits start..stop-1 in lanes with the compiled RHS ``rhs`` and passes ``settle``, ``begin``,
+    """Integrate orbits in lanes, each lane taking the next orbit left from the ``counter`` shared with the other
+    threads (``primitives.take_next``; orbits ``0 .. stop - 1``), with the compiled RHS ``rhs`` and passes ``settle``, ``begin``,
     ``sampler`` (``_settle_lanes``, ``_start_lanes``, ``_window_samples``), writing into the output arrays (C-contiguous, as every array here: the passes read them by address).
 
     ``box[r]`` is (4, D): min and max of every share over the first half of the observation window, then
@@ -501,7 +506,8 @@ def _run_range(rhs, settle, begin, sampler, tab, n_work, start, stop, x0, pay, o
             ref[p, ln] = off[p]
     for ln in range(L):
         orbit[ln] = -1
-    sizes[_NEXT] = start
+    slots[_COUNTER] = counter.ctypes.data
+    sizes[_NEXT] = 0  # (below stop: orbits may be left)
     # lanes take orbits and are loaded by the pass that ends every iteration (here: the first orbits); the next
     # iteration's first RHS call (with a zero step) gives a loaded lane its first stage, and it steps from the
     # iteration after (no extra call)
@@ -633,9 +639,9 @@ def compile_driver() -> None:
     tab, n_work = pack_tables(off, others, flat, nq, 4, LANES)
     floats = [np.empty((1,) * m) for m in range(5)]
     ints = np.empty(1, dtype=np.int64)
-    # integrate's call: rhs, settle, begin, sampler, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw,
+    # integrate's call: rhs, settle, begin, sampler, tab, n_work, counter, stop, x0, pay, off, bounds, t_eval, tw,
     # rtol, atol, max_steps, sig, box, turns, out, steps, status
-    args = (tab, n_work, 0, 0, floats[2], floats[4], off, floats[1], floats[1], 0.5, 1e-8, 1e-10, 1,
+    args = (tab, n_work, ints, 0, floats[2], floats[4], off, floats[1], floats[1], 0.5, 1e-8, 1e-10, 1,
             floats[2], floats[3], floats[3], floats[3], ints, ints)  # fmt: skip
     functions = (types.FunctionType(RHS_SIGNATURE), *[types.FunctionType(PASS_SIGNATURE)] * len(_PASSES))
     _run_range.compile((*functions, *(numba.typeof(a) for a in args)))
@@ -648,7 +654,8 @@ def _driver_in_background():
 
 
 def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps, rhs=None):
-    """Integrate every orbit: ranges of orbits run on a thread pool (the kernel releases the GIL).
+    """Integrate every orbit: one call per core on a thread pool (the kernel releases the GIL), the calls taking
+    orbits one at a time from a shared counter.
 
     ``rhs``: a compiled right-hand side of the common signature to use instead of the game shape's (the
     per-model field of ``rhs_field``; ``pay`` then holds whatever that RHS reads, copied per lane unseen).
@@ -685,10 +692,12 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
     steps = np.empty(n, dtype=np.int64)
     status = np.empty(n, dtype=np.int64)
 
-    def run(start, stop):
-        _run_range(rhs, *passes, tab, n_work, start, stop, x0, pay, off, bounds, t_eval, tw, rtol, atol, max_steps,
+    counter = np.zeros(1, dtype=np.int64)  # the next orbit to take, shared by the threads
+
+    def run():
+        _run_range(rhs, *passes, tab, n_work, counter, n, x0, pay, off, bounds, t_eval, tw, rtol, atol, max_steps,
                    sig, box, turns, out, steps, status)  # fmt: skip
 
-    run_ranges(run, n, LANES)
+    run_shared(run, n, LANES)
     mark_loaded("replicator")
     return sig, box, turns, out, steps, status

@@ -509,7 +509,7 @@ def compile_driver() -> None:
 
 def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps, kind, eta, mu, field=None):
     """Integrate every orbit under protocol ``kind`` (index into ``KINDS``; ``eta``, ``mu`` its parameters, unused
-    by the others); ranges of orbits on a thread pool.  ``field``: a model's payoffs (``rhs_field.Field``, its
+    by the others); one call per core on a thread pool, sharing the orbits (``pool.run_shared``).  ``field``: a model's payoffs (``rhs_field.Field``, its
     parameters in ``pay``), else the game shape's payoff tables; the stage is written for either (``flow_stage``).
 
     On a machine where the driver is not compiled yet, a child process compiles it (``warm``; started here, or

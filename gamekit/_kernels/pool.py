@@ -1,14 +1,10 @@
-"""Ranges of orbits on a thread pool: the one scheduler of the compiled drivers (replicator, other dynamics).
+"""The one scheduler of the compiled drivers (replicator, other dynamics): one call per core, all taking their
+orbits one at a time from one shared counter (``primitives.take_next``).
 
-The compiled range integrators release the GIL, so Python threads run them in parallel.  ``n`` orbits are cut
-into up to ``8 * workers`` contiguous ranges of at least one lane's worth each (so that a range of long, cycling
-orbits does not hold the pool back at the end), with one worker per core and no more workers than ranges of a
-lane.  Every orbit's result depends only on its own inputs, never on the range it fell in.
-
-``run_shared`` instead starts one call per worker, all taking their orbits one at a time from one shared counter
-(``primitives.take_next``): a lane that finishes an orbit takes the next one left, so lanes idle only at the very
-end, not at the end of every range (16 ranges of 20,000 trap orbits cost 3% more kernel time under logit than one,
-7% under Smith).
+The compiled integrators release the GIL, so Python threads run them in parallel.  A lane that finishes an orbit
+takes the next one left, so lanes idle only at the very end, not at the end of every range of orbits (as they did
+when each call owned a range: 16 ranges of 20,000 trap orbits cost 3% more kernel time under logit than one, 7%
+under Smith).  Every orbit's result depends only on its own inputs, never on the lane or thread that took it.
 """
 
 from __future__ import annotations
@@ -16,23 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-__all__ = ["run_ranges", "run_shared"]
-
-
-def run_ranges(run: Callable[[int, int], None], n: int, lanes: int) -> None:
-    """Call ``run(start, stop)`` over ranges covering orbits ``0 .. n-1``, on one thread per core."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    blocks = (n + lanes - 1) // lanes
-    workers = _workers(n, lanes)
-    parts = max(1, min(8 * workers, blocks))
-    ranges = [((n * i) // parts, (n * (i + 1)) // parts) for i in range(parts)]
-    if workers == 1:
-        for start, stop in ranges:
-            run(start, stop)
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(lambda r: run(*r), ranges))
+__all__ = ["run_shared"]
 
 
 def run_shared(run: Callable[[], None], n: int, lanes: int) -> None:
