@@ -814,17 +814,22 @@ def test_plot_basins_takes_the_result_or_its_frame():
     matplotlib.pyplot.close("all")
 
 
-def test_first_use_compiles_the_driver_beside_the_right_hand_side():
-    """Once the driver is recorded as compiled, no child process is started; a live lock also prevents one."""
+def test_first_use_compiles_the_driver_beside_the_right_hand_side(monkeypatch):
+    """Once the driver is recorded as compiled (its marker file), no child process is started, and once this
+    process has run it no marker is looked for."""
     pytest.importorskip("numba")
     from gamekit._kernels import cache, dopri_numba
 
     gk.simulate(PLATFORM.scenario("trap"), [[0.5, 0.5, 0.5]], 5, backend="numba")  # compiled or loaded now
     assert dopri_numba._run_range.overloads
     assert dopri_numba._driver_in_background() is None
+    assert "replicator" in cache._loaded
+    monkeypatch.setattr(cache, "_loaded", set())  # (as in a process that has not run it: the marker decides)
     marker = cache.driver_marker()
     dopri_numba.compile_driver()  # in-process: records the driver (it is cached already)
     assert marker.exists() and marker.parent == cache.numba_folder()
+    assert cache.compile_driver_in_background() is None and "replicator" not in cache._children
+    assert not (marker.parent / "driver.lock").exists()
 
 
 def test_compiled_caches_are_keyed_by_every_kernel_source(monkeypatch):

@@ -407,6 +407,23 @@ def test_derivatives_at_a_few_rows_equal_those_at_many():
     assert np.array_equal(u, u_np[::SCALAR_ROWS], equal_nan=True)
     assert np.array_equal(du, du_np[::SCALAR_ROWS], equal_nan=True)
     assert np.isnan(u[0, 0]) and np.isinf(u[1, 0])
+    # an overflow Python floats do not raise for (inf - inf): sign(nan) would be a number there, NaN here as in numpy
+    x, y, q = sympy.symbols("x y q", real=True)
+    big = Field([[sympy.Abs(x * q - y * q), x * y]], [x, y], [q], (2,))
+    u, du = big.derivatives(np.array([[1e200, 1e200]]), np.array([[1e200]]))
+    u_np, du_np = big.derivatives(np.full((SCALAR_ROWS + 1, 2), 1e200), np.full((SCALAR_ROWS + 1, 1), 1e200))
+    assert np.array_equal(u, u_np[:1], equal_nan=True) and np.array_equal(du, du_np[:1], equal_nan=True)
+    assert np.isnan(du[0, 0, 0])
+    # a NaN that Python's max would hide (inf * 0 inside Max(0, ...)): NaN, as on numpy arrays
+    c = sympy.symbols("c0:4", real=True)
+    t, w = sympy.symbols("t w", real=True)
+    hidden = Field(
+        [[sympy.Max(0, x - c[0] * c[1] * c[2] * c[3] * (t - w)), sympy.Integer(0)]], [x, y], [*c, t, w], (2,)
+    )
+    rows, theta = np.array([[0.3, 0.7]]), np.array([[1e100] * 4 + [0.5, 0.5]])
+    u, _ = hidden.derivatives(rows, theta)
+    u_np, _ = hidden.derivatives(np.repeat(rows, SCALAR_ROWS + 1, axis=0), np.repeat(theta, SCALAR_ROWS + 1, axis=0))
+    assert np.isnan(u[0, 0]) and np.array_equal(u, u_np[:1], equal_nan=True)
 
 
 def test_the_compiled_field_is_cached_by_its_text():

@@ -47,6 +47,7 @@ operations after elimination of common subexpressions is not compiled
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -187,6 +188,23 @@ class _Printer(PythonCodePrinter):
 
     def _print_Float(self, expr):
         return repr(float(expr))
+
+
+def _nan_max(*args):
+    return math.nan if any(a != a for a in args) else max(args)
+
+
+def _nan_min(*args):
+    return math.nan if any(a != a for a in args) else min(args)
+
+
+def _nan_copysign(x, y):
+    return math.nan if y != y else math.copysign(x, y)
+
+
+# what the "math" printer's max, min and sign (copysign) become on Python floats: NaN in, NaN out, as numpy's
+# maximum, minimum and sign (Python's max(0, nan) is 0, copysign(1, nan) is 1)
+_NAN_AS_NUMPY = {"max": _nan_max, "min": _nan_min, "copysign": _nan_copysign}
 
 
 class Field:
@@ -347,14 +365,16 @@ class Field:
 
     def derivatives(self, sig: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``u`` (M, D) and ``du`` (M, D, D), ``du[:, a, b] = d u_a / d sigma_b``, at ``sig`` and ``theta``
-        (up to ``SCALAR_ROWS`` rows on Python floats, the same expressions; a row where one raises, as a square
-        root of a negative number or an overflow does there, on numpy arrays, which give NaN or inf)."""
+        (up to ``SCALAR_ROWS`` rows on Python floats, the same expressions; on numpy arrays, which give NaN or inf,
+        if one raises there, as a square root of a negative number does, or a value is not finite)."""
         m, cols = self._columns(sig, theta)
         d = self.d
         if m <= SCALAR_ROWS and self._scalar is not False:
             if self._scalar is None:
                 try:
-                    self._scalar = sympy.lambdify(self._s + self._q, self._gradient_exprs(), modules="math", cse=True)
+                    self._scalar = sympy.lambdify(
+                        self._s + self._q, self._gradient_exprs(), modules=[_NAN_AS_NUMPY, "math"], cse=True
+                    )
                 except Exception:  # noqa: BLE001 - a function math cannot print: numpy arrays always
                     self._scalar = False
             if self._scalar is not False:
@@ -363,7 +383,9 @@ class Field:
                     values = np.array(rows, dtype=float).reshape(m, d + d * d)
                 except (ArithmeticError, ValueError, TypeError, NameError):
                     values = None
-                if values is not None:
+                # a value that is not finite came from an overflow or a NaN, which Python's sign, min, max and
+                # comparisons may have turned into a number: numpy arrays say NaN where numpy does
+                if values is not None and np.isfinite(values).all():
                     return values[:, :d].copy(), values[:, d:].reshape(m, d, d)
         if self._derivatives is None:
             self._derivatives = sympy.lambdify(self._s + self._q, self._gradient_exprs(), modules="numpy", cse=True)
