@@ -750,20 +750,16 @@ class _Classifier:
 
     @staticmethod
     def _window(box):
-        """The window's lowest and highest share (N, D) from the boxes (N, 4, D) of its two halves, or read from
-        the boxes (N, 6, D) of the share-coordinate kernel (``_kernels.flow``), which writes them (views)."""
-        if box.shape[1] == 6:
-            return box[:, 4], box[:, 5]
-        # (not on a transposed copy of the boxes, faster on warm memory: right after the kernel the copy's
-        # fresh pages cost more than it saves; a column at a time, measured on trap orbits (D = 6): no faster)
-        return np.minimum(box[:, 0], box[:, 2]), np.maximum(box[:, 1], box[:, 3])
+        """The window's lowest and highest share (N, D): views of the boxes (N, 6, D), where the kernels write
+        them (``_kernels.dopri``)."""
+        return box[:, 4], box[:, 5]
 
     def __call__(self, box, turns, strict, final, pay_last, alive):
-        """Codes and convergence from the window boxes ``box`` (N, 4, D), turning points ``turns`` (N, 2, D),
+        """Codes and convergence from the window boxes ``box`` (N, 6, D), turning points ``turns`` (N, 2, D),
         the strict profiles ``strict`` (R, P), and the certificate at the final shares ``final`` (N, D) under
         the last phase's payoffs ``pay_last`` (R, k, P) within the faces ``alive`` (N, D)."""
         n = box.shape[0]
-        lo = np.minimum(box[:, 0], box[:, 2])  # (the window's maxima only if some orbit did not converge)
+        lo = box[:, 4]
         codes = np.full(n, self.index[UNRESOLVED], dtype=np.int32)
         # near a pure profile over the whole window: in every population one strategy kept a share of at
         # least 1 - converge_tol (at most one can, as converge_tol < 1/2); converged if that profile is strict
@@ -925,7 +921,7 @@ class _Classifier:
         if converged.all():
             return
         if hi is None:
-            hi = np.maximum(box[:, 1], box[:, 3])
+            hi = box[:, 5]
         # on every row (cheaper than copying out the rows that did not converge), then masked
         if oscillating is None:
             oscillating = self._oscillating(turns, lo, hi)
@@ -1713,7 +1709,7 @@ def _nash(fld: Field, space: StateSpace, point, theta, scale) -> tuple[np.ndarra
 
 
 def _settling(box: np.ndarray, point: np.ndarray, floor: float) -> np.ndarray:
-    """Whether an orbit's distance from ``point`` (M, D) over the window's second half (``box`` (M, 4, D)) is at
+    """Whether an orbit's distance from ``point`` (M, D) over the window's second half (``box`` (M, 6, D)) is at
     most ``NONSMOOTH_RATIO`` times that over the first half, or below ``floor``."""
     first = np.max(np.maximum(np.abs(box[:, 0] - point), np.abs(box[:, 1] - point)), axis=1)
     second = np.max(np.maximum(np.abs(box[:, 2] - point), np.abs(box[:, 3] - point)), axis=1)

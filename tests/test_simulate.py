@@ -472,9 +472,10 @@ def test_classifier_on_window_statistics():
     classify = _Classifier(game, space, 1e-4, 1e-3, 1e-6)
 
     def stats(range1, range2, turns2):
-        box = np.zeros((1, 4, 4))
+        box = np.zeros((1, 6, 4))  # (the two halves' lows and highs, then the whole window's, as the kernels write)
         box[0, 0], box[0, 1] = 0.5 - range1 / 2, 0.5 + range1 / 2
         box[0, 2], box[0, 3] = 0.5 - range2 / 2, 0.5 + range2 / 2
+        box[0, 4], box[0, 5] = np.minimum(box[0, 0], box[0, 2]), np.maximum(box[0, 1], box[0, 3])
         turns = np.array([[[4.0] * 4, [turns2] * 4]])
         return box, turns
 

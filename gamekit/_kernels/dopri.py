@@ -45,8 +45,10 @@ profiles, ``S`` parameter segments, ``T`` output times)::
 Outputs::
 
     sig     (N, D)       final shares
-    box     (N, 4, D)    min and max of every share over the first half of the observation
-                         window [tw, tm), then over the second half [tm, t_end], tm = (tw + t_end) / 2
+    box     (N, 6, D)    min and max of every share over the first half of the observation
+                         window [tw, tm), over the second half [tm, t_end], tm = (tw + t_end) / 2,
+                         and over the whole window (written per orbit as it finishes: the
+                         classification reads them)
     turns   (N, 2, D)    turning points of every log-ratio (sign changes of dv/dt at the ends of
                          accepted steps) in the window, and in its second half
     out     (N, T, D)    shares at t_eval
@@ -153,9 +155,9 @@ def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, at
     nxt = np.zeros(n, dtype=np.int64)
     n_out = len(t_eval)
     out = np.full((n, n_out, d), np.nan)
-    box = np.empty((n, 4, d))
-    box[:, 0::2] = np.inf  # lows of the two halves
-    box[:, 1::2] = -np.inf  # highs
+    box = np.empty((n, 6, d))
+    box[:, 0:4:2] = np.inf  # lows of the two halves
+    box[:, 1:4:2] = -np.inf  # highs
     turns = np.zeros((n, 2, d))
     last_sign = np.zeros((n, d))
     n_sampled = np.zeros(n, dtype=np.int64)
@@ -252,7 +254,14 @@ def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, at
         status[idx[over]] = 1
         active[idx[done | over]] = False
         seg[idx[done]] = nseg - 1
+    _whole_window(box)
     return shares_np(v, alive, off), box, turns, out, steps, status
+
+
+def _whole_window(box):
+    """The whole window's lows and highs (``box[:, 4]``, ``box[:, 5]``) from its two halves'."""
+    np.minimum(box[:, 0], box[:, 2], out=box[:, 4])
+    np.maximum(box[:, 1], box[:, 3], out=box[:, 5])
 
 
 def _widen(box, rows, values, at):

@@ -59,7 +59,7 @@ from numba import carray, types
 from .cache import cfunc, compile_driver_in_background, driver_marker, mark_loaded, njit, wait_for_driver
 from .layout import pack_tables
 from .pool import run_shared
-from .primitives import LANES, as_pointer, exp_neg, take_next
+from .primitives import LANES, as_pointer, exp_neg, high, low, take_next
 from .tableau import DENSE, H0, MAX_FACTOR, MIN_FACTOR, SAFETY, TIME_RTOL, WINDOW_SAMPLES, A, B, E
 
 __all__ = ["integrate", "LANES"]
@@ -286,7 +286,7 @@ def _settle_lanes(pa, pn, pf):
     pay = carray(as_pointer(a[_PAY]), (n[_PAYSEG], n[_PAYROWS], k, n_prof), dtype=np.float64)
     out = carray(as_pointer(a[_OUT]), (n_rows, n_out, d), dtype=np.float64)
     sig_out = carray(as_pointer(a[_SIGOUT]), (n_rows, d), dtype=np.float64)
-    box = carray(as_pointer(a[_BOX]), (n_rows, 4, d), dtype=np.float64)
+    box = carray(as_pointer(a[_BOX]), (n_rows, 6, d), dtype=np.float64)
     turns = carray(as_pointer(a[_TURNSOUT]), (n_rows, 2, d), dtype=np.float64)
     steps_out = carray(as_pointer(a[_STEPSOUT]), (n_rows,), dtype=np.int64)
     status_out = carray(as_pointer(a[_STATUSOUT]), (n_rows,), dtype=np.int64)
@@ -319,6 +319,8 @@ def _settle_lanes(pa, pn, pf):
                     box[r, 1, i] = HI1[i, ln]
                     box[r, 2, i] = LO[i, ln]
                     box[r, 3, i] = HI[i, ln]
+                    box[r, 4, i] = low(LO1[i, ln], LO[i, ln])  # the whole window's
+                    box[r, 5, i] = high(HI1[i, ln], HI[i, ln])
                     turns[r, 0, i] = TURNS[i, ln]
                     turns[r, 1, i] = TURNS[i, ln] - TURNS1[i, ln]
                 steps_out[r] = steps[ln]
@@ -404,8 +406,8 @@ def _run_range(rhs, settle, begin, sampler, tab, n_work, counter, stop, x0, pay,
     threads (``primitives.take_next``; orbits ``0 .. stop - 1``), with the compiled RHS ``rhs`` and passes ``settle``, ``begin``,
     ``sampler`` (``_settle_lanes``, ``_start_lanes``, ``_window_samples``), writing into the output arrays (C-contiguous, as every array here: the passes read them by address).
 
-    ``box[r]`` is (4, D): min and max of every share over the first half of the observation window, then
-    over the second half; ``turns[r]`` is (2, D): turning points over the window, and over its second half.
+    ``box[r]`` is (6, D): min and max of every share over the first half of the observation window, over
+    the second half, and over the whole window; ``turns[r]`` is (2, D): turning points over the window, and over its second half.
     """
     d = x0.shape[1]
     k = off.shape[0] - 1
@@ -686,7 +688,7 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
     n_out = t_eval.shape[0]
     # every orbit writes every entry of these
     sig = np.empty((n, d))
-    box = np.empty((n, 4, d))
+    box = np.empty((n, 6, d))
     turns = np.empty((n, 2, d))
     out = np.empty((n, n_out, d))
     steps = np.empty(n, dtype=np.int64)

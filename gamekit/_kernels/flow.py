@@ -55,17 +55,15 @@ library).
 Arrays and outputs are those of ``dopri`` (``box`` and ``turns`` now of the
 shares ``x``: turning points are sign changes of ``dx_i/dt`` at the ends of
 accepted steps), plus ``kind, eta, mu`` for the compiled kernel (``flow_numba.KINDS``).
-``box`` is (N, 6, D): after the two halves' lows and highs, the whole window's
-lowest and highest share (``box[:, 4]``, ``box[:, 5]``), written per orbit as it
-finishes, so that the classification reads them instead of computing two more
-N x D arrays after the kernel.
+``box`` is (N, 6, D) as ``dopri``'s: the two halves' lows and highs, then the
+whole window's.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .dopri import _widen, payoffs_np
+from .dopri import _whole_window, _widen, payoffs_np
 from .tableau import DENSE, MAX_FACTOR, MIN_FACTOR, SAFETY, TIME_RTOL, WINDOW_SAMPLES, A, B, E
 
 __all__ = ["integrate_numpy", "integrate_numba", "payoff_gaps", "project"]
@@ -214,8 +212,7 @@ def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, at
         status[idx[over]] = 1
         active[idx[done | over]] = False
         seg[idx[done]] = nseg - 1
-    np.minimum(box[:, 0], box[:, 2], out=box[:, 4])  # the whole window's lows and highs
-    np.maximum(box[:, 1], box[:, 3], out=box[:, 5])
+    _whole_window(box)
     return x, box, turns, out, steps, status
 
 

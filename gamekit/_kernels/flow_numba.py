@@ -40,7 +40,7 @@ from .cache import compile_flow_in_background, flow_marker, mark_loaded, njit, w
 from .flow_stage import KINDS, STAGE_SIGNATURE, for_field, for_shape, generic_work
 from .layout import pack_tables
 from .pool import run_shared
-from .primitives import LANES, LN2_HI, LN2_LO, _bits, _float, as_pointer, exp_neg, take_next
+from .primitives import LANES, LN2_HI, LN2_LO, _bits, _float, as_pointer, exp_neg, high, low, take_next
 from .tableau import DENSE, H0, MAX_FACTOR, MIN_FACTOR, SAFETY, TIME_RTOL, WINDOW_SAMPLES, A, B, E
 
 __all__ = [
@@ -411,8 +411,8 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
                     box[r, 1, i] = HI1[i, ln]
                     box[r, 2, i] = LO[i, ln]
                     box[r, 3, i] = HI[i, ln]
-                    box[r, 4, i] = _low(LO1[i, ln], LO[i, ln])  # the whole window's
-                    box[r, 5, i] = _high(HI1[i, ln], HI[i, ln])
+                    box[r, 4, i] = low(LO1[i, ln], LO[i, ln])  # the whole window's
+                    box[r, 5, i] = high(HI1[i, ln], HI[i, ln])
                     turns[r, 0, i] = TURNS[i, ln]
                     turns[r, 1, i] = TURNS[i, ln] - TURNS1[i, ln]
                 steps_out[r] = steps[ln]
@@ -432,18 +432,6 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
                             X[i, ln] = 1.0 / (off[p + 1] - off[p])
             elif fresh[ln] == 0:  # on in the same segment: its next stop
                 target[ln] = _target(bounds, seg[ln], t_eval, nxt[ln])
-
-
-@njit(inline="always")
-def _low(a, b):
-    """``np.minimum(a, b)``: NaN if either is."""
-    return a if a != a or a < b else b
-
-
-@njit(inline="always")
-def _high(a, b):
-    """``np.maximum(a, b)``: NaN if either is."""
-    return a if a != a or a > b else b
 
 
 @njit(inline="always", error_model="numpy")

@@ -13,7 +13,7 @@ from numba.extending import intrinsic
 
 from .cache import njit
 
-__all__ = ["LANES", "RHS_SIGNATURE", "exp_neg", "as_pointer", "take_next"]
+__all__ = ["LANES", "RHS_SIGNATURE", "exp_neg", "as_pointer", "take_next", "low", "high"]
 
 LANES = 64  # orbits advanced together by one call of the driver's inner loops
 
@@ -64,6 +64,18 @@ def take_next(typingctx, counter):
         return builder.atomic_rmw("add", data, ir.Constant(ir.IntType(64), 1), "monotonic")
 
     return types.int64(counter), codegen
+
+
+@njit(inline="always")
+def low(a, b):
+    """``np.minimum(a, b)``: NaN if either is (the drivers' window minimum over its two halves)."""
+    return a if a != a or a < b else b
+
+
+@njit(inline="always")
+def high(a, b):
+    """``np.maximum(a, b)``: NaN if either is."""
+    return a if a != a or a > b else b
 
 
 LOG2E = 1.4426950408889634
