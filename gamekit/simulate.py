@@ -1606,7 +1606,9 @@ def _flow_backend(game: Game, fld: Field, dyn: Dynamics, name: str):
     """The share-coordinate integrator (``_kernels.flow``) for ``dyn``: compiled with the game's compiled payoffs,
     or the numpy twin with :func:`gamekit.protocols.velocity` (numba absent, or a model too large to compile)."""
     from ._kernels import flow
+    from ._kernels.settle import SETTLE
 
+    settle = SETTLE if dyn.smooth else 0.0  # (stop orbits settled at a stable rest point: smooth fields only)
     if name == "numba" and not dopri.numba_available():
         raise GamekitError("backend='numba' needs numba installed (pip install numba), or use backend='numpy'")
     if name == "numba" or (name == "auto" and dopri.numba_available()):
@@ -1614,10 +1616,11 @@ def _flow_backend(game: Game, fld: Field, dyn: Dynamics, name: str):
         if game.multilinear or fld.compilable():
             code, eta, mu = _KIND_CODES[dyn.kind], dyn.eta or 0.0, dyn.mu or 0.0
             field_ = None if game.multilinear else fld
-            return lambda *args: flow.integrate_numba(*args, code, eta, mu, field=field_)
+            return lambda *args: flow.integrate_numba(*args, code, eta, mu, field=field_, settle=settle)
     off = StateSpace(game.shape).offsets
     field_ = None if game.multilinear else fld.payoffs
-    return lambda *args: flow.integrate_numpy(*args, lambda x, g: velocity(dyn, x, g, off), field=field_)
+    return lambda *args: flow.integrate_numpy(*args, lambda x, g: velocity(dyn, x, g, off), field=field_,
+                                              settle=settle)  # fmt: skip
 
 
 # the compiled kernel's code of each protocol (flow_numba.KINDS, in the order of gamekit.protocols.KINDS)

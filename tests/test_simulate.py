@@ -672,8 +672,8 @@ def test_kernel_modules_import_in_one_direction():
                 found.add((node.module or "").split(".")[0] or ".")
         imports[path.stem] = found
     assert imports["tableau"] == set() and imports["layout"] == set()
-    assert imports["splitmix"] == set() and imports["pool"] == set()
-    order = ["tableau", "layout", "splitmix", "pool", "cache", "primitives", "rhs_codegen", "rhs_field", "flow_stage"]
+    assert imports["splitmix"] == set() and imports["pool"] == set() and imports["settle"] == set()
+    order = ["tableau", "layout", "splitmix", "pool", "settle", "cache", "primitives", "rhs_codegen", "rhs_field", "flow_stage"]
     order += ["rhs_generic", "dopri_numba", "flow_numba", "sde_numba", "fixation_numba", "warm", "dopri", "flow"]
     unplaced = set(imports) - set(order) - {"__init__"}
     assert not unplaced, f"kernel modules missing from the import order: {sorted(unplaced)}"

@@ -18,6 +18,12 @@ and an exponential per share and stage, the payoff differences through memory); 
 bookkeeping every step, and cut the orbits into 16 ranges per run.  Kernel alone, 4,096 trap orbits, one thread,
 CPU per orbit-step: logit 145 -> 79 ns, Smith 123 -> 45, BNN 136 -> 50.
 
+A lane whose orbit may have settled (``settle``: the field below the lane's gate) spends its next iteration's six
+stages on the orbit's linearisation (the field at ``X + FD_STEP (e_i - e_ref)``, one tangent direction per stage:
+at most ``settle.MAX_DIM`` = 6 of them) instead of a step, which costs that lane one iteration rather than the whole
+stage call a separate evaluation would; later checks reuse the linearisation (``settle.certify``: a Newton step and
+a bound, about 0.1 us).  A stopped lane writes its outputs and takes the next orbit.
+
 Step-size control is scipy's (``flow``): ``h_new = h clip(SAFETY err**(-1/5), MIN_FACTOR, MAX_FACTOR)``, no
 growth on the step after a rejection; ``err**(1/5)`` as ``exp(ln(err) / 5)`` by ``log_pos`` and ``exp_neg``
 (vectorisable), ``err`` clamped to ``ERR_CLAMP`` first (outside it the factor is at its bounds anyway).
@@ -35,13 +41,19 @@ from __future__ import annotations
 
 import numpy as np
 from numba import types
+from numba.extending import register_jitable
 
 from .cache import compile_flow_in_background, flow_marker, mark_loaded, njit, wait_for_flow
 from .flow_stage import KINDS, STAGE_SIGNATURE, for_field, for_shape, generic_work
 from .layout import pack_tables
 from .pool import run_shared
 from .primitives import LANES, LN2_HI, LN2_LO, _bits, _float, as_pointer, exp_neg, high, low, take_next
+from .settle import FD_STEP, GATE, MAX_DIM, UNKNOWNS, _sym, bound, certify, first_output, linearise, next_gate, solve
 from .tableau import DENSE, H0, MAX_FACTOR, MIN_FACTOR, SAFETY, TIME_RTOL, WINDOW_SAMPLES, A, B, E
+
+# settle's functions are plain Python (the numpy twin calls them as they are): compiled where the driver calls them
+for _plain in (bound, certify, first_output, linearise, next_gate, solve, _sym):
+    register_jitable(_plain)
 
 __all__ = [
     "integrate",
@@ -130,10 +142,11 @@ def _project(X, off, k, S0):
 
 @njit(nogil=True, error_model="numpy", fastmath={"contract"})
 def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, t_eval, tw,
-               rtol, atol, max_steps, sig_out, box, turns, out, steps_out, status_out):  # fmt: skip
+               rtol, atol, max_steps, settle, sig_out, box, turns, out, steps_out, status_out):  # fmt: skip
     """Integrate orbits in lanes with the compiled ``stage`` (``flow_stage``: shares -> velocity; ``params`` its
     (eta, mu)), each lane taking the next orbit left from the ``counter`` shared with the other threads
-    (``primitives.take_next``; orbits ``0 .. stop - 1``); outputs as ``flow.integrate_numpy`` returns them."""
+    (``primitives.take_next``; orbits ``0 .. stop - 1``); outputs as ``flow.integrate_numpy`` returns them.
+    ``settle``: stop an orbit settled at a stable rest point (``settle.SETTLE``; 0.0: never, for Smith and BNN)."""
     d = x0.shape[1]
     k = off.shape[0] - 1
     L = LANES
@@ -188,6 +201,31 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
     retry = np.zeros((1, L))[0]  # 1.0 after a rejected step: the next accepted step may not grow
     coef = np.zeros((1, 7))[0]
     x_tau = np.zeros((1, d))[0]
+    # the settling check (module settle): lanes whose field fell below their gate; nt tangent coordinates
+    nt = d - k
+    settling = settle > 0.0 and 1 <= nt <= MAX_DIM
+    mm = nt if nt > 0 else 1
+    gate = np.zeros((1, L))[0]
+    check = np.zeros((1, L))[0]
+    probing = np.zeros((1, L))[0]  # 1.0: this iteration's stages are the lane's differenced Jacobian, not a step
+    n_probe = 0
+    plist = np.zeros((1, L), dtype=np.int64)[0]  # the probing lanes (n_probe of them)
+    clist = np.zeros((1, L), dtype=np.int64)[0]  # the lanes to check this iteration (n_check of them)
+    PI = np.zeros((L, mm), dtype=np.int64)  # the share of each tangent coordinate, and its population's reference
+    PR = np.zeros((L, mm), dtype=np.int64)
+    F0 = np.zeros((1, mm))[0]
+    F1 = np.zeros((mm, mm))
+    Pj = np.zeros((mm, mm))
+    delta = np.zeros((1, mm))[0]
+    wt = np.zeros((1, mm))[0]
+    # each lane's linearisation (settle.linearise): done, Jacobian, tolerances, norms, state
+    lin = np.zeros((1, L), dtype=np.int64)[0]
+    MC = np.zeros((L, mm, mm))
+    WC = np.zeros((L, mm))
+    NORMS = np.zeros((L, 3))
+    XC = np.zeros((L, d))
+    Asys = np.zeros((UNKNOWNS, UNKNOWNS))
+    bsys = np.zeros((1, UNKNOWNS))[0]
     for p in range(k):
         for ln in range(L):
             for i in range(off[p], off[p + 1]):
@@ -232,6 +270,9 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
                     n_sampled[ln] = 0
                     snapped[ln] = 0
                     nxt[ln] = 0
+                    gate[ln] = GATE
+                    lin[ln] = 0
+                    probing[ln] = 0.0
                 for p in range(k):
                     for f in range(n_prof):
                         payl[p * n_prof + f, ln] = pay[seg[ln], row[ln], p, f]
@@ -241,11 +282,13 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
         # zero for idle lanes and for lanes whose first stage this is
         for ln in range(L):
             step = h[ln] if h[ln] < target[ln] - t[ln] else target[ln] - t[ln]
-            hh[ln] = step if live[ln] > 0.0 and starting[ln] == 0.0 else 0.0
+            hh[ln] = step if live[ln] > 0.0 and starting[ln] == 0.0 and probing[ln] == 0.0 else 0.0
         # the six new stages: shares Y -> the protocol's velocity (payoffs and all: flow_stage)
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = X[i, ln] + hh[ln] * (A21 * K0[i, ln])
+        for j_ in range(n_probe):
+            _probe_point(Y, X, plist[j_], 0, PI, PR, nt)
         stage(pY, pK[0], pPAYL, pPAR, pTAB, pWORK)
         for ln in range(L if any_starting else 0):
             if starting[ln] > 0.0:  # K1 = f(X): the first stage of the orbit or segment
@@ -266,6 +309,8 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
             if probe[ln] > 0.0:  # (a starting lane's Y is X: this stage is its probe, X + h0 f(X))
                 for i in range(d):
                     Y[i, ln] = X[i, ln] + probe[ln] * K1[i, ln]
+        for j_ in range(n_probe):
+            _probe_point(Y, X, plist[j_], 1, PI, PR, nt)
         stage(pY, pK[1], pPAYL, pPAR, pTAB, pWORK)
         for ln in range(L if any_starting else 0):
             if probe[ln] > 0.0:  # K2 = f(X + h0 f(X)): the starting lane's first step, its probe spent
@@ -274,22 +319,30 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = X[i, ln] + hh[ln] * (A41 * K0[i, ln] + A42 * K1[i, ln] + A43 * K2[i, ln])
+        for j_ in range(n_probe):
+            _probe_point(Y, X, plist[j_], 2, PI, PR, nt)
         stage(pY, pK[2], pPAYL, pPAR, pTAB, pWORK)
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = X[i, ln] + hh[ln] * (A51 * K0[i, ln] + A52 * K1[i, ln] + A53 * K2[i, ln] + A54 * K3[i, ln])
+        for j_ in range(n_probe):
+            _probe_point(Y, X, plist[j_], 3, PI, PR, nt)
         stage(pY, pK[3], pPAYL, pPAR, pTAB, pWORK)
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = X[i, ln] + hh[ln] * (
                     A61 * K0[i, ln] + A62 * K1[i, ln] + A63 * K2[i, ln] + A64 * K3[i, ln] + A65 * K4[i, ln]
                 )
+        for j_ in range(n_probe):
+            _probe_point(Y, X, plist[j_], 4, PI, PR, nt)
         stage(pY, pK[4], pPAYL, pPAR, pTAB, pWORK)
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = X[i, ln] + hh[ln] * (
                     B1 * K0[i, ln] + B3 * K2[i, ln] + B4 * K3[i, ln] + B5 * K4[i, ln] + B6 * K5[i, ln]
                 )
+        for j_ in range(n_probe):
+            _probe_point(Y, X, plist[j_], 5, PI, PR, nt)
         stage(pY, pK[5], pPAYL, pPAR, pTAB, pWORK)
         # error norm over every share (scipy's: RMS of the error over atol + rtol max(|x|, |x_new|))
         for ln in range(L):
@@ -303,7 +356,7 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
         n_sample = 0
         n_cross = 0
         for ln in range(L):
-            stepping = orbit[ln] >= 0 and starting[ln] == 0.0
+            stepping = orbit[ln] >= 0 and starting[ln] == 0.0 and probing[ln] == 0.0
             starting[ln] = 0.0
             err = np.sqrt(errsum[ln] / d)
             factor = step_factor(err)
@@ -382,6 +435,96 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
                 HI[i, ln] = max(HI[i, ln], s_ if inside else -np.inf)
                 TURNS[i, ln] += 1.0 if inside and sg * last < 0.0 else 0.0
                 LAST[i, ln] = sg if inside and sg != 0.0 else last
+        # lanes whose orbit may have settled (module settle): a lane without a linearisation spends its next
+        # iteration's stages on one (probing), then every lane due is checked, and those certified stop at t_end
+        # (settle: every |F_i| < gate (atol + rtol |x_i|))
+        for ln in range(L if settling else 0):
+            check[ln] = acc[ln]
+        for i in range(d if settling else 0):
+            for ln in range(L):
+                below = abs(K0[i, ln]) < gate[ln] * (atol + rtol * abs(X[i, ln]))  # (gate 0: never)
+                check[ln] = check[ln] if below else 0.0
+        n_check = 0
+        for ln in range(L if settling else 0):
+            due = (check[ln] > 0.0 and seg[ln] == nseg - 1 and t[ln] < target[ln] - t_tol) or probing[ln] > 0.0
+            clist[n_check] = ln
+            n_check += 1 if due else 0
+        next_probe = 0
+        for j_ in range(n_check):
+            ln = clist[j_]
+            check[ln] = 1.0
+            if probing[ln] > 0.0:  # its stages were the field at X + FD_STEP (e_i - e_ref): the linearisation
+                probing[ln] = 0.0
+                for ca in range(nt):
+                    i = PI[ln, ca]
+                    F0[ca] = K0[i, ln]
+                    WC[ln, ca] = atol + rtol * abs(X[i, ln])
+                    for cb in range(nt):
+                        F1[ca, cb] = _stage_value(K1, K2, K3, K4, K5, K6, cb, i, ln)
+                for i in range(d):
+                    XC[ln, i] = X[i, ln]
+                if linearise(F0, F1, WC[ln], nt, MC[ln], Asys, bsys, Pj, NORMS[ln]):
+                    lin[ln] = 1
+                else:  # (no stable rest point by the linearisation here: a hundred times smaller a field first)
+                    check[ln] = 0.0
+                    gate[ln] = 0.01 * _field_size(X, K0, ln, rtol, atol)
+            elif lin[ln] == 0:  # (its linearisation first: the next iteration)
+                check[ln] = 0.0
+                probing[ln] = 1.0
+                plist[next_probe] = ln
+                next_probe += 1
+                ca = 0
+                for p in range(k):
+                    rf = off[p]
+                    for i in range(off[p] + 1, off[p + 1]):
+                        rf = i if X[i, ln] > X[rf, ln] else rf
+                    for i in range(off[p], off[p + 1]):
+                        if i != rf:
+                            PI[ln, ca], PR[ln, ca] = i, rf
+                            ca += 1
+        n_probe = next_probe
+        # the check itself, from the lane's linearisation: the Newton step from the field at X (first same as last)
+        for j_ in range(n_check):
+            ln = clist[j_]
+            if check[ln] == 0.0:
+                continue
+            check[ln] = 0.0
+            moved = 0.0
+            for i in range(d):
+                moved += (X[i, ln] - XC[ln, i]) ** 2
+            for ca in range(nt):
+                F0[ca] = K0[PI[ln, ca], ln]
+                wt[ca] = atol + rtol * abs(X[PI[ln, ca], ln])
+            rho, rate = certify(F0, MC[ln], WC[ln], wt, np.sqrt(moved), NORMS[ln], nt, Asys, bsys, delta)
+            found = bound(rho, rate, nt, t[ln], first_output(t[ln], tw, t_eval, nxt[ln]))
+            if found < 0.0 or found > settle:
+                gate[ln] = next_gate(_field_size(X, K0, ln, rtol, atol), found)
+                lin[ln] = 1 if found >= 0.0 else 0  # (moved out of the linearisation's reach: a new one next time)
+                continue
+            # settled: X + delta, back onto the simplices, is the state from now to t_end
+            for ca in range(nt):
+                X[PI[ln, ca], ln] += delta[ca]
+                X[PR[ln, ca], ln] -= delta[ca]
+            _project_lane(X, off, k, ln)
+            r = orbit[ln]
+            while nxt[ln] < n_out:
+                for i in range(d):
+                    out[r, nxt[ln], i] = X[i, ln]
+                nxt[ln] += 1
+            if snapped[ln] == 0:  # (what is left of the window's first half, then the whole second half)
+                for i in range(d):
+                    LO[i, ln] = min(LO[i, ln], X[i, ln])
+                    HI[i, ln] = max(HI[i, ln], X[i, ln])
+                    LO1[i, ln], HI1[i, ln], TURNS1[i, ln] = LO[i, ln], HI[i, ln], TURNS[i, ln]
+                    LO[i, ln], HI[i, ln] = X[i, ln], X[i, ln]
+                snapped[ln] = 1
+            else:
+                for i in range(d):
+                    LO[i, ln] = min(LO[i, ln], X[i, ln])
+                    HI[i, ln] = max(HI[i, ln], X[i, ln])
+            n_sampled[ln] = WINDOW_SAMPLES + 1
+            t[ln] = t_end
+            target[ln] = t_end
         # lanes with an event (a stop reached: an output time or the segment's end; or the step budget spent),
         # flagged branch-free; then the bookkeeping for those lanes only (scalar)
         n_event = 0
@@ -432,6 +575,54 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
                             X[i, ln] = 1.0 / (off[p + 1] - off[p])
             elif fresh[ln] == 0:  # on in the same segment: its next stop
                 target[ln] = _target(bounds, seg[ln], t_eval, nxt[ln])
+
+
+@njit(inline="always")
+def _probe_point(Y, X, ln, s, PI, PR, nt):
+    """A probing lane's point for stage ``s`` (0-5): ``X + FD_STEP (e_i - e_ref)`` for tangent coordinate ``s``
+    (``PI``, ``PR``), ``X`` beyond the last."""
+    for i in range(Y.shape[0]):
+        Y[i, ln] = X[i, ln]
+    if s < nt:
+        Y[PI[ln, s], ln] += FD_STEP
+        Y[PR[ln, s], ln] -= FD_STEP
+
+
+@njit(inline="always")
+def _stage_value(K1, K2, K3, K4, K5, K6, s, i, ln):
+    """Stage ``s`` (0-5)'s value ``K<s+1>[i, ln]``."""
+    if s == 0:
+        return K1[i, ln]
+    if s == 1:
+        return K2[i, ln]
+    if s == 2:
+        return K3[i, ln]
+    if s == 3:
+        return K4[i, ln]
+    if s == 4:
+        return K5[i, ln]
+    return K6[i, ln]
+
+
+@njit(inline="always")
+def _field_size(X, K0, ln, rtol, atol):
+    """``max_i |F_i| / (atol + rtol |x_i|)`` of lane ``ln`` (what the settling gate measures)."""
+    size = 0.0
+    for i in range(X.shape[0]):
+        size = max(size, abs(K0[i, ln]) / (atol + rtol * abs(X[i, ln])))
+    return size
+
+
+@njit(inline="always")
+def _project_lane(X, off, k, ln):
+    """Lane ``ln``'s shares clipped at zero and rescaled to sum 1 in each population."""
+    for p in range(k):
+        total = 0.0
+        for i in range(off[p], off[p + 1]):
+            X[i, ln] = max(X[i, ln], 0.0)
+            total += X[i, ln]
+        for i in range(off[p], off[p + 1]):
+            X[i, ln] = X[i, ln] / total
 
 
 @njit(inline="always", error_model="numpy")
@@ -488,17 +679,20 @@ def compile_driver() -> None:
     floats = [np.empty((1,) * m) for m in range(5)]
     ints = np.empty(1, dtype=np.int64)
     # integrate's call: stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, t_eval, tw, rtol, atol,
-    # max_steps, sig, box, turns, out, steps, status
+    # max_steps, settle, sig, box, turns, out, steps, status
     args = (floats[1], tab, n_work, ints, 0, floats[2], floats[4], off, floats[1], floats[1], 0.5, 1e-8, 1e-10, 1,
-            floats[2], floats[3], floats[3], floats[3], ints, ints)  # fmt: skip
+            0.01, floats[2], floats[3], floats[3], floats[3], ints, ints)  # fmt: skip
     _run_range.compile((types.FunctionType(STAGE_SIGNATURE), *(numba.typeof(a) for a in args)))
     flow_marker().touch()
 
 
-def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps, kind, eta, mu, field=None):
+def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, max_steps, kind, eta, mu, field=None,
+              settle=0.0):  # fmt: skip
     """Integrate every orbit under protocol ``kind`` (index into ``KINDS``; ``eta``, ``mu`` its parameters, unused
     by the others); one call per core on a thread pool, sharing the orbits (``pool.run_shared``).  ``field``: a model's payoffs (``rhs_field.Field``, its
     parameters in ``pay``), else the game shape's payoff tables; the stage is written for either (``flow_stage``).
+    ``settle``: stop orbits settled at a stable rest point within that many tolerances (``settle.SETTLE``; 0.0,
+    never: for Smith and BNN, whose fields have kinks).
 
     On a machine where the driver is not compiled yet, a child process compiles it (``warm``; started here, or
     earlier by the caller: ``cache.compile_flow_in_background``) while this process compiles the stage; then the
@@ -529,8 +723,8 @@ def integrate(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, atol, ma
 
     def run():
         _run_range(stage, params, tab, n_work, counter, n, x0, pay, off,
-                   bounds, t_eval, float(tw), float(rtol), float(atol), int(max_steps), sig, box, turns, out, steps,
-                   status)  # fmt: skip
+                   bounds, t_eval, float(tw), float(rtol), float(atol), int(max_steps), float(settle), sig, box, turns,
+                   out, steps, status)  # fmt: skip
 
     run_shared(run, n, LANES)
     mark_loaded("flow")

@@ -1,0 +1,223 @@
+r"""When an orbit of a smooth protocol has settled at an asymptotically stable rest point: the certificate that
+lets the share-coordinate integrators (``flow``, ``flow_numba``) stop an orbit before ``t_end``.
+
+Plain Python on small arrays, no allocation: the compiled driver compiles these functions (``flow_numba``, by
+``register_jitable``), the numpy twin calls them as they are.
+
+**Why.**  Under logit and the replicator-mutator an orbit that reaches a stable rest point ``x*`` keeps stepping
+until ``t_end`` at a step size bounded by the stability of the explicit method, not by its accuracy: on the
+platform model (trap values, logit:1, rtol 1e-6, to t = 50) a third of the steps come after t = 20, where the exact
+orbit is within 1e-9 of the rest point.  The numerical orbit is not: there the error estimate of every step sits at
+the tolerance, and the state wanders about one tolerance around ``x*`` (at t = 25, 1.4e-7 from it).  Once the exact
+flow from the current state is proved to stay within a tolerance of ``x*`` at every time the state is seen again,
+those steps add nothing the tolerance can see; ``x*`` itself is a better answer than where they would end.
+
+**Coordinates.**  The shares ``x`` (D of them, k populations) move on the product of simplices; at the state ``X``
+of the check each population ``p`` drops its largest share ``r_p`` (the reference), leaving ``m = D - k`` tangent
+coordinates ``c_a = x_{i_a}`` and the directions ``v_a = e_{i_a} - e_{r_p}``.  The field ``F`` sums to zero in each
+population, so its coordinates ``F_c`` determine it.  ``w_a = atol + rtol |x_{i_a}|`` is each coordinate's
+tolerance (the error norm's), and ``c~ = c / w`` the coordinates in tolerances.
+
+**Once per orbit** (``linearise``), from ``F`` at ``X`` and at ``X + FD_STEP v_a`` (the compiled driver spends one
+iteration of the lane's six stages on these points instead of a step):
+
+1. ``M[a, b] = (F_c(X + h v_b)[a] - F_c(X)[a]) / h``, the Jacobian by forward differences, and ``M~ = W^-1 M W``;
+2. ``P`` solving the Lyapunov equation ``M~^T P + P M~ = -I`` (Gaussian elimination on its ``m (m + 1) / 2``
+   unknowns); ``M`` has every eigenvalue in the open left half plane iff ``P`` is positive definite (Cholesky);
+   bounds ``lam_hi >= lambda_max(P)`` (Gershgorin, and ``|P|_F``) and ``lam_lo <= lambda_min(P)`` (Gershgorin,
+   and ``1 / (2 |M~|_F)``: at ``P``'s lowest unit eigenvector ``v``, ``1 = -v^T (M~^T P + P M~) v <= 2 lambda_min
+   |M~|``).
+
+**At every check** (``certify``, cheap; the field at ``X`` is the step's last stage):
+
+3. the Newton step ``delta = -M^{-1} F_c(X)``, so ``x* ~ X + delta``, and ``rho = sqrt(lam_hi / lam_lo)
+   |delta~|``;
+4. robustness: the Jacobian anywhere in the ball differs from ``M`` by at most ``Delta = (FD_REL + CURVATURE (rho
+   max w + |X - X_lin|)) |M|_F`` in shares (differencing error, and the Jacobian changing by at most ``CURVATURE``
+   times its size per unit of share over the ball and the distance moved since the linearisation), at most
+   ``Delta cond(W)`` in tolerances; for every such ``J``, ``J^T P + P J <= -(1 - 2 lam_hi Delta~) I``.  When ``4
+   lam_hi Delta~ <= 1``, ``V(c~) = (c~ - c~*)^T P (c~ - c~*)`` decreases along the nonlinear flow at the rate
+   ``(1 - 2 lam_hi Delta~) / lam_hi`` or faster, so ``|c~(s) - c~*| <= rho exp(-rate (s - t))`` for every ``s >= t``
+   with ``rate = (1 - 2 lam_hi Delta~) / (2 lam_hi)``;
+5. each share (reference shares included: ``|sum_a d_a| / w_ref <= sum_a |d~_a|``) is then within ``sqrt(m)
+   rho exp(-rate (s - t))`` tolerances of ``x*``.  ``s`` is the first time the state is seen again: ``t`` inside
+   the observation window, else the window's start or the next output time (``first_output``).
+
+The orbit stops when that bound is at most ``SETTLE`` = 1 tolerance: every later output (the ``t_eval`` states, the
+window's ranges, the final state) is ``X + delta`` projected onto the simplices, within one tolerance of the exact
+flow from ``X`` -- what one accepted step may err by.  Otherwise the next check waits for the field to shrink
+(``next_gate``).  Only in the last parameter segment (a schedule's next phase moves the rest point).
+
+What is assumed rather than proved is step 4's bound on how fast the Jacobian changes (``CURVATURE``), as in
+classifying a rest point by its linearisation.  A rest point whose stability is marginal (``lam_hi |M~|`` large, so
+that ``4 lam_hi Delta~ > 1``: a decay rate below about ``1 / (4 FD_REL)`` = 25,000 times smaller than the Jacobian's
+size) is never certified: the orbit is integrated to ``t_end``, as is every orbit near a saddle or a centre.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["SETTLE", "GATE", "FD_STEP", "FD_REL", "CURVATURE", "MAX_DIM", "linearise", "certify", "solve",
+           "first_output", "bound", "next_gate"]  # fmt: skip
+
+SETTLE = 1.0  # a stopped orbit is within SETTLE tolerances (atol + rtol |x_i|) of the exact one wherever seen
+GATE = 10.0  # the first check when max_i |F_i| / (atol + rtol |x_i|) reaches this (then next_gate)
+FD_STEP = 1e-8  # forward-difference step, in shares
+FD_REL = 1e-5  # relative error allowed for the differenced Jacobian
+CURVATURE = 100.0  # the Jacobian's relative change per unit of share assumed near the rest point
+MAX_DIM = 6  # at most this many tangent coordinates (one per stage of a step: settle.py, flow_numba)
+UNKNOWNS = MAX_DIM * (MAX_DIM + 1) // 2
+
+
+def solve(A, b, n):
+    """Solve ``A[:n, :n] z = b[:n]`` in place by Gaussian elimination with partial pivoting (``z`` in ``b``);
+    False when a pivot is zero or not finite (``A`` and ``b`` are overwritten)."""
+    for col in range(n):
+        piv = col
+        big = abs(A[col, col])
+        for row in range(col + 1, n):
+            if abs(A[row, col]) > big:
+                big, piv = abs(A[row, col]), row
+        if not big > 0.0 or not big < math.inf:
+            return False
+        if piv != col:
+            for j in range(col, n):
+                A[col, j], A[piv, j] = A[piv, j], A[col, j]
+            b[col], b[piv] = b[piv], b[col]
+        for row in range(col + 1, n):
+            f = A[row, col] / A[col, col]
+            if f != 0.0:
+                for j in range(col + 1, n):
+                    A[row, j] -= f * A[col, j]
+                b[row] -= f * b[col]
+    for row in range(n - 1, -1, -1):
+        s = b[row]
+        for j in range(row + 1, n):
+            s -= A[row, j] * b[j]
+        b[row] = s / A[row, row]
+    return True
+
+
+def _sym(a, b, m):
+    """The index of ``P[a, b] = P[b, a]`` among the ``m (m + 1) / 2`` unknowns (row by row, ``a <= b``)."""
+    if a > b:
+        a, b = b, a
+    return a * m - a * (a - 1) // 2 + (b - a)
+
+
+def linearise(F0, F1, w, m, M, A, b, P, norms):
+    """Steps 1 and 3 (module docstring) from ``F0`` (m,) the field's coordinates at ``X``, ``F1`` (m, m) at ``X +
+    FD_STEP v_c`` (column ``c``) and ``w`` (m,) each coordinate's tolerance there: writes the Jacobian ``M`` (in
+    shares), ``P`` (for the Jacobian in tolerances) and ``norms`` = ``(|M|_F, lam_hi, lam_lo)``, bounds on ``P``'s
+    largest and smallest eigenvalues, using ``A``
+    (UNKNOWNS, UNKNOWNS) and ``b`` (UNKNOWNS,) as scratch.  False when ``P`` is not positive definite (or not
+    found): the rest point nearby, if any, is not asymptotically stable by its linearisation."""
+    norm_m = 0.0
+    norm_s = 0.0
+    for a in range(m):
+        for c in range(m):
+            M[a, c] = (F1[a, c] - F0[a]) / FD_STEP
+            norm_m += M[a, c] * M[a, c]
+            scaled = M[a, c] * w[c] / w[a]
+            norm_s += scaled * scaled
+    norm_m, norm_s = math.sqrt(norm_m), math.sqrt(norm_s)
+    if not norm_m < math.inf:
+        return False
+    # M~^T P + P M~ = -I, M~[a, c] = M[a, c] w[c] / w[a]: row (a, c), a <= c, reads
+    # sum_e M~[e, a] P[e, c] + P[a, e] M~[e, c] = -[a == c]
+    n = m * (m + 1) // 2
+    for i in range(n):
+        for j in range(n):
+            A[i, j] = 0.0
+    for a in range(m):
+        for c in range(a, m):
+            i = _sym(a, c, m)
+            for e in range(m):
+                A[i, _sym(e, c, m)] += M[e, a] * w[a] / w[e]
+                A[i, _sym(a, e, m)] += M[e, c] * w[c] / w[e]
+            b[i] = -1.0 if a == c else 0.0
+    if not solve(A, b, n):
+        return False
+    # P's extreme eigenvalues bounded: above by Gershgorin and by |P|_F, below by Gershgorin and by 1 / (2 |M~|)
+    lam_hi, lam_lo, norm_p = 0.0, math.inf, 0.0
+    for a in range(m):
+        off_diag = 0.0
+        for c in range(m):
+            P[a, c] = b[_sym(a, c, m)]
+            norm_p += P[a, c] * P[a, c]
+            off_diag += abs(P[a, c]) if c != a else 0.0
+        lam_hi = max(lam_hi, P[a, a] + off_diag)
+        lam_lo = min(lam_lo, P[a, a] - off_diag)
+    lam_hi = min(lam_hi, math.sqrt(norm_p))
+    lam_lo = max(lam_lo, 0.5 / norm_s)
+    # positive definite: Cholesky, P = L L^T, L in A's upper left block
+    for j in range(m):
+        s = P[j, j]
+        for e in range(j):
+            s -= A[j, e] * A[j, e]
+        if not s > 0.0:
+            return False
+        A[j, j] = math.sqrt(s)
+        for i in range(j + 1, m):
+            s = P[i, j]
+            for e in range(j):
+                s -= A[i, e] * A[j, e]
+            A[i, j] = s / A[j, j]
+    norms[0], norms[1], norms[2] = norm_m, lam_hi, lam_lo
+    return True
+
+
+def certify(F0, M, w, w_now, moved, norms, m, A, b, delta):
+    """Steps 2 and 4 (module docstring) at a state ``moved`` (in shares, Euclidean) from where ``linearise`` gave
+    ``M``, ``norms`` with tolerances ``w``; ``F0`` (m,) the field's coordinates at the state, ``w_now`` (m,) their
+    tolerances there.  Writes the Newton step ``delta`` (m,, in shares); returns ``(rho, rate)``: ``rho`` bounds
+    the distance from the rest point at every later time in tolerances ``w_now``, ``rate`` its decay rate; ``rho``
+    is -1.0 when not certified (``M`` singular, or the ball not within the linear regime)."""
+    norm_m, lam_hi, lam_lo = norms[0], norms[1], norms[2]
+    for a in range(m):
+        for c in range(m):
+            A[a, c] = M[a, c]
+        b[a] = -F0[a]
+    if not solve(A, b, m):
+        return -1.0, 0.0
+    step = 0.0
+    w_lo, w_hi, ratio = math.inf, 0.0, 0.0
+    for a in range(m):
+        delta[a] = b[a]
+        step += (b[a] / w[a]) ** 2
+        w_lo, w_hi = min(w_lo, w[a]), max(w_hi, w[a])
+        ratio = max(ratio, w[a] / w_now[a])
+    rho = math.sqrt(step) * math.sqrt(lam_hi / lam_lo)
+    # |J - M| in tolerances, anywhere in the ball: differencing error, and the Jacobian's change over the distance
+    # from the point of the linearisation to the far side of the ball
+    error = (FD_REL + CURVATURE * (rho * w_hi + moved)) * norm_m * (w_hi / w_lo)
+    if not 4.0 * lam_hi * error <= 1.0:
+        return -1.0, 0.0
+    return rho * ratio, (1.0 - 2.0 * lam_hi * error) / (2.0 * lam_hi)
+
+
+def first_output(t, tw, t_eval, nxt):
+    """The first time at or after ``t`` at which an orbit's state is seen: ``t`` inside the window ``[tw, t_end]``,
+    else the window's start or the next output time ``t_eval[nxt]``, whichever comes first."""
+    if t >= tw:
+        return t
+    if nxt < t_eval.shape[0] and t_eval[nxt] < tw:
+        return t_eval[nxt]
+    return tw
+
+
+def bound(rho, rate, m, t, seen):
+    """Every share's distance from the rest point, in tolerances, at every time from ``seen`` on (or -1.0)."""
+    if rho < 0.0:
+        return -1.0
+    return math.sqrt(m) * rho * math.exp(-rate * (seen - t))
+
+
+def next_gate(fnorm, found):
+    """The field's size (as the gate measures it) at which to check again after a check at ``fnorm`` that gave
+    the bound ``found`` (< 0: not certified): where the bound would be ``0.8 SETTLE`` if it shrinks with the
+    field, between a half and a hundredth of ``fnorm``."""
+    if found < 0.0:
+        return 0.01 * fnorm
+    return fnorm * min(0.5, max(0.01, 0.8 * SETTLE / found))

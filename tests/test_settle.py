@@ -1,0 +1,208 @@
+"""Stopping an orbit settled at a stable rest point (gamekit._kernels.settle, used by flow and flow_numba).
+
+The certificate's linear algebra is checked against scipy (the Lyapunov equation, eigenvalues) and its bound against
+the exact solution of linear fields (the matrix exponential); the integrators are checked against orbits integrated
+to ``t_end`` at a far tighter tolerance with the stop switched off: the same labels, every output within the
+tolerance, fewer steps, and the same results from the compiled driver and the numpy twin, alone or batched.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.linalg
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import gamekit as gk
+from gamekit._kernels import settle
+from gamekit.space import StateSpace
+
+RTOL, ATOL = 1e-6, 1e-9
+
+
+def _scratch(m):
+    return (np.zeros((m, m)), np.zeros((settle.UNKNOWNS, settle.UNKNOWNS)), np.zeros(settle.UNKNOWNS),
+            np.zeros((m, m)), np.zeros(3))  # fmt: skip
+
+
+_MATRICES = st.tuples(st.integers(1, settle.MAX_DIM), st.integers(0, 2**32 - 1), st.floats(-1.0, 3.0))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MATRICES)
+def test_linearise_is_the_lyapunov_equation_and_says_hurwitz(case):
+    """P solves M~^T P + P M~ = -I (scipy), linearise says True exactly for Hurwitz M (numpy's eigenvalues), and
+    lam_hi, lam_lo bound P's extreme eigenvalues."""
+    m, seed, shift = case
+    rng = np.random.default_rng(seed)
+    M0 = rng.normal(size=(m, m)) - shift * np.eye(m)
+    w = 10.0 ** rng.uniform(-9, -6, size=m)
+    F0 = rng.normal(size=m) * 1e-9
+    F1 = F0[:, None] + settle.FD_STEP * M0
+    M, A, b, P, norms = _scratch(m)
+    ok = settle.linearise(F0, F1, w, m, M, A, b, P, norms)
+    assert np.allclose(M, M0, rtol=1e-5, atol=1e-6 * np.abs(M0).max())
+    spectral = np.linalg.eigvals(M0).real.max()
+    if abs(spectral) < 1e-3:  # (differencing can move an eigenvalue this close to the axis either way)
+        return
+    assert ok == (spectral < 0)
+    if ok:
+        scaled = M / w[:, None] * w[None, :]
+        ref = scipy.linalg.solve_continuous_lyapunov(scaled.T, -np.eye(m))
+        assert np.allclose(P, ref, rtol=1e-6, atol=1e-9 * np.abs(ref).max())
+        lam = np.linalg.eigvalsh(ref)
+        assert norms[1] >= lam[-1] * (1 - 1e-9) and 0 < norms[2] <= lam[0] * (1 + 1e-9)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_MATRICES, st.floats(0.0, 5.0))
+def test_the_bound_holds_for_the_exact_linear_flow(case, later):
+    """For dx/dt = M (x - x*), certify's rho and rate bound every coordinate's distance from x* (in tolerances) at
+    every later time, by the matrix exponential; and its Newton step lands on x*."""
+    m, seed, shift = case
+    rng = np.random.default_rng(seed)
+    M0 = rng.normal(size=(m, m)) - (abs(shift) + 1.0) * np.eye(m)
+    if np.linalg.eigvals(M0).real.max() >= -1e-2:
+        return
+    w = 10.0 ** rng.uniform(-9, -6, size=m)
+    d0 = rng.normal(size=m) * w * 10.0 ** rng.uniform(-1, 2)  # (the state's distance from x*, in shares)
+    F0 = M0 @ d0
+    F1 = F0[:, None] + settle.FD_STEP * M0
+    M, A, b, P, norms = _scratch(m)
+    assert settle.linearise(F0, F1, w, m, M, A, b, P, norms)
+    delta = np.zeros(m)
+    rho, rate = settle.certify(F0, M, w, w, 0.0, norms, m, A, b, delta)
+    assert np.allclose(delta, -d0, rtol=1e-5, atol=1e-6 * np.abs(d0).max())
+    if rho < 0:  # (not certified: nothing claimed)
+        return
+    for s in (0.0, later / 4, later / 2, later):
+        d = scipy.linalg.expm(M0 * s) @ d0
+        assert np.linalg.norm(d / w) <= rho * np.exp(-rate * s) * (1 + 1e-6) + 1e-9
+
+
+def test_certify_refuses_a_marginal_rest_point():
+    """A centre with a differencing error that makes it look stable (eigenvalues -1e-9 +- i) is not certified."""
+    m = 2
+    M0 = np.array([[-1e-9, 1.0], [-1.0, -1e-9]])
+    w = np.full(m, 1e-7)
+    F0 = M0 @ (1e-9 * np.ones(m))
+    F1 = F0[:, None] + settle.FD_STEP * M0
+    M, A, b, P, norms = _scratch(m)
+    if settle.linearise(F0, F1, w, m, M, A, b, P, norms):
+        rho, _ = settle.certify(F0, M, w, w, 0.0, norms, m, A, b, np.zeros(m))
+        assert rho < 0
+
+
+def test_first_output_and_bound():
+    t_eval = np.array([3.0, 30.0])
+    assert settle.first_output(5.0, 25.0, t_eval, 1) == 25.0  # the window's start before the next output
+    assert settle.first_output(5.0, 40.0, t_eval, 1) == 30.0
+    assert settle.first_output(26.0, 25.0, t_eval, 1) == 26.0  # inside the window: now
+    assert settle.bound(-1.0, 1.0, 3, 0.0, 1.0) == -1.0
+    assert settle.bound(2.0, 0.5, 4, 1.0, 3.0) == pytest.approx(2 * 2.0 * np.exp(-1.0))
+
+
+# ----------------------------------------------------------------------------- through gk.simulate
+
+
+def _without_stop(monkeypatch, fn):
+    monkeypatch.setattr(settle, "SETTLE", 0.0)
+    try:
+        return fn()
+    finally:
+        monkeypatch.undo()
+
+
+@pytest.mark.parametrize("dyn", ["logit:1", "logit:0.25", "replicator-mutator:0.05"])
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_stopped_orbits_keep_their_labels_and_accuracy(dyn, backend, monkeypatch):
+    """Trap orbits: with the stop, the same labels as without, every output (t_eval states and final) within the
+    tolerance of orbits integrated to t_end at rtol 1e-12 -- no further off than without the stop, plus one
+    tolerance -- and, under logit:1, far fewer steps."""
+    if backend == "numba":
+        pytest.importorskip("numba")
+    trap = gk.load("platform-insurance").scenario("trap")
+    starts = np.random.default_rng(5).uniform(size=(40, 3))
+    te = [10.0, 27.0, 40.0, 50.0]
+
+    def run(**kw):
+        return gk.simulate(trap, starts, 50.0, dynamics=dyn, t_eval=te, backend=backend, **kw)
+
+    ref = _without_stop(monkeypatch, lambda: run(rtol=1e-12, atol=1e-14))
+    plain = _without_stop(monkeypatch, lambda: run(rtol=RTOL, atol=ATOL))
+    ours = run(rtol=RTOL, atol=ATOL)
+    assert list(ours.outcome) == list(plain.outcome) == list(ref.outcome)
+    assert np.array_equal(ours.converged, plain.converged)
+    tol = ATOL + RTOL * np.abs(ref.states)
+    plain_err = np.abs(plain.states - ref.states) / tol
+    ours_err = np.abs(ours.states - ref.states) / tol
+    assert ours_err.max() <= plain_err.max() + settle.SETTLE, (ours_err.max(), plain_err.max())
+    assert np.allclose(ours.final, ours.states[:, -1], rtol=0, atol=1e-15)
+    if dyn == "logit:1":
+        assert ours.steps.mean() < 0.8 * plain.steps.mean(), (ours.steps.mean(), plain.steps.mean())
+
+
+def test_compiled_and_numpy_stop_alike():
+    pytest.importorskip("numba")
+    trap = gk.load("platform-insurance").scenario("trap")
+    starts = StateSpace(trap.shape).sample(30, np.random.default_rng(11))
+    a = gk.simulate(trap, starts, 50.0, dynamics="logit:1", t_eval=[20.0, 45.0], backend="numba")
+    b = gk.simulate(trap, starts, 50.0, dynamics="logit:1", t_eval=[20.0, 45.0], backend="numpy")
+    assert list(a.outcome) == list(b.outcome)
+    assert np.abs(a.states - b.states).max() < 1e-8
+    assert np.abs(a.steps - b.steps).max() <= 1  # (a decision at the margin may fall a step apart)
+
+
+def test_a_stopped_orbit_does_not_depend_on_its_batch():
+    """The stop is decided from the orbit alone: alone or among others, in chunks, the same states and steps."""
+    pytest.importorskip("numba")
+    trap = gk.load("platform-insurance").scenario("trap")
+    starts = np.random.default_rng(2).uniform(size=(150, 3))
+    whole = gk.simulate(trap, starts, 50.0, dynamics="logit:1", t_eval=[30.0])
+    parts = gk.simulate(trap, starts, 50.0, dynamics="logit:1", t_eval=[30.0], chunk=7)
+    alone = gk.simulate(trap, starts[17:18], 50.0, dynamics="logit:1", t_eval=[30.0])
+    assert np.array_equal(whole.states, parts.states) and np.array_equal(whole.steps, parts.steps)
+    assert np.array_equal(whole.states[17], alone.states[0]) and whole.steps[17] == alone.steps[0]
+
+
+def test_long_horizons_cost_little_more_than_short_ones():
+    """Once settled, an orbit stops: to t = 2000 costs about what it costs to t = 50 (without the stop, 40 times
+    the steps in the tail)."""
+    trap = gk.load("platform-insurance").scenario("trap")
+    starts = np.random.default_rng(4).uniform(size=(20, 3))
+    short = gk.simulate(trap, starts, 50.0, dynamics="logit:1")
+    long = gk.simulate(trap, starts, 2000.0, dynamics="logit:1")
+    assert list(short.outcome) == list(long.outcome)
+    assert long.steps.mean() < 1.5 * short.steps.mean(), (long.steps.mean(), short.steps.mean())
+
+
+def test_a_saddle_is_not_stopped():
+    """An orbit at the saddle QRE of a coordination game (logit:0.1) is not stopped there (its linearisation is not
+    stable) and not called converged; the orbits beside it reach the stable QREs, stopped or not, alike."""
+    game = gk.Game({"row": ["a", "b"], "col": ["a", "b"]},
+                   {"a, a": [1, 1], "a, b": [0, 0], "b, a": [0, 0], "b, b": [1, 1]})  # fmt: skip
+    starts = [[0.5, 0.5], [0.9, 0.9], [0.1, 0.1], [0.6, 0.3]]
+    for backend in ("numba", "numpy"):
+        traj = gk.simulate(game, starts, 100.0, dynamics="logit:0.1", backend=backend)
+        assert list(traj.converged) == [False, True, True, True]
+        assert traj.outcome[0] == "unresolved"
+        assert np.allclose(traj.final[0], [0.5, 0.5], atol=1e-12)
+
+
+def test_no_orbit_stops_before_the_last_phase_of_a_schedule(monkeypatch):
+    """Trap values until t = 40, then the meta-goal's: orbits settled at the trap's QRE by t = 25 move on to the
+    meta-goal's, as orbits integrated without the stop at rtol 1e-12 do."""
+    platform = gk.load("platform-insurance")
+    starts = np.random.default_rng(9).uniform(size=(12, 3))
+
+    def run(**kw):
+        return gk.simulate(platform.scenario("trap"), starts, 80.0, dynamics="logit:1", t_eval=[30.0],
+                           schedule=[(40.0, "meta_goal")], **kw)  # fmt: skip
+
+    ref = _without_stop(monkeypatch, lambda: run(rtol=1e-12, atol=1e-14))
+    ours = run(rtol=RTOL, atol=ATOL)
+    trap_only = gk.simulate(platform.scenario("trap"), starts, 80.0, dynamics="logit:1")
+    assert list(ours.outcome) == list(ref.outcome) and set(ours.outcome).isdisjoint(trap_only.outcome)
+    assert np.abs(ours.final - ref.final).max() < 10 * RTOL
+    assert np.abs(ours.states - ref.states).max() < 10 * RTOL
