@@ -1663,7 +1663,8 @@ def _polish_field(dyn: Dynamics, fld: Field, space: StateSpace, start: np.ndarra
             _newton_update(x, jac, g, done, free, last)
         else:  # (after a break x is where the field was last evaluated: no evaluation again)
             (v,) = _by_blocks(fld.derivatives, x, theta, lambda xb, u, du: (velocity(dyn, xb, u, off),))
-    ok = _all_columns(np.isfinite(x)) & (_max_columns(np.abs(v)) <= tol) & _all_columns(x >= -FACE_SLACK)
+    # (the test that ended the iteration: on the free shares, each population's last carrying minus their sum)
+    ok = _all_columns(np.isfinite(x)) & (_max_columns(np.abs(v[:, free])) <= tol) & _all_columns(x >= -FACE_SLACK)
     # logit and the mutator with MU > 0 have no rest point on a face: a share below FACE_SLACK is small, not zero
     # (a logit QRE at ETA = 1/4 may give a strategy 1.2e-9; snapped to zero, the point missed the QRE by as much)
     interior = dyn.kind == "logit" or (dyn.mu or 0.0) > 0.0

@@ -72,8 +72,9 @@ def test_the_bound_holds_for_the_exact_linear_flow(case, later):
     M, A, b, P, norms = _scratch(m)
     assert settle.linearise(F0, F1, w, m, M, A, b, P, norms)
     delta = np.zeros(m)
-    rho, rate = settle.certify(F0, M, w, w, 0.0, norms, m, A, b, delta)
+    assert settle.newton(F0, M, m, A, b, delta)
     assert np.allclose(delta, -d0, rtol=1e-5, atol=1e-6 * np.abs(d0).max())
+    rho, rate = settle.certify(delta, M0 @ (d0 + delta), w, w, 0.0, norms, m)
     if rho < 0:  # (not certified: nothing claimed)
         return
     for s in (0.0, later / 4, later / 2, later):
@@ -90,8 +91,24 @@ def test_certify_refuses_a_marginal_rest_point():
     F1 = F0[:, None] + settle.FD_STEP * M0
     M, A, b, P, norms = _scratch(m)
     if settle.linearise(F0, F1, w, m, M, A, b, P, norms):
-        rho, _ = settle.certify(F0, M, w, w, 0.0, norms, m, A, b, np.zeros(m))
+        delta = np.zeros(m)
+        assert settle.newton(F0, M, m, A, b, delta)
+        rho, _ = settle.certify(delta, M0 @ (1e-9 * np.ones(m) + delta), w, w, 0.0, norms, m)
         assert rho < 0
+
+
+def test_certify_refuses_where_the_newton_point_shows_curvature():
+    """f(y) = -y**3 at y = 0.01 (a pitchfork's centre): the Jacobian there says stable (-3e-4), but the field at
+    the Newton point y - y / 3 is 30% of the field at y: not the linear regime, not certified."""
+    m, y = 1, 0.01
+    F0, F1 = np.array([-(y**3)]), np.array([[-((y + settle.FD_STEP) ** 3)]])
+    w = np.array([5e-7])
+    M, A, b, P, norms = _scratch(m)
+    assert settle.linearise(F0, F1, w, m, M, A, b, P, norms)
+    delta = np.zeros(m)
+    assert settle.newton(F0, M, m, A, b, delta)
+    rho, _ = settle.certify(delta, np.array([-((y + delta[0]) ** 3)]), w, w, 0.0, norms, m)
+    assert rho < 0
 
 
 def test_first_output_and_bound():
@@ -206,3 +223,45 @@ def test_no_orbit_stops_before_the_last_phase_of_a_schedule(monkeypatch):
     assert list(ours.outcome) == list(ref.outcome) and set(ours.outcome).isdisjoint(trap_only.outcome)
     assert np.abs(ours.final - ref.final).max() < 10 * RTOL
     assert np.abs(ours.states - ref.states).max() < 10 * RTOL
+
+
+# ----------------------------------------------------------------------------- found by a hostile review
+
+
+_COORDINATION = {"a, a": [1], "a, b": [0], "b, a": [0], "b, b": [1]}
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        # a pitchfork (logit:0.5): the centre is not hyperbolic, orbits creep in like 1 / sqrt(t); a linearisation off
+        # the centre looks stable, and the window is far away -- the field at the Newton point shows the curvature
+        ("coordination", "logit:0.5", 1e5, dict(window=0.01)),
+        ("coordination", "logit:0.5001", 1e5, dict(window=0.01)),
+        # slow along the simplex, fast off it: the field at the check must be taken on the simplex (a step's last
+        # stage is not: with it the Newton step was 1,000 times too short)
+        ("coordination", "logit:0.51", 1e3, {}),
+        # a stable focus: the stopped state lands within 1e-10 of it, where the polish must still call it a rest point
+        ("rps", "replicator-mutator:0.2", 2e3, dict(t_eval=[100.0, 1000.0, 2000.0])),
+    ],
+)
+def test_the_stop_changes_no_label_and_no_output_beyond_a_tolerance(case, backend, monkeypatch):
+    if backend == "numba":
+        pytest.importorskip("numba")
+    name, dyn, t_end, extra = case
+    if name == "coordination":
+        game, starts = gk.Game({"players": ["a", "b"]}, _COORDINATION), np.array([[0.6], [0.45]])
+    else:
+        game = gk.load("rock-paper-scissors").scenario("bad")
+        starts = StateSpace(game.shape).sample(20, np.random.default_rng(2))
+
+    def run(**kw):
+        return gk.simulate(game, starts, t_end, dynamics=dyn, backend=backend, **extra, **kw)
+
+    ref = _without_stop(monkeypatch, lambda: run(rtol=1e-12, atol=1e-14))
+    plain = _without_stop(monkeypatch, lambda: run(rtol=RTOL, atol=ATOL))
+    ours = run(rtol=RTOL, atol=ATOL)
+    assert list(ours.outcome) == list(plain.outcome) and np.array_equal(ours.converged, plain.converged)
+    tol = ATOL + RTOL * np.abs(ref.final)
+    assert (np.abs(ours.final - ref.final) / tol).max() <= (np.abs(plain.final - ref.final) / tol).max() + 1.0

@@ -19,10 +19,11 @@ bookkeeping every step, and cut the orbits into 16 ranges per run.  Kernel alone
 CPU per orbit-step: logit 145 -> 79 ns, Smith 123 -> 45, BNN 136 -> 50.
 
 A lane whose orbit may have settled (``settle``: the field below the lane's gate) spends its next iteration's six
-stages on the orbit's linearisation (the field at ``X + FD_STEP (e_i - e_ref)``, one tangent direction per stage:
-at most ``settle.MAX_DIM`` = 6 of them) instead of a step, which costs that lane one iteration rather than the whole
-stage call a separate evaluation would; later checks reuse the linearisation (``settle.certify``: a Newton step and
-a bound, about 0.1 us).  A stopped lane writes its outputs and takes the next orbit.
+stages on a check instead of a step: the field at ``X``, at ``X + FD_STEP (e_i - e_ref)`` for each tangent
+direction when the orbit has no linearisation yet (at most ``settle.MAX_DIM`` = 4 of them), and, after the fifth
+stage, at the Newton point.  That costs the lane one iteration rather than the whole extra stage call a separate
+evaluation would (which cost more than the steps it saved).  A stopped lane writes its outputs and takes the next
+orbit.
 
 Step-size control is scipy's (``flow``): ``h_new = h clip(SAFETY err**(-1/5), MIN_FACTOR, MAX_FACTOR)``, no
 growth on the step after a rejection; ``err**(1/5)`` as ``exp(ln(err) / 5)`` by ``log_pos`` and ``exp_neg``
@@ -48,11 +49,24 @@ from .flow_stage import KINDS, STAGE_SIGNATURE, for_field, for_shape, generic_wo
 from .layout import pack_tables
 from .pool import run_shared
 from .primitives import LANES, LN2_HI, LN2_LO, _bits, _float, as_pointer, exp_neg, high, low, take_next
-from .settle import FD_STEP, GATE, MAX_DIM, UNKNOWNS, _sym, bound, certify, first_output, linearise, next_gate, solve
+from .settle import (
+    FD_STEP,
+    GATE,
+    MAX_DIM,
+    UNKNOWNS,
+    _sym,
+    bound,
+    certify,
+    first_output,
+    linearise,
+    newton,
+    next_gate,
+    solve,
+)
 from .tableau import DENSE, H0, MAX_FACTOR, MIN_FACTOR, SAFETY, TIME_RTOL, WINDOW_SAMPLES, A, B, E
 
 # settle's functions are plain Python (the numpy twin calls them as they are): compiled where the driver calls them
-for _plain in (bound, certify, first_output, linearise, next_gate, solve, _sym):
+for _plain in (bound, certify, first_output, linearise, newton, next_gate, solve, _sym):
     register_jitable(_plain)
 
 __all__ = [
@@ -216,7 +230,7 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
     F0 = np.zeros((1, mm))[0]
     F1 = np.zeros((mm, mm))
     Pj = np.zeros((mm, mm))
-    delta = np.zeros((1, mm))[0]
+    DL = np.zeros((L, mm))  # a probing lane's Newton step
     wt = np.zeros((1, mm))[0]
     # each lane's linearisation (settle.linearise): done, Jacobian, tolerances, norms, state
     lin = np.zeros((1, L), dtype=np.int64)[0]
@@ -288,7 +302,7 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
             for ln in range(L):
                 Y[i, ln] = X[i, ln] + hh[ln] * (A21 * K0[i, ln])
         for j_ in range(n_probe):
-            _probe_point(Y, X, plist[j_], 0, PI, PR, nt)
+            _probe_point(Y, X, plist[j_], 0, PI, PR, nt, lin, DL)
         stage(pY, pK[0], pPAYL, pPAR, pTAB, pWORK)
         for ln in range(L if any_starting else 0):
             if starting[ln] > 0.0:  # K1 = f(X): the first stage of the orbit or segment
@@ -310,7 +324,7 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
                 for i in range(d):
                     Y[i, ln] = X[i, ln] + probe[ln] * K1[i, ln]
         for j_ in range(n_probe):
-            _probe_point(Y, X, plist[j_], 1, PI, PR, nt)
+            _probe_point(Y, X, plist[j_], 1, PI, PR, nt, lin, DL)
         stage(pY, pK[1], pPAYL, pPAR, pTAB, pWORK)
         for ln in range(L if any_starting else 0):
             if probe[ln] > 0.0:  # K2 = f(X + h0 f(X)): the starting lane's first step, its probe spent
@@ -320,13 +334,13 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
             for ln in range(L):
                 Y[i, ln] = X[i, ln] + hh[ln] * (A41 * K0[i, ln] + A42 * K1[i, ln] + A43 * K2[i, ln])
         for j_ in range(n_probe):
-            _probe_point(Y, X, plist[j_], 2, PI, PR, nt)
+            _probe_point(Y, X, plist[j_], 2, PI, PR, nt, lin, DL)
         stage(pY, pK[2], pPAYL, pPAR, pTAB, pWORK)
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = X[i, ln] + hh[ln] * (A51 * K0[i, ln] + A52 * K1[i, ln] + A53 * K2[i, ln] + A54 * K3[i, ln])
         for j_ in range(n_probe):
-            _probe_point(Y, X, plist[j_], 3, PI, PR, nt)
+            _probe_point(Y, X, plist[j_], 3, PI, PR, nt, lin, DL)
         stage(pY, pK[3], pPAYL, pPAR, pTAB, pWORK)
         for i in range(d):
             for ln in range(L):
@@ -334,15 +348,29 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
                     A61 * K0[i, ln] + A62 * K1[i, ln] + A63 * K2[i, ln] + A64 * K3[i, ln] + A65 * K4[i, ln]
                 )
         for j_ in range(n_probe):
-            _probe_point(Y, X, plist[j_], 4, PI, PR, nt)
+            _probe_point(Y, X, plist[j_], 4, PI, PR, nt, lin, DL)
         stage(pY, pK[4], pPAYL, pPAR, pTAB, pWORK)
+        for j_ in range(n_probe):  # (probing lanes: linearised if new, then the Newton point for the last stage)
+            ln = plist[j_]
+            for ca in range(nt):
+                F0[ca] = K1[PI[ln, ca], ln]
+            if lin[ln] == 0:
+                for ca in range(nt):
+                    WC[ln, ca] = atol + rtol * abs(X[PI[ln, ca], ln])
+                    for cb in range(nt):
+                        F1[ca, cb] = _stage_value(K1, K2, K3, K4, K5, K6, cb + 1, PI[ln, ca], ln)
+                for i in range(d):
+                    XC[ln, i] = X[i, ln]
+                lin[ln] = 1 if linearise(F0, F1, WC[ln], nt, MC[ln], Asys, bsys, Pj, NORMS[ln]) else -1
+            if lin[ln] == 1 and not newton(F0, MC[ln], nt, Asys, bsys, DL[ln]):
+                lin[ln] = -1
         for i in range(d):
             for ln in range(L):
                 Y[i, ln] = X[i, ln] + hh[ln] * (
                     B1 * K0[i, ln] + B3 * K2[i, ln] + B4 * K3[i, ln] + B5 * K4[i, ln] + B6 * K5[i, ln]
                 )
         for j_ in range(n_probe):
-            _probe_point(Y, X, plist[j_], 5, PI, PR, nt)
+            _probe_point(Y, X, plist[j_], 5, PI, PR, nt, lin, DL)
         stage(pY, pK[5], pPAYL, pPAR, pTAB, pWORK)
         # error norm over every share (scipy's: RMS of the error over atol + rtol max(|x|, |x_new|))
         for ln in range(L):
@@ -452,59 +480,45 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
         next_probe = 0
         for j_ in range(n_check):
             ln = clist[j_]
-            check[ln] = 1.0
-            if probing[ln] > 0.0:  # its stages were the field at X + FD_STEP (e_i - e_ref): the linearisation
-                probing[ln] = 0.0
-                for ca in range(nt):
-                    i = PI[ln, ca]
-                    F0[ca] = K0[i, ln]
-                    WC[ln, ca] = atol + rtol * abs(X[i, ln])
-                    for cb in range(nt):
-                        F1[ca, cb] = _stage_value(K1, K2, K3, K4, K5, K6, cb, i, ln)
-                for i in range(d):
-                    XC[ln, i] = X[i, ln]
-                if linearise(F0, F1, WC[ln], nt, MC[ln], Asys, bsys, Pj, NORMS[ln]):
-                    lin[ln] = 1
-                else:  # (no stable rest point by the linearisation here: a hundred times smaller a field first)
-                    check[ln] = 0.0
-                    gate[ln] = 0.01 * _field_size(X, K0, ln, rtol, atol)
-            elif lin[ln] == 0:  # (its linearisation first: the next iteration)
-                check[ln] = 0.0
+            if probing[ln] == 0.0:  # due: the next iteration's stages are its check (probing)
                 probing[ln] = 1.0
                 plist[next_probe] = ln
                 next_probe += 1
-                ca = 0
-                for p in range(k):
-                    rf = off[p]
-                    for i in range(off[p] + 1, off[p + 1]):
-                        rf = i if X[i, ln] > X[rf, ln] else rf
-                    for i in range(off[p], off[p + 1]):
-                        if i != rf:
-                            PI[ln, ca], PR[ln, ca] = i, rf
-                            ca += 1
-        n_probe = next_probe
-        # the check itself, from the lane's linearisation: the Newton step from the field at X (first same as last)
-        for j_ in range(n_check):
-            ln = clist[j_]
-            if check[ln] == 0.0:
+                if lin[ln] != 1:  # (tangent coordinates for a new linearisation: all but each largest share)
+                    lin[ln] = 0
+                    ca = 0
+                    for p in range(k):
+                        rf = off[p]
+                        for i in range(off[p] + 1, off[p + 1]):
+                            rf = i if X[i, ln] > X[rf, ln] else rf
+                        for i in range(off[p], off[p + 1]):
+                            if i != rf:
+                                PI[ln, ca], PR[ln, ca] = i, rf
+                                ca += 1
                 continue
-            check[ln] = 0.0
+            # probed: K1 the field at X, K6 at the Newton point X + delta (linearised in the fifth stage's wake)
+            probing[ln] = 0.0
+            size = _field_size(X, K1, ln, rtol, atol)
+            if lin[ln] != 1:  # (no stable rest point by the linearisation here: a hundred times smaller a field first)
+                lin[ln] = 0
+                gate[ln] = 0.01 * size
+                continue
             moved = 0.0
             for i in range(d):
                 moved += (X[i, ln] - XC[ln, i]) ** 2
             for ca in range(nt):
-                F0[ca] = K0[PI[ln, ca], ln]
+                F0[ca] = K6[PI[ln, ca], ln]
                 wt[ca] = atol + rtol * abs(X[PI[ln, ca], ln])
-            rho, rate = certify(F0, MC[ln], WC[ln], wt, np.sqrt(moved), NORMS[ln], nt, Asys, bsys, delta)
+            rho, rate = certify(DL[ln], F0, WC[ln], wt, np.sqrt(moved), NORMS[ln], nt)
             found = bound(rho, rate, nt, t[ln], first_output(t[ln], tw, t_eval, nxt[ln]))
             if found < 0.0 or found > settle:
-                gate[ln] = next_gate(_field_size(X, K0, ln, rtol, atol), found)
-                lin[ln] = 1 if found >= 0.0 else 0  # (moved out of the linearisation's reach: a new one next time)
+                gate[ln] = next_gate(size, found)
+                lin[ln] = 1 if found >= 0.0 else 0  # (out of the linearisation's reach: a new one next time)
                 continue
             # settled: X + delta, back onto the simplices, is the state from now to t_end
             for ca in range(nt):
-                X[PI[ln, ca], ln] += delta[ca]
-                X[PR[ln, ca], ln] -= delta[ca]
+                X[PI[ln, ca], ln] += DL[ln, ca]
+                X[PR[ln, ca], ln] -= DL[ln, ca]
             _project_lane(X, off, k, ln)
             r = orbit[ln]
             while nxt[ln] < n_out:
@@ -525,6 +539,8 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
             n_sampled[ln] = WINDOW_SAMPLES + 1
             t[ln] = t_end
             target[ln] = t_end
+            acc[ln] = 1.0  # (the event below finishes the orbit)
+        n_probe = next_probe
         # lanes with an event (a stop reached: an output time or the segment's end; or the step budget spent),
         # flagged branch-free; then the bookkeeping for those lanes only (scalar)
         n_event = 0
@@ -578,14 +594,19 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
 
 
 @njit(inline="always")
-def _probe_point(Y, X, ln, s, PI, PR, nt):
-    """A probing lane's point for stage ``s`` (0-5): ``X + FD_STEP (e_i - e_ref)`` for tangent coordinate ``s``
-    (``PI``, ``PR``), ``X`` beyond the last."""
+def _probe_point(Y, X, ln, s, PI, PR, nt, lin, DL):
+    """A probing lane's point for stage ``s`` (0-5): ``X`` for the first; for the next ``nt``, when the lane has no
+    linearisation yet (``lin`` 0), ``X + FD_STEP (e_i - e_ref)`` for each tangent coordinate (``PI``, ``PR``); for
+    the last, the Newton point ``X + DL`` when there is one (``lin`` 1); else ``X``."""
     for i in range(Y.shape[0]):
         Y[i, ln] = X[i, ln]
-    if s < nt:
-        Y[PI[ln, s], ln] += FD_STEP
-        Y[PR[ln, s], ln] -= FD_STEP
+    if 1 <= s <= nt and lin[ln] == 0:
+        Y[PI[ln, s - 1], ln] += FD_STEP
+        Y[PR[ln, s - 1], ln] -= FD_STEP
+    if s == 5 and lin[ln] == 1:
+        for ca in range(nt):
+            Y[PI[ln, ca], ln] += DL[ln, ca]
+            Y[PR[ln, ca], ln] -= DL[ln, ca]
 
 
 @njit(inline="always")

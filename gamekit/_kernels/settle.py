@@ -18,8 +18,10 @@ coordinates ``c_a = x_{i_a}`` and the directions ``v_a = e_{i_a} - e_{r_p}``.  T
 population, so its coordinates ``F_c`` determine it.  ``w_a = atol + rtol |x_{i_a}|`` is each coordinate's
 tolerance (the error norm's), and ``c~ = c / w`` the coordinates in tolerances.
 
-**Once per orbit** (``linearise``), from ``F`` at ``X`` and at ``X + FD_STEP v_a`` (the compiled driver spends one
-iteration of the lane's six stages on these points instead of a step):
+**At each check** the field is evaluated on the simplex, at ``X`` itself (a step's last stage is not: it is taken
+before the step is projected back, and a field with a component off the simplex, logit's ``-x``, then gives a wrong
+Newton step), and at the Newton point below; the compiled driver spends one iteration of the lane's six stages on a
+check instead of a step.  **Once per orbit** (``linearise``), from ``F`` at ``X`` and at ``X + FD_STEP v_a``:
 
 1. ``M[a, b] = (F_c(X + h v_b)[a] - F_c(X)[a]) / h``, the Jacobian by forward differences, and ``M~ = W^-1 M W``;
 2. ``P`` solving the Lyapunov equation ``M~^T P + P M~ = -I`` (Gaussian elimination on its ``m (m + 1) / 2``
@@ -28,14 +30,16 @@ iteration of the lane's six stages on these points instead of a step):
    and ``1 / (2 |M~|_F)``: at ``P``'s lowest unit eigenvector ``v``, ``1 = -v^T (M~^T P + P M~) v <= 2 lambda_min
    |M~|``).
 
-**At every check** (``certify``, cheap; the field at ``X`` is the step's last stage):
+**At every check** (``newton``, ``certify``):
 
 3. the Newton step ``delta = -M^{-1} F_c(X)``, so ``x* ~ X + delta``, and ``rho = sqrt(lam_hi / lam_lo)
    |delta~|``;
-4. robustness: the Jacobian anywhere in the ball differs from ``M`` by at most ``Delta = (FD_REL + CURVATURE (rho
-   max w + |X - X_lin|)) |M|_F`` in shares (differencing error, and the Jacobian changing by at most ``CURVATURE``
-   times its size per unit of share over the ball and the distance moved since the linearisation), at most
-   ``Delta cond(W)`` in tolerances; for every such ``J``, ``J^T P + P J <= -(1 - 2 lam_hi Delta~) I``.  When ``4
+4. robustness: the Jacobian anywhere in the ball differs from ``M`` by at most ``Delta = FD_REL |M|_F + s (rho
+   max w + |X - X_lin|)`` in shares (differencing error, and the Jacobian changing at a slope ``s`` per unit of share
+   over the ball and the distance moved since the linearisation), at most ``Delta cond(W)`` in tolerances.  ``s``
+   is the larger of ``CURVATURE |M|_F`` (assumed) and ``MEASURED kappa``, ``kappa = 2 |F_c(X + delta)| / |delta|^2``
+   the curvature that the field at the Newton point shows (zero for a linear field; at a pitchfork's centre, where
+   the Jacobian vanishes, it is what refuses the check); for every such ``J``, ``J^T P + P J <= -(1 - 2 lam_hi Delta~) I``.  When ``4
    lam_hi Delta~ <= 1``, ``V(c~) = (c~ - c~*)^T P (c~ - c~*)`` decreases along the nonlinear flow at the rate
    ``(1 - 2 lam_hi Delta~) / lam_hi`` or faster, so ``|c~(s) - c~*| <= rho exp(-rate (s - t))`` for every ``s >= t``
    with ``rate = (1 - 2 lam_hi Delta~) / (2 lam_hi)``;
@@ -48,8 +52,8 @@ window's ranges, the final state) is ``X + delta`` projected onto the simplices,
 flow from ``X`` -- what one accepted step may err by.  Otherwise the next check waits for the field to shrink
 (``next_gate``).  Only in the last parameter segment (a schedule's next phase moves the rest point).
 
-What is assumed rather than proved is step 4's bound on how fast the Jacobian changes (``CURVATURE``), as in
-classifying a rest point by its linearisation.  A rest point whose stability is marginal (``lam_hi |M~|`` large, so
+What is assumed rather than proved is step 4's bound on how fast the Jacobian changes (``CURVATURE``, checked
+against one measurement along the Newton step), as in classifying a rest point by its linearisation.  A rest point whose stability is marginal (``lam_hi |M~|`` large, so
 that ``4 lam_hi Delta~ > 1``: a decay rate below about ``1 / (4 FD_REL)`` = 25,000 times smaller than the Jacobian's
 size) is never certified: the orbit is integrated to ``t_end``, as is every orbit near a saddle or a centre.
 """
@@ -58,7 +62,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["SETTLE", "GATE", "FD_STEP", "FD_REL", "CURVATURE", "MAX_DIM", "linearise", "certify", "solve",
+__all__ = ["SETTLE", "GATE", "FD_STEP", "FD_REL", "CURVATURE", "MAX_DIM", "linearise", "newton", "certify", "solve",
            "first_output", "bound", "next_gate"]  # fmt: skip
 
 SETTLE = 1.0  # a stopped orbit is within SETTLE tolerances (atol + rtol |x_i|) of the exact one wherever seen
@@ -66,7 +70,8 @@ GATE = 10.0  # the first check when max_i |F_i| / (atol + rtol |x_i|) reaches th
 FD_STEP = 1e-8  # forward-difference step, in shares
 FD_REL = 1e-5  # relative error allowed for the differenced Jacobian
 CURVATURE = 100.0  # the Jacobian's relative change per unit of share assumed near the rest point
-MAX_DIM = 6  # at most this many tangent coordinates (one per stage of a step: settle.py, flow_numba)
+MEASURED = 4.0  # safety factor on the curvature the field at the Newton point shows
+MAX_DIM = 4  # at most this many tangent coordinates (the field at X, X + h v_a and the Newton point: six stages)
 UNKNOWNS = MAX_DIM * (MAX_DIM + 1) // 2
 
 
@@ -168,31 +173,44 @@ def linearise(F0, F1, w, m, M, A, b, P, norms):
     return True
 
 
-def certify(F0, M, w, w_now, moved, norms, m, A, b, delta):
-    """Steps 2 and 4 (module docstring) at a state ``moved`` (in shares, Euclidean) from where ``linearise`` gave
-    ``M``, ``norms`` with tolerances ``w``; ``F0`` (m,) the field's coordinates at the state, ``w_now`` (m,) their
-    tolerances there.  Writes the Newton step ``delta`` (m,, in shares); returns ``(rho, rate)``: ``rho`` bounds
-    the distance from the rest point at every later time in tolerances ``w_now``, ``rate`` its decay rate; ``rho``
-    is -1.0 when not certified (``M`` singular, or the ball not within the linear regime)."""
-    norm_m, lam_hi, lam_lo = norms[0], norms[1], norms[2]
+def newton(F0, M, m, A, b, delta):
+    """Step 3's Newton step ``delta = -M^{-1} F0`` (m,, in shares), ``A`` and ``b`` scratch; False if ``M`` is
+    singular."""
     for a in range(m):
         for c in range(m):
             A[a, c] = M[a, c]
         b[a] = -F0[a]
     if not solve(A, b, m):
-        return -1.0, 0.0
-    step = 0.0
-    w_lo, w_hi, ratio = math.inf, 0.0, 0.0
+        return False
     for a in range(m):
         delta[a] = b[a]
-        step += (b[a] / w[a]) ** 2
+    return True
+
+
+def certify(delta, F2, w, w_now, moved, norms, m):
+    """Step 4 (module docstring) for the Newton step ``delta`` (m,, in shares) from a state ``moved`` (in shares,
+    Euclidean) from where ``linearise`` gave ``norms`` with tolerances ``w``; ``F2`` (m,) the field's coordinates
+    at the state plus ``delta``, ``w_now`` (m,) the tolerances at the state.  Returns ``(rho, rate)``: ``rho``
+    bounds the distance from the rest point at every later time in tolerances ``w_now``, ``rate`` its decay rate;
+    ``rho`` is -1.0 when not certified (the ball not within the linear regime)."""
+    norm_m, lam_hi, lam_lo = norms[0], norms[1], norms[2]
+    step, shares, residual = 0.0, 0.0, 0.0
+    w_lo, w_hi, ratio = math.inf, 0.0, 0.0
+    for a in range(m):
+        step += (delta[a] / w[a]) ** 2
+        shares += delta[a] * delta[a]
+        residual += F2[a] * F2[a]
         w_lo, w_hi = min(w_lo, w[a]), max(w_hi, w[a])
         ratio = max(ratio, w[a] / w_now[a])
     rho = math.sqrt(step) * math.sqrt(lam_hi / lam_lo)
+    # the Jacobian's change per unit of share: the assumed CURVATURE times its size, or what the field at the Newton
+    # point shows (for the linear model it is zero there: |F(X + delta)| ~ kappa |delta|^2 / 2), whichever is larger
+    kappa = 2.0 * math.sqrt(residual) / shares if shares > 0.0 else 0.0
+    slope = max(CURVATURE * norm_m, MEASURED * kappa)
     # |J - M| in tolerances, anywhere in the ball: differencing error, and the Jacobian's change over the distance
     # from the point of the linearisation to the far side of the ball
-    error = (FD_REL + CURVATURE * (rho * w_hi + moved)) * norm_m * (w_hi / w_lo)
-    if not 4.0 * lam_hi * error <= 1.0:
+    error = (FD_REL * norm_m + slope * (rho * w_hi + moved)) * (w_hi / w_lo)
+    if not (4.0 * lam_hi * error <= 1.0 and rho < math.inf):
         return -1.0, 0.0
     return rho * ratio, (1.0 - 2.0 * lam_hi * error) / (2.0 * lam_hi)
 
