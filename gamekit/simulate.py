@@ -240,6 +240,7 @@ from . import _validate as check
 from ._kernels import cache, dopri
 from ._kernels.layout import tables
 from ._kernels.rhs_field import Field
+from ._kernels.settle import RESOLUTION
 from .dynamics import compile_payoffs, expected_payoffs, jacobian_from
 from .errors import AnalysisError, ArgumentError, GamekitError, ParameterError
 from .game import Game
@@ -1526,7 +1527,9 @@ def _simulate_flow(game, full, te, bounds, values, dyn: Dynamics, classify, cont
     if scale_all.size:
         check_logit_scale(dyn, float(np.max(scale_all)))  # a tiny eta: u/eta beyond what the steps resolve
     pay = _payoff_rows(game, values) if game.multilinear else _field_rows(game, fld, values)
-    integrate = _flow_backend(game, fld, dyn, backend)
+    # (settled orbits stop only where a tolerance is well below what the classification resolves: settle.py)
+    fine = atol + rtol <= RESOLUTION * classify.converge_tol
+    integrate = _flow_backend(game, fld, dyn, backend, stop=fine)
     r_count = pay.shape[1]
     off, _, others, flat, nq = tables(game.shape)
     final, codes, converged, steps, states = _outputs(n, space.width, te.size)
@@ -1602,13 +1605,14 @@ def _simulate_flow(game, full, te, bounds, values, dyn: Dynamics, classify, cont
     )
 
 
-def _flow_backend(game: Game, fld: Field, dyn: Dynamics, name: str):
+def _flow_backend(game: Game, fld: Field, dyn: Dynamics, name: str, stop: bool = True):
     """The share-coordinate integrator (``_kernels.flow``) for ``dyn``: compiled with the game's compiled payoffs,
-    or the numpy twin with :func:`gamekit.protocols.velocity` (numba absent, or a model too large to compile)."""
+    or the numpy twin with :func:`gamekit.protocols.velocity` (numba absent, or a model too large to compile).
+    ``stop``: whether orbits settled at a stable rest point may stop (smooth fields only; ``_kernels.settle``)."""
     from ._kernels import flow
     from ._kernels.settle import SETTLE
 
-    settle = SETTLE if dyn.smooth else 0.0  # (stop orbits settled at a stable rest point: smooth fields only)
+    settle = SETTLE if dyn.smooth and stop else 0.0
     if name == "numba" and not dopri.numba_available():
         raise GamekitError("backend='numba' needs numba installed (pip install numba), or use backend='numpy'")
     if name == "numba" or (name == "auto" and dopri.numba_available()):

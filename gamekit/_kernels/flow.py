@@ -287,12 +287,13 @@ def _settle(f, X, P, gate, lins, rows, t, seen, off, m, settle, rtol, atol):
     F2 = f(moved_to, P)
     settled = []
     for r in np.flatnonzero(usable):
-        _, w, norms, at, _ = lins[rows[r]]
+        M, w, norms, at, _ = lins[rows[r]]
         share = _coordinates(off, refs[r])
         moved = float(np.sqrt(np.sum((X[r] - at) ** 2)))
         w_now = atol + rtol * np.abs(X[r, share])
-        rho, rate = certify(steps[r], F2[r, share], w, w_now, moved, norms, m)
+        rho, rate, near = certify(steps[r], F2[r, share], M, w, w_now, moved, norms, m, A, b)
         found = bound(rho, rate, m, t[r], seen[r])
+        found = found + near if found >= 0.0 else found
         if found < 0.0 or found > settle:
             gate[rows[r]] = next_gate(size[r], found)
             if found < 0.0:  # (out of the linearisation's reach: a new one next time)

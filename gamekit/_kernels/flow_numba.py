@@ -509,8 +509,9 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
             for ca in range(nt):
                 F0[ca] = K6[PI[ln, ca], ln]
                 wt[ca] = atol + rtol * abs(X[PI[ln, ca], ln])
-            rho, rate = certify(DL[ln], F0, WC[ln], wt, np.sqrt(moved), NORMS[ln], nt)
+            rho, rate, near = certify(DL[ln], F0, MC[ln], WC[ln], wt, np.sqrt(moved), NORMS[ln], nt, Asys, bsys)
             found = bound(rho, rate, nt, t[ln], first_output(t[ln], tw, t_eval, nxt[ln]))
+            found = found + near if found >= 0.0 else found
             if found < 0.0 or found > settle:
                 gate[ln] = next_gate(size, found)
                 lin[ln] = 1 if found >= 0.0 else 0  # (out of the linearisation's reach: a new one next time)

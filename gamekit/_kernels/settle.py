@@ -47,14 +47,17 @@ check instead of a step.  **Once per orbit** (``linearise``), from ``F`` at ``X`
    rho exp(-rate (s - t))`` tolerances of ``x*``.  ``s`` is the first time the state is seen again: ``t`` inside
    the observation window, else the window's start or the next output time (``first_output``).
 
-The orbit stops when that bound is at most ``SETTLE`` = 1 tolerance: every later output (the ``t_eval`` states, the
+The orbit stops when that bound plus the Newton point's own distance from the rest point (the next Newton step,
+widened alike) is at most ``SETTLE`` = 1 tolerance: every later output (the ``t_eval`` states, the
 window's ranges, the final state) is ``X + delta`` projected onto the simplices, within one tolerance of the exact
 flow from ``X`` -- what one accepted step may err by.  Otherwise the next check waits for the field to shrink
-(``next_gate``).  Only in the last parameter segment (a schedule's next phase moves the rest point).
+(``next_gate``).  Only in the last parameter segment (a schedule's next phase moves the rest point), and only
+when ``atol + rtol`` is at most ``RESOLUTION`` times the classification's ``converge_tol`` (``gk.simulate``): a stop
+within a coarser tolerance could show a window the exact orbit does not.
 
 What is assumed rather than proved is step 4's bound on how fast the Jacobian changes (``CURVATURE``, checked
-against one measurement along the Newton step), as in classifying a rest point by its linearisation.  A rest point whose stability is marginal (``lam_hi |M~|`` large, so
-that ``4 lam_hi Delta~ > 1``: a decay rate below about ``1 / (4 FD_REL)`` = 25,000 times smaller than the Jacobian's
+against one measurement along the Newton step), as in classifying a rest point by its linearisation.  A rest
+point whose stability is marginal (``lam_hi |M~|`` large, so that ``4 lam_hi Delta~ > 1``: a decay rate below about ``1 / (4 FD_REL)`` = 25,000 times smaller than the Jacobian's
 size) is never certified: the orbit is integrated to ``t_end``, as is every orbit near a saddle or a centre.
 """
 
@@ -62,10 +65,11 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["SETTLE", "GATE", "FD_STEP", "FD_REL", "CURVATURE", "MAX_DIM", "linearise", "newton", "certify", "solve",
+__all__ = ["SETTLE", "RESOLUTION", "GATE", "FD_STEP", "FD_REL", "CURVATURE", "MAX_DIM", "linearise", "newton", "certify", "solve",
            "first_output", "bound", "next_gate"]  # fmt: skip
 
 SETTLE = 1.0  # a stopped orbit is within SETTLE tolerances (atol + rtol |x_i|) of the exact one wherever seen
+RESOLUTION = 0.1  # simulate stops orbits only when atol + rtol <= RESOLUTION * converge_tol (labels unaffected)
 GATE = 10.0  # the first check when max_i |F_i| / (atol + rtol |x_i|) reaches this (then next_gate)
 FD_STEP = 1e-8  # forward-difference step, in shares
 FD_REL = 1e-5  # relative error allowed for the differenced Jacobian
@@ -187,12 +191,14 @@ def newton(F0, M, m, A, b, delta):
     return True
 
 
-def certify(delta, F2, w, w_now, moved, norms, m):
+def certify(delta, F2, M, w, w_now, moved, norms, m, A, b):
     """Step 4 (module docstring) for the Newton step ``delta`` (m,, in shares) from a state ``moved`` (in shares,
     Euclidean) from where ``linearise`` gave ``norms`` with tolerances ``w``; ``F2`` (m,) the field's coordinates
-    at the state plus ``delta``, ``w_now`` (m,) the tolerances at the state.  Returns ``(rho, rate)``: ``rho``
-    bounds the distance from the rest point at every later time in tolerances ``w_now``, ``rate`` its decay rate;
-    ``rho`` is -1.0 when not certified (the ball not within the linear regime)."""
+    at the state plus ``delta``, ``w_now`` (m,) the tolerances at the state, ``M`` the linearisation's Jacobian,
+    ``A``, ``b`` scratch.  Returns ``(rho, rate, near)``: ``rho`` bounds the distance from the rest point at every
+    later time in tolerances ``w_now``, ``rate`` its decay rate, ``near`` the Newton point's own distance from the
+    rest point (the next Newton step ``M^{-1} F(X + delta)``, widened as ``rho`` is), in those tolerances; ``rho``
+    is -1.0 when not certified (the ball not within the linear regime, or ``M`` singular)."""
     norm_m, lam_hi, lam_lo = norms[0], norms[1], norms[2]
     step, shares, residual = 0.0, 0.0, 0.0
     w_lo, w_hi, ratio = math.inf, 0.0, 0.0
@@ -211,8 +217,19 @@ def certify(delta, F2, w, w_now, moved, norms, m):
     # from the point of the linearisation to the far side of the ball
     error = (FD_REL * norm_m + slope * (rho * w_hi + moved)) * (w_hi / w_lo)
     if not (4.0 * lam_hi * error <= 1.0 and rho < math.inf):
-        return -1.0, 0.0
-    return rho * ratio, (1.0 - 2.0 * lam_hi * error) / (2.0 * lam_hi)
+        return -1.0, 0.0, 0.0
+    # where the Newton point is: the next Newton step from it, in tolerances, widened by the same condition number
+    for a in range(m):
+        for c in range(m):
+            A[a, c] = M[a, c]
+        b[a] = -F2[a]
+    if not solve(A, b, m):
+        return -1.0, 0.0, 0.0
+    again = 0.0
+    for a in range(m):
+        again += (b[a] / w[a]) ** 2
+    near = math.sqrt(again) * math.sqrt(lam_hi / lam_lo) * ratio * math.sqrt(m) / (1.0 - 2.0 * lam_hi * error)
+    return rho * ratio, (1.0 - 2.0 * lam_hi * error) / (2.0 * lam_hi), near
 
 
 def first_output(t, tw, t_eval, nxt):
