@@ -160,7 +160,7 @@ def horizons(orbits, repeats):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--orbits", type=int, default=20_000)
+    ap.add_argument("--orbits", type=int, default=None, help="default 20,000 (2,000 with --horizons)")
     ap.add_argument("--baseline-orbits", type=int, default=200)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--eta", type=float, default=1.0, help="the logit noise (default 1)")
@@ -174,8 +174,9 @@ def main():
         first_run(args.dynamics, args.repeats)
         return
     if args.horizons:
-        horizons(args.orbits if args.orbits != 20_000 else 2_000, args.repeats)
+        horizons(args.orbits or 2_000, args.repeats)
         return
+    args.orbits = args.orbits or 20_000
     trap = gk.load("platform-insurance").scenario("trap")
     init = np.random.default_rng(0).uniform(size=(args.orbits, 3))
     nb = args.baseline_orbits

@@ -220,7 +220,7 @@ def integrate_numpy(x0, pay, off, others, flat, nq, bounds, t_eval, tw, rtol, at
         h[acc] = np.where(shortened, np.maximum(hprev[a_], hh[a_] * factor[a_]), hh[a_] * factor[a_])
         if settling:
             fnorm = np.max(np.abs(ks[6][a_]) / (atol + rtol * np.abs(x[acc])), axis=1)
-            due = (fnorm < gate[acc]) & (seg[acc] == nseg - 1) & (t[acc] < tgt - t_tol) & (t[acc] < t_end - t_tol)
+            due = (fnorm < gate[acc]) & (seg[acc] == nseg - 1) & (t[acc] < tgt - t_tol)  # (tgt <= t_end)
             if due.any():
                 rows = acc[due]
                 seen = [first_output(t[r], tw, t_eval, nxt[r]) for r in rows]

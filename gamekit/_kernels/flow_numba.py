@@ -428,11 +428,8 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
                         coef[0] * K0[i, ln] + coef[2] * K2[i, ln] + coef[3] * K3[i, ln] + coef[4] * K4[i, ln]
                         + coef[5] * K5[i, ln] + coef[6] * K6[i, ln]
                     )  # fmt: skip
-                if tau >= t_mid and snapped[ln] == 0:  # the first sample of the second half
-                    for i in range(d):
-                        LO1[i, ln], HI1[i, ln], TURNS1[i, ln] = LO[i, ln], HI[i, ln], TURNS[i, ln]
-                        LO[i, ln], HI[i, ln] = np.inf, -np.inf
-                    snapped[ln] = 1
+                if tau >= t_mid:  # the first sample of the second half
+                    _snap(LO, HI, LO1, HI1, TURNS, TURNS1, snapped, ln)
                 for i in range(d):
                     LO[i, ln] = min(LO[i, ln], x_tau[i])
                     HI[i, ln] = max(HI[i, ln], x_tau[i])
@@ -448,11 +445,7 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
         for ln in range(L if n_cross > 0 else 0):
             if cross[ln] > 0.0:
                 cross[ln] = 0.0
-                if snapped[ln] == 0:
-                    for i in range(d):
-                        LO1[i, ln], HI1[i, ln], TURNS1[i, ln] = LO[i, ln], HI[i, ln], TURNS[i, ln]
-                        LO[i, ln], HI[i, ln] = np.inf, -np.inf
-                    snapped[ln] = 1
+                _snap(LO, HI, LO1, HI1, TURNS, TURNS1, snapped, ln)
         # window statistics: range of every share, turning points of every share
         for i in range(d):
             for ln in range(L):
@@ -526,17 +519,12 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
                 for i in range(d):
                     out[r, nxt[ln], i] = X[i, ln]
                 nxt[ln] += 1
-            if snapped[ln] == 0:  # (what is left of the window's first half, then the whole second half)
+            # (what is left of the window's half, and the whole second half if that was the first)
+            for _half in range(2):
                 for i in range(d):
                     LO[i, ln] = min(LO[i, ln], X[i, ln])
                     HI[i, ln] = max(HI[i, ln], X[i, ln])
-                    LO1[i, ln], HI1[i, ln], TURNS1[i, ln] = LO[i, ln], HI[i, ln], TURNS[i, ln]
-                    LO[i, ln], HI[i, ln] = X[i, ln], X[i, ln]
-                snapped[ln] = 1
-            else:
-                for i in range(d):
-                    LO[i, ln] = min(LO[i, ln], X[i, ln])
-                    HI[i, ln] = max(HI[i, ln], X[i, ln])
+                _snap(LO, HI, LO1, HI1, TURNS, TURNS1, snapped, ln)
             n_sampled[ln] = WINDOW_SAMPLES + 1
             t[ln] = t_end
             target[ln] = t_end
@@ -592,6 +580,17 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
                             X[i, ln] = 1.0 / (off[p + 1] - off[p])
             elif fresh[ln] == 0:  # on in the same segment: its next stop
                 target[ln] = _target(bounds, seg[ln], t_eval, nxt[ln])
+
+
+@njit(inline="always")
+def _snap(LO, HI, LO1, HI1, TURNS, TURNS1, snapped, ln):
+    """Lane ``ln``'s window passes into its second half (once): the first half's ranges and turns kept in ``LO1``,
+    ``HI1``, ``TURNS1``, the second half's ranges begun."""
+    if snapped[ln] == 0:
+        for i in range(LO.shape[0]):
+            LO1[i, ln], HI1[i, ln], TURNS1[i, ln] = LO[i, ln], HI[i, ln], TURNS[i, ln]
+            LO[i, ln], HI[i, ln] = np.inf, -np.inf
+        snapped[ln] = 1
 
 
 @njit(inline="always")

@@ -39,34 +39,35 @@ check instead of a step.  **Once per orbit** (``linearise``), from ``F`` at ``X`
    over the ball and the distance moved since the linearisation), at most ``Delta cond(W)`` in tolerances.  ``s``
    is the larger of ``CURVATURE |M|_F`` (assumed) and ``MEASURED kappa``, ``kappa = 2 |F_c(X + delta)| / |delta|^2``
    the curvature that the field at the Newton point shows (zero for a linear field; at a pitchfork's centre, where
-   the Jacobian vanishes, it is what refuses the check); for every such ``J``, ``J^T P + P J <= -(1 - 2 lam_hi Delta~) I``.  When ``4
-   lam_hi Delta~ <= 1``, ``V(c~) = (c~ - c~*)^T P (c~ - c~*)`` decreases along the nonlinear flow at the rate
-   ``(1 - 2 lam_hi Delta~) / lam_hi`` or faster, so ``|c~(s) - c~*| <= rho exp(-rate (s - t))`` for every ``s >= t``
-   with ``rate = (1 - 2 lam_hi Delta~) / (2 lam_hi)``;
+   the Jacobian vanishes, it is what refuses the check); for every such ``J``, ``J^T P + P J <= -(1 - 2 lam_hi
+   Delta~) I``.  When ``4 lam_hi Delta~ <= 1``, ``V(c~) = (c~ - c~*)^T P (c~ - c~*)`` decreases along the nonlinear
+   flow at the rate ``(1 - 2 lam_hi Delta~) / lam_hi`` or faster, so ``|c~(s) - c~*| <= rho exp(-rate (s - t))``
+   for every ``s >= t`` with ``rate = (1 - 2 lam_hi Delta~) / (2 lam_hi)``;
 5. each share (reference shares included: ``|sum_a d_a| / w_ref <= sum_a |d~_a|``) is then within ``sqrt(m)
    rho exp(-rate (s - t))`` tolerances of ``x*``.  ``s`` is the first time the state is seen again: ``t`` inside
    the observation window, else the window's start or the next output time (``first_output``).
 
 The orbit stops when that bound plus the Newton point's own distance from the rest point (the next Newton step,
-widened alike) is at most ``SETTLE`` = 1 tolerance: every later output (the ``t_eval`` states, the
-window's ranges, the final state) is ``X + delta`` projected onto the simplices, within one tolerance of the exact
-flow from ``X`` -- what one accepted step may err by.  Otherwise the next check waits for the field to shrink
+widened alike) is at most ``SETTLE`` = 1 tolerance: every later output (the ``t_eval`` states, the window's
+ranges, the final state) is ``X + delta`` projected onto the simplices, within one tolerance of the exact flow from
+``X`` -- what one accepted step may err by.  Otherwise the next check waits for the field to shrink
 (``next_gate``).  Only in the last parameter segment (a schedule's next phase moves the rest point), and only
 when ``atol + rtol`` is at most ``RESOLUTION`` times the classification's ``converge_tol`` (``gk.simulate``): a stop
 within a coarser tolerance could show a window the exact orbit does not.
 
 What is assumed rather than proved is step 4's bound on how fast the Jacobian changes (``CURVATURE``, checked
 against one measurement along the Newton step), as in classifying a rest point by its linearisation.  A rest
-point whose stability is marginal (``lam_hi |M~|`` large, so that ``4 lam_hi Delta~ > 1``: a decay rate below about ``1 / (4 FD_REL)`` = 25,000 times smaller than the Jacobian's
-size) is never certified: the orbit is integrated to ``t_end``, as is every orbit near a saddle or a centre.
+point whose stability is marginal (``lam_hi |M~|`` large, so that ``4 lam_hi Delta~ > 1``: a decay rate below
+about ``1 / (4 FD_REL)`` = 25,000 times smaller than the Jacobian's size) is never certified: the orbit is
+integrated to ``t_end``, as is every orbit near a saddle or a centre.
 """
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["SETTLE", "RESOLUTION", "GATE", "FD_STEP", "FD_REL", "CURVATURE", "MAX_DIM", "linearise", "newton", "certify", "solve",
-           "first_output", "bound", "next_gate"]  # fmt: skip
+__all__ = ["SETTLE", "RESOLUTION", "GATE", "FD_STEP", "FD_REL", "CURVATURE", "MEASURED", "MAX_DIM", "linearise",
+           "newton", "certify", "solve", "first_output", "bound", "next_gate"]  # fmt: skip
 
 SETTLE = 1.0  # a stopped orbit is within SETTLE tolerances (atol + rtol |x_i|) of the exact one wherever seen
 RESOLUTION = 0.1  # simulate stops orbits only when atol + rtol <= RESOLUTION * converge_tol (labels unaffected)
@@ -116,12 +117,12 @@ def _sym(a, b, m):
 
 
 def linearise(F0, F1, w, m, M, A, b, P, norms):
-    """Steps 1 and 3 (module docstring) from ``F0`` (m,) the field's coordinates at ``X``, ``F1`` (m, m) at ``X +
+    """Steps 1 and 2 (module docstring) from ``F0`` (m,) the field's coordinates at ``X``, ``F1`` (m, m) at ``X +
     FD_STEP v_c`` (column ``c``) and ``w`` (m,) each coordinate's tolerance there: writes the Jacobian ``M`` (in
     shares), ``P`` (for the Jacobian in tolerances) and ``norms`` = ``(|M|_F, lam_hi, lam_lo)``, bounds on ``P``'s
-    largest and smallest eigenvalues, using ``A``
-    (UNKNOWNS, UNKNOWNS) and ``b`` (UNKNOWNS,) as scratch.  False when ``P`` is not positive definite (or not
-    found): the rest point nearby, if any, is not asymptotically stable by its linearisation."""
+    largest and smallest eigenvalues, using ``A`` (UNKNOWNS, UNKNOWNS) and ``b`` (UNKNOWNS,) as scratch.  False
+    when ``P`` is not positive definite (or not found): the rest point nearby, if any, is not asymptotically stable
+    by its linearisation."""
     norm_m = 0.0
     norm_s = 0.0
     for a in range(m):
@@ -178,8 +179,8 @@ def linearise(F0, F1, w, m, M, A, b, P, norms):
 
 
 def newton(F0, M, m, A, b, delta):
-    """Step 3's Newton step ``delta = -M^{-1} F0`` (m,, in shares), ``A`` and ``b`` scratch; False if ``M`` is
-    singular."""
+    """Step 3's Newton step ``delta = -M^{-1} F0`` (m,, in shares), ``A`` and ``b`` scratch (``delta`` may be
+    ``b``); False if ``M`` is singular."""
     for a in range(m):
         for c in range(m):
             A[a, c] = M[a, c]
@@ -218,12 +219,9 @@ def certify(delta, F2, M, w, w_now, moved, norms, m, A, b):
     error = (FD_REL * norm_m + slope * (rho * w_hi + moved)) * (w_hi / w_lo)
     if not (4.0 * lam_hi * error <= 1.0 and rho < math.inf):
         return -1.0, 0.0, 0.0
-    # where the Newton point is: the next Newton step from it, in tolerances, widened by the same condition number
-    for a in range(m):
-        for c in range(m):
-            A[a, c] = M[a, c]
-        b[a] = -F2[a]
-    if not solve(A, b, m):
+    # where the Newton point is: the next Newton step from it (into b), in tolerances, widened by the same condition
+    # number
+    if not newton(F2, M, m, A, b, b):
         return -1.0, 0.0, 0.0
     again = 0.0
     for a in range(m):
