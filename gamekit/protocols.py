@@ -13,7 +13,12 @@ and payoffs ``u_i`` (:func:`gamekit.dynamics.expected_payoffs`); ``ubar_p = sum_
 
 (:func:`velocity` evaluates them on many states at once.)  In every one the components of ``xdot`` sum to
 zero in each population, so each simplex's affine hull is invariant, and the simplex itself is: at
-``x_i = 0`` every ``xdot_i`` is ``>= 0``.  Only payoff *differences* within a population matter: adding to
+``x_i = 0`` every ``xdot_i`` is ``>= 0``.  Off the simplex (where an integrator's stages fall, by rounding)
+:func:`velocity` reads ``ubar_p`` and the outflow terms ``x_i`` of logit, BNN and the mutation at the normalised
+shares ``x_i / sum_{j in p} x_j``, so that the components still sum to zero and every Runge-Kutta stage keeps
+each population's sum exactly.  Written with ``x_i``, logit's sum would relax at rate 1 (an eigenvalue -1 across
+the simplex, and ``-ubar_p`` under BNN, the mutator and the replicator, unstable where ``ubar_p < 0``): explicit
+steps stay within its stability limit, a step of about 3, however slowly the orbit itself moves.  Only payoff *differences* within a population matter: adding to
 ``u_p`` a constant, or any function of the other populations' shares, leaves every field unchanged (the
 logit field after the softmax's normalisation, the others term by term).
 
@@ -265,25 +270,26 @@ def velocity(dyn: Dynamics, x, u, off) -> np.ndarray:
     kind = dyn.kind
     for a, b in zip(off, off[1:]):
         xs, us = x2[:, a:b], u2[:, a:b]
-        if kind == "logit":
-            z = us / dyn.eta
-            z = z - np.max(z, axis=1, keepdims=True)
-            e = np.exp(z)
-            out[:, a:b] = e / np.sum(e, axis=1, keepdims=True) - xs
-            continue
         if kind == "smith":
             gap = us[:, :, None] - us[:, None, :]  # gap[m, i, j] = u_i - u_j
             inflow = np.einsum("mj,mij->mi", xs, np.maximum(gap, 0.0))
             outflow = xs * np.sum(np.maximum(-gap, 0.0), axis=2)
             out[:, a:b] = inflow - outflow
             continue
-        ubar = np.sum(xs * us, axis=1, keepdims=True)
+        xn = xs / np.sum(xs, axis=1, keepdims=True)  # (xs on the simplex; off it, every field sums to zero)
+        if kind == "logit":
+            z = us / dyn.eta
+            z = z - np.max(z, axis=1, keepdims=True)
+            e = np.exp(z)
+            out[:, a:b] = e / np.sum(e, axis=1, keepdims=True) - xn
+            continue
+        ubar = np.sum(xn * us, axis=1, keepdims=True)
         if kind == "bnn":
             excess = np.maximum(us - ubar, 0.0)
-            out[:, a:b] = excess - xs * np.sum(excess, axis=1, keepdims=True)
+            out[:, a:b] = excess - xn * np.sum(excess, axis=1, keepdims=True)
         elif kind == "replicator-mutator":
             n = b - a
-            out[:, a:b] = (1.0 - dyn.mu) * xs * (us - ubar) + dyn.mu * (1.0 / n - xs)
+            out[:, a:b] = (1.0 - dyn.mu) * xs * (us - ubar) + dyn.mu * (1.0 / n - xn)
         else:
             out[:, a:b] = xs * (us - ubar)
     return out[0] if single else out

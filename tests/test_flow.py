@@ -384,6 +384,25 @@ def test_compiled_and_numpy_backends_agree():
         assert list(a.outcome) == list(b.outcome), dyn
 
 
+def test_at_a_slow_rest_point_steps_grow_as_the_orbit_slows_on_both_backends():
+    """The coordination game under logit:0.5 sits at a pitchfork: the orbit from 0.6 creeps to 1/2 like t**-1/2.
+    Steps grow with t on both backends, and the two agree to rounding and with scipy's DOP853 on the written-out
+    one-dimensional field.  (Before each population's sum was made an invariant of the stages, the field's
+    eigenvalue -1 across the simplex capped the compiled driver's steps at its stability limit: 4,009 steps to
+    t = 10,000 against 140, and 12 tolerances off.)"""
+    pytest.importorskip("numba")
+    game = gk.Game({"players": ["a", "b"]}, {"a, a": [1], "a, b": [0], "b, a": [0], "b, b": [1]})
+    eta, rtol, atol = 0.5, 1e-6, 1e-9
+    for t_end in (1e3, 1e4):
+        sol = solve_ivp(lambda t, y: [1.0 / (1.0 + math.exp((1.0 - 2.0 * y[0]) / eta)) - y[0]], (0.0, t_end), [0.6],
+                        method="DOP853", rtol=1e-13, atol=1e-15)  # fmt: skip
+        runs = [gk.simulate(game, [[0.6]], t_end, dynamics=f"logit:{eta}", rtol=rtol, atol=atol, backend=be)
+                for be in ("numba", "numpy")]  # fmt: skip
+        assert runs[0].steps[0] == runs[1].steps[0] < 60, t_end
+        assert abs(runs[0].final[0, 0] - runs[1].final[0, 0]) < 1e-12
+        assert abs(runs[0].final[0, 0] - sol.y[0, -1]) < atol + rtol * sol.y[0, -1], t_end
+
+
 def test_results_do_not_depend_on_batching():
     game = RPS.with_parameters(w=1, l=2)
     starts = StateSpace(game.shape).sample(50, np.random.default_rng(8))

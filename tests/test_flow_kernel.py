@@ -131,7 +131,7 @@ def test_compiled_stages_are_the_protocols_formulas(shape, spec, seed):
     """One stage of the driver, written out for the shape (two-strategy populations by their own shortcut) and with
     its payoffs by loops over the index tables (as for games too large to write out), against the library's numpy formulas (``gamekit.protocols.velocity``) at payoffs
     contracted by numpy from random tables, on random shares, every lane; a share stepped slightly below zero
-    counts as zero in the payoffs."""
+    counts as zero in the payoffs, and shares off the simplex are read as ``protocols.velocity`` reads them."""
     pytest.importorskip("numba")
     from gamekit._kernels import flow_stage
     from gamekit._kernels.layout import pack_tables, tables
@@ -148,6 +148,8 @@ def test_compiled_stages_are_the_protocols_formulas(shape, spec, seed):
     # an overshoot: one share stepped below zero, its population's sum kept (every velocity sums to zero)
     ln, p = rng.integers(0, LANES), rng.integers(0, len(shape))
     x[ln, off[p]], x[ln, off[p] + 1] = -1e-9, x[ln, off[p] + 1] + x[ln, off[p]] + 1e-9
+    # and another lane off the simplex (a stage's shares sum to one only up to rounding): the formulas' extension
+    x[(ln + 1) % LANES, off[p] : off[p + 1]] *= 1.01
     pay = rng.normal(scale=3.0, size=(len(shape), n_prof, LANES))
     u = _expected_payoffs(tuple(shape), pay, np.maximum(x, 0.0))
     expected = velocity(dyn, x, u, off)

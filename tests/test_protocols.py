@@ -164,6 +164,24 @@ def test_velocity_depends_only_on_payoff_differences(case, c):
         np.testing.assert_allclose(velocity(d, x, u + shift, off), velocity(d, x, u, off), atol=1e-9)
 
 
+@settings(max_examples=60, deadline=None)
+@given(states_and_payoffs(), st.floats(0.5, 2.0))
+def test_off_the_simplex_every_velocity_still_sums_to_zero(case, scale):
+    """Off the simplex (a Runge-Kutta stage's shares, which sum to one only up to rounding) every protocol reads the
+    normalised shares where its formula has them as weights, so each population's sum is conserved (eigenvalue 0
+    across the simplex, not logit's -1, which capped explicit steps); on the simplex nothing changes: the field at
+    ``scale x`` is the field at ``x`` except for the replicator-type terms ``x_i (u_i - ubar)``, which scale."""
+    shape, x, u = case
+    off = np.concatenate([[0], np.cumsum(shape)])
+    y = x * scale
+    for d in DYNAMICS:
+        v = velocity(d, y, u, off)
+        for a, b in zip(off, off[1:]):
+            np.testing.assert_allclose(v[:, a:b].sum(axis=1), 0.0, atol=1e-12 * (1 + np.abs(u).max()))
+        if d.kind == "logit":  # homogeneous of degree 0 in each population's shares
+            np.testing.assert_allclose(v, velocity(d, x, u, off), rtol=1e-12, atol=1e-12)
+
+
 def test_velocity_keeps_the_simplex_on_its_boundary():
     # at x_i = 0 no dynamics pushes the share negative, whatever the payoffs' sign
     x = np.array([[0.0, 0.3, 0.7], [0.0, 0.0, 1.0]])

@@ -25,8 +25,12 @@ mean to ``solve_ivp``, and so is the step-size control: ``h_new = h clip(SAFETY 
 MAX_FACTOR)`` (the local error estimate is ``O(h**5)``), and the step after a rejection may not grow.  (The
 replicator's driver uses ``err**(-1/4)``; here that rejected about 30% of Smith's step attempts at the kinks of its
 field, and scipy's rule takes 15% fewer attempts for Smith and BNN on the benchmark's orbits, 5% fewer for logit,
-with errors still below ``solve_ivp``'s.)  Each field's components sum to zero in each population,
-so every stage keeps each population's sum (to rounding); after every accepted
+with errors still below ``solve_ivp``'s.)  Each field's components sum to zero in each population, off the simplex
+too (``protocols.velocity`` reads its weights at the normalised shares), so every stage keeps each population's
+sum (to rounding), and no direction across the simplex limits the step.  (Where logit's field read the shares
+themselves, that direction's eigenvalue -1 held the compiled driver, which reuses a step's last stage off the
+simplex, at ``h`` about 2.5 wherever the orbit crept: 4,009 steps to t = 10,000 at a pitchfork, against the
+numpy twin's 140 and now 23 on both.)  After every accepted
 step each population's shares are clipped at zero and rescaled to sum one (a
 step may overshoot a face by up to its local error; the clip moves the state by
 no more than that, and keeps it in the state space exactly).

@@ -5,13 +5,19 @@ For the shares ``Y`` of a stage (``(D, L)``, one column per lane) the stage writ
 
     s_i = max(Y_i, 0)                          (a stage may step a share slightly below zero)
     g_i = u_p(i)(s) - u_p(a)(s)                the payoff differences (every protocol reads only these)
-    logit:ETA     K_i = exp(g_i / ETA) / sum_j exp(g_j / ETA) - Y_i      (shifted by the largest g; for two
+    n_i = Y_i / sum_{j in p} Y_j               (the shares normalised: 1 on the simplex)
+    logit:ETA     K_i = exp(g_i / ETA) / sum_j exp(g_j / ETA) - n_i      (shifted by the largest g; for two
                                                                           strategies one exponential)
     smith         K_i = sum_j Y_j [g_i - g_j]_+ - Y_i sum_j [g_j - g_i]_+
-    bnn           K_i = [g_i - gbar]_+ - Y_i sum_j [g_j - gbar]_+,       gbar = sum_j Y_j g_j
-    mutator:MU    K_i = (1 - MU) Y_i (g_i - gbar) + MU (1 / n_p - Y_i)   (the replicator is MU = 0)
+    bnn           K_i = [g_i - gbar]_+ - n_i sum_j [g_j - gbar]_+,       gbar = sum_j n_j g_j
+    mutator:MU    K_i = (1 - MU) Y_i (g_i - gbar) + MU (1 / n_p - n_i)   (the replicator is MU = 0)
 
-(the formulas of ``gamekit.protocols``, which is their numpy copy).  ``params`` is ``(ETA, MU)``.
+(the formulas of ``gamekit.protocols``, which is their numpy copy).  ``params`` is ``(ETA, MU)``.  On the
+simplex ``n = Y``; off it (a stage's shares sum to one only up to rounding) every ``K`` still sums to zero in each
+population, so the sum of each population's shares is conserved exactly by every Runge-Kutta stage.  With ``Y_i``
+in place of ``n_i``, logit's sum would decay at rate 1, a direction whose eigenvalue -1 capped explicit steps at
+the stability limit (about 3.3) wherever orbits move slowly (``flow_numba`` reuses a step's last stage, taken off
+the simplex, as the next step's first).
 
 Every stage is a C callback of one signature, ``STAGE_SIGNATURE``: ``stage(Y, K, pay, params, tables, work)``,
 arrays by address, ``pay`` ``(k, P, L)`` the payoff tables (or, for a model, its parameters) per lane, ``tables``
@@ -63,20 +69,23 @@ def velocity_lines(off, kind: int, b: str) -> list[str]:
         idx = range(a, z)
         o.append(f"{b}# {KINDS[kind]}: population {p}")
         o += [f"{b}g{i} = u{i} - u{a}" for i in idx]
+        if kind != 2:  # (Smith's K sums to zero as it is)
+            o.append(f"{b}v_rs = 1.0 / ({' + '.join(f'y{i}' for i in idx)})")
+            o += [f"{b}v_n{i} = y{i} * v_rs" for i in idx]
         if kind == 1 and z - a == 2:  # logit, two strategies: one exponential
             o += [
                 f"{b}v_z = g{a + 1} * inv",
                 f"{b}v_e = exp_neg(-abs(v_z))",
                 f"{b}v_big = 1.0 / (1.0 + v_e)",
                 f"{b}v_small = v_e * v_big",
-                f"{b}K[{a}, ln] = (v_big if v_z <= 0.0 else v_small) - y{a}",
-                f"{b}K[{a + 1}, ln] = (v_small if v_z <= 0.0 else v_big) - y{a + 1}",
+                f"{b}K[{a}, ln] = (v_big if v_z <= 0.0 else v_small) - v_n{a}",
+                f"{b}K[{a + 1}, ln] = (v_small if v_z <= 0.0 else v_big) - v_n{a + 1}",
             ]
         elif kind == 1:
             o.append(f"{b}v_m = max({', '.join(f'g{i}' for i in idx)})" if z - a > 1 else f"{b}v_m = g{a}")
             o += [f"{b}v_e{i} = exp_neg((g{i} - v_m) * inv)" for i in idx]
             o.append(f"{b}v_tot = 1.0 / ({' + '.join(f'v_e{i}' for i in idx)})")
-            o += [f"{b}K[{i}, ln] = v_e{i} * v_tot - y{i}" for i in idx]
+            o += [f"{b}K[{i}, ln] = v_e{i} * v_tot - v_n{i}" for i in idx]
         elif kind == 2:  # Smith: the positive parts of every pair's difference, once
             for i in idx:
                 for j in idx:
@@ -86,13 +95,13 @@ def velocity_lines(off, kind: int, b: str) -> list[str]:
                 terms_ = [f"y{j} * v_p{i}_{j} - y{i} * v_p{j}_{i}" for j in idx if j != i]
                 o.append(f"{b}K[{i}, ln] = {' + '.join(terms_) or '0.0'}")
         elif kind == 3:  # BNN
-            o.append(f"{b}v_bar = {' + '.join(f'y{i} * g{i}' for i in idx)}")
+            o.append(f"{b}v_bar = {' + '.join(f'v_n{i} * g{i}' for i in idx)}")
             o += [f"{b}v_e{i} = max(g{i} - v_bar, 0.0)" for i in idx]
             o.append(f"{b}v_tot = {' + '.join(f'v_e{i}' for i in idx)}")
-            o += [f"{b}K[{i}, ln] = v_e{i} - y{i} * v_tot" for i in idx]
+            o += [f"{b}K[{i}, ln] = v_e{i} - v_n{i} * v_tot" for i in idx]
         else:  # the replicator-mutator (the replicator at mu = 0)
-            o.append(f"{b}v_bar = {' + '.join(f'y{i} * g{i}' for i in idx)}")
-            o += [f"{b}K[{i}, ln] = keep * y{i} * (g{i} - v_bar) + (mu / {z - a}.0 - mu * y{i})" for i in idx]
+            o.append(f"{b}v_bar = {' + '.join(f'v_n{i} * g{i}' for i in idx)}")
+            o += [f"{b}K[{i}, ln] = keep * y{i} * (g{i} - v_bar) + (mu / {z - a}.0 - mu * v_n{i})" for i in idx]
     return o
 
 
