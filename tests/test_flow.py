@@ -399,7 +399,7 @@ def test_at_a_slow_rest_point_steps_grow_as_the_orbit_slows_on_both_backends():
         runs = [gk.simulate(game, [[0.6]], t_end, dynamics=f"logit:{eta}", rtol=rtol, atol=atol, backend=be)
                 for be in ("numba", "numpy")]  # fmt: skip
         assert runs[0].steps[0] == runs[1].steps[0] < 60, t_end
-        assert abs(runs[0].final[0, 0] - runs[1].final[0, 0]) < 1e-12
+        assert abs(runs[0].final[0, 0] - runs[1].final[0, 0]) < 1e-10  # (rounding: fused multiply-adds or not)
         assert abs(runs[0].final[0, 0] - sol.y[0, -1]) < atol + rtol * sol.y[0, -1], t_end
 
 
