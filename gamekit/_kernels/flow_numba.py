@@ -63,6 +63,7 @@ from .settle import (
     next_gate,
     solve,
 )
+from .settle import NORMS as NORMS_
 from .tableau import DENSE, H0, MAX_FACTOR, MIN_FACTOR, SAFETY, TIME_RTOL, WINDOW_SAMPLES, A, B, E
 
 # settle's functions are plain Python (the numpy twin calls them as they are): compiled where the driver calls them
@@ -236,7 +237,7 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
     lin = np.zeros((1, L), dtype=np.int64)[0]
     MC = np.zeros((L, mm, mm))
     WC = np.zeros((L, mm))
-    NORMS = np.zeros((L, 3))
+    NORMS = np.zeros((L, NORMS_))
     XC = np.zeros((L, d))
     Asys = np.zeros((UNKNOWNS, UNKNOWNS))
     bsys = np.zeros((1, UNKNOWNS))[0]
@@ -361,7 +362,7 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
                         F1[ca, cb] = _stage_value(K1, K2, K3, K4, K5, K6, cb + 1, PI[ln, ca], ln)
                 for i in range(d):
                     XC[ln, i] = X[i, ln]
-                lin[ln] = 1 if linearise(F0, F1, WC[ln], nt, MC[ln], Asys, bsys, Pj, NORMS[ln]) else -1
+                lin[ln] = 1 if linearise(F0, F1, WC[ln], PR[ln], nt, MC[ln], Asys, bsys, Pj, NORMS[ln]) else -1
             if lin[ln] == 1 and not newton(F0, MC[ln], nt, Asys, bsys, DL[ln]):
                 lin[ln] = -1
         for i in range(d):
@@ -503,7 +504,7 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
                 F0[ca] = K6[PI[ln, ca], ln]
                 wt[ca] = atol + rtol * abs(X[PI[ln, ca], ln])
             rho, rate, near = certify(DL[ln], F0, MC[ln], WC[ln], wt, np.sqrt(moved), NORMS[ln], nt, Asys, bsys)
-            found = bound(rho, rate, nt, t[ln], first_output(t[ln], tw, t_eval, nxt[ln]))
+            found = bound(rho, rate, t[ln], first_output(t[ln], tw, t_eval, nxt[ln]))
             found = found + near if found >= 0.0 else found
             if found < 0.0 or found > settle:
                 gate[ln] = next_gate(size, found)
