@@ -171,6 +171,12 @@ class Dynamics:
         return self.kind in ("replicator", "logit", "replicator-mutator")
 
     @property
+    def interior(self) -> bool:
+        """Whether every rest point is interior (logit; the replicator-mutator with ``mu > 0``): no state with a
+        share exactly zero is one, however close to a face a rest point comes."""
+        return self.kind == "logit" or (self.kind == "replicator-mutator" and (self.mu or 0.0) > 0.0)
+
+    @property
     def parameter(self) -> float | None:
         """``eta`` for logit, ``mu`` for the replicator-mutator, else None."""
         return self.eta if self.kind == "logit" else self.mu if self.kind == "replicator-mutator" else None

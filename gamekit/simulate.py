@@ -892,9 +892,12 @@ class _Classifier:
 
     def _rest_codes(self, x: np.ndarray) -> np.ndarray:
         """Codes of the rest points ``x`` (M, D): a pure profile's, or a label per distinct rounded mixed point
-        (``point_label``; the first point met of each label is kept in ``points``)."""
+        (``point_label``; the first point met of each label is kept in ``points``).  Under a dynamics whose rest
+        points are all interior (``Dynamics.interior``) none is a pure profile, even where its other shares round
+        to zero and its top share to exactly 1.0 (a logit QRE at small ETA): the label would otherwise depend on
+        that rounding."""
         m = x.shape[0]
-        pure = np.ones(m, dtype=bool)
+        pure = np.full(m, not self.dyn.interior)
         profile = np.zeros(m, dtype=np.int64)
         for a, b, stride in zip(self.space.offsets[:-1], self.space.offsets[1:], self.strides):
             j, top = _block_argmax(x, a, b)
@@ -1671,8 +1674,7 @@ def _polish_field(dyn: Dynamics, fld: Field, space: StateSpace, start: np.ndarra
     ok = _all_columns(np.isfinite(x)) & (_max_columns(np.abs(v[:, free])) <= tol) & _all_columns(x >= -FACE_SLACK)
     # logit and the mutator with MU > 0 have no rest point on a face: a share below FACE_SLACK is small, not zero
     # (a logit QRE at ETA = 1/4 may give a strategy 1.2e-9; snapped to zero, the point missed the QRE by as much)
-    interior = dyn.kind == "logit" or (dyn.mu or 0.0) > 0.0
-    return _onto_faces(x, off, 0.0 if interior else FACE_SLACK), ok
+    return _onto_faces(x, off, 0.0 if dyn.interior else FACE_SLACK), ok
 
 
 def _stable_under(dyn: Dynamics, fld: Field, space: StateSpace, point, theta, scale) -> np.ndarray:

@@ -296,7 +296,8 @@ def _settle(f, X, P, gate, lins, rows, t, seen, off, m, settle, rtol, atol):
         M, w, norms, at, _ = lins[rows[r]]
         share = _coordinates(off, refs[r])
         moved = float(np.sqrt(np.sum((X[r] - at) ** 2)))
-        w_now = atol + rtol * np.abs(X[r, share])
+        # (the tolerances at the output, X + delta, where a share heading for a face is smaller: not those at X)
+        w_now = atol + rtol * np.minimum(np.abs(X[r, share]), np.abs(X[r, share] + steps[r]))
         rho, rate, near = certify(steps[r], F2[r, share], M, w, w_now, moved, norms, m, A, b)
         found = bound(rho, rate, t[r], seen[r])
         found = found + near if found >= 0.0 else found

@@ -502,7 +502,8 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
                 moved += (X[i, ln] - XC[ln, i]) ** 2
             for ca in range(nt):
                 F0[ca] = K6[PI[ln, ca], ln]
-                wt[ca] = atol + rtol * abs(X[PI[ln, ca], ln])
+                # (the tolerances at the output, X + delta, where a share heading for a face is smaller)
+                wt[ca] = atol + rtol * min(abs(X[PI[ln, ca], ln]), abs(X[PI[ln, ca], ln] + DL[ln, ca]))
             rho, rate, near = certify(DL[ln], F0, MC[ln], WC[ln], wt, np.sqrt(moved), NORMS[ln], nt, Asys, bsys)
             found = bound(rho, rate, t[ln], first_output(t[ln], tw, t_eval, nxt[ln]))
             found = found + near if found >= 0.0 else found

@@ -221,8 +221,9 @@ def newton(F0, M, m, A, b, delta):
 def certify(delta, F2, M, w, w_now, moved, norms, m, A, b):
     """Step 4 (module docstring) for the Newton step ``delta`` (m,, in shares) from a state ``moved`` (in shares,
     Euclidean) from where ``linearise`` gave ``norms`` with tolerances ``w``; ``F2`` (m,) the field's coordinates
-    at the state plus ``delta``, ``w_now`` (m,) the tolerances at the state, ``M`` the linearisation's Jacobian,
-    ``A``, ``b`` scratch.  Returns ``(rho, rate, near)``: ``rho`` bounds every share's distance from the rest
+    at the state plus ``delta``, ``w_now`` (m,) the tolerances the outputs are held to (the smaller of those at
+    the state and at the Newton point: a share heading for a face has a smaller one there), ``M`` the
+    linearisation's Jacobian, ``A``, ``b`` scratch.  Returns ``(rho, rate, near)``: ``rho`` bounds every share's distance from the rest
     point at every later time in tolerances ``w_now``, ``rate`` its decay rate, ``near`` the Newton point's own
     distance from the rest point (the next Newton step ``M^{-1} F(X + delta)``, widened as ``rho`` is), in those
     tolerances; ``rho`` is -1.0 when not certified (the ellipsoid not within the linear regime, or ``M``
