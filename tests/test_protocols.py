@@ -41,6 +41,7 @@ def test_parse_dynamics_reads_every_spelling(spec, kind, eta, mu):
     assert (d.kind, d.eta, d.mu) == (kind, eta, mu)
     assert parse_dynamics(str(d)) == d  # str gives the spec back
     assert d.smooth == (kind in ("replicator", "logit", "replicator-mutator"))
+    assert d.interior == (kind == "logit" or (kind == "replicator-mutator" and mu > 0))
 
 
 def test_parse_dynamics_defaults_and_passes_through():
@@ -180,6 +181,27 @@ def test_off_the_simplex_every_velocity_still_sums_to_zero(case, scale):
             np.testing.assert_allclose(v[:, a:b].sum(axis=1), 0.0, atol=1e-12 * (1 + np.abs(u).max()))
         if d.kind == "logit":  # homogeneous of degree 0 in each population's shares
             np.testing.assert_allclose(v, velocity(d, x, u, off), rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(states_and_payoffs())
+def test_interior_dynamics_push_every_unused_share_up(case):
+    """``Dynamics.interior`` (every rest point interior, so none takes a pure profile's label) holds exactly where
+    the field pushes every zero share strictly up, whatever the payoffs: logit and the mutator with MU > 0; the
+    replicator leaves it at zero."""
+    shape, x, u = case
+    off = np.concatenate([[0], np.cumsum(shape)])
+    for a, b in zip(off, off[1:]):  # one share of each population set to zero (the rest renormalised)
+        if b - a > 1:
+            x[:, a] = 0.0
+            x[:, a:b] /= x[:, a:b].sum(axis=1, keepdims=True)
+    zero = x == 0.0
+    for d in DYNAMICS:
+        v = velocity(d, x, u, off)
+        if d.interior:
+            assert np.all(v[zero] > 0)
+        elif d.kind == "replicator":
+            assert np.all(v[zero] == 0)
 
 
 def test_velocity_keeps_the_simplex_on_its_boundary():
