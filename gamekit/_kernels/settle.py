@@ -54,7 +54,9 @@ check instead of a step.  **Once per orbit** (``linearise``), from ``F`` at ``X`
    at most ``rho exp(-rate (s - t))``, ``rate = (1 - 2 lam_hi Delta~) / (2 lam_hi)``;
 5. each share is then within ``spread rho exp(-rate (s - t))`` tolerances of ``x*``.  ``s`` is the first time the
    state is seen again: ``t`` inside the observation window, else the window's start or the next output time
-   (``first_output``).
+   (``first_output``).  The tolerances are converted (``ratio``, the largest ``w_a / w_now_a``) to those the
+   outputs are held to, ``w_now``: the smaller of ``atol + rtol |x|`` at ``X`` and at the Newton point (a share
+   heading for a face has a smaller one at the rest point than at ``X``; third review).
 
 The orbit stops when that bound plus the Newton point's own distance from the rest point (the next Newton step,
 widened alike) is at most ``SETTLE`` = 1 tolerance: every later output (the ``t_eval`` states, the window's
