@@ -18,9 +18,10 @@ zero in each population, so each simplex's affine hull is invariant, and the sim
 shares ``x_i / sum_{j in p} x_j``, so that the components still sum to zero and every Runge-Kutta stage keeps
 each population's sum exactly.  Written with ``x_i``, logit's sum would relax at rate 1 (an eigenvalue -1 across
 the simplex, and ``-ubar_p`` under BNN, the mutator and the replicator, unstable where ``ubar_p < 0``): explicit
-steps stay within its stability limit, a step of about 3, however slowly the orbit itself moves.  Only payoff *differences* within a population matter: adding to
-``u_p`` a constant, or any function of the other populations' shares, leaves every field unchanged (the
-logit field after the softmax's normalisation, the others term by term).
+steps stay within its stability limit, a step of about 3, however slowly the orbit itself moves.  Only payoff
+*differences* within a population matter: adding to ``u_p`` a constant, or any function of the other
+populations' shares, leaves every field unchanged (the logit field after the softmax's normalisation, the others
+term by term).
 
 **Replicator** (imitation of the better, Taylor & Jonker 1978): the default and the only dynamics whose
 rest points are exact faces of :mod:`gamekit.equilibria`; strategies never used stay unused.

@@ -91,7 +91,7 @@ def test_the_bound_holds_for_the_exact_linear_flow(case, later):
         return
     for s in (0.0, later / 4, later / 2, later):
         d = scipy.linalg.expm(M0 * s) @ d0
-        allowed = settle.bound(rho, rate, 0.0, s) * (1 + 1e-6) + 1e-9
+        allowed = settle.bound(rho, rate, 0.0, 0.0, s) * (1 + 1e-6) + 1e-9
         assert np.abs(d / w).max() <= allowed
         for r in set(ref):  # (the reference share: minus the population's sum, its tolerance the largest)
             assert abs(d[ref == r].sum()) / w[ref == r].max() <= allowed
@@ -131,8 +131,10 @@ def test_first_output_and_bound():
     assert settle.first_output(5.0, 25.0, t_eval, 1) == 25.0  # the window's start before the next output
     assert settle.first_output(5.0, 40.0, t_eval, 1) == 30.0
     assert settle.first_output(26.0, 25.0, t_eval, 1) == 26.0  # inside the window: now
-    assert settle.bound(-1.0, 1.0, 0.0, 1.0) == -1.0
-    assert settle.bound(2.0, 0.5, 1.0, 3.0) == pytest.approx(2.0 * np.exp(-1.0))
+    assert settle.bound(-1.0, 1.0, 0.0, 0.0, 1.0) == -1.0
+    assert settle.bound(2.0, 0.5, 0.0, 1.0, 3.0) == pytest.approx(2.0 * np.exp(-1.0))
+    assert settle.bound(2.0, 0.5, 0.25, 1.0, 3.0) == pytest.approx(2.0 * np.exp(-1.0) + 0.25)
+    assert settle.bound(-1.0, 1.0, 0.25, 0.0, 1.0) == -1.0  # (not certified: near is not added)
 
 
 # ----------------------------------------------------------------------------- through gk.simulate

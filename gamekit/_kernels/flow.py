@@ -306,8 +306,7 @@ def _settle(f, X, P, gate, lins, rows, t, seen, off, m, settle, rtol, atol):
         # (the tolerances at the output, X + delta, where a share heading for a face is smaller: not those at X)
         w_now = atol + rtol * np.minimum(np.abs(X[r, share]), np.abs(X[r, share] + steps[r]))
         rho, rate, near = certify(steps[r], F2[r, share], M, w, w_now, moved, norms, m, A, b)
-        found = bound(rho, rate, t[r], seen[r])
-        found = found + near if found >= 0.0 else found
+        found = bound(rho, rate, near, t[r], seen[r])
         if found < 0.0 or found > settle:
             gate[rows[r]] = next_gate(size[r], found)
             if found < 0.0:  # (out of the linearisation's reach: a new one next time)

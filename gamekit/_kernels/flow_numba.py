@@ -505,8 +505,7 @@ def _run_range(stage, params, tab, n_work, counter, stop, x0, pay, off, bounds, 
                 # (the tolerances at the output, X + delta, where a share heading for a face is smaller)
                 wt[ca] = atol + rtol * min(abs(X[PI[ln, ca], ln]), abs(X[PI[ln, ca], ln] + DL[ln, ca]))
             rho, rate, near = certify(DL[ln], F0, MC[ln], WC[ln], wt, np.sqrt(moved), NORMS[ln], nt, Asys, bsys)
-            found = bound(rho, rate, t[ln], first_output(t[ln], tw, t_eval, nxt[ln]))
-            found = found + near if found >= 0.0 else found
+            found = bound(rho, rate, near, t[ln], first_output(t[ln], tw, t_eval, nxt[ln]))
             if found < 0.0 or found > settle:
                 gate[ln] = next_gate(size, found)
                 lin[ln] = 1 if found >= 0.0 else 0  # (out of the linearisation's reach: a new one next time)

@@ -225,11 +225,11 @@ def certify(delta, F2, M, w, w_now, moved, norms, m, A, b):
     Euclidean) from where ``linearise`` gave ``norms`` with tolerances ``w``; ``F2`` (m,) the field's coordinates
     at the state plus ``delta``, ``w_now`` (m,) the tolerances the outputs are held to (the smaller of those at
     the state and at the Newton point: a share heading for a face has a smaller one there), ``M`` the
-    linearisation's Jacobian, ``A``, ``b`` scratch.  Returns ``(rho, rate, near)``: ``rho`` bounds every share's distance from the rest
-    point at every later time in tolerances ``w_now``, ``rate`` its decay rate, ``near`` the Newton point's own
-    distance from the rest point (the next Newton step ``M^{-1} F(X + delta)``, widened as ``rho`` is), in those
-    tolerances; ``rho`` is -1.0 when not certified (the ellipsoid not within the linear regime, or ``M``
-    singular)."""
+    linearisation's Jacobian, ``A``, ``b`` scratch.  Returns ``(rho, rate, near)``: ``rho`` bounds every share's
+    distance from the rest point at every later time in tolerances ``w_now``, ``rate`` its decay rate, ``near`` the
+    Newton point's own distance from the rest point (the next Newton step ``M^{-1} F(X + delta)``, widened as
+    ``rho`` is), in those tolerances; ``rho`` is -1.0 when not certified (the ellipsoid not within the linear
+    regime, or ``M`` singular)."""
     norm_m, lam_hi, spread, radius = norms[0], norms[1], norms[2], norms[3]
     step, shares, residual = 0.0, 0.0, 0.0
     w_lo, w_hi, ratio = math.inf, 0.0, 0.0
@@ -269,11 +269,13 @@ def first_output(t, tw, t_eval, nxt):
     return tw
 
 
-def bound(rho, rate, t, seen):
-    """Every share's distance from the rest point, in tolerances, at every time from ``seen`` on (or -1.0)."""
+def bound(rho, rate, near, t, seen):
+    """Every later output's distance from the exact flow, in tolerances, at every time from ``seen`` on: the
+    exact flow's from the rest point (``rho``, decaying at ``rate`` from ``t``) plus the Newton point's own
+    (``near``); -1.0 when not certified (``rho`` < 0)."""
     if rho < 0.0:
         return -1.0
-    return rho * math.exp(-rate * (seen - t))
+    return rho * math.exp(-rate * (seen - t)) + near
 
 
 def next_gate(fnorm, found):
