@@ -14,9 +14,10 @@ and payoffs ``u_i`` (:func:`gamekit.dynamics.expected_payoffs`); ``ubar_p = sum_
 (:func:`velocity` evaluates them on many states at once.)  In every one the components of ``xdot`` sum to
 zero in each population, so each simplex's affine hull is invariant, and the simplex itself is: at
 ``x_i = 0`` every ``xdot_i`` is ``>= 0``.  Off the simplex (where an integrator's stages fall, by rounding)
-:func:`velocity` reads ``ubar_p`` and the outflow terms ``x_i`` of logit, BNN and the mutation at the normalised
-shares ``x_i / sum_{j in p} x_j``, so that the components still sum to zero and every Runge-Kutta stage keeps
-each population's sum exactly.  Written with ``x_i``, logit's sum would relax at rate 1 (an eigenvalue -1 across
+:func:`velocity` reads the outflow terms ``x_i`` of logit, BNN and the mutation, and the mutator's and the
+replicator's ``ubar_p``, at the normalised shares ``x_i / sum_{j in p} x_j`` (BNN's ``ubar_p`` is ``u_1 + sum_j
+x_j (u_j - u_1)``, as the compiled stage writes it), so that the components still sum to zero and every
+Runge-Kutta stage keeps each population's sum exactly.  Written with ``x_i``, logit's sum would relax at rate 1 (an eigenvalue -1 across
 the simplex, and ``-ubar_p`` under BNN, the mutator and the replicator, unstable where ``ubar_p < 0``): explicit
 steps stay within its stability limit, a step of about 3, however slowly the orbit itself moves.  Only payoff
 *differences* within a population matter: adding to ``u_p`` a constant, or any function of the other
@@ -290,7 +291,11 @@ def velocity(dyn: Dynamics, x, u, off) -> np.ndarray:
             e = np.exp(z)
             out[:, a:b] = e / np.sum(e, axis=1, keepdims=True) - xn
             continue
-        ubar = np.sum(xn * us, axis=1, keepdims=True)
+        if kind == "bnn":  # (its outflow at xn makes it sum to zero; ubar as the compiled stage has it: at xs, on
+            # the differences from the first strategy's payoff)
+            ubar = us[:, :1] + np.sum(xs * (us - us[:, :1]), axis=1, keepdims=True)
+        else:
+            ubar = np.sum(xn * us, axis=1, keepdims=True)
         if kind == "bnn":
             excess = np.maximum(us - ubar, 0.0)
             out[:, a:b] = excess - xn * np.sum(excess, axis=1, keepdims=True)

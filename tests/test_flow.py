@@ -403,6 +403,28 @@ def test_at_a_slow_rest_point_steps_grow_as_the_orbit_slows_on_both_backends():
         assert abs(runs[0].final[0, 0] - sol.y[0, -1]) < atol + rtol * sol.y[0, -1], t_end
 
 
+@pytest.mark.parametrize("dyn", ["smith", "bnn"])
+def test_payoffs_scaled_by_a_billion_give_the_same_labels(dyn):
+    """Smith and BNN fields scale with the payoffs, so payoffs times 1e9 with t_end over 1e9 is the same orbit:
+    the same labels, and finals equal within the tolerance.  (Session 10's first off-simplex BNN stage stalled the
+    compiled driver at a kink on two of these orbits, at 1e6 too.)"""
+    pytest.importorskip("numba")
+    trap = gk.load("platform-insurance").scenario("trap")
+    tables = trap.numeric_payoffs()
+
+    def scaled(c):
+        return gk.Game({p.name: list(p.strategies) for p in trap.populations},
+                       {", ".join(trap.profile_names(i)): [float(tables[p][i]) * c for p in range(3)]
+                        for i in trap.profiles()}, {})  # fmt: skip
+
+    starts = np.random.default_rng(4).random((300, 3))
+    base = gk.simulate(scaled(1.0), starts, 40.0, dynamics=dyn, backend="numba")
+    for c in (1e6, 1e9):
+        big = gk.simulate(scaled(c), starts, 40.0 / c, dynamics=dyn, backend="numba")
+        assert list(big.outcome) == list(base.outcome), c
+        assert np.abs(big.final - base.final).max() < 1e-3, c
+
+
 def test_results_do_not_depend_on_batching():
     game = RPS.with_parameters(w=1, l=2)
     starts = StateSpace(game.shape).sample(50, np.random.default_rng(8))

@@ -9,8 +9,9 @@ For the shares ``Y`` of a stage (``(D, L)``, one column per lane) the stage writ
     logit:ETA     K_i = exp(g_i / ETA) / sum_j exp(g_j / ETA) - n_i      (shifted by the largest g; for two
                                                                           strategies one exponential)
     smith         K_i = sum_j Y_j [g_i - g_j]_+ - Y_i sum_j [g_j - g_i]_+
-    bnn           K_i = [g_i - gbar]_+ - n_i sum_j [g_j - gbar]_+,       gbar = sum_j n_j g_j
-    mutator:MU    K_i = (1 - MU) Y_i (g_i - gbar) + MU (1 / n_p - n_i)   (the replicator is MU = 0)
+    bnn           K_i = [g_i - gbar]_+ - n_i sum_j [g_j - gbar]_+,       gbar = sum_j Y_j g_j
+    mutator:MU    K_i = (1 - MU) Y_i (g_i - gbar) + MU (1 / n_p - n_i)   (gbar = sum_j n_j g_j; the replicator is
+                                                                          MU = 0)
 
 (the formulas of ``gamekit.protocols``, which is their numpy copy).  ``params`` is ``(ETA, MU)``.  On the
 simplex ``n = Y``; off it (a stage's shares sum to one only up to rounding) every ``K`` still sums to zero in each
@@ -94,8 +95,9 @@ def velocity_lines(off, kind: int, b: str) -> list[str]:
             for i in idx:
                 terms_ = [f"y{j} * v_p{i}_{j} - y{i} * v_p{j}_{i}" for j in idx if j != i]
                 o.append(f"{b}K[{i}, ln] = {' + '.join(terms_) or '0.0'}")
-        elif kind == 3:  # BNN
-            o.append(f"{b}v_bar = {' + '.join(f'v_n{i} * g{i}' for i in idx)}")
+        elif kind == 3:  # BNN: its outflow read at the normalised shares makes K sum to zero; gbar stays at Y (read
+            # at them too, it stalled the compiled driver at a kink on payoffs scaled by 1e6 or more; not understood)
+            o.append(f"{b}v_bar = {' + '.join(f'y{i} * g{i}' for i in idx)}")
             o += [f"{b}v_e{i} = max(g{i} - v_bar, 0.0)" for i in idx]
             o.append(f"{b}v_tot = {' + '.join(f'v_e{i}' for i in idx)}")
             o += [f"{b}K[{i}, ln] = v_e{i} - v_n{i} * v_tot" for i in idx]
